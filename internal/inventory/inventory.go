@@ -1,0 +1,97 @@
+// Package inventory holds the domain types of what workloads run on and in:
+// clusters, nodes, workspaces and secrets. It does no I/O.
+package inventory
+
+import (
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/resource"
+)
+
+// Cluster is a set of nodes driven by one runtime.
+type Cluster struct {
+	ID           string
+	Description  string
+	Runtime      string // "process" or "kube"
+	CreationTime time.Time
+	Version      int64
+}
+
+// Node is a machine (or virtual machine of the process runtime) that runs pods.
+type Node struct {
+	ID        string
+	Name      string // display name, what specifiedNodes and the hostname label match
+	Cluster   string
+	Workspace string // "" when the node belongs to no workspace
+	PrivateIP string
+	Labels    map[string]string
+	Taints    []apiv1.Taint
+	// Capacity is what the node offers to pods.
+	Capacity resource.List
+	// GPUVendor is "nvidia", "amd" or "" and decides which visible-devices variable pods get.
+	GPUVendor     string
+	Ready         bool
+	Unschedulable bool
+	CreationTime  time.Time
+	Version       int64
+}
+
+// Available reports whether normal workloads may be placed on the node: ready,
+// schedulable and without taints.
+func (n *Node) Available() bool { return n.Ready && !n.Unschedulable && len(n.Taints) == 0 }
+
+// Workspace is a share of a cluster's nodes where a team's workloads queue.
+type Workspace struct {
+	ID             string
+	Name           string
+	Cluster        string
+	Description    string
+	UserID         string
+	QueuePolicy    string
+	Scopes         []string
+	EnablePreempt  bool
+	Managers       []string // user ids
+	IsDefault      bool
+	ImageSecretIDs []string
+	CreationTime   time.Time
+	Version        int64
+}
+
+// HasScope reports whether the workspace accepts workloads of the scope; a workspace
+// without scopes accepts all.
+func (w *Workspace) HasScope(scope string) bool {
+	if len(w.Scopes) == 0 {
+		return true
+	}
+	for _, s := range w.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// IsManager reports whether the user manages the workspace.
+func (w *Workspace) IsManager(userID string) bool {
+	for _, m := range w.Managers {
+		if m == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// Secret holds credentials workloads use. Data is stored encrypted by the store's caller.
+type Secret struct {
+	ID           string
+	Type         string
+	WorkspaceIDs []string
+	UserID       string
+	// Keys names the entries of the secret; their values live only in Sealed.
+	Keys []string
+	// Sealed is the encrypted JSON of the secret's entries.
+	Sealed       []byte
+	CreationTime time.Time
+	Version      int64
+}

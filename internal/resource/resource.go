@@ -1,0 +1,138 @@
+// Package resource parses and does arithmetic on the quantities a pod asks for and a
+// node offers: cpu (kept in millicores), memory and ephemeral storage (bytes) and GPUs
+// (whole devices). Parsing follows Kubernetes quantity syntax ("500m", "256Gi", "1.5").
+package resource
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	k8sresource "k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Resource names, as Kubernetes and the scheduler's messages spell them.
+const (
+	CPU              = "cpu"
+	Memory           = "memory"
+	GPU              = "gpu"
+	EphemeralStorage = "ephemeral-storage"
+)
+
+// ErrNegative is returned for a quantity below zero.
+var ErrNegative = errors.New("must not be negative")
+
+// List is an amount of every resource.
+type List struct {
+	MilliCPU         int64
+	Memory           int64
+	GPU              int64
+	EphemeralStorage int64
+}
+
+// ParseQuantity parses a non-negative Kubernetes quantity. "" parses as zero.
+func ParseQuantity(s string) (k8sresource.Quantity, error) {
+	if s == "" {
+		return k8sresource.Quantity{}, nil
+	}
+	q, err := k8sresource.ParseQuantity(s)
+	if err != nil {
+		return q, fmt.Errorf("%q is not a quantity (examples: 8, 500m, 256Gi)", s)
+	}
+	if q.Sign() < 0 {
+		return q, ErrNegative
+	}
+	return q, nil
+}
+
+// ParseMilli parses a quantity into thousandths (cpu).
+func ParseMilli(s string) (int64, error) {
+	q, err := ParseQuantity(s)
+	return q.MilliValue(), err
+}
+
+// ParseValue parses a quantity into whole units, rounding up (bytes, devices).
+func ParseValue(s string) (int64, error) {
+	q, err := ParseQuantity(s)
+	return q.Value(), err
+}
+
+// ParseGPU parses a GPU count, which must be a whole number.
+func ParseGPU(s string) (int64, error) {
+	q, err := ParseQuantity(s)
+	if err != nil {
+		return 0, err
+	}
+	if q.MilliValue()%1000 != 0 {
+		return 0, fmt.Errorf("%q is not a whole number of devices", s)
+	}
+	return q.Value(), nil
+}
+
+// Add returns l + o.
+func (l List) Add(o List) List {
+	return List{l.MilliCPU + o.MilliCPU, l.Memory + o.Memory, l.GPU + o.GPU, l.EphemeralStorage + o.EphemeralStorage}
+}
+
+// Sub returns l − o.
+func (l List) Sub(o List) List {
+	return List{l.MilliCPU - o.MilliCPU, l.Memory - o.Memory, l.GPU - o.GPU, l.EphemeralStorage - o.EphemeralStorage}
+}
+
+// Scale returns l × n.
+func (l List) Scale(n int64) List {
+	return List{l.MilliCPU * n, l.Memory * n, l.GPU * n, l.EphemeralStorage * n}
+}
+
+// Fits reports whether l fits in free; when it does not, it names the first resource
+// that is short, GPUs first since they are what GPU clusters run out of.
+func (l List) Fits(free List) (ok bool, short string) {
+	switch {
+	case l.GPU > free.GPU:
+		return false, GPU
+	case l.MilliCPU > free.MilliCPU:
+		return false, CPU
+	case l.Memory > free.Memory:
+		return false, Memory
+	case l.EphemeralStorage > free.EphemeralStorage:
+		return false, EphemeralStorage
+	}
+	return true, ""
+}
+
+// Get returns the amount of the named resource (cpu in millicores).
+func (l List) Get(name string) int64 {
+	switch name {
+	case CPU:
+		return l.MilliCPU
+	case Memory:
+		return l.Memory
+	case GPU:
+		return l.GPU
+	case EphemeralStorage:
+		return l.EphemeralStorage
+	}
+	return 0
+}
+
+// Format renders the amount of the named resource for people: cores, bytes with a
+// binary suffix, devices.
+func Format(name string, v int64) string {
+	switch name {
+	case CPU:
+		return k8sresource.NewMilliQuantity(v, k8sresource.DecimalSI).String()
+	case Memory, EphemeralStorage:
+		return k8sresource.NewQuantity(v, k8sresource.BinarySI).String()
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// Strings renders every resource of l.
+func (l List) Strings() map[string]string {
+	return map[string]string{
+		CPU:              Format(CPU, l.MilliCPU),
+		Memory:           Format(Memory, l.Memory),
+		GPU:              Format(GPU, l.GPU),
+		EphemeralStorage: Format(EphemeralStorage, l.EphemeralStorage),
+	}
+}

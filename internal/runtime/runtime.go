@@ -1,0 +1,98 @@
+// Package runtime is the seam between Berth's control loops and what actually runs
+// pods: the Runtime interface, the requests and statuses that cross it, and its
+// sentinel errors. Implementations live in process/ (this host) and kube/; the
+// conformance suite all of them pass is runtimetest.
+//
+// The interface is level-triggered: the controller states what should run (Start),
+// what should stop (Stop), and reads back what is (Status); every call is idempotent
+// and safe to repeat after a crash of either side.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/berth-dev/berth/internal/inventory"
+)
+
+// ErrNotFound: no such pod (or its logs are gone).
+var ErrNotFound = errors.New("runtime: not found")
+
+// Runtime runs the pods of placed workloads.
+type Runtime interface {
+	// Nodes describes the nodes this runtime offers.
+	Nodes(ctx context.Context) ([]inventory.Node, error)
+	// Start starts every pod of one dispatch of a workload. Pods of that dispatch that
+	// already exist are left alone, so Start may be repeated.
+	Start(ctx context.Context, req StartRequest) error
+	// Stop asks every pod of the workload (any dispatch) to end: SIGTERM (or its
+	// equivalent) at once, a hard kill once grace has passed since the first Stop. It
+	// does not wait; call it again until Status shows no live pod.
+	Stop(ctx context.Context, workloadID string, grace time.Duration) error
+	// Status reports the pods of one dispatch of a workload.
+	Status(ctx context.Context, workloadID string, dispatch int) ([]PodStatus, error)
+	// Logs returns the last lines a pod wrote (its latest dispatch that has the pod).
+	Logs(ctx context.Context, workloadID, podID string, opts LogOptions) ([]string, error)
+	// Containers names the containers of a pod.
+	Containers(ctx context.Context, workloadID, podID string) ([]string, error)
+	// Release removes what is left of a workload whose pods have all ended (log files,
+	// bookkeeping). Logs return ErrNotFound afterwards.
+	Release(ctx context.Context, workloadID string) error
+	// Changed is signalled (without blocking, coalesced) whenever a pod changes state,
+	// so the controller need not wait for its next tick. It may be nil.
+	Changed() <-chan struct{}
+}
+
+// StartRequest is one dispatch of a placed workload.
+type StartRequest struct {
+	WorkloadID string
+	Kind       string
+	Workspace  string
+	Dispatch   int
+	// Env is the workload's env plus the platform env that does not depend on the
+	// runtime (WORKLOAD_ID, WORKLOAD_KIND, DISPATCH_COUNT, GPUS_PER_NODE).
+	Env map[string]string
+	// Command is the decoded entryPoint, run with /bin/sh -c.
+	Command string
+	// RestartAlways restarts a pod whose process ends (service kinds).
+	RestartAlways bool
+	Pods          []PodSpec
+}
+
+// PodSpec is one replica: its name, rank and placement.
+type PodSpec struct {
+	PodID string
+	Rank  int
+	Node  string
+	// GPUs are device indices on Node handed to this pod.
+	GPUs []int
+}
+
+// PodStatus is what the runtime knows of one pod.
+type PodStatus struct {
+	PodID     string
+	Rank      int
+	Node      string
+	HostIP    string
+	PodIP     string
+	Phase     string // workload.PodPending / PodRunning / PodSucceeded / PodFailed
+	StartTime time.Time
+	EndTime   time.Time
+	ExitCode  int32
+	Reason    string // e.g. "Completed", "Error", "Killed"
+	Message   string
+	Restarts  int
+	// PIDs are the process ids of the pod's process group (process runtime only).
+	PIDs []int
+}
+
+// Live reports whether the pod may still run.
+func (p PodStatus) Live() bool { return p.Phase == "Pending" || p.Phase == "Running" }
+
+// LogOptions selects log lines.
+type LogOptions struct {
+	Container    string
+	TailLines    int // 0: all
+	SinceSeconds int // 0: no limit
+}

@@ -1,0 +1,83 @@
+package scheduler
+
+import (
+	"time"
+
+	"github.com/berth-dev/berth/internal/resource"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// Snapshot is everything the scheduler looks at. The caller owns it; Schedule does
+// not modify it.
+type Snapshot struct {
+	Nodes      []Node
+	Workspaces []Workspace
+	// Workloads are the queued workloads and the admitted ones that still hold resources.
+	Workloads []Workload
+}
+
+// Node is a node and what it offers.
+type Node struct {
+	Name      string
+	Workspace string
+	Capacity  resource.List
+	// GPUIndices are the device indices the node has (0..Capacity.GPU-1 usually).
+	GPUIndices []int
+	Labels     map[string]string
+	// Ready and schedulable; Tainted is true when the node has any taint.
+	Ready   bool
+	Tainted bool
+}
+
+// Workspace is a queue with its own policy.
+type Workspace struct {
+	ID            string
+	QueuePolicy   string // apiv1.QueuePolicyFIFO or apiv1.QueuePolicyBalance
+	EnablePreempt bool
+}
+
+// Workload is a queued or admitted workload.
+type Workload struct {
+	ID        string
+	Workspace string
+	Priority  int
+	Created   time.Time
+	// Rescheduled (failed over) workloads go to the front of the queue.
+	Rescheduled bool
+	PerPod      resource.List
+	Replica     int
+	// CustomerLabels must all match a node's labels; the hostname label holds a
+	// space-separated list of node names.
+	CustomerLabels map[string]string
+	TolerateAll    bool
+	// Admitted workloads hold the resources of Placement.
+	Admitted  bool
+	Placement []workload.PodPlacement
+	// DependenciesWaiting: some dependency has not succeeded yet.
+	DependenciesWaiting bool
+	// NotBefore: a start cron job that has not fired yet (zero: none).
+	NotBefore time.Time
+}
+
+// Plan is the scheduler's answer.
+type Plan struct {
+	// Admit lists the workloads to start now with a node (and GPUs) for every replica.
+	Admit []Admission
+	// Pending gives every workload left in the queue its position and reason.
+	Pending []Pending
+}
+
+// Admission places every replica of a workload.
+type Admission struct {
+	WorkloadID string
+	Placement  []workload.PodPlacement
+}
+
+// Pending is a queued workload that was not admitted.
+type Pending struct {
+	WorkloadID string
+	// Position is 1-based within the workspace's queue.
+	Position int
+	// Message is the reason, with the reference's exact strings.
+	Message string
+}

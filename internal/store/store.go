@@ -1,0 +1,114 @@
+// Package store is the single source of truth of Berth: the interface every storage
+// driver implements, the sentinel errors drivers translate their failures into, and
+// the list parameters of the API. Drivers live in sqlite/ and postgres/; storetest
+// holds the conformance suite they all pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// Sentinel errors. Drivers wrap their library errors into these at the edge.
+var (
+	// ErrNotFound: no such row (or the workload is deleted, for WorkloadGet).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a stale version on update, or a duplicate id on insert.
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is everything Berth keeps. Every method is safe for concurrent use.
+type Store interface {
+	WorkloadStore
+	InventoryStore
+	AuthStore
+	Close() error
+}
+
+// WorkloadStore keeps workloads.
+type WorkloadStore interface {
+	// WorkloadInsert stores a new workload with Version 1; a taken id is ErrConflict.
+	WorkloadInsert(ctx context.Context, w *workload.Workload) error
+	// WorkloadGet returns a workload that is not deleted.
+	WorkloadGet(ctx context.Context, id string) (*workload.Workload, error)
+	// WorkloadGetAny returns a workload, deleted or not.
+	WorkloadGetAny(ctx context.Context, id string) (*workload.Workload, error)
+	// WorkloadList returns one page of the workloads matching p and how many match in all.
+	WorkloadList(ctx context.Context, p WorkloadListParams) ([]*workload.Workload, int, error)
+	// WorkloadListLive returns every workload that is not deleted and either has not
+	// ended or still holds live state (not Released), in creation order: what the
+	// control loops work on.
+	WorkloadListLive(ctx context.Context) ([]*workload.Workload, error)
+	// WorkloadUpdate writes w if its Version is the stored one, then increments
+	// w.Version; otherwise it returns ErrConflict and changes nothing.
+	WorkloadUpdate(ctx context.Context, w *workload.Workload) error
+}
+
+// WorkloadListParams filters, sorts and pages a workload list. Empty fields do not filter.
+type WorkloadListParams struct {
+	Workspace   string
+	Cluster     string
+	UserID      string
+	UserName    string   // substring
+	Phases      []string // any of
+	Kinds       []string // any of
+	Description string   // substring
+	WorkloadID  string   // substring
+	// ScaleRunnerSet filters on env SCALE_RUNNER_SET_ID.
+	ScaleRunnerSet string
+	Since, Until   time.Time
+	Offset, Limit  int
+	// SortBy is one of the WorkloadSort* names; "" sorts by creation time.
+	SortBy string
+	Asc    bool
+}
+
+// Sortable workload columns, by the names the API accepts (matched case-insensitively).
+var WorkloadSortColumns = []string{
+	"creationTime", "priority", "phase", "startTime", "endTime", "displayName",
+	"userName", "queuePosition", "dispatchCount", "workloadId",
+}
+
+// InventoryStore keeps clusters, nodes, workspaces and secrets.
+type InventoryStore interface {
+	ClusterPut(ctx context.Context, c *inventory.Cluster) error
+	ClusterGet(ctx context.Context, id string) (*inventory.Cluster, error)
+	ClusterList(ctx context.Context) ([]*inventory.Cluster, error)
+
+	// NodePut inserts or replaces a node (version-checked when Version > 0).
+	NodePut(ctx context.Context, n *inventory.Node) error
+	NodeGet(ctx context.Context, id string) (*inventory.Node, error)
+	NodeList(ctx context.Context) ([]*inventory.Node, error)
+
+	WorkspaceInsert(ctx context.Context, w *inventory.Workspace) error
+	WorkspaceGet(ctx context.Context, id string) (*inventory.Workspace, error)
+	WorkspaceList(ctx context.Context) ([]*inventory.Workspace, error)
+	WorkspaceUpdate(ctx context.Context, w *inventory.Workspace) error
+	WorkspaceDelete(ctx context.Context, id string) error
+
+	SecretInsert(ctx context.Context, s *inventory.Secret) error
+	SecretGet(ctx context.Context, id string) (*inventory.Secret, error)
+	SecretList(ctx context.Context) ([]*inventory.Secret, error)
+	SecretUpdate(ctx context.Context, s *inventory.Secret) error
+	SecretDelete(ctx context.Context, id string) error
+}
+
+// AuthStore keeps users and API keys.
+type AuthStore interface {
+	UserInsert(ctx context.Context, u *auth.User) error
+	UserGet(ctx context.Context, id string) (*auth.User, error)
+	UserGetByName(ctx context.Context, name string) (*auth.User, error)
+	UserList(ctx context.Context) ([]*auth.User, error)
+	UserUpdate(ctx context.Context, u *auth.User) error
+	UserDelete(ctx context.Context, id string) error
+
+	APIKeyInsert(ctx context.Context, k *auth.APIKey) error
+	APIKeyGetByHash(ctx context.Context, hash string) (*auth.APIKey, error)
+	APIKeyListByUser(ctx context.Context, userID string) ([]*auth.APIKey, error)
+	APIKeyDelete(ctx context.Context, id string) error
+}
