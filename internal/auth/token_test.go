@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTokenRoundTrip(t *testing.T) {
+	t.Parallel()
+	k := testKeys(t, 1)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		userID string
+		expire time.Time
+		at     time.Time
+	}{
+		{"never expires", "63a9f0ea7bb98050796b649e85481845", time.Time{}, now.AddDate(100, 0, 0)},
+		{"before expiry", "u1", now.Add(time.Hour), now},
+		{"just before expiry", "u1", now.Add(time.Second), now},
+		{"id with colons", "a:b:c", now.Add(time.Hour), now},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			token := k.IssueToken(tt.userID, tt.expire)
+			if IsAPIKey(token) {
+				t.Errorf("login token %q taken for an API key", token)
+			}
+			got, err := k.ParseToken(token, tt.at)
+			if err != nil || got != tt.userID {
+				t.Errorf("ParseToken = %q, %v; want %q, nil", got, err, tt.userID)
+			}
+		})
+	}
+}
+
+func TestTokenRejected(t *testing.T) {
+	t.Parallel()
+	k := testKeys(t, 1)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	good := k.IssueToken("u1", now.Add(time.Hour))
+	payload, sig, _ := strings.Cut(good, ".")
+	tests := []struct {
+		name  string
+		token string
+		at    time.Time
+		want  error
+	}{
+		{"expired", good, now.Add(2 * time.Hour), ErrTokenExpired},
+		{"at expiry", good, now.Add(time.Hour), ErrTokenExpired},
+		{"before 1970", k.IssueToken("u1", time.Unix(-5, 0)), now, ErrTokenExpired},
+		{"wrong key", testKeys(t, 2).IssueToken("u1", time.Time{}), now, ErrTokenInvalid},
+		{"other payload", k.IssueToken("u2", time.Time{})[:len(payload)] + "." + sig, now, ErrTokenInvalid},
+		{"tampered signature", payload + "." + flip(sig), now, ErrTokenInvalid},
+		{"tampered payload", flip(payload) + "." + sig, now, ErrTokenInvalid},
+		{"no signature", payload, now, ErrTokenInvalid},
+		{"empty signature", payload + ".", now, ErrTokenInvalid},
+		{"two dots", good + ".x", now, ErrTokenInvalid},
+		{"empty", "", now, ErrTokenInvalid},
+		{"api key", NewAPIKeySecret(), now, ErrTokenInvalid},
+		{"empty user", k.IssueToken("", time.Time{}), now, ErrTokenInvalid},
+		{"bad expiry", signed(k, "u1:soon"), now, ErrTokenInvalid},
+		{"expiry below -1", signed(k, "u1:-2"), now, ErrTokenInvalid},
+		{"no expiry", signed(k, "u1"), now, ErrTokenInvalid},
+		{"bad base64 payload", signedEncoded(k, "u1:-1!"), now, ErrTokenInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := k.ParseToken(tt.token, tt.at)
+			if !errors.Is(err, tt.want) || got != "" {
+				t.Errorf("ParseToken(%q) = %q, %v; want %v", tt.token, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// signed returns a token over a raw payload, signed with k, to test parsing of
+// payloads IssueToken never writes.
+func signed(k *Keys, raw string) string {
+	return signedEncoded(k, b64(raw))
+}
+
+// signedEncoded returns a token whose payload p is signed as is, not encoded.
+func signedEncoded(k *Keys, p string) string {
+	return p + "." + b64(string(k.tokenMAC(p)))
+}
+
+// flip changes the first character of s to another of the base64url alphabet.
+func flip(s string) string {
+	if s[0] == 'A' {
+		return "B" + s[1:]
+	}
+	return "A" + s[1:]
+}
