@@ -40,9 +40,9 @@ type WorkloadStore interface {
 	WorkloadGetAny(ctx context.Context, id string) (*workload.Workload, error)
 	// WorkloadList returns one page of the workloads matching p and how many match in all.
 	WorkloadList(ctx context.Context, p WorkloadListParams) ([]*workload.Workload, int, error)
-	// WorkloadListLive returns every workload that is not deleted and either has not
-	// ended or still holds live state (not Released), in creation order: what the
-	// control loops work on.
+	// WorkloadListLive returns every workload whose live state has not been released
+	// (Status.Released is false), deleted or not, in creation order: what the control
+	// loops work on. A deleted workload stays live until its pods are gone.
 	WorkloadListLive(ctx context.Context) ([]*workload.Workload, error)
 	// WorkloadUpdate writes w if its Version is the stored one, then increments
 	// w.Version; otherwise it returns ErrConflict and changes nothing.

@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/store"
+)
+
+// The entities other than workloads are rows of (id, version, data, lookup columns),
+// data holding the whole struct as JSON. The helpers below do the work for all of
+// them; version is a pointer to the struct's Version field, nil for a type without one.
+
+// row describes one entity to write.
+type row struct {
+	op      string // for errors: "cluster put"
+	table   string
+	id      string
+	version *int64
+	value   any      // marshalled into data after *version is set
+	cols    []string // lookup columns beside id, version and data
+	vals    []any
+}
+
+// data marshals the value with *version set to v, leaving *version at v.
+func (r row) data(v int64) ([]byte, error) {
+	if r.version != nil {
+		*r.version = v
+	}
+	b, err := json.Marshal(r.value)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s %q: %w", r.op, r.id, err)
+	}
+	return b, nil
+}
+
+func (r row) names() []string {
+	names := []string{"id", "data"}
+	if r.version != nil {
+		names = append(names, "version")
+	}
+	return append(names, r.cols...)
+}
+
+// insert stores a new row with version 1; a taken id or unique column is ErrConflict.
+func (s *Store) insert(ctx context.Context, r row) (err error) {
+	if r.version != nil {
+		defer restoreOnError(r.version, *r.version, &err)
+	}
+	data, err := r.data(1)
+	if err != nil {
+		return err
+	}
+	args := append([]any{r.id, data}, r.versionArgs(1)...)
+	args = append(args, r.vals...)
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)", r.table,
+		strings.Join(r.names(), ", "), strings.Repeat(", ?", len(args)-1))
+	_, err = s.write.ExecContext(ctx, q, args...)
+	return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+}
+
+func (r row) versionArgs(v int64) []any {
+	if r.version == nil {
+		return nil
+	}
+	return []any{v}
+}
+
+// update rewrites a row if it holds *r.version, then bumps *r.version.
+func (s *Store) update(ctx context.Context, r row) (err error) {
+	old := *r.version
+	defer restoreOnError(r.version, old, &err)
+	data, err := r.data(old + 1)
+	if err != nil {
+		return err
+	}
+	set := append([]string{"data", "version"}, r.cols...)
+	args := append([]any{data, old + 1}, r.vals...)
+	args = append(args, r.id, old)
+	q := fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ? AND version = ?", r.table, strings.Join(set, " = ?, "))
+	res, err := s.write.ExecContext(ctx, q, args...)
+	if err != nil {
+		return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+	}
+	if n == 0 {
+		return s.versionMiss(ctx, r.op, r.table, r.id)
+	}
+	return nil
+}
+
+// put is update when *r.version > 0, otherwise an insert that replaces any row with
+// the id and takes the next version.
+func (s *Store) put(ctx context.Context, r row) (err error) {
+	if *r.version > 0 {
+		return s.update(ctx, r)
+	}
+	old := *r.version
+	defer restoreOnError(r.version, old, &err)
+	// data keeps version 0; reads take the version from its column.
+	data, err := r.data(old)
+	if err != nil {
+		return err
+	}
+	names := r.names()
+	set := []string{"data = excluded.data", "version = " + r.table + ".version + 1"}
+	for _, c := range r.cols {
+		set = append(set, c+" = excluded."+c)
+	}
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s) ON CONFLICT (id) DO UPDATE SET %s RETURNING version",
+		r.table, strings.Join(names, ", "), strings.Repeat(", ?", len(names)-1), strings.Join(set, ", "))
+	args := append([]any{r.id, data, 1}, r.vals...)
+	err = s.write.QueryRowContext(ctx, q, args...).Scan(r.version)
+	return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+}
+
+func restoreOnError(version *int64, old int64, err *error) {
+	if *err != nil {
+		*version = old
+	}
+}
+
+// remove deletes the row with the id; a missing one is ErrNotFound.
+func (s *Store) remove(ctx context.Context, op, table, id string) error {
+	res, err := s.write.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = ?", id)
+	if err != nil {
+		return interpretError(fmt.Sprintf("%s %q", op, id), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return interpretError(fmt.Sprintf("%s %q", op, id), err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: %s %q: %w", op, id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// versionOf points at a type's Version field; nil for a type without one.
+type versionOf[T any] func(*T) *int64
+
+// selectList is the column list a query of T selects.
+func (f versionOf[T]) selectList() string {
+	if f == nil {
+		return "data"
+	}
+	return "version, data"
+}
+
+// scan reads a row selected with selectList.
+func (f versionOf[T]) scan(sc scanner) (*T, error) {
+	var (
+		v       = new(T)
+		version int64
+		data    []byte
+	)
+	dest := []any{&data}
+	if f != nil {
+		dest = []any{&version, &data}
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if f != nil {
+		*f(v) = version
+	}
+	return v, nil
+}
+
+// get returns the row of table whose column col holds key.
+func get[T any](ctx context.Context, s *Store, f versionOf[T], op, table, col, key string) (*T, error) {
+	q := "SELECT " + f.selectList() + " FROM " + table + " WHERE " + col + " = ?"
+	v, err := f.scan(s.read.QueryRowContext(ctx, q, key))
+	return v, interpretError(fmt.Sprintf("%s %q", op, key), err)
+}
+
+// list returns the rows of table matching where ("" for all), in the order given.
+func list[T any](ctx context.Context, s *Store, f versionOf[T], op, table, where, order string, args ...any) ([]*T, error) {
+	q := "SELECT " + f.selectList() + " FROM " + table
+	if where != "" {
+		q += " WHERE " + where
+	}
+	rows, err := s.read.QueryContext(ctx, q+" ORDER BY "+order, args...)
+	if err != nil {
+		return nil, interpretError(op, err)
+	}
+	defer rows.Close()
+	vs := []*T{}
+	for rows.Next() {
+		v, err := f.scan(rows)
+		if err != nil {
+			return nil, interpretError(op, err)
+		}
+		vs = append(vs, v)
+	}
+	return vs, interpretError(op, rows.Err())
+}
