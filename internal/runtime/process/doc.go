@@ -1,0 +1,18 @@
+// Package process is the runtime that runs every pod of a workload as a process group
+// on this host.
+//
+// Nothing is held only in memory: each pod is a directory under
+// <DataDir>/pods/<workloadID>/<dispatch>/<podID>/ with
+//
+//	spec.json    what to run (command, env, restartAlways, kind, rank, node)
+//	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat)
+//	status.json  phase, times, exit code, reason, restarts; written by the shim
+//	log          stdout and stderr in the CRI log format kubelet writes
+//	stop         the time of the first stop request
+//
+// A pod runs under a shim (ShimMain, started as `berth pod-shim <dir>`) in a session of
+// its own, so it outlives the server; the shim runs /bin/sh -c <command>, writes the log
+// and records every state change. A Runtime started later on the same DataDir adopts the
+// pods it finds through their pid files; a pid whose start time differs belongs to
+// another process and the pod is reported gone.
+package process

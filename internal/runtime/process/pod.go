@@ -1,0 +1,170 @@
+package process
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// File names inside a pod directory.
+const (
+	specFile   = "spec.json"
+	pidFile    = "pid"
+	statusFile = "status.json"
+	logFile    = "log"
+	stopFile   = "stop"
+)
+
+// podSpec is spec.json: everything the shim needs to run the pod and the runtime needs
+// to report it.
+type podSpec struct {
+	PodID         string            `json:"podID"`
+	Rank          int               `json:"rank"`
+	Node          string            `json:"node"`
+	Kind          string            `json:"kind"`
+	Command       string            `json:"command"`
+	Env           map[string]string `json:"env"`
+	RestartAlways bool              `json:"restartAlways"`
+}
+
+// podState is status.json.
+type podState struct {
+	Phase     string    `json:"phase"`
+	StartTime time.Time `json:"startTime"`
+	EndTime   time.Time `json:"endTime"`
+	ExitCode  int32     `json:"exitCode"`
+	Reason    string    `json:"reason,omitempty"`
+	Message   string    `json:"message,omitempty"`
+	Restarts  int       `json:"restarts"`
+}
+
+// validName reports whether s may be used as one path component.
+func validName(s string) error {
+	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/\x00") {
+		return fmt.Errorf("process: %q is not a valid name", s)
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path with data so that readers see the old or the new
+// content, never a part.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b)
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+func readSpec(dir string) (podSpec, error) {
+	var s podSpec
+	err := readJSON(filepath.Join(dir, specFile), &s)
+	return s, err
+}
+
+// readState reads status.json; a pod without one has not been started yet.
+func readState(dir string) (podState, error) {
+	st := podState{Phase: phasePending}
+	err := readJSON(filepath.Join(dir, statusFile), &st)
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	return st, err
+}
+
+func writeState(dir string, st podState) error {
+	return writeJSON(filepath.Join(dir, statusFile), st)
+}
+
+// writePid records the shim that runs the pod.
+func writePid(dir string, id procID) error {
+	return writeFileAtomic(filepath.Join(dir, pidFile), fmt.Appendf(nil, "%d %d\n", id.PID, id.Start))
+}
+
+// readPid returns the shim of the pod; ok is false when none was recorded.
+func readPid(dir string) (id procID, ok bool) {
+	b, err := os.ReadFile(filepath.Join(dir, pidFile))
+	if err != nil {
+		return procID{}, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return procID{}, false
+	}
+	pid, err1 := strconv.Atoi(f[0])
+	start, err2 := strconv.ParseUint(f[1], 10, 64)
+	if err1 != nil || err2 != nil || pid <= 0 {
+		return procID{}, false
+	}
+	return procID{PID: pid, Start: start}, true
+}
+
+// markStop records the first stop request of a pod and returns its time; first is
+// true when this call made it. O_EXCL keeps two concurrent callers from both being
+// first.
+func markStop(dir string, now time.Time) (at time.Time, first bool, err error) {
+	path := filepath.Join(dir, stopFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		_, err = f.WriteString(now.UTC().Format(time.RFC3339Nano))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return now, true, err
+	}
+	if !errors.Is(err, os.ErrExist) {
+		return time.Time{}, false, err
+	}
+	at, ok := stopTime(dir)
+	if !ok {
+		// A half-written file from a crash: count the stop as requested now.
+		return now, false, writeFileAtomic(path, []byte(now.UTC().Format(time.RFC3339Nano)))
+	}
+	return at, false, nil
+}
+
+// stopTime returns when a stop of the pod was first requested.
+func stopTime(dir string) (time.Time, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, stopFile))
+	if err != nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
+	return t, err == nil
+}
+
+func stopRequested(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, stopFile))
+	return err == nil
+}

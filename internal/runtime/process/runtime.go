@@ -1,0 +1,244 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/runtime"
+)
+
+var _ runtime.Runtime = (*Runtime)(nil)
+
+// Config configures the process runtime.
+type Config struct {
+	// DataDir holds the pods' directories, under DataDir/pods.
+	DataDir string
+	// Nodes are the nodes offered: HostNode, or VirtualNodes for demos and tests.
+	Nodes []inventory.Node
+	// ShimCommand is the argv prefix that starts a pod's shim; the pod directory is
+	// appended. The server passes [os.Executable(), "pod-shim"].
+	ShimCommand []string
+}
+
+// masterPortFile holds the MASTER_PORT of a dispatch, so a repeated Start of a
+// half-started dispatch hands the same port to the pods it adds.
+const masterPortFile = "master-port"
+
+// Runtime runs pods as process groups on this host.
+type Runtime struct {
+	cfg     Config
+	podsDir string
+	// mu orders Start (writer) against readers of pod directories, so a pod being
+	// created is never seen without its pid file.
+	mu      sync.RWMutex
+	changed chan struct{}
+	watcher watcher
+}
+
+// New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.
+func New(cfg Config) (*Runtime, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("process: DataDir is required")
+	}
+	if len(cfg.ShimCommand) == 0 {
+		return nil, errors.New("process: ShimCommand is required")
+	}
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DataDir = dir
+	r := &Runtime{cfg: cfg, podsDir: filepath.Join(dir, "pods"), changed: make(chan struct{}, 1)}
+	if err := os.MkdirAll(r.podsDir, 0o755); err != nil {
+		return nil, err
+	}
+	r.watcher.notify = r.notify
+	return r, nil
+}
+
+// Nodes returns the configured nodes.
+func (r *Runtime) Nodes(ctx context.Context) ([]inventory.Node, error) {
+	return slices.Clone(r.cfg.Nodes), nil
+}
+
+// Changed is signalled when a pod the runtime started or has seen running changes.
+func (r *Runtime) Changed() <-chan struct{} { return r.changed }
+
+func (r *Runtime) notify() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Runtime) workloadDir(workloadID string) string {
+	return filepath.Join(r.podsDir, workloadID)
+}
+
+func (r *Runtime) dispatchDir(workloadID string, dispatch int) string {
+	return filepath.Join(r.podsDir, workloadID, strconv.Itoa(dispatch))
+}
+
+// dispatches lists the dispatches of a workload that have a directory, in order.
+func (r *Runtime) dispatches(workloadID string) ([]int, error) {
+	entries, err := os.ReadDir(r.workloadDir(workloadID))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range entries {
+		if d, err := strconv.Atoi(e.Name()); err == nil && e.IsDir() {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Start starts the pods of the dispatch that have not been started.
+func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
+	if err := validName(req.WorkloadID); err != nil {
+		return err
+	}
+	for _, p := range req.Pods {
+		if err := validName(p.PodID); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)
+	if err := os.MkdirAll(ddir, 0o755); err != nil {
+		return err
+	}
+	port := ""
+	if req.Kind == apiv1.KindPyTorchJob {
+		var err error
+		if port, err = masterPort(ddir); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, p := range req.Pods {
+		if err := r.startPod(filepath.Join(ddir, p.PodID), r.podSpec(req, p, port)); err != nil {
+			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// podSpec is what one pod of req runs, with the platform env that depends on the pod.
+func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterPort string) podSpec {
+	env := maps.Clone(req.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["POD_NAME"] = p.PodID
+	if req.Kind == apiv1.KindPyTorchJob {
+		env["RANK"] = strconv.Itoa(p.Rank)
+		env["WORLD_SIZE"] = strconv.Itoa(len(req.Pods))
+		env["MASTER_ADDR"] = "127.0.0.1"
+		env["MASTER_PORT"] = masterPort
+	}
+	if len(p.GPUs) > 0 {
+		ids := make([]string, len(p.GPUs))
+		for i, g := range p.GPUs {
+			ids[i] = strconv.Itoa(g)
+		}
+		env[visibleDevicesVar(r.vendor(p.Node))] = strings.Join(ids, ",")
+	}
+	return podSpec{PodID: p.PodID, Rank: p.Rank, Node: p.Node, Kind: req.Kind, Command: req.Command,
+		Env: env, RestartAlways: req.RestartAlways}
+}
+
+// vendor is the GPU vendor of the named node ("" when unknown).
+func (r *Runtime) vendor(node string) string {
+	for _, n := range r.cfg.Nodes {
+		if n.Name == node || n.ID == node {
+			return n.GPUVendor
+		}
+	}
+	return ""
+}
+
+func visibleDevicesVar(vendor string) string {
+	if vendor == "amd" {
+		return "HIP_VISIBLE_DEVICES"
+	}
+	return "CUDA_VISIBLE_DEVICES"
+}
+
+// masterPort returns the dispatch's MASTER_PORT, choosing a free port the first time.
+func masterPort(ddir string) (string, error) {
+	path := filepath.Join(ddir, masterPortFile)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	return port, writeFileAtomic(path, []byte(port))
+}
+
+// startPod starts the shim of one pod unless it was started before.
+func (r *Runtime) startPod(dir string, spec podSpec) error {
+	if _, ok := readPid(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
+		return err
+	}
+	if err := writeState(dir, podState{Phase: phasePending}); err != nil {
+		return err
+	}
+	argv := append(slices.Clone(r.cfg.ShimCommand), dir)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	// A session of its own: the pod outlives the server and its terminal's signals.
+	// Stdin, stdout and stderr are /dev/null (exec's default for nil).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		now := time.Now()
+		_ = writeState(dir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
+			Reason: "StartError", Message: err.Error()})
+		return err
+	}
+	// Read the start time before reaping is possible, so it is the shim's.
+	id, err := identify(cmd.Process.Pid)
+	if err == nil {
+		err = writePid(dir, id)
+	}
+	if err != nil {
+		_ = cmd.Process.Kill()
+	}
+	go func() {
+		_ = cmd.Wait()
+		r.notify()
+	}()
+	if err == nil {
+		r.watcher.add(dir, id)
+	}
+	return err
+}

@@ -1,0 +1,253 @@
+package process
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+const (
+	phasePending   = workload.PodPending
+	phaseRunning   = workload.PodRunning
+	phaseSucceeded = workload.PodSucceeded
+	phaseFailed    = workload.PodFailed
+)
+
+// Restart backoff of restartAlways pods: the delay starts at restartBackoffInitial and
+// doubles up to restartBackoffMax; a run that lasted restartBackoffReset starts over.
+const (
+	restartBackoffInitial = time.Second
+	restartBackoffMax     = 30 * time.Second
+	restartBackoffReset   = 10 * time.Minute
+)
+
+// logDrainTimeout bounds how long the shim waits, after the command exited, for output
+// still in its pipes; a background process that keeps them open must not hold back the
+// exit status.
+const logDrainTimeout = 2 * time.Second
+
+// ShimMain runs the pod in podDir until it ends and returns the shim's exit code. The
+// server binary calls it for `berth pod-shim <dir>`.
+func ShimMain(podDir string) int {
+	spec, err := readSpec(podDir)
+	if err != nil {
+		now := time.Now()
+		_ = writeState(podDir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
+			Reason: "ShimError", Message: err.Error()})
+		return 1
+	}
+	logf, err := os.OpenFile(podDir+"/"+logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		now := time.Now()
+		_ = writeState(podDir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
+			Reason: "ShimError", Message: err.Error()})
+		return 1
+	}
+	defer logf.Close()
+	signals := make(chan os.Signal, 4)
+	// Caught, not ignored: the command starts with the default actions, as an
+	// ignored signal would stay ignored across exec.
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, signals: signals}
+	return s.run()
+}
+
+// shim supervises one pod.
+type shim struct {
+	dir      string
+	spec     podSpec
+	log      *logWriter
+	signals  chan os.Signal
+	stopping bool
+	state    podState
+}
+
+func (s *shim) run() int {
+	s.state = podState{Phase: phasePending}
+	backoff := restartBackoffInitial
+	for {
+		if s.stopping || stopRequested(s.dir) {
+			return s.finish("Stopped")
+		}
+		started := time.Now()
+		ps, err := s.runOnce()
+		if err != nil {
+			s.state.Phase, s.state.Reason, s.state.Message = phaseFailed, "StartError", err.Error()
+			s.state.ExitCode, s.state.EndTime = 128, time.Now()
+			_ = writeState(s.dir, s.state)
+			return 1
+		}
+		s.state.ExitCode, s.state.Reason = exitResult(ps)
+		s.state.EndTime = time.Now()
+		if !s.spec.RestartAlways || s.stopping || stopRequested(s.dir) {
+			return s.finish("")
+		}
+		if time.Since(started) >= restartBackoffReset {
+			backoff = restartBackoffInitial
+		}
+		s.state.Reason, s.state.Message = "CrashLoopBackOff", fmt.Sprintf("restarting in %s", backoff)
+		_ = writeState(s.dir, s.state)
+		if !s.sleep(backoff) {
+			return s.finish("")
+		}
+		backoff = min(2*backoff, restartBackoffMax)
+		s.state.Restarts++
+	}
+}
+
+// finish records the pod's final phase from the last exit; reason overrides the exit's
+// reason when the pod never ran.
+func (s *shim) finish(reason string) int {
+	if s.state.StartTime.IsZero() {
+		now := time.Now()
+		s.state = podState{Phase: phaseFailed, StartTime: now, EndTime: now, Reason: reason}
+	} else if s.state.ExitCode == 0 {
+		s.state.Phase, s.state.Reason = phaseSucceeded, "Completed"
+	} else {
+		s.state.Phase = phaseFailed
+	}
+	s.state.Message = ""
+	if err := writeState(s.dir, s.state); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// sleep waits d; it returns false when a stop signal came first.
+func (s *shim) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.signals:
+		s.stopping = true
+		return false
+	}
+}
+
+// runOnce runs the command once and returns how it ended.
+func (s *shim) runOnce() (*os.ProcessState, error) {
+	cmd := exec.Command("/bin/sh", "-c", s.spec.Command)
+	cmd.Env = shimEnv(s.spec.Env)
+	cmd.Dir = s.dir
+	var drain sync.WaitGroup
+	for _, stream := range []string{"stdout", "stderr"} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		defer w.Close()
+		if stream == "stdout" {
+			cmd.Stdout = w
+		} else {
+			cmd.Stderr = w
+		}
+		drain.Go(func() {
+			defer r.Close()
+			s.log.copyLines(r, stream)
+		})
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	// Only the child holds the write ends now, so the readers see EOF when it (and
+	// whatever it started) closes them.
+	cmd.Stdout.(*os.File).Close()
+	cmd.Stderr.(*os.File).Close()
+	if s.state.StartTime.IsZero() {
+		s.state.StartTime = time.Now()
+	}
+	s.state.Phase, s.state.Reason, s.state.Message = phaseRunning, "", ""
+	s.state.EndTime = time.Time{}
+	_ = writeState(s.dir, s.state)
+
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	for waiting := true; waiting; {
+		select {
+		case sig := <-s.signals:
+			s.stopping = true
+			// A stop by the runtime signals the whole group, the command included;
+			// forward only signals sent to the shim alone, so the command gets one.
+			if !stopRequested(s.dir) {
+				_ = cmd.Process.Signal(sig)
+			}
+		case <-done:
+			waiting = false
+		}
+	}
+	drained := make(chan struct{})
+	go func() {
+		drain.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(logDrainTimeout):
+	}
+	return cmd.ProcessState, nil
+}
+
+// shimEnv is exactly the pod's env, plus PATH and HOME from the shim when the pod
+// has none.
+func shimEnv(env map[string]string) []string {
+	out := make([]string, 0, len(env)+2)
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	for _, k := range []string{"PATH", "HOME"} {
+		if _, ok := env[k]; ok {
+			continue
+		}
+		if v, ok := os.LookupEnv(k); ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+
+// signalNames names the signals a pod is commonly ended by; SIGKILL reads "Killed".
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGKILL: "Killed",
+	syscall.SIGTERM: "SIGTERM",
+	syscall.SIGINT:  "SIGINT",
+	syscall.SIGHUP:  "SIGHUP",
+	syscall.SIGQUIT: "SIGQUIT",
+	syscall.SIGABRT: "SIGABRT",
+	syscall.SIGSEGV: "SIGSEGV",
+	syscall.SIGBUS:  "SIGBUS",
+	syscall.SIGFPE:  "SIGFPE",
+	syscall.SIGILL:  "SIGILL",
+	syscall.SIGPIPE: "SIGPIPE",
+	syscall.SIGUSR1: "SIGUSR1",
+	syscall.SIGUSR2: "SIGUSR2",
+}
+
+// exitResult turns how a command ended into an exit code and reason as Kubernetes
+// reports them: 128+n for signal n.
+func exitResult(ps *os.ProcessState) (int32, string) {
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		sig := ws.Signal()
+		name, ok := signalNames[sig]
+		if !ok {
+			name = fmt.Sprintf("Signal%d", int(sig))
+		}
+		return int32(128 + int(sig)), name
+	}
+	code := int32(ps.ExitCode())
+	if code == 0 {
+		return 0, "Completed"
+	}
+	return code, "Error"
+}

@@ -1,0 +1,202 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/berth-dev/berth/internal/runtime"
+)
+
+// localIP is the host and pod address of every pod: they all run on this host.
+const localIP = "127.0.0.1"
+
+// msgDisappeared is the message of a pod whose shim ended without recording an end.
+const msgDisappeared = "the pod's process disappeared"
+
+// Status reports the pods of one dispatch, by rank. A dispatch that was never started
+// has no pods.
+func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
+	if err := validName(workloadID); err != nil {
+		return nil, err
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	dirs, err := podDirs(r.dispatchDir(workloadID, dispatch))
+	if err != nil {
+		return nil, err
+	}
+	var procs map[int][]int // scanned once, when a pod is live
+	out := make([]runtime.PodStatus, 0, len(dirs))
+	for _, dir := range dirs {
+		spec, err := readSpec(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // created by a Start that crashed before writing the spec
+		}
+		if err != nil {
+			return nil, err
+		}
+		p, id, alive, err := podStatus(dir, spec)
+		if err != nil {
+			return nil, err
+		}
+		if alive {
+			if procs == nil {
+				procs = groups()
+			}
+			p.PIDs = slices.Sorted(slices.Values(procs[id.PID]))
+			r.watcher.add(dir, id)
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b runtime.PodStatus) int { return a.Rank - b.Rank })
+	return out, nil
+}
+
+// podStatus reads one pod. Liveness is checked before status.json is read: a shim
+// writes its last status before it exits, so a status read after it was seen gone is
+// its last.
+func podStatus(dir string, spec podSpec) (runtime.PodStatus, procID, bool, error) {
+	id, ok := readPid(dir)
+	alive := ok && id.alive()
+	st, err := readState(dir)
+	if err != nil {
+		return runtime.PodStatus{}, id, false, err
+	}
+	if !alive && (st.Phase == phasePending || st.Phase == phaseRunning) {
+		st.Phase, st.Reason, st.Message = phaseFailed, "Killed", msgDisappeared
+		if at, stopped := stopTime(dir); stopped {
+			st.Reason, st.EndTime = "Stopped", at
+		}
+		if st.EndTime.IsZero() || st.EndTime.Before(st.StartTime) {
+			st.EndTime = time.Now()
+		}
+		if st.ExitCode == 0 {
+			st.ExitCode = 128 + int32(syscall.SIGKILL)
+		}
+	}
+	return runtime.PodStatus{
+		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: localIP,
+		Phase: st.Phase, StartTime: st.StartTime, EndTime: st.EndTime, ExitCode: st.ExitCode,
+		Reason: st.Reason, Message: st.Message, Restarts: st.Restarts,
+	}, id, alive, nil
+}
+
+// podDirs lists the pod directories of a dispatch.
+func podDirs(ddir string) ([]string, error) {
+	entries, err := os.ReadDir(ddir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, filepath.Join(ddir, e.Name()))
+		}
+	}
+	return out, nil
+}
+
+// workloadPods lists the pod directories of every dispatch of a workload.
+func (r *Runtime) workloadPods(workloadID string) ([]string, error) {
+	dispatches, err := r.dispatches(workloadID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range dispatches {
+		dirs, err := podDirs(r.dispatchDir(workloadID, d))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dirs...)
+	}
+	return out, nil
+}
+
+// Stop signals every live pod of the workload: SIGTERM to its process group on the
+// first request, SIGKILL once grace has passed since then. The first request's time is
+// kept in the pod's stop file, so the deadline survives a restart of the server.
+func (r *Runtime) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
+	if err := validName(workloadID); err != nil {
+		return err
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	dirs, err := r.workloadPods(workloadID)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	var errs []error
+	for _, dir := range dirs {
+		// Marked even when not running, so a shim about to (re)start the command
+		// does not.
+		at, first, err := markStop(dir, now)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		id, ok := readPid(dir)
+		if !ok || !id.alive() {
+			continue
+		}
+		r.watcher.add(dir, id)
+		sig := syscall.Signal(0)
+		switch {
+		case first:
+			sig = syscall.SIGTERM
+		case now.Sub(at) >= grace:
+			sig = syscall.SIGKILL
+		}
+		if sig == 0 {
+			continue
+		}
+		// The shim leads the pod's process group (it started a session).
+		if err := syscall.Kill(-id.PID, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("process: signal pod %s: %w", filepath.Base(dir), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Release removes the workload's directories. It refuses while a pod is live.
+func (r *Runtime) Release(ctx context.Context, workloadID string) error {
+	if err := validName(workloadID); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	dirs, err := r.workloadPods(workloadID)
+	if err != nil {
+		return err
+	}
+	for _, dir := range dirs {
+		spec, err := readSpec(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		// A pod counts by its phase: a shim that recorded the end has nothing left
+		// to do but exit.
+		p, _, _, err := podStatus(dir, spec)
+		if err != nil {
+			return err
+		}
+		if p.Live() {
+			return fmt.Errorf("process: release %s: pod %s is still running", workloadID, p.PodID)
+		}
+	}
+	r.watcher.removeUnder(r.workloadDir(workloadID))
+	return os.RemoveAll(r.workloadDir(workloadID))
+}
