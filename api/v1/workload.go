@@ -237,6 +237,8 @@ type BatchFailure struct {
 type BatchResult struct {
 	Succeeded []string       `json:"succeeded"`
 	Failed    []BatchFailure `json:"failed"`
+	// Created holds, for a clone, the new workload's id for each succeeded source id.
+	Created []string `json:"created,omitempty"`
 }
 
 // PodLogs is the body of GET .../pods/{podId}/logs.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	k8sresource "k8s.io/apimachinery/pkg/api/resource"
 )
@@ -19,8 +20,24 @@ const (
 	EphemeralStorage = "ephemeral-storage"
 )
 
-// ErrNegative is returned for a quantity below zero.
-var ErrNegative = errors.New("must not be negative")
+// Errors of ParseQuantity besides a malformed text.
+var (
+	ErrNegative = errors.New("must not be negative")
+	ErrTooLarge = errors.New("must be at most " + Max + " (10^15)")
+)
+
+// Bounds on a quantity. The text is checked before it is parsed: the Kubernetes parser
+// takes time that grows with the exponent ("1e-7010000" takes most of a second,
+// "1e-70100000001" does not finish), so an unchecked request could stall the server.
+// The value is bounded so that millicores and bytes stay inside int64 (beyond about
+// 9e15 the conversions would overflow without an error). Real requests never come near.
+const (
+	MaxTextLen        = 64
+	MaxExponentDigits = 3
+	Max               = "1P"
+)
+
+var maxQuantity = k8sresource.MustParse(Max)
 
 // List is an amount of every resource.
 type List struct {
@@ -30,19 +47,41 @@ type List struct {
 	EphemeralStorage int64
 }
 
-// ParseQuantity parses a non-negative Kubernetes quantity. "" parses as zero.
+// ParseQuantity parses a Kubernetes quantity between 0 and Max. "" parses as zero.
 func ParseQuantity(s string) (k8sresource.Quantity, error) {
 	if s == "" {
 		return k8sresource.Quantity{}, nil
 	}
-	q, err := k8sresource.ParseQuantity(s)
-	if err != nil {
-		return q, fmt.Errorf("%q is not a quantity (examples: 8, 500m, 256Gi)", s)
+	if !boundedText(s) {
+		return k8sresource.Quantity{}, fmt.Errorf("is not a quantity of at most %d characters with an exponent of at most %d digits", MaxTextLen, MaxExponentDigits)
 	}
-	if q.Sign() < 0 {
+	q, err := k8sresource.ParseQuantity(s)
+	switch {
+	case err != nil:
+		return q, fmt.Errorf("%q is not a quantity (examples: 8, 500m, 256Gi)", s)
+	case q.Sign() < 0:
 		return q, ErrNegative
+	case q.Cmp(maxQuantity) > 0:
+		return q, ErrTooLarge
 	}
 	return q, nil
+}
+
+// boundedText reports whether s is short enough, and its exponent small enough, to be
+// parsed and compared in bounded time.
+func boundedText(s string) bool {
+	if len(s) > MaxTextLen {
+		return false
+	}
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	exp := strings.TrimLeft(s[i+1:], "+-")
+	if exp == "i" {
+		return true // the binary suffix Ei
+	}
+	return len(strings.TrimLeft(exp, "0")) <= MaxExponentDigits
 }
 
 // ParseMilli parses a quantity into thousandths (cpu).

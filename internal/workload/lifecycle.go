@@ -1,0 +1,222 @@
+package workload
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+)
+
+// Condition messages, as the reference words them.
+const (
+	MsgScheduled   = "the workload is scheduled"
+	MsgDispatched  = "the workload is dispatched"
+	MsgRescheduled = "the workload is re-scheduling"
+	MsgFailover    = "the workload is doing the failover"
+	MsgTimedOut    = "the workload has timed out"
+	MsgJobRunning  = "Job is running"
+	MsgJobDone     = "Job is successfully completed"
+	MsgJobFailed   = "Job is failed"
+	MsgSvcRunning  = "all replicas are running"
+	MsgSvcNotReady = "some replicas are not running"
+)
+
+// Stop ends w as Stopped on behalf of by, unless it has ended already; deleting also
+// hides it from list and get. It reports whether w changed.
+func Stop(w *Workload, by string, deleting bool, now time.Time) bool {
+	changed := false
+	if !w.Ended() {
+		msg := "the workload is stopped by " + by
+		if deleting {
+			msg = "the workload is deleted by " + by
+		}
+		end(w, apiv1.PhaseStopped, CondStopped, msg, now)
+		w.Status.StopRequested = by
+		changed = true
+	}
+	if deleting && !w.IsDeleted {
+		w.IsDeleted = true
+		w.Status.DeletionTime = now
+		changed = true
+	}
+	return changed
+}
+
+// TimeOut stops w because it ran past its timeout.
+func TimeOut(w *Workload, now time.Time) {
+	end(w, apiv1.PhaseStopped, CondStopped, MsgTimedOut, now)
+	w.Status.StopRequested = "timeout"
+}
+
+// Fail ends w as Failed for a reason outside its pods (a dependency, a dispatch error).
+func Fail(w *Workload, msg string, now time.Time) {
+	end(w, apiv1.PhaseFailed, CondAdminFail, msg, now)
+}
+
+func end(w *Workload, phase, cond, msg string, now time.Time) {
+	st := &w.Status
+	st.Phase = phase
+	if st.EndTime.IsZero() {
+		st.EndTime = now
+	}
+	st.Message = ""
+	st.QueuePosition = 0
+	n := st.DispatchCount
+	if cond == CondAdminFail {
+		n = max(1, n)
+	}
+	st.SetCondition(cond, n, msg, now)
+}
+
+// TimedOut reports whether a started, unfinished w has run past its timeout.
+func TimedOut(w *Workload, now time.Time) bool {
+	t := w.Spec.Timeout
+	if w.Ended() || t == nil || *t <= 0 || w.Status.StartTime.IsZero() {
+		return false
+	}
+	return !now.Before(w.Status.StartTime.Add(time.Duration(*t) * time.Second))
+}
+
+// Admit records that w was placed and is being dispatched: the next dispatch number,
+// its placement, its scheduled and dispatched conditions, and a Pending pod per replica.
+func Admit(w *Workload, placement []PodPlacement, now time.Time) {
+	st := &w.Status
+	n := st.DispatchCount + 1
+	st.DispatchCount = n
+	st.Scheduled, st.Dispatched = true, true
+	st.Rescheduled, st.Preempted = false, false
+	st.QueuePosition, st.Message = 0, ""
+	st.Placement = placement
+	st.SetCondition(CondScheduled, n, MsgScheduled, now)
+	st.SetCondition(CondDispatched, n, MsgDispatched, now)
+	st.Pods = make([]Pod, len(placement))
+	var nodes, ranks []string
+	seen := map[string]bool{}
+	for i, p := range placement {
+		st.Pods[i] = Pod{PodID: PodID(w.ID, w.Kind(), p.Rank), Dispatch: n, Rank: p.Rank, Node: p.Node, Phase: PodPending}
+		if !seen[p.Node] {
+			seen[p.Node] = true
+			nodes = append(nodes, p.Node)
+			ranks = append(ranks, fmt.Sprint(p.Rank))
+		}
+	}
+	st.Nodes = append(st.Nodes, nodes)
+	st.Ranks = append(st.Ranks, ranks)
+}
+
+// PodID names the pod of a rank: PyTorchJob and Authoring pods are <id>-master-0 and
+// <id>-worker-<rank-1>, as the training operator names them; other kinds <id>-<rank>.
+func PodID(id, kind string, rank int) string {
+	switch {
+	case kind != apiv1.KindPyTorchJob && kind != apiv1.KindAuthoring:
+		return fmt.Sprintf("%s-%d", id, rank)
+	case rank == 0:
+		return id + "-master-0"
+	}
+	return fmt.Sprintf("%s-worker-%d", id, rank-1)
+}
+
+// Requeue sends w back to the queue after a failover, ahead of the others.
+func Requeue(w *Workload, now time.Time) {
+	st := &w.Status
+	st.Phase = apiv1.PhasePending
+	st.Scheduled, st.Dispatched = false, false
+	st.Rescheduled = true
+	st.Placement = nil
+	st.Pods = nil
+	st.SetCondition(CondScheduling, st.DispatchCount+1, MsgRescheduled, now)
+}
+
+// Observe folds the pods of the current dispatch into w's phase and conditions. It
+// reports whether a pod failed; the caller then fails w over or fails it.
+func Observe(w *Workload, pods []Pod, now time.Time) (failed bool) {
+	st := &w.Status
+	st.Pods = pods
+	n := st.DispatchCount
+	var running, succeeded, failedPods []Pod
+	for _, p := range pods {
+		switch p.Phase {
+		case PodRunning:
+			running = append(running, p)
+		case PodSucceeded:
+			succeeded = append(succeeded, p)
+		case PodFailed, PodStopped:
+			failedPods = append(failedPods, p)
+		}
+		if !p.StartTime.IsZero() && (st.StartTime.IsZero() || p.StartTime.Before(st.StartTime)) {
+			st.StartTime = p.StartTime
+		}
+	}
+	if IsService(w.Kind()) {
+		observeService(w, len(running) == len(pods) && len(pods) > 0, now)
+		return false
+	}
+	switch {
+	case len(failedPods) > 0:
+		st.SetCondition(CondFailed, n, MsgJobFailed+", details: "+failureDetails(failedPods), now)
+		return true
+	case len(pods) > 0 && len(succeeded) == len(pods):
+		st.Phase = apiv1.PhaseSucceeded
+		st.EndTime = latestEnd(pods, now)
+		st.SetCondition(CondSucceeded, n, MsgJobDone, now)
+	case len(running) > 0:
+		st.Phase = apiv1.PhaseRunning
+		st.Message = ""
+		st.SetCondition(CondRunning, n, MsgJobRunning, now)
+	}
+	return false
+}
+
+func observeService(w *Workload, allRunning bool, now time.Time) {
+	st := &w.Status
+	switch {
+	case allRunning:
+		st.Phase = apiv1.PhaseRunning
+		st.Message = ""
+		st.SetCondition(CondRunning, st.DispatchCount, MsgSvcRunning, now)
+	case st.Phase == apiv1.PhaseRunning:
+		st.Phase = apiv1.PhaseNotReady
+		st.SetCondition(CondFailed, st.DispatchCount, MsgSvcNotReady, now)
+	}
+}
+
+func latestEnd(pods []Pod, now time.Time) time.Time {
+	var t time.Time
+	for _, p := range pods {
+		if p.EndTime.After(t) {
+			t = p.EndTime
+		}
+	}
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// failureDetails describes up to three failed pods, as the reference does.
+func failureDetails(pods []Pod) string {
+	var parts []string
+	for i, p := range pods {
+		if i == 3 {
+			break
+		}
+		msg := p.FailedMessage
+		container := ""
+		if len(p.Containers) > 0 {
+			c := p.Containers[0]
+			container = c.Name
+			if msg == "" {
+				msg = fmt.Sprintf("%s: exit code %d", c.Reason, c.ExitCode)
+			}
+		}
+		parts = append(parts, fmt.Sprintf(`{"pod":%q,"node":%q,"message":%q,"container":%q}`, p.PodID, p.Node, msg, container))
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// ShouldFailover reports whether a failed dispatch may run again (maxRetry N allows
+// N+1 runs).
+func ShouldFailover(w *Workload) bool {
+	return !IsService(w.Kind()) && w.Status.DispatchCount <= w.Spec.MaxRetry
+}

@@ -1,0 +1,96 @@
+package workload
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+)
+
+// ApplyPatch applies a PATCH body to a stored spec, re-applies the defaults and checks
+// the result as a create would (cron jobs only when they changed). When it reports a
+// problem, spec is left as it was. The description lives outside the spec: the caller
+// applies it.
+func ApplyPatch(spec *apiv1.WorkloadSpec, p *apiv1.PatchWorkloadRequest, now time.Time) FieldErrors {
+	next := cloneSpec(spec)
+	var errs FieldErrors
+	if p.Replica != nil && *p.Replica != next.Resource.Replica {
+		if _, ok := next.CustomerLabels[HostnameLabel]; ok {
+			errs.add("replica", "cannot update replica when specifying nodes")
+		} else {
+			next.Resource.Replica = *p.Replica
+		}
+	}
+	setIf(&next.Resource.CPU, p.CPU)
+	setIf(&next.Resource.GPU, p.GPU)
+	setIf(&next.Resource.Memory, p.Memory)
+	setIf(&next.Resource.EphemeralStorage, p.EphemeralStorage)
+	setIf(&next.Resource.SharedMemory, p.SharedMemory)
+	if p.Image != nil && strings.TrimSpace(*p.Image) != "" {
+		next.Image = *p.Image
+	}
+	if p.EntryPoint != nil && strings.TrimSpace(*p.EntryPoint) != "" {
+		next.EntryPoint = *p.EntryPoint
+	}
+	if p.Env != nil {
+		next.Env = maps.Clone(*p.Env)
+	}
+	if p.CronJobs != nil {
+		next.CronJobs = slices.Clone(*p.CronJobs)
+	}
+	if p.Timeout != nil {
+		t := *p.Timeout
+		next.Timeout = &t // 0 becomes nil in ApplyDefaults
+	}
+	setIf(&next.MaxRetry, p.MaxRetry)
+	setIf(&next.Priority, p.Priority)
+
+	ApplyDefaults(next)
+	errs = append(errs, ValidateSpec(next)...)
+	if !slices.Equal(next.CronJobs, spec.CronJobs) {
+		errs = append(errs, ValidateCronJobs(next.CronJobs, now, "cronJobs")...)
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	*spec = *next
+	return nil
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// cloneSpec copies a spec deeply enough that defaults applied to the copy leave the
+// original alone.
+func cloneSpec(s *apiv1.WorkloadSpec) *apiv1.WorkloadSpec {
+	c := *s
+	c.Env = maps.Clone(s.Env)
+	c.CustomerLabels = maps.Clone(s.CustomerLabels)
+	c.Hostpath = slices.Clone(s.Hostpath)
+	c.Dependencies = slices.Clone(s.Dependencies)
+	c.CronJobs = slices.Clone(s.CronJobs)
+	c.Secrets = slices.Clone(s.Secrets)
+	c.TTLSecondsAfterFinished = clonePtr(s.TTLSecondsAfterFinished)
+	c.Timeout = clonePtr(s.Timeout)
+	c.Liveness = clonePtr(s.Liveness)
+	c.Readiness = clonePtr(s.Readiness)
+	if s.Service != nil {
+		svc := *s.Service
+		svc.Extends = maps.Clone(s.Service.Extends)
+		c.Service = &svc
+	}
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
