@@ -1,0 +1,37 @@
+// Command berth is the Berth server and its command-line client.
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/server"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "berth",
+		Short:         "Berth: queue, place and run workloads on GPU clusters",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.AddCommand(server.ServeCommand(), podShimCommand())
+	if err := root.Execute(); err != nil {
+		os.Exit(1)
+	}
+}
+
+// podShimCommand is the hidden `berth pod-shim DIR` the process runtime starts for
+// every pod: it runs the pod's command and records its logs and exit.
+func podShimCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "pod-shim DIR",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		Run: func(_ *cobra.Command, args []string) {
+			os.Exit(process.ShimMain(args[0]))
+		},
+	}
+}

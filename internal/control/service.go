@@ -1,0 +1,53 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/store"
+)
+
+// Service carries out API requests over the store and the runtime.
+type Service struct {
+	Store   store.Store
+	Runtime runtime.Runtime
+	Keys    *auth.Keys
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+	// Wake tells the control loops that something changed; it must not block.
+	Wake func()
+	// EnableCICD allows AutoscalingRunnerSet workloads.
+	EnableCICD bool
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
+}
+
+// workspace loads a workspace, answering 404 with the workspace code when missing.
+func (s *Service) workspace(ctx context.Context, id string) (*inventory.Workspace, error) {
+	ws, err := s.Store.WorkspaceGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, workspaceNotFound(id)
+	}
+	return ws, err
+}
+
+// retryConflict runs fn until it does not fail with store.ErrConflict, a few times at most.
+func retryConflict(fn func() error) error {
+	var err error
+	for range 8 {
+		if err = fn(); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}

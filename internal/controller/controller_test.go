@@ -1,0 +1,170 @@
+package controller
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+func TestJobRunsToSuccess(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.submit("ok", `echo "rank=$RANK world=$WORLD_SIZE gpus=$CUDA_VISIBLE_DEVICES"`, func(s *apiv1.WorkloadSpec) {
+		s.Resource.Replica, s.Resource.GPU = 2, "4"
+	})
+	w := e.waitFor(id, "Succeeded", phaseIs(apiv1.PhaseSucceeded))
+	if w.Status.DispatchCount != 1 || w.Status.StartTime.IsZero() || w.Status.EndTime.IsZero() {
+		t.Errorf("status = %+v", w.Status)
+	}
+	for _, typ := range []string{workload.CondScheduled, workload.CondDispatched, workload.CondSucceeded} {
+		if !w.Status.HasCondition(typ, 1) {
+			t.Errorf("missing condition %s", typ)
+		}
+	}
+	seen := map[string]bool{}
+	for _, p := range w.Status.Pods {
+		lines, err := e.rt.Logs(t.Context(), id, p.PodID, runtime.LogOptions{})
+		if err != nil || len(lines) == 0 {
+			t.Fatalf("logs of %s: %v %v", p.PodID, lines, err)
+		}
+		seen[lines[0]] = true
+	}
+	// Two pods of 4 GPUs pack onto one 8-GPU node with distinct indices.
+	for _, want := range []string{"rank=0 world=2 gpus=0,1,2,3", "rank=1 world=2 gpus=4,5,6,7"} {
+		if !seen[want] {
+			t.Errorf("no pod printed %q; got %v", want, seen)
+		}
+	}
+}
+
+func TestFailingJobRetriesThenFails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.submit("fail", "echo try $DISPATCH_COUNT; exit 3", func(s *apiv1.WorkloadSpec) { s.MaxRetry = 1 })
+	w := e.waitFor(id, "Failed", phaseIs(apiv1.PhaseFailed))
+	if w.Status.DispatchCount != 2 {
+		t.Errorf("dispatchCount = %d, want 2", w.Status.DispatchCount)
+	}
+	for _, c := range []struct {
+		typ string
+		n   int
+	}{{workload.CondFailed, 1}, {workload.CondFailover, 1}, {workload.CondScheduling, 2}, {workload.CondFailed, 2}} {
+		if !w.Status.HasCondition(c.typ, c.n) {
+			t.Errorf("missing condition %s run_%d_times", c.typ, c.n)
+		}
+	}
+	if w.Status.HasCondition(workload.CondFailover, 2) {
+		t.Error("the last run must not fail over")
+	}
+	pod := w.Status.Pods[0]
+	if len(pod.Containers) != 1 || pod.Containers[0].ExitCode != 3 {
+		t.Errorf("pod containers = %+v, want exit code 3", pod.Containers)
+	}
+}
+
+func TestGangWaitsForWholeCapacity(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	blocker := e.submit("blocker", "sleep 30", func(s *apiv1.WorkloadSpec) { s.Resource.GPU = "8" })
+	e.waitFor(blocker, "Running", phaseIs(apiv1.PhaseRunning))
+	gang := e.submit("gang", "true", func(s *apiv1.WorkloadSpec) { s.Resource.Replica, s.Resource.GPU = 2, "8" })
+	w := e.waitFor(gang, "queued with a reason", func(w *workload.Workload) bool { return w.Status.Message != "" })
+	if w.Status.Phase != apiv1.PhasePending || w.Status.QueuePosition != 1 || w.Status.DispatchCount != 0 {
+		t.Fatalf("gang status = %+v", w.Status)
+	}
+	if !strings.Contains(w.Status.Message, "Insufficient total gpu resources") {
+		t.Errorf("message = %q", w.Status.Message)
+	}
+	b, err := e.store.WorkloadGet(t.Context(), blocker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workload.Stop(b, "test", false, time.Now())
+	if err := e.store.WorkloadUpdate(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	e.ctrl.Wake()
+	w = e.waitFor(gang, "Succeeded", phaseIs(apiv1.PhaseSucceeded))
+	if diff := len(w.Status.Nodes[0]); diff != 2 {
+		t.Errorf("gang used nodes %v, want both", w.Status.Nodes)
+	}
+}
+
+func TestDependencies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.submit("first", "exit 1", nil)
+	after := e.submit("after", "true", func(s *apiv1.WorkloadSpec) { s.Dependencies = []string{first} })
+	orphan := e.submit("orphan", "true", func(s *apiv1.WorkloadSpec) { s.Dependencies = []string{"missing-zzzzz"} })
+	w := e.waitFor(after, "Failed", phaseIs(apiv1.PhaseFailed))
+	if w.Status.DispatchCount != 0 || !hasMessage(w, "dependency workload "+first+" failed") {
+		t.Errorf("after = %+v", w.Status)
+	}
+	w = e.waitFor(orphan, "Failed", phaseIs(apiv1.PhaseFailed))
+	if !hasMessage(w, "dependency workload missing-zzzzz not found") {
+		t.Errorf("orphan = %+v", w.Status.Conditions)
+	}
+	ok := e.submit("ok", "true", nil)
+	next := e.submit("next", "true", func(s *apiv1.WorkloadSpec) { s.Dependencies = []string{ok} })
+	e.waitFor(next, "Succeeded", phaseIs(apiv1.PhaseSucceeded))
+}
+
+func hasMessage(w *workload.Workload, msg string) bool {
+	for _, c := range w.Status.Conditions {
+		if c.Message == msg {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCronStartWaits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	at := time.Now().UTC().Add(2 * time.Hour).Format("2006-01-02T15:04:05.000Z")
+	id := e.submit("later", "true", func(s *apiv1.WorkloadSpec) { s.CronJobs = []apiv1.CronJob{{Schedule: at, Action: "start"}} })
+	w := e.waitFor(id, "waiting for its time", func(w *workload.Workload) bool { return w.Status.Message != "" })
+	if w.Status.Message != "The Execution time has not been reached" || w.Status.DispatchCount != 0 {
+		t.Errorf("status = %+v", w.Status)
+	}
+}
+
+func TestTimeoutStopsAndTTLReleases(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	timeout, ttl := 1, 0
+	id := e.submit("slow", "sleep 60", func(s *apiv1.WorkloadSpec) { s.Timeout, s.TTLSecondsAfterFinished = &timeout, &ttl })
+	w := e.waitFor(id, "released", func(w *workload.Workload) bool { return w.Status.Released })
+	if w.Status.Phase != apiv1.PhaseStopped || !hasMessage(w, workload.MsgTimedOut) {
+		t.Errorf("status = %+v", w.Status)
+	}
+	for _, p := range w.Status.Pods {
+		if p.Phase != workload.PodStopped && p.Phase != workload.PodFailed {
+			t.Errorf("pod %s phase %s after timeout", p.PodID, p.Phase)
+		}
+	}
+	if _, err := e.rt.Logs(t.Context(), id, w.Status.Pods[0].PodID, runtime.LogOptions{}); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("logs after TTL: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestDeletedWorkloadIsReleased(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.submit("gone", "sleep 60", nil)
+	w := e.waitFor(id, "Running", phaseIs(apiv1.PhaseRunning))
+	workload.Stop(w, "test", true, time.Now())
+	if err := e.store.WorkloadUpdate(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	e.ctrl.Wake()
+	w = e.waitFor(id, "released", func(w *workload.Workload) bool { return w.Status.Released })
+	if !w.IsDeleted || w.Status.Dispatched {
+		t.Errorf("status = %+v deleted=%v", w.Status, w.IsDeleted)
+	}
+}

@@ -1,0 +1,90 @@
+package controller
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// dispatch records the admission of w first, then starts its pods: if the server dies
+// in between, the next cycle finds a dispatched workload without pods and starts them.
+func (c *Controller) dispatch(ctx context.Context, w *workload.Workload, placement []workload.PodPlacement, now time.Time) error {
+	workload.Admit(w, placement, now)
+	if err := c.cfg.Store.WorkloadUpdate(ctx, w); err != nil {
+		return err
+	}
+	if err := c.cfg.Runtime.Start(ctx, startRequest(w)); err != nil {
+		c.cfg.Log.Error("start pods", "workload", w.ID, "err", err)
+		workload.Fail(w, "failed to start the pods: "+err.Error(), now)
+		return c.cfg.Store.WorkloadUpdate(ctx, w)
+	}
+	c.cfg.Log.Info("workload dispatched", "workload", w.ID, "dispatch", w.Status.DispatchCount, "pods", len(placement))
+	return nil
+}
+
+// startRequest describes the current dispatch of w to the runtime.
+func startRequest(w *workload.Workload) runtime.StartRequest {
+	st := &w.Status
+	env := make(map[string]string, len(w.Spec.Env)+4)
+	for k, v := range w.Spec.Env {
+		if v != "" {
+			env[k] = v
+		}
+	}
+	env["WORKLOAD_ID"] = w.ID
+	env["WORKLOAD_KIND"] = w.Kind()
+	env["DISPATCH_COUNT"] = strconv.Itoa(st.DispatchCount)
+	if g := w.Spec.Resource.GPU; g != "" {
+		env["GPUS_PER_NODE"] = g
+	}
+	req := runtime.StartRequest{
+		WorkloadID:    w.ID,
+		Kind:          w.Kind(),
+		Workspace:     w.Workspace(),
+		Dispatch:      st.DispatchCount,
+		Env:           env,
+		Command:       workload.DecodeEntryPoint(w.Spec.EntryPoint),
+		RestartAlways: workload.IsService(w.Kind()),
+	}
+	for _, p := range st.Placement {
+		req.Pods = append(req.Pods, runtime.PodSpec{
+			PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs,
+		})
+	}
+	return req
+}
+
+// pods turns the runtime's view of the current dispatch into the workload's pods.
+func pods(w *workload.Workload, statuses []runtime.PodStatus) []workload.Pod {
+	out := make([]workload.Pod, 0, len(statuses))
+	for _, s := range statuses {
+		p := workload.Pod{
+			PodID: s.PodID, Dispatch: w.Status.DispatchCount, Rank: s.Rank, Node: s.Node,
+			HostIP: s.HostIP, PodIP: s.PodIP, Phase: s.Phase, StartTime: s.StartTime, EndTime: s.EndTime,
+		}
+		if s.Phase == workload.PodSucceeded || s.Phase == workload.PodFailed {
+			p.Containers = []apiv1.ContainerStatus{{
+				Name: mainContainer(w.Kind()), Reason: s.Reason, Message: s.Message, ExitCode: s.ExitCode,
+			}}
+		}
+		if s.Phase == workload.PodFailed {
+			p.FailedMessage = s.Reason
+			if s.Message != "" {
+				p.FailedMessage += ": " + s.Message
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func mainContainer(kind string) string {
+	if kind == apiv1.KindPyTorchJob {
+		return "pytorch"
+	}
+	return "main"
+}

@@ -1,0 +1,118 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// reconcile brings one live workload one step closer to what its status says.
+func (c *Controller) reconcile(ctx context.Context, w *workload.Workload, now time.Time) error {
+	before, err := json.Marshal(w.Status)
+	if err != nil {
+		return err
+	}
+	switch {
+	case w.Status.Dispatched:
+		err = c.reconcileDispatched(ctx, w, now)
+	case w.Ended() || w.IsDeleted:
+		err = c.release(ctx, w, now)
+	}
+	if err != nil {
+		return err
+	}
+	after, err := json.Marshal(w.Status)
+	if err != nil {
+		return err
+	}
+	return c.save(ctx, w, !bytes.Equal(before, after))
+}
+
+// reconcileDispatched follows a workload whose pods were started.
+func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Workload, now time.Time) error {
+	n := w.Status.DispatchCount
+	statuses, err := c.cfg.Runtime.Status(ctx, w.ID, n)
+	if err != nil {
+		return err
+	}
+	if w.Ended() || failingOver(w) {
+		return c.drain(ctx, w, statuses, now)
+	}
+	if len(statuses) == 0 {
+		// Dispatch was recorded but its pods never started (a crash in between).
+		return c.cfg.Runtime.Start(ctx, startRequest(w))
+	}
+	if workload.Observe(w, pods(w, statuses), now) {
+		c.podsFailed(w, now)
+	}
+	if workload.TimedOut(w, now) {
+		workload.TimeOut(w, now)
+	}
+	if w.Ended() || failingOver(w) {
+		c.Wake() // drain at once
+	}
+	return nil
+}
+
+// podsFailed fails w over when it has retries left, and fails it otherwise.
+func (c *Controller) podsFailed(w *workload.Workload, now time.Time) {
+	st := &w.Status
+	if workload.ShouldFailover(w) {
+		st.SetCondition(workload.CondFailover, st.DispatchCount, workload.MsgFailover, now)
+		return
+	}
+	st.Phase = apiv1.PhaseFailed
+	st.EndTime = now
+}
+
+func failingOver(w *workload.Workload) bool {
+	return !w.Ended() && w.Status.HasCondition(workload.CondFailover, w.Status.DispatchCount)
+}
+
+// drain stops the pods of a workload that ended or fails over; once none is left it
+// records the pods' last state and, for a failover, puts the workload back in the queue.
+func (c *Controller) drain(ctx context.Context, w *workload.Workload, statuses []runtime.PodStatus, now time.Time) error {
+	for _, s := range statuses {
+		if s.Live() {
+			return c.cfg.Runtime.Stop(ctx, w.ID, c.cfg.StopGrace)
+		}
+	}
+	ps := pods(w, statuses)
+	for i := range ps {
+		if ps[i].Phase == workload.PodPending || ps[i].Phase == workload.PodRunning {
+			ps[i].Phase = workload.PodStopped
+		}
+	}
+	if len(ps) > 0 {
+		w.Status.Pods = ps
+	}
+	w.Status.Dispatched = false
+	if failingOver(w) {
+		workload.Requeue(w, now)
+	}
+	c.Wake()
+	return nil
+}
+
+// release removes the live state of an ended workload once its TTL has passed (at
+// once when it was deleted). The record stays.
+func (c *Controller) release(ctx context.Context, w *workload.Workload, now time.Time) error {
+	ttl := 0
+	if t := w.Spec.TTLSecondsAfterFinished; t != nil {
+		ttl = *t
+	}
+	end := w.Status.EndTime
+	if !w.IsDeleted && now.Before(end.Add(time.Duration(ttl)*time.Second)) {
+		return nil
+	}
+	if err := c.cfg.Runtime.Release(ctx, w.ID); err != nil {
+		return err
+	}
+	w.Status.Released = true
+	return nil
+}

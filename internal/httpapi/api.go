@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/control"
+)
+
+// API serves Berth's HTTP API over the use cases of a control.Service.
+type API struct {
+	svc *control.Service
+	mux *http.ServeMux
+}
+
+// New returns the API's handler.
+func New(svc *control.Service) http.Handler {
+	a := &API{svc: svc, mux: http.NewServeMux()}
+	a.routes()
+	return a
+}
+
+// ServeHTTP logs each request and answers unknown routes in the API's error format.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	a.mux.ServeHTTP(rec, r)
+	slog.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// handlerFunc is an API handler: it gets the authenticated caller and returns the
+// response body (nil: JSON null) or an error.
+type handlerFunc func(r *http.Request, caller *auth.User) (any, error)
+
+// handle registers an authenticated route.
+func (a *API) handle(pattern string, h handlerFunc) {
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		caller, err := a.svc.Authenticate(r.Context(), token(r))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		body, err := h(r, caller)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+// handlePublic registers a route that needs no authentication.
+func (a *API) handlePublic(pattern string, h func(w http.ResponseWriter, r *http.Request) (any, error)) {
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		body, err := h(w, r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+// TokenCookie is the cookie browsers carry their login token in.
+const TokenCookie = "Token"
+
+// token finds the request's credentials: the Token cookie, else a bearer token.
+func token(r *http.Request) string {
+	if c, err := r.Cookie(TokenCookie); err == nil && c.Value != "" {
+		return c.Value
+	}
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}

@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/control"
+)
+
+// Cookies a login sets besides TokenCookie, for the console.
+const (
+	UserIDCookie   = "userId"
+	UserTypeCookie = "userType"
+)
+
+// cookieMaxAge is how long login cookies last: a year, since tokens never expire.
+const cookieMaxAge = 365 * 24 * 60 * 60
+
+// login answers POST /api/v1/login, from a JSON or a form-encoded body, and sets
+// the console's cookies (DESIGN decision 14).
+func (a *API) login(w http.ResponseWriter, r *http.Request) (any, error) {
+	req, err := loginRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := a.svc.Login(r.Context(), req)
+	if err != nil {
+		return nil, err
+	}
+	setCookies(w, r, cookieMaxAge, resp.Token, resp.ID, resp.Type)
+	return resp, nil
+}
+
+// logout answers POST /api/v1/logout: it clears the login cookies.
+func (a *API) logout(w http.ResponseWriter, r *http.Request) (any, error) {
+	setCookies(w, r, -1, "", "", "")
+	return nil, nil
+}
+
+func (a *API) envs(http.ResponseWriter, *http.Request) (any, error) {
+	return a.svc.Envs(), nil
+}
+
+// loginRequest reads a login body: form-encoded when the content type says so,
+// JSON otherwise.
+func loginRequest(r *http.Request) (*apiv1.LoginRequest, error) {
+	var req apiv1.LoginRequest
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		r.Body = http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
+		var tooLarge *http.MaxBytesError
+		switch err := r.ParseMultipartForm(MaxBodyBytes); {
+		case err == nil, errors.Is(err, http.ErrNotMultipart):
+		case errors.As(err, &tooLarge):
+			return nil, err
+		default:
+			return nil, &control.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. the form body cannot be read: " + err.Error()}
+		}
+		req = apiv1.LoginRequest{Name: r.PostFormValue("name"), Type: r.PostFormValue("type"), Password: r.PostFormValue("password")}
+	default:
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+	}
+	return &req, nil
+}
+
+// setCookies sets (maxAge > 0) or clears (maxAge < 0) the login cookies. Only the
+// token is kept from scripts; the console reads the user's id and type.
+func setCookies(w http.ResponseWriter, r *http.Request, maxAge int, token, userID, userType string) {
+	secure := r.TLS != nil
+	http.SetCookie(w, &http.Cookie{Name: TokenCookie, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure})
+	http.SetCookie(w, &http.Cookie{Name: UserIDCookie, Value: userID, Path: "/", MaxAge: maxAge, Secure: secure})
+	http.SetCookie(w, &http.Cookie{Name: UserTypeCookie, Value: userType, Path: "/", MaxAge: maxAge, Secure: secure})
+}

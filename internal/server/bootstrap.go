@@ -1,0 +1,158 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/resource"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/store"
+)
+
+// Names of what a first start creates.
+const (
+	LocalCluster     = "local"
+	DefaultWorkspace = "local-default"
+	AdminUser        = "admin"
+	AdminKeyFile     = "admin-api-key"
+)
+
+// processNodes describes the nodes of the process runtime: --nodes virtual nodes, or
+// this host.
+func processNodes(cfg Config) ([]inventory.Node, error) {
+	if cfg.Nodes <= 0 {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "localhost"
+		}
+		return []inventory.Node{process.HostNodeAt(strings.ToLower(host), cfg.DataDir)}, nil
+	}
+	var per resource.List
+	var err error
+	parse := []struct {
+		flag, value string
+		into        *int64
+		fn          func(string) (int64, error)
+	}{
+		{"--cpus-per-node", cfg.CPUsPerNode, &per.MilliCPU, resource.ParseMilli},
+		{"--memory-per-node", cfg.MemoryPerNode, &per.Memory, resource.ParseValue},
+		{"--gpus-per-node", cfg.GPUsPerNode, &per.GPU, resource.ParseGPU},
+		{"--ephemeral-storage-per-node", cfg.EphemeralStoragePerNode, &per.EphemeralStorage, resource.ParseValue},
+	}
+	for _, p := range parse {
+		if *p.into, err = p.fn(p.value); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.flag, err)
+		}
+	}
+	return process.VirtualNodes(cfg.Nodes, per, cfg.GPUVendor), nil
+}
+
+// bootstrap makes sure the local cluster, its nodes, the default workspace and the
+// admin user with an API key exist; later starts reuse them. It returns the path of
+// the admin key file.
+func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, rt runtime.Runtime, dataDir string) (string, error) {
+	now := time.Now().UTC()
+	if _, err := st.ClusterGet(ctx, LocalCluster); errors.Is(err, store.ErrNotFound) {
+		err = st.ClusterPut(ctx, &inventory.Cluster{ID: LocalCluster, Runtime: "process", CreationTime: now,
+			Description: "the nodes of this host's process runtime"})
+		if err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
+	}
+	if err := ensureWorkspace(ctx, st, now); err != nil {
+		return "", err
+	}
+	if err := syncNodes(ctx, st, rt, now); err != nil {
+		return "", err
+	}
+	admin, err := ensureAdmin(ctx, st, now)
+	if err != nil {
+		return "", err
+	}
+	return ensureAdminKey(ctx, st, keys, admin, filepath.Join(dataDir, AdminKeyFile), now)
+}
+
+func ensureWorkspace(ctx context.Context, st store.Store, now time.Time) error {
+	_, err := st.WorkspaceGet(ctx, DefaultWorkspace)
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return st.WorkspaceInsert(ctx, &inventory.Workspace{
+		ID: DefaultWorkspace, Name: "default", Cluster: LocalCluster, QueuePolicy: apiv1.QueuePolicyFIFO,
+		Scopes:    []string{apiv1.ScopeTrain, apiv1.ScopeInfer, apiv1.ScopeAuthoring},
+		IsDefault: true, CreationTime: now, Description: "every node of this host",
+	})
+}
+
+// syncNodes records the runtime's nodes: new ones join the default workspace; known
+// ones get their current capacity and keep their workspace, labels and taints.
+func syncNodes(ctx context.Context, st store.Store, rt runtime.Runtime, now time.Time) error {
+	nodes, err := rt.Nodes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		n.Cluster = LocalCluster
+		old, err := st.NodeGet(ctx, n.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			n.Workspace, n.CreationTime, n.Version = DefaultWorkspace, now, 0
+		case err != nil:
+			return err
+		default:
+			n.Workspace, n.Taints, n.CreationTime, n.Version = old.Workspace, old.Taints, old.CreationTime, old.Version
+			for k, v := range old.Labels {
+				n.Labels[k] = v
+			}
+		}
+		if err := st.NodePut(ctx, &n); err != nil {
+			return fmt.Errorf("node %s: %w", n.ID, err)
+		}
+	}
+	return nil
+}
+
+func ensureAdmin(ctx context.Context, st store.Store, now time.Time) (*auth.User, error) {
+	u, err := st.UserGetByName(ctx, AdminUser)
+	if !errors.Is(err, store.ErrNotFound) {
+		return u, err
+	}
+	u = &auth.User{
+		ID: auth.NewUserID(AdminUser), Name: AdminUser, Roles: []string{apiv1.RoleSystemAdmin},
+		Workspaces: []string{DefaultWorkspace}, CreationTime: now,
+	}
+	return u, st.UserInsert(ctx, u)
+}
+
+// ensureAdminKey writes a new admin API key to path (mode 0600) unless the key there
+// is still valid.
+func ensureAdminKey(ctx context.Context, st store.Store, keys *auth.Keys, admin *auth.User, path string, now time.Time) (string, error) {
+	if raw, err := os.ReadFile(path); err == nil {
+		if _, err := st.APIKeyGetByHash(ctx, keys.HashAPIKey(strings.TrimSpace(string(raw)))); err == nil {
+			return path, nil
+		}
+	}
+	secret := auth.NewAPIKeySecret()
+	k := &auth.APIKey{
+		ID: "admin-" + secret[len(secret)-8:], Name: "admin (created on first start)", UserID: admin.ID,
+		Hash: keys.HashAPIKey(secret), Hint: secret[len(secret)-4:], CreationTime: now,
+	}
+	if err := st.APIKeyInsert(ctx, k); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path+".tmp", []byte(secret+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return path, os.Rename(path+".tmp", path)
+}

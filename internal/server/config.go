@@ -1,0 +1,87 @@
+package server
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is everything `berth serve` can be told.
+type Config struct {
+	Listen                  string
+	DataDir                 string
+	Nodes                   int
+	CPUsPerNode             string
+	MemoryPerNode           string
+	GPUsPerNode             string
+	EphemeralStoragePerNode string
+	GPUVendor               string
+	StopGrace               string
+	LogLevel                string
+	EnableCICD              bool
+}
+
+// Defaults of Config.
+const (
+	DefaultListen    = "127.0.0.1:8088"
+	DefaultDataDir   = "./berth-data"
+	DefaultStopGrace = "10s"
+)
+
+// bindFlags declares every flag of `berth serve` on fs, writing into c.
+func (c *Config) bindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", DefaultListen, "address the API listens on")
+	fs.StringVar(&c.DataDir, "data-dir", DefaultDataDir, "directory for the database, keys, pod logs")
+	fs.IntVar(&c.Nodes, "nodes", 0, "number of virtual nodes (0: one node describing this host)")
+	fs.StringVar(&c.CPUsPerNode, "cpus-per-node", "8", "CPUs of each virtual node")
+	fs.StringVar(&c.MemoryPerNode, "memory-per-node", "32Gi", "memory of each virtual node")
+	fs.StringVar(&c.GPUsPerNode, "gpus-per-node", "0", "GPUs of each virtual node")
+	fs.StringVar(&c.EphemeralStoragePerNode, "ephemeral-storage-per-node", "100Gi", "ephemeral storage of each virtual node")
+	fs.StringVar(&c.GPUVendor, "gpu-vendor", "nvidia", "GPU vendor of virtual nodes (nvidia or amd): decides CUDA_ or HIP_VISIBLE_DEVICES")
+	fs.StringVar(&c.StopGrace, "stop-grace", DefaultStopGrace, "time between SIGTERM and SIGKILL when pods are stopped")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&c.EnableCICD, "enable-cicd", false, "accept AutoscalingRunnerSet workloads")
+}
+
+// applyEnvAndFile fills every flag not given on the command line from the
+// environment (BERTH_<NAME>, e.g. BERTH_DATA_DIR) or else from the YAML config file
+// (keys are the flag names, e.g. data-dir). Precedence: flag, environment, file, default.
+func applyEnvAndFile(fs *pflag.FlagSet, configPath string) error {
+	file := map[string]any{}
+	if configPath != "" {
+		raw, err := os.ReadFile(configPath)
+		if err != nil {
+			return fmt.Errorf("read config: %w", err)
+		}
+		if err := yaml.Unmarshal(raw, &file); err != nil {
+			return fmt.Errorf("config %s: %w", configPath, err)
+		}
+	}
+	for key := range file {
+		if fs.Lookup(key) == nil {
+			return fmt.Errorf("config %s: unknown setting %q", configPath, key)
+		}
+	}
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed || f.Name == "config" {
+			return
+		}
+		env := "BERTH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", env, v, e)
+			}
+			return
+		}
+		if v, ok := file[f.Name]; ok {
+			if e := f.Value.Set(fmt.Sprint(v)); e != nil {
+				err = fmt.Errorf("config %s: %s: %w", configPath, f.Name, e)
+			}
+		}
+	})
+	return err
+}

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/controller"
+	"github.com/berth-dev/berth/internal/httpapi"
+	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/store/sqlite"
+)
+
+// Run serves until ctx ends, then shuts down gracefully. Pods keep running across a
+// restart: the next server adopts them.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	grace, err := time.ParseDuration(cfg.StopGrace)
+	if err != nil {
+		return fmt.Errorf("--stop-grace: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	keys, err := auth.LoadOrCreateKeys(filepath.Join(cfg.DataDir, "secret.key"))
+	if err != nil {
+		return err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "berth.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rt, err := newProcessRuntime(cfg)
+	if err != nil {
+		return err
+	}
+	keyFile, err := bootstrap(ctx, st, keys, rt, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("first start: %w", err)
+	}
+	log.Info("admin API key", "file", keyFile)
+
+	ctrl := controller.New(controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace})
+	svc := &control.Service{Store: st, Runtime: rt, Keys: keys, Now: time.Now, Wake: ctrl.Wake, EnableCICD: cfg.EnableCICD}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: httpapi.New(svc), ReadHeaderTimeout: 10 * time.Second}
+	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
+
+	loopCtx, stopLoops := context.WithCancel(ctx)
+	loopsDone := make(chan error, 1)
+	go func() { loopsDone <- ctrl.Run(loopCtx) }()
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveDone:
+	}
+	log.Info("berth shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	stopLoops()
+	<-loopsDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return shutdownErr
+}
+
+// newProcessRuntime runs pods on this host, as virtual nodes when --nodes is set.
+func newProcessRuntime(cfg Config) (*process.Runtime, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := processNodes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return process.New(process.Config{
+		DataDir:     cfg.DataDir,
+		Nodes:       nodes,
+		ShimCommand: []string{exe, "pod-shim"},
+	})
+}
