@@ -31,6 +31,7 @@ import (
 type config struct {
 	url, tokenFile, workspace string
 	workloads, concurrency    int
+	rate                      float64
 	poll, timeout             time.Duration
 }
 
@@ -41,6 +42,7 @@ func main() {
 	flag.StringVar(&cfg.workspace, "workspace", "local-default", "workspace to submit to")
 	flag.IntVar(&cfg.workloads, "workloads", 200, "number of jobs to submit")
 	flag.IntVar(&cfg.concurrency, "concurrency", 16, "concurrent create requests")
+	flag.Float64Var(&cfg.rate, "rate", 0, "submit at most this many jobs per second (0: as fast as possible)")
 	flag.DurationVar(&cfg.poll, "poll", 20*time.Millisecond, "poll interval")
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
@@ -63,13 +65,17 @@ func run(cfg config) error {
 	defer cancel()
 	tag := "bench-latency-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	began := time.Now()
-	submitted, err := submit(ctx, c, cfg, tag)
-	if err != nil {
+	sent := &sentJobs{at: make(map[string]time.Time, cfg.workloads)}
+	watched := make(chan watchResult, 1)
+	go func() { watched <- watch(ctx, c, cfg, tag, sent) }()
+	if err := submit(ctx, c, cfg, tag, sent); err != nil {
+		cancel()
 		return err
 	}
-	fmt.Printf("submitted %d jobs in %v (%.0f/s)\n", len(submitted), time.Since(began).Round(time.Millisecond),
-		float64(len(submitted))/time.Since(began).Seconds())
-	lat, failed, err := watch(ctx, c, cfg, tag, submitted)
+	fmt.Printf("submitted %d jobs in %v (%.0f/s)\n", cfg.workloads, time.Since(began).Round(time.Millisecond),
+		float64(cfg.workloads)/time.Since(began).Seconds())
+	res := <-watched
+	lat, failed, err := res.lat, res.failed, res.err
 	if err != nil {
 		return err
 	}
@@ -84,10 +90,21 @@ func run(cfg config) error {
 	return nil
 }
 
-// submit creates the jobs and returns when each one's create request was sent.
-func submit(ctx context.Context, c *client.Client, cfg config, tag string) (map[string]time.Time, error) {
-	var mu sync.Mutex
-	sent := make(map[string]time.Time, cfg.workloads)
+// sentJobs records when each job's create request was sent.
+type sentJobs struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (s *sentJobs) get(id string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.at[id]
+	return t, ok
+}
+
+// submit creates the jobs, at most cfg.rate a second when a rate is set.
+func submit(ctx context.Context, c *client.Client, cfg config, tag string, sent *sentJobs) error {
 	var firstErr error
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -96,25 +113,34 @@ func submit(ctx context.Context, c *client.Client, cfg config, tag string) (map[
 			for range next {
 				at := time.Now()
 				id, err := c.CreateWorkload(ctx, benchJob(cfg.workspace, tag))
-				mu.Lock()
+				sent.mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				} else if err == nil {
-					sent[id] = at
+					sent.at[id] = at
 				}
-				mu.Unlock()
+				sent.mu.Unlock()
 			}
 		})
 	}
+	var pace <-chan time.Time
+	if cfg.rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.rate))
+		defer t.Stop()
+		pace = t.C
+	}
 	for i := range cfg.workloads {
+		if pace != nil {
+			<-pace
+		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	if firstErr != nil {
-		return nil, fmt.Errorf("create: %w", firstErr)
+		return fmt.Errorf("create: %w", firstErr)
 	}
-	return sent, nil
+	return nil
 }
 
 func benchJob(workspace, tag string) *apiv1.CreateWorkloadRequest {
@@ -131,23 +157,30 @@ func benchJob(workspace, tag string) *apiv1.CreateWorkloadRequest {
 	}
 }
 
-// watch polls the list of this run's jobs until none is Pending. It returns the
-// latency of every job seen running (or past it), and how many ended otherwise.
-func watch(ctx context.Context, c *client.Client, cfg config, tag string, sent map[string]time.Time) ([]time.Duration, int, error) {
-	seen := make(map[string]bool, len(sent))
+type watchResult struct {
+	lat    []time.Duration
+	failed int
+	err    error
+}
+
+// watch polls the list of this run's jobs until every one of them has left Pending.
+// It returns the latency of every job seen running (or past it), and how many ended
+// otherwise.
+func watch(ctx context.Context, c *client.Client, cfg config, tag string, sent *sentJobs) watchResult {
+	seen := make(map[string]bool, cfg.workloads)
 	var lat []time.Duration
 	failed := 0
-	q := url.Values{"description": {tag}, "limit": {strconv.Itoa(len(sent))}}
+	q := url.Values{"description": {tag}, "limit": {strconv.Itoa(cfg.workloads)}}
 	tick := time.NewTicker(cfg.poll)
 	defer tick.Stop()
-	for len(seen) < len(sent) {
+	for len(seen) < cfg.workloads {
 		list, err := c.ListWorkloads(ctx, q)
 		if err != nil {
-			return nil, 0, fmt.Errorf("list: %w", err)
+			return watchResult{err: fmt.Errorf("list: %w", err)}
 		}
 		now := time.Now()
 		for _, it := range list.Items {
-			at, ours := sent[it.WorkloadID]
+			at, ours := sent.get(it.WorkloadID)
 			if !ours || seen[it.WorkloadID] || it.Phase == apiv1.PhasePending {
 				continue
 			}
@@ -160,14 +193,14 @@ func watch(ctx context.Context, c *client.Client, cfg config, tag string, sent m
 		}
 		select {
 		case <-ctx.Done():
-			return nil, 0, fmt.Errorf("%d of %d jobs still Pending: %w", len(sent)-len(seen), len(sent), ctx.Err())
+			return watchResult{err: fmt.Errorf("%d of %d jobs still Pending: %w", cfg.workloads-len(seen), cfg.workloads, ctx.Err())}
 		case <-tick.C:
 		}
 	}
 	if len(lat) == 0 {
-		return nil, failed, fmt.Errorf("no job was seen running")
+		return watchResult{failed: failed, err: fmt.Errorf("no job was seen running")}
 	}
-	return lat, failed, nil
+	return watchResult{lat: lat, failed: failed}
 }
 
 // percentile returns the nearest-rank p-th percentile of sorted durations.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // procID names a process across pid reuse: its pid and its start time in clock ticks
@@ -65,6 +67,27 @@ func identify(pid int) (procID, error) {
 func (id procID) alive() bool {
 	st, err := readStat(id.PID)
 	return err == nil && st.Start == id.Start && st.State != 'Z' && st.State != 'X'
+}
+
+// groupCacheTTL is how long one scan of /proc answers for: Status is called for every
+// live workload in every control cycle, and one scan reads every process's stat.
+const groupCacheTTL = 100 * time.Millisecond
+
+// groupCache remembers the last scan of /proc.
+type groupCache struct {
+	mu sync.Mutex
+	at time.Time
+	m  map[int][]int
+}
+
+// get returns the process groups, scanning /proc unless the last scan is recent.
+func (c *groupCache) get() map[int][]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || time.Since(c.at) > groupCacheTTL {
+		c.m, c.at = groups(), time.Now()
+	}
+	return c.m
 }
 
 // groups maps process group ids to the live processes in them, from one scan of /proc.

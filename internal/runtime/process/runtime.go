@@ -47,6 +47,7 @@ type Runtime struct {
 	mu      sync.RWMutex
 	changed chan struct{}
 	watcher watcher
+	groups  groupCache
 }
 
 // New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.

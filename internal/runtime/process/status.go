@@ -47,7 +47,7 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		}
 		if alive {
 			if procs == nil {
-				procs = groups()
+				procs = r.groups.get()
 			}
 			p.PIDs = slices.Sorted(slices.Values(procs[id.PID]))
 			r.watcher.add(dir, id)

@@ -1,30 +1,28 @@
 package process
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 )
 
-// watchInterval is how often the watcher looks at the pods it knows to be live.
-const watchInterval = 250 * time.Millisecond
+// liveCheckInterval is how often the watcher checks that the shims of the pods it
+// watches still run: a shim killed outright (SIGKILL) writes no last status.
+const liveCheckInterval = time.Second
 
-// watcher signals changes of the pods the runtime knows to be live: it stats each
-// one's status.json and checks its shim every watchInterval, and forgets a pod once its
-// shim is gone. It runs only while there is a pod to watch.
+// watcher signals changes of the pods the runtime knows to be live. A shim records
+// every change by renaming a new status.json into its pod directory, which inotify
+// reports at once; a ticker catches shims that die without a word. It runs only while
+// there is a pod to watch.
 type watcher struct {
 	notify  func()
 	mu      sync.Mutex
-	pods    map[string]*watched // by pod directory
+	pods    map[string]procID // shim by pod directory
+	fs      *fsnotify.Watcher
 	running bool
-}
-
-type watched struct {
-	shim    procID
-	modTime time.Time
-	size    int64
 }
 
 // add watches the pod in dir, run by shim.
@@ -32,17 +30,22 @@ func (w *watcher) add(dir string, shim procID) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.pods == nil {
-		w.pods = map[string]*watched{}
+		w.pods = map[string]procID{}
 	}
-	if p, ok := w.pods[dir]; ok && p.shim == shim {
+	if old, ok := w.pods[dir]; ok && old == shim {
 		return
 	}
-	p := &watched{shim: shim}
-	p.modTime, p.size = statusStamp(dir)
-	w.pods[dir] = p
+	w.pods[dir] = shim
 	if !w.running {
-		w.running = true
-		go w.loop()
+		fs, err := fsnotify.NewWatcher()
+		if err != nil {
+			fs = nil // the ticker alone still notices every change, later
+		}
+		w.fs, w.running = fs, true
+		go w.loop(fs)
+	}
+	if w.fs != nil {
+		_ = w.fs.Add(dir)
 	}
 }
 
@@ -52,52 +55,58 @@ func (w *watcher) removeUnder(root string) {
 	defer w.mu.Unlock()
 	for dir := range w.pods {
 		if strings.HasPrefix(dir, root+string(filepath.Separator)) {
-			delete(w.pods, dir)
+			w.forget(dir)
 		}
 	}
 }
 
-func (w *watcher) loop() {
-	t := time.NewTicker(watchInterval)
+func (w *watcher) forget(dir string) {
+	delete(w.pods, dir)
+	if w.fs != nil {
+		_ = w.fs.Remove(dir)
+	}
+}
+
+func (w *watcher) loop(fs *fsnotify.Watcher) {
+	t := time.NewTicker(liveCheckInterval)
 	defer t.Stop()
-	for range t.C {
-		if !w.tick() {
-			return
+	var events <-chan fsnotify.Event
+	if fs != nil {
+		defer fs.Close()
+		events = fs.Events
+	}
+	for {
+		select {
+		case ev := <-events:
+			if filepath.Base(ev.Name) == statusFile {
+				w.notify()
+			}
+		case <-t.C:
+			if !w.checkShims() {
+				return
+			}
 		}
 	}
 }
 
-// tick looks at every watched pod once; it returns false, having stopped the loop,
-// when none is left.
-func (w *watcher) tick() bool {
+// checkShims forgets the pods whose shim is gone, signalling a change if any was; it
+// returns false, having stopped the watcher, when no pod is left.
+func (w *watcher) checkShims() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	changed := false
-	for dir, p := range w.pods {
-		mod, size := statusStamp(dir)
-		if !mod.Equal(p.modTime) || size != p.size {
-			p.modTime, p.size = mod, size
-			changed = true
-		}
-		if !p.shim.alive() {
-			delete(w.pods, dir)
-			changed = true
+	gone := false
+	for dir, shim := range w.pods {
+		if !shim.alive() {
+			w.forget(dir)
+			gone = true
 		}
 	}
-	if changed {
+	if gone {
 		w.notify()
 	}
 	if len(w.pods) == 0 {
-		w.running = false
+		w.running, w.fs = false, nil
 		return false
 	}
 	return true
-}
-
-func statusStamp(dir string) (time.Time, int64) {
-	fi, err := os.Stat(filepath.Join(dir, statusFile))
-	if err != nil {
-		return time.Time{}, -1
-	}
-	return fi.ModTime(), fi.Size()
 }
