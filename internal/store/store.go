@@ -47,6 +47,11 @@ type WorkloadStore interface {
 	// WorkloadUpdate writes w if its Version is the stored one, then increments
 	// w.Version; otherwise it returns ErrConflict and changes nothing.
 	WorkloadUpdate(ctx context.Context, w *workload.Workload) error
+	// WorkloadChangesSince is the change feed: the workloads written (inserted or
+	// updated) after change number seq, oldest write first, each in its latest state,
+	// and the change number to pass next time. Seq 0 reads from the beginning; a long
+	// backlog comes a page at a time.
+	WorkloadChangesSince(ctx context.Context, seq int64) ([]*workload.Workload, int64, error)
 }
 
 // WorkloadListParams filters, sorts and pages a workload list. Empty fields do not filter.
@@ -76,6 +81,10 @@ var WorkloadSortColumns = []string{
 
 // InventoryStore keeps clusters, nodes, workspaces and secrets.
 type InventoryStore interface {
+	// InventoryChange returns a number that grows with every write or delete of a node
+	// or workspace, so a reader knows when to read them again.
+	InventoryChange(ctx context.Context) (int64, error)
+
 	ClusterPut(ctx context.Context, c *inventory.Cluster) error
 	ClusterGet(ctx context.Context, id string) (*inventory.Cluster, error)
 	ClusterList(ctx context.Context) ([]*inventory.Cluster, error)

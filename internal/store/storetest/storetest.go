@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WorkloadList", workloadListTests},
 		{"Inventory", inventoryTests},
 		{"Auth", authTests},
+		{"Changes", changeTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
