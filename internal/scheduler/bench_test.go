@@ -52,3 +52,37 @@ func BenchmarkSchedule(b *testing.B) {
 	b.ReportMetric(float64(pods)*float64(b.N)/b.Elapsed().Seconds(), "pods/s")
 	b.ReportMetric(float64(pods), "pods/op")
 }
+
+// BenchmarkPlanIncremental measures a plan after one admitted workload finishes, on
+// the planner that admitted what fit in benchSnapshot.
+func BenchmarkPlanIncremental(b *testing.B) {
+	p := NewPlanner()
+	load(p, benchSnapshot())
+	var running []string
+	for _, a := range p.Plan(now).Admit {
+		running = append(running, a.WorkloadID)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(running) == 0 {
+			b.Fatal("nothing left running")
+		}
+		p.RemoveWorkload(running[0])
+		running = running[1:]
+		for _, a := range p.Plan(now).Admit {
+			running = append(running, a.WorkloadID)
+		}
+	}
+}
+
+func load(p *Planner, s *Snapshot) {
+	for _, n := range s.Nodes {
+		p.UpsertNode(n)
+	}
+	for _, ws := range s.Workspaces {
+		p.UpsertWorkspace(ws)
+	}
+	for _, w := range s.Workloads {
+		p.UpsertWorkload(w)
+	}
+}

@@ -1,8 +1,25 @@
-// Package scheduler is Berth's pure planner: Schedule takes a Snapshot (nodes,
-// workspaces, queued and admitted workloads) and a clock reading and returns a Plan —
-// the workloads to start now with a node and GPU indices for every replica, and a
-// queue position and reason for every workload left waiting. It does no I/O and keeps
-// no state between calls; applying a plan is the controller's job.
+// Package scheduler is Berth's pure planner: given nodes, workspaces, queued and
+// admitted workloads and a clock reading it returns a Plan — the workloads to start now
+// with a node and GPU indices for every replica, the admitted workloads to preempt, and
+// a queue position and reason for every workload left waiting. It does no I/O;
+// applying a plan is the controller's job.
+//
+// # The planner
+//
+// A Planner keeps the snapshot in memory and is told of changes (Upsert and Remove of
+// nodes, workspaces and workloads); it never rebuilds it per cycle. An admitted
+// workload's placement is taken off its nodes when it is upserted and given back when
+// it is removed; queued workloads upserted since the last Plan are sorted and merged
+// into the queue. A node change rebuilds the node state of every workspace at the next
+// Plan (rare, O(nodes + placements)). Plan plans again only the workspaces that changed
+// (or whose queue holds a start time now reached) and returns entries for those only;
+// after it returns the planner counts its admissions as admitted and its victims as
+// preempted. An upsert that changes nothing (a confirmation) marks nothing, so a Plan
+// with nothing changed costs a loop over the workspaces. Schedule is a fresh Planner
+// given a whole Snapshot, planned once. Explain answers for people from the same
+// state: numbers for the quota and the nodes, what the queue waits behind, and the
+// admitted workloads whose end would let a workload fit (Blockers, found greedily: the
+// biggest first until it fits, then each put back if it still fits without it).
 //
 // # Capacity
 //
@@ -25,6 +42,26 @@
 // (a workload pinned to hosts never blocks). Every queued workload not admitted gets
 // a 1-based position in queue order; one the round never reached is told that higher
 // priority or earlier workloads are still waiting.
+//
+// # Preemption
+//
+// In a workspace with EnablePreempt, a requester whose quota or placement check failed
+// looks for victims (behaviour §5.5, made node-level): the admitted, not yet preempted
+// workloads of the workspace with strictly lower priority, ordered priority ascending,
+// score descending (gpu×10 + memory and cpu in units of the workspace's mean node
+// capacity), newest, ID. They are freed one by one in that order; the first prefix whose
+// release lets the whole gang be placed is the victims. If none does, nobody is evicted
+// and the usual message stands. Workloads admitted in the same plan are no victims; if
+// one has a lower priority than a requester that found none, the workspace stays due.
+//
+// A victim keeps holding its resources while it stops (Preempted). They count as free
+// only for its requester (PreemptedFor), or, when that is unknown or no longer queued
+// in the workspace, for the first requester of the round with a higher priority that
+// needs room. A requester that fits with what it may count waits: it stays pending
+// with MsgPreempting, chooses no further victims, and blocks the queue like any
+// blocked workload; the room it will take is reserved for the rest of the round so
+// that nobody behind it takes it. It is admitted by the first round in which it fits
+// without them: once its victims are removed, or upserted as not admitted.
 //
 // # Placement
 //

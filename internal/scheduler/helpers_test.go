@@ -93,6 +93,7 @@ func wlWS(ws string) func(*Workload)       { return func(w *Workload) { w.Worksp
 func rescheduled(w *Workload)              { w.Rescheduled = true }
 func depsWaiting(w *Workload)              { w.DependenciesWaiting = true }
 func tolerateAll(w *Workload)              { w.TolerateAll = true }
+func onePerNode(w *Workload)               { w.OnePerNode = true }
 func cron(d time.Duration) func(*Workload) { return func(w *Workload) { w.NotBefore = now.Add(d) } }
 
 func created(d time.Duration) func(*Workload) {

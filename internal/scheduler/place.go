@@ -14,7 +14,9 @@ type job struct {
 	tolerate bool
 	// labelled: only nodes whose cand equals stamp are candidates.
 	labelled bool
-	picks    []pick
+	// quiet: a failure needs no message (a trial placement).
+	quiet bool
+	picks []pick
 }
 
 // pick puts count replicas on a node.
@@ -95,12 +97,20 @@ func matches(n *Node, labels map[string]string) bool {
 // returns why the gang does not fit. While the rest of the gang fits on one node it
 // goes to the tightest such node; otherwise the node with room for the most replicas
 // takes as many as it can, so a gang spans few nodes and small holes are filled first.
+// A OnePerNode gang takes the tightest node for each replica in turn.
 func (sp *space) place(j *job) string {
 	k := int64(j.w.Replica)
 	for k > 0 {
-		i, c := sp.tightest(j, k), k
-		if i < 0 {
+		want := k
+		if j.w.OnePerNode {
+			want = 1
+		}
+		i, c := sp.tightest(j, want), want
+		if i < 0 && !j.w.OnePerNode {
 			i, c = sp.roomiest(j, k)
+		}
+		if i < 0 && j.quiet {
+			return "no room"
 		}
 		if i < 0 {
 			return sp.fragmented(j)

@@ -14,6 +14,16 @@ func TestSchedulePlacement(t *testing.T) {
 			want: Plan{Admit: []Admission{admit("a", pp(0, "n1", 0, 1, 2, 3, 4, 5, 6, 7), pp(1, "n3", 0, 1, 2, 3, 4, 5, 6, 7))}},
 		},
 		{
+			name: "one per node spreads a gang that would pack",
+			snap: Snapshot{Nodes: []Node{node("n1", 8), node("n2", 8)}, Workloads: []Workload{wl("a", 2, 1, labels(host, "n1 n2"), onePerNode)}},
+			want: Plan{Admit: []Admission{admit("a", pp(0, "n1", 0), pp(1, "n2", 0))}},
+		},
+		{
+			name: "one per node waits for as many nodes as replicas",
+			snap: Snapshot{Nodes: []Node{node("n1", 8), node("n2", 8)}, Workloads: []Workload{wl("a", 3, 1, onePerNode)}},
+			want: Plan{Pending: []Pending{pending("a", 1, "Insufficient gpu on n1 due to node fragmentation")}},
+		},
+		{
 			name: "specified nodes of another workspace do not count",
 			snap: Snapshot{Nodes: []Node{node("n1", 8), node("m1", 8, nodeWS("other"))}, Workloads: []Workload{wl("a", 1, 1, labels(host, "m1"))}},
 			want: Plan{Pending: []Pending{pending("a", 1, MsgUnavailable+MsgLabelSuffix)}},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/workload"
@@ -46,12 +47,15 @@ type checker struct {
 	used     map[string]resource.List
 	gpus     map[string]map[int]bool
 	admitted map[string]bool
+	fresh    map[string]resource.List // what this plan's admissions take
+	// at is the clock of the plan.
+	at time.Time
 }
 
 func newChecker(s *Snapshot, plan Plan) *checker {
 	c := &checker{
 		s: s, plan: plan, byID: map[string]*Workload{}, nodes: map[string]*Node{},
-		used: map[string]resource.List{}, gpus: map[string]map[int]bool{}, admitted: map[string]bool{},
+		used: map[string]resource.List{}, gpus: map[string]map[int]bool{}, admitted: map[string]bool{}, fresh: map[string]resource.List{}, at: now,
 	}
 	for i := range s.Workloads {
 		c.byID[s.Workloads[i].ID] = &s.Workloads[i]
@@ -77,16 +81,27 @@ func (c *checker) check() []error {
 		c.checkAdmission(a)
 	}
 	for name, u := range c.used {
-		if ok, short := u.Fits(c.nodes[name].Capacity); !ok {
-			c.fail("node %s over capacity in %s", name, short)
+		// A node that changed under its admitted workloads may be over already; only
+		// a node given something new must not be.
+		for _, r := range []string{resource.GPU, resource.CPU, resource.Memory, resource.EphemeralStorage} {
+			if c.fresh[name].Get(r) > 0 && u.Get(r) > c.nodes[name].Capacity.Get(r) {
+				c.fail("node %s over capacity in %s", name, r)
+			}
 		}
 	}
 	c.checkPending()
+	c.checkPreempt()
 	return c.errs
 }
 
 // hold counts a replica against its node: resources, and GPU indices given only once.
 func (c *checker) hold(w *Workload, p workload.PodPlacement) {
+	if c.nodes[p.Node] == nil {
+		return // held on a node since removed
+	}
+	if !w.Admitted {
+		c.fresh[p.Node] = c.fresh[p.Node].Add(w.PerPod)
+	}
 	c.used[p.Node] = c.used[p.Node].Add(w.PerPod)
 	for _, g := range p.GPUs {
 		if c.gpus[p.Node][g] {
@@ -106,7 +121,7 @@ func (c *checker) checkAdmission(a Admission) {
 	if len(a.Placement) != w.Replica {
 		c.fail("%s: %d placements for %d replicas", w.ID, len(a.Placement), w.Replica)
 	}
-	if w.NotBefore.After(now) || w.DependenciesWaiting {
+	if w.NotBefore.After(c.at) || w.DependenciesWaiting {
 		c.fail("%s admitted before its cron or dependencies", w.ID)
 	}
 	for r, p := range a.Placement {
@@ -163,16 +178,18 @@ func (c *checker) checkPending() {
 
 // queues returns the queued workloads per workspace in queue order.
 func (c *checker) queues() map[string][]*Workload {
-	var keys []queueKey
+	var queued []*Workload
 	for i := range c.s.Workloads {
 		if !c.s.Workloads[i].Admitted {
-			keys = append(keys, keyOf(c.s.Workloads, int32(i)))
+			queued = append(queued, &c.s.Workloads[i])
 		}
 	}
-	slices.SortFunc(keys, func(a, b queueKey) int { return queueCmp(&a, &b) })
+	slices.SortFunc(queued, func(a, b *Workload) int {
+		ka, kb := keyOf(a), keyOf(b)
+		return queueCmp(&ka, &kb)
+	})
 	queues := map[string][]*Workload{}
-	for _, k := range keys {
-		w := &c.s.Workloads[k.index]
+	for _, w := range queued {
 		queues[w.Workspace] = append(queues[w.Workspace], w)
 	}
 	return queues
@@ -211,4 +228,34 @@ func pendingOf(plan Plan, id string) *Pending {
 		}
 	}
 	return nil
+}
+
+// checkPreempt checks every victim: admitted, not yet preempted, not admitted in the
+// same plan, of a preempting workspace, of strictly lower priority than its requester,
+// which waits for it.
+func (c *checker) checkPreempt() {
+	preempting := map[string]bool{}
+	for _, ws := range c.s.Workspaces {
+		preempting[ws.ID] = ws.EnablePreempt
+	}
+	seen := map[string]bool{}
+	for _, v := range c.plan.Preempt {
+		w, r := c.byID[v.Victim], c.byID[v.For]
+		switch {
+		case w == nil || r == nil || !w.Admitted || w.Preempted || seen[w.ID]:
+			c.fail("victim %+v: unknown, not admitted, already preempted or twice", v)
+		case r.Priority <= w.Priority:
+			c.fail("victim %s (priority %d) evicted for %s of priority %d", w.ID, w.Priority, r.ID, r.Priority)
+		case w.Workspace != r.Workspace || !preempting[r.Workspace]:
+			c.fail("victim %s: workspace %s does not preempt or is not %s's", w.ID, w.Workspace, r.ID)
+		case pendingOf(c.plan, r.ID) == nil || pendingOf(c.plan, r.ID).Message != MsgPreempting:
+			c.fail("requester %s of %s does not wait for it", r.ID, w.ID)
+		}
+		seen[v.Victim] = true
+	}
+	for _, p := range c.plan.Pending {
+		if p.Message == MsgPreempting && !preempting[c.byID[p.WorkloadID].Workspace] {
+			c.fail("%s waits for victims in a workspace that does not preempt", p.WorkloadID)
+		}
+	}
 }

@@ -18,7 +18,7 @@ func randomSnapshot(r *rand.Rand) *Snapshot {
 	s := &Snapshot{}
 	nws := 1 + r.IntN(3)
 	for i := range nws {
-		s.Workspaces = append(s.Workspaces, Workspace{ID: fmt.Sprint("w", i), QueuePolicy: oneOf(r, "", "fifo", "balance")})
+		s.Workspaces = append(s.Workspaces, Workspace{ID: fmt.Sprint("w", i), QueuePolicy: oneOf(r, "", "fifo", "balance"), EnablePreempt: r.IntN(2) == 0})
 	}
 	size := oneOf(r, 3, 8, 20, 60)
 	for i := range r.IntN(size + 1) {
@@ -95,7 +95,13 @@ func randomAdmitted(r *rand.Rand, s *Snapshot) {
 		free[n.Name], idle[n.Name] = n.Capacity, slices.Clone(n.GPUIndices)
 	}
 	for i := range r.IntN(len(s.Nodes) + 1) {
-		w := Workload{ID: fmt.Sprintf("a%03d", i), Admitted: true, PerPod: randomPerPod(r)}
+		w := Workload{
+			ID: fmt.Sprintf("a%03d", i), Admitted: true, PerPod: randomPerPod(r), Priority: r.IntN(3),
+			Created: now.Add(-time.Duration(r.IntN(5)) * time.Minute),
+		}
+		if r.IntN(6) == 0 {
+			w.Preempted, w.PreemptedFor = true, oneOf(r, "", fmt.Sprintf("q%03d", r.IntN(8)))
+		}
 		for range 1 + r.IntN(3) {
 			n := s.Nodes[r.IntN(len(s.Nodes))]
 			if ok, _ := w.PerPod.Fits(free[n.Name]); !ok || (w.Workspace != "" && n.Workspace != w.Workspace) {

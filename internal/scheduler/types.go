@@ -50,9 +50,19 @@ type Workload struct {
 	// space-separated list of node names.
 	CustomerLabels map[string]string
 	TolerateAll    bool
+	// OnePerNode puts every replica on a node of its own (replicas pinned to named
+	// nodes: one node per name, as the reference places them).
+	OnePerNode bool
 	// Admitted workloads hold the resources of Placement.
 	Admitted  bool
 	Placement []workload.PodPlacement
+	// Preempted: admitted, chosen as a victim, being stopped; it still holds its
+	// resources until it is removed or upserted as not admitted.
+	Preempted bool
+	// PreemptedFor is the requester a preempted workload makes room for (Preemption.For),
+	// when the caller kept it; empty when unknown, and then the first higher-priority
+	// workload that needs room may count it as free (see the package comment).
+	PreemptedFor string
 	// DependenciesWaiting: some dependency has not succeeded yet.
 	DependenciesWaiting bool
 	// NotBefore: a start cron job that has not fired yet (zero: none).
@@ -63,8 +73,31 @@ type Workload struct {
 type Plan struct {
 	// Admit lists the workloads to start now with a node (and GPUs) for every replica.
 	Admit []Admission
+	// Preempt lists the admitted workloads to stop so that a higher priority one fits.
+	Preempt []Preemption
 	// Pending gives every workload left in the queue its position and reason.
 	Pending []Pending
+}
+
+// Preemption asks for an admitted workload to be stopped to make room.
+type Preemption struct {
+	// Victim is the workload to stop, For the queued requester it makes room for.
+	Victim, For string
+}
+
+// Explanation is why a workload is where it is, for people.
+type Explanation struct {
+	WorkloadID string
+	Admitted   bool
+	// Position and Message are the workload's Pending entry of the last Plan of its
+	// workspace (zero before one).
+	Position int
+	Message  string
+	// Reasons say, with numbers, what holds the workload back now.
+	Reasons []string
+	// Blockers are admitted workloads of the workspace that would have to finish for it
+	// to fit: a small set found greedily, not necessarily the smallest.
+	Blockers []string
 }
 
 // Admission places every replica of a workload.

@@ -1,0 +1,175 @@
+package scheduler
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berth-dev/berth/internal/resource"
+)
+
+// Explain says, for people, why a workload is where it is: its position and message
+// from the last Plan of its workspace, and reasons with numbers computed from the
+// planner's current state at now. It changes nothing the next Plan sees.
+func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
+	e := p.workloads[id]
+	if e == nil {
+		return Explanation{}, false
+	}
+	if p.nodesDirty {
+		p.rebuild()
+	}
+	w, sp := &e.w, e.sp
+	x := Explanation{WorkloadID: id, Admitted: w.Admitted}
+	if w.Admitted {
+		x.Reasons = []string{fmt.Sprintf("admitted: %d replicas placed", len(w.Placement))}
+		if w.Preempted {
+			x.Reasons = append(x.Reasons, "preempted for "+cmp.Or(w.PreemptedFor, "a higher priority workload")+", being stopped")
+		}
+		return x, true
+	}
+	x.Position, x.Message = e.pos, e.msg
+	if w.NotBefore.After(now) {
+		x.Reasons = append(x.Reasons, fmt.Sprintf("starts at %s, in %s", w.NotBefore.UTC().Format(time.RFC3339), w.NotBefore.Sub(now).Round(time.Second)))
+	}
+	if w.DependenciesWaiting {
+		x.Reasons = append(x.Reasons, "waits for a dependency to succeed")
+	}
+	x.Reasons = append(x.Reasons, p.quotaReasons(sp, w)...)
+	x.Reasons = append(x.Reasons, p.nodeReason(sp, w))
+	if s := sp.stop; s != nil && s != e && !s.gone && e.msg == MsgQueued {
+		x.Reasons = append(x.Reasons, fmt.Sprintf("queued behind %s (priority %d), which is blocked: %s", s.w.ID, s.w.Priority, s.msg))
+	}
+	if v := p.victimsOf(sp, id); len(v) > 0 {
+		x.Reasons = append(x.Reasons, fmt.Sprintf("waiting for %d preempted workloads to stop: %s", len(v), strings.Join(v, ", ")))
+	}
+	x.Blockers = p.blockers(sp, w)
+	return x, true
+}
+
+// quotaReasons compares the total request with the workspace's free total, resource by
+// resource.
+func (p *Planner) quotaReasons(sp *space, w *Workload) []string {
+	free := sp.sumClean
+	if w.TolerateAll {
+		free = free.Add(sp.sumTainted)
+	}
+	need := w.PerPod.Scale(int64(w.Replica))
+	var out []string
+	for _, r := range []string{resource.GPU, resource.CPU, resource.Memory, resource.EphemeralStorage} {
+		if n, f := need.Get(r), free.Get(r); n > 0 {
+			verb := "has"
+			if n > f {
+				verb = "has only"
+			}
+			out = append(out, fmt.Sprintf("needs %s %s in all (%d × %s), workspace %s %s %s free",
+				quantity(r, n), r, w.Replica, quantity(r, w.PerPod.Get(r)), sp.id, verb, quantity(r, max(f, 0))))
+		}
+	}
+	return out
+}
+
+// nodeReason counts the nodes the workload may use, those with room for a replica and
+// the replicas they have room for together.
+func (p *Planner) nodeReason(sp *space, w *Workload) string {
+	p.stamp++
+	j := job{w: w, stamp: p.stamp, tolerate: w.TolerateAll, labelled: len(w.CustomerLabels) > 0}
+	usable := sp.candidates(&j, p.names)
+	k := int64(max(w.Replica, 0))
+	roomy, total := 0, int64(0)
+	for i := range sp.nodes {
+		n := &sp.nodes[i]
+		if j.labelled && n.cand != j.stamp || !j.labelled && n.node.Tainted && !j.tolerate {
+			continue
+		}
+		if r := room(n.free, w.PerPod, k); r > 0 {
+			roomy++
+			total += r
+		}
+	}
+	what := "are usable"
+	if j.labelled {
+		what = "match the labels"
+	}
+	return fmt.Sprintf("%d of %d ready nodes %s, %d with room for a replica; room for %d of %d replicas in all",
+		usable, len(sp.nodes), what, roomy, min(total, k), k)
+}
+
+// victimsOf lists the preempted workloads making room for id.
+func (p *Planner) victimsOf(sp *space, id string) []string {
+	var out []string
+	for _, v := range sp.admitted {
+		if v.w.Preempted && v.w.PreemptedFor == id {
+			out = append(out, v.w.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// blockers finds admitted workloads of the workspace whose end would let w be placed:
+// preempted ones first, then the biggest by score, until w fits; then each is put back
+// if w still fits without it. Nil when w fits now or would not even on empty nodes.
+func (p *Planner) blockers(sp *space, w *Workload) []string {
+	if p.fits(sp, w) {
+		return nil
+	}
+	all := make([]victim, 0, len(sp.admitted))
+	for _, e := range sp.admitted {
+		all = append(all, victim{e: e, score: sp.score(e.w.PerPod.Scale(int64(len(e.w.Placement))))})
+	}
+	slices.SortFunc(all, func(a, b victim) int {
+		if a.e.w.Preempted != b.e.w.Preempted {
+			return cmp.Compare(boolInt(b.e.w.Preempted), boolInt(a.e.w.Preempted))
+		}
+		return cmp.Or(cmp.Compare(b.score, a.score), b.e.w.Created.Compare(a.e.w.Created), strings.Compare(a.e.w.ID, b.e.w.ID))
+	})
+	n := 0
+	for n < len(all) && !p.fits(sp, w) {
+		p.trial(sp, all[n].e, false)
+		n++
+	}
+	if !p.fits(sp, w) {
+		for _, v := range all[:n] {
+			p.trial(sp, v.e, true)
+		}
+		return nil
+	}
+	var out []string
+	for i := n - 1; i >= 0; i-- {
+		p.trial(sp, all[i].e, true)
+		if !p.fits(sp, w) {
+			out = append(out, all[i].e.w.ID)
+			p.trial(sp, all[i].e, false)
+		}
+	}
+	for _, id := range out {
+		p.trial(sp, sp.admitted[id], true)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// quantity writes an amount for people: cores for cpu, Gi or Mi for bytes.
+func quantity(name string, v int64) string {
+	switch name {
+	case resource.CPU:
+		return strconv.FormatFloat(float64(v)/1000, 'f', -1, 64)
+	case resource.Memory, resource.EphemeralStorage:
+		if v%(1<<30) == 0 {
+			return strconv.FormatInt(v>>30, 10) + "Gi"
+		}
+		return strconv.FormatFloat(float64(v)/(1<<20), 'f', 1, 64) + "Mi"
+	}
+	return strconv.FormatInt(v, 10)
+}
