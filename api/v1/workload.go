@@ -277,3 +277,18 @@ type WorkloadService struct {
 	ClusterIP      string      `json:"clusterIp"`
 	Type           string      `json:"type"`
 }
+
+// WorkloadScheduling is the body of GET /api/v1/workloads/{id}/scheduling: why a
+// workload waits, for people.
+type WorkloadScheduling struct {
+	WorkloadID    string `json:"workloadId"`
+	Phase         string `json:"phase"`
+	Admitted      bool   `json:"admitted"`
+	QueuePosition int    `json:"queuePosition"`
+	// Message is the short reason also shown as the workload's message.
+	Message string `json:"message"`
+	// Reasons say, with numbers, everything that keeps the workload from starting.
+	Reasons []string `json:"reasons"`
+	// Blockers are admitted workloads that would have to finish for it to start.
+	Blockers []string `json:"blockers"`
+}

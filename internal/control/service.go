@@ -20,8 +20,8 @@ type Service struct {
 	Now func() time.Time
 	// Wake tells the control loops that something changed; it must not block.
 	Wake func()
-	// EnableCICD allows AutoscalingRunnerSet workloads.
-	EnableCICD bool
+	// Explain asks the scheduler why a workload waits (nil: only the stored message).
+	Explain ExplainFunc
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

@@ -29,7 +29,9 @@ func (s *Service) PatchWorkload(ctx context.Context, caller *auth.User, id strin
 		if p.Priority != nil && !auth.CanUsePriority(caller, ws, *p.Priority, w.UserID) {
 			return forbidden("The user is not allowed to update workload/%s", priorityName(*p.Priority))
 		}
-		if w.Ended() || w.Status.Released {
+		// As the reference: editable while its live state exists, which includes a
+		// finished job until its TTL; a stopped or deleted one has none.
+		if w.Status.Released || w.IsDeleted || w.Status.Phase == apiv1.PhaseStopped {
 			return newError(apiv1.CodeResourceProcessing, "The workload can only be edited when it is running.")
 		}
 		if fe := workload.ApplyPatch(&w.Spec, p, s.now()); len(fe) > 0 {
@@ -64,6 +66,9 @@ func (s *Service) end(ctx context.Context, caller *auth.User, id string, deletin
 		w, ws, err := s.readableWorkload(ctx, caller, id)
 		if err != nil {
 			return err
+		}
+		if !deleting && w.Ended() {
+			return nil // stopping a finished workload does nothing, whoever asks
 		}
 		if !auth.CanChangeWorkload(caller, ws, w.UserID) {
 			verb := "stop"
@@ -107,18 +112,9 @@ func (s *Service) CloneWorkload(ctx context.Context, caller *auth.User, id strin
 	if fe := workload.ValidateCronJobs(spec.CronJobs, s.now(), "cronJobs"); len(fe) > 0 {
 		return "", invalid(fe)
 	}
-	w := &workload.Workload{
-		DisplayName: src.DisplayName,
-		Description: src.Description,
-		UserID:      caller.ID,
-		UserName:    caller.Name,
-		Spec:        spec,
-	}
-	if err := s.admitSpec(ctx, caller, w); err != nil {
-		return "", err
-	}
-	if err := s.insertWorkload(ctx, w); err != nil {
+	newID, err := s.submit(ctx, caller, src.DisplayName, src.Description, spec)
+	if err != nil {
 		return "", fmt.Errorf("clone %s: %w", id, err)
 	}
-	return w.ID, nil
+	return newID, nil
 }

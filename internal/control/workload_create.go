@@ -22,12 +22,18 @@ func (s *Service) CreateWorkload(ctx context.Context, caller *auth.User, req *ap
 	if fe := workload.ValidateCreate(req, s.now()); len(fe) > 0 {
 		return "", invalid(fe)
 	}
+	return s.submit(ctx, caller, req.DisplayName, req.Description, req.WorkloadSpec)
+}
+
+// submit checks a valid spec against the objects it names and queues it as a new
+// workload owned by the caller.
+func (s *Service) submit(ctx context.Context, caller *auth.User, displayName, description string, spec apiv1.WorkloadSpec) (string, error) {
 	w := &workload.Workload{
-		DisplayName: req.DisplayName,
-		Description: req.Description,
+		DisplayName: displayName,
+		Description: description,
 		UserID:      caller.ID,
 		UserName:    caller.Name,
-		Spec:        req.WorkloadSpec,
+		Spec:        spec,
 	}
 	if err := s.admitSpec(ctx, caller, w); err != nil {
 		return "", err
@@ -38,17 +44,18 @@ func (s *Service) CreateWorkload(ctx context.Context, caller *auth.User, req *ap
 // admitSpec runs every check of a new workload that needs other objects, and fills
 // what those objects decide (cluster, secret types, workspace image secrets).
 func (s *Service) admitSpec(ctx context.Context, caller *auth.User, w *workload.Workload) error {
+	kind := w.Kind()
+	if kind == apiv1.KindAutoscalingRunnerSet {
+		// GitHub runner sets need the Kubernetes runtime (and GitHub): never on this host.
+		return badRequest("the CICD is not enabled: groupVersionKind.kind AutoscalingRunnerSet needs a Kubernetes cluster")
+	}
 	ws, err := s.workspace(ctx, w.Spec.Workspace)
 	if err != nil {
 		return err
 	}
-	kind := w.Kind()
 	scope, _ := workload.Scope(kind)
 	if !ws.HasScope(scope) {
 		return forbidden("The workspace only supports %v and does not support %s", ws.Scopes, scope)
-	}
-	if kind == apiv1.KindAutoscalingRunnerSet && !s.EnableCICD {
-		return badRequest("the CICD is not enabled")
 	}
 	if !auth.CanCreateWorkload(caller, ws) {
 		return forbidden("The user is not allowed to create workload")

@@ -38,7 +38,7 @@ func listItem(w *workload.Workload, now time.Time) apiv1.WorkloadListItem {
 		WorkloadUID:         w.UID,
 		K8sObjectUID:        st.K8sObjectUID,
 		AvgGPUUsage:         -1,
-		ScaleRunnerSet:      w.Spec.Env["SCALE_RUNNER_SET_ID"],
+		ScaleRunnerSet:      w.Spec.Env[workload.ScaleRunnerSetEnv],
 	}
 	if st.Phase == apiv1.PhasePending {
 		item.Message = st.Message

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -30,10 +32,24 @@ type Config struct {
 	StopGrace time.Duration
 }
 
-// Controller runs the control loops.
+// Controller runs the control loops. It keeps the live workloads and the scheduler's
+// planner in memory, following the store's change feed, so a cycle reads only what
+// changed since the last one.
 type Controller struct {
 	cfg  Config
 	wake chan struct{}
+
+	// mu guards what follows: Cycle holds it, Explain takes it briefly.
+	mu      sync.Mutex
+	loaded  bool
+	live    map[string]*workload.Workload
+	seq     int64 // position in the workload change feed
+	inv     int64 // InventoryChange at the last read of nodes and workspaces
+	planner *scheduler.Planner
+	nodes   map[string]bool // node names the planner knows
+	spaces  map[string]bool // workspace ids the planner knows
+	// waiting remembers, per queued workload with dependencies, whether it still waits.
+	waiting map[string]bool
 }
 
 // New returns a controller; Run starts it.
@@ -50,7 +66,11 @@ func New(cfg Config) *Controller {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Controller{cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Controller{
+		cfg: cfg, wake: make(chan struct{}, 1),
+		live: map[string]*workload.Workload{}, planner: scheduler.NewPlanner(),
+		nodes: map[string]bool{}, spaces: map[string]bool{}, waiting: map[string]bool{},
+	}
 }
 
 // Wake asks for a cycle soon; it never blocks.
@@ -81,28 +101,57 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 }
 
-// Cycle does one round of reconciliation and scheduling.
+// Cycle does one round: follow the store's changes, reconcile the workloads that
+// hold or held pods, then plan and apply the plan.
 func (c *Controller) Cycle(ctx context.Context) error {
-	live, err := c.cfg.Store.WorkloadListLive(ctx)
-	if err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.refresh(ctx); err != nil {
 		return err
 	}
 	now := c.cfg.Now().UTC()
-	for _, w := range live {
+	for _, w := range c.live {
+		if !w.Status.Dispatched && !w.Ended() && !w.IsDeleted {
+			continue // queued: the planner's business
+		}
 		if err := c.reconcile(ctx, w, now); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				continue // changed under us: the next cycle sees the new version
-			}
 			c.cfg.Log.Error("reconcile workload", "workload", w.ID, "err", err)
 		}
 	}
-	return c.schedule(ctx, live, now)
+	return c.schedule(ctx, now)
 }
 
-// save writes w when fn changed it.
-func (c *Controller) save(ctx context.Context, w *workload.Workload, changed bool) error {
-	if !changed {
+// Explain says why a queued workload waits, with numbers.
+func (c *Controller) Explain(id string) (scheduler.Explanation, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.planner.Explain(id, c.cfg.Now().UTC())
+}
+
+// save writes w and tracks the result. When the store refuses (someone else wrote the
+// workload meanwhile), the stored version replaces the changed copy: the next cycle
+// works from it.
+func (c *Controller) save(ctx context.Context, w *workload.Workload) error {
+	err := c.cfg.Store.WorkloadUpdate(ctx, w)
+	if err == nil {
+		c.track(w)
 		return nil
 	}
-	return c.cfg.Store.WorkloadUpdate(ctx, w)
+	c.reload(ctx, w.ID)
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
+}
+
+// reload replaces a workload's in-memory copy, changed by a step that could not be
+// saved, by the stored one.
+func (c *Controller) reload(ctx context.Context, id string) {
+	fresh, err := c.cfg.Store.WorkloadGetAny(ctx, id)
+	if err != nil {
+		c.cfg.Log.Error("reload workload", "workload", id, "err", err)
+		delete(c.live, id) // the next load from the change feed brings it back
+		return
+	}
+	c.track(fresh)
 }

@@ -168,3 +168,18 @@ func TestDeletedWorkloadIsReleased(t *testing.T) {
 		t.Errorf("status = %+v deleted=%v", w.Status, w.IsDeleted)
 	}
 }
+
+func TestQueuedWorkloadFailsWhenItsWorkspaceGoes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.submit("stuck", "true", func(s *apiv1.WorkloadSpec) { s.Resource.Replica, s.Resource.GPU = 3, "8" })
+	e.waitFor(id, "queued with a reason", func(w *workload.Workload) bool { return w.Status.Message != "" })
+	if err := e.store.WorkspaceDelete(t.Context(), testWorkspace); err != nil {
+		t.Fatal(err)
+	}
+	e.ctrl.Wake()
+	w := e.waitFor(id, "Failed", phaseIs(apiv1.PhaseFailed))
+	if !hasMessage(w, "Workspace "+testWorkspace+" not found.") {
+		t.Errorf("conditions = %+v", w.Status.Conditions)
+	}
+}

@@ -2,11 +2,13 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -15,12 +17,17 @@ import (
 func (c *Controller) dispatch(ctx context.Context, w *workload.Workload, placement []workload.PodPlacement, now time.Time) error {
 	workload.Admit(w, placement, now)
 	if err := c.cfg.Store.WorkloadUpdate(ctx, w); err != nil {
+		c.reload(ctx, w.ID) // not admitted after all: the planner gets the stored state back
+		if errors.Is(err, store.ErrConflict) {
+			return nil
+		}
 		return err
 	}
+	c.track(w)
 	if err := c.cfg.Runtime.Start(ctx, startRequest(w)); err != nil {
 		c.cfg.Log.Error("start pods", "workload", w.ID, "err", err)
 		workload.Fail(w, "failed to start the pods: "+err.Error(), now)
-		return c.cfg.Store.WorkloadUpdate(ctx, w)
+		return c.save(ctx, w)
 	}
 	c.cfg.Log.Info("workload dispatched", "workload", w.ID, "dispatch", w.Status.DispatchCount, "pods", len(placement))
 	return nil

@@ -35,7 +35,10 @@ type env struct {
 	ctrl  *Controller
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith lets the test shape the workspace.
+func newEnvWith(t *testing.T, mutate func(*inventory.Workspace)) *env {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -54,7 +57,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.WorkspaceInsert(ctx, &inventory.Workspace{ID: testWorkspace, QueuePolicy: apiv1.QueuePolicyFIFO}); err != nil {
+	ws := &inventory.Workspace{ID: testWorkspace, QueuePolicy: apiv1.QueuePolicyFIFO}
+	if mutate != nil {
+		mutate(ws)
+	}
+	if err := st.WorkspaceInsert(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {

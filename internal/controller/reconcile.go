@@ -11,26 +11,27 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// reconcile brings one live workload one step closer to what its status says.
+// reconcile brings one workload that holds or held pods one step closer to what its
+// status says, and saves it when that changed anything.
 func (c *Controller) reconcile(ctx context.Context, w *workload.Workload, now time.Time) error {
 	before, err := json.Marshal(w.Status)
 	if err != nil {
 		return err
 	}
-	switch {
-	case w.Status.Dispatched:
+	if w.Status.Dispatched {
 		err = c.reconcileDispatched(ctx, w, now)
-	case w.Ended() || w.IsDeleted:
+	} else {
 		err = c.release(ctx, w, now)
 	}
 	if err != nil {
+		c.reload(ctx, w.ID) // drop what the failed step changed
 		return err
 	}
 	after, err := json.Marshal(w.Status)
-	if err != nil {
+	if err != nil || bytes.Equal(before, after) {
 		return err
 	}
-	return c.save(ctx, w, !bytes.Equal(before, after))
+	return c.save(ctx, w)
 }
 
 // reconcileDispatched follows a workload whose pods were started.
@@ -82,10 +83,16 @@ func (c *Controller) drain(ctx context.Context, w *workload.Workload, statuses [
 			return c.cfg.Runtime.Stop(ctx, w.ID, c.cfg.StopGrace)
 		}
 	}
+	// A pod still running when the drain began was stopped by it, whatever signal
+	// ended it; one that had ended keeps its own end.
+	wasLive := map[string]bool{}
+	for _, p := range w.Status.Pods {
+		wasLive[p.PodID] = p.Phase == workload.PodPending || p.Phase == workload.PodRunning
+	}
 	ps := pods(w, statuses)
 	for i := range ps {
-		if ps[i].Phase == workload.PodPending || ps[i].Phase == workload.PodRunning {
-			ps[i].Phase = workload.PodStopped
+		if wasLive[ps[i].PodID] || ps[i].Phase == workload.PodPending || ps[i].Phase == workload.PodRunning {
+			ps[i].Phase, ps[i].FailedMessage = workload.PodStopped, ""
 		}
 	}
 	if len(ps) > 0 {

@@ -11,137 +11,101 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// schedule builds the scheduler's snapshot from the live workloads, the nodes and the
-// workspaces, and applies the plan it returns.
-func (c *Controller) schedule(ctx context.Context, live []*workload.Workload, now time.Time) error {
-	snap, byID, err := c.snapshot(ctx, live, now)
-	if err != nil {
+// MsgPreempted is the failover message of a workload evicted for a higher priority.
+const MsgPreempted = "the workload is preempted"
+
+// schedule settles dependencies, asks the planner for a plan and applies it.
+func (c *Controller) schedule(ctx context.Context, now time.Time) error {
+	if err := c.checkQueued(ctx, now); err != nil {
 		return err
 	}
-	plan := scheduler.Schedule(snap, now)
+	plan := c.planner.Plan(now)
+	for _, p := range plan.Preempt {
+		if err := c.preempt(ctx, p, now); err != nil {
+			c.cfg.Log.Error("preempt", "victim", p.Victim, "for", p.For, "err", err)
+		}
+	}
 	for _, a := range plan.Admit {
-		if err := c.dispatch(ctx, byID[a.WorkloadID], a.Placement, now); err != nil && !errors.Is(err, store.ErrConflict) {
+		w, ok := c.live[a.WorkloadID]
+		if !ok {
+			continue
+		}
+		if err := c.dispatch(ctx, w, a.Placement, now); err != nil {
 			c.cfg.Log.Error("dispatch", "workload", a.WorkloadID, "err", err)
 		}
 	}
 	for _, p := range plan.Pending {
-		w := byID[p.WorkloadID]
-		if w.Status.QueuePosition == p.Position && w.Status.Message == p.Message {
+		w, ok := c.live[p.WorkloadID]
+		if !ok || (w.Status.QueuePosition == p.Position && w.Status.Message == p.Message) {
 			continue
 		}
 		w.Status.QueuePosition, w.Status.Message = p.Position, p.Message
-		if err := c.cfg.Store.WorkloadUpdate(ctx, w); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := c.save(ctx, w); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Controller) snapshot(ctx context.Context, live []*workload.Workload, now time.Time) (*scheduler.Snapshot, map[string]*workload.Workload, error) {
-	nodes, err := c.cfg.Store.NodeList(ctx)
-	if err != nil {
-		return nil, nil, err
+// preempt marks a victim: its pods are stopped gracefully (the drain of a failover)
+// and it goes back to the queue without spending a retry.
+func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now time.Time) error {
+	w, ok := c.live[p.Victim]
+	if !ok || !w.Status.Dispatched {
+		return nil
 	}
-	spaces, err := c.cfg.Store.WorkspaceList(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	snap := &scheduler.Snapshot{}
-	for _, n := range nodes {
-		snap.Nodes = append(snap.Nodes, scheduler.Node{
-			Name: n.Name, Workspace: n.Workspace, Capacity: n.Capacity, GPUIndices: gpuIndices(n.Capacity.GPU),
-			Labels: n.Labels, Ready: n.Ready && !n.Unschedulable, Tainted: len(n.Taints) > 0,
-		})
-	}
-	for _, ws := range spaces {
-		snap.Workspaces = append(snap.Workspaces, scheduler.Workspace{ID: ws.ID, QueuePolicy: ws.QueuePolicy, EnablePreempt: ws.EnablePreempt})
-	}
-	byID := make(map[string]*workload.Workload, len(live))
-	for _, w := range live {
-		byID[w.ID] = w
-	}
-	deps := dependencyChecker{ctx: ctx, store: c.cfg.Store, live: byID}
-	for _, w := range live {
-		sw, ok, err := c.snapshotWorkload(ctx, w, &deps, now)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			snap.Workloads = append(snap.Workloads, sw)
-		}
-	}
-	return snap, byID, nil
+	st := &w.Status
+	st.Preempted = true
+	st.Preemptions++
+	st.SetCondition(workload.CondFailover, st.DispatchCount, MsgPreempted+" by "+p.For, now)
+	c.cfg.Log.Info("workload preempted", "workload", w.ID, "for", p.For)
+	c.Wake()
+	return c.save(ctx, w)
 }
 
-// snapshotWorkload describes w to the scheduler: admitted when its pods may hold
-// resources, queued when it waits; ok is false when the scheduler need not see it.
-func (c *Controller) snapshotWorkload(ctx context.Context, w *workload.Workload, deps *dependencyChecker, now time.Time) (scheduler.Workload, bool, error) {
-	perPod, err := workload.PerPod(&w.Spec)
-	if err != nil {
-		return scheduler.Workload{}, false, nil // validated on create; an old bad row is left alone
-	}
-	sw := scheduler.Workload{
-		ID: w.ID, Workspace: w.Workspace(), Priority: w.Spec.Priority, Created: w.CreationTime,
-		Rescheduled: w.Status.Rescheduled, PerPod: perPod, Replica: w.Spec.Resource.Replica,
-		CustomerLabels: w.Spec.CustomerLabels, TolerateAll: w.Spec.IsTolerateAll,
-	}
-	switch {
-	case w.Status.Dispatched:
-		sw.Admitted, sw.Placement = true, w.Status.Placement
-		return sw, true, nil
-	case w.Ended() || w.IsDeleted:
-		return sw, false, nil
-	}
-	waiting, failure, err := deps.check(w)
-	if err != nil {
-		return sw, false, err
-	}
-	if failure != "" {
-		workload.Fail(w, failure, now)
-		return sw, false, c.save(ctx, w, true)
-	}
-	sw.DependenciesWaiting = waiting
-	if w.Status.DispatchCount == 0 {
-		sw.NotBefore = cronStart(w)
-	}
-	return sw, true, nil
-}
-
-// cronStart is the latest start cron time of w (zero when none).
-func cronStart(w *workload.Workload) time.Time {
-	var t time.Time
-	for _, cj := range w.Spec.CronJobs {
-		if cj.Action != "start" {
+// checkQueued fails the queued workloads that can never run (their workspace or a
+// dependency is gone, or a dependency failed) and tells the planner which still wait
+// for a dependency.
+func (c *Controller) checkQueued(ctx context.Context, now time.Time) error {
+	for _, w := range c.live {
+		if w.Status.Dispatched || w.Ended() || w.IsDeleted {
 			continue
 		}
-		if at, err := workload.ParseCronTime(cj.Schedule); err == nil && at.After(t) {
-			t = at
+		if !c.spaces[w.Workspace()] {
+			workload.Fail(w, "Workspace "+w.Workspace()+" not found.", now)
+			if err := c.save(ctx, w); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(w.Spec.Dependencies) == 0 {
+			continue
+		}
+		waiting, failure, err := c.dependencyState(ctx, w)
+		if err != nil {
+			return err
+		}
+		if failure != "" {
+			workload.Fail(w, failure, now)
+			if err := c.save(ctx, w); err != nil {
+				return err
+			}
+			continue
+		}
+		if was, checked := c.waiting[w.ID]; !checked || was != waiting {
+			c.waiting[w.ID] = waiting
+			c.track(w)
 		}
 	}
-	return t
+	return nil
 }
 
-func gpuIndices(n int64) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}
-
-// dependencyChecker answers whether a workload's dependencies have succeeded.
-type dependencyChecker struct {
-	ctx   context.Context
-	store store.Store
-	live  map[string]*workload.Workload
-}
-
-// check reports whether w still waits for a dependency, or why it can never run.
-func (d *dependencyChecker) check(w *workload.Workload) (waiting bool, failure string, err error) {
+// dependencyState reports whether w still waits for a dependency, or why it never can run.
+func (c *Controller) dependencyState(ctx context.Context, w *workload.Workload) (waiting bool, failure string, err error) {
 	for _, id := range w.Spec.Dependencies {
-		dep, ok := d.live[id]
+		dep, ok := c.live[id]
 		if !ok {
-			dep, err = d.store.WorkloadGetAny(d.ctx, id)
+			dep, err = c.cfg.Store.WorkloadGetAny(ctx, id)
 			if errors.Is(err, store.ErrNotFound) {
 				return false, "dependency workload " + id + " not found", nil
 			}
@@ -158,4 +122,18 @@ func (d *dependencyChecker) check(w *workload.Workload) (waiting bool, failure s
 		}
 	}
 	return waiting, "", nil
+}
+
+// cronStart is the latest start cron time of w (zero when none).
+func cronStart(w *workload.Workload) time.Time {
+	var t time.Time
+	for _, cj := range w.Spec.CronJobs {
+		if cj.Action != "start" {
+			continue
+		}
+		if at, err := workload.ParseCronTime(cj.Schedule); err == nil && at.After(t) {
+			t = at
+		}
+	}
+	return t
 }

@@ -24,6 +24,7 @@ func (a *API) workloadRoutes() {
 	a.handle("POST /api/v1/workloads/delete", a.batch(control.BatchDelete))
 	a.handle("POST /api/v1/workloads/stop", a.batch(control.BatchStop))
 	a.handle("POST /api/v1/workloads/clone", a.batch(control.BatchClone))
+	a.handle("GET /api/v1/workloads/{id}/scheduling", a.workloadScheduling)
 	// Served under /api/v1 and at the seed's /api/custom paths (DESIGN decision 1).
 	for _, prefix := range []string{"/api/v1", "/api/custom"} {
 		a.handle("POST "+prefix+"/workloads/{id}/stop", a.stopWorkload)

@@ -64,3 +64,7 @@ func (a *API) podContainers(r *http.Request, caller *auth.User) (any, error) {
 func (a *API) workloadService(r *http.Request, caller *auth.User) (any, error) {
 	return a.svc.WorkloadService(r.Context(), caller, r.PathValue("id"))
 }
+
+func (a *API) workloadScheduling(r *http.Request, caller *auth.User) (any, error) {
+	return a.svc.WorkloadScheduling(r.Context(), caller, r.PathValue("id"))
+}

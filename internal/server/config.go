@@ -21,7 +21,6 @@ type Config struct {
 	GPUVendor               string
 	StopGrace               string
 	LogLevel                string
-	EnableCICD              bool
 }
 
 // Defaults of Config.
@@ -43,7 +42,6 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GPUVendor, "gpu-vendor", "nvidia", "GPU vendor of virtual nodes (nvidia or amd): decides CUDA_ or HIP_VISIBLE_DEVICES")
 	fs.StringVar(&c.StopGrace, "stop-grace", DefaultStopGrace, "time between SIGTERM and SIGKILL when pods are stopped")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	fs.BoolVar(&c.EnableCICD, "enable-cicd", false, "accept AutoscalingRunnerSet workloads")
 }
 
 // applyEnvAndFile fills every flag not given on the command line from the

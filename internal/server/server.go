@@ -29,6 +29,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	keys, err := auth.LoadOrCreateKeys(filepath.Join(cfg.DataDir, "secret.key"))
 	if err != nil {
 		return err
@@ -49,12 +54,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("admin API key", "file", keyFile)
 
 	ctrl := controller.New(controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace})
-	svc := &control.Service{Store: st, Runtime: rt, Keys: keys, Now: time.Now, Wake: ctrl.Wake, EnableCICD: cfg.EnableCICD}
+	svc := &control.Service{Store: st, Runtime: rt, Keys: keys, Now: time.Now, Wake: ctrl.Wake,
+		Explain: ctrl.Explain}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: httpapi.New(svc), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           httpapi.New(svc),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
 	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
 
 	loopCtx, stopLoops := context.WithCancel(ctx)

@@ -117,12 +117,13 @@ func PodID(id, kind string, rank int) string {
 	return fmt.Sprintf("%s-worker-%d", id, rank-1)
 }
 
-// Requeue sends w back to the queue after a failover, ahead of the others.
+// Requeue sends w back to the queue after a failover, ahead of the others; a
+// preempted workload queues by its priority like any other.
 func Requeue(w *Workload, now time.Time) {
 	st := &w.Status
 	st.Phase = apiv1.PhasePending
 	st.Scheduled, st.Dispatched = false, false
-	st.Rescheduled = true
+	st.Rescheduled = !st.Preempted
 	st.Placement = nil
 	st.Pods = nil
 	st.SetCondition(CondScheduling, st.DispatchCount+1, MsgRescheduled, now)
@@ -215,8 +216,8 @@ func failureDetails(pods []Pod) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-// ShouldFailover reports whether a failed dispatch may run again (maxRetry N allows
-// N+1 runs).
+// ShouldFailover reports whether a failed dispatch may run again: maxRetry N allows
+// N+1 runs, not counting the runs that were preempted.
 func ShouldFailover(w *Workload) bool {
-	return !IsService(w.Kind()) && w.Status.DispatchCount <= w.Spec.MaxRetry
+	return !IsService(w.Kind()) && w.Status.DispatchCount-w.Status.Preemptions <= w.Spec.MaxRetry
 }

@@ -26,6 +26,9 @@ const (
 // HostnameLabel is the customer label that pins replicas to named nodes.
 const HostnameLabel = "kubernetes.io/hostname"
 
+// ScaleRunnerSetEnv is the env variable that ties a CI runner to its runner set.
+const ScaleRunnerSetEnv = "SCALE_RUNNER_SET_ID"
+
 // Workload is the stored form of a workload: who asked for what, and where it stands.
 type Workload struct {
 	ID           string
@@ -56,8 +59,12 @@ type Status struct {
 	Dispatched bool
 	// Rescheduled puts a failed-over workload at the front of the queue.
 	Rescheduled bool
-	// Preempted is set when the scheduler chose this workload as a victim.
+	// Preempted is set when the scheduler chose this workload as a victim; it clears
+	// when the workload is dispatched again.
 	Preempted bool
+	// Preemptions counts the dispatches that ended in a preemption: they do not spend
+	// maxRetry.
+	Preemptions int
 	// CronFired records that a start cron job has fired.
 	CronFired bool
 	// Released is set once the live state (processes, logs) is gone: after stop has

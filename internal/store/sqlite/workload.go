@@ -10,9 +10,6 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// ScaleRunnerSetEnv is the env variable the scale_runner_set column copies.
-const ScaleRunnerSetEnv = "SCALE_RUNNER_SET_ID"
-
 // workloadColumns are the indexed copies of workload fields, in the order
 // workloadValues returns them; id, version and data come on top.
 var workloadColumns = []string{
@@ -27,7 +24,7 @@ func workloadValues(w *workload.Workload) []any {
 		w.DisplayName, nanos(w.CreationTime), nanos(w.Status.StartTime), nanos(w.Status.EndTime),
 		w.Spec.Priority, w.Status.QueuePosition,
 		w.Status.DispatchCount, boolInt(w.IsDeleted), boolInt(w.Status.Released),
-		w.Spec.Env[ScaleRunnerSetEnv],
+		w.Spec.Env[workload.ScaleRunnerSetEnv],
 	}
 }
 

@@ -1,0 +1,152 @@
+package controller
+
+import (
+	"context"
+	"math"
+
+	"github.com/berth-dev/berth/internal/scheduler"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// refresh brings the in-memory state up to date: the live workloads on first use,
+// then what the change feed reports, and the nodes and workspaces when they changed.
+func (c *Controller) refresh(ctx context.Context) error {
+	if !c.loaded {
+		if err := c.load(ctx); err != nil {
+			return err
+		}
+	}
+	for {
+		changed, next, err := c.cfg.Store.WorkloadChangesSince(ctx, c.seq)
+		if err != nil {
+			return err
+		}
+		for _, w := range changed {
+			if old, ok := c.live[w.ID]; ok && old.Version >= w.Version {
+				continue // our own write, already tracked
+			}
+			c.track(w)
+		}
+		done := next == c.seq || len(changed) == 0
+		c.seq = next
+		if done {
+			break
+		}
+	}
+	return c.refreshInventory(ctx)
+}
+
+// load reads the live workloads once; the change feed covers everything after.
+func (c *Controller) load(ctx context.Context) error {
+	_, seq, err := c.cfg.Store.WorkloadChangesSince(ctx, math.MaxInt64)
+	if err != nil {
+		return err
+	}
+	live, err := c.cfg.Store.WorkloadListLive(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range live {
+		c.track(w)
+	}
+	c.seq, c.loaded = seq, true
+	return nil
+}
+
+// refreshInventory gives the planner the nodes and workspaces again when any changed.
+func (c *Controller) refreshInventory(ctx context.Context) error {
+	v, err := c.cfg.Store.InventoryChange(ctx)
+	if err != nil || (v == c.inv && c.inv != 0) {
+		return err
+	}
+	nodes, err := c.cfg.Store.NodeList(ctx)
+	if err != nil {
+		return err
+	}
+	spaces, err := c.cfg.Store.WorkspaceList(ctx)
+	if err != nil {
+		return err
+	}
+	seenNodes := map[string]bool{}
+	for _, n := range nodes {
+		seenNodes[n.Name] = true
+		c.planner.UpsertNode(scheduler.Node{
+			Name: n.Name, Workspace: n.Workspace, Capacity: n.Capacity, GPUIndices: gpuIndices(n.Capacity.GPU),
+			Labels: n.Labels, Ready: n.Ready && !n.Unschedulable, Tainted: len(n.Taints) > 0,
+		})
+	}
+	seenSpaces := map[string]bool{}
+	for _, ws := range spaces {
+		seenSpaces[ws.ID] = true
+		c.planner.UpsertWorkspace(scheduler.Workspace{ID: ws.ID, QueuePolicy: ws.QueuePolicy, EnablePreempt: ws.EnablePreempt})
+	}
+	for name := range c.nodes {
+		if !seenNodes[name] {
+			c.planner.RemoveNode(name)
+		}
+	}
+	for id := range c.spaces {
+		if !seenSpaces[id] {
+			c.planner.RemoveWorkspace(id)
+		}
+	}
+	c.nodes, c.spaces, c.inv = seenNodes, seenSpaces, v
+	return nil
+}
+
+// track records the latest state of w in memory and tells the planner.
+func (c *Controller) track(w *workload.Workload) {
+	if w.Status.Released {
+		delete(c.live, w.ID)
+		delete(c.waiting, w.ID)
+		c.planner.RemoveWorkload(w.ID)
+		return
+	}
+	c.live[w.ID] = w
+	if sw, ok := c.schedWorkload(w); ok {
+		c.planner.UpsertWorkload(sw)
+	} else {
+		c.planner.RemoveWorkload(w.ID)
+	}
+}
+
+// schedWorkload describes w to the planner: admitted while its pods may hold
+// resources, queued while it waits; ok is false when the planner need not see it.
+func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bool) {
+	perPod, err := workload.PerPod(&w.Spec)
+	if err != nil {
+		return scheduler.Workload{}, false // validated on create; an old bad row is left alone
+	}
+	sw := scheduler.Workload{
+		ID: w.ID, Workspace: w.Workspace(), Priority: w.Spec.Priority, Created: w.CreationTime,
+		Rescheduled: w.Status.Rescheduled, PerPod: perPod, Replica: w.Spec.Resource.Replica,
+		CustomerLabels: w.Spec.CustomerLabels, TolerateAll: w.Spec.IsTolerateAll,
+		OnePerNode: len(workload.SpecifiedNodes(&w.Spec)) > 0,
+	}
+	switch {
+	case w.Status.Dispatched:
+		sw.Admitted, sw.Placement, sw.Preempted = true, w.Status.Placement, w.Status.Preempted
+		return sw, true
+	case w.Ended() || w.IsDeleted:
+		return sw, false
+	}
+	sw.DependenciesWaiting = len(w.Spec.Dependencies) > 0 && c.waitingOnDeps(w.ID)
+	if w.Status.DispatchCount == 0 {
+		sw.NotBefore = cronStart(w)
+	}
+	return sw, true
+}
+
+// waitingOnDeps is what the last dependency check found (true until one ran).
+func (c *Controller) waitingOnDeps(id string) bool {
+	waiting, checked := c.waiting[id]
+	return waiting || !checked
+}
+
+func gpuIndices(n int64) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
