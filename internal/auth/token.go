@@ -2,8 +2,10 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -19,6 +21,26 @@ var (
 // neverExpires is the expiry written into tokens that do not expire, as the
 // reference writes -1.
 const neverExpires = -1
+
+// NewTokenGeneration returns a fresh User.TokenGeneration.
+func NewTokenGeneration() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// TokenSubject is what a login token of the user names: the user and the
+// generation of their tokens.
+func TokenSubject(u *User) string { return u.ID + "/" + u.TokenGeneration }
+
+// SplitTokenSubject undoes TokenSubject.
+func SplitTokenSubject(subject string) (userID, generation string) {
+	i := strings.LastIndexByte(subject, '/')
+	if i < 0 {
+		return subject, ""
+	}
+	return subject[:i], subject[i+1:]
+}
 
 // IssueToken returns a login token for the user that expires at expire; a zero
 // expire means never.

@@ -96,3 +96,18 @@ func flip(s string) string {
 	}
 	return "A" + s[1:]
 }
+
+func TestTokenSubject(t *testing.T) {
+	t.Parallel()
+	u := &User{ID: "63a9f0ea7bb98050796b649e85481845", TokenGeneration: NewTokenGeneration()}
+	id, gen := SplitTokenSubject(TokenSubject(u))
+	if id != u.ID || gen != u.TokenGeneration {
+		t.Errorf("split = %q, %q; want %q, %q", id, gen, u.ID, u.TokenGeneration)
+	}
+	if a, b := NewTokenGeneration(), NewTokenGeneration(); a == b || len(a) != 16 {
+		t.Errorf("generations %q and %q: want two different 16-hex-digit values", a, b)
+	}
+	if id, gen := SplitTokenSubject("plain"); id != "plain" || gen != "" {
+		t.Errorf("subject without generation split into %q, %q", id, gen)
+	}
+}

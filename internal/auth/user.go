@@ -14,9 +14,12 @@ type User struct {
 	// Workspaces are the workspaces the user is a member of.
 	Workspaces     []string
 	RestrictedType int
-	AvatarURL      string
-	CreationTime   time.Time
-	Version        int64
+	// TokenGeneration is signed into every login token; changing it (password change,
+	// restriction) ends every token issued before.
+	TokenGeneration string
+	AvatarURL       string
+	CreationTime    time.Time
+	Version         int64
 }
 
 // APIKey lets a program act as a user. Only a keyed hash of the key is stored.

@@ -14,16 +14,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, e
 	if token == "" {
 		return nil, newError(apiv1.CodeUnauthorized, "token not present")
 	}
-	userID, err := s.tokenUser(ctx, token)
+	cred, err := s.credential(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.Store.UserGet(ctx, userID)
+	u, err := s.Store.UserGet(ctx, cred.userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, newError(apiv1.CodeUserNotRegistered, "the user(%s) is not registered or invalid userId", userID)
+		return nil, newError(apiv1.CodeUserNotRegistered, "the user(%s) is not registered or invalid userId", cred.userID)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if cred.login && cred.generation != u.TokenGeneration {
+		return nil, errBadToken // issued before a password change or restriction
 	}
 	if u.RestrictedType >= 1 {
 		return nil, forbidden("The user is restricted. type: %d", u.RestrictedType)
@@ -33,23 +36,32 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, e
 
 var errBadToken = newError(apiv1.CodeUnauthorized, "The user's token is invalid, please login first")
 
-func (s *Service) tokenUser(ctx context.Context, token string) (string, error) {
+// credential is what a valid token says: whose it is, and for a login token the
+// generation of the user's tokens it belongs to.
+type credential struct {
+	userID     string
+	login      bool
+	generation string
+}
+
+func (s *Service) credential(ctx context.Context, token string) (credential, error) {
 	if !auth.IsAPIKey(token) {
-		id, err := s.Keys.ParseToken(token, s.now())
+		subject, err := s.Keys.ParseToken(token, s.now())
 		if err != nil {
-			return "", errBadToken
+			return credential{}, errBadToken
 		}
-		return id, nil
+		id, generation := auth.SplitTokenSubject(subject)
+		return credential{userID: id, login: true, generation: generation}, nil
 	}
 	k, err := s.Store.APIKeyGetByHash(ctx, s.Keys.HashAPIKey(token))
 	if errors.Is(err, store.ErrNotFound) {
-		return "", errBadToken
+		return credential{}, errBadToken
 	}
 	if err != nil {
-		return "", err
+		return credential{}, err
 	}
 	if !k.ExpirationTime.IsZero() && !s.now().Before(k.ExpirationTime) {
-		return "", newError(apiv1.CodeUnauthorized, "the API key %s has expired", k.Name)
+		return credential{}, newError(apiv1.CodeUnauthorized, "the API key %s has expired", k.Name)
 	}
-	return k.UserID, nil
+	return credential{userID: k.UserID}, nil
 }

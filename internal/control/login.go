@@ -49,7 +49,7 @@ func (s *Service) Login(ctx context.Context, req *apiv1.LoginRequest) (*apiv1.Lo
 	}
 	return &apiv1.LoginResponse{
 		User:   userView(u, wss),
-		Token:  s.Keys.IssueToken(u.ID, time.Time{}),
+		Token:  s.Keys.IssueToken(auth.TokenSubject(u), time.Time{}),
 		Expire: TokenNeverExpires,
 	}, nil
 }

@@ -99,6 +99,9 @@ func applyUserPatch(u *auth.User, req *apiv1.PatchUserRequest, roles, member []s
 	if hash != "" {
 		u.PasswordHash = hash
 	}
+	if hash != "" || req.RestrictedType != nil {
+		u.TokenGeneration = auth.NewTokenGeneration() // earlier logins end
+	}
 }
 
 func checkEmail(email string, fe *workload.FieldErrors) {

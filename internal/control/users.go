@@ -67,7 +67,8 @@ func (s *Service) CreateUser(ctx context.Context, caller *auth.User, req *apiv1.
 	}
 	u := &auth.User{
 		ID: auth.NewUserID(req.Name), Name: req.Name, Email: req.Email, PasswordHash: hash,
-		Roles: roles, Workspaces: member, AvatarURL: req.AvatarURL, CreationTime: s.now(),
+		TokenGeneration: auth.NewTokenGeneration(),
+		Roles:           roles, Workspaces: member, AvatarURL: req.AvatarURL, CreationTime: s.now(),
 	}
 	if err := s.Store.UserInsert(ctx, u); errors.Is(err, store.ErrConflict) {
 		return "", conflict("User %s already exists", req.Name)

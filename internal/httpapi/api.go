@@ -77,14 +77,15 @@ func (a *API) handlePublic(pattern string, h func(w http.ResponseWriter, r *http
 // TokenCookie is the cookie browsers carry their login token in.
 const TokenCookie = "Token"
 
-// token finds the request's credentials: the Token cookie, else a bearer token.
+// token finds the request's credentials: a bearer token, else the Token cookie (a
+// program's explicit header wins over a browser's leftover cookie).
 func token(r *http.Request) string {
-	if c, err := r.Cookie(TokenCookie); err == nil && c.Value != "" {
-		return c.Value
-	}
 	h := r.Header.Get("Authorization")
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:])
+	}
+	if c, err := r.Cookie(TokenCookie); err == nil {
+		return c.Value
 	}
 	return ""
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/control"
@@ -35,20 +37,31 @@ func jsonProblem(err error) string {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "body"
-		}
-		return field + ": must be a " + jsonType(typeErr.Type.Kind().String()) + ", not a JSON " + typeErr.Value
+		return wireField(typeErr.Field) + ": must be a " + jsonType(typeErr.Type.Kind().String()) + ", not a JSON " + typeErr.Value
 	case errors.As(err, &syntaxErr):
 		return "the body is not valid JSON: " + syntaxErr.Error() + " at byte " + itoa(syntaxErr.Offset)
 	}
 	return "the body is not valid JSON: " + err.Error()
 }
 
+// wireField turns the decoder's path of a field into its JSON name: the decoder names
+// embedded structs by their Go type (WorkloadSpec.timeout), which callers never see.
+func wireField(path string) string {
+	var parts []string
+	for _, p := range strings.Split(path, ".") {
+		if p != "" && !unicode.IsUpper(rune(p[0])) {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return "body"
+	}
+	return strings.Join(parts, ".")
+}
+
 func jsonType(kind string) string {
 	switch kind {
-	case "int", "int32", "int64", "uint", "float64":
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
 		return "number"
 	case "map", "struct":
 		return "JSON object"

@@ -56,7 +56,7 @@ func errorBody(err error) (int, apiv1.Error) {
 		return http.StatusConflict, apiv1.Error{ErrorCode: apiv1.CodeResourceProcessing,
 			ErrorMessage: "the object was changed by another request, please retry"}
 	case errors.Is(err, context.Canceled):
-		return 499, apiv1.Error{ErrorCode: apiv1.CodeBadRequest, ErrorMessage: "the request was canceled"}
+		return http.StatusBadRequest, apiv1.Error{ErrorCode: apiv1.CodeBadRequest, ErrorMessage: "the request was canceled"}
 	}
 	return http.StatusInternalServerError, apiv1.Error{ErrorCode: apiv1.CodeInternal, ErrorMessage: "Internal error."}
 }

@@ -47,8 +47,9 @@ func TestLogin(t *testing.T) {
 			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 				t.Fatal(err)
 			}
-			if id, err := e.svc.Keys.ParseToken(got.Token, e.svc.Now()); err != nil || id != aliceID {
-				t.Errorf("token %q parses to %q, %v; want %s", got.Token, id, err, aliceID)
+			sub, err := e.svc.Keys.ParseToken(got.Token, e.svc.Now())
+			if id, _ := auth.SplitTokenSubject(sub); err != nil || id != aliceID {
+				t.Errorf("token %q parses to %q, %v; want %s", got.Token, sub, err, aliceID)
 			}
 			diff(t, "login", want, got, cmpopts.IgnoreFields(apiv1.LoginResponse{}, "Token"),
 				cmpopts.IgnoreFields(apiv1.User{}, "CreationTime"))
@@ -151,4 +152,22 @@ func TestEnvs(t *testing.T) {
 			t.Errorf("envs lacks %s: %s", key, raw)
 		}
 	}
+}
+
+func TestPasswordChangeEndsEarlierLogins(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.putUser(&auth.User{ID: auth.NewUserID("carol"), Name: "carol", PasswordHash: userHash(),
+		Roles: []string{apiv1.RoleDefault}, TokenGeneration: auth.NewTokenGeneration()})
+	var login apiv1.LoginResponse
+	e.ok("POST", "/api/v1/login", "", apiv1.LoginRequest{Name: "carol", Password: userPassword}, &login)
+	e.ok("GET", "/api/v1/users/self", login.Token, nil, nil)
+	newPassword := "another-password"
+	e.ok("PATCH", "/api/v1/users/self", login.Token, apiv1.PatchUserRequest{Password: &newPassword}, nil)
+	if status, body := e.do("GET", "/api/v1/users/self", login.Token, nil); status != http.StatusUnauthorized {
+		t.Errorf("old token after a password change: %d %s, want 401", status, body)
+	}
+	var again apiv1.LoginResponse
+	e.ok("POST", "/api/v1/login", "", apiv1.LoginRequest{Name: "carol", Password: newPassword}, &again)
+	e.ok("GET", "/api/v1/users/self", again.Token, nil, nil)
 }

@@ -130,7 +130,7 @@ func ensureAdmin(ctx context.Context, st store.Store, now time.Time) (*auth.User
 	}
 	u = &auth.User{
 		ID: auth.NewUserID(AdminUser), Name: AdminUser, Roles: []string{apiv1.RoleSystemAdmin},
-		Workspaces: []string{DefaultWorkspace}, CreationTime: now,
+		Workspaces: []string{DefaultWorkspace}, CreationTime: now, TokenGeneration: auth.NewTokenGeneration(),
 	}
 	return u, st.UserInsert(ctx, u)
 }

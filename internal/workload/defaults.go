@@ -86,6 +86,7 @@ func ApplyDefaults(spec *apiv1.WorkloadSpec) {
 	if spec.Timeout != nil && *spec.Timeout == 0 {
 		spec.Timeout = nil
 	}
+	spec.MaxRetry = min(spec.MaxRetry, MaxRetryMax) // the reference clamps; only negatives are refused
 	for k, v := range spec.Env {
 		if v == "" {
 			delete(spec.Env, k)

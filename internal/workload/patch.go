@@ -48,7 +48,11 @@ func ApplyPatch(spec *apiv1.WorkloadSpec, p *apiv1.PatchWorkloadRequest, now tim
 	setIf(&next.Priority, p.Priority)
 
 	ApplyDefaults(next)
-	errs = append(errs, ValidateSpec(next)...)
+	for _, e := range ValidateSpec(next) {
+		// A PATCH body names resources without the create body's resource. prefix.
+		e.Field = strings.TrimPrefix(e.Field, "resource.")
+		errs = append(errs, e)
+	}
 	if !slices.Equal(next.CronJobs, spec.CronJobs) {
 		errs = append(errs, ValidateCronJobs(next.CronJobs, now, "cronJobs")...)
 	}

@@ -138,8 +138,8 @@ func validateLimits(errs *FieldErrors, spec *apiv1.WorkloadSpec) {
 	if spec.Priority < PriorityMin || spec.Priority > PriorityMax {
 		errs.add("priority", "must be 0 (low), 1 (medium) or 2 (high)")
 	}
-	if spec.MaxRetry < 0 || spec.MaxRetry > MaxRetryMax {
-		errs.add("maxRetry", fmt.Sprintf("must be between 0 and %d", MaxRetryMax))
+	if spec.MaxRetry < 0 {
+		errs.add("maxRetry", fmt.Sprintf("must be between 0 and %d (larger values count as %d)", MaxRetryMax, MaxRetryMax))
 	}
 	if spec.Timeout != nil && *spec.Timeout < 0 {
 		errs.add("timeout", "must be 0 (no timeout) or a number of seconds greater than 0")

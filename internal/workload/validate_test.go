@@ -99,7 +99,7 @@ func TestValidateCreate(t *testing.T) {
 		{name: "priority 3", mutate: func(r *apiv1.CreateWorkloadRequest) { r.Priority = 3 }, want: []string{"priority"}},
 		{name: "priority negative", mutate: func(r *apiv1.CreateWorkloadRequest) { r.Priority = -1 }, want: []string{"priority"}},
 		{name: "maxRetry 50", mutate: func(r *apiv1.CreateWorkloadRequest) { r.MaxRetry = 50 }},
-		{name: "maxRetry 51", mutate: func(r *apiv1.CreateWorkloadRequest) { r.MaxRetry = 51 }, want: []string{"maxRetry"}},
+		{name: "maxRetry 51 is clamped", mutate: func(r *apiv1.CreateWorkloadRequest) { r.MaxRetry = 51 }},
 		{name: "maxRetry negative", mutate: func(r *apiv1.CreateWorkloadRequest) { r.MaxRetry = -1 }, want: []string{"maxRetry"}},
 		{name: "timeout negative", mutate: func(r *apiv1.CreateWorkloadRequest) { r.Timeout = new(-1) }, want: []string{"timeout"}},
 		{name: "ttl negative", mutate: func(r *apiv1.CreateWorkloadRequest) { r.TTLSecondsAfterFinished = new(-1) }, want: []string{"ttlSecondsAfterFinished"}},

@@ -71,9 +71,10 @@ func (w *watcher) loop(fs *fsnotify.Watcher) {
 	t := time.NewTicker(liveCheckInterval)
 	defer t.Stop()
 	var events <-chan fsnotify.Event
+	var errs <-chan error
 	if fs != nil {
 		defer fs.Close()
-		events = fs.Events
+		events, errs = fs.Events, fs.Errors
 	}
 	for {
 		select {
@@ -81,6 +82,9 @@ func (w *watcher) loop(fs *fsnotify.Watcher) {
 			if filepath.Base(ev.Name) == statusFile {
 				w.notify()
 			}
+		case <-errs:
+			// Events were lost (a full inotify queue): look at everything again.
+			w.notify()
 		case <-t.C:
 			if !w.checkShims() {
 				return
