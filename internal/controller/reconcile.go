@@ -41,7 +41,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if err != nil {
 		return err
 	}
-	if w.Ended() || failingOver(w) {
+	if w.Ended() || leaving(w) {
 		return c.drain(ctx, w, statuses, now)
 	}
 	if len(statuses) == 0 {
@@ -54,7 +54,10 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)
 	}
-	if w.Ended() || failingOver(w) {
+	if workload.NeedsRestart(w) {
+		workload.Restart(w, now)
+	}
+	if w.Ended() || leaving(w) {
 		c.Wake() // drain at once
 	}
 	return nil
@@ -73,6 +76,12 @@ func (c *Controller) podsFailed(w *workload.Workload, now time.Time) {
 
 func failingOver(w *workload.Workload) bool {
 	return !w.Ended() && w.Status.HasCondition(workload.CondFailover, w.Status.DispatchCount)
+}
+
+// leaving reports whether w's pods are being stopped for it to queue again: a
+// failover, a preemption or a restart with a changed template.
+func leaving(w *workload.Workload) bool {
+	return failingOver(w) || (!w.Ended() && w.Status.Restarting)
 }
 
 // drain stops the pods of a workload that ended or fails over; once none is left it
@@ -99,7 +108,7 @@ func (c *Controller) drain(ctx context.Context, w *workload.Workload, statuses [
 		w.Status.Pods = ps
 	}
 	w.Status.Dispatched = false
-	if failingOver(w) {
+	if leaving(w) {
 		workload.Requeue(w, now)
 	}
 	c.Wake()

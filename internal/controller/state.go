@@ -125,7 +125,9 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 	}
 	switch {
 	case w.Status.Dispatched:
+		// Pods hold what they were admitted with, whatever a PATCH asks for next.
 		sw.Admitted, sw.Placement, sw.Preempted = true, w.Status.Placement, w.Status.Preempted
+		sw.PerPod = w.Status.AdmittedPerPod
 		return sw, true
 	case w.Ended() || w.IsDeleted:
 		return sw, false

@@ -88,6 +88,9 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) {
 	st.Rescheduled, st.Preempted = false, false
 	st.QueuePosition, st.Message = 0, ""
 	st.Placement = placement
+	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
+	st.TemplateHash = TemplateHash(&w.Spec)
+	st.Restarting = false
 	st.SetCondition(CondScheduled, n, MsgScheduled, now)
 	st.SetCondition(CondDispatched, n, MsgDispatched, now)
 	st.Pods = make([]Pod, len(placement))
@@ -117,11 +120,14 @@ func PodID(id, kind string, rank int) string {
 	return fmt.Sprintf("%s-worker-%d", id, rank-1)
 }
 
-// Requeue sends w back to the queue after a failover, ahead of the others; a
-// preempted workload queues by its priority like any other.
+// Requeue sends w back to the queue after a failover or for a restart, ahead of the
+// others; a preempted workload queues by its priority like any other.
 func Requeue(w *Workload, now time.Time) {
 	st := &w.Status
 	st.Phase = apiv1.PhasePending
+	if st.Restarting {
+		st.Phase = apiv1.PhaseUpdating
+	}
 	st.Scheduled, st.Dispatched = false, false
 	st.Rescheduled = !st.Preempted
 	st.Placement = nil

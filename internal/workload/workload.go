@@ -5,6 +5,7 @@ import (
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/resource"
 )
 
 // Condition types, the reference's names on every runtime (DESIGN decision 13).
@@ -76,7 +77,16 @@ type Status struct {
 	Conditions   []Condition
 	// Placement is where the current attempt's replicas were put, by rank.
 	Placement []PodPlacement
-	Pods      []Pod
+	// AdmittedPerPod is what each placed replica was admitted with: what it holds on
+	// its node until it ends, whatever a later PATCH asks for the next run.
+	AdmittedPerPod resource.List
+	// TemplateHash identifies the pod template (image, entryPoint, env, resources) the
+	// current attempt was started with; a service whose template changes restarts.
+	TemplateHash string
+	// Restarting is set while a service's pods are stopped to start them again with a
+	// changed template.
+	Restarting bool
+	Pods       []Pod
 	// Nodes and Ranks hold, per dispatch, the distinct nodes used and the rank of the
 	// first pod on each.
 	Nodes        [][]string
