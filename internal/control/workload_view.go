@@ -79,13 +79,13 @@ func detail(w *workload.Workload, now time.Time, showSecrets bool) apiv1.Workloa
 		IsSupervised:            spec.IsSupervised,
 		MaxRetry:                spec.MaxRetry,
 		TTLSecondsAfterFinished: spec.TTLSecondsAfterFinished,
-		Env:                     map[string]string{},
+		Env:                     visibleEnv(spec.Env),
 		Conditions:              conditions(w.Status.Conditions),
 		Pods:                    pods(w.Status.Pods),
-		Nodes:                   w.Status.Nodes,
-		Ranks:                   w.Status.Ranks,
-		CustomerLabels:          workload.LabelsWithoutHostname(spec),
-		SpecifiedNodes:          workload.SpecifiedNodes(spec),
+		Nodes:                   orEmpty(w.Status.Nodes),
+		Ranks:                   orEmpty(w.Status.Ranks),
+		CustomerLabels:          orEmptyMap(workload.LabelsWithoutHostname(spec)),
+		SpecifiedNodes:          orEmpty(workload.SpecifiedNodes(spec)),
 		Liveness:                spec.Liveness,
 		Readiness:               spec.Readiness,
 		Service:                 spec.Service,
@@ -98,27 +98,37 @@ func detail(w *workload.Workload, now time.Time, showSecrets bool) apiv1.Workloa
 	if d.TTLSecondsAfterFinished != nil && *d.TTLSecondsAfterFinished == 0 {
 		d.TTLSecondsAfterFinished = nil
 	}
-	for k, v := range spec.Env {
-		if v != "" && !hiddenEnv[k] {
-			d.Env[k] = v
-		}
-	}
 	if showSecrets {
 		d.Secrets = spec.Secrets
 	}
-	if d.Nodes == nil {
-		d.Nodes = [][]string{}
-	}
-	if d.Ranks == nil {
-		d.Ranks = [][]string{}
-	}
-	if d.CustomerLabels == nil {
-		d.CustomerLabels = map[string]string{}
-	}
-	if d.SpecifiedNodes == nil {
-		d.SpecifiedNodes = []string{}
-	}
 	return d
+}
+
+// visibleEnv is the env shown back: no empty values, no credentials.
+func visibleEnv(env map[string]string) map[string]string {
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		if v != "" && !hiddenEnv[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// orEmpty and orEmptyMap make an absent list or map [] or {} on the wire, as clients
+// of the detail expect.
+func orEmpty[S ~[]E, E any](s S) S {
+	if s == nil {
+		return S{}
+	}
+	return s
+}
+
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 func conditions(cs []workload.Condition) []apiv1.WorkloadCondition {

@@ -60,20 +60,26 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
+	return serve(ctx, ln, httpapi.New(svc), ctrl, log)
+}
+
+// serve runs the API on ln and the control loops until ctx ends or the listener
+// fails, then stops taking requests, lets the ones in flight finish, and stops the loops.
+func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *controller.Controller, log *slog.Logger) error {
 	srv := &http.Server{
-		Handler:           httpapi.New(svc),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
-
 	loopCtx, stopLoops := context.WithCancel(ctx)
 	loopsDone := make(chan error, 1)
 	go func() { loopsDone <- ctrl.Run(loopCtx) }()
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- srv.Serve(ln) }()
 
+	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveDone:
