@@ -27,7 +27,18 @@ type Store interface {
 	WorkloadStore
 	InventoryStore
 	AuthStore
+	LeaseStore
 	Close() error
+}
+
+// LeaseStore lets the servers sharing a database agree on the one that runs the
+// control loops. Expiry is judged by the database's clock, not the servers'.
+type LeaseStore interface {
+	// LeaseAcquire takes the named lease for holder, or renews it, until ttl from now.
+	// It returns false, changing nothing, while another holder's lease runs.
+	LeaseAcquire(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	// LeaseRelease gives the lease up if holder has it, so another may take it at once.
+	LeaseRelease(ctx context.Context, name, holder string) error
 }
 
 // WorkloadStore keeps workloads.
