@@ -13,6 +13,7 @@ import (
 type Config struct {
 	Listen                  string
 	DataDir                 string
+	Database                string
 	Nodes                   int
 	CPUsPerNode             string
 	MemoryPerNode           string
@@ -34,6 +35,7 @@ const (
 func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", DefaultListen, "address the API listens on")
 	fs.StringVar(&c.DataDir, "data-dir", DefaultDataDir, "directory for the database, keys, pod logs")
+	fs.StringVar(&c.Database, "database", "", "PostgreSQL URL (postgres://...); empty: SQLite in the data dir")
 	fs.IntVar(&c.Nodes, "nodes", 0, "number of virtual nodes (0: one node describing this host)")
 	fs.StringVar(&c.CPUsPerNode, "cpus-per-node", "8", "CPUs of each virtual node")
 	fs.StringVar(&c.MemoryPerNode, "memory-per-node", "32Gi", "memory of each virtual node")

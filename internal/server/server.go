@@ -16,7 +16,6 @@ import (
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/runtime/process"
-	"github.com/berth-dev/berth/internal/store/sqlite"
 )
 
 // Run serves until ctx ends, then shuts down gracefully. Pods keep running across a
@@ -29,20 +28,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	unlock, err := lockDataDir(cfg.DataDir)
+	st, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer closeStore()
 	keys, err := auth.LoadOrCreateKeys(filepath.Join(cfg.DataDir, "secret.key"))
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "berth.db"))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	rt, err := newProcessRuntime(cfg)
 	if err != nil {
 		return err
@@ -53,7 +47,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	log.Info("admin API key", "file", keyFile)
 
-	ctrl := controller.New(controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace})
+	ctrl := controller.NewLeader(controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace,
+		Interval: loopInterval(cfg)}, holderName(cfg), controller.DefaultLeaseTTL)
 	svc := &control.Service{Store: st, Runtime: rt, Keys: keys, Now: time.Now, Wake: ctrl.Wake,
 		Explain: ctrl.Explain}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -66,7 +61,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // serve runs the API on ln and the control loops until ctx ends or the listener
 // fails, then stops taking requests, lets the ones in flight finish, and stops the loops.
-func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *controller.Controller, log *slog.Logger) error {
+func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *controller.Leader, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,45 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// Two servers over one store: one leads; when it stops, the other takes over at once
+// (the lease is released, not left to expire) and carries on from the stored state.
+func TestLeaderHandover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t) // its own controller runs too; the leaders below share its store
+	cfg := Config{Store: e.store, Runtime: e.rt, Interval: 50 * time.Millisecond}
+	a, b := NewLeader(cfg, "a", time.Second), NewLeader(cfg, "b", time.Second)
+	ctxA, stopA := context.WithCancel(context.Background())
+	doneA := make(chan error, 1)
+	go func() { doneA <- a.Run(ctxA) }()
+	waitLeading(t, a)
+	ctxB, stopB := context.WithCancel(context.Background())
+	doneB := make(chan error, 1)
+	go func() { doneB <- b.Run(ctxB) }()
+	t.Cleanup(func() { stopB(); <-doneB })
+	if b.current.Load() != nil {
+		t.Fatal("b leads while a holds the lease")
+	}
+	stopA()
+	if err := <-doneA; err != nil {
+		t.Fatalf("a stopped with %v", err)
+	}
+	waitLeading(t, b)
+}
+
+func waitLeading(t *testing.T, l *Leader) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for l.current.Load() == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never led", l.holder)
+		}
+		<-tick.C
+	}
+}

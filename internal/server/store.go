@@ -1,0 +1,69 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/berth-dev/berth/internal/controller"
+	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/sqlite"
+)
+
+// openStore opens the store --database names: SQLite in the data dir when empty (one
+// server per data dir, held by a lock), PostgreSQL for a postgres:// URL (several
+// servers may share it, and the data dir on one host).
+func openStore(ctx context.Context, cfg Config) (store.Store, func(), error) {
+	if cfg.Database != "" {
+		return nil, nil, fmt.Errorf("--database: %q is not a database URL this build supports (postgres://...)", redact(cfg.Database))
+	}
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "berth.db"))
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); unlock() }, nil
+}
+
+// redact hides a password in a database URL before it is printed.
+func redact(url string) string {
+	at := strings.LastIndexByte(url, '@')
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return url
+	}
+	if colon := strings.IndexByte(url[scheme+3:at], ':'); colon >= 0 {
+		return url[:scheme+3+colon+1] + "xxx" + url[at:]
+	}
+	return url
+}
+
+// loopInterval is the longest wait between control cycles. With a shared database a
+// request served by another server cannot wake the leader, so it looks more often.
+func loopInterval(cfg Config) time.Duration {
+	if cfg.Database != "" {
+		return 250 * time.Millisecond
+	}
+	return controller.DefaultInterval
+}
+
+// holderName names this server in the control lease: host, pid and a random part
+// with a shared database. With SQLite the data dir lock already makes this server the
+// only one, so the name is fixed: a server restarted after a crash takes the lease
+// back at once instead of waiting for its old lease to expire.
+func holderName(cfg Config) string {
+	if cfg.Database == "" {
+		return "sqlite"
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+}
