@@ -138,12 +138,44 @@ func (s *shim) runOnce() (*os.ProcessState, error) {
 	cmd.Env = shimEnv(s.spec.Env)
 	cmd.Dir = s.dir
 	var drain sync.WaitGroup
+	closeWriters, err := s.pipeOutput(cmd, &drain)
+	defer closeWriters()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	// Only the child holds the write ends now, so the readers see EOF when it (and
+	// whatever it started) closes them.
+	closeWriters()
+	if s.state.StartTime.IsZero() {
+		s.state.StartTime = time.Now()
+	}
+	s.state.Phase, s.state.Reason, s.state.Message = phaseRunning, "", ""
+	s.state.EndTime = time.Time{}
+	_ = writeState(s.dir, s.state)
+	s.wait(cmd)
+	s.awaitDrain(&drain)
+	return cmd.ProcessState, nil
+}
+
+// pipeOutput connects the command's stdout and stderr to the pod log through pipes
+// read by drain's goroutines. closeWriters closes the shim's write ends (idempotent).
+func (s *shim) pipeOutput(cmd *exec.Cmd, drain *sync.WaitGroup) (closeWriters func(), err error) {
+	var writers []*os.File
+	closeWriters = func() {
+		for _, w := range writers {
+			w.Close()
+		}
+		writers = nil
+	}
 	for _, stream := range []string{"stdout", "stderr"} {
 		r, w, err := os.Pipe()
 		if err != nil {
-			return nil, err
+			return closeWriters, err
 		}
-		defer w.Close()
+		writers = append(writers, w)
 		if stream == "stdout" {
 			cmd.Stdout = w
 		} else {
@@ -154,20 +186,11 @@ func (s *shim) runOnce() (*os.ProcessState, error) {
 			s.log.copyLines(r, stream)
 		})
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	// Only the child holds the write ends now, so the readers see EOF when it (and
-	// whatever it started) closes them.
-	cmd.Stdout.(*os.File).Close()
-	cmd.Stderr.(*os.File).Close()
-	if s.state.StartTime.IsZero() {
-		s.state.StartTime = time.Now()
-	}
-	s.state.Phase, s.state.Reason, s.state.Message = phaseRunning, "", ""
-	s.state.EndTime = time.Time{}
-	_ = writeState(s.dir, s.state)
+	return closeWriters, nil
+}
 
+// wait waits for the command to exit, passing on the signals sent to the shim alone.
+func (s *shim) wait(cmd *exec.Cmd) {
 	done := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
@@ -186,6 +209,11 @@ func (s *shim) runOnce() (*os.ProcessState, error) {
 			waiting = false
 		}
 	}
+}
+
+// awaitDrain waits for the log readers, a little: a process the command left behind
+// may hold the pipes open for ever.
+func (s *shim) awaitDrain(drain *sync.WaitGroup) {
 	drained := make(chan struct{})
 	go func() {
 		drain.Wait()
@@ -195,7 +223,6 @@ func (s *shim) runOnce() (*os.ProcessState, error) {
 	case <-drained:
 	case <-time.After(logDrainTimeout):
 	}
-	return cmd.ProcessState, nil
 }
 
 // shimEnv is exactly the pod's env, plus PATH and HOME from the shim when the pod
