@@ -33,9 +33,18 @@ type Node struct {
 	GPUVendor     string
 	Ready         bool
 	Unschedulable bool
-	CreationTime  time.Time
-	Version       int64
+	// SSHAddress (host:port), SSHSecretID and SSHHostKey are set for a machine
+	// registered to be reached over SSH; SSHHostKey is pinned on first contact.
+	SSHAddress   string
+	SSHSecretID  string
+	SSHHostKey   string
+	CreationTime time.Time
+	Version      int64
 }
+
+// Remote reports whether the node is a registered machine reached over SSH, rather
+// than a node of this host's process runtime.
+func (n *Node) Remote() bool { return n.SSHSecretID != "" }
 
 // Available reports whether normal workloads may be placed on the node: ready,
 // schedulable and without taints.
