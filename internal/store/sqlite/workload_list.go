@@ -108,16 +108,21 @@ func workloadWhere(p store.WorkloadListParams) (string, []any) {
 // likeEscaper makes a string match itself literally in LIKE ... ESCAPE '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// workloadOrderBy is the ORDER BY of p: the sort column (creation time when unknown),
-// desc unless Asc, NULLs first when desc and last when asc; then creation time, newest
-// first; then id, so that pages never overlap.
+// workloadOrderBy is the ORDER BY of p; see listOrderBy.
 func workloadOrderBy(p store.WorkloadListParams) string {
 	col, ok := sortColumns[strings.ToLower(p.SortBy)]
 	if !ok {
 		col = "creation_time"
 	}
+	return listOrderBy(col, p.Asc)
+}
+
+// listOrderBy is the ORDER BY of a list sorted on col: desc unless asc, NULLs first
+// when desc and last when asc; then creation time, newest first; then id, so that
+// pages never overlap.
+func listOrderBy(col string, asc bool) string {
 	dir, nulls := "DESC", "NULLS FIRST"
-	if p.Asc {
+	if asc {
 		dir, nulls = "ASC", "NULLS LAST"
 	}
 	switch col {

@@ -6,6 +6,8 @@
 // case-sensitive LIKE with % and _ taken literally, a workload list puts NULLs first
 // when descending and last when ascending and breaks ties by creation time (newest
 // first) and then id, a put with Version 0 overwrites and one with a Version is checked.
+// The group of an optional seam (OpsJob, for store.OpsJobStore) is skipped on a store
+// that does not implement it yet.
 package storetest
 
 import (
@@ -26,17 +28,25 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := []struct {
 		name  string
 		tests []test
+		// skip, when set, says why a store that lacks an optional seam skips the group.
+		skip func(store.Store) string
 	}{
-		{"Workload", workloadTests},
-		{"WorkloadList", workloadListTests},
-		{"Inventory", inventoryTests},
-		{"Auth", authTests},
-		{"Changes", changeTests},
-		{"Lease", leaseTests},
+		{"Workload", workloadTests, nil},
+		{"WorkloadList", workloadListTests, nil},
+		{"Inventory", inventoryTests, nil},
+		{"Auth", authTests, nil},
+		{"Changes", changeTests, nil},
+		{"Lease", leaseTests, nil},
+		{"OpsJob", opsJobTests, skipUnless[store.OpsJobStore]("OpsJobStore")},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()
+			if g.skip != nil {
+				if why := g.skip(newStore(t, open)); why != "" {
+					t.Skip(why)
+				}
+			}
 			for _, tc := range g.tests {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
@@ -51,6 +61,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 type test struct {
 	name string
 	run  func(t *testing.T, s store.Store)
+}
+
+// skipUnless skips a group on a store that does not implement the optional seam I,
+// so that a driver can pass the suite before it takes the seam on.
+func skipUnless[I any](name string) func(store.Store) string {
+	return func(s store.Store) string {
+		if _, ok := s.(I); ok {
+			return ""
+		}
+		return "store does not implement " + name + " yet"
+	}
 }
 
 func newStore(t *testing.T, open func(t *testing.T) store.Store) store.Store {
