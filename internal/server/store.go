@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/postgres"
 	"github.com/berth-dev/berth/internal/store/sqlite"
 )
 
@@ -20,7 +21,14 @@ import (
 // servers may share it, and the data dir on one host).
 func openStore(ctx context.Context, cfg Config) (store.Store, func(), error) {
 	if cfg.Database != "" {
-		return nil, nil, fmt.Errorf("--database: %q is not a database URL this build supports (postgres://...)", redact(cfg.Database))
+		if !strings.HasPrefix(cfg.Database, "postgres://") && !strings.HasPrefix(cfg.Database, "postgresql://") {
+			return nil, nil, fmt.Errorf("--database: %q is not a PostgreSQL URL (postgres://user@host:port/db)", redact(cfg.Database))
+		}
+		st, err := postgres.Open(ctx, cfg.Database)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--database %s: %w", redact(cfg.Database), err)
+		}
+		return st, func() { st.Close() }, nil
 	}
 	unlock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
