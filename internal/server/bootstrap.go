@@ -57,8 +57,9 @@ func processNodes(cfg Config) ([]inventory.Node, error) {
 }
 
 // bootstrap makes sure the local cluster, its nodes, the default workspace and the
-// admin user with an API key exist; later starts reuse them. It returns the path of
-// the admin key file.
+// admin user with an API key exist; later starts reuse them. Several servers sharing
+// a database may run it at once: whoever inserts second takes what the first stored.
+// It returns the path of the admin key file.
 func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, rt runtime.Runtime, dataDir string) (string, error) {
 	now := time.Now().UTC()
 	if _, err := st.ClusterGet(ctx, LocalCluster); errors.Is(err, store.ErrNotFound) {
@@ -88,11 +89,15 @@ func ensureWorkspace(ctx context.Context, st store.Store, now time.Time) error {
 	if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	return st.WorkspaceInsert(ctx, &inventory.Workspace{
+	err = st.WorkspaceInsert(ctx, &inventory.Workspace{
 		ID: DefaultWorkspace, Name: "default", Cluster: LocalCluster, QueuePolicy: apiv1.QueuePolicyFIFO,
 		Scopes:    []string{apiv1.ScopeTrain, apiv1.ScopeInfer, apiv1.ScopeAuthoring},
 		IsDefault: true, CreationTime: now, Description: "every node of this host",
 	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // another server created it
+	}
+	return err
 }
 
 // syncNodes records the runtime's nodes: new ones join the default workspace; known
@@ -103,24 +108,35 @@ func syncNodes(ctx context.Context, st store.Store, rt runtime.Runtime, now time
 		return err
 	}
 	for _, n := range nodes {
-		n.Cluster = LocalCluster
-		old, err := st.NodeGet(ctx, n.ID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			n.Workspace, n.CreationTime, n.Version = DefaultWorkspace, now, 0
-		case err != nil:
-			return err
-		default:
-			n.Workspace, n.Taints, n.CreationTime, n.Version = old.Workspace, old.Taints, old.CreationTime, old.Version
-			for k, v := range old.Labels {
-				n.Labels[k] = v
+		var err error
+		for range 8 { // another server may write the same node meanwhile
+			if err = syncNode(ctx, st, n, now); !errors.Is(err, store.ErrConflict) {
+				break
 			}
 		}
-		if err := st.NodePut(ctx, &n); err != nil {
+		if err != nil {
 			return fmt.Errorf("node %s: %w", n.ID, err)
 		}
 	}
 	return nil
+}
+
+func syncNode(ctx context.Context, st store.Store, n inventory.Node, now time.Time) error {
+	n.Cluster = LocalCluster
+	old, err := st.NodeGet(ctx, n.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		n.Workspace, n.CreationTime, n.Version = DefaultWorkspace, now, 0
+	case err != nil:
+		return err
+	default:
+		n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
+		n.CreationTime, n.Version = old.CreationTime, old.Version
+		for k, v := range old.Labels {
+			n.Labels[k] = v
+		}
+	}
+	return st.NodePut(ctx, &n)
 }
 
 func ensureAdmin(ctx context.Context, st store.Store, now time.Time) (*auth.User, error) {
@@ -132,7 +148,12 @@ func ensureAdmin(ctx context.Context, st store.Store, now time.Time) (*auth.User
 		ID: auth.NewUserID(AdminUser), Name: AdminUser, Roles: []string{apiv1.RoleSystemAdmin},
 		Workspaces: []string{DefaultWorkspace}, CreationTime: now, TokenGeneration: auth.NewTokenGeneration(),
 	}
-	return u, st.UserInsert(ctx, u)
+	if err := st.UserInsert(ctx, u); errors.Is(err, store.ErrConflict) {
+		return st.UserGetByName(ctx, AdminUser) // another server created it
+	} else if err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // ensureAdminKey writes a new admin API key to path (mode 0600) unless the key there
@@ -151,8 +172,23 @@ func ensureAdminKey(ctx context.Context, st store.Store, keys *auth.Keys, admin 
 	if err := st.APIKeyInsert(ctx, k); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path+".tmp", []byte(secret+"\n"), 0o600); err != nil {
-		return "", err
+	return path, writeFileAtomic(path, []byte(secret+"\n"))
+}
+
+// writeFileAtomic replaces path with data (mode 0600) through a temporary file of its
+// own, so servers writing at once never leave a torn file.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
 	}
-	return path, os.Rename(path+".tmp", path)
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
