@@ -22,6 +22,8 @@ type Service struct {
 	Wake func()
 	// Explain asks the scheduler why a workload waits (nil: only the stored message).
 	Explain ExplainFunc
+	// ArtifactPathFunc finds the file of an ops job's artifact (nil: none are kept).
+	ArtifactPathFunc func(jobID, name string) (string, error)
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

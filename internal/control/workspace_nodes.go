@@ -54,8 +54,8 @@ func (s *Service) WorkspaceNodes(ctx context.Context, caller *auth.User, id stri
 	return err
 }
 
-// checkBindable checks that the nodes exist, are in the workspace's cluster and
-// belong to no other workspace.
+// checkBindable checks that the nodes exist, are in the workspace's cluster, are not
+// registered machines and belong to no other workspace.
 func (s *Service) checkBindable(ctx context.Context, ws *inventory.Workspace, ids []string) error {
 	var fe workload.FieldErrors
 	for i, id := range ids {
@@ -65,6 +65,8 @@ func (s *Service) checkBindable(ctx context.Context, ws *inventory.Workspace, id
 		}
 		if n.Cluster != ws.Cluster {
 			fe = append(fe, workload.FieldError{Field: indexed("nodeIds", i), Rule: "must be a node of cluster " + ws.Cluster})
+		} else if n.Remote() {
+			fe = append(fe, workload.FieldError{Field: indexed("nodeIds", i), Rule: "must not be a registered machine: the process runtime cannot run pods on it"})
 		} else if n.Workspace != "" && n.Workspace != ws.ID {
 			return nodeTaken(n)
 		}

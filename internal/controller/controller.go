@@ -30,6 +30,9 @@ type Config struct {
 	Interval time.Duration
 	// StopGrace is how long pods get between SIGTERM and SIGKILL.
 	StopGrace time.Duration
+	// OpsJobsFunc, when set, runs next to the controller for each term of leadership
+	// (the ops job runner) until its context ends.
+	OpsJobsFunc func(ctx context.Context) error
 }
 
 // Controller runs the control loops. It keeps the live workloads and the scheduler's

@@ -86,7 +86,21 @@ func (l *Leader) lead(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if l.cfg.OpsJobsFunc == nil {
+			_ = c.Run(termCtx)
+			return
+		}
+		// The ops job runner shares the term: it ends with the controller.
+		opsDone := make(chan struct{})
+		go func() {
+			defer close(opsDone)
+			if err := l.cfg.OpsJobsFunc(termCtx); err != nil && termCtx.Err() == nil {
+				l.cfg.Log.Error("ops job runner", "err", err)
+			}
+		}()
 		_ = c.Run(termCtx)
+		endTerm()
+		<-opsDone
 	}()
 	renew := time.NewTicker(l.ttl / 3)
 	defer renew.Stop()

@@ -43,3 +43,35 @@ func waitLeading(t *testing.T, l *Leader) {
 		<-tick.C
 	}
 }
+
+// The ops job hook runs for the term of leadership and ends with it.
+func TestLeaderRunsOpsJobs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	started, ended := make(chan struct{}), make(chan struct{})
+	cfg := Config{Store: e.store, Runtime: e.rt, Interval: 50 * time.Millisecond,
+		OpsJobsFunc: func(ctx context.Context) error {
+			close(started)
+			<-ctx.Done()
+			close(ended)
+			return nil
+		}}
+	l := NewLeader(cfg, "ops", time.Second)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the ops job hook never started")
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	default:
+		t.Fatal("the leader returned while the ops job hook still ran")
+	}
+}

@@ -10,6 +10,9 @@ import (
 func (a *API) routes() {
 	a.workloadRoutes()
 	a.platformRoutes()
+	a.opsNodeRoutes()
+	a.opsJobRoutes()
+	a.opsJobArtifactRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiv1.Error{ErrorCode: apiv1.CodeNotFound, ErrorMessage: r.URL.RequestURI() + " not found"})
 	})

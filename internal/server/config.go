@@ -22,6 +22,10 @@ type Config struct {
 	GPUVendor               string
 	StopGrace               string
 	LogLevel                string
+	// Registry, RegistrySecret: where exportimage jobs push, with which image secret.
+	Registry        string
+	RegistrySecret  string
+	AllowHostReboot bool
 }
 
 // Defaults of Config.
@@ -44,6 +48,9 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GPUVendor, "gpu-vendor", "nvidia", "GPU vendor of virtual nodes (nvidia or amd): decides CUDA_ or HIP_VISIBLE_DEVICES")
 	fs.StringVar(&c.StopGrace, "stop-grace", DefaultStopGrace, "time between SIGTERM and SIGKILL when pods are stopped")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.Registry, "registry", "", "registry host exportimage jobs push to (empty: those jobs fail)")
+	fs.StringVar(&c.RegistrySecret, "registry-secret", "", "id of the image secret holding the registry's credentials")
+	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 
 // applyEnvAndFile fills every flag not given on the command line from the

@@ -47,10 +47,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	log.Info("admin API key", "file", keyFile)
 
-	ctrl := controller.NewLeader(controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace,
-		Interval: loopInterval(cfg)}, holderName(cfg), controller.DefaultLeaseTTL)
-	svc := &control.Service{Store: st, Runtime: rt, Keys: keys, Now: time.Now, Wake: ctrl.Wake,
-		Explain: ctrl.Explain}
+	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg)}
+	ops := newOpsJobRunner(cfg, st, rt, keys, log)
+	ctrlCfg.OpsJobsFunc = ops.Run
+	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
+	svc := &control.Service{Store: st, Runtime: rt, Keys: keys, Now: time.Now,
+		Wake: func() { ctrl.Wake(); ops.Wake() }, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type Store interface {
 	InventoryStore
 	AuthStore
 	LeaseStore
+	OpsJobStore
 	Close() error
 }
 

@@ -152,7 +152,6 @@ type scanner interface{ Scan(dest ...any) error }
 // scan reads a row selected with selectList.
 func (f versionOf[T]) scan(sc scanner) (*T, error) {
 	var (
-		v       = new(T)
 		version int64
 		data    []byte
 	)
@@ -163,6 +162,12 @@ func (f versionOf[T]) scan(sc scanner) (*T, error) {
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
+	return f.decode(version, data)
+}
+
+// decode unmarshals data, then sets the Version field to version.
+func (f versionOf[T]) decode(version int64, data []byte) (*T, error) {
+	v := new(T)
 	if err := json.Unmarshal(data, v); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}

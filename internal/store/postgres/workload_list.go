@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -36,56 +34,7 @@ func (s *Store) WorkloadList(ctx context.Context, p store.WorkloadListParams) ([
 		limit = WorkloadListLimitDefault
 	}
 	offset := max(p.Offset, 0)
-	n := len(args)
-	page := fmt.Sprintf("FROM workloads WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d", where, workloadOrderBy(p), n+1, n+2)
-	args = append(args, limit, offset)
-
-	// The page and the total in one statement, so one round trip and one snapshot.
-	q := "SELECT (SELECT COUNT(*) FROM workloads WHERE " + where + "), version, data " + page
-	ws, total, err := scanPage(s.pool.Query(ctx, q, args...))
-	if err != nil {
-		return nil, 0, interpretError("workload list", err)
-	}
-	if len(ws) > 0 || offset == 0 {
-		return ws, total, nil
-	}
-	// A page past the end carries no total: count and page again in one snapshot.
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, 0, interpretError("workload list", err)
-	}
-	defer tx.Rollback(ctx) // read-only: ending it is all there is to do
-	var count int64
-	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM workloads WHERE "+where, args[:n]...).Scan(&count); err != nil {
-		return nil, 0, interpretError("workload list count", err)
-	}
-	if int64(offset) >= count {
-		return []*workload.Workload{}, int(count), nil
-	}
-	ws, _, err = scanPage(tx.Query(ctx, q, args...))
-	return ws, int(count), interpretError("workload list", err)
-}
-
-// scanPage reads rows of (total, version, data).
-func scanPage(rows pgx.Rows, err error) ([]*workload.Workload, int, error) {
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	ws := []*workload.Workload{}
-	var total, version int64
-	var data []byte
-	for rows.Next() {
-		if err := rows.Scan(&total, &version, &data); err != nil {
-			return nil, 0, err
-		}
-		w, err := decodeWorkload(version, data)
-		if err != nil {
-			return nil, 0, err
-		}
-		ws = append(ws, w)
-	}
-	return ws, int(total), rows.Err()
+	return listPage(ctx, s, "workload list", "workloads", where, workloadOrderBy(p), args, limit, offset, decodeWorkload)
 }
 
 // workloadWhere builds the filter of p; deleted workloads never match. Its first
@@ -139,16 +88,21 @@ func workloadWhere(p store.WorkloadListParams) (string, []any) {
 // likeEscaper makes a string match itself literally in LIKE ... ESCAPE '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// workloadOrderBy is the ORDER BY of p: the sort column (creation time when unknown),
-// desc unless Asc, NULLs first when desc and last when asc; then creation time, newest
-// first; then id, so that pages never overlap.
+// workloadOrderBy is the ORDER BY of p; an unknown SortBy sorts by creation time.
 func workloadOrderBy(p store.WorkloadListParams) string {
 	col, ok := sortColumns[strings.ToLower(p.SortBy)]
 	if !ok {
 		col = "creation_time"
 	}
+	return listOrderBy(col, p.Asc)
+}
+
+// listOrderBy is the ORDER BY of a list sorted by col: desc unless asc, NULLs first
+// when desc and last when asc (as SQLite sorts them); then creation time, newest
+// first; then id, so that pages never overlap.
+func listOrderBy(col string, asc bool) string {
 	dir, nulls := "DESC", "NULLS FIRST"
-	if p.Asc {
+	if asc {
 		dir, nulls = "ASC", "NULLS LAST"
 	}
 	switch col {

@@ -46,6 +46,11 @@ func (s *Store) NodeList(ctx context.Context) ([]*inventory.Node, error) {
 	return list(ctx, s, nodeVersion, "node list", "nodes", "", "id")
 }
 
+// NodeDelete deletes a node.
+func (s *Store) NodeDelete(ctx context.Context, id string) error {
+	return s.remove(ctx, "node delete", "nodes", id)
+}
+
 func workspaceRow(op string, w *inventory.Workspace) row {
 	return row{
 		op: op, table: "workspaces", id: w.ID, version: &w.Version, value: w,

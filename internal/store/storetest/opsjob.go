@@ -14,7 +14,7 @@ import (
 	"github.com/berth-dev/berth/internal/store"
 )
 
-// opsJobTests run only on stores that implement store.OpsJobStore (see Run).
+// opsJobTests need a store that implements store.OpsJobStore (Run checks it).
 var opsJobTests = slices.Concat([]test{
 	{"InsertGet", opsJobTest(testOpsJobInsertGet)},
 	{"InsertDuplicate", opsJobTest(testOpsJobInsertDuplicate)},

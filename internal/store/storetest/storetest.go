@@ -6,8 +6,8 @@
 // case-sensitive LIKE with % and _ taken literally, a workload list puts NULLs first
 // when descending and last when ascending and breaks ties by creation time (newest
 // first) and then id, a put with Version 0 overwrites and one with a Version is checked.
-// The group of an optional seam (OpsJob, for store.OpsJobStore) is skipped on a store
-// that does not implement it yet.
+// A seam beside store.Store (OpsJob, for store.OpsJobStore) is required all the same:
+// its group fails, rather than skips, on a store that does not implement it.
 package storetest
 
 import (
@@ -28,8 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := []struct {
 		name  string
 		tests []test
-		// skip, when set, says why a store that lacks an optional seam skips the group.
-		skip func(store.Store) string
+		// require, when set, says what seam beyond store.Store the store lacks, if any.
+		require func(store.Store) string
 	}{
 		{"Workload", workloadTests, nil},
 		{"WorkloadList", workloadListTests, nil},
@@ -37,14 +37,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Auth", authTests, nil},
 		{"Changes", changeTests, nil},
 		{"Lease", leaseTests, nil},
-		{"OpsJob", opsJobTests, skipUnless[store.OpsJobStore]("OpsJobStore")},
+		{"OpsJob", opsJobTests, implements[store.OpsJobStore]("store.OpsJobStore")},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()
-			if g.skip != nil {
-				if why := g.skip(newStore(t, open)); why != "" {
-					t.Skip(why)
+			if g.require != nil {
+				if missing := g.require(newStore(t, open)); missing != "" {
+					t.Fatal(missing)
 				}
 			}
 			for _, tc := range g.tests {
@@ -63,14 +63,14 @@ type test struct {
 	run  func(t *testing.T, s store.Store)
 }
 
-// skipUnless skips a group on a store that does not implement the optional seam I,
-// so that a driver can pass the suite before it takes the seam on.
-func skipUnless[I any](name string) func(store.Store) string {
+// implements checks that a store implements the seam I, which every driver must: a
+// group whose store lacks it fails instead of panicking on the type assertion.
+func implements[I any](name string) func(store.Store) string {
 	return func(s store.Store) string {
 		if _, ok := s.(I); ok {
 			return ""
 		}
-		return "store does not implement " + name + " yet"
+		return fmt.Sprintf("store %T does not implement %s", s, name)
 	}
 }
 

@@ -1,0 +1,101 @@
+package runner
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/nodefault"
+	"github.com/berth-dev/berth/internal/opsjob"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+func preflightJob(e *env, script string, nodes ...string) string {
+	return e.insertJob(apiv1.OpsJobPreflight, func(j *opsjob.Job) {
+		j.Inputs = nodeInputs(nodes...)
+		j.Image, j.EntryPoint = "preflight:latest", script
+		j.Resource = &apiv1.WorkloadResource{CPU: "1", Memory: "1Gi", GPU: "2"}
+	})
+}
+
+func TestPreflightPasses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, nil)
+	release := filepath.Join(e.dir, "release")
+	// A workload holding GPUs 0 and 1 of node-1: the preflight takes the next ones.
+	busy := e.submit("busy", "while [ ! -f "+release+" ]; do sleep 0.05; done", func(s *apiv1.WorkloadSpec) {
+		s.Resource.GPU = "2"
+		s.CustomerLabels = map[string]string{workload.HostnameLabel: "node-1"}
+	})
+	e.waitWorkload(busy, "running", func(w *workload.Workload) bool { return w.Status.Phase == apiv1.PhaseRunning })
+	id := preflightJob(e, `echo "rank $RANK sees $CUDA_VISIBLE_DEVICES"`, "node-1", "node-2")
+	j := e.waitEnded(id)
+	if j.Status.Phase != apiv1.OpsJobSucceeded {
+		t.Fatalf("job = %s", describe(j, nil))
+	}
+	want := []apiv1.Parameter{{Name: "node-1", Value: "passed"}, {Name: "node-2", Value: "passed"}}
+	if diff := cmp.Diff(want, j.Status.Outputs); diff != "" {
+		t.Errorf("outputs (-want +got):\n%s", diff)
+	}
+	w, err := e.store.WorkloadGetAny(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintln(w.Kind(), w.Spec.Priority, w.UserID, w.Spec.Resource.Replica, w.Spec.CustomerLabels[workload.HostnameLabel], w.Status.Placement)
+	got = strings.TrimSpace(got)
+	if wantW := "PyTorchJob 2 u1 2 node-1 node-2 [{0 node-1 [2 3]} {1 node-2 [0 1]}]"; got != wantW {
+		t.Errorf("workload = %s, want %s", got, wantW)
+	}
+}
+
+func TestPreflightFailingNodeGetsFault(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, nil)
+	ok := filepath.Join(e.dir, "ok")
+	// Rank 1 (node-2) fails once rank 0 (node-1) has passed, so neither cuts the other short.
+	script := `if [ "$RANK" = 1 ]; then while [ ! -f ` + ok + ` ]; do sleep 0.05; done; echo "gpu check failed"; exit 1; fi
+sleep 0.2; touch ` + ok
+	id := preflightJob(e, script, "node-1", "node-2")
+	j := e.waitEnded(id)
+	if j.Status.Phase != apiv1.OpsJobFailed || len(j.Status.Outputs) != 2 {
+		t.Fatalf("job = %s, outputs %v", describe(j, nil), j.Status.Outputs)
+	}
+	if o := j.Status.Outputs[0]; o != (apiv1.Parameter{Name: "node-1", Value: "passed"}) {
+		t.Errorf("node-1 output = %v", o)
+	}
+	if o := j.Status.Outputs[1]; o.Name != "node-2" || !strings.HasPrefix(o.Value, "failed: ") || !strings.Contains(o.Value, "gpu check failed") {
+		t.Errorf("node-2 output = %v", o)
+	}
+	f, err := e.store.FaultGet(t.Context(), nodefault.ID("node-2", nodefault.MonitorPreflight))
+	if err != nil || !f.Open() || f.JobID != id {
+		t.Fatalf("fault of node-2 = %+v (err %v), want open and raised by the job", f, err)
+	}
+	if !tainted(e.node("node-2"), nodefault.MonitorPreflight) || tainted(e.node("node-1"), nodefault.MonitorPreflight) {
+		t.Errorf("taints: node-1 %v, node-2 %v; want only node-2 tainted", e.node("node-1").Taints, e.node("node-2").Taints)
+	}
+}
+
+func TestStoppedPreflightStopsItsWorkload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 1, nil)
+	id := preflightJob(e, "sleep 60", "node-1")
+	e.waitWorkload(id, "running", func(w *workload.Workload) bool { return w.Status.Phase == apiv1.PhaseRunning })
+	e.waitJob(id, "running", func(j *opsjob.Job) bool { return j.Status.Phase == apiv1.OpsJobRunning })
+	// Stop it as the API does: Failed, with who stopped it.
+	_, err := New(e.cfg).update(t.Context(), id, func(j *opsjob.Job) error {
+		j.Status.Phase, j.Status.EndTime, j.Status.StopRequested = apiv1.OpsJobFailed, time.Now().UTC(), "admin"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := e.waitWorkload(id, "stopped", func(w *workload.Workload) bool { return w.Ended() && !w.Status.Dispatched })
+	if w.Status.Phase != apiv1.PhaseStopped {
+		t.Errorf("workload = %s, want Stopped", w.Status.Phase)
+	}
+}
