@@ -70,9 +70,10 @@ type server struct {
 }
 
 // startServer starts berth on a free loopback port with dataDir ("": a new temporary
-// one), waits until the API answers, and returns it with a client holding the admin
-// key. The server and every pod it started are killed when the test ends.
-func startServer(t *testing.T, dataDir string) *server {
+// one) and serverArgs followed by extra (a later flag overrides an earlier one), waits
+// until the API answers, and returns it with a client holding the admin key. The
+// server and every pod it started are killed when the test ends.
+func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
@@ -81,6 +82,7 @@ func startServer(t *testing.T, dataDir string) *server {
 	s := &server{URL: "http://" + addr, DataDir: dataDir, done: make(chan struct{}),
 		log: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, serverArgs...)
+	args = append(args, extra...)
 	s.cmd = exec.Command(berthBin, args...)
 	out := &lockedWriter{w: s.log, mu: s.logMu}
 	s.cmd.Stdout, s.cmd.Stderr = out, out
