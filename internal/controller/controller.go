@@ -152,7 +152,9 @@ func (c *Controller) save(ctx context.Context, w *workload.Workload) error {
 func (c *Controller) reload(ctx context.Context, id string) {
 	fresh, err := c.cfg.Store.WorkloadGetAny(ctx, id)
 	if err != nil {
-		c.cfg.Log.Error("reload workload", "workload", id, "err", err)
+		if ctx.Err() == nil { // a server shutting down has nothing to report
+			c.cfg.Log.Error("reload workload", "workload", id, "err", err)
+		}
 		delete(c.live, id) // the next load from the change feed brings it back
 		return
 	}
