@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -42,13 +43,16 @@ func TestDumplogArchivesEveryDispatch(t *testing.T) {
 	}
 	files := readArchive(t, p)
 	pod := workload.PodID(wid, apiv1.KindPyTorchJob, 0)
-	if got := files["dispatch-2/"+pod+".log"]; !strings.Contains(got, "run 2") {
-		t.Errorf("dispatch 2 log = %q; archive has %v", got, keys(files))
+	for d, want := range map[int]string{1: "run 1", 2: "run 2"} {
+		name := fmt.Sprintf("dispatch-%d/%s.log", d, pod)
+		if got := files[name]; strings.TrimSpace(got) != want {
+			t.Errorf("%s = %q, want %q; archive has %v", name, got, want, keys(files))
+		}
 	}
 	var index []collected
 	if err := json.Unmarshal([]byte(files["logs.json"]), &index); err != nil || len(index) != 2 ||
-		!strings.Contains(index[0].Note, "latest dispatch") {
-		t.Errorf("logs.json = %s (err %v): dispatch 1 should say why it is missing", files["logs.json"], err)
+		index[0].File == "" || index[1].File == "" {
+		t.Errorf("logs.json = %s (err %v): want a file for each dispatch", files["logs.json"], err)
 	}
 	if !strings.Contains(files["conditions.json"], workload.CondFailover) {
 		t.Errorf("conditions.json lacks the failover: %s", files["conditions.json"])

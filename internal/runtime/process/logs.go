@@ -130,6 +130,26 @@ func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runti
 	if opts.Container != "" && opts.Container != containerName(spec.Kind) {
 		return nil, runtime.ErrNotFound
 	}
+	return readPodLog(dir, opts)
+}
+
+// DispatchLogs returns every line the pod wrote in one dispatch of the workload, also
+// when a later dispatch reused the pod's name.
+func (r *Runtime) DispatchLogs(ctx context.Context, workloadID string, dispatch int, podID string) ([]string, error) {
+	if validName(workloadID) != nil || validName(podID) != nil || dispatch < 1 {
+		return nil, runtime.ErrNotFound
+	}
+	dir := filepath.Join(r.dispatchDir(workloadID, dispatch), podID)
+	if _, err := readSpec(dir); errors.Is(err, os.ErrNotExist) {
+		return nil, runtime.ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	return readPodLog(dir, runtime.LogOptions{})
+}
+
+// readPodLog reads the log of the pod in dir; a pod that wrote nothing has none.
+func readPodLog(dir string, opts runtime.LogOptions) ([]string, error) {
 	f, err := os.Open(filepath.Join(dir, logFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return []string{}, nil

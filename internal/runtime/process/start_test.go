@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,5 +51,34 @@ func TestLogsNewestDispatch(t *testing.T) {
 	}
 	if pods, err := rt.Status(ctx, "redo", 3); err != nil || len(pods) != 0 {
 		t.Errorf("Status of a dispatch never started = %+v, %v; want none", pods, err)
+	}
+}
+
+// TestDispatchLogs: each dispatch of a pod keeps its own log.
+func TestDispatchLogs(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	ctx := context.Background()
+	for d, cmd := range map[int]string{1: "echo first", 2: "echo second"} {
+		req := request("again", apiv1.KindPyTorchJob, cmd, 1)
+		req.Dispatch = d
+		if err := rt.Start(ctx, req); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		waitPods(t, rt, req, allPhase(workload.PodSucceeded))
+	}
+	for d, want := range map[int]string{1: "first", 2: "second"} {
+		got, err := rt.DispatchLogs(ctx, "again", d, "again-0")
+		if err != nil || !cmp.Equal(got, []string{want}) {
+			t.Errorf("DispatchLogs(%d) = %q, %v; want %q", d, got, err, want)
+		}
+	}
+	for _, d := range []int{0, 3} {
+		if _, err := rt.DispatchLogs(ctx, "again", d, "again-0"); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("DispatchLogs(%d) = %v, want ErrNotFound", d, err)
+		}
+	}
+	if _, err := rt.DispatchLogs(ctx, "again", 1, "../again"); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("DispatchLogs of a path = %v, want ErrNotFound", err)
 	}
 }
