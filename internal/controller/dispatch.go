@@ -56,6 +56,7 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 		Env:           env,
 		Command:       workload.DecodeEntryPoint(w.Spec.EntryPoint),
 		RestartAlways: workload.IsService(w.Kind()),
+		Spec:          w.Spec,
 	}
 	for _, p := range st.Placement {
 		req.Pods = append(req.Pods, runtime.PodSpec{

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"time"
 
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
 )
 
@@ -58,6 +59,9 @@ type StartRequest struct {
 	// RestartAlways restarts a pod whose process ends (service kinds).
 	RestartAlways bool
 	Pods          []PodSpec
+	// Spec is the workload as submitted (image, resources, probes, service...), for
+	// runtimes that render it into objects of their own (kube).
+	Spec apiv1.WorkloadSpec
 }
 
 // PodSpec is one replica: its name, rank and placement.

@@ -1,0 +1,161 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// annotationRank, set by the binding on each pod, is the rank the binder gave it.
+const annotationRank = "berth.io/rank"
+
+// Labels the kubeflow training-operator and the StatefulSet controller put on pods.
+const (
+	labelReplicaType  = "training.kubeflow.org/replica-type"
+	labelReplicaIndex = "training.kubeflow.org/replica-index"
+	labelPodIndex     = "apps.kubernetes.io/pod-index"
+)
+
+// bindKey names the pods of one dispatch of a workload.
+type bindKey struct{ namespace, workload, dispatch string }
+
+func bindKeyOf(p *corev1.Pod) bindKey {
+	return bindKey{p.Namespace, p.Labels[LabelWorkload], p.Labels[LabelDispatch]}
+}
+
+// runBinder binds queued groups until the queue shuts down; a group that fails is
+// retried with backoff.
+func (r *Runtime) runBinder(ctx context.Context) {
+	for {
+		key, shutdown := r.binds.Get()
+		if shutdown {
+			return
+		}
+		if err := r.bindGroup(ctx, key); err != nil && ctx.Err() == nil {
+			r.log.Warn("bind pods", "workload", key.workload, "dispatch", key.dispatch, "err", err)
+			r.binds.AddRateLimited(key)
+		} else {
+			r.binds.Forget(key)
+		}
+		r.binds.Done(key)
+	}
+}
+
+// bindGroup binds the unbound pods of one dispatch to their planned nodes, in rank
+// order, but only once every pod of the gang exists: until then none is bound.
+func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
+	sel := labels.SelectorFromSet(labels.Set{LabelWorkload: key.workload, LabelDispatch: key.dispatch})
+	all, err := r.pods.Pods(key.namespace).List(sel)
+	if err != nil {
+		return err
+	}
+	var pods []*corev1.Pod
+	for _, p := range all {
+		if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			pods = append(pods, p)
+		}
+	}
+	slices.SortFunc(pods, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	var unbound []*corev1.Pod
+	for _, p := range pods {
+		if p.Spec.NodeName == "" {
+			unbound = append(unbound, p)
+		}
+	}
+	if len(unbound) == 0 {
+		return nil
+	}
+	placement := strings.Split(unbound[0].Annotations[AnnotationPlacement], ",")
+	if len(pods) < len(placement) {
+		return nil // the rest of the gang is not created yet; its pods queue us again
+	}
+	ranks, err := assignRanks(pods, placement)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(unbound, func(a, b *corev1.Pod) int { return ranks[a.Name] - ranks[b.Name] })
+	for _, p := range unbound {
+		if err := r.bind(ctx, p, ranks[p.Name], placement[ranks[p.Name]]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assignRanks gives each pod its rank: from its operator's labels where it has them
+// (PyTorchJob, StatefulSet), from its binding when it is bound, and otherwise
+// (Deployment) the lowest rank no other pod holds.
+func assignRanks(pods []*corev1.Pod, placement []string) (map[string]int, error) {
+	ranks := map[string]int{}
+	taken := make([]bool, len(placement))
+	var free []*corev1.Pod
+	for _, p := range pods {
+		rank, ok := knownRank(p)
+		if !ok {
+			free = append(free, p)
+			continue
+		}
+		if rank < 0 || rank >= len(placement) {
+			return nil, fmt.Errorf("pod %s has rank %d, but the placement has %d nodes", p.Name, rank, len(placement))
+		}
+		ranks[p.Name], taken[rank] = rank, true
+	}
+	next := 0
+	for _, p := range free {
+		for next < len(taken) && taken[next] {
+			next++
+		}
+		if next == len(taken) {
+			return nil, fmt.Errorf("more pods than the %d planned", len(placement))
+		}
+		ranks[p.Name], taken[next] = next, true
+	}
+	return ranks, nil
+}
+
+// knownRank is a pod's rank when its labels or its binding say it.
+func knownRank(p *corev1.Pod) (int, bool) {
+	if v, ok := p.Annotations[annotationRank]; ok {
+		n, err := strconv.Atoi(v)
+		return n, err == nil
+	}
+	if t, ok := p.Labels[labelReplicaType]; ok {
+		n, err := strconv.Atoi(p.Labels[labelReplicaIndex])
+		if strings.EqualFold(t, "worker") {
+			n++ // Master is rank 0, Worker i is rank i+1
+		}
+		return n, err == nil
+	}
+	if v, ok := p.Labels[labelPodIndex]; ok {
+		n, err := strconv.Atoi(v)
+		return n, err == nil
+	}
+	if p.OwnerReferences == nil { // the bare pod of an Authoring workload
+		return 0, true
+	}
+	return 0, false
+}
+
+// bind binds p to node, recording its rank on the pod.
+func (r *Runtime) bind(ctx context.Context, p *corev1.Pod, rank int, node string) error {
+	b := &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, UID: p.UID,
+			Annotations: map[string]string{annotationRank: strconv.Itoa(rank)}},
+		Target: corev1.ObjectReference{Kind: "Node", Name: node},
+	}
+	err := r.client.CoreV1().Pods(p.Namespace).Bind(ctx, b, metav1.CreateOptions{})
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		return nil // bound meanwhile, or gone
+	}
+	if err != nil {
+		return fmt.Errorf("bind pod %s to %s: %w", p.Name, node, err)
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+// Package kube is the runtime that runs workloads on a Kubernetes cluster with
+// client-go: it renders each dispatch into a PyTorchJob, Deployment, StatefulSet or
+// bare Pod (plus its Service) in the workspace's namespace, binds every pod to the node
+// the Berth scheduler planned for its rank through the pods/binding subresource, and
+// reads status, logs and containers back from informers and the API.
+//
+// Berth is the scheduler of its pods: they name schedulerName "berth", so the default
+// kube-scheduler never places one, and a gang's pods are bound only once all of them
+// exist (see docs/architecture.md).
+package kube
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// Config says which cluster to drive.
+type Config struct {
+	// Kubeconfig is the path of a kubeconfig file; Context one of its contexts ("":
+	// its current context).
+	Kubeconfig, Context string
+	Log                 *slog.Logger
+}
+
+// Runtime runs pods on one Kubernetes cluster. It is safe for concurrent use.
+type Runtime struct {
+	log     *slog.Logger
+	client  kubernetes.Interface
+	dynamic dynamic.Interface
+	nodes   corelisters.NodeLister
+	pods    corelisters.PodLister
+	// binds holds "namespace/workload/dispatch" groups whose pods may need binding.
+	binds   workqueue.TypedRateLimitingInterface[bindKey]
+	changed chan struct{}
+	stops   stopClock
+}
+
+// RESTConfig loads the client configuration of a kubeconfig context.
+func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+	}
+	cfg.QPS, cfg.Burst = 200, 400 // one client carries every workload's binds and creates
+	return cfg, nil
+}
+
+// New connects to the cluster, starts the node and pod informers and the binder
+// (they stop with ctx), makes the priority classes, and returns once the caches hold
+// the cluster's current state.
+func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	rc, err := RESTConfig(cfg.Kubeconfig, cfg.Context)
+	if err != nil {
+		return nil, err
+	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runtime{log: cfg.Log, client: client, dynamic: dyn, changed: make(chan struct{}, 1),
+		binds: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[bindKey]())}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	if err := r.ensurePriorityClasses(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.startInformers(ctx); err != nil {
+		return nil, err
+	}
+	go r.runBinder(ctx)
+	return r, nil
+}
+
+// startInformers watches every node and the pods that carry the workload label.
+func (r *Runtime) startInformers(ctx context.Context) error {
+	nodes := informers.NewSharedInformerFactory(r.client, 0)
+	hasWorkload, err := labels.NewRequirement(LabelWorkload, selection.Exists, nil)
+	if err != nil {
+		return err
+	}
+	pods := informers.NewSharedInformerFactoryWithOptions(r.client, 0,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.LabelSelector = labels.NewSelector().Add(*hasWorkload).String()
+		}))
+	r.nodes = nodes.Core().V1().Nodes().Lister()
+	podInformer := pods.Core().V1().Pods()
+	r.pods = podInformer.Lister()
+	_, err = podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { r.podChanged(obj) },
+		UpdateFunc: func(_, obj any) { r.podChanged(obj) },
+		DeleteFunc: func(obj any) { r.podChanged(obj) },
+	})
+	if err != nil {
+		return err
+	}
+	_, err = nodes.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(_, _ any) { r.notify() },
+	})
+	if err != nil {
+		return err
+	}
+	nodes.Start(ctx.Done())
+	pods.Start(ctx.Done())
+	go func() {
+		<-ctx.Done()
+		r.binds.ShutDown()
+	}()
+	syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for typ, ok := range nodes.WaitForCacheSync(syncCtx.Done()) {
+		if !ok {
+			return fmt.Errorf("the %v informer did not sync within a minute", typ)
+		}
+	}
+	for typ, ok := range pods.WaitForCacheSync(syncCtx.Done()) {
+		if !ok {
+			return fmt.Errorf("the %v informer did not sync within a minute", typ)
+		}
+	}
+	return nil
+}
+
+// podChanged queues the pod's group for binding when it waits for a node, and
+// tells the controller something changed.
+func (r *Runtime) podChanged(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if p, ok := obj.(*corev1.Pod); ok && p.Spec.NodeName == "" && p.DeletionTimestamp == nil {
+		r.binds.Add(bindKeyOf(p))
+	}
+	r.notify()
+}
+
+// Changed is signalled whenever a Berth pod or a node changes.
+func (r *Runtime) Changed() <-chan struct{} { return r.changed }
+
+func (r *Runtime) notify() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,207 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/runtime"
+)
+
+// Resources of the objects Berth renders, by workload kind.
+var (
+	pytorchJobs  = schema.GroupVersionResource{Group: "kubeflow.org", Version: "v1", Resource: "pytorchjobs"}
+	deployments  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	statefulSets = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}
+	barePods     = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+	objectKinds  = map[string]schema.GroupVersionResource{
+		apiv1.KindPyTorchJob: pytorchJobs, apiv1.KindDeployment: deployments,
+		apiv1.KindStatefulSet: statefulSets, apiv1.KindAuthoring: barePods,
+	}
+)
+
+var errNoPlacement = errors.New("kube: the request places no pod")
+
+// Start creates the dispatch's object and service in the workspace's namespace; its
+// pods are bound as they appear. An object of an earlier dispatch is deleted first:
+// Start fails until it is gone, and the controller calls it again.
+func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
+	if len(req.Pods) == 0 {
+		return errNoPlacement
+	}
+	ns, err := r.ensureNamespace(ctx, req.Workspace)
+	if err != nil {
+		return err
+	}
+	out, err := render(req, ns, r.vendorOf(req.Pods[0].Node))
+	if err != nil {
+		return err
+	}
+	res := r.dynamic.Resource(objectKinds[req.Kind]).Namespace(ns)
+	obj, err := res.Get(ctx, out.object.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		obj, err = res.Create(ctx, out.object, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("%s %s/%s was created meanwhile; start again", req.Kind, ns, out.object.GetName())
+		}
+		if err != nil {
+			return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
+		}
+	case err != nil:
+		return err
+	case obj.GetLabels()[LabelDispatch] != strconv.Itoa(req.Dispatch):
+		if obj.GetDeletionTimestamp() == nil {
+			if err := res.Delete(ctx, obj.GetName(), foreground(nil)); err != nil && !apierrors.IsNotFound(err) {
+				return err
+			}
+		}
+		return fmt.Errorf("%s %s/%s of dispatch %s is still being deleted", req.Kind, ns, obj.GetName(),
+			obj.GetLabels()[LabelDispatch])
+	}
+	return r.ensureService(ctx, out.service, obj)
+}
+
+// ensureService creates the dispatch's service, owned by its object, unless it has one.
+func (r *Runtime) ensureService(ctx context.Context, svc *corev1.Service, owner *unstructured.Unstructured) error {
+	if svc == nil {
+		return nil
+	}
+	yes := true
+	svc.OwnerReferences = []metav1.OwnerReference{{APIVersion: owner.GetAPIVersion(), Kind: owner.GetKind(),
+		Name: owner.GetName(), UID: owner.GetUID(), Controller: &yes, BlockOwnerDeletion: &yes}}
+	_, err := r.client.CoreV1().Services(svc.Namespace).Create(ctx, svc, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create service %s/%s: %w", svc.Namespace, svc.Name, err)
+	}
+	return nil
+}
+
+// ensureNamespace makes the workspace's namespace, owned by Berth, unless it exists.
+func (r *Runtime) ensureNamespace(ctx context.Context, workspace string) (string, error) {
+	if errs := validation.IsDNS1123Label(workspace); len(errs) > 0 {
+		return "", fmt.Errorf("workspace %q cannot name a namespace: %v", workspace, errs)
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: workspace,
+		Labels: map[string]string{"app.kubernetes.io/managed-by": "berth"}}}
+	_, err := r.client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return "", fmt.Errorf("create namespace %s: %w", workspace, err)
+	}
+	return workspace, nil
+}
+
+// ensurePriorityClasses makes the priority class of each workload priority.
+func (r *Runtime) ensurePriorityClasses(ctx context.Context) error {
+	for _, pc := range priorityClasses {
+		obj := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: pc.name}, Value: pc.value,
+			Description: "Berth workloads of this priority"}
+		_, err := r.client.SchedulingV1().PriorityClasses().Create(ctx, obj, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create priority class %s: %w", pc.name, err)
+		}
+	}
+	return nil
+}
+
+// Stop deletes the workload's objects (foreground: their pods first) and asks its
+// pods to end within grace; once grace has passed since the first Stop, pods still
+// there are deleted at once.
+func (r *Runtime) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
+	if r.stops.since(workloadID) >= grace {
+		grace = 0
+	}
+	return r.remove(ctx, workloadID, grace)
+}
+
+// Release removes whatever is left of the workload at once: its pods have ended.
+func (r *Runtime) Release(ctx context.Context, workloadID string) error {
+	err := r.remove(ctx, workloadID, 0)
+	if err == nil {
+		r.stops.forget(workloadID)
+	}
+	return err
+}
+
+// remove deletes every object, service and pod of the workload, pods with grace.
+func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Duration) error {
+	sel := metav1.ListOptions{LabelSelector: LabelWorkload + "=" + workloadID}
+	var errs []error
+	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
+		list, err := r.dynamic.Resource(gvr).List(ctx, sel)
+		if apierrors.IsNotFound(err) {
+			continue // the cluster does not serve this kind (no training-operator)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, o := range list.Items {
+			if o.GetDeletionTimestamp() == nil {
+				err := r.dynamic.Resource(gvr).Namespace(o.GetNamespace()).Delete(ctx, o.GetName(), foreground(nil))
+				errs = append(errs, ignoreNotFound(err))
+			}
+		}
+	}
+	pods, err := r.workloadPods(workloadID, "")
+	errs = append(errs, err)
+	secs := int64(grace / time.Second)
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil || grace == 0 {
+			err := r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, foreground(&secs))
+			errs = append(errs, ignoreNotFound(err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func foreground(graceSeconds *int64) metav1.DeleteOptions {
+	p := metav1.DeletePropagationForeground
+	return metav1.DeleteOptions{PropagationPolicy: &p, GracePeriodSeconds: graceSeconds}
+}
+
+func ignoreNotFound(err error) error {
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// stopClock remembers when each workload was first asked to stop.
+type stopClock struct {
+	mu    sync.Mutex
+	first map[string]time.Time
+}
+
+// since returns how long ago the workload was first asked to stop (0 the first time).
+func (c *stopClock) since(id string) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first == nil {
+		c.first = map[string]time.Time{}
+	}
+	t, ok := c.first[id]
+	if !ok {
+		c.first[id] = time.Now()
+		return 0
+	}
+	return time.Since(t)
+}
+
+func (c *stopClock) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.first, id)
+}

@@ -1,0 +1,167 @@
+package kube
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// Status reports the pods of one dispatch from the informer's cache, by rank. A
+// gang whose operator has created only some pods reports the others Pending, so a
+// part of a gang never looks like the whole of it.
+func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
+	pods, err := r.workloadPods(workloadID, strconv.Itoa(dispatch))
+	if err != nil || len(pods) == 0 {
+		return nil, err
+	}
+	placement := strings.Split(pods[0].Annotations[AnnotationPlacement], ",")
+	ranks, err := assignRanks(live(pods), placement)
+	if err != nil {
+		ranks = map[string]int{}
+	}
+	out := make([]runtime.PodStatus, 0, len(placement))
+	for _, p := range pods {
+		s := podStatus(p)
+		s.Rank = -1
+		if rank, ok := ranks[p.Name]; ok {
+			s.Rank = rank
+		} else if rank, ok := knownRank(p); ok {
+			s.Rank = rank
+		}
+		out = append(out, s)
+	}
+	kind := pods[0].Labels[LabelKind]
+	for rank, node := range placement {
+		if !slices.ContainsFunc(out, func(p runtime.PodStatus) bool { return p.Rank == rank }) {
+			out = append(out, runtime.PodStatus{PodID: workload.PodID(workloadID, kind, rank), Rank: rank,
+				Node: node, Phase: workload.PodPending, Reason: "NotCreated"})
+		}
+	}
+	slices.SortFunc(out, func(a, b runtime.PodStatus) int {
+		if a.Rank != b.Rank {
+			return a.Rank - b.Rank
+		}
+		return strings.Compare(a.PodID, b.PodID)
+	})
+	return out, nil
+}
+
+// live keeps the pods that are neither ended nor being deleted.
+func live(pods []*corev1.Pod) []*corev1.Pod {
+	var out []*corev1.Pod
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// workloadPods lists the cached pods of a workload in any namespace; dispatch ""
+// means every dispatch.
+func (r *Runtime) workloadPods(workloadID, dispatch string) ([]*corev1.Pod, error) {
+	set := labels.Set{LabelWorkload: workloadID}
+	if dispatch != "" {
+		set[LabelDispatch] = dispatch
+	}
+	pods, err := r.pods.List(labels.SelectorFromSet(set))
+	slices.SortFunc(pods, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	return pods, err
+}
+
+// podStatus maps a pod's phase and its main container's state.
+func podStatus(p *corev1.Pod) runtime.PodStatus {
+	s := runtime.PodStatus{PodID: p.Name, Node: p.Spec.NodeName, HostIP: p.Status.HostIP, PodIP: p.Status.PodIP,
+		Reason: p.Status.Reason, Message: p.Status.Message}
+	if p.Status.StartTime != nil {
+		s.StartTime = p.Status.StartTime.Time
+	}
+	switch p.Status.Phase {
+	case corev1.PodRunning:
+		s.Phase = workload.PodRunning
+	case corev1.PodSucceeded:
+		s.Phase = workload.PodSucceeded
+	case corev1.PodFailed:
+		s.Phase = workload.PodFailed
+	default:
+		s.Phase = workload.PodPending
+	}
+	for _, c := range p.Status.ContainerStatuses {
+		s.Restarts += int(c.RestartCount)
+		if t := c.State.Terminated; t != nil {
+			s.ExitCode, s.Reason = t.ExitCode, t.Reason
+			if t.Message != "" {
+				s.Message = t.Message
+			}
+			if t.FinishedAt.After(s.EndTime) {
+				s.EndTime = t.FinishedAt.Time
+			}
+		}
+	}
+	return s
+}
+
+// pod finds one pod of the workload by name in the cache.
+func (r *Runtime) pod(workloadID, podID string) (*corev1.Pod, error) {
+	pods, err := r.workloadPods(workloadID, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pods {
+		if p.Name == podID {
+			return p, nil
+		}
+	}
+	return nil, runtime.ErrNotFound
+}
+
+// Logs reads the pod's log through the pods/log API.
+func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runtime.LogOptions) ([]string, error) {
+	p, err := r.pod(workloadID, podID)
+	if err != nil {
+		return nil, err
+	}
+	o := &corev1.PodLogOptions{Container: opts.Container}
+	if o.Container == "" {
+		o.Container = p.Spec.Containers[0].Name
+	} else if !slices.ContainsFunc(p.Spec.Containers, func(c corev1.Container) bool { return c.Name == o.Container }) {
+		return nil, runtime.ErrNotFound
+	}
+	if opts.TailLines > 0 {
+		n := int64(opts.TailLines)
+		o.TailLines = &n
+	}
+	if opts.SinceSeconds > 0 {
+		n := int64(opts.SinceSeconds)
+		o.SinceSeconds = &n
+	}
+	raw, err := r.client.CoreV1().Pods(p.Namespace).GetLogs(p.Name, o).DoRaw(ctx)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimSuffix(string(raw), "\n")
+	if text == "" {
+		return []string{}, nil
+	}
+	return strings.Split(text, "\n"), nil
+}
+
+// Containers names the pod's containers, init containers first.
+func (r *Runtime) Containers(ctx context.Context, workloadID, podID string) ([]string, error) {
+	p, err := r.pod(workloadID, podID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range slices.Concat(p.Spec.InitContainers, p.Spec.Containers) {
+		out = append(out, c.Name)
+	}
+	return out, nil
+}

@@ -1,0 +1,119 @@
+package kube
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// renderRequest is one dispatch of a workload of kind with replica pods, every
+// option of the spec that rendering reads set.
+func renderRequest(kind string, replica int) runtime.StartRequest {
+	req := runtime.StartRequest{
+		WorkloadID: "train-7b-x2k9p", Kind: kind, Workspace: "team-a", Dispatch: 2,
+		Env:     map[string]string{"WORKLOAD_ID": "train-7b-x2k9p", "DISPATCH_COUNT": "2", "NCCL_DEBUG": "INFO", "GPUS_PER_NODE": "8"},
+		Command: "torchrun train.py",
+		Spec: apiv1.WorkloadSpec{
+			Image: "registry.example.com/pytorch:2.5", Priority: 2,
+			Resource: apiv1.WorkloadResource{Replica: replica, CPU: "32", GPU: "8", Memory: "256Gi",
+				SharedMemory: "64Gi", EphemeralStorage: "100Gi"},
+			Hostpath:      []string{"/data"},
+			IsTolerateAll: true,
+		},
+		RestartAlways: workload.IsService(kind),
+	}
+	for rank := range replica {
+		req.Pods = append(req.Pods, runtime.PodSpec{PodID: workload.PodID(req.WorkloadID, kind, rank), Rank: rank,
+			Node: "gpu-node-" + string(rune('a'+rank))})
+	}
+	return req
+}
+
+// TestRenderGolden renders every kind and compares it with testdata/<name>.yaml
+// (go test -run TestRenderGolden -update rewrites them).
+func TestRenderGolden(t *testing.T) {
+	service := func(r *runtime.StartRequest) {
+		r.Spec.Service = &apiv1.Service{Protocol: "TCP", Port: 80, TargetPort: 8080, NodePort: 30080, ServiceType: "NodePort"}
+		r.Spec.Readiness = &apiv1.HealthCheck{Path: "/healthz", Port: 8080, InitialDelaySeconds: 5, PeriodSeconds: 10, FailureThreshold: 3}
+		r.Spec.Liveness = r.Spec.Readiness
+	}
+	cases := []struct {
+		name    string
+		kind    string
+		replica int
+		vendor  string
+		edit    func(*runtime.StartRequest)
+	}{
+		{"pytorchjob-2", apiv1.KindPyTorchJob, 2, "nvidia", nil},
+		{"pytorchjob-1-amd", apiv1.KindPyTorchJob, 1, "amd", nil},
+		{"deployment-service", apiv1.KindDeployment, 3, "nvidia", service},
+		{"statefulset", apiv1.KindStatefulSet, 2, "", nil},
+		{"authoring", apiv1.KindAuthoring, 1, "nvidia", func(r *runtime.StartRequest) { r.Spec.SSHPort = 22222 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := renderRequest(tc.kind, tc.replica)
+			if tc.edit != nil {
+				tc.edit(&req)
+			}
+			out, err := render(req, "team-a", tc.vendor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs := []any{out.object.Object}
+			if out.service != nil {
+				docs = append(docs, out.service)
+			}
+			var b strings.Builder
+			for _, d := range docs {
+				y, err := yaml.Marshal(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.WriteString("---\n")
+				b.Write(y)
+			}
+			golden(t, filepath.Join("testdata", tc.name+".yaml"), b.String())
+		})
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to write it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+// TestRenderRejects: a kind the runtime cannot run and a quantity that does not parse.
+func TestRenderRejects(t *testing.T) {
+	req := renderRequest(apiv1.KindAutoscalingRunnerSet, 1)
+	if _, err := render(req, "team-a", ""); err == nil || !strings.Contains(err.Error(), "AutoscalingRunnerSet") {
+		t.Errorf("render of a runner set = %v, want an error naming the kind", err)
+	}
+	req = renderRequest(apiv1.KindPyTorchJob, 1)
+	req.Spec.Resource.SharedMemory = "lots"
+	if _, err := render(req, "team-a", ""); err == nil || !strings.Contains(err.Error(), "sharedMemory") {
+		t.Errorf("render with a bad sharedMemory = %v, want an error naming it", err)
+	}
+}
