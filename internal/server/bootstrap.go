@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -121,6 +124,26 @@ func syncNodes(ctx context.Context, st store.Store, rt runtime.Runtime, now time
 	return nil
 }
 
+// nodeSyncInterval is how often keepNodesCurrent reads the runtime's nodes.
+const nodeSyncInterval = 5 * time.Second
+
+// keepNodesCurrent records the runtime's nodes every nodeSyncInterval until ctx
+// ends: a cluster's nodes come, go, turn NotReady and change capacity.
+func keepNodesCurrent(ctx context.Context, st store.Store, rt runtime.Runtime, log *slog.Logger) {
+	t := time.NewTicker(nodeSyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := syncNodes(ctx, st, rt, now); err != nil && ctx.Err() == nil {
+				log.Warn("sync nodes", "err", err)
+			}
+		}
+	}
+}
+
 func syncNode(ctx context.Context, st store.Store, n inventory.Node, now time.Time) error {
 	n.Cluster = LocalCluster
 	old, err := st.NodeGet(ctx, n.ID)
@@ -132,8 +155,13 @@ func syncNode(ctx context.Context, st store.Store, n inventory.Node, now time.Ti
 	default:
 		n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
 		n.CreationTime, n.Version = old.CreationTime, old.Version
-		for k, v := range old.Labels {
-			n.Labels[k] = v
+		n.Labels = maps.Clone(n.Labels)
+		if n.Labels == nil {
+			n.Labels = map[string]string{}
+		}
+		maps.Copy(n.Labels, old.Labels)
+		if reflect.DeepEqual(&n, old) {
+			return nil // nothing changed: no write, no change-feed entry
 		}
 	}
 	return st.NodePut(ctx, &n)

@@ -26,6 +26,10 @@ type Config struct {
 	Registry        string
 	RegistrySecret  string
 	AllowHostReboot bool
+	// Kubeconfig, KubeContext: run workloads on that Kubernetes cluster instead of
+	// as processes on this host.
+	Kubeconfig  string
+	KubeContext string
 }
 
 // Defaults of Config.
@@ -50,6 +54,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.Registry, "registry", "", "registry host exportimage jobs push to (empty: those jobs fail)")
 	fs.StringVar(&c.RegistrySecret, "registry-secret", "", "id of the image secret holding the registry's credentials")
+	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig of a Kubernetes cluster to run workloads on (empty: processes on this host)")
+	fs.StringVar(&c.KubeContext, "kube-context", "", "context of --kubeconfig to use (empty: its current context)")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 

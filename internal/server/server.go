@@ -15,6 +15,8 @@ import (
 	"github.com/berth-dev/berth/internal/control"
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/httpapi"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 )
 
@@ -37,7 +39,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	rt, err := newProcessRuntime(cfg)
+	rt, err := newRuntime(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -46,6 +48,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("first start: %w", err)
 	}
 	log.Info("admin API key", "file", keyFile)
+	if cfg.Kubeconfig != "" {
+		go keepNodesCurrent(ctx, st, rt, log)
+	}
 
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg)}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
@@ -91,6 +96,19 @@ func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *control
 		return err
 	}
 	return shutdownErr
+}
+
+// newRuntime is the kube runtime when a kubeconfig is given, else the process runtime.
+// The kube runtime's nodes change: a loop keeps them current in the store until ctx ends.
+func newRuntime(ctx context.Context, cfg Config, log *slog.Logger) (runtime.Runtime, error) {
+	if cfg.Kubeconfig == "" {
+		return newProcessRuntime(cfg)
+	}
+	rt, err := kube.New(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.KubeContext, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("kube runtime: %w", err)
+	}
+	return rt, nil
 }
 
 // newProcessRuntime runs pods on this host, as virtual nodes when --nodes is set.
