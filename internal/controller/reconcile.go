@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -99,14 +100,15 @@ func (c *Controller) drain(ctx context.Context, w *workload.Workload, statuses [
 		wasLive[p.PodID] = p.Phase == workload.PodPending || p.Phase == workload.PodRunning
 	}
 	ps := pods(w, statuses)
+	if len(ps) == 0 { // the runtime has removed them (kube): the recorded ones stopped
+		ps = slices.Clone(w.Status.Pods)
+	}
 	for i := range ps {
 		if wasLive[ps[i].PodID] || ps[i].Phase == workload.PodPending || ps[i].Phase == workload.PodRunning {
 			ps[i].Phase, ps[i].FailedMessage = workload.PodStopped, ""
 		}
 	}
-	if len(ps) > 0 {
-		w.Status.Pods = ps
-	}
+	w.Status.Pods = ps
 	w.Status.Dispatched = false
 	if leaving(w) {
 		workload.Requeue(w, now)

@@ -66,7 +66,19 @@ func (c *cluster) runtime(t *testing.T) *Runtime {
 	return rt
 }
 
-// request is one dispatch of a fresh workload in a fresh workspace, its pods on nodes.
+// request is one dispatch of a fresh workload in a fresh workspace (its namespace
+// is deleted when the test ends), its pods on nodes.
+func (c *cluster) request(t *testing.T, kind string, nodes ...string) runtime.StartRequest {
+	req := request(kind, nodes...)
+	t.Cleanup(func() {
+		err := c.client.CoreV1().Namespaces().Delete(context.Background(), req.Workspace, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("delete namespace %s: %v", req.Workspace, err)
+		}
+	})
+	return req
+}
+
 func request(kind string, nodes ...string) runtime.StartRequest {
 	b := make([]byte, 4)
 	rand.Read(b)
@@ -158,7 +170,7 @@ func TestDeploymentBoundToPlannedNodes(t *testing.T) {
 	c := testCluster(t)
 	rt := c.runtime(t)
 	ctx := context.Background()
-	req := request(apiv1.KindDeployment, c.nodes[2], c.nodes[2], c.nodes[1])
+	req := c.request(t, apiv1.KindDeployment, c.nodes[2], c.nodes[2], c.nodes[1])
 	if err := rt.Start(ctx, req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -180,8 +192,11 @@ func TestDeploymentBoundToPlannedNodes(t *testing.T) {
 		t.Fatalf("Stop: %v", err)
 	}
 	c.wantGone(t, req.Workspace, req.WorkloadID)
-	_, err := c.client.AppsV1().Deployments(req.Workspace).Get(ctx, req.WorkloadID, metav1.GetOptions{})
-	if !apierrors.IsNotFound(err) {
+	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, clusterDeadline, true, func(ctx context.Context) (bool, error) {
+		_, err := c.client.AppsV1().Deployments(req.Workspace).Get(ctx, req.WorkloadID, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
 		t.Errorf("the Deployment is still there after Stop: %v", err)
 	}
 }
@@ -207,7 +222,7 @@ func TestPyTorchJobLifecycle(t *testing.T) {
 	}
 	rt := c.runtime(t)
 	ctx := context.Background()
-	req := request(apiv1.KindPyTorchJob, c.nodes[1], c.nodes[0])
+	req := c.request(t, apiv1.KindPyTorchJob, c.nodes[1], c.nodes[0])
 	if err := rt.Start(ctx, req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -254,7 +269,7 @@ func TestNextDispatchReplacesTheLast(t *testing.T) {
 	c := testCluster(t)
 	rt := c.runtime(t)
 	ctx := context.Background()
-	req := request(apiv1.KindStatefulSet, c.nodes[0], c.nodes[1])
+	req := c.request(t, apiv1.KindStatefulSet, c.nodes[0], c.nodes[1])
 	if err := rt.Start(ctx, req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}

@@ -64,7 +64,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		return err
 	case obj.GetLabels()[LabelDispatch] != strconv.Itoa(req.Dispatch):
 		if obj.GetDeletionTimestamp() == nil {
-			if err := res.Delete(ctx, obj.GetName(), foreground(nil)); err != nil && !apierrors.IsNotFound(err) {
+			if err := res.Delete(ctx, obj.GetName(), deleteOptions(objectKinds[req.Kind], nil)); err != nil && !apierrors.IsNotFound(err) {
 				return err
 			}
 		}
@@ -116,9 +116,10 @@ func (r *Runtime) ensurePriorityClasses(ctx context.Context) error {
 	return nil
 }
 
-// Stop deletes the workload's objects (foreground: their pods first) and asks its
-// pods to end within grace; once grace has passed since the first Stop, pods still
-// there are deleted at once.
+// Stop deletes the workload's objects and asks its pods to end within grace; once
+// grace has passed since the first Stop, pods still there are deleted at once. The
+// pods are deleted here rather than left to the garbage collector, which learns of a
+// custom kind (PyTorchJob) only at its next discovery, up to 30 s after it starts.
 func (r *Runtime) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
 	if r.stops.since(workloadID) >= grace {
 		grace = 0
@@ -135,24 +136,15 @@ func (r *Runtime) Release(ctx context.Context, workloadID string) error {
 	return err
 }
 
-// remove deletes every object, service and pod of the workload, pods with grace.
+// remove deletes every object (its service goes with it) and pod of the workload,
+// pods with grace.
 func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Duration) error {
-	sel := metav1.ListOptions{LabelSelector: LabelWorkload + "=" + workloadID}
-	var errs []error
-	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
-		list, err := r.dynamic.Resource(gvr).List(ctx, sel)
-		if apierrors.IsNotFound(err) {
-			continue // the cluster does not serve this kind (no training-operator)
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, o := range list.Items {
-			if o.GetDeletionTimestamp() == nil {
-				err := r.dynamic.Resource(gvr).Namespace(o.GetNamespace()).Delete(ctx, o.GetName(), foreground(nil))
-				errs = append(errs, ignoreNotFound(err))
-			}
+	objects, err := r.objects(ctx, workloadID)
+	errs := []error{err}
+	for _, o := range objects {
+		if o.GetDeletionTimestamp() == nil {
+			err := r.dynamic.Resource(o.gvr).Namespace(o.GetNamespace()).Delete(ctx, o.GetName(), deleteOptions(o.gvr, nil))
+			errs = append(errs, ignoreNotFound(err))
 		}
 	}
 	pods, err := r.workloadPods(workloadID, "")
@@ -160,15 +152,47 @@ func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Dura
 	secs := int64(grace / time.Second)
 	for _, p := range pods {
 		if p.DeletionTimestamp == nil || grace == 0 {
-			err := r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, foreground(&secs))
+			err := r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, deleteOptions(barePods, &secs))
 			errs = append(errs, ignoreNotFound(err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func foreground(graceSeconds *int64) metav1.DeleteOptions {
-	p := metav1.DeletePropagationForeground
+// object is a rendered object found in the cluster, with its resource.
+type object struct {
+	unstructured.Unstructured
+	gvr schema.GroupVersionResource
+}
+
+// objects lists the workload's PyTorchJobs, Deployments and StatefulSets.
+func (r *Runtime) objects(ctx context.Context, workloadID string) ([]object, error) {
+	sel := metav1.ListOptions{LabelSelector: LabelWorkload + "=" + workloadID}
+	var out []object
+	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
+		list, err := r.dynamic.Resource(gvr).List(ctx, sel)
+		if apierrors.IsNotFound(err) {
+			continue // the cluster does not serve this kind (no training-operator)
+		}
+		if err != nil {
+			return out, err
+		}
+		for _, o := range list.Items {
+			out = append(out, object{o, gvr})
+		}
+	}
+	return out, nil
+}
+
+// deleteOptions delete a Deployment or StatefulSet in the foreground: it stays until
+// its ReplicaSets and pods are gone, and a ReplicaSet being deleted makes no new pod.
+// Anything else goes at once: the training-operator makes no pod for a deleted
+// PyTorchJob, and the garbage collector knows that kind only after its next discovery.
+func deleteOptions(gvr schema.GroupVersionResource, graceSeconds *int64) metav1.DeleteOptions {
+	p := metav1.DeletePropagationBackground
+	if gvr == deployments || gvr == statefulSets {
+		p = metav1.DeletePropagationForeground
+	}
 	return metav1.DeleteOptions{PropagationPolicy: &p, GracePeriodSeconds: graceSeconds}
 }
 
@@ -198,6 +222,14 @@ func (c *stopClock) since(id string) time.Duration {
 		return 0
 	}
 	return time.Since(t)
+}
+
+// stopping reports whether the workload was asked to stop and not released.
+func (c *stopClock) stopping(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.first[id]
+	return ok
 }
 
 func (c *stopClock) forget(id string) {

@@ -18,8 +18,16 @@ import (
 // part of a gang never looks like the whole of it.
 func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
 	pods, err := r.workloadPods(workloadID, strconv.Itoa(dispatch))
-	if err != nil || len(pods) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if len(live(pods)) == 0 && r.stops.stopping(workloadID) {
+		if deleting, err := r.deleting(ctx, workloadID); err != nil || deleting != nil {
+			return append(statuses(pods), deleting...), err
+		}
+	}
+	if len(pods) == 0 {
+		return nil, nil
 	}
 	placement := strings.Split(pods[0].Annotations[AnnotationPlacement], ",")
 	ranks, err := assignRanks(live(pods), placement)
@@ -51,6 +59,26 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		return strings.Compare(a.PodID, b.PodID)
 	})
 	return out, nil
+}
+
+// deleting stands in for the pods an object being deleted may still make or hold:
+// one Pending pod per object left, so a stop is not over before the object is gone.
+func (r *Runtime) deleting(ctx context.Context, workloadID string) ([]runtime.PodStatus, error) {
+	objects, err := r.objects(ctx, workloadID)
+	var out []runtime.PodStatus
+	for _, o := range objects {
+		out = append(out, runtime.PodStatus{PodID: o.GetName(), Rank: -1, Phase: workload.PodPending,
+			Reason: "Deleting", Message: o.GetKind() + " " + o.GetName() + " is being deleted"})
+	}
+	return out, err
+}
+
+func statuses(pods []*corev1.Pod) []runtime.PodStatus {
+	out := make([]runtime.PodStatus, len(pods))
+	for i, p := range pods {
+		out[i] = podStatus(p)
+	}
+	return out
 }
 
 // live keeps the pods that are neither ended nor being deleted.
