@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -38,6 +39,36 @@ func kubeServer(t *testing.T) (*server, kubernetes.Interface) {
 	return startServer(t, "", "--kubeconfig", kc), kubernetes.NewForConfigOrDie(rc)
 }
 
+// restart stops s and starts another server on its data dir and cluster.
+func restart(t *testing.T, s *server) *server {
+	t.Helper()
+	s.Terminate(t)
+	return startServer(t, s.DataDir, "--kubeconfig", os.Getenv("KUBECONFIG"))
+}
+
+// endPods makes KWOK end every pod of the workload with phase.
+func endPods(t *testing.T, kc kubernetes.Interface, w *apiv1.WorkloadDetail, phase string) {
+	t.Helper()
+	patch := fmt.Appendf(nil, `{"metadata":{"annotations":{"berth.test/kwok-phase":%q}}}`, phase)
+	for _, p := range w.Pods {
+		_, err := kc.CoreV1().Pods(workspace).Patch(context.Background(), p.PodID, types.MergePatchType, patch, metav1.PatchOptions{})
+		if err != nil {
+			t.Fatalf("end pod %s: %v", p.PodID, err)
+		}
+	}
+}
+
+// waitPodsPhase waits until the workload has n pods, all in phase.
+func waitPodsPhase(t *testing.T, s *server, id string, n int, phase string) *apiv1.WorkloadDetail {
+	t.Helper()
+	var w *apiv1.WorkloadDetail
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		w = get(t, s.Client, id)
+		return len(w.Pods) == n && !slices.ContainsFunc(w.Pods, func(p apiv1.WorkloadPod) bool { return p.Phase != phase }), nil
+	})
+	return w
+}
+
 // TestKubePyTorchJob: a 2-replica PyTorchJob through Berth's API becomes a
 // PyTorchJob whose pods sit on the nodes Berth planned, shows KWOK's log lines, and
 // ends Succeeded when its pods do.
@@ -48,11 +79,7 @@ func TestKubePyTorchJob(t *testing.T) {
 	req := job("kube-ddp", "torchrun train.py", 2)
 	req.Resource.GPU = "8" // a whole node each: the two ranks are planned on two nodes
 	id := create(t, c, req)
-	var w *apiv1.WorkloadDetail
-	waitFor(t, kubeDeadline, func() (bool, error) {
-		w = get(t, c, id)
-		return len(w.Pods) == 2 && w.Pods[0].Phase == "Running" && w.Pods[1].Phase == "Running", nil
-	})
+	w := waitPodsPhase(t, s, id, 2, "Running")
 	if len(w.Nodes) != 1 || len(w.Nodes[0]) != 2 {
 		t.Fatalf("workload %s: nodes %v, ranks %v; want 2 ranks planned on 2 nodes", id, w.Nodes, w.Ranks)
 	}
@@ -76,12 +103,7 @@ func TestKubePyTorchJob(t *testing.T) {
 	if lines := logs(t, c, id, w.Pods[0].PodID, nil); len(lines) == 0 {
 		t.Errorf("pod %s shows no log lines", w.Pods[0].PodID)
 	}
-	for _, p := range w.Pods {
-		patch := []byte(`{"metadata":{"annotations":{"berth.test/kwok-phase":"Succeeded"}}}`)
-		if _, err := kc.CoreV1().Pods(workspace).Patch(ctx, p.PodID, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	endPods(t, kc, w, "Succeeded")
 	w = waitPhase(t, c, id, apiv1.PhaseSucceeded, kubeDeadline)
 	if w.DispatchCount != 1 {
 		t.Errorf("dispatchCount %d, want 1", w.DispatchCount)
@@ -123,4 +145,43 @@ func TestKubeStop(t *testing.T) {
 		}
 		return len(w.Pods) == 3, nil
 	})
+}
+
+// TestKubeRestartAdopts: a server restarted while a job runs finds its pods again and
+// sees the job through, without dispatching it again.
+func TestKubeRestartAdopts(t *testing.T) {
+	t.Parallel()
+	s, kc := kubeServer(t)
+	id := create(t, s.Client, job("kube-adopt", "torchrun train.py", 2))
+	w := waitPodsPhase(t, s, id, 2, "Running")
+	s = restart(t, s)
+	if got := get(t, s.Client, id); got.Phase != apiv1.PhaseRunning {
+		t.Fatalf("after the restart %s is %s, want Running", id, got.Phase)
+	}
+	endPods(t, kc, w, "Succeeded")
+	if w = waitPhase(t, s.Client, id, apiv1.PhaseSucceeded, kubeDeadline); w.DispatchCount != 1 {
+		t.Errorf("dispatchCount %d after the restart, want 1", w.DispatchCount)
+	}
+}
+
+// TestKubeScaleService: a PATCH to replica 5 of a running 3-replica Deployment shows
+// Updating, then Running with 5 pods on the cluster.
+func TestKubeScaleService(t *testing.T) {
+	t.Parallel()
+	s, kc := kubeServer(t)
+	req := service("kube-scale")
+	req.Resource.Replica = 3
+	id := create(t, s.Client, req)
+	waitPhase(t, s.Client, id, apiv1.PhaseRunning, kubeDeadline)
+	five := 5
+	if err := s.Client.PatchWorkload(context.Background(), id, &apiv1.PatchWorkloadRequest{Replica: &five}); err != nil {
+		t.Fatal(err)
+	}
+	waitPhase(t, s.Client, id, apiv1.PhaseUpdating, kubeDeadline)
+	waitPodsPhase(t, s, id, 5, "Running")
+	waitPhase(t, s.Client, id, apiv1.PhaseRunning, kubeDeadline)
+	d, err := kc.AppsV1().Deployments(workspace).Get(context.Background(), id, metav1.GetOptions{})
+	if err != nil || d.Spec.Replicas == nil || *d.Spec.Replicas != 5 {
+		t.Errorf("the Deployment after the PATCH: %v (err %v), want 5 replicas", d.Spec.Replicas, err)
+	}
 }
