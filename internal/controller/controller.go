@@ -50,6 +50,7 @@ type Controller struct {
 	inv     int64 // InventoryChange at the last read of nodes and workspaces
 	planner *scheduler.Planner
 	nodes   map[string]bool // node names the planner knows
+	down    map[string]bool // nodes that are not Ready: the pods on them fail over
 	spaces  map[string]bool // workspace ids the planner knows
 	// waiting remembers, per queued workload with dependencies, whether it still waits.
 	waiting map[string]bool

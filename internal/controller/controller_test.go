@@ -183,3 +183,40 @@ func TestQueuedWorkloadFailsWhenItsWorkspaceGoes(t *testing.T) {
 		t.Errorf("conditions = %+v", w.Status.Conditions)
 	}
 }
+
+// TestNodeNotReadyFailsOver: a job whose node turns NotReady fails over to the other
+// node; one without retries left stays where it is.
+func TestNodeNotReadyFailsOver(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	whole := func(s *apiv1.WorkloadSpec) { s.Resource.GPU, s.MaxRetry = "8", 1 } // a node each
+	id := e.submit("moves", "exec sleep 60", whole)
+	pinned := e.submit("stays", "exec sleep 60", func(s *apiv1.WorkloadSpec) { whole(s); s.MaxRetry = 0 })
+	running := func(w *workload.Workload) bool {
+		return w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Pods) == 1 && w.Status.Pods[0].Phase == workload.PodRunning
+	}
+	first := e.waitFor(id, "Running", running)
+	other := e.waitFor(pinned, "Running", running)
+	down := first.Status.Pods[0].Node
+	n, err := e.store.NodeGet(t.Context(), down)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Ready = false
+	if err := e.store.NodePut(t.Context(), n); err != nil {
+		t.Fatal(err)
+	}
+	e.ctrl.Wake()
+	// The other node is full until "stays" ends; stop it once "moves" has failed over.
+	e.waitFor(id, "failing over", func(w *workload.Workload) bool { return w.Status.HasCondition(workload.CondFailover, 1) })
+	if o := e.waitFor(pinned, "still Running", running); o.Status.DispatchCount != 1 || o.Status.Pods[0].Node != other.Status.Pods[0].Node {
+		t.Errorf("%s without retries moved: %+v", pinned, o.Status)
+	}
+	if err := e.rt.Stop(t.Context(), pinned, 0); err != nil {
+		t.Fatal(err)
+	}
+	w := e.waitFor(id, "Running again", func(w *workload.Workload) bool { return w.Status.DispatchCount == 2 && running(w) })
+	if w.Status.Pods[0].Node == down {
+		t.Errorf("%s runs again on %s, which is not Ready", id, down)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -51,6 +52,8 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	}
 	if workload.Observe(w, pods(w, statuses), now) {
 		c.podsFailed(w, now)
+	} else if node := c.downNodeOf(w); node != "" {
+		c.nodeFailed(w, node, now)
 	}
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)
@@ -73,6 +76,27 @@ func (c *Controller) podsFailed(w *workload.Workload, now time.Time) {
 	}
 	st.Phase = apiv1.PhaseFailed
 	st.EndTime = now
+}
+
+// downNodeOf names a node that is not Ready and holds a live pod of w ("" if none).
+func (c *Controller) downNodeOf(w *workload.Workload) string {
+	for _, p := range w.Status.Pods {
+		if c.down[p.Node] && (p.Phase == workload.PodPending || p.Phase == workload.PodRunning) {
+			return p.Node
+		}
+	}
+	return ""
+}
+
+// nodeFailed moves w off a node that is not Ready: through a failover when it may run
+// again (a service always may), else its pods are left to the cluster's own eviction.
+func (c *Controller) nodeFailed(w *workload.Workload, node string, now time.Time) {
+	st := &w.Status
+	if failingOver(w) || (!workload.IsService(w.Kind()) && !workload.ShouldFailover(w)) {
+		return
+	}
+	st.SetCondition(workload.CondFailover, st.DispatchCount, fmt.Sprintf("the node %s is not ready, %s", node, workload.MsgFailover), now)
+	c.cfg.Log.Info("node not ready: failing over", "workload", w.ID, "node", node, "dispatch", st.DispatchCount)
 }
 
 func failingOver(w *workload.Workload) bool {

@@ -67,9 +67,12 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seenNodes := map[string]bool{}
+	seenNodes, down := map[string]bool{}, map[string]bool{}
 	for _, n := range nodes {
 		seenNodes[n.Name] = true
+		if !n.Ready {
+			down[n.Name] = true
+		}
 		c.planner.UpsertNode(scheduler.Node{
 			Name: n.Name, Workspace: n.Workspace, Capacity: n.Capacity, GPUIndices: gpuIndices(n.Capacity.GPU),
 			Labels: n.Labels, Ready: n.Ready && !n.Unschedulable, Tainted: len(n.Taints) > 0,
@@ -90,7 +93,7 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 			c.planner.RemoveWorkspace(id)
 		}
 	}
-	c.nodes, c.spaces, c.inv = seenNodes, seenSpaces, v
+	c.nodes, c.down, c.spaces, c.inv = seenNodes, down, seenSpaces, v
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -184,4 +185,63 @@ func TestKubeScaleService(t *testing.T) {
 	if err != nil || d.Spec.Replicas == nil || *d.Spec.Replicas != 5 {
 		t.Errorf("the Deployment after the PATCH: %v (err %v), want 5 replicas", d.Spec.Replicas, err)
 	}
+}
+
+// TestKubeNodeNotReady: when the node of a running job turns NotReady, the job fails
+// over and runs again on another node, with dispatchCount 2. It does not run in
+// parallel: the other tests' servers would fail their pods on that node over too.
+func TestKubeNodeNotReady(t *testing.T) {
+	s, kc := kubeServer(t)
+	req := job("kube-failover", "torchrun train.py", 1)
+	req.Resource.GPU, req.MaxRetry = "8", 1
+	id := create(t, s.Client, req)
+	node := waitPodsPhase(t, s, id, 1, "Running").Pods[0].K8sNodeName
+	setNodeReady(t, kc, node, false)
+	defer setNodeReady(t, kc, node, true) // before t.Context ends, which waitFor needs
+	var w *apiv1.WorkloadDetail
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		w = get(t, s.Client, id)
+		return w.DispatchCount == 2 && len(w.Pods) == 1 && w.Pods[0].Phase == "Running", nil
+	})
+	if w.Pods[0].K8sNodeName == node || w.Phase != apiv1.PhaseRunning {
+		t.Errorf("after the failover %s is %s with its pod on %s, want Running off %s", id, w.Phase, w.Pods[0].K8sNodeName, node)
+	}
+}
+
+// setNodeReady turns a KWOK node NotReady (KWOK stops managing it first, or it would
+// set Ready again at once) or hands it back to KWOK and waits until it is Ready.
+func setNodeReady(t *testing.T, kc kubernetes.Interface, name string, ready bool) {
+	t.Helper()
+	ctx := context.Background()
+	mode := map[bool]string{true: "fake", false: "off"}[ready]
+	patch := fmt.Appendf(nil, `{"metadata":{"annotations":{"kwok.x-k8s.io/node":%q}}}`, mode)
+	if _, err := kc.CoreV1().Nodes().Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("annotate node %s: %v", name, err)
+	}
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		n, err := kc.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		i := slices.IndexFunc(n.Status.Conditions, func(c corev1.NodeCondition) bool { return c.Type == corev1.NodeReady })
+		if i < 0 {
+			return false, fmt.Errorf("node %s has no Ready condition", name)
+		}
+		if (n.Status.Conditions[i].Status == corev1.ConditionTrue) == ready {
+			return true, nil
+		}
+		if !ready {
+			n.Status.Conditions[i].Status, n.Status.Conditions[i].Reason = corev1.ConditionFalse, "BerthTest"
+			_, err = kc.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+			return false, ignoreConflict(err)
+		}
+		return false, nil
+	})
+}
+
+func ignoreConflict(err error) error {
+	if apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
 }
