@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -76,8 +77,9 @@ func (s *Service) podError(err error, id, podID string) error {
 	return err
 }
 
-// WorkloadService answers GET .../workloads/{id}/service. On this host a service is
-// the pods' own port on the loopback address.
+// WorkloadService answers GET .../workloads/{id}/service: from the service object
+// where the runtime makes one (kube), else, on this host, the pods' own port on the
+// loopback address.
 func (s *Service) WorkloadService(ctx context.Context, caller *auth.User, id string) (*apiv1.WorkloadService, error) {
 	w, _, err := s.readableWorkload(ctx, caller, id)
 	if err != nil {
@@ -87,11 +89,31 @@ func (s *Service) WorkloadService(ctx context.Context, caller *auth.User, id str
 	if svc == nil || w.Status.Released || w.Ended() {
 		return nil, notFound("service %s not found", id)
 	}
+	if sr, ok := s.Runtime.(runtime.ServiceReader); ok {
+		return runtimeService(ctx, sr, w)
+	}
 	port := apiv1.ServicePort{Protocol: svc.Protocol, Port: svc.Port, TargetPort: svc.TargetPort, NodePort: svc.NodePort}
 	return &apiv1.WorkloadService{
 		Port:           port,
 		InternalDomain: "127.0.0.1:" + strconv.Itoa(svc.TargetPort),
 		ClusterIP:      "127.0.0.1",
 		Type:           svc.ServiceType,
+	}, nil
+}
+
+func runtimeService(ctx context.Context, sr runtime.ServiceReader, w *workload.Workload) (*apiv1.WorkloadService, error) {
+	e, err := sr.Service(ctx, w.Workspace(), w.ID)
+	if errors.Is(err, runtime.ErrNotFound) {
+		return nil, notFound("service %s not found", w.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the service of %s: %w", w.ID, err)
+	}
+	return &apiv1.WorkloadService{
+		Port: apiv1.ServicePort{Name: e.PortName, Protocol: e.Protocol, Port: e.Port, TargetPort: e.TargetPort,
+			NodePort: e.NodePort},
+		InternalDomain: fmt.Sprintf("%s.%s.svc.cluster.local:%d", w.ID, e.Namespace, e.Port),
+		ClusterIP:      e.ClusterIP,
+		Type:           e.Type,
 	}, nil
 }

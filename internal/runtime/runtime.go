@@ -45,6 +45,19 @@ type Runtime interface {
 	Changed() <-chan struct{}
 }
 
+// ServiceReader is an optional extra of a runtime whose services are objects of their
+// own (kube): how a workload's service is reached, read from the service itself.
+type ServiceReader interface {
+	// Service returns the workload's service, ErrNotFound when it has none.
+	Service(ctx context.Context, workspace, workloadID string) (Endpoint, error)
+}
+
+// Endpoint is a workload's service as the runtime made it.
+type Endpoint struct {
+	Namespace, ClusterIP, Type, Protocol, PortName string
+	Port, TargetPort, NodePort                     int
+}
+
 // StartRequest is one dispatch of a placed workload.
 type StartRequest struct {
 	WorkloadID string

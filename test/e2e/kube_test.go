@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"testing"
@@ -108,6 +109,36 @@ func TestKubePyTorchJob(t *testing.T) {
 	w = waitPhase(t, c, id, apiv1.PhaseSucceeded, kubeDeadline)
 	if w.DispatchCount != 1 {
 		t.Errorf("dispatchCount %d, want 1", w.DispatchCount)
+	}
+}
+
+// TestKubeService: a 3-replica Deployment with a NodePort service reaches Running
+// with its Service, and GET .../service answers from that Service.
+func TestKubeService(t *testing.T) {
+	t.Parallel()
+	s, kc := kubeServer(t)
+	req := service("kube-svc")
+	req.Resource.Replica = 3
+	nodePort := 30000 + rand.IntN(2768) // the default NodePort range; earlier runs may hold some
+	req.Service = &apiv1.Service{Protocol: "TCP", ServiceType: "NodePort", Port: 8080, TargetPort: 8080, NodePort: nodePort}
+	id := create(t, s.Client, req)
+	waitPodsPhase(t, s, id, 3, "Running")
+	ctx := context.Background()
+	svc, err := kc.CoreV1().Services(workspace).Get(ctx, id, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the Service: %v", err)
+	}
+	var got apiv1.WorkloadService
+	if err := s.Client.Do(ctx, "GET", "/api/v1/workloads/"+id+"/service", nil, nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := apiv1.WorkloadService{
+		Port:           apiv1.ServicePort{Protocol: "TCP", Port: 8080, TargetPort: 8080, NodePort: int(svc.Spec.Ports[0].NodePort)},
+		InternalDomain: fmt.Sprintf("%s.%s.svc.cluster.local:8080", id, workspace),
+		ClusterIP:      svc.Spec.ClusterIP, Type: "NodePort",
+	}
+	if got != want || got.ClusterIP == "" {
+		t.Errorf("GET .../service = %+v, want %+v (from the Service)", got, want)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/berth-dev/berth/internal/runtime"
@@ -181,15 +183,30 @@ func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runti
 	return strings.Split(text, "\n"), nil
 }
 
-// Containers names the pod's containers, init containers first.
+// Containers names the pod's containers (not its init containers).
 func (r *Runtime) Containers(ctx context.Context, workloadID, podID string) ([]string, error) {
 	p, err := r.pod(workloadID, podID)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, c := range slices.Concat(p.Spec.InitContainers, p.Spec.Containers) {
+	for _, c := range p.Spec.Containers {
 		out = append(out, c.Name)
 	}
 	return out, nil
+}
+
+// Service reads the workload's Service: its type, cluster IP and first port.
+func (r *Runtime) Service(ctx context.Context, workspace, workloadID string) (runtime.Endpoint, error) {
+	svc, err := r.client.CoreV1().Services(workspace).Get(ctx, workloadID, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || (err == nil && len(svc.Spec.Ports) == 0) {
+		return runtime.Endpoint{}, runtime.ErrNotFound
+	}
+	if err != nil {
+		return runtime.Endpoint{}, err
+	}
+	p := svc.Spec.Ports[0]
+	return runtime.Endpoint{Namespace: svc.Namespace, ClusterIP: svc.Spec.ClusterIP, Type: string(svc.Spec.Type),
+		Protocol: string(p.Protocol), PortName: p.Name, Port: int(p.Port), TargetPort: p.TargetPort.IntValue(),
+		NodePort: int(p.NodePort)}, nil
 }
