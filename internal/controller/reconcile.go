@@ -46,9 +46,13 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if w.Ended() || leaving(w) {
 		return c.drain(ctx, w, statuses, now)
 	}
-	if len(statuses) == 0 {
+	if len(statuses) == 0 && !started(w) {
 		// Dispatch was recorded but its pods never started (a crash in between).
 		return c.cfg.Runtime.Start(ctx, startRequest(w))
+	}
+	if len(statuses) == 0 {
+		c.vanished(w, now)
+		return nil
 	}
 	if workload.Observe(w, pods(w, statuses), now) {
 		c.podsFailed(w, now)
@@ -76,6 +80,28 @@ func (c *Controller) podsFailed(w *workload.Workload, now time.Time) {
 	}
 	st.Phase = apiv1.PhaseFailed
 	st.EndTime = now
+}
+
+// started reports whether any pod of the current dispatch was seen past Pending.
+func started(w *workload.Workload) bool {
+	return slices.ContainsFunc(w.Status.Pods, func(p workload.Pod) bool {
+		return p.Phase != workload.PodPending || !p.StartTime.IsZero()
+	})
+}
+
+// vanished handles a dispatch whose pods the runtime no longer has although they had
+// started (someone deleted them, or the cluster lost them): a failover when it may run
+// again, else the workload fails.
+func (c *Controller) vanished(w *workload.Workload, now time.Time) {
+	st := &w.Status
+	msg := fmt.Sprintf("the pods of dispatch %d are gone from the runtime", st.DispatchCount)
+	c.cfg.Log.Warn("pods vanished", "workload", w.ID, "dispatch", st.DispatchCount)
+	if workload.IsService(w.Kind()) || workload.ShouldFailover(w) {
+		st.SetCondition(workload.CondFailover, st.DispatchCount, msg+", "+workload.MsgFailover, now)
+		return
+	}
+	st.SetCondition(workload.CondFailed, st.DispatchCount, msg, now)
+	st.Phase, st.Message, st.EndTime = apiv1.PhaseFailed, msg, now
 }
 
 // downNodeOf names a node that is not Ready and holds a live pod of w ("" if none).

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,4 +276,33 @@ func ignoreConflict(err error) error {
 		return nil
 	}
 	return err
+}
+
+// TestKubeVanished: a job whose PyTorchJob and pods someone deletes behind Berth's
+// back fails over and runs again.
+func TestKubeVanished(t *testing.T) {
+	t.Parallel()
+	s, kc := kubeServer(t)
+	req := job("kube-vanish", "torchrun train.py", 1)
+	req.MaxRetry = 1
+	id := create(t, s.Client, req)
+	w := waitPodsPhase(t, s, id, 1, "Running")
+	ctx := context.Background()
+	err := kc.Discovery().RESTClient().Delete().AbsPath("/apis/kubeflow.org/v1/namespaces", workspace, "pytorchjobs", id).Do(ctx).Error()
+	if err != nil {
+		t.Fatalf("delete the PyTorchJob: %v", err)
+	}
+	zero := int64(0)
+	if err := kc.CoreV1().Pods(workspace).Delete(ctx, w.Pods[0].PodID, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		w = get(t, s.Client, id)
+		return w.DispatchCount == 2 && len(w.Pods) == 1 && w.Pods[0].Phase == "Running", nil
+	})
+	if !slices.ContainsFunc(w.Conditions, func(c apiv1.WorkloadCondition) bool {
+		return c.Type == "AdminFailover" && strings.Contains(c.Message, "gone")
+	}) {
+		t.Errorf("conditions %+v: want a failover saying the pods are gone", w.Conditions)
+	}
 }
