@@ -23,6 +23,7 @@ const SecretSize = 32
 const (
 	tokenKeyLabel = "berth login token v1"
 	sealKeyLabel  = "berth seal v1"
+	instanceLabel = "berth instance id v1"
 )
 
 // Keys holds the server secret and the keys derived from it. It is safe for
@@ -31,6 +32,7 @@ type Keys struct {
 	secret   []byte      // keys API-key hashes
 	tokenKey []byte      // signs login tokens
 	aead     cipher.AEAD // seals secrets at rest
+	instance string      // InstanceID
 }
 
 // NewKeys builds Keys from a SecretSize-byte server secret.
@@ -54,7 +56,11 @@ func NewKeys(secret []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{secret: bytes.Clone(secret), tokenKey: tokenKey, aead: aead}, nil
+	instance, err := hkdf.Key(sha256.New, secret, nil, instanceLabel, 6)
+	if err != nil {
+		return nil, err
+	}
+	return &Keys{secret: bytes.Clone(secret), tokenKey: tokenKey, aead: aead, instance: hex.EncodeToString(instance)}, nil
 }
 
 // LoadOrCreateKeys reads the server secret from path, a file holding it hex

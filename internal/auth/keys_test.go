@@ -108,3 +108,18 @@ func TestNewKeysSize(t *testing.T) {
 		}
 	}
 }
+
+func TestInstanceID(t *testing.T) {
+	a, b := make([]byte, SecretSize), make([]byte, SecretSize)
+	b[0] = 1
+	ka, err := NewKeys(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := NewKeys(a)
+	kb, _ := NewKeys(b)
+	if id := ka.InstanceID(); len(id) != 12 || id != again.InstanceID() || id == kb.InstanceID() {
+		t.Errorf("instance ids %q, %q, %q: want 12 hex digits, equal for one secret, different for another",
+			id, again.InstanceID(), kb.InstanceID())
+	}
+}

@@ -51,6 +51,7 @@ type Controller struct {
 	planner *scheduler.Planner
 	nodes   map[string]bool // node names the planner knows
 	down    map[string]bool // nodes that are not Ready: the pods on them fail over
+	orphans map[string]bool // workloads the runtime holds pods of, unknown to the store
 	spaces  map[string]bool // workspace ids the planner knows
 	// waiting remembers, per queued workload with dependencies, whether it still waits.
 	waiting map[string]bool
@@ -113,6 +114,7 @@ func (c *Controller) Cycle(ctx context.Context) error {
 	if err := c.refresh(ctx); err != nil {
 		return err
 	}
+	c.removeOrphans(ctx)
 	now := c.cfg.Now().UTC()
 	for _, w := range c.live {
 		if !w.Status.Dispatched && !w.Ended() && !w.IsDeleted {

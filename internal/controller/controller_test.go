@@ -1,7 +1,9 @@
 package controller
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +220,40 @@ func TestNodeNotReadyFailsOver(t *testing.T) {
 	w := e.waitFor(id, "Running again", func(w *workload.Workload) bool { return w.Status.DispatchCount == 2 && running(w) })
 	if w.Status.Pods[0].Node == down {
 		t.Errorf("%s runs again on %s, which is not Ready", id, down)
+	}
+}
+
+// TestOrphanPodsAreRemoved: pods the runtime holds for a workload the store does not
+// know are stopped and released by a controller that starts leading.
+func TestOrphanPodsAreRemoved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	req := runtime.StartRequest{WorkloadID: "ghost-x7k2q", Kind: apiv1.KindPyTorchJob, Workspace: testWorkspace,
+		Dispatch: 1, Command: "exec sleep 60",
+		Pods: []runtime.PodSpec{{PodID: workload.PodID("ghost-x7k2q", apiv1.KindPyTorchJob, 0), Node: "node-1"}}}
+	if err := e.rt.Start(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.rt.Stop(context.Background(), req.WorkloadID, 0) })
+	next := New(Config{Store: e.store, Runtime: e.rt, StopGrace: time.Second})
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := next.Cycle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := e.rt.WorkloadIDs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(ids, req.WorkloadID) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the orphan's pods are still there: %v", ids)
+		}
+		<-tick.C
 	}
 }

@@ -2,9 +2,13 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 
+	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
+	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -50,7 +54,48 @@ func (c *Controller) load(ctx context.Context) error {
 		c.track(w)
 	}
 	c.seq, c.loaded = seq, true
+	return c.findOrphans(ctx)
+}
+
+// findOrphans notes the workloads the runtime holds pods or objects of that the store
+// does not know or has released (a crash between a delete and its release, or objects
+// made by hand with Berth's labels): removeOrphans removes them.
+func (c *Controller) findOrphans(ctx context.Context) error {
+	lister, ok := c.cfg.Runtime.(runtime.WorkloadLister)
+	if !ok {
+		return nil
+	}
+	ids, err := lister.WorkloadIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("list the runtime's workloads: %w", err)
+	}
+	c.orphans = map[string]bool{}
+	for _, id := range ids {
+		if _, ok := c.live[id]; ok {
+			continue
+		}
+		w, err := c.cfg.Store.WorkloadGetAny(ctx, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && w.Status.Released) {
+			c.orphans[id] = true
+		} else if err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// removeOrphans stops and releases what belongs to no workload, until each is gone.
+func (c *Controller) removeOrphans(ctx context.Context) {
+	for id := range c.orphans {
+		err := c.cfg.Runtime.Stop(ctx, id, 0)
+		if err == nil {
+			err = c.cfg.Runtime.Release(ctx, id)
+		}
+		if err == nil {
+			c.cfg.Log.Info("removed pods of no workload", "workload", id)
+			delete(c.orphans, id)
+		}
+	}
 }
 
 // refreshInventory gives the planner the nodes and workspaces again when any changed.

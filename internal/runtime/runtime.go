@@ -45,6 +45,12 @@ type Runtime interface {
 	Changed() <-chan struct{}
 }
 
+// WorkloadLister is an optional extra of a runtime: the workloads it holds anything
+// of, so that what belongs to no known workload can be removed.
+type WorkloadLister interface {
+	WorkloadIDs(ctx context.Context) ([]string, error)
+}
+
 // ServiceReader is an optional extra of a runtime whose services are objects of their
 // own (kube): how a workload's service is reached, read from the service itself.
 type ServiceReader interface {

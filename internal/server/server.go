@@ -39,7 +39,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	rt, err := newRuntime(ctx, cfg, log)
+	rt, err := newRuntime(ctx, cfg, keys.InstanceID(), log)
 	if err != nil {
 		return err
 	}
@@ -99,12 +99,13 @@ func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *control
 }
 
 // newRuntime is the kube runtime when a kubeconfig is given, else the process runtime.
-// The kube runtime's nodes change: a loop keeps them current in the store until ctx ends.
-func newRuntime(ctx context.Context, cfg Config, log *slog.Logger) (runtime.Runtime, error) {
+// instance names this installation in the cluster.
+func newRuntime(ctx context.Context, cfg Config, instance string, log *slog.Logger) (runtime.Runtime, error) {
 	if cfg.Kubeconfig == "" {
 		return newProcessRuntime(cfg)
 	}
-	rt, err := kube.New(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.KubeContext, Log: log})
+	rt, err := kube.New(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.KubeContext,
+		Instance: instance, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("kube runtime: %w", err)
 	}

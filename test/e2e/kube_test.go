@@ -306,3 +306,49 @@ func TestKubeVanished(t *testing.T) {
 		t.Errorf("conditions %+v: want a failover saying the pods are gone", w.Conditions)
 	}
 }
+
+// TestKubeOrphansRemoved: a pod with this installation's labels but of no workload
+// Berth knows is deleted when a server starts leading; another installation's is not.
+func TestKubeOrphansRemoved(t *testing.T) {
+	t.Parallel()
+	s, kc := kubeServer(t)
+	id := create(t, s.Client, job("kube-known", "torchrun train.py", 1))
+	w := waitPodsPhase(t, s, id, 1, "Running")
+	ctx := context.Background()
+	known, err := kc.CoreV1().Pods(workspace).Get(ctx, w.Pods[0].PodID, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	instance := known.Labels["berth.io/instance"]
+	ghost := ghostPod(t, kc, instance)
+	stranger := ghostPod(t, kc, "another-berth")
+	s = restart(t, s)
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		_, err := kc.CoreV1().Pods(workspace).Get(ctx, ghost, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if _, err := kc.CoreV1().Pods(workspace).Get(ctx, stranger, metav1.GetOptions{}); err != nil {
+		t.Errorf("another installation's pod %s: %v, want it left alone", stranger, err)
+	}
+	if got := get(t, s.Client, id); got.Phase != apiv1.PhaseRunning || got.DispatchCount != 1 {
+		t.Errorf("the known job is %s (dispatch %d), want Running (1)", got.Phase, got.DispatchCount)
+	}
+	zero := int64(0)
+	kc.CoreV1().Pods(workspace).Delete(ctx, stranger, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+}
+
+// ghostPod creates a pod with Berth's labels for instance and a workload no store
+// has, and returns its name.
+func ghostPod(t *testing.T, kc kubernetes.Interface, instance string) string {
+	t.Helper()
+	name := fmt.Sprintf("ghost-%d", rand.IntN(1e9))
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
+			"berth.io/workload-id": name, "berth.io/instance": instance, "berth.io/dispatch-count": "1"}},
+		Spec: corev1.PodSpec{NodeName: "gpu-node-0", Containers: []corev1.Container{{Name: "main", Image: "busybox"}}},
+	}
+	if _, err := kc.CoreV1().Pods(workspace).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create pod %s: %v", name, err)
+	}
+	return name
+}

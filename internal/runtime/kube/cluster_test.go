@@ -59,7 +59,7 @@ func (c *cluster) runtime(t *testing.T) *Runtime {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	rt, err := New(ctx, Config{Kubeconfig: c.kubeconfig})
+	rt, err := New(ctx, Config{Kubeconfig: c.kubeconfig, Instance: "kube-runtime-test"})
 	if err != nil {
 		t.Fatalf("kube.New: %v", err)
 	}

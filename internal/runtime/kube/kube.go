@@ -17,8 +17,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -34,16 +33,20 @@ type Config struct {
 	// Kubeconfig is the path of a kubeconfig file; Context one of its contexts ("":
 	// its current context).
 	Kubeconfig, Context string
-	Log                 *slog.Logger
+	// Instance labels everything this runtime creates (LabelInstance); it sees and
+	// touches nothing of another instance.
+	Instance string
+	Log      *slog.Logger
 }
 
 // Runtime runs pods on one Kubernetes cluster. It is safe for concurrent use.
 type Runtime struct {
-	log     *slog.Logger
-	client  kubernetes.Interface
-	dynamic dynamic.Interface
-	nodes   corelisters.NodeLister
-	pods    corelisters.PodLister
+	log      *slog.Logger
+	instance string
+	client   kubernetes.Interface
+	dynamic  dynamic.Interface
+	nodes    corelisters.NodeLister
+	pods     corelisters.PodLister
 	// binds holds "namespace/workload/dispatch" groups whose pods may need binding.
 	binds   workqueue.TypedRateLimitingInterface[bindKey]
 	changed chan struct{}
@@ -78,7 +81,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{log: cfg.Log, client: client, dynamic: dyn, changed: make(chan struct{}, 1),
+	if errs := validation.IsValidLabelValue(cfg.Instance); cfg.Instance == "" || len(errs) > 0 {
+		return nil, fmt.Errorf("kube runtime: instance %q is not a label value: %v", cfg.Instance, errs)
+	}
+	r := &Runtime{log: cfg.Log, instance: cfg.Instance, client: client, dynamic: dyn, changed: make(chan struct{}, 1),
 		binds: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[bindKey]())}
 	if r.log == nil {
 		r.log = slog.Default()
@@ -93,21 +99,15 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// startInformers watches every node and the pods that carry the workload label.
+// startInformers watches every node and this instance's pods.
 func (r *Runtime) startInformers(ctx context.Context) error {
 	nodes := informers.NewSharedInformerFactory(r.client, 0)
-	hasWorkload, err := labels.NewRequirement(LabelWorkload, selection.Exists, nil)
-	if err != nil {
-		return err
-	}
 	pods := informers.NewSharedInformerFactoryWithOptions(r.client, 0,
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.LabelSelector = labels.NewSelector().Add(*hasWorkload).String()
-		}))
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = r.selector("") }))
 	r.nodes = nodes.Core().V1().Nodes().Lister()
 	podInformer := pods.Core().V1().Pods()
 	r.pods = podInformer.Lister()
-	_, err = podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	_, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { r.podChanged(obj) },
 		UpdateFunc: func(_, obj any) { r.podChanged(obj) },
 		DeleteFunc: func(obj any) { r.podChanged(obj) },
@@ -140,6 +140,14 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// selector selects this instance's objects and pods: all of them, or one workload's.
+func (r *Runtime) selector(workloadID string) string {
+	if workloadID == "" {
+		return LabelInstance + "=" + r.instance + "," + LabelWorkload
+	}
+	return LabelInstance + "=" + r.instance + "," + LabelWorkload + "=" + workloadID
 }
 
 // podChanged queues the pod's group for binding when it waits for a node, and

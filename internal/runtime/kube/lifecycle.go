@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -13,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -45,7 +48,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return err
 	}
-	out, err := render(req, ns, r.vendorOf(req.Pods[0].Node))
+	out, err := render(req, target{namespace: ns, vendor: r.vendorOf(req.Pods[0].Node), instance: r.instance})
 	if err != nil {
 		return err
 	}
@@ -159,6 +162,31 @@ func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Dura
 	return errors.Join(errs...)
 }
 
+// WorkloadIDs lists the workloads that have pods or objects in the cluster.
+func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
+	seen := map[string]bool{}
+	pods, err := r.pods.List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pods {
+		seen[p.Labels[LabelWorkload]] = true
+	}
+	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
+		list, err := r.dynamic.Resource(gvr).List(ctx, metav1.ListOptions{LabelSelector: r.selector("")})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list.Items {
+			seen[o.GetLabels()[LabelWorkload]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
+}
+
 // object is a rendered object found in the cluster, with its resource.
 type object struct {
 	unstructured.Unstructured
@@ -167,7 +195,7 @@ type object struct {
 
 // objects lists the workload's PyTorchJobs, Deployments and StatefulSets.
 func (r *Runtime) objects(ctx context.Context, workloadID string) ([]object, error) {
-	sel := metav1.ListOptions{LabelSelector: LabelWorkload + "=" + workloadID}
+	sel := metav1.ListOptions{LabelSelector: r.selector(workloadID)}
 	var out []object
 	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
 		list, err := r.dynamic.Resource(gvr).List(ctx, sel)

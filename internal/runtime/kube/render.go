@@ -26,6 +26,9 @@ const (
 	LabelDispatch = "berth.io/dispatch-count"
 	// LabelKind is the workload's kind.
 	LabelKind = "berth.io/kind"
+	// LabelInstance names the Berth installation that made it (auth.Keys.InstanceID):
+	// a runtime sees and touches only its own installation's objects and pods.
+	LabelInstance = "berth.io/instance"
 	// AnnotationPlacement on a pod template lists the planned node of each rank,
 	// comma-separated: what the binder binds the template's pods to.
 	AnnotationPlacement = "berth.io/placement"
@@ -46,10 +49,16 @@ type rendered struct {
 	service *corev1.Service // nil without spec.service
 }
 
-// render turns one dispatch into its object (and service) in namespace ns. vendor
-// is the GPU vendor of the planned nodes, naming the GPU resource.
-func render(req runtime.StartRequest, ns, vendor string) (*rendered, error) {
-	tmpl, err := podTemplate(req, vendor)
+// target says where a dispatch is rendered to.
+type target struct {
+	namespace string
+	vendor    string // GPU vendor of the planned nodes: names the GPU resource
+	instance  string // LabelInstance
+}
+
+// render turns one dispatch into its object (and service).
+func render(req runtime.StartRequest, to target) (*rendered, error) {
+	tmpl, err := podTemplate(req, to)
 	if err != nil {
 		return nil, err
 	}
@@ -69,11 +78,11 @@ func render(req runtime.StartRequest, ns, vendor string) (*rendered, error) {
 	}
 	u := &unstructured.Unstructured{Object: obj}
 	u.SetName(objectName(req))
-	u.SetNamespace(ns)
-	u.SetLabels(objectLabels(req))
+	u.SetNamespace(to.namespace)
+	u.SetLabels(objectLabels(req, to))
 	out := &rendered{object: u}
 	if req.Spec.Service != nil {
-		out.service = service(req, ns)
+		out.service = service(req, to)
 	}
 	return out, nil
 }
@@ -87,13 +96,14 @@ func objectName(req runtime.StartRequest) string {
 	return req.WorkloadID
 }
 
-func objectLabels(req runtime.StartRequest) map[string]string {
-	return map[string]string{LabelWorkload: req.WorkloadID, LabelDispatch: strconv.Itoa(req.Dispatch), LabelKind: req.Kind}
+func objectLabels(req runtime.StartRequest, to target) map[string]string {
+	return map[string]string{LabelWorkload: req.WorkloadID, LabelDispatch: strconv.Itoa(req.Dispatch),
+		LabelKind: req.Kind, LabelInstance: to.instance}
 }
 
 // podTemplate is the template every pod of the dispatch is made from.
-func podTemplate(req runtime.StartRequest, vendor string) (*corev1.PodTemplateSpec, error) {
-	res, err := resources(req.Spec.Resource, vendor)
+func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, error) {
+	res, err := resources(req.Spec.Resource, to.vendor)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +122,7 @@ func podTemplate(req runtime.StartRequest, vendor string) (*corev1.PodTemplateSp
 	main.LivenessProbe, main.ReadinessProbe = probe(req.Spec.Liveness), probe(req.Spec.Readiness)
 	t := &corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
-			Labels:      objectLabels(req),
+			Labels:      objectLabels(req, to),
 			Annotations: map[string]string{AnnotationPlacement: strings.Join(nodes, ",")},
 		},
 		Spec: corev1.PodSpec{
@@ -299,11 +309,11 @@ func barePod(tmpl *corev1.PodTemplateSpec) (map[string]any, error) {
 }
 
 // service exposes the workload's pods as spec.service says.
-func service(req runtime.StartRequest, ns string) *corev1.Service {
+func service(req runtime.StartRequest, to target) *corev1.Service {
 	s := req.Spec.Service
 	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: metav1.ObjectMeta{Name: req.WorkloadID, Namespace: ns, Labels: objectLabels(req)},
+		ObjectMeta: metav1.ObjectMeta{Name: req.WorkloadID, Namespace: to.namespace, Labels: objectLabels(req, to)},
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: map[string]string{LabelWorkload: req.WorkloadID},

@@ -67,7 +67,7 @@ func TestRenderGolden(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&req)
 			}
-			out, err := render(req, "team-a", tc.vendor)
+			out, err := render(req, target{namespace: "team-a", vendor: tc.vendor, instance: "0a1b2c3d4e5f"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,12 +108,12 @@ func golden(t *testing.T, path, got string) {
 // TestRenderRejects: a kind the runtime cannot run and a quantity that does not parse.
 func TestRenderRejects(t *testing.T) {
 	req := renderRequest(apiv1.KindAutoscalingRunnerSet, 1)
-	if _, err := render(req, "team-a", ""); err == nil || !strings.Contains(err.Error(), "AutoscalingRunnerSet") {
+	if _, err := render(req, target{namespace: "team-a"}); err == nil || !strings.Contains(err.Error(), "AutoscalingRunnerSet") {
 		t.Errorf("render of a runner set = %v, want an error naming the kind", err)
 	}
 	req = renderRequest(apiv1.KindPyTorchJob, 1)
 	req.Spec.Resource.SharedMemory = "lots"
-	if _, err := render(req, "team-a", ""); err == nil || !strings.Contains(err.Error(), "sharedMemory") {
+	if _, err := render(req, target{namespace: "team-a"}); err == nil || !strings.Contains(err.Error(), "sharedMemory") {
 		t.Errorf("render with a bad sharedMemory = %v, want an error naming it", err)
 	}
 }

@@ -122,6 +122,21 @@ func (r *Runtime) workloadPods(workloadID string) ([]string, error) {
 	return out, nil
 }
 
+// WorkloadIDs lists the workloads that have a directory of pods here.
+func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(r.podsDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && validName(e.Name()) == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, err
+}
+
 // Stop signals every live pod of the workload: SIGTERM to its process group on the
 // first request, SIGKILL once grace has passed since then. The first request's time is
 // kept in the pod's stop file, so the deadline survives a restart of the server.
