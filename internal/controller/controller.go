@@ -30,6 +30,10 @@ type Config struct {
 	Interval time.Duration
 	// StopGrace is how long pods get between SIGTERM and SIGKILL.
 	StopGrace time.Duration
+	// StartConcurrency is how many workloads start at once (0 means 1): more for a
+	// runtime whose Start waits on the network (kube), one where it spends this
+	// host's CPU (process).
+	StartConcurrency int
 	// OpsJobsFunc, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
 	OpsJobsFunc func(ctx context.Context) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -12,25 +13,52 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// dispatch records the admission of w first, then starts its pods: if the server dies
-// in between, the next cycle finds a dispatched workload without pods and starts them.
-func (c *Controller) dispatch(ctx context.Context, w *workload.Workload, placement []workload.PodPlacement, now time.Time) error {
+// admit records the admission of w before its pods start: if the server dies in
+// between, the next cycle finds a dispatched workload without pods and starts them.
+// It reports whether w was admitted.
+func (c *Controller) admit(ctx context.Context, w *workload.Workload, placement []workload.PodPlacement, now time.Time) (bool, error) {
 	workload.Admit(w, placement, now)
 	if err := c.cfg.Store.WorkloadUpdate(ctx, w); err != nil {
 		c.reload(ctx, w.ID) // not admitted after all: the planner gets the stored state back
 		if errors.Is(err, store.ErrConflict) {
-			return nil
+			return false, nil
 		}
-		return err
+		return false, err
 	}
 	c.track(w)
-	if err := c.cfg.Runtime.Start(ctx, startRequest(w)); err != nil {
-		c.cfg.Log.Error("start pods", "workload", w.ID, "err", err)
-		workload.Fail(w, "failed to start the pods: "+err.Error(), now)
-		return c.save(ctx, w)
+	return true, nil
+}
+
+// startAll starts the pods of the admitted workloads, Config.StartConcurrency at a
+// time. A workload the runtime rejects fails; one whose start failed otherwise is
+// started again by the next cycle's reconcile.
+func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload, now time.Time) {
+	errs := make([]error, len(admitted))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, max(c.cfg.StartConcurrency, 1))
+	for i, w := range admitted {
+		req := startRequest(w)
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = c.cfg.Runtime.Start(ctx, req)
+		})
 	}
-	c.cfg.Log.Info("workload dispatched", "workload", w.ID, "dispatch", w.Status.DispatchCount, "pods", len(placement))
-	return nil
+	wg.Wait()
+	for i, w := range admitted {
+		switch err := errs[i]; {
+		case err == nil:
+			c.cfg.Log.Info("workload dispatched", "workload", w.ID, "dispatch", w.Status.DispatchCount, "pods", len(w.Status.Placement))
+		case errors.Is(err, runtime.ErrRejected):
+			c.cfg.Log.Error("start pods", "workload", w.ID, "err", err)
+			workload.Fail(w, "failed to start the pods: "+err.Error(), now)
+			if err := c.save(ctx, w); err != nil {
+				c.cfg.Log.Error("save workload", "workload", w.ID, "err", err)
+			}
+		default:
+			c.cfg.Log.Warn("start pods; will retry", "workload", w.ID, "err", err)
+		}
+	}
 }
 
 // startRequest describes the current dispatch of w to the runtime.

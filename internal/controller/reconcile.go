@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -47,8 +48,14 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		return c.drain(ctx, w, statuses, now)
 	}
 	if len(statuses) == 0 && !started(w) {
-		// Dispatch was recorded but its pods never started (a crash in between).
-		return c.cfg.Runtime.Start(ctx, startRequest(w))
+		// Dispatch was recorded but its pods never started (a crash in between, or a
+		// start that failed).
+		err := c.cfg.Runtime.Start(ctx, startRequest(w))
+		if errors.Is(err, runtime.ErrRejected) {
+			workload.Fail(w, "failed to start the pods: "+err.Error(), now)
+			return nil
+		}
+		return err
 	}
 	if len(statuses) == 0 {
 		c.vanished(w, now)

@@ -25,15 +25,19 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 			c.cfg.Log.Error("preempt", "victim", p.Victim, "for", p.For, "err", err)
 		}
 	}
+	var admitted []*workload.Workload
 	for _, a := range plan.Admit {
 		w, ok := c.live[a.WorkloadID]
 		if !ok {
 			continue
 		}
-		if err := c.dispatch(ctx, w, a.Placement, now); err != nil {
-			c.cfg.Log.Error("dispatch", "workload", a.WorkloadID, "err", err)
+		if ok, err := c.admit(ctx, w, a.Placement, now); err != nil {
+			c.cfg.Log.Error("admit", "workload", a.WorkloadID, "err", err)
+		} else if ok {
+			admitted = append(admitted, w)
 		}
 	}
+	c.startAll(ctx, admitted, now)
 	for _, p := range plan.Pending {
 		w, ok := c.live[p.WorkloadID]
 		if !ok || (w.Status.QueuePosition == p.Position && w.Status.Message == p.Message) {

@@ -20,6 +20,11 @@ import (
 // ErrNotFound: no such pod (or its logs are gone).
 var ErrNotFound = errors.New("runtime: not found")
 
+// ErrRejected wraps the errors of a Start that cannot succeed however often it is
+// repeated (the runtime cannot run what the request asks); other Start errors are
+// worth a retry.
+var ErrRejected = errors.New("runtime: rejected")
+
 // Runtime runs the pods of placed workloads.
 type Runtime interface {
 	// Nodes describes the nodes this runtime offers.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/berth-dev/berth/internal/runtime/kube"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,6 +32,7 @@ type Config struct {
 	// as processes on this host.
 	Kubeconfig  string
 	KubeContext string
+	KubeAPIQPS  int
 }
 
 // Defaults of Config.
@@ -56,6 +59,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RegistrySecret, "registry-secret", "", "id of the image secret holding the registry's credentials")
 	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig of a Kubernetes cluster to run workloads on (empty: processes on this host)")
 	fs.StringVar(&c.KubeContext, "kube-context", "", "context of --kubeconfig to use (empty: its current context)")
+	fs.IntVar(&c.KubeAPIQPS, "kube-api-qps", kube.DefaultQPS, "requests per second to the Kubernetes API server (burst twice that)")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 

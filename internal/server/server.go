@@ -53,6 +53,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg)}
+	if cfg.Kubeconfig != "" {
+		ctrlCfg.StartConcurrency = kubeStartConcurrency
+	}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.OpsJobsFunc = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
@@ -98,6 +101,10 @@ func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *control
 	return shutdownErr
 }
 
+// kubeStartConcurrency is how many workloads start at once on Kubernetes, where a
+// start is a few requests to the API server.
+const kubeStartConcurrency = 16
+
 // newRuntime is the kube runtime when a kubeconfig is given, else the process runtime.
 // instance names this installation in the cluster.
 func newRuntime(ctx context.Context, cfg Config, instance string, log *slog.Logger) (runtime.Runtime, error) {
@@ -105,7 +112,7 @@ func newRuntime(ctx context.Context, cfg Config, instance string, log *slog.Logg
 		return newProcessRuntime(cfg)
 	}
 	rt, err := kube.New(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.KubeContext,
-		Instance: instance, Log: log})
+		Instance: instance, QPS: cfg.KubeAPIQPS, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("kube runtime: %w", err)
 	}

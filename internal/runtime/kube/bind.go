@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // annotationRank, set by the binding on each pod, is the rank the binder gave it.
@@ -51,18 +50,11 @@ func (r *Runtime) runBinder(ctx context.Context) {
 // bindGroup binds the unbound pods of one dispatch to their planned nodes, in rank
 // order, but only once every pod of the gang exists: until then none is bound.
 func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
-	sel := labels.SelectorFromSet(labels.Set{LabelWorkload: key.workload, LabelDispatch: key.dispatch})
-	all, err := r.pods.Pods(key.namespace).List(sel)
+	all, err := r.workloadPods(key.workload, key.dispatch)
 	if err != nil {
 		return err
 	}
-	var pods []*corev1.Pod
-	for _, p := range all {
-		if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-			pods = append(pods, p)
-		}
-	}
-	slices.SortFunc(pods, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	pods := slices.DeleteFunc(live(all), func(p *corev1.Pod) bool { return p.Namespace != key.namespace })
 	var unbound []*corev1.Pod
 	for _, p := range pods {
 		if p.Spec.NodeName == "" {

@@ -13,10 +13,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
@@ -36,8 +39,18 @@ type Config struct {
 	// Instance labels everything this runtime creates (LabelInstance); it sees and
 	// touches nothing of another instance.
 	Instance string
-	Log      *slog.Logger
+	// QPS bounds the requests per second to the API server (burst twice that); 0
+	// means DefaultQPS.
+	QPS int
+	Log *slog.Logger
 }
+
+// binders is how many gangs are bound at once (each in rank order).
+const binders = 8
+
+// DefaultQPS is the default of Config.QPS: one client carries every workload's
+// creates, binds and deletes.
+const DefaultQPS = 200
 
 // Runtime runs pods on one Kubernetes cluster. It is safe for concurrent use.
 type Runtime struct {
@@ -47,13 +60,21 @@ type Runtime struct {
 	dynamic  dynamic.Interface
 	nodes    corelisters.NodeLister
 	pods     corelisters.PodLister
+	// podIndex indexes the pods' cache by workload (byWorkload).
+	podIndex cache.Indexer
 	// binds holds "namespace/workload/dispatch" groups whose pods may need binding.
 	binds   workqueue.TypedRateLimitingInterface[bindKey]
 	changed chan struct{}
 	stops   stopClock
+	// namespaces holds the workspaces whose namespace exists.
+	namespaces sync.Map
+	// objectCaches hold this instance's rendered objects, by resource; objectIndex
+	// indexes them by workload (byWorkload).
+	objectCaches map[schema.GroupVersionResource]cache.GenericLister
+	objectIndex  map[schema.GroupVersionResource]cache.Indexer
 }
 
-// RESTConfig loads the client configuration of a kubeconfig context.
+// RESTConfig loads the client configuration of a kubeconfig context, at DefaultQPS.
 func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
@@ -61,7 +82,7 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
 	}
-	cfg.QPS, cfg.Burst = 200, 400 // one client carries every workload's binds and creates
+	cfg.QPS, cfg.Burst = DefaultQPS, 2*DefaultQPS
 	return cfg, nil
 }
 
@@ -72,6 +93,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	rc, err := RESTConfig(cfg.Kubeconfig, cfg.Context)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.QPS > 0 {
+		rc.QPS, rc.Burst = float32(cfg.QPS), 2*cfg.QPS
 	}
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -95,7 +119,12 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.startInformers(ctx); err != nil {
 		return nil, err
 	}
-	go r.runBinder(ctx)
+	if err := r.startObjectInformers(ctx); err != nil {
+		return nil, err
+	}
+	for range binders {
+		go r.runBinder(ctx)
+	}
 	return r, nil
 }
 
@@ -106,7 +135,10 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = r.selector("") }))
 	r.nodes = nodes.Core().V1().Nodes().Lister()
 	podInformer := pods.Core().V1().Pods()
-	r.pods = podInformer.Lister()
+	if err := podInformer.Informer().AddIndexers(cache.Indexers{byWorkload: workloadOf}); err != nil {
+		return err
+	}
+	r.pods, r.podIndex = podInformer.Lister(), podInformer.Informer().GetIndexer()
 	_, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { r.podChanged(obj) },
 		UpdateFunc: func(_, obj any) { r.podChanged(obj) },
@@ -115,12 +147,7 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = nodes.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		UpdateFunc: func(_, _ any) { r.notify() },
-	})
-	if err != nil {
-		return err
-	}
+	nodes.Core().V1().Nodes().Informer() // registered before Start; read through the store
 	nodes.Start(ctx.Done())
 	pods.Start(ctx.Done())
 	go func() {
@@ -140,6 +167,17 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// byWorkload indexes pods and objects by their workload label.
+const byWorkload = "workload"
+
+func workloadOf(obj any) ([]string, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	return []string{m.GetLabels()[LabelWorkload]}, nil
 }
 
 // selector selects this instance's objects and pods: all of them, or one workload's.
@@ -162,7 +200,8 @@ func (r *Runtime) podChanged(obj any) {
 	r.notify()
 }
 
-// Changed is signalled whenever a Berth pod or a node changes.
+// Changed is signalled whenever a pod of this instance changes, or one of its objects
+// comes or goes.
 func (r *Runtime) Changed() <-chan struct{} { return r.changed }
 
 func (r *Runtime) notify() {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -15,9 +13,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/dynamic"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
@@ -35,14 +33,12 @@ var (
 	}
 )
 
-var errNoPlacement = errors.New("kube: the request places no pod")
-
 // Start creates the dispatch's object and service in the workspace's namespace; its
 // pods are bound as they appear. An object of an earlier dispatch is deleted first:
 // Start fails until it is gone, and the controller calls it again.
 func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if len(req.Pods) == 0 {
-		return errNoPlacement
+		return fmt.Errorf("%w: the request places no pod", runtime.ErrRejected)
 	}
 	ns, err := r.ensureNamespace(ctx, req.Workspace)
 	if err != nil {
@@ -50,31 +46,50 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	}
 	out, err := render(req, target{namespace: ns, vendor: r.vendorOf(req.Pods[0].Node), instance: r.instance})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
 	res := r.dynamic.Resource(objectKinds[req.Kind]).Namespace(ns)
-	obj, err := res.Get(ctx, out.object.GetName(), metav1.GetOptions{})
+	if obj := r.cachedObject(objectKinds[req.Kind], ns, out.object.GetName()); obj != nil {
+		if d := obj.GetLabels()[LabelDispatch]; d != strconv.Itoa(req.Dispatch) {
+			return r.replace(ctx, res, obj, d)
+		}
+		return r.ensureService(ctx, out.service, obj)
+	}
+	obj, err := res.Create(ctx, out.object, metav1.CreateOptions{})
 	switch {
-	case apierrors.IsNotFound(err):
-		obj, err = res.Create(ctx, out.object, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("%s %s/%s was created meanwhile; start again", req.Kind, ns, out.object.GetName())
+	case apierrors.IsAlreadyExists(err):
+		if obj, err = res.Get(ctx, out.object.GetName(), metav1.GetOptions{}); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
+		if d := obj.GetLabels()[LabelDispatch]; d != strconv.Itoa(req.Dispatch) {
+			return r.replace(ctx, res, obj, d)
 		}
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		return fmt.Errorf("%w: create %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, out.object.GetName(), err)
 	case err != nil:
-		return err
-	case obj.GetLabels()[LabelDispatch] != strconv.Itoa(req.Dispatch):
-		if obj.GetDeletionTimestamp() == nil {
-			if err := res.Delete(ctx, obj.GetName(), deleteOptions(objectKinds[req.Kind], nil)); err != nil && !apierrors.IsNotFound(err) {
-				return err
-			}
-		}
-		return fmt.Errorf("%s %s/%s of dispatch %s is still being deleted", req.Kind, ns, obj.GetName(),
-			obj.GetLabels()[LabelDispatch])
+		return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
 	}
 	return r.ensureService(ctx, out.service, obj)
+}
+
+// replace deletes the object of an earlier dispatch and says so: Start is to be
+// called again once it is gone.
+func (r *Runtime) replace(ctx context.Context, res dynamic.ResourceInterface, old *unstructured.Unstructured, dispatch string) error {
+	if old.GetDeletionTimestamp() == nil {
+		err := res.Delete(ctx, old.GetName(), deleteOptions(gvrOf(old), nil))
+		if err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("%s %s/%s of dispatch %s is still being deleted", old.GetKind(), old.GetNamespace(), old.GetName(), dispatch)
+}
+
+// gvrOf is the resource of a rendered object.
+func gvrOf(o *unstructured.Unstructured) schema.GroupVersionResource {
+	if o.GetKind() == "Pod" {
+		return barePods
+	}
+	return objectKinds[o.GetKind()]
 }
 
 // ensureService creates the dispatch's service, owned by its object, unless it has one.
@@ -93,9 +108,13 @@ func (r *Runtime) ensureService(ctx context.Context, svc *corev1.Service, owner 
 }
 
 // ensureNamespace makes the workspace's namespace, owned by Berth, unless it exists.
+// Namespaces once made are remembered.
 func (r *Runtime) ensureNamespace(ctx context.Context, workspace string) (string, error) {
+	if _, ok := r.namespaces.Load(workspace); ok {
+		return workspace, nil
+	}
 	if errs := validation.IsDNS1123Label(workspace); len(errs) > 0 {
-		return "", fmt.Errorf("workspace %q cannot name a namespace: %v", workspace, errs)
+		return "", fmt.Errorf("%w: workspace %q cannot name a namespace: %v", runtime.ErrRejected, workspace, errs)
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: workspace,
 		Labels: map[string]string{"app.kubernetes.io/managed-by": "berth"}}}
@@ -103,6 +122,7 @@ func (r *Runtime) ensureNamespace(ctx context.Context, workspace string) (string
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return "", fmt.Errorf("create namespace %s: %w", workspace, err)
 	}
+	r.namespaces.Store(workspace, true)
 	return workspace, nil
 }
 
@@ -142,7 +162,7 @@ func (r *Runtime) Release(ctx context.Context, workloadID string) error {
 // remove deletes every object (its service goes with it) and pod of the workload,
 // pods with grace.
 func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Duration) error {
-	objects, err := r.objects(ctx, workloadID)
+	objects, err := r.objects(workloadID)
 	errs := []error{err}
 	for _, o := range objects {
 		if o.GetDeletionTimestamp() == nil {
@@ -160,56 +180,6 @@ func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Dura
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// WorkloadIDs lists the workloads that have pods or objects in the cluster.
-func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
-	seen := map[string]bool{}
-	pods, err := r.pods.List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range pods {
-		seen[p.Labels[LabelWorkload]] = true
-	}
-	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
-		list, err := r.dynamic.Resource(gvr).List(ctx, metav1.ListOptions{LabelSelector: r.selector("")})
-		if apierrors.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range list.Items {
-			seen[o.GetLabels()[LabelWorkload]] = true
-		}
-	}
-	return slices.Sorted(maps.Keys(seen)), nil
-}
-
-// object is a rendered object found in the cluster, with its resource.
-type object struct {
-	unstructured.Unstructured
-	gvr schema.GroupVersionResource
-}
-
-// objects lists the workload's PyTorchJobs, Deployments and StatefulSets.
-func (r *Runtime) objects(ctx context.Context, workloadID string) ([]object, error) {
-	sel := metav1.ListOptions{LabelSelector: r.selector(workloadID)}
-	var out []object
-	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
-		list, err := r.dynamic.Resource(gvr).List(ctx, sel)
-		if apierrors.IsNotFound(err) {
-			continue // the cluster does not serve this kind (no training-operator)
-		}
-		if err != nil {
-			return out, err
-		}
-		for _, o := range list.Items {
-			out = append(out, object{o, gvr})
-		}
-	}
-	return out, nil
 }
 
 // deleteOptions delete a Deployment or StatefulSet in the foreground: it stays until

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/workload"
@@ -24,12 +23,12 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		return nil, err
 	}
 	if len(live(pods)) == 0 && r.stops.stopping(workloadID) {
-		if deleting, err := r.deleting(ctx, workloadID); err != nil || deleting != nil {
+		if deleting, err := r.deleting(workloadID); err != nil || deleting != nil {
 			return append(statuses(pods), deleting...), err
 		}
 	}
 	if len(pods) == 0 {
-		return nil, nil
+		return r.creating(workloadID, dispatch)
 	}
 	placement := strings.Split(pods[0].Annotations[AnnotationPlacement], ",")
 	ranks, err := assignRanks(live(pods), placement)
@@ -63,10 +62,31 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 	return out, nil
 }
 
+// creating stands in for the pods of a dispatch whose object exists but whose pods
+// its controller has not made yet: Pending, one per planned rank.
+func (r *Runtime) creating(workloadID string, dispatch int) ([]runtime.PodStatus, error) {
+	objects, err := r.objects(workloadID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objects {
+		if o.GetLabels()[LabelDispatch] != strconv.Itoa(dispatch) || o.GetDeletionTimestamp() != nil {
+			continue
+		}
+		var out []runtime.PodStatus
+		for rank, node := range strings.Split(o.GetAnnotations()[AnnotationPlacement], ",") {
+			out = append(out, runtime.PodStatus{PodID: workload.PodID(workloadID, o.GetLabels()[LabelKind], rank),
+				Rank: rank, Node: node, Phase: workload.PodPending, Reason: "Creating"})
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
 // deleting stands in for the pods an object being deleted may still make or hold:
 // one Pending pod per object left, so a stop is not over before the object is gone.
-func (r *Runtime) deleting(ctx context.Context, workloadID string) ([]runtime.PodStatus, error) {
-	objects, err := r.objects(ctx, workloadID)
+func (r *Runtime) deleting(workloadID string) ([]runtime.PodStatus, error) {
+	objects, err := r.objects(workloadID)
 	var out []runtime.PodStatus
 	for _, o := range objects {
 		out = append(out, runtime.PodStatus{PodID: o.GetName(), Rank: -1, Phase: workload.PodPending,
@@ -94,16 +114,21 @@ func live(pods []*corev1.Pod) []*corev1.Pod {
 	return out
 }
 
-// workloadPods lists the cached pods of a workload in any namespace; dispatch ""
-// means every dispatch.
+// workloadPods lists the cached pods of a workload, by name; dispatch "" means every
+// dispatch.
 func (r *Runtime) workloadPods(workloadID, dispatch string) ([]*corev1.Pod, error) {
-	set := labels.Set{LabelWorkload: workloadID}
-	if dispatch != "" {
-		set[LabelDispatch] = dispatch
+	objs, err := r.podIndex.ByIndex(byWorkload, workloadID)
+	if err != nil {
+		return nil, err
 	}
-	pods, err := r.pods.List(labels.SelectorFromSet(set))
+	pods := make([]*corev1.Pod, 0, len(objs))
+	for _, o := range objs {
+		if p, ok := o.(*corev1.Pod); ok && (dispatch == "" || p.Labels[LabelDispatch] == dispatch) {
+			pods = append(pods, p)
+		}
+	}
 	slices.SortFunc(pods, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
-	return pods, err
+	return pods, nil
 }
 
 // podStatus maps a pod's phase and its main container's state.

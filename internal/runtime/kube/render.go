@@ -29,8 +29,8 @@ const (
 	// LabelInstance names the Berth installation that made it (auth.Keys.InstanceID):
 	// a runtime sees and touches only its own installation's objects and pods.
 	LabelInstance = "berth.io/instance"
-	// AnnotationPlacement on a pod template lists the planned node of each rank,
-	// comma-separated: what the binder binds the template's pods to.
+	// AnnotationPlacement on a pod template (and its object) lists the planned node
+	// of each rank, comma-separated: what the binder binds the template's pods to.
 	AnnotationPlacement = "berth.io/placement"
 	// SchedulerName is the scheduler of every Berth pod: Berth binds them itself, the
 	// default kube-scheduler never places one.
@@ -80,6 +80,7 @@ func render(req runtime.StartRequest, to target) (*rendered, error) {
 	u.SetName(objectName(req))
 	u.SetNamespace(to.namespace)
 	u.SetLabels(objectLabels(req, to))
+	u.SetAnnotations(map[string]string{AnnotationPlacement: tmpl.Annotations[AnnotationPlacement]})
 	out := &rendered{object: u}
 	if req.Spec.Service != nil {
 		out.service = service(req, to)

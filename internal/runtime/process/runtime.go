@@ -116,11 +116,11 @@ func (r *Runtime) dispatches(workloadID string) ([]int, error) {
 // Start starts the pods of the dispatch that have not been started.
 func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err := validName(req.WorkloadID); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
 	for _, p := range req.Pods {
 		if err := validName(p.PodID); err != nil {
-			return err
+			return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 		}
 	}
 	r.mu.Lock()

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// watcher records when each pod of a gang is first seen, first seen on a node, and
+// first seen Running on a node.
+type watcher struct {
+	mu      sync.Mutex
+	label   string                          // the pod label naming the gang
+	created map[string]time.Time            // gang → its first pod first seen
+	bound   map[string]time.Time            // gang → its last pod first seen on a node
+	running map[string]map[string]time.Time // gang → pod → first seen Running
+}
+
+// watch starts an informer on the pods that carry label until ctx ends.
+func watch(ctx context.Context, client kubernetes.Interface, label string) (*watcher, error) {
+	w := &watcher{label: label, created: map[string]time.Time{}, bound: map[string]time.Time{},
+		running: map[string]map[string]time.Time{}}
+	f := informers.NewSharedInformerFactoryWithOptions(client, 0,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = label }))
+	inf := f.Core().V1().Pods().Informer()
+	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    w.seen,
+		UpdateFunc: func(_, obj any) { w.seen(obj) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.Start(ctx.Done())
+	for typ, ok := range f.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return nil, fmt.Errorf("the %v informer did not sync", typ)
+		}
+	}
+	return w, nil
+}
+
+func (w *watcher) seen(obj any) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	gang := p.Labels[w.label]
+	if _, ok := w.created[gang]; !ok {
+		w.created[gang] = now
+	}
+	if p.Spec.NodeName != "" && p.Status.Phase != corev1.PodRunning {
+		w.bound[gang] = now
+	}
+	if p.Status.Phase != corev1.PodRunning || p.Spec.NodeName == "" {
+		return
+	}
+	if w.running[gang] == nil {
+		w.running[gang] = map[string]time.Time{}
+	}
+	if _, ok := w.running[gang][p.Name]; !ok {
+		w.running[gang][p.Name] = now
+	}
+}
+
+// allRunning returns when the last pod of each gang was first seen Running, once
+// every gang has all its pods Running; ok is false before that.
+func (w *watcher) allRunning(sizes map[string]int) (last map[string]time.Time, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	last = map[string]time.Time{}
+	for gang, n := range sizes {
+		pods := w.running[gang]
+		if len(pods) < n {
+			return nil, false
+		}
+		for _, t := range pods {
+			if t.After(last[gang]) {
+				last[gang] = t
+			}
+		}
+	}
+	return last, true
+}
+
+// wait polls until every gang runs, then turns submit times into the phase's numbers.
+func (w *watcher) wait(ctx context.Context, sizes map[string]int, submitted map[string]time.Time) (*phase, error) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if last, ok := w.allRunning(sizes); ok {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return measure(submitted, w.created, w.bound, last), nil
+		}
+		select {
+		case <-ctx.Done():
+			w.mu.Lock()
+			n := len(w.running)
+			w.mu.Unlock()
+			return nil, fmt.Errorf("%d of %d gangs have pods Running: %w", n, len(sizes), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+func measure(submitted, created, bound, last map[string]time.Time) *phase {
+	p := &phase{}
+	var first, end time.Time
+	for gang, t := range last {
+		s := submitted[gang]
+		p.latencies = append(p.latencies, t.Sub(s))
+		p.toCreated = append(p.toCreated, created[gang].Sub(s))
+		if b, ok := bound[gang]; ok {
+			p.toBound = append(p.toBound, b.Sub(s))
+		}
+		if first.IsZero() || s.Before(first) {
+			first = s
+		}
+		if t.After(end) {
+			end = t
+		}
+	}
+	p.total = end.Sub(first)
+	return p
+}

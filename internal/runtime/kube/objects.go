@@ -1,0 +1,130 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+)
+
+// object is a rendered object found in the cluster, with its resource.
+type object struct {
+	*unstructured.Unstructured
+	gvr schema.GroupVersionResource
+}
+
+// startObjectInformers watches this instance's PyTorchJobs, Deployments and
+// StatefulSets; a kind the cluster does not serve (PyTorchJob without the
+// training-operator) is left out.
+func (r *Runtime) startObjectInformers(ctx context.Context) error {
+	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(r.dynamic, 0, metav1.NamespaceAll,
+		func(o *metav1.ListOptions) { o.LabelSelector = r.selector("") })
+	r.objectCaches = map[schema.GroupVersionResource]cache.GenericLister{}
+	r.objectIndex = map[schema.GroupVersionResource]cache.Indexer{}
+	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
+		served, err := r.serves(gvr)
+		if err != nil {
+			return err
+		}
+		if !served {
+			r.log.Info("the cluster does not serve this kind", "resource", gvr.String())
+			continue
+		}
+		inf := f.ForResource(gvr)
+		_, err = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { r.notify() },
+			DeleteFunc: func(any) { r.notify() },
+		})
+		if err != nil {
+			return err
+		}
+		if err := inf.Informer().AddIndexers(cache.Indexers{byWorkload: workloadOf}); err != nil {
+			return err
+		}
+		r.objectCaches[gvr], r.objectIndex[gvr] = inf.Lister(), inf.Informer().GetIndexer()
+	}
+	f.Start(ctx.Done())
+	syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for gvr, ok := range f.WaitForCacheSync(syncCtx.Done()) {
+		if !ok {
+			return fmt.Errorf("the %v informer did not sync within a minute", gvr)
+		}
+	}
+	return nil
+}
+
+// serves reports whether the API server serves the resource.
+func (r *Runtime) serves(gvr schema.GroupVersionResource) (bool, error) {
+	list, err := r.client.Discovery().ServerResourcesForGroupVersion(gvr.GroupVersion().String())
+	if err != nil {
+		if strings.Contains(err.Error(), "the server could not find the requested resource") {
+			return false, nil
+		}
+		return false, fmt.Errorf("discover %s: %w", gvr.GroupVersion(), err)
+	}
+	return slices.ContainsFunc(list.APIResources, func(a metav1.APIResource) bool { return a.Name == gvr.Resource }), nil
+}
+
+// objects lists the workload's objects from the caches ("": every workload's).
+func (r *Runtime) objects(workloadID string) ([]object, error) {
+	var out []object
+	for gvr, index := range r.objectIndex {
+		list := index.List()
+		if workloadID != "" {
+			var err error
+			if list, err = index.ByIndex(byWorkload, workloadID); err != nil {
+				return nil, err
+			}
+		}
+		for _, o := range list {
+			if u, ok := o.(*unstructured.Unstructured); ok {
+				out = append(out, object{u, gvr})
+			}
+		}
+	}
+	return out, nil
+}
+
+// cachedObject finds a rendered object by resource, namespace and name (nil if none).
+func (r *Runtime) cachedObject(gvr schema.GroupVersionResource, ns, name string) *unstructured.Unstructured {
+	lister, ok := r.objectCaches[gvr]
+	if !ok {
+		return nil
+	}
+	o, err := lister.ByNamespace(ns).Get(name)
+	if err != nil {
+		return nil
+	}
+	u, _ := o.(*unstructured.Unstructured)
+	return u
+}
+
+// WorkloadIDs lists the workloads that have pods or objects in the cluster.
+func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
+	seen := map[string]bool{}
+	pods, err := r.pods.List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pods {
+		seen[p.Labels[LabelWorkload]] = true
+	}
+	objects, err := r.objects("")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objects {
+		seen[o.GetLabels()[LabelWorkload]] = true
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
+}
