@@ -79,7 +79,7 @@ func startServer(ctx context.Context, tb *testbed, dir string, qps int) (*client
 	ln.Close()
 	cfg := server.Config{Listen: addr, DataDir: dir, Kubeconfig: tb.kubeconfig, KubeAPIQPS: qps, StopGrace: server.DefaultStopGrace,
 		LogLevel: "warn", CPUsPerNode: "1", MemoryPerNode: "1Gi", GPUsPerNode: "0", EphemeralStoragePerNode: "1Gi"}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srvCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- server.Run(srvCtx, cfg, log) }()

@@ -120,6 +120,7 @@ func measure(submitted, created, bound, last map[string]time.Time) *phase {
 		s := submitted[gang]
 		p.latencies = append(p.latencies, t.Sub(s))
 		p.toCreated = append(p.toCreated, created[gang].Sub(s))
+		p.placement = append(p.placement, t.Sub(created[gang]))
 		if b, ok := bound[gang]; ok {
 			p.toBound = append(p.toBound, b.Sub(s))
 		}

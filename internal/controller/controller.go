@@ -59,6 +59,10 @@ type Controller struct {
 	spaces  map[string]bool // workspace ids the planner knows
 	// waiting remembers, per queued workload with dependencies, whether it still waits.
 	waiting map[string]bool
+	// dirty holds the workloads a partial cycle reconciles: changed in the store or
+	// the runtime, or marked by a step that wants another look soon.
+	dirty    map[string]bool
+	lastFull time.Time // when every live workload was last reconciled
 }
 
 // New returns a controller; Run starts it.
@@ -77,7 +81,7 @@ func New(cfg Config) *Controller {
 	}
 	return &Controller{
 		cfg: cfg, wake: make(chan struct{}, 1),
-		live: map[string]*workload.Workload{}, planner: scheduler.NewPlanner(),
+		live: map[string]*workload.Workload{}, planner: scheduler.NewPlanner(), dirty: map[string]bool{},
 		nodes: map[string]bool{}, spaces: map[string]bool{}, waiting: map[string]bool{},
 	}
 }
@@ -91,13 +95,17 @@ func (c *Controller) Wake() {
 }
 
 // Run runs cycles until ctx ends: at once when woken or when the runtime reports a
-// change, and at least every Interval.
+// change, and at least every Interval. A cycle reconciles every live workload at least
+// every DefaultInterval; in between, where the runtime says which workloads changed
+// (runtime.ChangeTracker), only those and the ones changed in the store.
 func (c *Controller) Run(ctx context.Context) error {
 	ticker := time.NewTicker(c.cfg.Interval)
 	defer ticker.Stop()
 	changed := c.cfg.Runtime.Changed()
+	_, tracked := c.cfg.Runtime.(runtime.ChangeTracker)
 	for {
-		if err := c.Cycle(ctx); err != nil && ctx.Err() == nil {
+		full := !tracked || time.Since(c.lastFull) >= DefaultInterval
+		if err := c.cycle(ctx, full); err != nil && ctx.Err() == nil {
 			c.cfg.Log.Error("control cycle failed", "err", err)
 		}
 		select {
@@ -110,17 +118,31 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 }
 
-// Cycle does one round: follow the store's changes, reconcile the workloads that
-// hold or held pods, then plan and apply the plan.
-func (c *Controller) Cycle(ctx context.Context) error {
+// Cycle does one full round: follow the store's changes, reconcile every workload
+// that holds or held pods, then plan and apply the plan.
+func (c *Controller) Cycle(ctx context.Context) error { return c.cycle(ctx, true) }
+
+// cycle does one round, reconciling every live workload when full, else the dirty ones.
+func (c *Controller) cycle(ctx context.Context, full bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.refresh(ctx); err != nil {
 		return err
 	}
+	if t, ok := c.cfg.Runtime.(runtime.ChangeTracker); ok {
+		for _, id := range t.ChangedWorkloads() {
+			c.dirty[id] = true
+		}
+	}
 	c.removeOrphans(ctx)
 	now := c.cfg.Now().UTC()
+	if full {
+		c.lastFull = time.Now()
+	}
 	for _, w := range c.live {
+		if !full && !c.dirty[w.ID] {
+			continue
+		}
 		if !w.Status.Dispatched && !w.Ended() && !w.IsDeleted {
 			continue // queued: the planner's business
 		}
@@ -128,7 +150,14 @@ func (c *Controller) Cycle(ctx context.Context) error {
 			c.cfg.Log.Error("reconcile workload", "workload", w.ID, "err", err)
 		}
 	}
+	clear(c.dirty)
 	return c.schedule(ctx, now)
+}
+
+// markDirty has the next cycle look at the workload, and wakes it.
+func (c *Controller) markDirty(id string) {
+	c.dirty[id] = true
+	c.Wake()
 }
 
 // Explain says why a queued workload waits, with numbers.

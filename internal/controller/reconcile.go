@@ -73,7 +73,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		workload.Restart(w, now)
 	}
 	if w.Ended() || leaving(w) {
-		c.Wake() // drain at once
+		c.markDirty(w.ID) // drain at once
 	}
 	return nil
 }

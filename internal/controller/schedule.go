@@ -63,7 +63,7 @@ func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now ti
 	st.Preemptions++
 	st.SetCondition(workload.CondFailover, st.DispatchCount, MsgPreempted+" by "+p.For, now)
 	c.cfg.Log.Info("workload preempted", "workload", w.ID, "for", p.For)
-	c.Wake()
+	c.markDirty(w.ID)
 	return c.save(ctx, w)
 }
 

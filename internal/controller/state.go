@@ -30,6 +30,7 @@ func (c *Controller) refresh(ctx context.Context) error {
 				continue // our own write, already tracked
 			}
 			c.track(w)
+			c.dirty[w.ID] = true
 		}
 		done := next == c.seq || len(changed) == 0
 		c.seq = next

@@ -50,6 +50,14 @@ type Runtime interface {
 	Changed() <-chan struct{}
 }
 
+// ChangeTracker is an optional extra of a runtime: which workloads' pods changed,
+// so that the controller need not look at all the others after each change.
+type ChangeTracker interface {
+	// ChangedWorkloads returns the workloads whose pods or objects changed since the
+	// last call, and forgets them.
+	ChangedWorkloads() []string
+}
+
 // WorkloadLister is an optional extra of a runtime: the workloads it holds anything
 // of, so that what belongs to no known workload can be removed.
 type WorkloadLister interface {

@@ -13,6 +13,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,6 +68,10 @@ type Runtime struct {
 	binds   workqueue.TypedRateLimitingInterface[bindKey]
 	changed chan struct{}
 	stops   stopClock
+	// changedMu guards changedIDs: the workloads whose pods or objects changed since
+	// ChangedWorkloads last ran.
+	changedMu  sync.Mutex
+	changedIDs map[string]bool
 	// namespaces holds the workspaces whose namespace exists.
 	namespaces sync.Map
 	// objectCaches hold this instance's rendered objects, by resource; objectIndex
@@ -194,10 +200,35 @@ func (r *Runtime) podChanged(obj any) {
 	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = tomb.Obj
 	}
-	if p, ok := obj.(*corev1.Pod); ok && p.Spec.NodeName == "" && p.DeletionTimestamp == nil {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if p.Spec.NodeName == "" && p.DeletionTimestamp == nil {
 		r.binds.Add(bindKeyOf(p))
 	}
+	r.changedWorkload(p.Labels[LabelWorkload])
+}
+
+// changedWorkload records that something of the workload changed, and notifies.
+func (r *Runtime) changedWorkload(id string) {
+	r.changedMu.Lock()
+	if r.changedIDs == nil {
+		r.changedIDs = map[string]bool{}
+	}
+	r.changedIDs[id] = true
+	r.changedMu.Unlock()
 	r.notify()
+}
+
+// ChangedWorkloads returns the workloads whose pods or objects changed since the last
+// call.
+func (r *Runtime) ChangedWorkloads() []string {
+	r.changedMu.Lock()
+	defer r.changedMu.Unlock()
+	ids := slices.Collect(maps.Keys(r.changedIDs))
+	clear(r.changedIDs)
+	return ids
 }
 
 // Changed is signalled whenever a pod of this instance changes, or one of its objects

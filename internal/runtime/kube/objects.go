@@ -41,8 +41,8 @@ func (r *Runtime) startObjectInformers(ctx context.Context) error {
 		}
 		inf := f.ForResource(gvr)
 		_, err = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(any) { r.notify() },
-			DeleteFunc: func(any) { r.notify() },
+			AddFunc:    r.objectChanged,
+			DeleteFunc: r.objectChanged,
 		})
 		if err != nil {
 			return err
@@ -61,6 +61,16 @@ func (r *Runtime) startObjectInformers(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// objectChanged records that an object came or went.
+func (r *Runtime) objectChanged(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if ids, err := workloadOf(obj); err == nil {
+		r.changedWorkload(ids[0])
+	}
 }
 
 // serves reports whether the API server serves the resource.
