@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/internal/auth"
@@ -24,6 +25,36 @@ type Service struct {
 	Explain ExplainFunc
 	// ArtifactPathFunc finds the file of an ops job's artifact (nil: none are kept).
 	ArtifactPathFunc func(jobID, name string) (string, error)
+
+	nodes nodeCache
+}
+
+// nodeCache keeps the node list between writes to it: every create checks the
+// request against the nodes, and a cluster has thousands.
+type nodeCache struct {
+	mu      sync.Mutex
+	version int64 // store.InventoryChange when nodes was read
+	nodes   []*inventory.Node
+}
+
+// nodeList returns every node, read again only when a node changed since last time.
+func (s *Service) nodeList(ctx context.Context) ([]*inventory.Node, error) {
+	v, err := s.Store.InventoryChange(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.nodes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nodes != nil && c.version == v {
+		return c.nodes, nil
+	}
+	nodes, err := s.Store.NodeList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.nodes, c.version = nodes, v
+	return nodes, nil
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

@@ -119,7 +119,7 @@ func (s *Service) checkFitsANode(ctx context.Context, ws *inventory.Workspace, s
 	if err != nil {
 		return badRequest("resource: %v", err)
 	}
-	nodes, err := s.Store.NodeList(ctx)
+	nodes, err := s.nodeList(ctx)
 	if err != nil {
 		return err
 	}

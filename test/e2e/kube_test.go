@@ -221,11 +221,17 @@ func TestKubeScaleService(t *testing.T) {
 
 // TestKubeNodeNotReady: when the node of a running job turns NotReady, the job fails
 // over and runs again on another node, with dispatchCount 2. It does not run in
-// parallel: the other tests' servers would fail their pods on that node over too.
+// parallel, as the other tests' servers would fail their pods on that node over too,
+// and keeps to the last two nodes, which internal/runtime/kube's tests leave alone.
 func TestKubeNodeNotReady(t *testing.T) {
 	s, kc := kubeServer(t)
+	nodes := strings.Fields(os.Getenv("BERTH_K8S_NODES"))
+	if len(nodes) < 4 {
+		t.Fatalf("BERTH_K8S_NODES = %q: want 4 nodes or more", nodes)
+	}
 	req := job("kube-failover", "torchrun train.py", 1)
 	req.Resource.GPU, req.MaxRetry = "8", 1
+	req.SpecifiedNodes = nodes[len(nodes)-2:]
 	id := create(t, s.Client, req)
 	node := waitPodsPhase(t, s, id, 1, "Running").Pods[0].K8sNodeName
 	setNodeReady(t, kc, node, false)
