@@ -35,6 +35,10 @@ func runBerth(ctx context.Context, tb *testbed, sizes []int, cfg config) (*phase
 	if err != nil {
 		return nil, err
 	}
+	objects, err := watchObjects(ctx, tb.client, cfg.kind)
+	if err != nil {
+		return nil, err
+	}
 	var mu sync.Mutex
 	want, submitted := map[string]int{}, map[string]time.Time{}
 	fmt.Fprintf(os.Stderr, "berth: submitting %d gangs of %d pods\n", len(sizes), sum(sizes))
@@ -54,7 +58,12 @@ func runBerth(ctx context.Context, tb *testbed, sizes []int, cfg config) (*phase
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "berth: submitted in %v\n", time.Since(began).Round(time.Millisecond))
-	return w.wait(ctx, want, submitted)
+	p, err := w.wait(ctx, want, submitted)
+	if err != nil {
+		return nil, err
+	}
+	p.toObject = objects.since(submitted)
+	return p, nil
 }
 
 func gangWorkload(i, size int, kind string) *apiv1.CreateWorkloadRequest {

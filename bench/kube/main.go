@@ -131,6 +131,8 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Println("created: submit to the gang's first pod seen; bound: submit to its last pod seen on a node;")
 	fmt.Println("placement: the gang's first pod seen to its last pod Running (what the scheduler and binding take)")
+	fmt.Printf("berth: submit to the gang's %s seen: p50 %.0f ms, p99 %.0f ms (the rest of \"created\" is the controller-manager)\n",
+		cfg.kind, millis(percentile(berth.toObject, 50)), millis(percentile(berth.toObject, 99)))
 	fmt.Printf("gang latency: first create request to last pod Running; Berth runs each gang as a %s\n", cfg.kind)
 	out, _ := json.Marshal(res)
 	fmt.Println(string(out))
@@ -157,6 +159,7 @@ func sum(xs []int) int {
 // phase is what one phase measured.
 type phase struct {
 	latencies []time.Duration // per gang: submit to last pod Running
+	toObject  []time.Duration // per gang, Berth only: submit to its Deployment or StatefulSet seen
 	toCreated []time.Duration // per gang: submit to its first pod seen
 	toBound   []time.Duration // per gang: submit to its last pod seen on a node
 	placement []time.Duration // per gang: its first pod seen to its last pod Running

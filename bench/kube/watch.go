@@ -7,10 +7,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/runtime/kube"
 )
 
 // watcher records when each pod of a gang is first seen, first seen on a node, and
@@ -70,6 +74,57 @@ func (w *watcher) seen(obj any) {
 	if _, ok := w.running[gang][p.Name]; !ok {
 		w.running[gang][p.Name] = now
 	}
+}
+
+// watchObjects records when each workload's Deployment or StatefulSet is first seen,
+// in objects (workload id → time), until ctx ends.
+func watchObjects(ctx context.Context, client kubernetes.Interface, kind string) (*objectTimes, error) {
+	o := &objectTimes{seen: map[string]time.Time{}}
+	f := informers.NewSharedInformerFactoryWithOptions(client, 0,
+		informers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = kube.LabelWorkload }))
+	inf := f.Apps().V1().Deployments().Informer()
+	if kind == apiv1.KindStatefulSet {
+		inf = f.Apps().V1().StatefulSets().Informer()
+	}
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: o.add}); err != nil {
+		return nil, err
+	}
+	f.Start(ctx.Done())
+	for typ, ok := range f.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return nil, fmt.Errorf("the %v informer did not sync", typ)
+		}
+	}
+	return o, nil
+}
+
+// objectTimes is when each workload's object was first seen.
+type objectTimes struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func (o *objectTimes) add(obj any) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen[m.GetLabels()[kube.LabelWorkload]] = time.Now()
+}
+
+// since returns, per workload, how long after its submit its object appeared.
+func (o *objectTimes) since(submitted map[string]time.Time) []time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []time.Duration
+	for id, t := range o.seen {
+		if s, ok := submitted[id]; ok {
+			out = append(out, t.Sub(s))
+		}
+	}
+	return out
 }
 
 // allRunning returns when the last pod of each gang was first seen Running, once
