@@ -130,6 +130,21 @@ type AddonTemplateList struct {
 	Items      []AddonTemplate `json:"items"`
 }
 
+// NodeTemplate names the addon templates a node of some kind gets: an addon job
+// with a node.template input runs each of them (POST /api/v1/nodetemplates).
+type NodeTemplate struct {
+	TemplateID     string   `json:"templateId"`
+	AddOnTemplates []string `json:"addOnTemplates"`
+	// CreationTime is set by the server.
+	CreationTime string `json:"creationTime,omitempty"`
+}
+
+// NodeTemplateList is the body of GET /api/v1/nodetemplates.
+type NodeTemplateList struct {
+	TotalCount int            `json:"totalCount"`
+	Items      []NodeTemplate `json:"items"`
+}
+
 // CreateNodeRequest registers a machine Berth reaches over SSH (POST /api/v1/nodes).
 type CreateNodeRequest struct {
 	Hostname    string            `json:"hostname"`

@@ -153,13 +153,15 @@ func (s *Service) addonTemplate(ctx context.Context, id string) (*opsjob.AddonTe
 	return t, err
 }
 
-// checkAddonTemplates requires the addon templates of a job to exist and be runnable.
-// Berth keeps no node templates, so a node.template input names nothing to expand.
+// checkAddonTemplates expands the job's node templates into addon templates, and
+// requires those to exist and be runnable.
 func (s *Service) checkAddonTemplates(ctx context.Context, j *opsjob.Job) error {
+	if err := s.expandNodeTemplates(ctx, j); err != nil {
+		return err
+	}
 	ids := j.InputValues(apiv1.InputAddonTemplate)
 	if len(ids) == 0 {
-		return badRequest("inputs: either addon.template or node.template must be specified in the job; " +
-			"node templates are not kept by Berth, so name the addon templates with addon.template inputs")
+		return badRequest("inputs: either addon.template or node.template must be specified in the job")
 	}
 	for _, id := range ids {
 		t, err := s.addonTemplate(ctx, id)

@@ -23,6 +23,10 @@ func (a *API) opsJobRoutes() {
 	a.handle("GET /api/v1/addontemplates", a.listAddonTemplates)
 	a.handle("GET /api/v1/addontemplates/{id}", a.getAddonTemplate)
 	a.handle("DELETE /api/v1/addontemplates/{id}", a.deleteAddonTemplate)
+
+	a.handle("POST /api/v1/nodetemplates", a.createNodeTemplate)
+	a.handle("GET /api/v1/nodetemplates", a.listNodeTemplates)
+	a.handle("DELETE /api/v1/nodetemplates/{id}", a.deleteNodeTemplate)
 }
 
 func (a *API) createOpsJob(r *http.Request, caller *auth.User) (any, error) {
@@ -75,4 +79,20 @@ func (a *API) getAddonTemplate(r *http.Request, caller *auth.User) (any, error) 
 
 func (a *API) deleteAddonTemplate(r *http.Request, caller *auth.User) (any, error) {
 	return nil, a.svc.DeleteAddonTemplate(r.Context(), caller, r.PathValue("id"))
+}
+
+func (a *API) createNodeTemplate(r *http.Request, caller *auth.User) (any, error) {
+	var req apiv1.NodeTemplate
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	return nil, a.svc.CreateNodeTemplate(r.Context(), caller, &req)
+}
+
+func (a *API) listNodeTemplates(r *http.Request, caller *auth.User) (any, error) {
+	return a.svc.ListNodeTemplates(r.Context(), caller)
+}
+
+func (a *API) deleteNodeTemplate(r *http.Request, caller *auth.User) (any, error) {
+	return nil, a.svc.DeleteNodeTemplate(r.Context(), caller, r.PathValue("id"))
 }

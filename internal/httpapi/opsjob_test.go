@@ -115,7 +115,7 @@ func TestOpsJobCreateRefused(t *testing.T) {
 		bad("ratio above 1", tm.admin, with(addonReq("node", "n1"), func(r *apiv1.CreateOpsJobRequest) { f := 1.5; r.AvailableRatio = &f }), 400, br, "availableRatio: must be greater than 0 and at most 1"),
 		bad("batch too large", tm.admin, with(addonReq("node", "n1"), func(r *apiv1.CreateOpsJobRequest) { r.BatchCount = 1001 }), 400, br, "batchCount: must be at most 1000"),
 		bad("addon without template", tm.admin, typedReq("addon", "node", "n1"), 400, br, "inputs: either addon.template or node.template must be specified"),
-		bad("addon with node.template only", tm.admin, typedReq("addon", "node.template", "gpu", "node", "n1"), 400, br, "node templates are not kept by Berth"),
+		bad("addon with an unknown node.template", tm.admin, typedReq("addon", "node.template", "gpu", "node", "n1"), 400, br, "inputs: node.template gpu: the node template is not found"),
 		bad("addon without scope", tm.admin, addonReq(), 400, br, "inputs: a job of type addon needs one of the inputs node, workload, workspace, cluster"),
 		bad("addon by member", tm.alice, addonReq("node", "n1"), 403, apiv1.CodeForbidden, "The user is not allowed to create addon"),
 		bad("addon by manager", tm.mgr, addonReq("workspace", teamID), 403, apiv1.CodeForbidden, "The user is not allowed to create addon"),

@@ -119,6 +119,15 @@ type Fault struct {
 // Open reports whether the fault still holds.
 func (f *Fault) Open() bool { return f.DeletionTime.IsZero() }
 
+// NodeTemplate names the addon templates a kind of node gets; an addon job with a
+// node.template input runs each of them.
+type NodeTemplate struct {
+	ID             string
+	AddonTemplates []string
+	CreationTime   time.Time
+	Version        int64
+}
+
 // AddonTemplate is a script run on nodes by addon jobs.
 type AddonTemplate struct {
 	ID           string

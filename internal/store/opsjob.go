@@ -26,6 +26,10 @@ type OpsJobStore interface {
 	AddonTemplateGet(ctx context.Context, id string) (*opsjob.AddonTemplate, error)
 	AddonTemplateList(ctx context.Context) ([]*opsjob.AddonTemplate, error)
 	AddonTemplateDelete(ctx context.Context, id string) error
+	NodeTemplateInsert(ctx context.Context, t *opsjob.NodeTemplate) error
+	NodeTemplateGet(ctx context.Context, id string) (*opsjob.NodeTemplate, error)
+	NodeTemplateList(ctx context.Context) ([]*opsjob.NodeTemplate, error)
+	NodeTemplateDelete(ctx context.Context, id string) error
 
 	// FaultPut inserts or replaces a fault (version-checked when Version > 0).
 	FaultPut(ctx context.Context, f *opsjob.Fault) error

@@ -27,6 +27,19 @@ func bindAddonTemplate(s store.Store) entity[opsjob.AddonTemplate] {
 	}
 }
 
+func bindNodeTemplate(s store.Store) entity[opsjob.NodeTemplate] {
+	o := s.(store.OpsJobStore)
+	return entity[opsjob.NodeTemplate]{
+		insert: o.NodeTemplateInsert, get: o.NodeTemplateGet, list: o.NodeTemplateList,
+		remove: o.NodeTemplateDelete,
+		make: func(id string) *opsjob.NodeTemplate {
+			return &opsjob.NodeTemplate{ID: id, AddonTemplates: []string{"driver", "nccl"}, CreationTime: base}
+		},
+		change:  func(t *opsjob.NodeTemplate, i int) { t.AddonTemplates = []string{label(i)} },
+		version: func(t *opsjob.NodeTemplate) *int64 { return &t.Version },
+	}
+}
+
 func bindFault(s store.Store) entity[opsjob.Fault] {
 	o := s.(store.OpsJobStore)
 	return entity[opsjob.Fault]{
@@ -55,6 +68,11 @@ var addonTemplateTests = []test{
 	{"AddonTemplateGetMissing", func(t *testing.T, s store.Store) { bindAddonTemplate(s).testGetMissing(t) }},
 	{"AddonTemplateList", func(t *testing.T, s store.Store) { bindAddonTemplate(s).testList(t) }},
 	{"AddonTemplateDelete", func(t *testing.T, s store.Store) { bindAddonTemplate(s).testDelete(t) }},
+	{"NodeTemplateInsertGet", func(t *testing.T, s store.Store) { bindNodeTemplate(s).testInsertGet(t) }},
+	{"NodeTemplateInsertDuplicate", func(t *testing.T, s store.Store) { bindNodeTemplate(s).testInsertDuplicate(t) }},
+	{"NodeTemplateGetMissing", func(t *testing.T, s store.Store) { bindNodeTemplate(s).testGetMissing(t) }},
+	{"NodeTemplateList", func(t *testing.T, s store.Store) { bindNodeTemplate(s).testList(t) }},
+	{"NodeTemplateDelete", func(t *testing.T, s store.Store) { bindNodeTemplate(s).testDelete(t) }},
 }
 
 var faultTests = append(putTests("Fault", bindFault), []test{
