@@ -231,7 +231,7 @@ func TestKubeNodeNotReady(t *testing.T) {
 	}
 	req := job("kube-failover", "torchrun train.py", 1)
 	req.Resource.GPU, req.MaxRetry = "8", 1
-	req.SpecifiedNodes = nodes[len(nodes)-2:]
+	req.CustomerLabels = map[string]string{"kubernetes.io/hostname": strings.Join(nodes[len(nodes)-2:], " ")}
 	id := create(t, s.Client, req)
 	node := waitPodsPhase(t, s, id, 1, "Running").Pods[0].K8sNodeName
 	setNodeReady(t, kc, node, false)
