@@ -64,7 +64,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		if d := obj.GetLabels()[LabelDispatch]; d != strconv.Itoa(req.Dispatch) {
 			return r.replace(ctx, res, obj, d)
 		}
-	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsForbidden(err):
+		// The API server, an admission webhook (the training-operator's) or RBAC
+		// refuses it: the same request would be refused again.
 		return fmt.Errorf("%w: create %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, out.object.GetName(), err)
 	case err != nil:
 		return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)

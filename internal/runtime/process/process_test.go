@@ -52,6 +52,15 @@ func TestConformance(t *testing.T) {
 	runtimetest.Run(t, func(t *testing.T) runtime.Runtime { return newRuntime(t, t.TempDir()) })
 }
 
+// TestPortableConformance runs the part of the suite the kube runtime runs too.
+func TestPortableConformance(t *testing.T) {
+	t.Parallel()
+	runtimetest.RunPortable(t, func(t *testing.T) (runtime.Runtime, func() runtime.Runtime) {
+		dir := t.TempDir()
+		return newRuntime(t, dir), func() runtime.Runtime { return newRuntime(t, dir) }
+	}, runtimetest.CommandActor{})
+}
+
 // request is a one-dispatch workload of n pods on node-1.
 func request(id, kind, command string, n int) runtime.StartRequest {
 	req := runtime.StartRequest{WorkloadID: id, Kind: kind, Dispatch: 1, Command: command}
