@@ -266,9 +266,11 @@ type SecretList struct {
 
 // Cluster is a cluster as the API shows it.
 type Cluster struct {
-	ClusterID    string `json:"clusterId"`
-	Description  string `json:"description"`
-	Phase        string `json:"phase"`
+	ClusterID   string `json:"clusterId"`
+	Description string `json:"description"`
+	Phase       string `json:"phase"`
+	// Message says why a cluster is not Ready.
+	Message      string `json:"message,omitempty"`
 	Runtime      string `json:"runtime"`
 	CreationTime string `json:"creationTime"`
 }

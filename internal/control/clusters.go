@@ -7,13 +7,16 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// ClusterPhaseReady is the phase of every cluster: Berth drives only clusters it
-// can reach.
-const ClusterPhaseReady = "Ready"
+// Cluster phases: a cluster whose runtime answers is Ready.
+const (
+	ClusterPhaseReady    = "Ready"
+	ClusterPhaseNotReady = "NotReady"
+)
 
 func clusterNotFound(id string) *Error { return notFound("Cluster %s not found.", id) }
 
@@ -25,7 +28,7 @@ func (s *Service) ListClusters(ctx context.Context, _ *auth.User) (*apiv1.Cluste
 	}
 	out := &apiv1.ClusterList{TotalCount: len(cs), Items: make([]apiv1.Cluster, 0, len(cs))}
 	for _, c := range cs {
-		out.Items = append(out.Items, clusterView(c))
+		out.Items = append(out.Items, s.clusterView(ctx, c))
 	}
 	return out, nil
 }
@@ -36,7 +39,7 @@ func (s *Service) GetCluster(ctx context.Context, _ *auth.User, id string) (*api
 	if err != nil {
 		return nil, err
 	}
-	v := clusterView(c)
+	v := s.clusterView(ctx, c)
 	return &v, nil
 }
 
@@ -49,9 +52,17 @@ func (s *Service) cluster(ctx context.Context, id string) (*inventory.Cluster, e
 	return c, err
 }
 
-func clusterView(c *inventory.Cluster) apiv1.Cluster {
-	return apiv1.Cluster{
+// clusterView shows a cluster; the one this server's runtime drives is Ready only
+// while the runtime says it is healthy.
+func (s *Service) clusterView(ctx context.Context, c *inventory.Cluster) apiv1.Cluster {
+	v := apiv1.Cluster{
 		ClusterID: c.ID, Description: c.Description, Phase: ClusterPhaseReady,
 		Runtime: c.Runtime, CreationTime: workload.FormatTime(c.CreationTime),
 	}
+	if hc, ok := s.Runtime.(runtime.HealthChecker); ok && c.ID == s.ClusterID {
+		if err := hc.Health(ctx); err != nil {
+			v.Phase, v.Message = ClusterPhaseNotReady, err.Error()
+		}
+	}
+	return v
 }

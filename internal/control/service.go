@@ -16,7 +16,9 @@ import (
 type Service struct {
 	Store   store.Store
 	Runtime runtime.Runtime
-	Keys    *auth.Keys
+	// ClusterID is the cluster Runtime drives.
+	ClusterID string
+	Keys      *auth.Keys
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Wake tells the control loops that something changed; it must not block.

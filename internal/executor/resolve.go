@@ -25,6 +25,9 @@ type OpenFunc func(sealed []byte) ([]byte, error)
 type Resolver struct {
 	Store ResolverStore
 	Open  OpenFunc
+	// NoLocal says no node is this host (the kube runtime's nodes are not): a node
+	// without an ssh secret cannot be reached.
+	NoLocal bool
 }
 
 // Target describes how to reach the node: this host for a node of the process
@@ -33,6 +36,9 @@ func (r *Resolver) Target(ctx context.Context, nodeID string) (Target, error) {
 	n, err := r.Store.NodeGet(ctx, nodeID)
 	if err != nil {
 		return Target{}, fmt.Errorf("executor: node %s: %w", nodeID, err)
+	}
+	if !n.Remote() && r.NoLocal {
+		return Target{}, fmt.Errorf("executor: node %s of cluster %s has no ssh secret, and Berth runs no agent on cluster nodes: register it with POST /api/v1/nodes to reach it over SSH", n.ID, n.Cluster)
 	}
 	if !n.Remote() {
 		return Target{Node: n.ID}, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,10 @@ func TestResolverTargets(t *testing.T) {
 	local, err := e.res.Target(ctx, "host")
 	if err != nil || !cmp.Equal(local, executor.Target{Node: "host"}) {
 		t.Errorf("local target %+v, %v", local, err)
+	}
+	cluster := &executor.Resolver{Store: e.st, Open: e.res.Open, NoLocal: true}
+	if got, err := cluster.Target(ctx, "host"); err == nil || !strings.Contains(err.Error(), "no ssh secret") {
+		t.Errorf("with no local nodes, target of a node without ssh = %+v, %v; want an error saying why", got, err)
 	}
 	remote, err := e.res.Target(ctx, "alpha")
 	if err != nil {

@@ -58,6 +58,13 @@ type ChangeTracker interface {
 	ChangedWorkloads() []string
 }
 
+// HealthChecker is an optional extra of a runtime that depends on something it may
+// lose (kube: the API server).
+type HealthChecker interface {
+	// Health returns why the runtime cannot work now, or nil.
+	Health(ctx context.Context) error
+}
+
 // WorkloadLister is an optional extra of a runtime: the workloads it holds anything
 // of, so that what belongs to no known workload can be removed.
 type WorkloadLister interface {

@@ -59,25 +59,36 @@ func processNodes(cfg Config) ([]inventory.Node, error) {
 	return process.VirtualNodes(cfg.Nodes, per, cfg.GPUVendor), nil
 }
 
-// bootstrap makes sure the local cluster, its nodes, the default workspace and the
+// site is the runtime this server drives and the cluster it stands for.
+type site struct {
+	rt      runtime.Runtime
+	cluster inventory.Cluster
+}
+
+// processCluster is the cluster of the process runtime's nodes.
+func processCluster() inventory.Cluster {
+	return inventory.Cluster{ID: LocalCluster, Runtime: "process", Description: "the nodes of this host's process runtime"}
+}
+
+// bootstrap makes sure the site's cluster, its nodes, the default workspace and the
 // admin user with an API key exist; later starts reuse them. Several servers sharing
 // a database may run it at once: whoever inserts second takes what the first stored.
 // It returns the path of the admin key file.
-func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, rt runtime.Runtime, dataDir string) (string, error) {
+func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, s site, dataDir string) (string, error) {
 	now := time.Now().UTC()
-	if _, err := st.ClusterGet(ctx, LocalCluster); errors.Is(err, store.ErrNotFound) {
-		err = st.ClusterPut(ctx, &inventory.Cluster{ID: LocalCluster, Runtime: "process", CreationTime: now,
-			Description: "the nodes of this host's process runtime"})
-		if err != nil {
+	if _, err := st.ClusterGet(ctx, s.cluster.ID); errors.Is(err, store.ErrNotFound) {
+		c := s.cluster
+		c.CreationTime = now
+		if err := st.ClusterPut(ctx, &c); err != nil && !errors.Is(err, store.ErrConflict) {
 			return "", err
 		}
 	} else if err != nil {
 		return "", err
 	}
-	if err := ensureWorkspace(ctx, st, now); err != nil {
+	if err := ensureWorkspace(ctx, st, s.cluster.ID, now); err != nil {
 		return "", err
 	}
-	if err := syncNodes(ctx, st, rt, now); err != nil {
+	if err := syncNodes(ctx, st, s, now); err != nil {
 		return "", err
 	}
 	admin, err := ensureAdmin(ctx, st, now)
@@ -87,13 +98,13 @@ func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, rt runtime.
 	return ensureAdminKey(ctx, st, keys, admin, filepath.Join(dataDir, AdminKeyFile), now)
 }
 
-func ensureWorkspace(ctx context.Context, st store.Store, now time.Time) error {
+func ensureWorkspace(ctx context.Context, st store.Store, cluster string, now time.Time) error {
 	_, err := st.WorkspaceGet(ctx, DefaultWorkspace)
 	if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	err = st.WorkspaceInsert(ctx, &inventory.Workspace{
-		ID: DefaultWorkspace, Name: "default", Cluster: LocalCluster, QueuePolicy: apiv1.QueuePolicyFIFO,
+		ID: DefaultWorkspace, Name: "default", Cluster: cluster, QueuePolicy: apiv1.QueuePolicyFIFO,
 		Scopes:    []string{apiv1.ScopeTrain, apiv1.ScopeInfer, apiv1.ScopeAuthoring},
 		IsDefault: true, CreationTime: now, Description: "every node of this host",
 	})
@@ -105,15 +116,15 @@ func ensureWorkspace(ctx context.Context, st store.Store, now time.Time) error {
 
 // syncNodes records the runtime's nodes: new ones join the default workspace; known
 // ones get their current capacity and keep their workspace, labels and taints.
-func syncNodes(ctx context.Context, st store.Store, rt runtime.Runtime, now time.Time) error {
-	nodes, err := rt.Nodes(ctx)
+func syncNodes(ctx context.Context, st store.Store, s site, now time.Time) error {
+	nodes, err := s.rt.Nodes(ctx)
 	if err != nil {
 		return err
 	}
 	for _, n := range nodes {
 		var err error
 		for range 8 { // another server may write the same node meanwhile
-			if err = syncNode(ctx, st, n, now); !errors.Is(err, store.ErrConflict) {
+			if err = syncNode(ctx, st, n, s.cluster.ID, now); !errors.Is(err, store.ErrConflict) {
 				break
 			}
 		}
@@ -129,7 +140,7 @@ const nodeSyncInterval = 5 * time.Second
 
 // keepNodesCurrent records the runtime's nodes every nodeSyncInterval until ctx
 // ends: a cluster's nodes come, go, turn NotReady and change capacity.
-func keepNodesCurrent(ctx context.Context, st store.Store, rt runtime.Runtime, log *slog.Logger) {
+func keepNodesCurrent(ctx context.Context, st store.Store, s site, log *slog.Logger) {
 	t := time.NewTicker(nodeSyncInterval)
 	defer t.Stop()
 	for {
@@ -137,15 +148,15 @@ func keepNodesCurrent(ctx context.Context, st store.Store, rt runtime.Runtime, l
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if err := syncNodes(ctx, st, rt, now); err != nil && ctx.Err() == nil {
+			if err := syncNodes(ctx, st, s, now); err != nil && ctx.Err() == nil {
 				log.Warn("sync nodes", "err", err)
 			}
 		}
 	}
 }
 
-func syncNode(ctx context.Context, st store.Store, n inventory.Node, now time.Time) error {
-	n.Cluster = LocalCluster
+func syncNode(ctx context.Context, st store.Store, n inventory.Node, cluster string, now time.Time) error {
+	n.Cluster = cluster
 	old, err := st.NodeGet(ctx, n.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -12,11 +12,12 @@ import (
 )
 
 // newOpsJobRunner builds the runner of ops jobs. Scripts reach process-runtime nodes
-// on this host and registered machines over SSH.
+// on this host and registered machines over SSH; a Kubernetes node only when it is
+// registered as such a machine.
 func newOpsJobRunner(cfg Config, st store.Store, rt runtime.Runtime, keys *auth.Keys, log *slog.Logger) *runner.Runner {
 	return runner.New(runner.Config{
 		Store: st, Runtime: rt, Executor: &executor.Dispatcher{},
-		Targets:     &executor.Resolver{Store: st, Open: keys.Open},
+		Targets:     &executor.Resolver{Store: st, Open: keys.Open, NoLocal: cfg.Kubeconfig != ""},
 		Keys:        keys.Open,
 		ArtifactDir: filepath.Join(cfg.DataDir, "artifacts"),
 		Registry:    cfg.Registry, RegistrySecretID: cfg.RegistrySecret,

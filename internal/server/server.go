@@ -15,7 +15,7 @@ import (
 	"github.com/berth-dev/berth/internal/control"
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/httpapi"
-	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 )
@@ -39,17 +39,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	rt, err := newRuntime(ctx, cfg, keys.InstanceID(), log)
+	s, err := newSite(ctx, cfg, keys.InstanceID(), log)
 	if err != nil {
 		return err
 	}
-	keyFile, err := bootstrap(ctx, st, keys, rt, cfg.DataDir)
+	rt := s.rt
+	keyFile, err := bootstrap(ctx, st, keys, s, cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
 	log.Info("admin API key", "file", keyFile)
 	if cfg.Kubeconfig != "" {
-		go keepNodesCurrent(ctx, st, rt, log)
+		go keepNodesCurrent(ctx, st, s, log)
 	}
 
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg)}
@@ -59,7 +60,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.OpsJobsFunc = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
-	svc := &control.Service{Store: st, Runtime: rt, Keys: keys, Now: time.Now,
+	svc := &control.Service{Store: st, Runtime: rt, ClusterID: s.cluster.ID, Keys: keys, Now: time.Now,
 		Wake: func() { ctrl.Wake(); ops.Wake() }, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -105,18 +106,25 @@ func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *control
 // start is a few requests to the API server.
 const kubeStartConcurrency = 16
 
-// newRuntime is the kube runtime when a kubeconfig is given, else the process runtime.
+// newSite is the kube runtime, standing for a cluster named after the kubeconfig's
+// context, when a kubeconfig is given; else the process runtime of the local cluster.
 // instance names this installation in the cluster.
-func newRuntime(ctx context.Context, cfg Config, instance string, log *slog.Logger) (runtime.Runtime, error) {
+func newSite(ctx context.Context, cfg Config, instance string, log *slog.Logger) (site, error) {
 	if cfg.Kubeconfig == "" {
-		return newProcessRuntime(cfg)
+		rt, err := newProcessRuntime(cfg)
+		return site{rt: rt, cluster: processCluster()}, err
+	}
+	name, err := kube.ContextName(cfg.Kubeconfig, cfg.KubeContext)
+	if err != nil {
+		return site{}, err
 	}
 	rt, err := kube.New(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.KubeContext,
 		Instance: instance, QPS: cfg.KubeAPIQPS, Log: log})
 	if err != nil {
-		return nil, fmt.Errorf("kube runtime: %w", err)
+		return site{}, fmt.Errorf("kube runtime: %w", err)
 	}
-	return rt, nil
+	return site{rt: rt, cluster: inventory.Cluster{ID: name, Runtime: "kube",
+		Description: "Kubernetes cluster of context " + name + " in " + cfg.Kubeconfig}}, nil
 }
 
 // newProcessRuntime runs pods on this host, as virtual nodes when --nodes is set.

@@ -358,3 +358,26 @@ func ghostPod(t *testing.T, kc kubernetes.Interface, instance string) string {
 	}
 	return name
 }
+
+// TestKubeCluster: the cluster is registered under its kubeconfig context, Ready
+// while its API server answers, and its nodes belong to it.
+func TestKubeCluster(t *testing.T) {
+	t.Parallel()
+	s, _ := kubeServer(t)
+	ctx := context.Background()
+	var list apiv1.ClusterList
+	if err := s.Client.Do(ctx, "GET", "/api/v1/clusters", nil, nil, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].Runtime != "kube" || list.Items[0].Phase != "Ready" || list.Items[0].ClusterID == "" {
+		t.Fatalf("clusters = %+v, want one Ready kube cluster", list)
+	}
+	id := list.Items[0].ClusterID
+	var nodes apiv1.NodeList
+	if err := s.Client.Do(ctx, "GET", "/api/v1/nodes", nil, nil, &nodes); err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes.Items) < 2 || slices.ContainsFunc(nodes.Items, func(n apiv1.Node) bool { return n.ClusterID != id }) {
+		t.Errorf("nodes %+v: want the cluster's nodes, all in %s", nodes.Items, id)
+	}
+}

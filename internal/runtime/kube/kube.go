@@ -80,6 +80,33 @@ type Runtime struct {
 	objectIndex  map[schema.GroupVersionResource]cache.Indexer
 }
 
+// ContextName is the context of the kubeconfig that RESTConfig uses: context, or
+// else the file's current context.
+func ContextName(kubeconfig, context string) (string, error) {
+	if context != "" {
+		return context, nil
+	}
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}
+	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, nil).RawConfig()
+	if err != nil {
+		return "", fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+	}
+	if raw.CurrentContext == "" {
+		return "", fmt.Errorf("kubeconfig %s has no current context: name one with --kube-context", kubeconfig)
+	}
+	return raw.CurrentContext, nil
+}
+
+// Health asks the API server whether it is ready.
+func (r *Runtime) Health(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := r.client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error(); err != nil {
+		return fmt.Errorf("the API server is not ready: %w", err)
+	}
+	return nil
+}
+
 // RESTConfig loads the client configuration of a kubeconfig context, at DefaultQPS.
 func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}
