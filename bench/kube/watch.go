@@ -17,13 +17,13 @@ import (
 	"github.com/berth-dev/berth/internal/runtime/kube"
 )
 
-// watcher records when each pod of a gang is first seen, first seen on a node, and
-// first seen Running on a node.
+// watcher records when a gang's first pod is first seen, when a pod of it was last
+// seen bound but not yet Running, and when each of its pods is first seen Running.
 type watcher struct {
 	mu      sync.Mutex
 	label   string                          // the pod label naming the gang
 	created map[string]time.Time            // gang → its first pod first seen
-	bound   map[string]time.Time            // gang → its last pod first seen on a node
+	bound   map[string]time.Time            // gang → last seen a pod of it on a node, not yet Running
 	running map[string]map[string]time.Time // gang → pod → first seen Running
 }
 

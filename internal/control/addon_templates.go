@@ -138,6 +138,15 @@ func (s *Service) DeleteAddonTemplate(ctx context.Context, caller *auth.User, id
 			return newError(apiv1.CodeResourceProcessing, "the addon template %s is used by the unfinished ops job %s", id, j.ID)
 		}
 	}
+	nodeTemplates, err := s.Store.NodeTemplateList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, nt := range nodeTemplates {
+		if slices.Contains(nt.AddonTemplates, id) {
+			return newError(apiv1.CodeResourceProcessing, "the addon template %s is named by the node template %s", id, nt.ID)
+		}
+	}
 	err = s.Store.AddonTemplateDelete(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return addonTemplateNotFound(id)

@@ -139,8 +139,10 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 	if full {
 		c.lastFull = time.Now()
 	}
+	dirty := c.dirty
+	c.dirty = map[string]bool{} // what this cycle marks is for the next one
 	for _, w := range c.live {
-		if !full && !c.dirty[w.ID] {
+		if !full && !dirty[w.ID] {
 			continue
 		}
 		if !w.Status.Dispatched && !w.Ended() && !w.IsDeleted {
@@ -150,7 +152,6 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 			c.cfg.Log.Error("reconcile workload", "workload", w.ID, "err", err)
 		}
 	}
-	clear(c.dirty)
 	return c.schedule(ctx, now)
 }
 

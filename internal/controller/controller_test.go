@@ -257,3 +257,27 @@ func TestOrphanPodsAreRemoved(t *testing.T) {
 		<-tick.C
 	}
 }
+
+// TestNodeNotReadyFailsJobWithoutRetries: a job with no retries left on a node that
+// turns NotReady fails, saying why, rather than waiting for an eviction that may not come.
+func TestNodeNotReadyFailsJobWithoutRetries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.submit("last-try", "exec sleep 60", nil)
+	w := e.waitFor(id, "Running", func(w *workload.Workload) bool {
+		return len(w.Status.Pods) == 1 && w.Status.Pods[0].Phase == workload.PodRunning
+	})
+	n, err := e.store.NodeGet(t.Context(), w.Status.Pods[0].Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Ready = false
+	if err := e.store.NodePut(t.Context(), n); err != nil {
+		t.Fatal(err)
+	}
+	e.ctrl.Wake()
+	w = e.waitFor(id, "Failed", phaseIs(apiv1.PhaseFailed))
+	if want := "the node " + n.Name + " is not ready"; w.Status.Message != want || w.Status.DispatchCount != 1 {
+		t.Errorf("message %q (dispatch %d), want %q (1)", w.Status.Message, w.Status.DispatchCount, want)
+	}
+}

@@ -122,14 +122,20 @@ func (c *Controller) downNodeOf(w *workload.Workload) string {
 }
 
 // nodeFailed moves w off a node that is not Ready: through a failover when it may run
-// again (a service always may), else its pods are left to the cluster's own eviction.
+// again (a service always may); a job without retries left fails.
 func (c *Controller) nodeFailed(w *workload.Workload, node string, now time.Time) {
 	st := &w.Status
-	if failingOver(w) || (!workload.IsService(w.Kind()) && !workload.ShouldFailover(w)) {
+	if failingOver(w) {
 		return
 	}
-	st.SetCondition(workload.CondFailover, st.DispatchCount, fmt.Sprintf("the node %s is not ready, %s", node, workload.MsgFailover), now)
-	c.cfg.Log.Info("node not ready: failing over", "workload", w.ID, "node", node, "dispatch", st.DispatchCount)
+	msg := fmt.Sprintf("the node %s is not ready", node)
+	c.cfg.Log.Info(msg, "workload", w.ID, "dispatch", st.DispatchCount)
+	if workload.IsService(w.Kind()) || workload.ShouldFailover(w) {
+		st.SetCondition(workload.CondFailover, st.DispatchCount, msg+", "+workload.MsgFailover, now)
+		return
+	}
+	st.SetCondition(workload.CondFailed, st.DispatchCount, msg, now)
+	st.Phase, st.Message, st.EndTime = apiv1.PhaseFailed, msg, now
 }
 
 func failingOver(w *workload.Workload) bool {

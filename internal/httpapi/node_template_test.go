@@ -26,6 +26,8 @@ func TestNodeTemplates(t *testing.T) {
 		{name: "create", method: "POST", path: path, token: tm.admin, body: gpu, status: 200},
 		{name: "twice", method: "POST", path: path, token: tm.admin, body: gpu, status: 409, code: apiv1.CodeAlreadyExist,
 			msg: "the node template gpu already exists"},
+		{name: "delete an addon template it names", method: "DELETE", path: "/api/v1/addontemplates/t2", token: tm.admin,
+			status: 409, code: apiv1.CodeResourceProcessing, msg: "the addon template t2 is named by the node template gpu"},
 	})
 	var list apiv1.NodeTemplateList
 	tm.ok("GET", path, tm.alice, nil, &list)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,10 +116,15 @@ func ensureWorkspace(ctx context.Context, st store.Store, cluster string, now ti
 }
 
 // syncNodes records the runtime's nodes: new ones join the default workspace; known
-// ones get their current capacity and keep their workspace, labels and taints.
+// ones get their current capacity, readiness and labels and keep their workspace and
+// Berth's taints. A node of the site's cluster that the runtime no longer has is
+// marked NotReady: its pods fail over and nothing new goes there.
 func syncNodes(ctx context.Context, st store.Store, s site, now time.Time) error {
 	nodes, err := s.rt.Nodes(ctx)
 	if err != nil {
+		return err
+	}
+	if err := markGone(ctx, st, s.cluster.ID, nodes); err != nil {
 		return err
 	}
 	for _, n := range nodes {
@@ -155,6 +161,24 @@ func keepNodesCurrent(ctx context.Context, st store.Store, s site, log *slog.Log
 	}
 }
 
+// markGone marks NotReady the nodes of the cluster the runtime does not list.
+func markGone(ctx context.Context, st store.Store, cluster string, listed []inventory.Node) error {
+	stored, err := st.NodeList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range stored {
+		gone := !slices.ContainsFunc(listed, func(l inventory.Node) bool { return l.ID == n.ID })
+		if n.Cluster == cluster && !n.Remote() && n.Ready && gone {
+			n.Ready = false
+			if err := st.NodePut(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("node %s: %w", n.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
 func syncNode(ctx context.Context, st store.Store, n inventory.Node, cluster string, now time.Time) error {
 	n.Cluster = cluster
 	old, err := st.NodeGet(ctx, n.ID)
@@ -166,11 +190,12 @@ func syncNode(ctx context.Context, st store.Store, n inventory.Node, cluster str
 	default:
 		n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
 		n.CreationTime, n.Version = old.CreationTime, old.Version
-		n.Labels = maps.Clone(n.Labels)
-		if n.Labels == nil {
-			n.Labels = map[string]string{}
+		labels := maps.Clone(old.Labels) // set through the API, and the runtime's, which win
+		if labels == nil {
+			labels = map[string]string{}
 		}
-		maps.Copy(n.Labels, old.Labels)
+		maps.Copy(labels, n.Labels)
+		n.Labels = labels
 		if reflect.DeepEqual(&n, old) {
 			return nil // nothing changed: no write, no change-feed entry
 		}

@@ -129,6 +129,12 @@ func knownRank(p *corev1.Pod) (int, bool) {
 		n, err := strconv.Atoi(v)
 		return n, err == nil
 	}
+	if len(p.OwnerReferences) > 0 && p.OwnerReferences[0].Kind == "StatefulSet" {
+		// Before Kubernetes 1.28 no label says it: the ordinal ends the pod's name.
+		i := strings.LastIndexByte(p.Name, '-')
+		n, err := strconv.Atoi(p.Name[i+1:])
+		return n, err == nil
+	}
 	if p.OwnerReferences == nil { // the bare pod of an Authoring workload
 		return 0, true
 	}

@@ -16,6 +16,13 @@ func pod(name string, labels, annotations map[string]string, owned bool) *corev1
 	return p
 }
 
+// statefulPod is a pod of a StatefulSet from before the pod-index label.
+func statefulPod(name string) *corev1.Pod {
+	p := pod(name, nil, nil, false)
+	p.OwnerReferences = []metav1.OwnerReference{{Kind: "StatefulSet", Name: "web"}}
+	return p
+}
+
 func TestAssignRanks(t *testing.T) {
 	placement := []string{"a", "b", "c"}
 	cases := []struct {
@@ -38,6 +45,8 @@ func TestAssignRanks(t *testing.T) {
 			pod("d-z", nil, nil, true),
 		}, map[string]int{"d-x": 1, "d-y": 0, "d-z": 2}},
 		{"authoring", []*corev1.Pod{pod("a-master-0", nil, nil, false)}, map[string]int{"a-master-0": 0}},
+		{"statefulset without the pod-index label", []*corev1.Pod{statefulPod("web-2"), statefulPod("web-0")},
+			map[string]int{"web-2": 2, "web-0": 0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

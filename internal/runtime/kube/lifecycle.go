@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,12 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if len(req.Pods) == 0 {
 		return fmt.Errorf("%w: the request places no pod", runtime.ErrRejected)
 	}
+	gvr := objectKinds[req.Kind]
+	if _, served := r.objectIndex[gvr]; !served && gvr != barePods {
+		return fmt.Errorf("%w: the cluster does not serve %s (a PyTorchJob needs the kubeflow training-operator)",
+			runtime.ErrRejected, gvr.GroupResource())
+	}
+	r.stops.forget(req.WorkloadID) // a new dispatch: no longer stopping
 	ns, err := r.ensureNamespace(ctx, req.Workspace)
 	if err != nil {
 		return err
@@ -48,42 +55,60 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
-	res := r.dynamic.Resource(objectKinds[req.Kind]).Namespace(ns)
-	if obj := r.cachedObject(objectKinds[req.Kind], ns, out.object.GetName()); obj != nil {
-		if d := obj.GetLabels()[LabelDispatch]; d != strconv.Itoa(req.Dispatch) {
-			return r.replace(ctx, res, obj, d)
-		}
-		return r.ensureService(ctx, out.service, obj)
+	if err := r.ensureService(ctx, out.service); err != nil {
+		return err
 	}
-	obj, err := res.Create(ctx, out.object, metav1.CreateOptions{})
+	res := r.dynamic.Resource(gvr).Namespace(ns)
+	if obj := r.cachedObject(gvr, ns, out.object.GetName()); obj != nil {
+		return r.existing(ctx, res, obj, req.Dispatch)
+	}
+	_, err = res.Create(ctx, out.object, metav1.CreateOptions{})
 	switch {
 	case apierrors.IsAlreadyExists(err):
-		if obj, err = res.Get(ctx, out.object.GetName(), metav1.GetOptions{}); err != nil {
+		obj, err := res.Get(ctx, out.object.GetName(), metav1.GetOptions{})
+		if err != nil {
 			return err
 		}
-		if d := obj.GetLabels()[LabelDispatch]; d != strconv.Itoa(req.Dispatch) {
-			return r.replace(ctx, res, obj, d)
-		}
-	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsForbidden(err):
-		// The API server, an admission webhook (the training-operator's) or RBAC
-		// refuses it: the same request would be refused again.
+		return r.existing(ctx, res, obj, req.Dispatch)
+	case apierrors.IsNotFound(err):
+		r.namespaces.Delete(ns) // the namespace went: make it again next time
+		return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
+	case refused(err):
 		return fmt.Errorf("%w: create %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, out.object.GetName(), err)
 	case err != nil:
 		return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
 	}
-	return r.ensureService(ctx, out.service, obj)
+	return nil
 }
 
-// replace deletes the object of an earlier dispatch and says so: Start is to be
-// called again once it is gone.
-func (r *Runtime) replace(ctx context.Context, res dynamic.ResourceInterface, old *unstructured.Unstructured, dispatch string) error {
-	if old.GetDeletionTimestamp() == nil {
-		err := res.Delete(ctx, old.GetName(), deleteOptions(gvrOf(old), nil))
+// refused reports whether the API server, an admission webhook (the
+// training-operator's) or RBAC refuses a create for good; a quota that is full or a
+// namespace being deleted may let it through later.
+func refused(err error) bool {
+	switch {
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		return true
+	case apierrors.IsForbidden(err):
+		return !apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) &&
+			!strings.Contains(err.Error(), "exceeded quota")
+	}
+	return false
+}
+
+// existing accepts the object of this dispatch; one of an earlier dispatch is deleted,
+// and Start is to be called again once it is gone.
+func (r *Runtime) existing(ctx context.Context, res dynamic.ResourceInterface, obj *unstructured.Unstructured, dispatch int) error {
+	d := obj.GetLabels()[LabelDispatch]
+	if d == strconv.Itoa(dispatch) {
+		return nil
+	}
+	if obj.GetDeletionTimestamp() == nil {
+		err := res.Delete(ctx, obj.GetName(), deleteOptions(gvrOf(obj), nil))
 		if err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 	}
-	return fmt.Errorf("%s %s/%s of dispatch %s is still being deleted", old.GetKind(), old.GetNamespace(), old.GetName(), dispatch)
+	return fmt.Errorf("%s %s/%s of dispatch %s is still being deleted", obj.GetKind(), obj.GetNamespace(), obj.GetName(), d)
 }
 
 // gvrOf is the resource of a rendered object.
@@ -94,16 +119,28 @@ func gvrOf(o *unstructured.Unstructured) schema.GroupVersionResource {
 	return objectKinds[o.GetKind()]
 }
 
-// ensureService creates the dispatch's service, owned by its object, unless it has one.
-func (r *Runtime) ensureService(ctx context.Context, svc *corev1.Service, owner *unstructured.Unstructured) error {
+// ensureService creates the dispatch's service before its object, so that a failure
+// is retried with the start. One of an earlier dispatch is deleted first.
+func (r *Runtime) ensureService(ctx context.Context, svc *corev1.Service) error {
 	if svc == nil {
 		return nil
 	}
-	yes := true
-	svc.OwnerReferences = []metav1.OwnerReference{{APIVersion: owner.GetAPIVersion(), Kind: owner.GetKind(),
-		Name: owner.GetName(), UID: owner.GetUID(), Controller: &yes, BlockOwnerDeletion: &yes}}
-	_, err := r.client.CoreV1().Services(svc.Namespace).Create(ctx, svc, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
+	services := r.client.CoreV1().Services(svc.Namespace)
+	_, err := services.Create(ctx, svc, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		old, err := services.Get(ctx, svc.Name, metav1.GetOptions{})
+		if err != nil || old.Labels[LabelDispatch] == svc.Labels[LabelDispatch] {
+			return err
+		}
+		if err := services.Delete(ctx, svc.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+		return fmt.Errorf("the service %s/%s of dispatch %s is being replaced", svc.Namespace, svc.Name, old.Labels[LabelDispatch])
+	}
+	if refused(err) {
+		return fmt.Errorf("%w: create service %s/%s: %w", runtime.ErrRejected, svc.Namespace, svc.Name, err)
+	}
+	if err != nil {
 		return fmt.Errorf("create service %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
 	return nil
@@ -161,9 +198,11 @@ func (r *Runtime) Release(ctx context.Context, workloadID string) error {
 	return err
 }
 
-// remove deletes every object (its service goes with it) and pod of the workload,
-// pods with grace.
+// remove deletes every object, service and pod of the workload, pods with grace.
 func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Duration) error {
+	if workloadID == "" {
+		return errors.New("kube: no workload id") // an empty one would select every workload
+	}
 	objects, err := r.objects(workloadID)
 	errs := []error{err}
 	for _, o := range objects {
@@ -180,6 +219,20 @@ func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Dura
 			err := r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, deleteOptions(barePods, &secs))
 			errs = append(errs, ignoreNotFound(err))
 		}
+	}
+	errs = append(errs, r.removeServices(ctx, workloadID))
+	return errors.Join(errs...)
+}
+
+// removeServices deletes the workload's services.
+func (r *Runtime) removeServices(ctx context.Context, workloadID string) error {
+	list, err := r.client.CoreV1().Services(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: r.selector(workloadID)})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, svc := range list.Items {
+		errs = append(errs, ignoreNotFound(r.client.CoreV1().Services(svc.Namespace).Delete(ctx, svc.Name, metav1.DeleteOptions{})))
 	}
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,7 +33,7 @@ func (r *Runtime) Nodes(ctx context.Context) ([]inventory.Node, error) {
 func node(n *corev1.Node) inventory.Node {
 	alloc := n.Status.Allocatable
 	out := inventory.Node{
-		ID: n.Name, Name: n.Name, Labels: n.Labels, Unschedulable: n.Spec.Unschedulable,
+		ID: n.Name, Name: n.Name, Labels: maps.Clone(n.Labels), Unschedulable: n.Spec.Unschedulable,
 		Capacity: resource.List{
 			MilliCPU:         alloc.Cpu().MilliValue(),
 			Memory:           alloc.Memory().Value(),

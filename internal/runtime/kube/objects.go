@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -76,33 +76,44 @@ func (r *Runtime) objectChanged(obj any) {
 // serves reports whether the API server serves the resource.
 func (r *Runtime) serves(gvr schema.GroupVersionResource) (bool, error) {
 	list, err := r.client.Discovery().ServerResourcesForGroupVersion(gvr.GroupVersion().String())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
 	if err != nil {
-		if strings.Contains(err.Error(), "the server could not find the requested resource") {
-			return false, nil
-		}
 		return false, fmt.Errorf("discover %s: %w", gvr.GroupVersion(), err)
 	}
 	return slices.ContainsFunc(list.APIResources, func(a metav1.APIResource) bool { return a.Name == gvr.Resource }), nil
 }
 
-// objects lists the workload's objects from the caches ("": every workload's).
+// objects lists the workload's objects from the caches.
 func (r *Runtime) objects(workloadID string) ([]object, error) {
 	var out []object
 	for gvr, index := range r.objectIndex {
-		list := index.List()
-		if workloadID != "" {
-			var err error
-			if list, err = index.ByIndex(byWorkload, workloadID); err != nil {
-				return nil, err
-			}
+		list, err := index.ByIndex(byWorkload, workloadID)
+		if err != nil {
+			return nil, err
 		}
-		for _, o := range list {
-			if u, ok := o.(*unstructured.Unstructured); ok {
-				out = append(out, object{u, gvr})
-			}
-		}
+		out = appendObjects(out, gvr, list)
 	}
 	return out, nil
+}
+
+// allObjects lists every object of this instance from the caches.
+func (r *Runtime) allObjects() []object {
+	var out []object
+	for gvr, index := range r.objectIndex {
+		out = appendObjects(out, gvr, index.List())
+	}
+	return out
+}
+
+func appendObjects(out []object, gvr schema.GroupVersionResource, list []any) []object {
+	for _, o := range list {
+		if u, ok := o.(*unstructured.Unstructured); ok {
+			out = append(out, object{u, gvr})
+		}
+	}
+	return out
 }
 
 // cachedObject finds a rendered object by resource, namespace and name (nil if none).
@@ -129,12 +140,9 @@ func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
 	for _, p := range pods {
 		seen[p.Labels[LabelWorkload]] = true
 	}
-	objects, err := r.objects("")
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range objects {
+	for _, o := range r.allObjects() {
 		seen[o.GetLabels()[LabelWorkload]] = true
 	}
+	delete(seen, "") // a label without a value names no workload
 	return slices.Sorted(maps.Keys(seen)), nil
 }

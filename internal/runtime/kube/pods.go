@@ -16,19 +16,30 @@ import (
 
 // Status reports the pods of one dispatch from the informer's cache, by rank. A
 // gang whose operator has created only some pods reports the others Pending, so a
-// part of a gang never looks like the whole of it.
+// part of a gang never looks like the whole of it; while the workload stops, what
+// is left of its objects counts as a Pending pod, so a stop is not over early.
 func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
 	pods, err := r.workloadPods(workloadID, strconv.Itoa(dispatch))
 	if err != nil {
 		return nil, err
 	}
-	if len(live(pods)) == 0 && r.stops.stopping(workloadID) {
-		if deleting, err := r.deleting(workloadID); err != nil || deleting != nil {
-			return append(statuses(pods), deleting...), err
-		}
-	}
-	if len(pods) == 0 {
+	stopping := r.stops.stopping(workloadID)
+	if len(pods) == 0 && !stopping {
 		return r.creating(workloadID, dispatch)
+	}
+	out := podStatuses(workloadID, pods, !stopping)
+	if stopping && !slices.ContainsFunc(out, runtime.PodStatus.Live) {
+		deleting, err := r.deleting(workloadID)
+		return append(out, deleting...), err
+	}
+	return out, nil
+}
+
+// podStatuses are the pods' statuses by rank; with pad, a planned rank without a pod
+// reads as a Pending one.
+func podStatuses(workloadID string, pods []*corev1.Pod, pad bool) []runtime.PodStatus {
+	if len(pods) == 0 {
+		return nil
 	}
 	placement := strings.Split(pods[0].Annotations[AnnotationPlacement], ",")
 	ranks, err := assignRanks(live(pods), placement)
@@ -48,7 +59,7 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 	}
 	kind := pods[0].Labels[LabelKind]
 	for rank, node := range placement {
-		if !slices.ContainsFunc(out, func(p runtime.PodStatus) bool { return p.Rank == rank }) {
+		if pad && !slices.ContainsFunc(out, func(p runtime.PodStatus) bool { return p.Rank == rank }) {
 			out = append(out, runtime.PodStatus{PodID: workload.PodID(workloadID, kind, rank), Rank: rank,
 				Node: node, Phase: workload.PodPending, Reason: "NotCreated"})
 		}
@@ -59,7 +70,7 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		}
 		return strings.Compare(a.PodID, b.PodID)
 	})
-	return out, nil
+	return out
 }
 
 // creating stands in for the pods of a dispatch whose object exists but whose pods
@@ -93,14 +104,6 @@ func (r *Runtime) deleting(workloadID string) ([]runtime.PodStatus, error) {
 			Reason: "Deleting", Message: o.GetKind() + " " + o.GetName() + " is being deleted"})
 	}
 	return out, err
-}
-
-func statuses(pods []*corev1.Pod) []runtime.PodStatus {
-	out := make([]runtime.PodStatus, len(pods))
-	for i, p := range pods {
-		out[i] = podStatus(p)
-	}
-	return out
 }
 
 // live keeps the pods that are neither ended nor being deleted.
@@ -198,7 +201,12 @@ func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runti
 		o.SinceSeconds = &n
 	}
 	raw, err := r.client.CoreV1().Pods(p.Namespace).GetLogs(p.Name, o).DoRaw(ctx)
-	if err != nil {
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, runtime.ErrNotFound // deleted since the cache saw it
+	case apierrors.IsBadRequest(err):
+		return []string{}, nil // its container has not started: nothing written yet
+	case err != nil:
 		return nil, err
 	}
 	text := strings.TrimSuffix(string(raw), "\n")
