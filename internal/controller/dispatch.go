@@ -30,14 +30,24 @@ func (c *Controller) admit(ctx context.Context, w *workload.Workload, placement 
 }
 
 // startAll starts the pods of the admitted workloads, Config.StartConcurrency at a
-// time. A workload the runtime rejects fails; one whose start failed otherwise is
-// started again by the next cycle's reconcile.
+// time, with c.mu released meanwhile (the caller holds it). A workload the runtime
+// rejects fails; one whose start failed otherwise is started again by a later
+// cycle's reconcile.
 func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload, now time.Time) {
-	errs := make([]error, len(admitted))
+	if len(admitted) == 0 {
+		return
+	}
+	reqs := make([]runtime.StartRequest, len(admitted))
+	for i, w := range admitted {
+		reqs[i] = startRequest(w)
+	}
+	// The starts wait on the runtime (the network, for kube): let Explain in
+	// meanwhile. Nothing else takes c.mu, as cycles run one after another.
+	c.mu.Unlock()
+	errs := make([]error, len(reqs))
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, max(c.cfg.StartConcurrency, 1))
-	for i, w := range admitted {
-		req := startRequest(w)
+	for i, req := range reqs {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
@@ -45,6 +55,7 @@ func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload
 		})
 	}
 	wg.Wait()
+	c.mu.Lock()
 	for i, w := range admitted {
 		switch err := errs[i]; {
 		case err == nil:
