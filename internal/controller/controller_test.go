@@ -281,3 +281,18 @@ func TestNodeNotReadyFailsJobWithoutRetries(t *testing.T) {
 		t.Errorf("message %q (dispatch %d), want %q (1)", w.Status.Message, w.Status.DispatchCount, want)
 	}
 }
+
+func TestWaitingMessage(t *testing.T) {
+	statuses := []runtime.PodStatus{
+		{PodID: "w-master-0", Phase: workload.PodRunning},
+		{PodID: "w-worker-0", Phase: workload.PodPending, Reason: "Creating"},
+		{PodID: "w-worker-1", Phase: workload.PodPending, Reason: "ImagePullBackOff", Message: `Back-off pulling image "nope:1"`},
+	}
+	want := `pod w-worker-1: ImagePullBackOff: Back-off pulling image "nope:1"`
+	if got := waitingMessage(statuses); got != want {
+		t.Errorf("waitingMessage = %q, want %q", got, want)
+	}
+	if got := waitingMessage(statuses[:2]); got != "" {
+		t.Errorf("waitingMessage without a message = %q, want none", got)
+	}
+}

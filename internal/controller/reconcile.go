@@ -61,6 +61,11 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		c.vanished(w, now)
 		return nil
 	}
+	if w.Status.Phase == apiv1.PhasePending {
+		if msg := waitingMessage(statuses); msg != "" {
+			w.Status.Message = msg
+		}
+	}
 	if workload.Observe(w, pods(w, statuses), now) {
 		c.podsFailed(w, now)
 	} else if node := c.downNodeOf(w); node != "" {
@@ -87,6 +92,18 @@ func (c *Controller) podsFailed(w *workload.Workload, now time.Time) {
 	}
 	st.Phase = apiv1.PhaseFailed
 	st.EndTime = now
+}
+
+// waitingMessage says why a pod of a dispatched workload waits to start, as the
+// runtime tells it (kube: the waiting reason of a container, such as an image that
+// does not pull), or "".
+func waitingMessage(statuses []runtime.PodStatus) string {
+	for _, s := range statuses {
+		if s.Phase == workload.PodPending && s.Message != "" {
+			return fmt.Sprintf("pod %s: %s: %s", s.PodID, s.Reason, s.Message)
+		}
+	}
+	return ""
 }
 
 // started reports whether any pod of the current dispatch was seen past Pending.

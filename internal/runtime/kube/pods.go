@@ -153,6 +153,9 @@ func podStatus(p *corev1.Pod) runtime.PodStatus {
 	}
 	for _, c := range p.Status.ContainerStatuses {
 		s.Restarts += int(c.RestartCount)
+		if w := c.State.Waiting; w != nil && w.Message != "" && s.Phase == workload.PodPending {
+			s.Reason, s.Message = w.Reason, w.Message // why it has not started: an image pull, say
+		}
 		if t := c.State.Terminated; t != nil {
 			s.ExitCode, s.Reason = t.ExitCode, t.Reason
 			if t.Message != "" {
