@@ -119,9 +119,9 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// New connects to the cluster, starts the node and pod informers and the binder
-// (they stop with ctx), makes the priority classes, and returns once the caches hold
-// the cluster's current state.
+// New connects to the cluster, makes the priority classes, starts the informers (nodes,
+// this instance's pods and objects) and the binders, which stop with ctx, and returns
+// once the caches hold the cluster's current state.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	rc, err := RESTConfig(cfg.Kubeconfig, cfg.Context)
 	if err != nil {
@@ -180,7 +180,6 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	nodes.Core().V1().Nodes().Informer() // registered before Start; read through the store
 	nodes.Start(ctx.Done())
 	pods.Start(ctx.Done())
 	go func() {
