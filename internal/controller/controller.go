@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type Config struct {
 	// runtime whose Start waits on the network (kube), one where it spends this
 	// host's CPU (process).
 	StartConcurrency int
+	// Secrets, when set, decrypts the secrets a workload names for the runtime; an
+	// error wrapping runtime.ErrRejected (a secret is gone) fails the workload.
+	Secrets func(ctx context.Context, refs []apiv1.SecretRef) ([]runtime.Secret, error)
 	// OpsJobsFunc, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
 	OpsJobsFunc func(ctx context.Context) error

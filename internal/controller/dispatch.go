@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -37,21 +38,18 @@ func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload
 	if len(admitted) == 0 {
 		return
 	}
-	reqs := make([]runtime.StartRequest, len(admitted))
-	for i, w := range admitted {
-		reqs[i] = startRequest(w)
-	}
 	// The starts wait on the runtime (the network, for kube): let Explain in
-	// meanwhile. Nothing else takes c.mu, as cycles run one after another.
+	// meanwhile. Nothing else takes c.mu or changes the workloads, as cycles run one
+	// after another.
 	c.mu.Unlock()
-	errs := make([]error, len(reqs))
+	errs := make([]error, len(admitted))
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, max(c.cfg.StartConcurrency, 1))
-	for i, req := range reqs {
+	for i, w := range admitted {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			errs[i] = c.cfg.Runtime.Start(ctx, req)
+			errs[i] = c.start(ctx, w)
 		})
 	}
 	wg.Wait()
@@ -70,6 +68,19 @@ func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload
 			c.cfg.Log.Warn("start pods; will retry", "workload", w.ID, "err", err)
 		}
 	}
+}
+
+// start starts the pods of w's current dispatch, handing the runtime its secrets.
+func (c *Controller) start(ctx context.Context, w *workload.Workload) error {
+	req := startRequest(w)
+	if c.cfg.Secrets != nil && len(w.Spec.Secrets) > 0 {
+		secrets, err := c.cfg.Secrets(ctx, w.Spec.Secrets)
+		if err != nil {
+			return fmt.Errorf("the secrets of %s: %w", w.ID, err)
+		}
+		req.Secrets = secrets
+	}
+	return c.cfg.Runtime.Start(ctx, req)
 }
 
 // startRequest describes the current dispatch of w to the runtime.

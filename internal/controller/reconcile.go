@@ -50,7 +50,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if len(statuses) == 0 && !started(w) {
 		// Dispatch was recorded but its pods never started (a crash in between, or a
 		// start that failed).
-		err := c.cfg.Runtime.Start(ctx, startRequest(w))
+		err := c.start(ctx, w)
 		if errors.Is(err, runtime.ErrRejected) {
 			workload.Fail(w, "failed to start the pods: "+err.Error(), now)
 			return nil

@@ -101,6 +101,15 @@ type StartRequest struct {
 	// Spec is the workload as submitted (image, resources, probes, service...), for
 	// runtimes that render it into objects of their own (kube).
 	Spec apiv1.WorkloadSpec
+	// Secrets are the workload's secrets, decrypted, for runtimes that use them.
+	Secrets []Secret
+}
+
+// Secret is a secret a workload names: an image secret lets the runtime pull the
+// workload's image; a general one is mounted read-only at /etc/secrets/<id>.
+type Secret struct {
+	ID, Type string
+	Params   []map[string][]byte
 }
 
 // PodSpec is one replica: its name, rank and placement.

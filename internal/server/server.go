@@ -56,6 +56,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg)}
 	if cfg.Kubeconfig != "" {
 		ctrlCfg.StartConcurrency = kubeStartConcurrency
+		ctrlCfg.Secrets = workloadSecrets(st, keys)
 	}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.OpsJobsFunc = ops.Run

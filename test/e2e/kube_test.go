@@ -381,3 +381,29 @@ func TestKubeCluster(t *testing.T) {
 		t.Errorf("nodes %+v: want the cluster's nodes, all in %s", nodes.Items, id)
 	}
 }
+
+// TestKubeImageSecret: a workload naming an image secret has its pods pull with it.
+func TestKubeImageSecret(t *testing.T) {
+	t.Parallel()
+	s, kc := kubeServer(t)
+	ctx := context.Background()
+	var sec apiv1.CreateSecretResponse
+	err := s.Client.Do(ctx, "POST", "/api/v1/secrets", nil, &apiv1.CreateSecretRequest{
+		Name: "harbor", Type: apiv1.SecretTypeImage,
+		Params: []map[string]string{{"server": b64("harbor.example.com"), "username": b64("robot"), "password": b64("pw")}},
+	}, &sec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := job("kube-private", "torchrun train.py", 1)
+	req.Secrets = []apiv1.SecretRef{{ID: sec.SecretID}}
+	id := create(t, s.Client, req)
+	w := waitPodsPhase(t, s, id, 1, "Running")
+	kp, err := kc.CoreV1().Pods(workspace).Get(ctx, w.Pods[0].PodID, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "berth-secret-" + sec.SecretID; len(kp.Spec.ImagePullSecrets) != 1 || kp.Spec.ImagePullSecrets[0].Name != want {
+		t.Errorf("imagePullSecrets = %+v, want %s", kp.Spec.ImagePullSecrets, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -300,4 +301,41 @@ func TestNextDispatchReplacesTheLast(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.wantGone(t, req.Workspace, req.WorkloadID)
+}
+
+// TestSecretsReachThePods: the request's image secret becomes a docker config Secret
+// the pods pull with, its general secret an opaque one mounted at /etc/secrets/<id>.
+func TestSecretsReachThePods(t *testing.T) {
+	t.Parallel()
+	c := testCluster(t)
+	rt := c.runtime(t)
+	ctx := context.Background()
+	req := c.request(t, apiv1.KindDeployment, c.nodes[0])
+	req.Secrets = []runtime.Secret{
+		{ID: "regs", Type: apiv1.SecretTypeImage, Params: []map[string][]byte{
+			{"server": []byte("harbor.example.com"), "username": []byte("robot"), "password": []byte("pw")}}},
+		{ID: "wandb", Type: apiv1.SecretTypeGeneral, Params: []map[string][]byte{{"WANDB_API_KEY": []byte("k")}}},
+	}
+	if err := rt.Start(ctx, req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	pod := waitStatus(t, rt, req, "a Running pod", allPhase(1, workload.PodRunning))[0]
+	kp, err := c.client.CoreV1().Pods(req.Workspace).Get(ctx, pod.PodID, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kp.Spec.ImagePullSecrets) != 1 || kp.Spec.ImagePullSecrets[0].Name != "berth-secret-regs" {
+		t.Errorf("imagePullSecrets = %+v, want berth-secret-regs", kp.Spec.ImagePullSecrets)
+	}
+	if !slices.ContainsFunc(kp.Spec.Containers[0].VolumeMounts, func(m corev1.VolumeMount) bool {
+		return m.MountPath == "/etc/secrets/wandb" && m.ReadOnly
+	}) {
+		t.Errorf("mounts = %+v, want /etc/secrets/wandb read-only", kp.Spec.Containers[0].VolumeMounts)
+	}
+	for name, typ := range map[string]corev1.SecretType{"berth-secret-regs": corev1.SecretTypeDockerConfigJson, "berth-secret-wandb": corev1.SecretTypeOpaque} {
+		s, err := c.client.CoreV1().Secrets(req.Workspace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil || s.Type != typ {
+			t.Errorf("Secret %s: %v (type %q), want type %q", name, err, s.Type, typ)
+		}
+	}
 }

@@ -55,6 +55,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
+	if err := r.ensureSecrets(ctx, ns, req.Secrets); err != nil {
+		return err
+	}
 	if err := r.ensureService(ctx, out.service); err != nil {
 		return err
 	}

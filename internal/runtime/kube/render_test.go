@@ -32,6 +32,10 @@ func renderRequest(kind string, replica int) runtime.StartRequest {
 			IsTolerateAll: true,
 		},
 		RestartAlways: workload.IsService(kind),
+		Secrets: []runtime.Secret{
+			{ID: "harbor", Type: apiv1.SecretTypeImage},
+			{ID: "wandb", Type: apiv1.SecretTypeGeneral},
+		},
 	}
 	for rank := range replica {
 		req.Pods = append(req.Pods, runtime.PodSpec{PodID: workload.PodID(req.WorkloadID, kind, rank), Rank: rank,
