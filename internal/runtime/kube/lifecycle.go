@@ -41,7 +41,10 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if len(req.Pods) == 0 {
 		return fmt.Errorf("%w: the request places no pod", runtime.ErrRejected)
 	}
-	gvr := objectKinds[req.Kind]
+	gvr, known := objectKinds[req.Kind]
+	if !known {
+		return fmt.Errorf("%w: the kube runtime does not run kind %s", runtime.ErrRejected, req.Kind)
+	}
 	if _, served := r.objectIndex[gvr]; !served && gvr != barePods {
 		return fmt.Errorf("%w: the cluster does not serve %s (a PyTorchJob needs the kubeflow training-operator)",
 			runtime.ErrRejected, gvr.GroupResource())
