@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,5 +295,36 @@ func TestWaitingMessage(t *testing.T) {
 	}
 	if got := waitingMessage(statuses[:2]); got != "" {
 		t.Errorf("waitingMessage without a message = %q, want none", got)
+	}
+}
+
+// failingStarts is the process runtime with its first starts failing, as a cluster's
+// API server may refuse them for a while.
+type failingStarts struct {
+	runtime.Runtime
+	left atomic.Int32
+}
+
+func (f *failingStarts) Start(ctx context.Context, req runtime.StartRequest) error {
+	if f.left.Add(-1) >= 0 {
+		return errors.New("the API server is not ready")
+	}
+	return f.Runtime.Start(ctx, req)
+}
+
+// TestStartRetried: a start that fails is tried again, the workload saying meanwhile
+// why it waits; once it starts the message is gone.
+func TestStartRetried(t *testing.T) {
+	t.Parallel()
+	flaky := &failingStarts{}
+	flaky.left.Store(3)
+	e := newEnvFull(t, nil, func(rt runtime.Runtime) runtime.Runtime { flaky.Runtime = rt; return flaky })
+	id := e.submit("retried", "echo ok", nil)
+	e.waitFor(id, "saying why it waits", func(w *workload.Workload) bool {
+		return w.Status.Message == "waiting to start the pods: the API server is not ready"
+	})
+	w := e.waitFor(id, "Succeeded", phaseIs(apiv1.PhaseSucceeded))
+	if w.Status.DispatchCount != 1 || w.Status.Message != "" {
+		t.Errorf("dispatchCount %d, message %q; want 1 and none", w.Status.DispatchCount, w.Status.Message)
 	}
 }

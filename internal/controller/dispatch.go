@@ -32,8 +32,8 @@ func (c *Controller) admit(ctx context.Context, w *workload.Workload, placement 
 
 // startAll starts the pods of the admitted workloads, Config.StartConcurrency at a
 // time, with c.mu released meanwhile (the caller holds it). A workload the runtime
-// rejects fails; one whose start failed otherwise is started again by a later
-// cycle's reconcile.
+// rejects fails; one whose start failed otherwise says so in its message and is
+// started again by a later cycle's reconcile.
 func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload, now time.Time) {
 	if len(admitted) == 0 {
 		return
@@ -55,17 +55,13 @@ func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload
 	wg.Wait()
 	c.mu.Lock()
 	for i, w := range admitted {
-		switch err := errs[i]; {
-		case err == nil:
+		if errs[i] == nil {
 			c.cfg.Log.Info("workload dispatched", "workload", w.ID, "dispatch", w.Status.DispatchCount, "pods", len(w.Status.Placement))
-		case errors.Is(err, runtime.ErrRejected):
-			c.cfg.Log.Error("start pods", "workload", w.ID, "err", err)
-			workload.Fail(w, "failed to start the pods: "+err.Error(), now)
-			if err := c.save(ctx, w); err != nil {
-				c.cfg.Log.Error("save workload", "workload", w.ID, "err", err)
-			}
-		default:
-			c.cfg.Log.Warn("start pods; will retry", "workload", w.ID, "err", err)
+			continue
+		}
+		c.startFailed(w, errs[i], now)
+		if err := c.save(ctx, w); err != nil {
+			c.cfg.Log.Error("save workload", "workload", w.ID, "err", err)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/resource"
+	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/store/sqlite"
@@ -39,6 +40,11 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 
 // newEnvWith lets the test shape the workspace.
 func newEnvWith(t *testing.T, mutate func(*inventory.Workspace)) *env {
+	return newEnvFull(t, mutate, nil)
+}
+
+// newEnvFull also lets the test wrap the runtime the controller drives.
+func newEnvFull(t *testing.T, mutate func(*inventory.Workspace), wrap func(runtime.Runtime) runtime.Runtime) *env {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -70,7 +76,11 @@ func newEnvWith(t *testing.T, mutate func(*inventory.Workspace)) *env {
 			t.Fatal(err)
 		}
 	}
-	ctrl := New(Config{Store: st, Runtime: rt, Interval: 50 * time.Millisecond, StopGrace: time.Second})
+	var driven runtime.Runtime = rt
+	if wrap != nil {
+		driven = wrap(rt)
+	}
+	ctrl := New(Config{Store: st, Runtime: driven, Interval: 50 * time.Millisecond, StopGrace: time.Second})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { ctrl.Run(runCtx); close(done) }()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -50,12 +51,8 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if len(statuses) == 0 && !started(w) {
 		// Dispatch was recorded but its pods never started (a crash in between, or a
 		// start that failed).
-		err := c.start(ctx, w)
-		if errors.Is(err, runtime.ErrRejected) {
-			workload.Fail(w, "failed to start the pods: "+err.Error(), now)
-			return nil
-		}
-		return err
+		c.startFailed(w, c.start(ctx, w), now)
+		return nil
 	}
 	if len(statuses) == 0 {
 		c.vanished(w, now)
@@ -93,6 +90,26 @@ func (c *Controller) podsFailed(w *workload.Workload, now time.Time) {
 	st.Phase = apiv1.PhaseFailed
 	st.EndTime = now
 }
+
+// startFailed handles the outcome of a start: a rejected one fails w; another failure
+// shows in w's message until a later cycle's start succeeds.
+func (c *Controller) startFailed(w *workload.Workload, err error, now time.Time) {
+	switch {
+	case err == nil:
+		if strings.HasPrefix(w.Status.Message, msgStartRetry) {
+			w.Status.Message = ""
+		}
+	case errors.Is(err, runtime.ErrRejected):
+		c.cfg.Log.Error("start pods", "workload", w.ID, "err", err)
+		workload.Fail(w, "failed to start the pods: "+err.Error(), now)
+	default:
+		c.cfg.Log.Warn("start pods; will retry", "workload", w.ID, "err", err)
+		w.Status.Message = msgStartRetry + err.Error()
+	}
+}
+
+// msgStartRetry begins the message of a workload whose start is to be retried.
+const msgStartRetry = "waiting to start the pods: "
 
 // waitingMessage says why a pod of a dispatched workload waits to start, as the
 // runtime tells it (kube: the waiting reason of a container, such as an image that
