@@ -18,6 +18,7 @@ import (
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/store"
 )
 
 // Run serves until ctx ends, then shuts down gracefully. Pods keep running across a
@@ -61,8 +62,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.OpsJobsFunc = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
+	wake := func() { ctrl.Wake(); ops.Wake() }
+	if w, ok := st.(store.Waker); ok {
+		wake = wakeAcross(ctx, w, wake, log)
+	}
 	svc := &control.Service{Store: st, Runtime: rt, ClusterID: s.cluster.ID, Keys: keys, Now: time.Now,
-		Wake: func() { ctrl.Wake(); ops.Wake() }, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath}
+		Wake: wake, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err

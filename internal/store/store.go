@@ -22,6 +22,15 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
+// Waker is an optional extra of a store several servers share (PostgreSQL): a server
+// that wrote wakes the others' control loops at once, instead of leaving them to poll.
+type Waker interface {
+	// Wake tells every listening server that something changed.
+	Wake(ctx context.Context) error
+	// Listen calls woken for every Wake until ctx ends (nil) or it fails.
+	Listen(ctx context.Context, woken func()) error
+}
+
 // Store is everything Berth keeps. Every method is safe for concurrent use.
 type Store interface {
 	WorkloadStore
