@@ -40,6 +40,8 @@ func (s *Service) CreateOpsJob(ctx context.Context, caller *auth.User, req *apiv
 		return "", invalid(fe)
 	}
 	j := newOpsJob(caller, req)
+	s.opsJobCreate.Lock() // from the conflict checks of the builder to the insert
+	defer s.opsJobCreate.Unlock()
 	if err := opsJobBuilders[j.Type](s, ctx, caller, j); err != nil {
 		return "", err
 	}

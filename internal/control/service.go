@@ -29,6 +29,9 @@ type Service struct {
 	ArtifactPathFunc func(jobID, name string) (string, error)
 
 	nodes nodeCache
+	// opsJobCreate serializes ops job creates, so that two racing for one node cannot
+	// both pass the check that no other job of their type runs there.
+	opsJobCreate sync.Mutex
 }
 
 // nodeCache keeps the node list between writes to it: every create checks the
