@@ -50,12 +50,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("first start: %w", err)
 	}
 	log.Info("admin API key", "file", keyFile)
-	if cfg.Kubeconfig != "" {
-		go keepNodesCurrent(ctx, st, s, log)
-	}
 
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg)}
 	if cfg.Kubeconfig != "" {
+		go keepNodesCurrent(ctx, st, s, log)
 		ctrlCfg.StartConcurrency = kubeStartConcurrency
 		ctrlCfg.Secrets = workloadSecrets(st, keys)
 	}
