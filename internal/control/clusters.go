@@ -60,8 +60,8 @@ func (s *Service) clusterView(ctx context.Context, c *inventory.Cluster) apiv1.C
 		Runtime: c.Runtime, CreationTime: workload.FormatTime(c.CreationTime),
 	}
 	if hc, ok := s.Runtime.(runtime.HealthChecker); ok && c.ID == s.ClusterID {
-		if err := hc.Health(ctx); err != nil {
-			v.Phase, v.Message = ClusterPhaseNotReady, err.Error()
+		if hc.Health(ctx) != nil { // the error names the API server: kept from every user
+			v.Phase, v.Message = ClusterPhaseNotReady, "the cluster's API server is not ready"
 		}
 	}
 	return v

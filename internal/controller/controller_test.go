@@ -289,7 +289,7 @@ func TestWaitingMessage(t *testing.T) {
 		{PodID: "w-worker-0", Phase: workload.PodPending, Reason: "Creating"},
 		{PodID: "w-worker-1", Phase: workload.PodPending, Reason: "ImagePullBackOff", Message: `Back-off pulling image "nope:1"`},
 	}
-	want := `pod w-worker-1: ImagePullBackOff: Back-off pulling image "nope:1"`
+	want := `waiting for pod w-worker-1: ImagePullBackOff: Back-off pulling image "nope:1"`
 	if got := waitingMessage(statuses); got != want {
 		t.Errorf("waitingMessage = %q, want %q", got, want)
 	}

@@ -58,10 +58,10 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		c.vanished(w, now)
 		return nil
 	}
-	if w.Status.Phase == apiv1.PhasePending {
-		if msg := waitingMessage(statuses); msg != "" {
-			w.Status.Message = msg
-		}
+	if msg := waitingMessage(statuses); msg != "" && w.Status.Phase == apiv1.PhasePending {
+		w.Status.Message = msg
+	} else if strings.HasPrefix(w.Status.Message, msgPodWaits) {
+		w.Status.Message = "" // no pod waits any more
 	}
 	if workload.Observe(w, pods(w, statuses), now) {
 		c.podsFailed(w, now)
@@ -111,13 +111,16 @@ func (c *Controller) startFailed(w *workload.Workload, err error, now time.Time)
 // msgStartRetry begins the message of a workload whose start is to be retried.
 const msgStartRetry = "waiting to start the pods: "
 
+// msgPodWaits begins the message of a workload one of whose pods waits to start.
+const msgPodWaits = "waiting for pod "
+
 // waitingMessage says why a pod of a dispatched workload waits to start, as the
 // runtime tells it (kube: the waiting reason of a container, such as an image that
 // does not pull), or "".
 func waitingMessage(statuses []runtime.PodStatus) string {
 	for _, s := range statuses {
 		if s.Phase == workload.PodPending && s.Message != "" {
-			return fmt.Sprintf("pod %s: %s: %s", s.PodID, s.Reason, s.Message)
+			return fmt.Sprintf("%s%s: %s: %s", msgPodWaits, s.PodID, s.Reason, s.Message)
 		}
 	}
 	return ""

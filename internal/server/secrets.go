@@ -26,12 +26,12 @@ func workloadSecrets(st store.Store, keys *auth.Keys) func(context.Context, []ap
 				return nil, err
 			}
 			plain, err := keys.Open(sec.Sealed)
-			if err != nil {
-				return nil, fmt.Errorf("open the secret %s: %w", sec.ID, err)
+			if err != nil { // sealed under another server secret: it will not open later either
+				return nil, fmt.Errorf("%w: open the secret %s: %w", runtime.ErrRejected, sec.ID, err)
 			}
 			s := runtime.Secret{ID: sec.ID, Type: sec.Type}
 			if err := json.Unmarshal(plain, &s.Params); err != nil {
-				return nil, fmt.Errorf("the secret %s: %w", sec.ID, err)
+				return nil, fmt.Errorf("%w: the secret %s: %w", runtime.ErrRejected, sec.ID, err)
 			}
 			out = append(out, s)
 		}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,7 +11,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/control"
@@ -36,6 +41,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer closeStore()
+	ctx, cancel := context.WithCancel(ctx) // ends what uses the store before it closes
+	defer cancel()
 	keys, err := auth.LoadOrCreateKeys(filepath.Join(cfg.DataDir, "secret.key"))
 	if err != nil {
 		return err
@@ -127,8 +134,29 @@ func newSite(ctx context.Context, cfg Config, instance string, log *slog.Logger)
 	if err != nil {
 		return site{}, fmt.Errorf("kube runtime: %w", err)
 	}
-	return site{rt: rt, cluster: inventory.Cluster{ID: name, Runtime: "kube",
+	return site{rt: rt, cluster: inventory.Cluster{ID: clusterID(name), Runtime: "kube",
 		Description: "Kubernetes cluster of context " + name + " in " + cfg.Kubeconfig}}, nil
+}
+
+// clusterID turns a kubeconfig context name into a cluster id that can begin a
+// namespace name: a DNS label, with a hash of the name when it had to change it
+// ("kubernetes-admin@kubernetes" becomes "kubernetes-admin-kubernetes-1d2c3b").
+func clusterID(context string) string {
+	id := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(context))
+	if id == context && len(id) <= 40 && len(validation.IsDNS1123Label(id)) == 0 {
+		return id
+	}
+	sum := sha256.Sum256([]byte(context))
+	id = strings.Trim(id, "-")
+	if len(id) > 33 {
+		id = strings.TrimRight(id[:33], "-")
+	}
+	return id + "-" + hex.EncodeToString(sum[:3])
 }
 
 // newProcessRuntime runs pods on this host, as virtual nodes when --nodes is set.

@@ -403,7 +403,8 @@ func TestKubeImageSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "berth-secret-" + sec.SecretID; len(kp.Spec.ImagePullSecrets) != 1 || kp.Spec.ImagePullSecrets[0].Name != want {
+	want := "berth-" + kp.Labels["berth.io/instance"] + "-" + sec.SecretID
+	if len(kp.Spec.ImagePullSecrets) != 1 || kp.Spec.ImagePullSecrets[0].Name != want {
 		t.Errorf("imagePullSecrets = %+v, want %s", kp.Spec.ImagePullSecrets, want)
 	}
 }

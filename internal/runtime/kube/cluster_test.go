@@ -324,15 +324,15 @@ func TestSecretsReachThePods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(kp.Spec.ImagePullSecrets) != 1 || kp.Spec.ImagePullSecrets[0].Name != "berth-secret-regs" {
-		t.Errorf("imagePullSecrets = %+v, want berth-secret-regs", kp.Spec.ImagePullSecrets)
+	if len(kp.Spec.ImagePullSecrets) != 1 || kp.Spec.ImagePullSecrets[0].Name != "berth-kube-runtime-test-regs" {
+		t.Errorf("imagePullSecrets = %+v, want berth-kube-runtime-test-regs", kp.Spec.ImagePullSecrets)
 	}
 	if !slices.ContainsFunc(kp.Spec.Containers[0].VolumeMounts, func(m corev1.VolumeMount) bool {
 		return m.MountPath == "/etc/secrets/wandb" && m.ReadOnly
 	}) {
 		t.Errorf("mounts = %+v, want /etc/secrets/wandb read-only", kp.Spec.Containers[0].VolumeMounts)
 	}
-	for name, typ := range map[string]corev1.SecretType{"berth-secret-regs": corev1.SecretTypeDockerConfigJson, "berth-secret-wandb": corev1.SecretTypeOpaque} {
+	for name, typ := range map[string]corev1.SecretType{"berth-kube-runtime-test-regs": corev1.SecretTypeDockerConfigJson, "berth-kube-runtime-test-wandb": corev1.SecretTypeOpaque} {
 		s, err := c.client.CoreV1().Secrets(req.Workspace).Get(ctx, name, metav1.GetOptions{})
 		if err != nil || s.Type != typ {
 			t.Errorf("Secret %s: %v (type %q), want type %q", name, err, s.Type, typ)

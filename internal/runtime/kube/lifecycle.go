@@ -59,10 +59,10 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
 	if err := r.ensureSecrets(ctx, ns, req.Secrets); err != nil {
-		return err
+		return r.namespaceGone(ns, err)
 	}
 	if err := r.ensureService(ctx, out.service); err != nil {
-		return err
+		return r.namespaceGone(ns, err)
 	}
 	res := r.dynamic.Resource(gvr).Namespace(ns)
 	if obj := r.cachedObject(gvr, ns, out.object.GetName()); obj != nil {
@@ -77,14 +77,22 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		}
 		return r.existing(ctx, res, obj, req.Dispatch)
 	case apierrors.IsNotFound(err):
-		r.namespaces.Delete(ns) // the namespace went: make it again next time
-		return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
+		return r.namespaceGone(ns, fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err))
 	case refused(err):
 		return fmt.Errorf("%w: create %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, out.object.GetName(), err)
 	case err != nil:
 		return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
 	}
 	return nil
+}
+
+// namespaceGone passes err on, forgetting the namespace when err says it is gone (it
+// was deleted since this runtime made it), so that the next start makes it again.
+func (r *Runtime) namespaceGone(ns string, err error) error {
+	if apierrors.IsNotFound(err) {
+		r.namespaces.Delete(ns)
+	}
+	return err
 }
 
 // refused reports whether the API server, an admission webhook (the

@@ -143,7 +143,7 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 		return nil, err
 	}
 	mountHostPaths(t, req.Spec.Hostpath)
-	useSecrets(t, req.Secrets)
+	useSecrets(t, req.Secrets, to.instance)
 	return t, nil
 }
 

@@ -15,8 +15,9 @@ import (
 	"github.com/berth-dev/berth/internal/runtime"
 )
 
-// secretName names the Kubernetes Secret that carries a Berth secret in a namespace.
-func secretName(id string) string { return "berth-secret-" + id }
+// secretName names the Kubernetes Secret that carries a Berth secret of an
+// installation in a namespace, which other installations may share.
+func secretName(instance, id string) string { return "berth-" + instance + "-" + id }
 
 // secretMountPath is where a general secret's keys appear in the main container.
 func secretMountPath(id string) string { return "/etc/secrets/" + id }
@@ -24,7 +25,7 @@ func secretMountPath(id string) string { return "/etc/secrets/" + id }
 // kubeSecret is a Berth secret as a Kubernetes Secret: an image secret becomes a
 // docker config (one auth per registry), a general one opaque data.
 func kubeSecret(s runtime.Secret, ns, instance string) (*corev1.Secret, error) {
-	out := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secretName(s.ID), Namespace: ns,
+	out := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secretName(instance, s.ID), Namespace: ns,
 		Labels: map[string]string{LabelInstance: instance}}}
 	switch s.Type {
 	case apiv1.SecretTypeImage:
@@ -65,14 +66,13 @@ func dockerConfigJSON(params []map[string][]byte) ([]byte, error) {
 func (r *Runtime) ensureSecrets(ctx context.Context, ns string, secrets []runtime.Secret) error {
 	for _, s := range secrets {
 		want, err := kubeSecret(s, ns, r.instance)
-		if err != nil || want == nil {
+		if err != nil {
 			return err
 		}
-		api := r.client.CoreV1().Secrets(ns)
-		_, err = api.Create(ctx, want, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			_, err = api.Update(ctx, want, metav1.UpdateOptions{}) // the secret may have changed
+		if want == nil {
+			continue // an ssh secret: nothing for pods
 		}
+		err = r.putSecret(ctx, want)
 		if refused(err) {
 			return fmt.Errorf("%w: secret %s: %w", runtime.ErrRejected, s.ID, err)
 		}
@@ -83,18 +83,45 @@ func (r *Runtime) ensureSecrets(ctx context.Context, ns string, secrets []runtim
 	return nil
 }
 
+// putSecret creates want, or brings the Secret of that name up to date: updated in
+// place, or made again when its type changed (a type cannot be updated). A Secret of
+// that name that Berth did not make is left alone, and the start refused.
+func (r *Runtime) putSecret(ctx context.Context, want *corev1.Secret) error {
+	api := r.client.CoreV1().Secrets(want.Namespace)
+	_, err := api.Create(ctx, want, metav1.CreateOptions{})
+	if !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	old, err := api.Get(ctx, want.Name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if old.Labels[LabelInstance] != r.instance {
+		return fmt.Errorf("%w: the Secret %s/%s exists and was not made by this Berth", runtime.ErrRejected, want.Namespace, want.Name)
+	}
+	if old.Type != want.Type {
+		if err := api.Delete(ctx, want.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+		return fmt.Errorf("the Secret %s/%s changed type and is made again", want.Namespace, want.Name)
+	}
+	want.ResourceVersion = old.ResourceVersion
+	_, err = api.Update(ctx, want, metav1.UpdateOptions{})
+	return err
+}
+
 // useSecrets has the pod template pull with the image secrets and mount the general
-// ones.
-func useSecrets(t *corev1.PodTemplateSpec, secrets []runtime.Secret) {
+// ones, as the installation instance made them.
+func useSecrets(t *corev1.PodTemplateSpec, secrets []runtime.Secret, instance string) {
 	c := &t.Spec.Containers[0]
-	for _, s := range secrets {
+	for i, s := range secrets {
 		switch s.Type {
 		case apiv1.SecretTypeImage:
-			t.Spec.ImagePullSecrets = append(t.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: secretName(s.ID)})
+			t.Spec.ImagePullSecrets = append(t.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: secretName(instance, s.ID)})
 		case apiv1.SecretTypeGeneral:
-			vol := "secret-" + s.ID
+			vol := fmt.Sprintf("secret-%d", i) // an id may be as long as a volume name may
 			t.Spec.Volumes = append(t.Spec.Volumes, corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{
-				Secret: &corev1.SecretVolumeSource{SecretName: secretName(s.ID)}}})
+				Secret: &corev1.SecretVolumeSource{SecretName: secretName(instance, s.ID)}}})
 			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: vol, MountPath: secretMountPath(s.ID), ReadOnly: true})
 		}
 	}

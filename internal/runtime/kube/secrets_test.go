@@ -20,7 +20,7 @@ func TestKubeSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "berth-secret-regs" || s.Namespace != "team-a" || s.Type != corev1.SecretTypeDockerConfigJson || s.Labels[LabelInstance] != "i1" {
+	if s.Name != "berth-i1-regs" || s.Namespace != "team-a" || s.Type != corev1.SecretTypeDockerConfigJson || s.Labels[LabelInstance] != "i1" {
 		t.Fatalf("image secret = %+v", s.ObjectMeta)
 	}
 	var cfg struct {

@@ -17,6 +17,8 @@ var _ store.Store = (*Store)(nil)
 // Store is a store.Store kept in a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// channel is the notification channel of Wake and Listen.
+	channel string
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value string, with
@@ -36,7 +38,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	if s.channel, err = s.wakeChannel(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Close closes the pool, waiting for connections in use to come back.

@@ -23,33 +23,26 @@ func (s *Store) wakeChannel(ctx context.Context) (string, error) {
 
 // Wake tells every server listening on this schema that something changed.
 func (s *Store) Wake(ctx context.Context) error {
-	channel, err := s.wakeChannel(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := s.pool.Exec(ctx, "SELECT pg_notify($1, '')", channel); err != nil {
+	if _, err := s.pool.Exec(ctx, "SELECT pg_notify($1, '')", s.channel); err != nil {
 		return fmt.Errorf("postgres: wake: %w", err)
 	}
 	return nil
 }
 
 // Listen calls woken for every Wake of a server on this schema (its own included)
-// until ctx ends or the connection fails; it holds one connection of the pool.
+// until ctx ends or the connection fails. It listens on a connection of its own, not
+// one of the pool, which it would hold for good.
 func (s *Store) Listen(ctx context.Context, woken func()) error {
-	channel, err := s.wakeChannel(ctx)
-	if err != nil {
-		return err
-	}
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return fmt.Errorf("postgres: listen: %w", err)
 	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		return fmt.Errorf("postgres: listen: %w", err)
 	}
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
