@@ -43,7 +43,16 @@ func TestPatchedServiceRestartsWithItsNewSpec(t *testing.T) {
 	if !w.Status.HasCondition(workload.CondUpdating, 1) {
 		t.Errorf("no K8sUpdating condition for the first run: %+v", w.Status.Conditions)
 	}
-	lines, err := e.rt.Logs(t.Context(), id, w.Status.Pods[0].PodID, runtime.LogOptions{})
+	// Running comes before the pod's first line is written: wait for it.
+	var lines []string
+	var err error
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for len(lines) == 0 && time.Now().Before(deadline) {
+		<-tick.C
+		lines, err = e.rt.Logs(t.Context(), id, w.Status.Pods[0].PodID, runtime.LogOptions{})
+	}
 	if err != nil || len(lines) == 0 || lines[0] != "greeting=bonjour" {
 		t.Errorf("logs of the restarted pod = %q, %v; want greeting=bonjour", lines, err)
 	}
