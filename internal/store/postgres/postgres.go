@@ -10,13 +10,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 var _ store.Store = (*Store)(nil)
 
 // Store is a store.Store kept in a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	rowstore.Entities // clusters, nodes, workspaces, secrets, users, API keys
+	pool              *pgxpool.Pool
 	// channel is the notification channel of Wake and Listen.
 	channel string
 }
@@ -39,6 +41,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{pool: pool}
+	s.Entities = rowstore.Entities{E: rowEngine{s}}
 	if s.channel, err = s.wakeChannel(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 var _ store.Store = (*Store)(nil)
@@ -27,6 +28,7 @@ const BusyTimeoutDefault = 10 * time.Second
 
 // Store is a store.Store kept in one SQLite file.
 type Store struct {
+	rowstore.Entities // clusters, nodes, workspaces, secrets, users, API keys
 	// write has exactly one connection: SQLite allows one writer at a time, and
 	// queueing writers in database/sql is cheaper and fairer than SQLITE_BUSY retries.
 	write *sql.DB
@@ -59,7 +61,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{write: write, read: read}, nil
+	s := &Store{write: write, read: read}
+	s.Entities = rowstore.Entities{E: rowEngine{s}}
+	return s, nil
 }
 
 // dsn builds the connection string. Pragmas run on every new connection.

@@ -1,0 +1,78 @@
+package rowstore
+
+import (
+	"context"
+
+	"github.com/berth-dev/berth/internal/auth"
+)
+
+var userVersion versionOf[auth.User] = func(u *auth.User) *int64 { return &u.Version }
+
+// API keys have no Version: they are only ever inserted and deleted.
+var apiKeyVersion versionOf[auth.APIKey]
+
+func userRow(op string, u *auth.User) Row {
+	return Row{
+		Op: op, Table: "users", ID: u.ID, Version: &u.Version, Value: u,
+		Cols: []string{"name"}, Vals: []any{u.Name},
+	}
+}
+
+// UserInsert stores a new user with Version 1; a taken id or name is ErrConflict.
+func (e Entities) UserInsert(ctx context.Context, u *auth.User) error {
+	return e.E.Insert(ctx, userRow("user insert", u))
+}
+
+// UserGet returns a user.
+func (e Entities) UserGet(ctx context.Context, id string) (*auth.User, error) {
+	return get(ctx, e.E, userVersion, "user get", "users", "id", id)
+}
+
+// UserGetByName returns the user with the name.
+func (e Entities) UserGetByName(ctx context.Context, name string) (*auth.User, error) {
+	return get(ctx, e.E, userVersion, "user get by name", "users", "name", name)
+}
+
+// UserList returns every user by name.
+func (e Entities) UserList(ctx context.Context) ([]*auth.User, error) {
+	return list(ctx, e.E, userVersion, "user list", "users", "", nil, "name")
+}
+
+// UserUpdate writes u if its Version is the stored one, then increments u.Version;
+// renaming to a taken name is ErrConflict.
+func (e Entities) UserUpdate(ctx context.Context, u *auth.User) error {
+	return e.E.Update(ctx, userRow("user update", u))
+}
+
+// UserDelete deletes a user. Their API keys stay; the caller deletes them.
+func (e Entities) UserDelete(ctx context.Context, id string) error {
+	return e.E.Remove(ctx, "user delete", "users", id)
+}
+
+// APIKeyInsert stores a new key; a taken id or hash is ErrConflict.
+func (e Entities) APIKeyInsert(ctx context.Context, k *auth.APIKey) error {
+	return e.E.Insert(ctx, Row{
+		Op: "api key insert", Table: "api_keys", ID: k.ID, Value: k,
+		Cols: []string{"user_id", "hash"}, Vals: []any{k.UserID, k.Hash},
+	})
+}
+
+// APIKeyGetByHash returns the key with the hash.
+func (e Entities) APIKeyGetByHash(ctx context.Context, hash string) (*auth.APIKey, error) {
+	// Not get: the error must not carry the hash.
+	raw, err := e.E.Get(ctx, "api key get by hash", "api_keys", "hash", hash, false)
+	if err != nil {
+		return nil, err
+	}
+	return apiKeyVersion.decode(raw)
+}
+
+// APIKeyListByUser returns the user's keys by id.
+func (e Entities) APIKeyListByUser(ctx context.Context, userID string) ([]*auth.APIKey, error) {
+	return list(ctx, e.E, apiKeyVersion, "api key list", "api_keys", "user_id", userID, "id")
+}
+
+// APIKeyDelete deletes a key.
+func (e Entities) APIKeyDelete(ctx context.Context, id string) error {
+	return e.E.Remove(ctx, "api key delete", "api_keys", id)
+}
