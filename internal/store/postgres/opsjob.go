@@ -12,10 +12,8 @@ import (
 var _ store.OpsJobStore = (*Store)(nil)
 
 var (
-	opsJobVersion        versionOf[opsjob.Job]           = func(j *opsjob.Job) *int64 { return &j.Version }
-	addonTemplateVersion versionOf[opsjob.AddonTemplate] = func(t *opsjob.AddonTemplate) *int64 { return &t.Version }
-	nodeTemplateVersion  versionOf[opsjob.NodeTemplate]  = func(t *opsjob.NodeTemplate) *int64 { return &t.Version }
-	faultVersion         versionOf[opsjob.Fault]         = func(f *opsjob.Fault) *int64 { return &f.Version }
+	opsJobVersion versionOf[opsjob.Job]   = func(j *opsjob.Job) *int64 { return &j.Version }
+	faultVersion  versionOf[opsjob.Fault] = func(f *opsjob.Fault) *int64 { return &f.Version }
 )
 
 // opsJobRow writes the whole job to data and copies what lists filter and sort on.
@@ -65,46 +63,6 @@ const opsJobActiveOrder = "creation_time NULLS FIRST, id"
 // OpsJobListActive returns the jobs a runner still has to look at, oldest first.
 func (s *Store) OpsJobListActive(ctx context.Context) ([]*opsjob.Job, error) {
 	return list(ctx, s, opsJobVersion, "ops job list active", "ops_jobs", opsJobActiveWhere, opsJobActiveOrder)
-}
-
-// AddonTemplateInsert stores a new addon template with Version 1; a taken id is ErrConflict.
-func (s *Store) AddonTemplateInsert(ctx context.Context, t *opsjob.AddonTemplate) error {
-	return s.insert(ctx, row{op: "addon template insert", table: "addon_templates", id: t.ID, version: &t.Version, value: t})
-}
-
-// AddonTemplateGet returns an addon template.
-func (s *Store) AddonTemplateGet(ctx context.Context, id string) (*opsjob.AddonTemplate, error) {
-	return get(ctx, s, addonTemplateVersion, "addon template get", "addon_templates", "id", id)
-}
-
-// AddonTemplateList returns every addon template by id.
-func (s *Store) AddonTemplateList(ctx context.Context) ([]*opsjob.AddonTemplate, error) {
-	return list(ctx, s, addonTemplateVersion, "addon template list", "addon_templates", "", "id")
-}
-
-// AddonTemplateDelete deletes an addon template.
-func (s *Store) AddonTemplateDelete(ctx context.Context, id string) error {
-	return s.remove(ctx, "addon template delete", "addon_templates", id)
-}
-
-// NodeTemplateInsert stores a new node template with Version 1; a taken id is ErrConflict.
-func (s *Store) NodeTemplateInsert(ctx context.Context, t *opsjob.NodeTemplate) error {
-	return s.insert(ctx, row{op: "node template insert", table: "node_templates", id: t.ID, version: &t.Version, value: t})
-}
-
-// NodeTemplateGet returns a node template.
-func (s *Store) NodeTemplateGet(ctx context.Context, id string) (*opsjob.NodeTemplate, error) {
-	return get(ctx, s, nodeTemplateVersion, "node template get", "node_templates", "id", id)
-}
-
-// NodeTemplateList returns every node template by id.
-func (s *Store) NodeTemplateList(ctx context.Context) ([]*opsjob.NodeTemplate, error) {
-	return list(ctx, s, nodeTemplateVersion, "node template list", "node_templates", "", "id")
-}
-
-// NodeTemplateDelete deletes a node template.
-func (s *Store) NodeTemplateDelete(ctx context.Context, id string) error {
-	return s.remove(ctx, "node template delete", "node_templates", id)
 }
 
 // FaultPut inserts or replaces a fault (version-checked when Version > 0).

@@ -17,7 +17,7 @@ var _ store.Store = (*Store)(nil)
 
 // Store is a store.Store kept in a PostgreSQL database.
 type Store struct {
-	rowstore.Entities // clusters, nodes, workspaces, secrets, users, API keys
+	rowstore.Entities // clusters, nodes, workspaces, secrets, users, API keys, templates
 	pool              *pgxpool.Pool
 	// channel is the notification channel of Wake and Listen.
 	channel string

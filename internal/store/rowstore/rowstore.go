@@ -1,6 +1,6 @@
 // Package rowstore keeps the entities both SQL drivers store alike, as rows of (id,
 // version, data, lookup columns) with the whole struct as JSON in data: clusters,
-// nodes, workspaces, secrets, users and API keys. The drivers run the statements
+// nodes, workspaces, secrets, users, API keys and addon and node templates. The drivers run the statements
 // (Engine); Entities says which, so the two drivers share one implementation of
 // those store methods.
 package rowstore

@@ -28,7 +28,7 @@ const BusyTimeoutDefault = 10 * time.Second
 
 // Store is a store.Store kept in one SQLite file.
 type Store struct {
-	rowstore.Entities // clusters, nodes, workspaces, secrets, users, API keys
+	rowstore.Entities // clusters, nodes, workspaces, secrets, users, API keys, templates
 	// write has exactly one connection: SQLite allows one writer at a time, and
 	// queueing writers in database/sql is cheaper and fairer than SQLITE_BUSY retries.
 	write *sql.DB
