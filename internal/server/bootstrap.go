@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -124,15 +123,26 @@ func syncNodes(ctx context.Context, st store.Store, s site, now time.Time) error
 	if err != nil {
 		return err
 	}
-	if err := markGone(ctx, st, s.cluster.ID, nodes); err != nil {
+	stored, err := st.NodeList(ctx)
+	if err != nil {
+		return err
+	}
+	old := make(map[string]*inventory.Node, len(stored))
+	for _, n := range stored {
+		old[n.ID] = n
+	}
+	if err := markGone(ctx, st, s.cluster.ID, nodes, stored); err != nil {
 		return err
 	}
 	for _, n := range nodes {
-		var err error
-		for range 8 { // another server may write the same node meanwhile
-			if err = syncNode(ctx, st, n, s.cluster.ID, now); !errors.Is(err, store.ErrConflict) {
-				break
+		err := syncNode(ctx, st, n, old[n.ID], s.cluster.ID, now)
+		for try := 0; errors.Is(err, store.ErrConflict) && try < 8; try++ {
+			// Another server wrote the node meanwhile: start from what it wrote.
+			fresh, gerr := st.NodeGet(ctx, n.ID)
+			if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
+				return fmt.Errorf("node %s: %w", n.ID, gerr)
 			}
+			err = syncNode(ctx, st, n, fresh, s.cluster.ID, now)
 		}
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.ID, err)
@@ -161,15 +171,15 @@ func keepNodesCurrent(ctx context.Context, st store.Store, s site, log *slog.Log
 	}
 }
 
-// markGone marks NotReady the nodes of the cluster the runtime does not list.
-func markGone(ctx context.Context, st store.Store, cluster string, listed []inventory.Node) error {
-	stored, err := st.NodeList(ctx)
-	if err != nil {
-		return err
+// markGone marks NotReady the stored nodes of the cluster that the runtime does not
+// list.
+func markGone(ctx context.Context, st store.Store, cluster string, listed []inventory.Node, stored []*inventory.Node) error {
+	present := make(map[string]bool, len(listed))
+	for _, n := range listed {
+		present[n.ID] = true
 	}
 	for _, n := range stored {
-		gone := !slices.ContainsFunc(listed, func(l inventory.Node) bool { return l.ID == n.ID })
-		if n.Cluster == cluster && !n.Remote() && n.Ready && gone {
+		if n.Cluster == cluster && !n.Remote() && n.Ready && !present[n.ID] {
 			n.Ready = false
 			if err := st.NodePut(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
 				return fmt.Errorf("node %s: %w", n.ID, err)
@@ -179,26 +189,24 @@ func markGone(ctx context.Context, st store.Store, cluster string, listed []inve
 	return nil
 }
 
-func syncNode(ctx context.Context, st store.Store, n inventory.Node, cluster string, now time.Time) error {
+// syncNode records n as the runtime describes it, on top of old, what the store
+// holds of it (nil: nothing), whose workspace, taints and API labels it keeps.
+func syncNode(ctx context.Context, st store.Store, n inventory.Node, old *inventory.Node, cluster string, now time.Time) error {
 	n.Cluster = cluster
-	old, err := st.NodeGet(ctx, n.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if old == nil {
 		n.Workspace, n.CreationTime, n.Version = DefaultWorkspace, now, 0
-	case err != nil:
-		return err
-	default:
-		n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
-		n.CreationTime, n.Version = old.CreationTime, old.Version
-		labels := maps.Clone(old.Labels) // set through the API, and the runtime's, which win
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		maps.Copy(labels, n.Labels)
-		n.Labels = labels
-		if reflect.DeepEqual(&n, old) {
-			return nil // nothing changed: no write, no change-feed entry
-		}
+		return st.NodePut(ctx, &n)
+	}
+	n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
+	n.CreationTime, n.Version = old.CreationTime, old.Version
+	labels := maps.Clone(old.Labels) // set through the API, and the runtime's, which win
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, n.Labels)
+	n.Labels = labels
+	if reflect.DeepEqual(&n, old) {
+		return nil // nothing changed: no write, no change-feed entry
 	}
 	return st.NodePut(ctx, &n)
 }

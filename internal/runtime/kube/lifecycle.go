@@ -196,24 +196,27 @@ func (r *Runtime) ensurePriorityClasses(ctx context.Context) error {
 // grace has passed since the first Stop, pods still there are deleted at once. The
 // pods are deleted here rather than left to the garbage collector, which learns of a
 // custom kind (PyTorchJob) only at its next discovery, up to 30 s after it starts.
+// Services, which cannot come back, are deleted by the first Stop (and Release).
 func (r *Runtime) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
-	if r.stops.since(workloadID) >= grace {
+	elapsed, first := r.stops.begin(workloadID)
+	if elapsed >= grace {
 		grace = 0
 	}
-	return r.remove(ctx, workloadID, grace)
+	return r.remove(ctx, workloadID, grace, first)
 }
 
 // Release removes whatever is left of the workload at once: its pods have ended.
 func (r *Runtime) Release(ctx context.Context, workloadID string) error {
-	err := r.remove(ctx, workloadID, 0)
+	err := r.remove(ctx, workloadID, 0, true)
 	if err == nil {
 		r.stops.forget(workloadID)
 	}
 	return err
 }
 
-// remove deletes every object, service and pod of the workload, pods with grace.
-func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Duration) error {
+// remove deletes every object and pod of the workload, pods with grace, and with
+// services its services, which takes a request to the API server.
+func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Duration, services bool) error {
 	if workloadID == "" {
 		return errors.New("kube: no workload id") // an empty one would select every workload
 	}
@@ -234,7 +237,9 @@ func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Dura
 			errs = append(errs, ignoreNotFound(err))
 		}
 	}
-	errs = append(errs, r.removeServices(ctx, workloadID))
+	if services {
+		errs = append(errs, r.removeServices(ctx, workloadID))
+	}
 	return errors.Join(errs...)
 }
 
@@ -276,8 +281,9 @@ type stopClock struct {
 	first map[string]time.Time
 }
 
-// since returns how long ago the workload was first asked to stop (0 the first time).
-func (c *stopClock) since(id string) time.Duration {
+// begin returns how long ago the workload was first asked to stop, and whether this
+// is that first time.
+func (c *stopClock) begin(id string) (elapsed time.Duration, first bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.first == nil {
@@ -286,9 +292,9 @@ func (c *stopClock) since(id string) time.Duration {
 	t, ok := c.first[id]
 	if !ok {
 		c.first[id] = time.Now()
-		return 0
+		return 0, true
 	}
-	return time.Since(t)
+	return time.Since(t), false
 }
 
 // stopping reports whether the workload was asked to stop and not released.
