@@ -122,7 +122,7 @@ func pods(w *workload.Workload, statuses []runtime.PodStatus) []workload.Pod {
 		}
 		if s.Phase == workload.PodSucceeded || s.Phase == workload.PodFailed {
 			p.Containers = []apiv1.ContainerStatus{{
-				Name: mainContainer(w.Kind()), Reason: s.Reason, Message: s.Message, ExitCode: s.ExitCode,
+				Name: workload.MainContainer(w.Kind()), Reason: s.Reason, Message: s.Message, ExitCode: s.ExitCode,
 			}}
 		}
 		if s.Phase == workload.PodFailed {
@@ -134,11 +134,4 @@ func pods(w *workload.Workload, statuses []runtime.PodStatus) []workload.Pod {
 		out = append(out, p)
 	}
 	return out
-}
-
-func mainContainer(kind string) string {
-	if kind == apiv1.KindPyTorchJob {
-		return "pytorch"
-	}
-	return "main"
 }

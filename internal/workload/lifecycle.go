@@ -108,6 +108,15 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) {
 	st.Ranks = append(st.Ranks, ranks)
 }
 
+// MainContainer names the container that runs a workload's entryPoint: "pytorch" in
+// a PyTorchJob, as the training operator requires, else "main".
+func MainContainer(kind string) string {
+	if kind == apiv1.KindPyTorchJob {
+		return "pytorch"
+	}
+	return "main"
+}
+
 // PodID names the pod of a rank: PyTorchJob and Authoring pods are <id>-master-0 and
 // <id>-worker-<rank-1>, as the training operator names them; other kinds <id>-<rank>.
 func PodID(id, kind string, rank int) string {

@@ -16,6 +16,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // Labels and annotations Berth puts on what it creates.
@@ -113,7 +114,7 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 		nodes[i] = p.Node
 	}
 	main := corev1.Container{
-		Name:      containerName(req.Kind),
+		Name:      workload.MainContainer(req.Kind),
 		Image:     req.Spec.Image,
 		Command:   []string{"/bin/sh", "-c", req.Command},
 		Env:       env(req),
@@ -145,13 +146,6 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 	mountHostPaths(t, req.Spec.Hostpath)
 	useSecrets(t, req.Secrets, to.instance)
 	return t, nil
-}
-
-func containerName(kind string) string {
-	if kind == apiv1.KindPyTorchJob {
-		return "pytorch"
-	}
-	return "main"
 }
 
 // resources are the per-pod requests (equal to the limits) of r.

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // logLineMax is the longest log line written as one entry; longer lines are split into
@@ -127,7 +127,7 @@ func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runti
 	if err != nil {
 		return nil, err
 	}
-	if opts.Container != "" && opts.Container != containerName(spec.Kind) {
+	if opts.Container != "" && opts.Container != workload.MainContainer(spec.Kind) {
 		return nil, runtime.ErrNotFound
 	}
 	return readPodLog(dir, opts)
@@ -171,14 +171,7 @@ func (r *Runtime) Containers(ctx context.Context, workloadID, podID string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	return []string{containerName(spec.Kind)}, nil
-}
-
-func containerName(kind string) string {
-	if kind == apiv1.KindPyTorchJob {
-		return "pytorch"
-	}
-	return "main"
+	return []string{workload.MainContainer(spec.Kind)}, nil
 }
 
 // latestPod finds the pod in the newest dispatch of the workload that has it.
