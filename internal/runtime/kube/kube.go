@@ -74,10 +74,9 @@ type Runtime struct {
 	changedIDs map[string]bool
 	// namespaces holds the workspaces whose namespace exists.
 	namespaces sync.Map
-	// objectCaches hold this instance's rendered objects, by resource; objectIndex
-	// indexes them by workload (byWorkload).
-	objectCaches map[schema.GroupVersionResource]cache.GenericLister
-	objectIndex  map[schema.GroupVersionResource]cache.Indexer
+	// objectIndex holds this instance's rendered objects, by resource, indexed by
+	// workload (byWorkload) as well as by namespace/name.
+	objectIndex map[schema.GroupVersionResource]cache.Indexer
 }
 
 // ContextName is the context of the kubeconfig that RESTConfig uses: context, or

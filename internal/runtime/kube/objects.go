@@ -28,7 +28,6 @@ type object struct {
 func (r *Runtime) startObjectInformers(ctx context.Context) error {
 	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(r.dynamic, 0, metav1.NamespaceAll,
 		func(o *metav1.ListOptions) { o.LabelSelector = r.selector("") })
-	r.objectCaches = map[schema.GroupVersionResource]cache.GenericLister{}
 	r.objectIndex = map[schema.GroupVersionResource]cache.Indexer{}
 	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
 		served, err := r.serves(gvr)
@@ -50,7 +49,7 @@ func (r *Runtime) startObjectInformers(ctx context.Context) error {
 		if err := inf.Informer().AddIndexers(cache.Indexers{byWorkload: workloadOf}); err != nil {
 			return err
 		}
-		r.objectCaches[gvr], r.objectIndex[gvr] = inf.Lister(), inf.Informer().GetIndexer()
+		r.objectIndex[gvr] = inf.Informer().GetIndexer()
 	}
 	f.Start(ctx.Done())
 	syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -118,12 +117,12 @@ func appendObjects(out []object, gvr schema.GroupVersionResource, list []any) []
 
 // cachedObject finds a rendered object by resource, namespace and name (nil if none).
 func (r *Runtime) cachedObject(gvr schema.GroupVersionResource, ns, name string) *unstructured.Unstructured {
-	lister, ok := r.objectCaches[gvr]
+	index, ok := r.objectIndex[gvr]
 	if !ok {
 		return nil
 	}
-	o, err := lister.ByNamespace(ns).Get(name)
-	if err != nil {
+	o, exists, err := index.GetByKey(ns + "/" + name)
+	if err != nil || !exists {
 		return nil
 	}
 	u, _ := o.(*unstructured.Unstructured)
