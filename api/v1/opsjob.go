@@ -156,6 +156,8 @@ type CreateNodeRequest struct {
 	// Resources describes what the machine offers to pods (cpu, memory, gpu, ephemeral-storage).
 	Resources ResourceList `json:"resources,omitempty"`
 	GPUVendor string       `json:"gpuVendor,omitempty"`
+	// ClusterID is the cluster the machine joins; needed only when there are several.
+	ClusterID string `json:"clusterId,omitempty"`
 }
 
 // CreateNodeResponse answers a node registration.

@@ -275,6 +275,24 @@ type Cluster struct {
 	CreationTime string `json:"creationTime"`
 }
 
+// CreateClusterRequest is the body of POST /api/v1/clusters: a Kubernetes cluster
+// Berth connects to with a kubeconfig.
+type CreateClusterRequest struct {
+	// Name is the cluster's id: a DNS label of at most 40 characters.
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Kubeconfig is the kubeconfig file's text, or that text base64-encoded. It is
+	// stored encrypted and never returned.
+	Kubeconfig string `json:"kubeconfig"`
+	// KubeContext is the context to use ("": the kubeconfig's current context).
+	KubeContext string `json:"kubeContext"`
+}
+
+// CreateClusterResponse answers POST /api/v1/clusters.
+type CreateClusterResponse struct {
+	ClusterID string `json:"clusterId"`
+}
+
 // ClusterList is the body of GET /api/v1/clusters.
 type ClusterList struct {
 	TotalCount int       `json:"totalCount"`

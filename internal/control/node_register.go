@@ -27,12 +27,6 @@ var gpuVendors = []string{"", "amd", "nvidia"}
 
 var notDNSLabelRe = regexp.MustCompile(`[^a-z0-9-]+`)
 
-// nodeDeleter is the optional store method DELETE /api/v1/nodes/{id} needs; a store
-// without it answers 501.
-type nodeDeleter interface {
-	NodeDelete(ctx context.Context, id string) error
-}
-
 // CreateNode answers POST /api/v1/nodes: administrators register a machine Berth
 // reaches over SSH, for ops jobs. It joins the only cluster, ready and in no
 // workspace (the process runtime cannot run pods on it). It returns the node id.
@@ -62,10 +56,6 @@ func (s *Service) DeleteNode(ctx context.Context, caller *auth.User, id string) 
 	if !auth.IsAdmin(caller) {
 		return forbidden("The user is not allowed to delete node")
 	}
-	del, ok := s.Store.(nodeDeleter)
-	if !ok {
-		return newError(apiv1.CodeNotImplemented, "This store cannot delete nodes.")
-	}
 	n, err := s.node(ctx, id)
 	if err != nil {
 		return err
@@ -76,7 +66,7 @@ func (s *Service) DeleteNode(ctx context.Context, caller *auth.User, id string) 
 	if n.Workspace != "" {
 		return nodeTaken(n)
 	}
-	if err := del.NodeDelete(ctx, id); errors.Is(err, store.ErrNotFound) {
+	if err := s.Store.NodeDelete(ctx, id); errors.Is(err, store.ErrNotFound) {
 		return nodeNotFound(id)
 	} else if err != nil {
 		return err
@@ -116,7 +106,7 @@ func (s *Service) nodeOf(ctx context.Context, req *apiv1.CreateNodeRequest) (*in
 	if !slices.Contains(gpuVendors, req.GPUVendor) {
 		add("gpuVendor", "must be amd, nvidia or empty")
 	}
-	cluster, err := s.onlyCluster(ctx)
+	cluster, err := s.namedOrOnlyCluster(ctx, req.ClusterID)
 	if err != nil {
 		return nil, err
 	}
@@ -190,16 +180,4 @@ func parseCapacity(in apiv1.ResourceList, fe *workload.FieldErrors) resource.Lis
 		*p.field(&out) = v
 	}
 	return out
-}
-
-// onlyCluster is the cluster registered machines join: Berth runs one.
-func (s *Service) onlyCluster(ctx context.Context) (string, error) {
-	clusters, err := s.Store.ClusterList(ctx)
-	if err != nil {
-		return "", err
-	}
-	if len(clusters) != 1 {
-		return "", badRequest("machines join the only cluster, but there are %d clusters", len(clusters))
-	}
-	return clusters[0].ID, nil
 }

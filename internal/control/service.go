@@ -16,9 +16,10 @@ import (
 type Service struct {
 	Store   store.Store
 	Runtime runtime.Runtime
-	// ClusterID is the cluster Runtime drives.
-	ClusterID string
-	Keys      *auth.Keys
+	// ClusterHealth says why a cluster cannot run pods now, or nil (nil: every
+	// cluster is Ready).
+	ClusterHealth func(ctx context.Context, id string) error
+	Keys          *auth.Keys
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Wake tells the control loops that something changed; it must not block.

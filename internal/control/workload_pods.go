@@ -90,7 +90,10 @@ func (s *Service) WorkloadService(ctx context.Context, caller *auth.User, id str
 		return nil, notFound("service %s not found", id)
 	}
 	if sr, ok := s.Runtime.(runtime.ServiceReader); ok {
-		return runtimeService(ctx, sr, w)
+		v, err := runtimeService(ctx, sr, w)
+		if !errors.Is(err, runtime.ErrUnsupported) {
+			return v, err
+		}
 	}
 	port := apiv1.ServicePort{Protocol: svc.Protocol, Port: svc.Port, TargetPort: svc.TargetPort, NodePort: svc.NodePort}
 	return &apiv1.WorkloadService{

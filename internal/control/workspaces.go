@@ -66,7 +66,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, caller *auth.User, req *a
 // resolveWorkspace checks what a new workspace refers to (cluster, managers, image
 // secrets, nodes) and fills its id and references.
 func (s *Service) resolveWorkspace(ctx context.Context, ws *inventory.Workspace, name string, req *apiv1.CreateWorkspaceRequest) error {
-	cluster, err := s.workspaceCluster(ctx, req.ClusterID)
+	cluster, err := s.namedOrOnlyCluster(ctx, req.ClusterID)
 	if err != nil {
 		return err
 	}
@@ -156,9 +156,9 @@ func canSeeWorkspace(u *auth.User, ws *inventory.Workspace) bool {
 	return auth.IsAdmin(u) || auth.IsMember(u, ws.ID) || auth.Manages(u, ws)
 }
 
-// workspaceCluster resolves the cluster of a new workspace: the one named, else the
-// only one there is.
-func (s *Service) workspaceCluster(ctx context.Context, id string) (string, error) {
+// namedOrOnlyCluster resolves the cluster of a new workspace or machine: the one
+// named, else the only one there is.
+func (s *Service) namedOrOnlyCluster(ctx context.Context, id string) (string, error) {
 	if id != "" {
 		c, err := s.cluster(ctx, id)
 		if err != nil {

@@ -134,9 +134,11 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		return err
 	}
 	if t, ok := c.cfg.Runtime.(runtime.ChangeTracker); ok {
-		for _, id := range t.ChangedWorkloads() {
+		ids, all := t.ChangedWorkloads()
+		for _, id := range ids {
 			c.dirty[id] = true
 		}
+		full = full || all
 	}
 	c.removeOrphans(ctx)
 	now := c.cfg.Now().UTC()

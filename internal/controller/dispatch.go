@@ -97,6 +97,7 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 	req := runtime.StartRequest{
 		WorkloadID:    w.ID,
 		Kind:          w.Kind(),
+		Cluster:       w.Cluster,
 		Workspace:     w.Workspace(),
 		Dispatch:      st.DispatchCount,
 		Env:           env,

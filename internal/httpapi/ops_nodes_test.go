@@ -117,12 +117,21 @@ func TestNodeRegisterRefused(t *testing.T) {
 			t.Errorf("every problem: %d %s lacks %s", status, raw, field)
 		}
 	}
-	// Registered machines join the only cluster: with two, there is no telling which.
+	// Registered machines join the only cluster: with two, the request names one.
 	if err := tm.store.ClusterPut(t.Context(), &inventory.Cluster{ID: "c2", Runtime: "process"}); err != nil {
 		t.Fatal(err)
 	}
-	tm.run([]apiCase{{name: "two clusters", method: "POST", path: path, token: tm.admin, body: with(func(r *apiv1.CreateNodeRequest) { r.Hostname = "m2" }),
-		status: 400, code: br, msg: "there are 2 clusters"}})
+	tm.run([]apiCase{
+		{name: "two clusters", method: "POST", path: path, token: tm.admin, body: with(func(r *apiv1.CreateNodeRequest) { r.Hostname = "m2" }),
+			status: 400, code: br, msg: "clusterId: is required when there is not exactly one cluster"},
+		{name: "an unknown cluster", method: "POST", path: path, token: tm.admin,
+			body: with(func(r *apiv1.CreateNodeRequest) { r.Hostname, r.ClusterID = "m2", "c9" }), status: 404, code: apiv1.CodeNotFound, msg: "Cluster c9 not found."},
+		{name: "the cluster named", method: "POST", path: path, token: tm.admin,
+			body: with(func(r *apiv1.CreateNodeRequest) { r.Hostname, r.ClusterID = "m2", "c2" }), status: 200},
+	})
+	if n, err := tm.store.NodeGet(t.Context(), "m2"); err != nil || n.Cluster != "c2" {
+		t.Errorf("m2 registered in cluster c2: %+v, %v", n, err)
+	}
 }
 
 func TestNodeDeleteAndWorkspaces(t *testing.T) {

@@ -47,6 +47,8 @@ func (a *API) platformRoutes() {
 
 	a.handle("GET /api/v1/clusters", a.listClusters)
 	a.handle("GET /api/v1/clusters/{id}", a.getCluster)
+	a.handle("POST /api/v1/clusters", a.createCluster)
+	a.handle("DELETE /api/v1/clusters/{id}", a.deleteCluster)
 }
 
 func (a *API) createUser(r *http.Request, caller *auth.User) (any, error) {
@@ -195,4 +197,20 @@ func (a *API) listClusters(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) getCluster(r *http.Request, caller *auth.User) (any, error) {
 	return a.svc.GetCluster(r.Context(), caller, r.PathValue("id"))
+}
+
+func (a *API) createCluster(r *http.Request, caller *auth.User) (any, error) {
+	var req apiv1.CreateClusterRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	id, err := a.svc.CreateCluster(r.Context(), caller, &req)
+	if err != nil {
+		return nil, err
+	}
+	return apiv1.CreateClusterResponse{ClusterID: id}, nil
+}
+
+func (a *API) deleteCluster(r *http.Request, caller *auth.User) (any, error) {
+	return nil, a.svc.DeleteCluster(r.Context(), caller, r.PathValue("id"))
 }

@@ -11,9 +11,12 @@ import (
 
 // Cluster is a set of nodes driven by one runtime.
 type Cluster struct {
-	ID           string
-	Description  string
-	Runtime      string // "process" or "kube"
+	ID          string
+	Description string
+	Runtime     string // "process" or "kube"
+	// Kubeconfig is the sealed kubeconfig of a cluster added through the API, cut
+	// down to the context Berth uses (nil for the cluster a server is started with).
+	Kubeconfig   []byte
 	CreationTime time.Time
 	Version      int64
 }

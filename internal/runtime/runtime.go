@@ -20,6 +20,10 @@ import (
 // ErrNotFound: no such pod (or its logs are gone).
 var ErrNotFound = errors.New("runtime: not found")
 
+// ErrUnsupported: the runtime does not do what was asked (a ServiceReader over
+// runtimes some of which make no service objects).
+var ErrUnsupported = errors.New("runtime: not supported")
+
 // ErrRejected wraps the errors of a Start that cannot succeed however often it is
 // repeated (the runtime cannot run what the request asks); other Start errors are
 // worth a retry.
@@ -54,8 +58,9 @@ type Runtime interface {
 // so that the controller need not look at all the others after each change.
 type ChangeTracker interface {
 	// ChangedWorkloads returns the workloads whose pods or objects changed since the
-	// last call, and forgets them.
-	ChangedWorkloads() []string
+	// last call, and forgets them; all is true when some changed that it cannot name
+	// (every workload must be looked at).
+	ChangedWorkloads() (ids []string, all bool)
 }
 
 // HealthChecker is an optional extra of a runtime that depends on something it may
@@ -69,6 +74,13 @@ type HealthChecker interface {
 // of, so that what belongs to no known workload can be removed.
 type WorkloadLister interface {
 	WorkloadIDs(ctx context.Context) ([]string, error)
+}
+
+// DispatchLogger is an optional extra of a runtime: the log of a pod in one given
+// dispatch. Logs only reads a pod's latest dispatch, so without it the earlier
+// dispatches of a pod name that ran again cannot be read.
+type DispatchLogger interface {
+	DispatchLogs(ctx context.Context, workloadID string, dispatch int, podID string) ([]string, error)
 }
 
 // ServiceReader is an optional extra of a runtime whose services are objects of their
@@ -88,6 +100,7 @@ type Endpoint struct {
 type StartRequest struct {
 	WorkloadID string
 	Kind       string
+	Cluster    string // of the workspace
 	Workspace  string
 	Dispatch   int
 	// Env is the workload's env plus the platform env that does not depend on the

@@ -59,10 +59,13 @@ func processNodes(cfg Config) ([]inventory.Node, error) {
 	return process.VirtualNodes(cfg.Nodes, per, cfg.GPUVendor), nil
 }
 
-// site is the runtime this server drives and the cluster it stands for.
+// site is a runtime and the cluster it stands for.
 type site struct {
 	rt      runtime.Runtime
 	cluster inventory.Cluster
+	// joins is the workspace new nodes of the cluster join ("": none; an
+	// administrator binds them).
+	joins string
 }
 
 // processCluster is the cluster of the process runtime's nodes.
@@ -74,7 +77,7 @@ func processCluster() inventory.Cluster {
 // admin user with an API key exist; later starts reuse them. Several servers sharing
 // a database may run it at once: whoever inserts second takes what the first stored.
 // It returns the path of the admin key file.
-func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, s site, dataDir string) (string, error) {
+func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, s site, dataDir string, log *slog.Logger) (string, error) {
 	now := time.Now().UTC()
 	if _, err := st.ClusterGet(ctx, s.cluster.ID); errors.Is(err, store.ErrNotFound) {
 		c := s.cluster
@@ -88,7 +91,7 @@ func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, s site, dat
 	if err := ensureWorkspace(ctx, st, s.cluster.ID, now); err != nil {
 		return "", err
 	}
-	if err := syncNodes(ctx, st, s, now); err != nil {
+	if err := syncNodes(ctx, st, s, now, log); err != nil {
 		return "", err
 	}
 	admin, err := ensureAdmin(ctx, st, now)
@@ -114,11 +117,12 @@ func ensureWorkspace(ctx context.Context, st store.Store, cluster string, now ti
 	return err
 }
 
-// syncNodes records the runtime's nodes: new ones join the default workspace; known
+// syncNodes records the runtime's nodes: new ones join the site's workspace; known
 // ones get their current capacity, readiness and labels and keep their workspace and
 // Berth's taints. A node of the site's cluster that the runtime no longer has is
-// marked NotReady: its pods fail over and nothing new goes there.
-func syncNodes(ctx context.Context, st store.Store, s site, now time.Time) error {
+// marked NotReady: its pods fail over and nothing new goes there. A node whose name
+// another cluster's node has is left out (node names are ids across clusters).
+func syncNodes(ctx context.Context, st store.Store, s site, now time.Time, log *slog.Logger) error {
 	nodes, err := s.rt.Nodes(ctx)
 	if err != nil {
 		return err
@@ -135,14 +139,19 @@ func syncNodes(ctx context.Context, st store.Store, s site, now time.Time) error
 		return err
 	}
 	for _, n := range nodes {
-		err := syncNode(ctx, st, n, old[n.ID], s.cluster.ID, now)
+		if o := old[n.ID]; o != nil && o.Cluster != s.cluster.ID {
+			log.Warn("a node of this name belongs to another cluster: left out", "node", n.ID,
+				"cluster", s.cluster.ID, "other", o.Cluster)
+			continue
+		}
+		err := syncNode(ctx, st, n, old[n.ID], s, now)
 		for try := 0; errors.Is(err, store.ErrConflict) && try < 8; try++ {
 			// Another server wrote the node meanwhile: start from what it wrote.
 			fresh, gerr := st.NodeGet(ctx, n.ID)
 			if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
 				return fmt.Errorf("node %s: %w", n.ID, gerr)
 			}
-			err = syncNode(ctx, st, n, fresh, s.cluster.ID, now)
+			err = syncNode(ctx, st, n, fresh, s, now)
 		}
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.ID, err)
@@ -151,25 +160,9 @@ func syncNodes(ctx context.Context, st store.Store, s site, now time.Time) error
 	return nil
 }
 
-// nodeSyncInterval is how often keepNodesCurrent reads the runtime's nodes.
+// nodeSyncInterval is how often the clusters' nodes are read again: they come, go,
+// turn NotReady and change capacity.
 const nodeSyncInterval = 5 * time.Second
-
-// keepNodesCurrent records the runtime's nodes every nodeSyncInterval until ctx
-// ends: a cluster's nodes come, go, turn NotReady and change capacity.
-func keepNodesCurrent(ctx context.Context, st store.Store, s site, log *slog.Logger) {
-	t := time.NewTicker(nodeSyncInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if err := syncNodes(ctx, st, s, now); err != nil && ctx.Err() == nil {
-				log.Warn("sync nodes", "err", err)
-			}
-		}
-	}
-}
 
 // markGone marks NotReady the stored nodes of the cluster that the runtime does not
 // list.
@@ -191,10 +184,10 @@ func markGone(ctx context.Context, st store.Store, cluster string, listed []inve
 
 // syncNode records n as the runtime describes it, on top of old, what the store
 // holds of it (nil: nothing), whose workspace, taints and API labels it keeps.
-func syncNode(ctx context.Context, st store.Store, n inventory.Node, old *inventory.Node, cluster string, now time.Time) error {
-	n.Cluster = cluster
+func syncNode(ctx context.Context, st store.Store, n inventory.Node, old *inventory.Node, s site, now time.Time) error {
+	n.Cluster = s.cluster.ID
 	if old == nil {
-		n.Workspace, n.CreationTime, n.Version = DefaultWorkspace, now, 0
+		n.Workspace, n.CreationTime, n.Version = s.joins, now, 0
 		return st.NodePut(ctx, &n)
 	}
 	n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable

@@ -21,6 +21,7 @@ import (
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/kubeconfig"
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/store"
@@ -47,31 +48,30 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	s, err := newSite(ctx, cfg, keys.InstanceID(), log)
+	kubeCfg := kube.Config{Instance: keys.InstanceID(), QPS: cfg.KubeAPIQPS, Log: log}
+	s, err := newSite(ctx, cfg, kubeCfg)
 	if err != nil {
 		return err
 	}
-	rt := s.rt
-	keyFile, err := bootstrap(ctx, st, keys, s, cfg.DataDir)
+	keyFile, err := bootstrap(ctx, st, keys, s, cfg.DataDir, log)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
 	log.Info("admin API key", "file", keyFile)
+	clusters := newClusterManager(st, keys, s, kubeCfg, log)
+	go clusters.run(ctx)
+	rt := clusters.fleet
 
-	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg)}
-	if cfg.Kubeconfig != "" {
-		go keepNodesCurrent(ctx, st, s, log)
-		ctrlCfg.StartConcurrency = kubeStartConcurrency
-		ctrlCfg.Secrets = workloadSecrets(st, keys)
-	}
+	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg),
+		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys)}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.OpsJobsFunc = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
-	wake := func() { ctrl.Wake(); ops.Wake() }
+	wake := func() { ctrl.Wake(); ops.Wake(); clusters.Wake() }
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
-	svc := &control.Service{Store: st, Runtime: rt, ClusterID: s.cluster.ID, Keys: keys, Now: time.Now,
+	svc := &control.Service{Store: st, Runtime: rt, ClusterHealth: clusters.health, Keys: keys, Now: time.Now,
 		Wake: wake, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -113,28 +113,29 @@ func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *control
 	return shutdownErr
 }
 
-// kubeStartConcurrency is how many workloads start at once on Kubernetes, where a
-// start is a few requests to the API server.
-const kubeStartConcurrency = 16
+// startConcurrency is how many workloads start at once: on Kubernetes a start is a
+// few requests to the API server; the process runtime takes its starts one by one.
+const startConcurrency = 16
 
-// newSite is the kube runtime, standing for a cluster named after the kubeconfig's
-// context, when a kubeconfig is given; else the process runtime of the local cluster.
-// instance names this installation in the cluster.
-func newSite(ctx context.Context, cfg Config, instance string, log *slog.Logger) (site, error) {
+// newSite is the cluster the server is started with: the kube runtime, standing for
+// a cluster named after the kubeconfig's context, when a kubeconfig is given (with
+// kubeCfg's instance, QPS and log); else the process runtime of the local cluster.
+// Its new nodes join the default workspace.
+func newSite(ctx context.Context, cfg Config, kubeCfg kube.Config) (site, error) {
 	if cfg.Kubeconfig == "" {
 		rt, err := newProcessRuntime(cfg)
-		return site{rt: rt, cluster: processCluster()}, err
+		return site{rt: rt, cluster: processCluster(), joins: DefaultWorkspace}, err
 	}
-	name, err := kube.ContextName(cfg.Kubeconfig, cfg.KubeContext)
+	name, err := kubeconfig.ContextName(cfg.Kubeconfig, cfg.KubeContext)
 	if err != nil {
 		return site{}, err
 	}
-	rt, err := kube.New(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.KubeContext,
-		Instance: instance, QPS: cfg.KubeAPIQPS, Log: log})
+	kubeCfg.Kubeconfig, kubeCfg.Context = cfg.Kubeconfig, cfg.KubeContext
+	rt, err := kube.New(ctx, kubeCfg)
 	if err != nil {
 		return site{}, fmt.Errorf("kube runtime: %w", err)
 	}
-	return site{rt: rt, cluster: inventory.Cluster{ID: clusterID(name), Runtime: "kube",
+	return site{rt: rt, joins: DefaultWorkspace, cluster: inventory.Cluster{ID: clusterID(name), Runtime: "kube",
 		Description: "Kubernetes cluster of context " + name + " in " + cfg.Kubeconfig}}, nil
 }
 

@@ -107,6 +107,8 @@ type InventoryStore interface {
 	InventoryChange(ctx context.Context) (int64, error)
 
 	ClusterPut(ctx context.Context, c *inventory.Cluster) error
+	ClusterInsert(ctx context.Context, c *inventory.Cluster) error
+	ClusterDelete(ctx context.Context, id string) error
 	ClusterGet(ctx context.Context, id string) (*inventory.Cluster, error)
 	ClusterList(ctx context.Context) ([]*inventory.Cluster, error)
 
@@ -114,6 +116,7 @@ type InventoryStore interface {
 	NodePut(ctx context.Context, n *inventory.Node) error
 	NodeGet(ctx context.Context, id string) (*inventory.Node, error)
 	NodeList(ctx context.Context) ([]*inventory.Node, error)
+	NodeDelete(ctx context.Context, id string) error
 
 	WorkspaceInsert(ctx context.Context, w *inventory.Workspace) error
 	WorkspaceGet(ctx context.Context, id string) (*inventory.Workspace, error)

@@ -19,13 +19,6 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// DispatchLogger is an optional extra of a runtime: the log of a pod in one given
-// dispatch. Runtime.Logs only reads a pod's latest dispatch, so without it the earlier
-// dispatches of a pod name that ran again cannot be collected.
-type DispatchLogger interface {
-	DispatchLogs(ctx context.Context, workloadID string, dispatch int, podID string) ([]string, error)
-}
-
 // collected says, per pod of each dispatch, what the archive holds.
 type collected struct {
 	Dispatch int    `json:"dispatch"`
@@ -122,7 +115,6 @@ func (r *Runner) archiveWorkload(ctx context.Context, tw *tar.Writer, w *workloa
 // archiveLogs adds dispatch-<n>/<pod>.log for every pod of every dispatch it can
 // read, and returns what it did for each.
 func (r *Runner) archiveLogs(ctx context.Context, tw *tar.Writer, w *workload.Workload, now time.Time) ([]collected, error) {
-	dl, perDispatch := r.cfg.Runtime.(DispatchLogger)
 	latest := map[string]int{} // pod id → latest dispatch that has it
 	pods := make([][]string, w.Status.DispatchCount+1)
 	for d := 1; d <= w.Status.DispatchCount; d++ {
@@ -142,18 +134,7 @@ func (r *Runner) archiveLogs(ctx context.Context, tw *tar.Writer, w *workload.Wo
 		}
 		for _, pod := range pods[d] {
 			c := collected{Dispatch: d, PodID: pod}
-			var lines []string
-			var err error
-			switch {
-			case perDispatch:
-				lines, err = dl.DispatchLogs(ctx, w.ID, d, pod)
-			case latest[pod] == d:
-				lines, err = r.cfg.Runtime.Logs(ctx, w.ID, pod, runtime.LogOptions{})
-			default:
-				c.Note = fmt.Sprintf("not collected: the runtime serves only the latest dispatch of a pod, here %d", latest[pod])
-				index = append(index, c)
-				continue
-			}
+			lines, err := r.podLogs(ctx, w.ID, d, pod, latest[pod])
 			if err != nil {
 				c.Note = "not collected: " + err.Error()
 			} else {
@@ -209,4 +190,20 @@ func secretKey(k string) bool {
 		}
 	}
 	return false
+}
+
+// podLogs reads the log of a pod in dispatch d: from the runtime's log of that
+// dispatch where it keeps one (runtime.DispatchLogger), else only when d is the pod's
+// latest dispatch.
+func (r *Runner) podLogs(ctx context.Context, workloadID string, d int, pod string, latest int) ([]string, error) {
+	if dl, ok := r.cfg.Runtime.(runtime.DispatchLogger); ok {
+		lines, err := dl.DispatchLogs(ctx, workloadID, d, pod)
+		if !errors.Is(err, runtime.ErrUnsupported) {
+			return lines, err
+		}
+	}
+	if d != latest {
+		return nil, fmt.Errorf("the runtime serves only the latest dispatch of a pod, here %d", latest)
+	}
+	return r.cfg.Runtime.Logs(ctx, workloadID, pod, runtime.LogOptions{})
 }

@@ -29,15 +29,17 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/berth-dev/berth/internal/kubeconfig"
 )
 
 // Config says which cluster to drive.
 type Config struct {
-	// Kubeconfig is the path of a kubeconfig file; Context one of its contexts ("":
-	// its current context).
+	// Kubeconfig is the path of a kubeconfig file, KubeconfigData the text of one (it
+	// wins when set); Context one of its contexts ("": its current context).
 	Kubeconfig, Context string
+	KubeconfigData      []byte
 	// Instance labels everything this runtime creates (LabelInstance); it sees and
 	// touches nothing of another instance.
 	Instance string
@@ -79,23 +81,6 @@ type Runtime struct {
 	objectIndex map[schema.GroupVersionResource]cache.Indexer
 }
 
-// ContextName is the context of the kubeconfig that RESTConfig uses: context, or
-// else the file's current context.
-func ContextName(kubeconfig, context string) (string, error) {
-	if context != "" {
-		return context, nil
-	}
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}
-	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, nil).RawConfig()
-	if err != nil {
-		return "", fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
-	}
-	if raw.CurrentContext == "" {
-		return "", fmt.Errorf("kubeconfig %s has no current context: name one with --kube-context", kubeconfig)
-	}
-	return raw.CurrentContext, nil
-}
-
 // Health asks the API server whether it is ready.
 func (r *Runtime) Health(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -106,28 +91,44 @@ func (r *Runtime) Health(ctx context.Context) error {
 	return nil
 }
 
-// RESTConfig loads the client configuration of a kubeconfig context, at DefaultQPS.
-func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+// RESTConfig loads the client configuration of a context of the kubeconfig file at
+// path, at DefaultQPS.
+func RESTConfig(path, context string) (*rest.Config, error) {
+	cfg, err := kubeconfig.FileRESTConfig(path, context)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+		return nil, err
 	}
 	cfg.QPS, cfg.Burst = DefaultQPS, 2*DefaultQPS
 	return cfg, nil
+}
+
+// restConfig is the client configuration cfg names, at its QPS.
+func restConfig(cfg Config) (*rest.Config, error) {
+	var rc *rest.Config
+	var err error
+	if cfg.KubeconfigData != nil {
+		rc, err = kubeconfig.RESTConfig(cfg.KubeconfigData, cfg.Context)
+	} else {
+		rc, err = kubeconfig.FileRESTConfig(cfg.Kubeconfig, cfg.Context)
+	}
+	if err != nil {
+		return nil, err
+	}
+	qps := cfg.QPS
+	if qps <= 0 {
+		qps = DefaultQPS
+	}
+	rc.QPS, rc.Burst = float32(qps), 2*qps
+	return rc, nil
 }
 
 // New connects to the cluster, makes the priority classes, starts the informers (nodes,
 // this instance's pods and objects) and the binders, which stop with ctx, and returns
 // once the caches hold the cluster's current state.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
-	rc, err := RESTConfig(cfg.Kubeconfig, cfg.Context)
+	rc, err := restConfig(cfg)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.QPS > 0 {
-		rc.QPS, rc.Burst = float32(cfg.QPS), 2*cfg.QPS
 	}
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -247,13 +248,13 @@ func (r *Runtime) changedWorkload(id string) {
 }
 
 // ChangedWorkloads returns the workloads whose pods or objects changed since the last
-// call.
-func (r *Runtime) ChangedWorkloads() []string {
+// call; it always knows which.
+func (r *Runtime) ChangedWorkloads() (ids []string, all bool) {
 	r.changedMu.Lock()
 	defer r.changedMu.Unlock()
-	ids := slices.Collect(maps.Keys(r.changedIDs))
+	ids = slices.Collect(maps.Keys(r.changedIDs))
 	clear(r.changedIDs)
-	return ids
+	return ids, false
 }
 
 // Changed is signalled whenever a pod of this instance changes, or one of its objects

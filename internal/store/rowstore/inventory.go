@@ -21,6 +21,16 @@ func (e Entities) ClusterPut(ctx context.Context, c *inventory.Cluster) error {
 	return e.E.Put(ctx, Row{Op: "cluster put", Table: "clusters", ID: c.ID, Version: &c.Version, Value: c})
 }
 
+// ClusterInsert stores a new cluster with Version 1 (ErrConflict when the id is taken).
+func (e Entities) ClusterInsert(ctx context.Context, c *inventory.Cluster) error {
+	return e.E.Insert(ctx, Row{Op: "cluster insert", Table: "clusters", ID: c.ID, Version: &c.Version, Value: c})
+}
+
+// ClusterDelete deletes a cluster.
+func (e Entities) ClusterDelete(ctx context.Context, id string) error {
+	return e.E.Remove(ctx, "cluster delete", "clusters", id)
+}
+
 // ClusterGet returns a cluster.
 func (e Entities) ClusterGet(ctx context.Context, id string) (*inventory.Cluster, error) {
 	return get(ctx, e.E, clusterVersion, "cluster get", "clusters", "id", id)

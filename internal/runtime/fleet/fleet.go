@@ -1,0 +1,344 @@
+// Package fleet is one runtime.Runtime over the runtimes of several clusters: a
+// workload runs on the runtime of its workspace's cluster. Clusters join and leave
+// while it runs (added and removed through the API).
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/runtime"
+)
+
+// ErrNoCluster: the cluster has no runtime on this server (not added, or not yet
+// connected). Worth a retry: a cluster added through the API joins within seconds.
+var ErrNoCluster = errors.New("fleet: the cluster has no runtime here")
+
+// ErrUnknownWorkload is what a Locator returns for a workload it does not know (never
+// created, or gone from the store); the fleet then asks every cluster.
+var ErrUnknownWorkload = errors.New("fleet: unknown workload")
+
+// Locator names the cluster a workload runs in.
+type Locator func(ctx context.Context, workloadID string) (cluster string, err error)
+
+// Fleet routes each call to the runtime of the workload's cluster. It is safe for
+// concurrent use.
+type Fleet struct {
+	locate  Locator
+	changed chan struct{}
+
+	mu      sync.RWMutex
+	members map[string]*member
+	// where caches the cluster of each workload the fleet has seen (it never changes).
+	where map[string]string
+	// untracked is set when a member that cannot say which workloads changed
+	// (not a runtime.ChangeTracker) signalled a change.
+	untracked bool
+}
+
+// member is one cluster's runtime and what ends it.
+type member struct {
+	rt   runtime.Runtime
+	stop func()
+	done chan struct{} // closed to end the goroutine forwarding rt.Changed
+}
+
+// New returns a fleet without clusters.
+func New(locate Locator) *Fleet {
+	return &Fleet{locate: locate, changed: make(chan struct{}, 1), members: map[string]*member{},
+		where: map[string]string{}}
+}
+
+// Add makes rt the runtime of cluster, replacing (and stopping) the one it had; stop,
+// which may be nil, ends rt when the cluster leaves.
+func (f *Fleet) Add(cluster string, rt runtime.Runtime, stop func()) {
+	m := &member{rt: rt, stop: stop, done: make(chan struct{})}
+	f.mu.Lock()
+	old := f.members[cluster]
+	f.members[cluster] = m
+	f.mu.Unlock()
+	if old != nil {
+		old.end()
+	}
+	if ch := rt.Changed(); ch != nil {
+		_, tracked := rt.(runtime.ChangeTracker)
+		go f.forward(ch, tracked, m.done)
+	}
+	f.signal() // the cluster's workloads may have been waiting for it
+}
+
+// Remove stops and forgets the runtime of cluster.
+func (f *Fleet) Remove(cluster string) {
+	f.mu.Lock()
+	m := f.members[cluster]
+	delete(f.members, cluster)
+	f.mu.Unlock()
+	if m != nil {
+		m.end()
+	}
+}
+
+// Clusters names the clusters that have a runtime, sorted.
+func (f *Fleet) Clusters() []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return slices.Sorted(maps.Keys(f.members))
+}
+
+// Member returns the runtime of cluster.
+func (f *Fleet) Member(cluster string) (runtime.Runtime, error) {
+	f.mu.RLock()
+	m := f.members[cluster]
+	f.mu.RUnlock()
+	if m == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNoCluster, cluster)
+	}
+	return m.rt, nil
+}
+
+// Health says why cluster cannot run pods now, or nil.
+func (f *Fleet) Health(ctx context.Context, cluster string) error {
+	rt, err := f.Member(cluster)
+	if err != nil {
+		return err
+	}
+	if hc, ok := rt.(runtime.HealthChecker); ok {
+		return hc.Health(ctx)
+	}
+	return nil
+}
+
+func (m *member) end() {
+	close(m.done)
+	if m.stop != nil {
+		m.stop()
+	}
+}
+
+// forward passes a member's change signals on until done is closed.
+func (f *Fleet) forward(ch <-chan struct{}, tracked bool, done <-chan struct{}) {
+	for {
+		select {
+		case <-done:
+			return
+		case <-ch:
+			if !tracked {
+				f.mu.Lock()
+				f.untracked = true
+				f.mu.Unlock()
+			}
+			f.signal()
+		}
+	}
+}
+
+func (f *Fleet) signal() {
+	select {
+	case f.changed <- struct{}{}:
+	default:
+	}
+}
+
+// runtimeOf is the runtime of the workload's cluster; all is true (and rt nil) when
+// the workload is unknown, so every cluster must be asked.
+func (f *Fleet) runtimeOf(ctx context.Context, workloadID string) (rt runtime.Runtime, all bool, err error) {
+	f.mu.RLock()
+	cluster, ok := f.where[workloadID]
+	f.mu.RUnlock()
+	if !ok {
+		cluster, err = f.locate(ctx, workloadID)
+		if errors.Is(err, ErrUnknownWorkload) {
+			return nil, true, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("the cluster of %s: %w", workloadID, err)
+		}
+		f.remember(workloadID, cluster)
+	}
+	rt, err = f.Member(cluster)
+	return rt, false, err
+}
+
+func (f *Fleet) remember(workloadID, cluster string) {
+	f.mu.Lock()
+	f.where[workloadID] = cluster
+	f.mu.Unlock()
+}
+
+// runtimes is every member's runtime.
+func (f *Fleet) runtimes() []runtime.Runtime {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make([]runtime.Runtime, 0, len(f.members))
+	for _, m := range f.members {
+		out = append(out, m.rt)
+	}
+	return out
+}
+
+// Nodes returns every cluster's nodes, each naming its cluster.
+func (f *Fleet) Nodes(ctx context.Context) ([]inventory.Node, error) {
+	var out []inventory.Node
+	for _, cluster := range f.Clusters() {
+		rt, err := f.Member(cluster)
+		if err != nil {
+			continue // left meanwhile
+		}
+		nodes, err := rt.Nodes(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("the nodes of cluster %s: %w", cluster, err)
+		}
+		for _, n := range nodes {
+			n.Cluster = cluster
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Start starts the dispatch on its cluster's runtime.
+func (f *Fleet) Start(ctx context.Context, req runtime.StartRequest) error {
+	rt, err := f.Member(req.Cluster)
+	if err != nil {
+		return err
+	}
+	f.remember(req.WorkloadID, req.Cluster)
+	return rt.Start(ctx, req)
+}
+
+// Stop stops the workload's pods; those of an unknown workload on every cluster.
+func (f *Fleet) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
+	return f.each(ctx, workloadID, func(rt runtime.Runtime) error { return rt.Stop(ctx, workloadID, grace) })
+}
+
+// Release releases the workload on its cluster (an unknown one on every cluster) and
+// forgets where it ran.
+func (f *Fleet) Release(ctx context.Context, workloadID string) error {
+	err := f.each(ctx, workloadID, func(rt runtime.Runtime) error { return rt.Release(ctx, workloadID) })
+	if err == nil {
+		f.mu.Lock()
+		delete(f.where, workloadID)
+		f.mu.Unlock()
+	}
+	return err
+}
+
+// each calls fn with the runtime of the workload's cluster, or with every runtime when
+// the workload is unknown.
+func (f *Fleet) each(ctx context.Context, workloadID string, fn func(runtime.Runtime) error) error {
+	rt, all, err := f.runtimeOf(ctx, workloadID)
+	if err != nil {
+		return err
+	}
+	if !all {
+		return fn(rt)
+	}
+	var errs []error
+	for _, rt := range f.runtimes() {
+		errs = append(errs, fn(rt))
+	}
+	return errors.Join(errs...)
+}
+
+// Status reports the dispatch's pods from the workload's cluster.
+func (f *Fleet) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
+	rt, err := f.known(ctx, workloadID)
+	if err != nil {
+		return nil, err
+	}
+	return rt.Status(ctx, workloadID, dispatch)
+}
+
+// Logs reads a pod's log from the workload's cluster.
+func (f *Fleet) Logs(ctx context.Context, workloadID, podID string, opts runtime.LogOptions) ([]string, error) {
+	rt, err := f.known(ctx, workloadID)
+	if err != nil {
+		return nil, err
+	}
+	return rt.Logs(ctx, workloadID, podID, opts)
+}
+
+// Containers names a pod's containers from the workload's cluster.
+func (f *Fleet) Containers(ctx context.Context, workloadID, podID string) ([]string, error) {
+	rt, err := f.known(ctx, workloadID)
+	if err != nil {
+		return nil, err
+	}
+	return rt.Containers(ctx, workloadID, podID)
+}
+
+// DispatchLogs reads a pod's log of one dispatch from the workload's cluster;
+// runtime.ErrUnsupported where that cluster's runtime keeps only the latest.
+func (f *Fleet) DispatchLogs(ctx context.Context, workloadID string, dispatch int, podID string) ([]string, error) {
+	rt, err := f.known(ctx, workloadID)
+	if err != nil {
+		return nil, err
+	}
+	dl, ok := rt.(runtime.DispatchLogger)
+	if !ok {
+		return nil, runtime.ErrUnsupported
+	}
+	return dl.DispatchLogs(ctx, workloadID, dispatch, podID)
+}
+
+// Service reads the workload's service from its cluster; runtime.ErrNotFound where
+// that cluster's runtime makes no service objects.
+func (f *Fleet) Service(ctx context.Context, workspace, workloadID string) (runtime.Endpoint, error) {
+	rt, err := f.known(ctx, workloadID)
+	if err != nil {
+		return runtime.Endpoint{}, err
+	}
+	sr, ok := rt.(runtime.ServiceReader)
+	if !ok {
+		return runtime.Endpoint{}, runtime.ErrUnsupported
+	}
+	return sr.Service(ctx, workspace, workloadID)
+}
+
+// known is the runtime of a workload that must be known: an unknown one has no pods.
+func (f *Fleet) known(ctx context.Context, workloadID string) (runtime.Runtime, error) {
+	rt, all, err := f.runtimeOf(ctx, workloadID)
+	if all {
+		return nil, fmt.Errorf("workload %s: %w", workloadID, runtime.ErrNotFound)
+	}
+	return rt, err
+}
+
+// Changed is signalled when any cluster's runtime signals, or a cluster joins.
+func (f *Fleet) Changed() <-chan struct{} { return f.changed }
+
+// ChangedWorkloads is the union of what the members that track changes report; all
+// is true when a member that cannot say which workloads changed signalled.
+func (f *Fleet) ChangedWorkloads() (ids []string, all bool) {
+	f.mu.Lock()
+	all, f.untracked = f.untracked, false
+	f.mu.Unlock()
+	for _, rt := range f.runtimes() {
+		if t, ok := rt.(runtime.ChangeTracker); ok {
+			more, everything := t.ChangedWorkloads()
+			ids, all = append(ids, more...), all || everything
+		}
+	}
+	return ids, all
+}
+
+// WorkloadIDs lists the workloads any cluster holds pods or objects of.
+func (f *Fleet) WorkloadIDs(ctx context.Context) ([]string, error) {
+	var out []string
+	for _, rt := range f.runtimes() {
+		if l, ok := rt.(runtime.WorkloadLister); ok {
+			ids, err := l.WorkloadIDs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ids...)
+		}
+	}
+	return out, nil
+}
