@@ -74,6 +74,8 @@ type Runtime struct {
 	// ChangedWorkloads last ran.
 	changedMu  sync.Mutex
 	changedIDs map[string]bool
+	// events keeps why pending pods wait, from their events.
+	events podEvents
 	// namespaces holds the workspaces whose namespace exists.
 	namespaces sync.Map
 	// objectIndex holds this instance's rendered objects, by resource, indexed by
@@ -155,6 +157,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.startObjectInformers(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.startEventInformer(ctx); err != nil {
+		return nil, err
+	}
 	for range binders {
 		go r.runBinder(ctx)
 	}
@@ -175,7 +180,7 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 	_, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { r.podChanged(obj) },
 		UpdateFunc: func(_, obj any) { r.podChanged(obj) },
-		DeleteFunc: func(obj any) { r.podChanged(obj) },
+		DeleteFunc: func(obj any) { r.podGone(obj) },
 	})
 	if err != nil {
 		return err
@@ -234,6 +239,17 @@ func (r *Runtime) podChanged(obj any) {
 		r.binds.Add(bindKeyOf(p))
 	}
 	r.changedWorkload(p.Labels[LabelWorkload])
+}
+
+// podGone forgets the events of a deleted pod, and tells the controller.
+func (r *Runtime) podGone(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	if p, ok := obj.(*corev1.Pod); ok {
+		r.events.forget(p.UID)
+		r.changedWorkload(p.Labels[LabelWorkload])
+	}
 }
 
 // changedWorkload records that something of the workload changed, and notifies.

@@ -25,15 +25,32 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 	}
 	stopping := r.stops.stopping(workloadID)
 	if len(pods) == 0 && !stopping {
-		return r.creating(workloadID, dispatch)
+		out, err := r.creating(workloadID, dispatch)
+		if err != nil {
+			return nil, err
+		}
+		return out, r.explainCreation(workloadID, dispatch, out)
 	}
 	out := podStatuses(workloadID, pods, !stopping)
+	r.events.explain(out, pods)
+	if !stopping && slices.ContainsFunc(out, func(s runtime.PodStatus) bool { return s.Reason == reasonNotCreated }) {
+		if err := r.explainCreation(workloadID, dispatch, out); err != nil {
+			return nil, err
+		}
+	}
 	if stopping && !slices.ContainsFunc(out, runtime.PodStatus.Live) {
 		deleting, err := r.deleting(workloadID)
 		return append(out, deleting...), err
 	}
 	return out, nil
 }
+
+// Reasons of the stand-ins of pods an object has not made: none of them yet
+// (Creating), or not this rank (NotCreated).
+const (
+	reasonCreating   = "Creating"
+	reasonNotCreated = "NotCreated"
+)
 
 // podStatuses are the pods' statuses by rank; with pad, a planned rank without a pod
 // reads as a Pending one.
@@ -61,7 +78,7 @@ func podStatuses(workloadID string, pods []*corev1.Pod, pad bool) []runtime.PodS
 	for rank, node := range placement {
 		if pad && !slices.ContainsFunc(out, func(p runtime.PodStatus) bool { return p.Rank == rank }) {
 			out = append(out, runtime.PodStatus{PodID: workload.PodID(workloadID, kind, rank), Rank: rank,
-				Node: node, Phase: workload.PodPending, Reason: "NotCreated"})
+				Node: node, Phase: workload.PodPending, Reason: reasonNotCreated})
 		}
 	}
 	slices.SortFunc(out, func(a, b runtime.PodStatus) int {
@@ -87,7 +104,7 @@ func (r *Runtime) creating(workloadID string, dispatch int) ([]runtime.PodStatus
 		var out []runtime.PodStatus
 		for rank, node := range strings.Split(o.GetAnnotations()[AnnotationPlacement], ",") {
 			out = append(out, runtime.PodStatus{PodID: workload.PodID(workloadID, o.GetLabels()[LabelKind], rank),
-				Rank: rank, Node: node, Phase: workload.PodPending, Reason: "Creating"})
+				Rank: rank, Node: node, Phase: workload.PodPending, Reason: reasonCreating})
 		}
 		return out, nil
 	}
