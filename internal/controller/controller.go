@@ -18,6 +18,10 @@ import (
 const (
 	DefaultInterval  = time.Second
 	DefaultStopGrace = 10 * time.Second
+	// DefaultOrphanScan is how often the runtime is searched for pods and objects
+	// of no known workload besides when the controller starts leading: a cluster
+	// added meanwhile may hold some, or someone made objects with Berth's labels.
+	DefaultOrphanScan = time.Minute
 )
 
 // Config wires a Controller.
@@ -35,6 +39,9 @@ type Config struct {
 	// runtime whose Start waits on the network (kube), one where it spends this
 	// host's CPU (process).
 	StartConcurrency int
+	// OrphanScan is how often the runtime is searched for orphans (0 means
+	// DefaultOrphanScan).
+	OrphanScan time.Duration
 	// Secrets, when set, decrypts the secrets a workload names for the runtime; an
 	// error wrapping runtime.ErrRejected (a secret is gone) fails the workload.
 	Secrets func(ctx context.Context, refs []apiv1.SecretRef) ([]runtime.Secret, error)
@@ -67,6 +74,8 @@ type Controller struct {
 	// the runtime, or marked by a step that wants another look soon.
 	dirty    map[string]bool
 	lastFull time.Time // when every live workload was last reconciled
+	// lastOrphanScan is when the runtime was last searched for orphans.
+	lastOrphanScan time.Time
 }
 
 // New returns a controller; Run starts it.
@@ -76,6 +85,9 @@ func New(cfg Config) *Controller {
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultInterval
+	}
+	if cfg.OrphanScan <= 0 {
+		cfg.OrphanScan = DefaultOrphanScan
 	}
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = DefaultStopGrace
@@ -139,6 +151,11 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 			c.dirty[id] = true
 		}
 		full = full || all
+	}
+	if full && time.Since(c.lastOrphanScan) >= c.cfg.OrphanScan {
+		if err := c.findOrphans(ctx); err != nil {
+			c.cfg.Log.Warn("look for orphans", "err", err)
+		}
 	}
 	c.removeOrphans(ctx)
 	now := c.cfg.Now().UTC()

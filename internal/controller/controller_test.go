@@ -225,10 +225,26 @@ func TestNodeNotReadyFailsOver(t *testing.T) {
 }
 
 // TestOrphanPodsAreRemoved: pods the runtime holds for a workload the store does not
-// know are stopped and released by a controller that starts leading.
+// know are stopped and released by a controller that starts leading, and by one that
+// leads already, at its next search.
 func TestOrphanPodsAreRemoved(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	for _, later := range []bool{false, true} {
+		e := newEnv(t)
+		next := New(Config{Store: e.store, Runtime: e.rt, StopGrace: time.Second, OrphanScan: 50 * time.Millisecond})
+		if later {
+			if err := next.Cycle(t.Context()); err != nil { // it leads, and found nothing
+				t.Fatal(err)
+			}
+		}
+		wantOrphanRemoved(t, e, next)
+	}
+}
+
+// wantOrphanRemoved starts pods of no workload and runs the controller's cycles
+// until they are gone.
+func wantOrphanRemoved(t *testing.T, e *env, next *Controller) {
+	t.Helper()
 	ctx := t.Context()
 	req := runtime.StartRequest{WorkloadID: "ghost-x7k2q", Kind: apiv1.KindPyTorchJob, Workspace: testWorkspace,
 		Dispatch: 1, Command: "exec sleep 60",
@@ -237,7 +253,6 @@ func TestOrphanPodsAreRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.rt.Stop(context.Background(), req.WorkloadID, 0) })
-	next := New(Config{Store: e.store, Runtime: e.rt, StopGrace: time.Second})
 	deadline := time.Now().Add(20 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
@@ -66,6 +67,7 @@ func (c *Controller) findOrphans(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
+	c.lastOrphanScan = time.Now()
 	ids, err := lister.WorkloadIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list the runtime's workloads: %w", err)
