@@ -338,4 +338,42 @@ func TestSecretsReachThePods(t *testing.T) {
 			t.Errorf("Secret %s: %v (type %q), want type %q", name, err, s.Type, typ)
 		}
 	}
+
+	// The Secrets go with the last object that uses them.
+	other := request(apiv1.KindDeployment, c.nodes[1])
+	other.Workspace, other.Secrets = req.Workspace, req.Secrets[1:]
+	if err := rt.Start(ctx, other); err != nil {
+		t.Fatalf("Start of a second workload using wandb: %v", err)
+	}
+	waitStatus(t, rt, other, "a Running pod", allPhase(1, workload.PodRunning))
+	if err := rt.Stop(ctx, req.WorkloadID, 0); err != nil {
+		t.Fatal(err)
+	}
+	c.wantSecrets(t, req.Workspace, "berth-kube-runtime-test-wandb")
+	if err := rt.Stop(ctx, other.WorkloadID, 0); err != nil {
+		t.Fatal(err)
+	}
+	c.wantSecrets(t, req.Workspace)
+}
+
+// wantSecrets waits until the namespace holds exactly the named Secrets of the test's
+// instance.
+func (c *cluster) wantSecrets(t *testing.T, ns string, names ...string) {
+	t.Helper()
+	var have []string
+	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, clusterDeadline, true,
+		func(ctx context.Context) (bool, error) {
+			list, err := c.client.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: LabelInstance + "=kube-runtime-test"})
+			if err != nil {
+				return false, err
+			}
+			have = have[:0]
+			for _, s := range list.Items {
+				have = append(have, s.Name)
+			}
+			return slices.Equal(have, names), nil
+		})
+	if err != nil {
+		t.Fatalf("Secrets of %s: %v, want %v (%v)", ns, have, names, err)
+	}
 }

@@ -64,26 +64,37 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err := r.ensureService(ctx, out.service); err != nil {
 		return r.namespaceGone(ns, err)
 	}
-	res := r.dynamic.Resource(gvr).Namespace(ns)
-	if obj := r.cachedObject(gvr, ns, out.object.GetName()); obj != nil {
-		return r.existing(ctx, res, obj, req.Dispatch)
+	obj, err := r.createObject(ctx, gvr, out.object, req)
+	if err != nil {
+		return err
 	}
-	_, err = res.Create(ctx, out.object, metav1.CreateOptions{})
+	return r.ownSecrets(ctx, ns, req.Secrets, obj)
+}
+
+// createObject creates the dispatch's object, or finds it made by an earlier Start.
+func (r *Runtime) createObject(ctx context.Context, gvr schema.GroupVersionResource, want *unstructured.Unstructured,
+	req runtime.StartRequest) (*unstructured.Unstructured, error) {
+	ns, name := want.GetNamespace(), want.GetName()
+	res := r.dynamic.Resource(gvr).Namespace(ns)
+	if obj := r.cachedObject(gvr, ns, name); obj != nil {
+		return obj, r.existing(ctx, res, obj, req.Dispatch)
+	}
+	obj, err := res.Create(ctx, want, metav1.CreateOptions{})
 	switch {
 	case apierrors.IsAlreadyExists(err):
-		obj, err := res.Get(ctx, out.object.GetName(), metav1.GetOptions{})
+		obj, err := res.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return r.existing(ctx, res, obj, req.Dispatch)
+		return obj, r.existing(ctx, res, obj, req.Dispatch)
 	case apierrors.IsNotFound(err):
-		return r.namespaceGone(ns, fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err))
+		return nil, r.namespaceGone(ns, fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, name, err))
 	case refused(err):
-		return fmt.Errorf("%w: create %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, out.object.GetName(), err)
+		return nil, fmt.Errorf("%w: create %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, name, err)
 	case err != nil:
-		return fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, out.object.GetName(), err)
+		return nil, fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, name, err)
 	}
-	return nil
+	return obj, nil
 }
 
 // namespaceGone passes err on, forgetting the namespace when err says it is gone (it

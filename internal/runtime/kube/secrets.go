@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
@@ -105,9 +107,31 @@ func (r *Runtime) putSecret(ctx context.Context, want *corev1.Secret) error {
 		}
 		return fmt.Errorf("the Secret %s/%s changed type and is made again", want.Namespace, want.Name)
 	}
-	want.ResourceVersion = old.ResourceVersion
+	want.ResourceVersion, want.OwnerReferences = old.ResourceVersion, old.OwnerReferences
 	_, err = api.Update(ctx, want, metav1.UpdateOptions{})
 	return err
+}
+
+// ownSecrets makes obj an owner of the Secrets it uses, so that the garbage
+// collector deletes each Secret once no object of this installation uses it (the
+// Berth secret may be deleted or changed meanwhile; running pods keep what they have).
+func (r *Runtime) ownSecrets(ctx context.Context, ns string, secrets []runtime.Secret, obj *unstructured.Unstructured) error {
+	owner, err := json.Marshal(map[string]any{"metadata": map[string]any{"ownerReferences": []metav1.OwnerReference{{
+		APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Name: obj.GetName(), UID: obj.GetUID()}}}})
+	if err != nil {
+		return err
+	}
+	for _, s := range secrets {
+		if s.Type != apiv1.SecretTypeImage && s.Type != apiv1.SecretTypeGeneral {
+			continue
+		}
+		_, err := r.client.CoreV1().Secrets(ns).Patch(ctx, secretName(r.instance, s.ID), types.StrategicMergePatchType,
+			owner, metav1.PatchOptions{})
+		if err != nil {
+			return fmt.Errorf("own the Secret of %s: %w", s.ID, err)
+		}
+	}
+	return nil
 }
 
 // useSecrets has the pod template pull with the image secrets and mount the general
