@@ -66,17 +66,26 @@ func (c *Controller) startAll(ctx context.Context, admitted []*workload.Workload
 	}
 }
 
-// start starts the pods of w's current dispatch, handing the runtime its secrets.
+// start starts the pods of w's current dispatch.
 func (c *Controller) start(ctx context.Context, w *workload.Workload) error {
+	req, err := c.request(ctx, w)
+	if err != nil {
+		return err
+	}
+	return c.cfg.Runtime.Start(ctx, req)
+}
+
+// request describes w's current dispatch to the runtime, with its secrets.
+func (c *Controller) request(ctx context.Context, w *workload.Workload) (runtime.StartRequest, error) {
 	req := startRequest(w)
 	if c.cfg.Secrets != nil && len(w.Spec.Secrets) > 0 {
 		secrets, err := c.cfg.Secrets(ctx, w.Spec.Secrets)
 		if err != nil {
-			return fmt.Errorf("the secrets of %s: %w", w.ID, err)
+			return req, fmt.Errorf("the secrets of %s: %w", w.ID, err)
 		}
 		req.Secrets = secrets
 	}
-	return c.cfg.Runtime.Start(ctx, req)
+	return req, nil
 }
 
 // startRequest describes the current dispatch of w to the runtime.
@@ -120,6 +129,7 @@ func pods(w *workload.Workload, statuses []runtime.PodStatus) []workload.Pod {
 		p := workload.Pod{
 			PodID: s.PodID, Dispatch: w.Status.DispatchCount, Rank: s.Rank, Node: s.Node,
 			HostIP: s.HostIP, PodIP: s.PodIP, Phase: s.Phase, StartTime: s.StartTime, EndTime: s.EndTime,
+			Template: s.Template,
 		}
 		if s.Phase == workload.PodSucceeded || s.Phase == workload.PodFailed {
 			p.Containers = []apiv1.ContainerStatus{{

@@ -72,7 +72,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		workload.TimeOut(w, now)
 	}
 	if workload.NeedsRestart(w) {
-		workload.Restart(w, now)
+		c.update(ctx, w, now)
 	}
 	if w.Ended() || leaving(w) {
 		c.markDirty(w.ID) // drain at once

@@ -76,6 +76,15 @@ type WorkloadLister interface {
 	WorkloadIDs(ctx context.Context) ([]string, error)
 }
 
+// Updater is an optional extra of a runtime that can move a running dispatch to a
+// changed pod template in place (image, entryPoint, env), replacing its pods one by
+// one on the same nodes; the pods report the new template once replaced.
+type Updater interface {
+	// Update applies the request's template to its dispatch; ErrUnsupported for a
+	// kind it cannot update so.
+	Update(ctx context.Context, req StartRequest) error
+}
+
 // DispatchLogger is an optional extra of a runtime: the log of a pod in one given
 // dispatch. Logs only reads a pod's latest dispatch, so without it the earlier
 // dispatches of a pod name that ran again cannot be read.
@@ -148,6 +157,9 @@ type PodStatus struct {
 	Reason    string // e.g. "Completed", "Error", "Killed"
 	Message   string
 	Restarts  int
+	// Template is the workload.TemplateHash the pod was made from ("" where the
+	// runtime does not update pods in place).
+	Template string
 	// PIDs are the process ids of the pod's process group (process runtime only).
 	PIDs []int
 }

@@ -90,7 +90,7 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) {
 	st.Placement = placement
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
 	st.TemplateHash = TemplateHash(&w.Spec)
-	st.Restarting = false
+	st.Restarting, st.Rolling = false, false
 	st.SetCondition(CondScheduled, n, MsgScheduled, now)
 	st.SetCondition(CondDispatched, n, MsgDispatched, now)
 	st.Pods = make([]Pod, len(placement))
@@ -165,7 +165,12 @@ func Observe(w *Workload, pods []Pod, now time.Time) (failed bool) {
 		}
 	}
 	if IsService(w.Kind()) {
-		observeService(w, len(running) == len(pods) && len(pods) > 0, now)
+		ready := len(running) == len(pods) && len(pods) > 0
+		if st.Rolling && !(ready && rolled(pods, st.TemplateHash)) {
+			return false // Updating until every pod runs the new template
+		}
+		st.Rolling = false
+		observeService(w, ready, now)
 		return false
 	}
 	switch {
@@ -195,6 +200,16 @@ func observeService(w *Workload, allRunning bool, now time.Time) {
 		st.Phase = apiv1.PhaseNotReady
 		st.SetCondition(CondFailed, st.DispatchCount, MsgSvcNotReady, now)
 	}
+}
+
+// rolled reports whether every pod was made from the template.
+func rolled(pods []Pod, template string) bool {
+	for _, p := range pods {
+		if p.Template != template {
+			return false
+		}
+	}
+	return true
 }
 
 func latestEnd(pods []Pod, now time.Time) time.Time {

@@ -33,6 +33,27 @@ func NeedsRestart(w *Workload) bool {
 		st.TemplateHash != "" && st.TemplateHash != TemplateHash(&w.Spec)
 }
 
+// MsgRolling is the condition message of a service whose pods are replaced in place.
+const MsgRolling = "the workload is updating in place: its pods are replaced one by one with the new spec"
+
+// CanUpdateInPlace reports whether w's changed template keeps its placement: as many
+// replicas as are placed, each asking what it was admitted with. Then the runtime may
+// replace the pods where they are instead of w queueing again.
+func CanUpdateInPlace(w *Workload) bool {
+	per, err := PerPod(&w.Spec)
+	return err == nil && per == w.Status.AdmittedPerPod && w.Spec.Resource.Replica == len(w.Status.Placement)
+}
+
+// UpdateInPlace records that the runtime replaces w's pods with its new template:
+// Updating until every pod runs it.
+func UpdateInPlace(w *Workload, now time.Time) {
+	st := &w.Status
+	st.TemplateHash = TemplateHash(&w.Spec)
+	st.Rolling = true
+	st.Phase = apiv1.PhaseUpdating
+	st.SetCondition(CondUpdating, st.DispatchCount, MsgRolling, now)
+}
+
 // Restart marks a running service for a restart with its new template: its pods are
 // stopped, and it queues again ahead of the others, Updating meanwhile.
 func Restart(w *Workload, now time.Time) {

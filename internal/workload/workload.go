@@ -86,7 +86,10 @@ type Status struct {
 	// Restarting is set while a service's pods are stopped to start them again with a
 	// changed template.
 	Restarting bool
-	Pods       []Pod
+	// Rolling is set while a service's pods are replaced in place, one by one, with
+	// a changed template (the runtime updates its object).
+	Rolling bool
+	Pods    []Pod
 	// Nodes and Ranks hold, per dispatch, the distinct nodes used and the rank of the
 	// first pod on each.
 	Nodes        [][]string
@@ -128,6 +131,9 @@ type Pod struct {
 	EndTime       time.Time
 	FailedMessage string
 	Containers    []apiv1.ContainerStatus
+	// Template is the TemplateHash the pod was made from, where the runtime tells
+	// ("" otherwise).
+	Template string `json:",omitempty"`
 }
 
 // Pod phases.

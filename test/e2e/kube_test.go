@@ -219,6 +219,49 @@ func TestKubeScaleService(t *testing.T) {
 	}
 }
 
+// TestKubeUpdateInPlace: a PATCH of the image of a running 2-replica Deployment
+// replaces its pods in place: Updating (said by its condition) until both run the new
+// image on the nodes they had, then Running, still on its first dispatch.
+func TestKubeUpdateInPlace(t *testing.T) {
+	t.Parallel()
+	s, kc := kubeServer(t)
+	req := service("kube-roll")
+	req.Resource.Replica = 2
+	id := create(t, s.Client, req)
+	before := waitPodsPhase(t, s, id, 2, "Running")
+	image := "docker.io/library/busybox:1.37"
+	if err := s.Client.PatchWorkload(context.Background(), id, &apiv1.PatchWorkloadRequest{Image: &image}); err != nil {
+		t.Fatal(err)
+	}
+	var w *apiv1.WorkloadDetail
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		w = get(t, s.Client, id)
+		return slices.Contains(conditionTypes(w), "K8sUpdating") && w.Phase == apiv1.PhaseRunning, nil
+	})
+	if w.DispatchCount != 1 {
+		t.Errorf("dispatchCount %d after an update in place, want 1", w.DispatchCount)
+	}
+	if c := w.Conditions[slices.Index(conditionTypes(w), "K8sUpdating")]; !strings.Contains(c.Message, "in place") {
+		t.Errorf("the Updating condition says %q", c.Message)
+	}
+	pods, err := kc.CoreV1().Pods(workspace).List(context.Background(), metav1.ListOptions{LabelSelector: "berth.io/workload-id=" + id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []string
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil && p.Spec.Containers[0].Image != image {
+			t.Errorf("pod %s runs %s, want %s", p.Name, p.Spec.Containers[0].Image, image)
+		}
+		nodes = append(nodes, p.Spec.NodeName)
+	}
+	for _, p := range before.Pods {
+		if !slices.Contains(nodes, p.K8sNodeName) {
+			t.Errorf("no pod runs on %s any more (now on %v)", p.K8sNodeName, nodes)
+		}
+	}
+}
+
 // TestKubeNodeNotReady: when the node of a running job turns NotReady, the job fails
 // over and runs again on another node, with dispatchCount 2. It does not run in
 // parallel, as the other tests' servers would fail their pods on that node over too,

@@ -212,6 +212,20 @@ func (f *Fleet) Start(ctx context.Context, req runtime.StartRequest) error {
 	return rt.Start(ctx, req)
 }
 
+// Update updates the dispatch in place on its cluster's runtime;
+// runtime.ErrUnsupported where that runtime cannot.
+func (f *Fleet) Update(ctx context.Context, req runtime.StartRequest) error {
+	rt, err := f.Member(req.Cluster)
+	if err != nil {
+		return err
+	}
+	u, ok := rt.(runtime.Updater)
+	if !ok {
+		return runtime.ErrUnsupported
+	}
+	return u.Update(ctx, req)
+}
+
 // Stop stops the workload's pods; those of an unknown workload on every cluster.
 func (f *Fleet) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
 	return f.each(ctx, workloadID, func(rt runtime.Runtime) error { return rt.Stop(ctx, workloadID, grace) })

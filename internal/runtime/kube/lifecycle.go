@@ -321,3 +321,45 @@ func (c *stopClock) forget(id string) {
 	defer c.mu.Unlock()
 	delete(c.first, id)
 }
+
+// Update moves the dispatch's Deployment or StatefulSet to the request's pod template
+// in place: the workload controller replaces its pods one at a time, each new pod
+// taking the rank and node of the one it replaces. Other kinds are
+// runtime.ErrUnsupported: their pods run to an end and start again as a new dispatch.
+func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
+	if req.Kind != apiv1.KindDeployment && req.Kind != apiv1.KindStatefulSet {
+		return runtime.ErrUnsupported
+	}
+	gvr := objectKinds[req.Kind]
+	ns, err := r.ensureNamespace(ctx, req.Workspace)
+	if err != nil {
+		return err
+	}
+	obj := r.cachedObject(gvr, ns, req.WorkloadID)
+	if obj == nil || obj.GetLabels()[LabelDispatch] != strconv.Itoa(req.Dispatch) {
+		return fmt.Errorf("%s %s/%s of dispatch %d is not there to update", req.Kind, ns, req.WorkloadID, req.Dispatch)
+	}
+	out, err := render(req, target{namespace: ns, vendor: r.vendorOf(req.Pods[0].Node), instance: r.instance})
+	if err != nil {
+		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
+	}
+	if err := r.ensureSecrets(ctx, ns, req.Secrets); err != nil {
+		return err
+	}
+	template, _, err := unstructured.NestedFieldNoCopy(out.object.Object, "spec", "template")
+	if err != nil {
+		return err
+	}
+	updated := obj.DeepCopy()
+	if err := unstructured.SetNestedField(updated.Object, template, "spec", "template"); err != nil {
+		return err
+	}
+	_, err = r.dynamic.Resource(gvr).Namespace(ns).Update(ctx, updated, metav1.UpdateOptions{})
+	if refused(err) {
+		return fmt.Errorf("%w: update %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, req.WorkloadID, err)
+	}
+	if err != nil {
+		return fmt.Errorf("update %s %s/%s: %w", req.Kind, ns, req.WorkloadID, err)
+	}
+	return r.ownSecrets(ctx, ns, req.Secrets, obj)
+}

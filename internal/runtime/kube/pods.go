@@ -154,7 +154,7 @@ func (r *Runtime) workloadPods(workloadID, dispatch string) ([]*corev1.Pod, erro
 // podStatus maps a pod's phase and its main container's state.
 func podStatus(p *corev1.Pod) runtime.PodStatus {
 	s := runtime.PodStatus{PodID: p.Name, Node: p.Spec.NodeName, HostIP: p.Status.HostIP, PodIP: p.Status.PodIP,
-		Reason: p.Status.Reason, Message: p.Status.Message}
+		Reason: p.Status.Reason, Message: p.Status.Message, Template: p.Labels[LabelTemplate]}
 	if p.Status.StartTime != nil {
 		s.StartTime = p.Status.StartTime.Time
 	}

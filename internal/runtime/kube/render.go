@@ -27,6 +27,9 @@ const (
 	LabelDispatch = "berth.io/dispatch-count"
 	// LabelKind is the workload's kind.
 	LabelKind = "berth.io/kind"
+	// LabelTemplate is on pods: workload.TemplateHash of the spec the pod was made
+	// from, so that an update in place can tell replaced pods from the others.
+	LabelTemplate = "berth.io/template"
 	// LabelInstance names the Berth installation that made it (auth.Keys.InstanceID):
 	// a runtime sees and touches only its own installation's objects and pods.
 	LabelInstance = "berth.io/instance"
@@ -122,9 +125,11 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 		Ports:     ports(req.Spec),
 	}
 	main.LivenessProbe, main.ReadinessProbe = probe(req.Spec.Liveness), probe(req.Spec.Readiness)
+	labels := objectLabels(req, to)
+	labels[LabelTemplate] = workload.TemplateHash(&req.Spec)
 	t := &corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
-			Labels:      objectLabels(req, to),
+			Labels:      labels,
 			Annotations: map[string]string{AnnotationPlacement: strings.Join(nodes, ",")},
 		},
 		Spec: corev1.PodSpec{
@@ -289,6 +294,11 @@ func appsObject(req runtime.StartRequest, tmpl *corev1.PodTemplateSpec) (map[str
 	if req.Kind == apiv1.KindStatefulSet {
 		spec["serviceName"] = req.WorkloadID
 		spec["podManagementPolicy"] = "Parallel" // a gang: every pod at once
+	} else {
+		// An update replaces one pod at a time and never adds one: each new pod takes
+		// the rank, and the node, of the pod it replaces.
+		spec["strategy"] = map[string]any{"type": "RollingUpdate",
+			"rollingUpdate": map[string]any{"maxSurge": int64(0), "maxUnavailable": int64(1)}}
 	}
 	return map[string]any{"apiVersion": "apps/v1", "kind": req.Kind, "spec": spec}, nil
 }
