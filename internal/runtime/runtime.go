@@ -157,7 +157,7 @@ type PodStatus struct {
 	Reason    string // e.g. "Completed", "Error", "Killed"
 	Message   string
 	Restarts  int
-	// Template is the workload.TemplateHash the pod was made from ("" where the
+	// Template is the workload.PodTemplateHash the pod was made from ("" where the
 	// runtime does not update pods in place).
 	Template string
 	// PIDs are the process ids of the pod's process group (process runtime only).

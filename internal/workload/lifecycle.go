@@ -166,7 +166,7 @@ func Observe(w *Workload, pods []Pod, now time.Time) (failed bool) {
 	}
 	if IsService(w.Kind()) {
 		ready := len(running) == len(pods) && len(pods) > 0
-		if st.Rolling && !(ready && rolled(pods, st.TemplateHash)) {
+		if st.Rolling && !(ready && len(pods) == w.Spec.Resource.Replica && rolled(pods, PodTemplateHash(&w.Spec))) {
 			return false // Updating until every pod runs the new template
 		}
 		st.Rolling = false
@@ -202,7 +202,7 @@ func observeService(w *Workload, allRunning bool, now time.Time) {
 	}
 }
 
-// rolled reports whether every pod was made from the template.
+// rolled reports whether every pod was made from the pod template.
 func rolled(pods []Pod, template string) bool {
 	for _, p := range pods {
 		if p.Template != template {

@@ -12,14 +12,27 @@ import (
 // MsgUpdating is the condition message of a service restarting with a changed template.
 const MsgUpdating = "the workload is updating: its pods restart with the new spec"
 
-// TemplateHash identifies what a pod of w runs with: image, entryPoint, env and
+// TemplateHash identifies what the pods of w run with: image, entryPoint, env and
 // resources (replicas included). Equal specs hash alike whatever the map order.
 func TemplateHash(spec *apiv1.WorkloadSpec) string {
+	return hashTemplate(spec, spec.Resource)
+}
+
+// PodTemplateHash identifies what one pod of w runs with: TemplateHash but for the
+// number of replicas, so that pods made before and after a change of replicas alone
+// hash alike.
+func PodTemplateHash(spec *apiv1.WorkloadSpec) string {
+	res := spec.Resource
+	res.Replica = 0
+	return hashTemplate(spec, res)
+}
+
+func hashTemplate(spec *apiv1.WorkloadSpec, res apiv1.WorkloadResource) string {
 	b, _ := json.Marshal(struct { // maps marshal in key order
 		Image, EntryPoint string
 		Env               map[string]string
 		Resource          apiv1.WorkloadResource
-	}{spec.Image, spec.EntryPoint, spec.Env, spec.Resource})
+	}{spec.Image, spec.EntryPoint, spec.Env, res})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }

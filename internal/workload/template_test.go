@@ -12,7 +12,7 @@ func runningService(t *testing.T) *Workload {
 	w := job(apiv1.KindDeployment, 2, 0)
 	w.Spec.Image, w.Spec.Resource.CPU, w.Spec.Resource.Memory = "app:1", "1", "1Gi"
 	Admit(w, placement(2), t0)
-	old := w.Status.TemplateHash
+	old := PodTemplateHash(&w.Spec)
 	Observe(w, []Pod{{Phase: PodRunning, Template: old}, {Phase: PodRunning, Template: old}}, t0)
 	if w.Status.Phase != apiv1.PhaseRunning {
 		t.Fatalf("phase %s, want Running", w.Status.Phase)
@@ -48,12 +48,12 @@ func TestCanUpdateInPlace(t *testing.T) {
 func TestUpdateInPlaceRollsOver(t *testing.T) {
 	t.Parallel()
 	w := runningService(t)
-	old := w.Status.TemplateHash
+	old := PodTemplateHash(&w.Spec)
 	w.Spec.Image = "app:2"
 	UpdateInPlace(w, t0)
-	fresh := w.Status.TemplateHash
+	fresh := PodTemplateHash(&w.Spec)
 	if fresh == old || NeedsRestart(w) || w.Status.Phase != apiv1.PhaseUpdating {
-		t.Fatalf("after UpdateInPlace: hash %s (was %s), NeedsRestart %v, phase %s", fresh, old, NeedsRestart(w), w.Status.Phase)
+		t.Fatalf("after UpdateInPlace: pod hash %s (was %s), NeedsRestart %v, phase %s", fresh, old, NeedsRestart(w), w.Status.Phase)
 	}
 	for _, pods := range [][]Pod{
 		{{Phase: PodRunning, Template: old}, {Phase: PodRunning, Template: old}},

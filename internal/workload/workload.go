@@ -131,7 +131,7 @@ type Pod struct {
 	EndTime       time.Time
 	FailedMessage string
 	Containers    []apiv1.ContainerStatus
-	// Template is the TemplateHash the pod was made from, where the runtime tells
+	// Template is the PodTemplateHash the pod was made from, where the runtime tells
 	// ("" otherwise).
 	Template string `json:",omitempty"`
 }

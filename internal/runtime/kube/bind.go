@@ -64,7 +64,10 @@ func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 	if len(unbound) == 0 {
 		return nil
 	}
-	placement := strings.Split(unbound[0].Annotations[AnnotationPlacement], ",")
+	placement, err := r.placementOf(unbound[0])
+	if err != nil {
+		return err
+	}
 	if len(pods) < len(placement) {
 		return nil // the rest of the gang is not created yet; its pods queue us again
 	}
@@ -79,6 +82,27 @@ func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 		}
 	}
 	return nil
+}
+
+// placementOf is the planned node of each rank of the pod's dispatch, as its object
+// says (the bare pod of an Authoring workload is its own object). It is on the object,
+// not the pod template, so that a change of replicas does not replace every pod.
+func (r *Runtime) placementOf(p *corev1.Pod) ([]string, error) {
+	if v, ok := p.Annotations[AnnotationPlacement]; ok {
+		return strings.Split(v, ","), nil
+	}
+	objects, err := r.objects(p.Labels[LabelWorkload])
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objects {
+		if o.GetNamespace() == p.Namespace && o.GetLabels()[LabelDispatch] == p.Labels[LabelDispatch] {
+			if v, ok := o.GetAnnotations()[AnnotationPlacement]; ok {
+				return strings.Split(v, ","), nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("the object of pod %s/%s is not in the cache yet", p.Namespace, p.Name)
 }
 
 // assignRanks gives each pod its rank: from its operator's labels where it has them

@@ -31,7 +31,11 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		}
 		return out, r.explainCreation(workloadID, dispatch, out)
 	}
-	out := podStatuses(workloadID, pods, !stopping)
+	var placement []string // none when the object is gone: ranks come from the pods
+	if len(pods) > 0 {
+		placement, _ = r.placementOf(pods[0])
+	}
+	out := podStatuses(workloadID, pods, placement, !stopping)
 	r.events.explain(out, pods)
 	if !stopping && slices.ContainsFunc(out, func(s runtime.PodStatus) bool { return s.Reason == reasonNotCreated }) {
 		if err := r.explainCreation(workloadID, dispatch, out); err != nil {
@@ -54,11 +58,10 @@ const (
 
 // podStatuses are the pods' statuses by rank; with pad, a planned rank without a pod
 // reads as a Pending one.
-func podStatuses(workloadID string, pods []*corev1.Pod, pad bool) []runtime.PodStatus {
+func podStatuses(workloadID string, pods []*corev1.Pod, placement []string, pad bool) []runtime.PodStatus {
 	if len(pods) == 0 {
 		return nil
 	}
-	placement := strings.Split(pods[0].Annotations[AnnotationPlacement], ",")
 	ranks, err := assignRanks(live(pods), placement)
 	if err != nil {
 		ranks = map[string]int{}

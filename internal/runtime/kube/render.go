@@ -27,14 +27,15 @@ const (
 	LabelDispatch = "berth.io/dispatch-count"
 	// LabelKind is the workload's kind.
 	LabelKind = "berth.io/kind"
-	// LabelTemplate is on pods: workload.TemplateHash of the spec the pod was made
-	// from, so that an update in place can tell replaced pods from the others.
+	// LabelTemplate is on pods: workload.PodTemplateHash of the spec the pod was
+	// made from, so that an update in place can tell replaced pods from the others.
 	LabelTemplate = "berth.io/template"
 	// LabelInstance names the Berth installation that made it (auth.Keys.InstanceID):
 	// a runtime sees and touches only its own installation's objects and pods.
 	LabelInstance = "berth.io/instance"
-	// AnnotationPlacement on a pod template (and its object) lists the planned node
-	// of each rank, comma-separated: what the binder binds the template's pods to.
+	// AnnotationPlacement on a dispatch's object lists the planned node of each rank,
+	// comma-separated: what the binder binds the object's pods to. It is not on the
+	// pod template, so a new placement (more or fewer replicas) replaces no pod.
 	AnnotationPlacement = "berth.io/placement"
 	// SchedulerName is the scheduler of every Berth pod: Berth binds them itself, the
 	// default kube-scheduler never places one.
@@ -84,12 +85,21 @@ func render(req runtime.StartRequest, to target) (*rendered, error) {
 	u.SetName(objectName(req))
 	u.SetNamespace(to.namespace)
 	u.SetLabels(objectLabels(req, to))
-	u.SetAnnotations(map[string]string{AnnotationPlacement: tmpl.Annotations[AnnotationPlacement]})
+	u.SetAnnotations(map[string]string{AnnotationPlacement: placementAnnotation(req)})
 	out := &rendered{object: u}
 	if req.Spec.Service != nil {
 		out.service = service(req, to)
 	}
 	return out, nil
+}
+
+// placementAnnotation lists the planned node of each rank.
+func placementAnnotation(req runtime.StartRequest) string {
+	nodes := make([]string, len(req.Pods))
+	for i, p := range req.Pods {
+		nodes[i] = p.Node
+	}
+	return strings.Join(nodes, ",")
 }
 
 // objectName names the dispatch's object: the workload id, or for the bare pod of
@@ -112,10 +122,6 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]string, len(req.Pods))
-	for i, p := range req.Pods {
-		nodes[i] = p.Node
-	}
 	main := corev1.Container{
 		Name:      workload.MainContainer(req.Kind),
 		Image:     req.Spec.Image,
@@ -126,12 +132,9 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 	}
 	main.LivenessProbe, main.ReadinessProbe = probe(req.Spec.Liveness), probe(req.Spec.Readiness)
 	labels := objectLabels(req, to)
-	labels[LabelTemplate] = workload.TemplateHash(&req.Spec)
+	labels[LabelTemplate] = workload.PodTemplateHash(&req.Spec)
 	t := &corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{
-			Labels:      labels,
-			Annotations: map[string]string{AnnotationPlacement: strings.Join(nodes, ",")},
-		},
+		ObjectMeta: metav1.ObjectMeta{Labels: labels},
 		Spec: corev1.PodSpec{
 			SchedulerName:     SchedulerName,
 			PriorityClassName: priorityClass(req.Spec.Priority),

@@ -1,0 +1,132 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/runtime"
+)
+
+// Update moves the dispatch's Deployment or StatefulSet to the request in place: to
+// its pod template, whose change the workload controller rolls out one pod at a time
+// (each new pod takes the rank, and node, of the one it replaces), and to its
+// placement, whose extra ranks get new pods and whose dropped ranks lose theirs.
+// Other kinds are runtime.ErrUnsupported: their pods run to an end and start again as
+// a new dispatch.
+func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
+	if req.Kind != apiv1.KindDeployment && req.Kind != apiv1.KindStatefulSet {
+		return runtime.ErrUnsupported
+	}
+	ns, err := r.ensureNamespace(ctx, req.Workspace)
+	if err != nil {
+		return err
+	}
+	out, err := render(req, target{namespace: ns, vendor: r.vendorOf(req.Pods[0].Node), instance: r.instance})
+	if err != nil {
+		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
+	}
+	if err := r.ensureSecrets(ctx, ns, req.Secrets); err != nil {
+		return err
+	}
+	if err := r.dropFirst(ctx, ns, req); err != nil {
+		return err
+	}
+	res := r.dynamic.Resource(objectKinds[req.Kind]).Namespace(ns)
+	var obj *unstructured.Unstructured
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current, err := res.Get(ctx, req.WorkloadID, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if current.GetLabels()[LabelDispatch] != strconv.Itoa(req.Dispatch) {
+			return fmt.Errorf("%s %s/%s is not of dispatch %d", req.Kind, ns, req.WorkloadID, req.Dispatch)
+		}
+		obj = current.DeepCopy()
+		if err := takeSpec(obj, out.object); err != nil {
+			return err
+		}
+		_, err = res.Update(ctx, obj, metav1.UpdateOptions{})
+		return err
+	})
+	if refused(err) {
+		return fmt.Errorf("%w: update %s %s/%s: %w", runtime.ErrRejected, req.Kind, ns, req.WorkloadID, err)
+	}
+	if err != nil {
+		return fmt.Errorf("update %s %s/%s: %w", req.Kind, ns, req.WorkloadID, err)
+	}
+	return r.ownSecrets(ctx, ns, req.Secrets, obj)
+}
+
+// takeSpec gives obj the pod template, replicas and placement of want.
+func takeSpec(obj, want *unstructured.Unstructured) error {
+	for _, field := range []string{"template", "replicas"} {
+		v, _, err := unstructured.NestedFieldNoCopy(want.Object, "spec", field)
+		if err != nil {
+			return err
+		}
+		if err := unstructured.SetNestedField(obj.Object, v, "spec", field); err != nil {
+			return err
+		}
+	}
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[AnnotationPlacement] = want.GetAnnotations()[AnnotationPlacement]
+	obj.SetAnnotations(annotations)
+	return nil
+}
+
+// dropFirst marks the pods of a Deployment's ranks that the request drops as the ones
+// its ReplicaSet deletes first when it scales down (a StatefulSet drops its highest
+// ordinals, the highest ranks, by itself). It returns once this runtime's cache shows
+// the marks, so that the ReplicaSet controller, which watches the same pods, most
+// likely sees them before the new replica count.
+func (r *Runtime) dropFirst(ctx context.Context, ns string, req runtime.StartRequest) error {
+	if req.Kind != apiv1.KindDeployment {
+		return nil
+	}
+	pods, err := r.workloadPods(req.WorkloadID, strconv.Itoa(req.Dispatch))
+	if err != nil {
+		return err
+	}
+	patch := []byte(`{"metadata":{"annotations":{"` + annotationDeletionCost + `":"` + dropCost + `"}}}`)
+	var marked []string
+	for _, p := range live(pods) {
+		rank, ok := knownRank(p)
+		if !ok || rank < len(req.Pods) || p.Namespace != ns {
+			continue
+		}
+		_, err := r.client.CoreV1().Pods(ns).Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("mark pod %s to go first: %w", p.Name, err)
+		}
+		marked = append(marked, p.Name)
+	}
+	return wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		for _, name := range marked {
+			p, err := r.pods.Pods(ns).Get(name)
+			if err == nil && p.Annotations[annotationDeletionCost] != dropCost {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
+
+// The annotation a ReplicaSet deletes pods by when it scales down (lowest first), and
+// the value of the pods Berth drops.
+const (
+	annotationDeletionCost = "controller.kubernetes.io/pod-deletion-cost"
+	dropCost               = "-1000000"
+)
