@@ -34,21 +34,27 @@ func (s *Service) CreateCluster(ctx context.Context, caller *auth.User, req *api
 	} else if len(id) > maxClusterID || len(validation.IsDNS1123Label(id)) > 0 {
 		fe = append(fe, workload.FieldError{Field: "name", Rule: "must be a DNS label (a-z, 0-9, '-') of at most 40 characters"})
 	}
-	flat, context, err := parseKubeconfig(req.Kubeconfig, req.KubeContext)
-	if err != nil {
-		fe = append(fe, workload.FieldError{Field: "kubeconfig", Rule: err.Error()})
+	kept, contextName, err := parseKubeconfig(req.Kubeconfig, req.KubeContext)
+	var bad *kubeconfig.InvalidError
+	switch {
+	case strings.TrimSpace(req.Kubeconfig) == "":
+		fe = append(fe, workload.FieldError{Field: "kubeconfig", Rule: "is required"})
+	case errors.As(err, &bad):
+		fe = append(fe, workload.FieldError{Field: "kubeconfig", Rule: "must be a kubeconfig Berth can connect with: " + bad.Reason})
+	case err != nil:
+		return "", err
 	}
 	if len(fe) > 0 {
 		return "", invalid(fe)
 	}
-	sealed, err := s.Keys.Seal(flat)
+	sealed, err := s.Keys.Seal(kept)
 	if err != nil {
 		return "", err
 	}
 	c := &inventory.Cluster{ID: id, Description: req.Description, Runtime: "kube", Kubeconfig: sealed,
 		CreationTime: s.now()}
 	if c.Description == "" {
-		c.Description = "Kubernetes cluster of context " + context
+		c.Description = "Kubernetes cluster of context " + contextName
 	}
 	if err := s.Store.ClusterInsert(ctx, c); errors.Is(err, store.ErrConflict) {
 		return "", newError(apiv1.CodeAlreadyExist, "the cluster %s already exists", id)
@@ -60,19 +66,12 @@ func (s *Service) CreateCluster(ctx context.Context, caller *auth.User, req *api
 }
 
 // parseKubeconfig reads a kubeconfig given as text or as base64 of the text.
-func parseKubeconfig(text, context string) (flat []byte, name string, err error) {
-	if strings.TrimSpace(text) == "" {
-		return nil, "", errors.New("is required")
-	}
+func parseKubeconfig(text, contextName string) (kept []byte, name string, err error) {
 	data := []byte(text)
 	if decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(text)); err == nil {
 		data = decoded
 	}
-	flat, name, err = kubeconfig.Parse(data, context)
-	if err != nil {
-		return nil, "", errors.New("must be a kubeconfig Berth can connect with: " + strings.TrimPrefix(err.Error(), kubeconfig.ErrInvalid.Error()+": "))
-	}
-	return flat, name, nil
+	return kubeconfig.Parse(data, contextName)
 }
 
 // DeleteCluster answers DELETE /api/v1/clusters/{id}: administrators remove a cluster

@@ -13,12 +13,16 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
 
-// kubeconfigText is a kubeconfig of one context, "edge", holding a token.
-func kubeconfigText(t *testing.T) string {
+// kubeconfigText is a kubeconfig of one context, "edge", holding a token; change
+// may alter its user.
+func kubeconfigText(t *testing.T, change func(*clientcmdapi.AuthInfo)) string {
 	t.Helper()
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["edge"] = &clientcmdapi.Cluster{Server: "https://10.1.0.1:6443", InsecureSkipTLSVerify: true}
 	cfg.AuthInfos["edge"] = &clientcmdapi.AuthInfo{Token: "the-edge-token"}
+	if change != nil {
+		change(cfg.AuthInfos["edge"])
+	}
 	cfg.Contexts["edge"] = &clientcmdapi.Context{Cluster: "edge", AuthInfo: "edge"}
 	cfg.CurrentContext = "edge"
 	data, err := clientcmd.Write(*cfg)
@@ -42,7 +46,10 @@ func TestClusterCreateAndDelete(t *testing.T) {
 		}
 		return nil
 	}
-	text := kubeconfigText(t)
+	text := kubeconfigText(t, nil)
+	runs := kubeconfigText(t, func(u *clientcmdapi.AuthInfo) {
+		u.Exec = &clientcmdapi.ExecConfig{Command: "/bin/sh", Args: []string{"-c", "id"}, APIVersion: "client.authentication.k8s.io/v1"}
+	})
 	const path, br = "/api/v1/clusters", apiv1.CodeBadRequest
 	edge := apiv1.CreateClusterRequest{Name: "Edge", Kubeconfig: text}
 	e.run([]apiCase{
@@ -59,6 +66,9 @@ func TestClusterCreateAndDelete(t *testing.T) {
 		{name: "an unknown context", method: "POST", path: path, token: e.admin,
 			body: apiv1.CreateClusterRequest{Name: "edge", Kubeconfig: text, KubeContext: "core"}, status: 400, code: br,
 			msg: `kubeconfig: must be a kubeconfig Berth can connect with: it has no context "core"`},
+		{name: "a kubeconfig that runs a command", method: "POST", path: path, token: e.admin,
+			body: apiv1.CreateClusterRequest{Name: "edge", Kubeconfig: runs}, status: 400, code: br,
+			msg: `kubeconfig: must be a kubeconfig Berth can connect with: user "edge" runs a command (exec): give a token or a client certificate`},
 		{name: "create", method: "POST", path: path, token: e.admin, body: edge, status: 200},
 		{name: "twice, as base64", method: "POST", path: path, token: e.admin,
 			body:   apiv1.CreateClusterRequest{Name: "edge", Kubeconfig: base64.StdEncoding.EncodeToString([]byte(text))},

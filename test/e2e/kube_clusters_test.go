@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
@@ -30,6 +31,24 @@ func testKubeconfig(t *testing.T) string {
 	return kc
 }
 
+// flattened is the kubeconfig at path with the files it names read into it, as
+// `kubectl config view --raw --minify --flatten` writes it.
+func flattened(t *testing.T, path string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := clientcmdapi.FlattenConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	out, err := clientcmd.Write(*cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
 // TestKubeClusterAddedThroughAPI: a server running pods on this host gets the test
 // control plane added with POST /api/v1/clusters; once it reads Ready its nodes show
 // up free, a workspace of that cluster runs a Deployment on them while a job of the
@@ -37,10 +56,7 @@ func testKubeconfig(t *testing.T) string {
 func TestKubeClusterAddedThroughAPI(t *testing.T) {
 	t.Parallel()
 	kcPath := testKubeconfig(t)
-	text, err := os.ReadFile(kcPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := flattened(t, kcPath)
 	rc, err := clientcmd.BuildConfigFromFlags("", kcPath)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +71,7 @@ func TestKubeClusterAddedThroughAPI(t *testing.T) {
 		}
 	}
 
-	do("POST", "/api/v1/clusters", apiv1.CreateClusterRequest{Name: "kwok", Kubeconfig: string(text)}, nil)
+	do("POST", "/api/v1/clusters", apiv1.CreateClusterRequest{Name: "kwok", Kubeconfig: text}, nil)
 	waitFor(t, kubeDeadline, func() (bool, error) {
 		var c apiv1.Cluster
 		err := s.Client.Do(ctx, "GET", "/api/v1/clusters/kwok", nil, nil, &c)
