@@ -48,13 +48,16 @@ func (r *Runtime) runBinder(ctx context.Context) {
 }
 
 // bindGroup binds the unbound pods of one dispatch to their planned nodes, in rank
-// order, but only once every pod of the gang exists: until then none is bound.
+// order, but only once every pod of the gang exists: until then none is bound. A pod
+// being deleted keeps its rank, and its node's resources, until it is gone: the pod
+// replacing it is bound then (its deletion queues the group again).
 func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 	all, err := r.workloadPods(key.workload, key.dispatch)
 	if err != nil {
 		return err
 	}
-	pods := slices.DeleteFunc(live(all), func(p *corev1.Pod) bool { return p.Namespace != key.namespace })
+	all = slices.DeleteFunc(all, func(p *corev1.Pod) bool { return p.Namespace != key.namespace })
+	pods := live(all)
 	var unbound []*corev1.Pod
 	for _, p := range pods {
 		if p.Spec.NodeName == "" {
@@ -71,7 +74,11 @@ func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 	if len(pods) < len(placement) {
 		return nil // the rest of the gang is not created yet; its pods queue us again
 	}
-	ranks, err := assignRanks(pods, placement)
+	holding := notEnded(all)
+	ranks, err := assignRanks(holding, placement)
+	if err != nil && len(holding) > len(pods) {
+		return nil // a pod being deleted still holds the rank; its deletion queues us again
+	}
 	if err != nil {
 		return err
 	}

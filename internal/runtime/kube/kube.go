@@ -248,6 +248,7 @@ func (r *Runtime) podGone(obj any) {
 	}
 	if p, ok := obj.(*corev1.Pod); ok {
 		r.events.forget(p.UID)
+		r.binds.Add(bindKeyOf(p)) // a replacement may wait for its rank
 		r.changedWorkload(p.Labels[LabelWorkload])
 	}
 }

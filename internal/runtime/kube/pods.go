@@ -126,6 +126,17 @@ func (r *Runtime) deleting(workloadID string) ([]runtime.PodStatus, error) {
 	return out, err
 }
 
+// notEnded keeps the pods that have not ended, those being deleted included.
+func notEnded(pods []*corev1.Pod) []*corev1.Pod {
+	var out []*corev1.Pod
+	for _, p := range pods {
+		if p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // live keeps the pods that are neither ended nor being deleted.
 func live(pods []*corev1.Pod) []*corev1.Pod {
 	var out []*corev1.Pod

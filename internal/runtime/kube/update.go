@@ -67,12 +67,16 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	return r.ownSecrets(ctx, ns, req.Secrets, obj)
 }
 
-// takeSpec gives obj the pod template, replicas and placement of want.
+// takeSpec gives obj the pod template, replicas, update strategy (a Deployment made
+// by an older Berth may have the default one) and placement of want.
 func takeSpec(obj, want *unstructured.Unstructured) error {
-	for _, field := range []string{"template", "replicas"} {
-		v, _, err := unstructured.NestedFieldNoCopy(want.Object, "spec", field)
+	for _, field := range []string{"template", "replicas", "strategy"} {
+		v, found, err := unstructured.NestedFieldNoCopy(want.Object, "spec", field)
 		if err != nil {
 			return err
+		}
+		if !found {
+			continue
 		}
 		if err := unstructured.SetNestedField(obj.Object, v, "spec", field); err != nil {
 			return err
