@@ -75,8 +75,10 @@ func parseKubeconfig(text, contextName string) (kept []byte, name string, err er
 }
 
 // DeleteCluster answers DELETE /api/v1/clusters/{id}: administrators remove a cluster
-// added through the API once no workspace belongs to it; the servers disconnect from
-// it and drop its nodes within seconds. The cluster a server is started with stays.
+// added through the API once no workspace belongs to it and no workload holds
+// anything there (an ended one keeps its pods and logs until deleted or its TTL);
+// the servers disconnect from it and drop its nodes within seconds. The cluster a
+// server is started with stays.
 func (s *Service) DeleteCluster(ctx context.Context, caller *auth.User, id string) error {
 	if !auth.IsAdmin(caller) {
 		return forbidden("The user is not allowed to delete cluster")
@@ -95,6 +97,15 @@ func (s *Service) DeleteCluster(ctx context.Context, caller *auth.User, id strin
 	for _, ws := range wss {
 		if ws.Cluster == id {
 			return newError(apiv1.CodeResourceProcessing, "the cluster %s still has workspace %s: delete it first", id, ws.ID)
+		}
+	}
+	live, err := s.Store.WorkloadListLive(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range live {
+		if w.Cluster == id { // ended, but its pods and logs in the cluster are kept until its TTL
+			return newError(apiv1.CodeResourceProcessing, "the cluster %s still holds workload %s: delete it first", id, w.ID)
 		}
 	}
 	if err := s.Store.ClusterDelete(ctx, id); errors.Is(err, store.ErrNotFound) {

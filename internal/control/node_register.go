@@ -28,8 +28,9 @@ var gpuVendors = []string{"", "amd", "nvidia"}
 var notDNSLabelRe = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // CreateNode answers POST /api/v1/nodes: administrators register a machine Berth
-// reaches over SSH, for ops jobs. It joins the only cluster, ready and in no
-// workspace (the process runtime cannot run pods on it). It returns the node id.
+// reaches over SSH, for ops jobs. It joins the cluster named (or the only one), ready
+// and in no workspace (the process runtime cannot run pods on it). It returns the
+// node id.
 func (s *Service) CreateNode(ctx context.Context, caller *auth.User, req *apiv1.CreateNodeRequest) (string, error) {
 	if !auth.IsAdmin(caller) {
 		return "", forbidden("The user is not allowed to create node")

@@ -35,9 +35,9 @@ type Config struct {
 	Interval time.Duration
 	// StopGrace is how long pods get between SIGTERM and SIGKILL.
 	StopGrace time.Duration
-	// StartConcurrency is how many workloads start at once (0 means 1): more for a
-	// runtime whose Start waits on the network (kube), one where it spends this
-	// host's CPU (process).
+	// StartConcurrency is how many workloads start at once (0 means 1), with the
+	// controller's lock released: a kube Start waits on the API server; the process
+	// runtime takes its starts one by one anyway.
 	StartConcurrency int
 	// OrphanScan is how often the runtime is searched for orphans (0 means
 	// DefaultOrphanScan).

@@ -58,7 +58,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		c.vanished(w, now)
 		return nil
 	}
-	if msg := waitingMessage(statuses); msg != "" && w.Status.Phase == apiv1.PhasePending {
+	if msg := waitingMessage(statuses); msg != "" && (w.Status.Phase == apiv1.PhasePending || w.Status.Phase == apiv1.PhaseUpdating) {
 		w.Status.Message = msg
 	} else if strings.HasPrefix(w.Status.Message, msgPodWaits) {
 		w.Status.Message = "" // no pod waits any more

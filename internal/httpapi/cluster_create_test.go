@@ -11,6 +11,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // kubeconfigText is a kubeconfig of one context, "edge", holding a token; change
@@ -104,6 +105,22 @@ func TestClusterCreateAndDelete(t *testing.T) {
 		{name: "delete with a workspace", method: "DELETE", path: path + "/edge", token: e.admin, status: 409,
 			code: apiv1.CodeResourceProcessing, msg: "the cluster edge still has workspace " + ws.WorkspaceID + ": delete it first"},
 		{name: "delete the workspace", method: "DELETE", path: "/api/v1/workspaces/" + ws.WorkspaceID, token: e.admin, status: 200},
+	})
+	// A workload that ended there keeps its pods and logs until it is deleted.
+	e.seedOwned("ended-x1y2z", "admin", func(w *workload.Workload) {
+		w.Cluster, w.Spec.Workspace, w.Status.Phase = "edge", ws.WorkspaceID, apiv1.PhaseSucceeded
+	})
+	e.run([]apiCase{{name: "delete with an ended workload", method: "DELETE", path: path + "/edge", token: e.admin, status: 409,
+		code: apiv1.CodeResourceProcessing, msg: "the cluster edge still holds workload ended-x1y2z: delete it first"}})
+	w, err := e.store.WorkloadGet(t.Context(), "ended-x1y2z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Status.Released = true // what the controller does once it is deleted
+	if err := e.store.WorkloadUpdate(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	e.run([]apiCase{
 		{name: "delete", method: "DELETE", path: path + "/edge", token: e.admin, status: 200},
 		{name: "delete again", method: "DELETE", path: path + "/edge", token: e.admin, status: 404, code: apiv1.CodeNotFound,
 			msg: "Cluster edge not found."},

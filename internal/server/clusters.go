@@ -81,7 +81,7 @@ func (m *clusterManager) run(ctx context.Context) {
 }
 
 // round connects the added clusters not yet connected, lets go of deleted ones and
-// records every connected cluster's nodes.
+// records every cluster's nodes.
 func (m *clusterManager) round(ctx context.Context) error {
 	clusters, err := m.st.ClusterList(ctx)
 	if err != nil {
@@ -93,9 +93,19 @@ func (m *clusterManager) round(ctx context.Context) error {
 			added[c.ID] = c
 		}
 	}
+	m.follow(ctx, added)
+	return errors.Join(m.dropNodesOfNoCluster(ctx), m.syncAllNodes(ctx, added))
+}
+
+// follow disconnects from the clusters no longer added and starts connecting to the
+// added ones not connected.
+func (m *clusterManager) follow(ctx context.Context, added map[string]*inventory.Cluster) {
 	for _, id := range m.fleet.Clusters() {
 		if id != m.primary.cluster.ID && added[id] == nil {
 			m.fleet.Remove(id)
+			m.mu.Lock()
+			delete(m.failed, id)
+			m.mu.Unlock()
 			m.log.Info("disconnected from a deleted cluster", "cluster", id)
 		}
 	}
@@ -104,7 +114,12 @@ func (m *clusterManager) round(ctx context.Context) error {
 			go m.connect(ctx, c)
 		}
 	}
-	errs := []error{m.dropNodesOfNoCluster(ctx, clusters)}
+}
+
+// syncAllNodes records the nodes of the start-up cluster and of every connected
+// added one.
+func (m *clusterManager) syncAllNodes(ctx context.Context, added map[string]*inventory.Cluster) error {
+	var errs []error
 	now := time.Now()
 	for _, id := range m.fleet.Clusters() {
 		rt, err := m.fleet.Member(id)
@@ -120,15 +135,21 @@ func (m *clusterManager) round(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// dropNodesOfNoCluster deletes the stored nodes of deleted clusters.
-func (m *clusterManager) dropNodesOfNoCluster(ctx context.Context, clusters []*inventory.Cluster) error {
-	known := make(map[string]bool, len(clusters))
-	for _, c := range clusters {
-		known[c.ID] = true
-	}
+// dropNodesOfNoCluster deletes the stored nodes of deleted clusters. It reads the
+// nodes before the clusters: a cluster is stored before its first node, so a node
+// listed first whose cluster the later list lacks belongs to a deleted one.
+func (m *clusterManager) dropNodesOfNoCluster(ctx context.Context) error {
 	nodes, err := m.st.NodeList(ctx)
 	if err != nil {
 		return err
+	}
+	clusters, err := m.st.ClusterList(ctx)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(clusters))
+	for _, c := range clusters {
+		known[c.ID] = true
 	}
 	for _, n := range nodes {
 		if !known[n.Cluster] {

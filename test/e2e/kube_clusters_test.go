@@ -14,6 +14,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/client"
 )
 
 // testKubeconfig is the kubeconfig of the test control plane; without one the test
@@ -52,7 +53,8 @@ func flattened(t *testing.T, path string) string {
 // TestKubeClusterAddedThroughAPI: a server running pods on this host gets the test
 // control plane added with POST /api/v1/clusters; once it reads Ready its nodes show
 // up free, a workspace of that cluster runs a Deployment on them while a job of the
-// local workspace runs here, and deleting the cluster takes its nodes away.
+// local workspace runs here, and deleting the cluster (once its workspace and
+// workload are gone) takes its nodes away.
 func TestKubeClusterAddedThroughAPI(t *testing.T) {
 	t.Parallel()
 	kcPath := testKubeconfig(t)
@@ -127,7 +129,14 @@ func TestKubeClusterAddedThroughAPI(t *testing.T) {
 		return err == nil && len(pods.Items) == 0, err
 	})
 	do("DELETE", "/api/v1/workspaces/"+ws.WorkspaceID, nil, nil)
-	do("DELETE", "/api/v1/clusters/kwok", nil, nil)
+	do("DELETE", "/api/v1/workloads/"+svcID, nil, nil) // a stopped one keeps its logs until deleted
+	waitFor(t, kubeDeadline, func() (bool, error) {    // 409 until the deleted workload is released
+		err := s.Client.Do(ctx, "DELETE", "/api/v1/clusters/kwok", nil, nil, nil)
+		if e, ok := client.AsAPIError(err); ok && e.Status == 409 {
+			return false, nil
+		}
+		return err == nil, err
+	})
 	waitFor(t, 30*time.Second, func() (bool, error) {
 		err := s.Client.Do(ctx, "GET", "/api/v1/nodes", url.Values{"clusterId": {"kwok"}}, nil, &nodes)
 		return err == nil && len(nodes.Items) == 0, err

@@ -301,8 +301,8 @@ func (f *Fleet) DispatchLogs(ctx context.Context, workloadID string, dispatch in
 	return dl.DispatchLogs(ctx, workloadID, dispatch, podID)
 }
 
-// Service reads the workload's service from its cluster; runtime.ErrNotFound where
-// that cluster's runtime makes no service objects.
+// Service reads the workload's service from its cluster; runtime.ErrUnsupported
+// where that cluster's runtime makes no service objects.
 func (f *Fleet) Service(ctx context.Context, workspace, workloadID string) (runtime.Endpoint, error) {
 	rt, err := f.known(ctx, workloadID)
 	if err != nil {

@@ -72,7 +72,7 @@ func (r *Runtime) explainCreation(workloadID string, dispatch int, out []runtime
 		}
 		v, ok := objectVerdict(o)
 		if !ok {
-			return nil
+			continue
 		}
 		for i := range out {
 			s := &out[i]

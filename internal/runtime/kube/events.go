@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
@@ -29,14 +30,25 @@ type podEvents struct {
 	byPod map[types.UID]waitEvent
 }
 
+// podEventsSelector selects the events of pods.
+const podEventsSelector = "involvedObject.kind=Pod"
+
 // startEventInformer watches the events of pods, keeping those of this instance's
-// pods that say why a pod waits (reference §4.6).
+// pods that say why a pod waits (reference §4.6). The events only explain: where
+// Berth may not read them (RBAC), it logs so and goes on without; it does not wait
+// for the first list either.
 func (r *Runtime) startEventInformer(ctx context.Context) error {
-	r.events.byPod = map[types.UID]waitEvent{}
+	_, err := r.client.CoreV1().Events("").List(ctx, metav1.ListOptions{FieldSelector: podEventsSelector, Limit: 1})
+	if apierrors.IsForbidden(err) {
+		r.log.Warn("Berth may not read events: pending pods will not say why from them", "err", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list events: %w", err)
+	}
 	factory := informers.NewSharedInformerFactoryWithOptions(r.client, 0,
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = "involvedObject.kind=Pod" }))
-	inf := factory.Core().V1().Events().Informer()
-	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = podEventsSelector }))
+	_, err = factory.Core().V1().Events().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    r.eventSeen,
 		UpdateFunc: func(_, obj any) { r.eventSeen(obj) },
 	})
@@ -44,11 +56,6 @@ func (r *Runtime) startEventInformer(ctx context.Context) error {
 		return err
 	}
 	factory.Start(ctx.Done())
-	syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if !cache.WaitForCacheSync(syncCtx.Done(), inf.HasSynced) {
-		return fmt.Errorf("the event informer did not sync within a minute")
-	}
 	return nil
 }
 
@@ -81,9 +88,10 @@ func eventTime(e *corev1.Event) time.Time {
 
 // record keeps what e says about why pod waits, by the reference's rules: a Normal
 // Pulling, or a Warning whose reason begins with Failed (FailedMount...), BackOff or
-// FreeDiskSpaceFailed, sets it; a Pulled clears a Pulling; messages that say
-// something "already exists" are ignored, as are events older than the one kept.
-// It reports whether the pod's waitEvent changed.
+// FreeDiskSpaceFailed, sets it; a Pulled clears a Pulling (and is kept, so that the
+// Pulling is not taken again when the informer lists the events anew); messages that
+// say something "already exists" are ignored, as are events older than the one kept.
+// It reports whether the pod's reason changed.
 func (pe *podEvents) record(pod types.UID, e *corev1.Event) bool {
 	if strings.Contains(e.Message, "already exists") {
 		return false
@@ -103,11 +111,11 @@ func (pe *podEvents) record(pod types.UID, e *corev1.Event) bool {
 		return false
 	}
 	if pulled {
-		if !ok || kept.reason != "Pulling" {
+		if ok && kept.reason != "Pulling" {
 			return false
 		}
-		delete(pe.byPod, pod)
-		return true
+		pe.byPod[pod] = waitEvent{reason: "Pulled", at: at}
+		return ok
 	}
 	pe.byPod[pod] = waitEvent{reason: e.Reason, message: e.Message, at: at}
 	return true
@@ -134,7 +142,7 @@ func (pe *podEvents) explain(out []runtime.PodStatus, pods []*corev1.Pod) {
 		if s.Phase != workload.PodPending || s.Message != "" {
 			continue
 		}
-		if ev, ok := pe.byPod[uid[s.PodID]]; ok {
+		if ev, ok := pe.byPod[uid[s.PodID]]; ok && ev.reason != "Pulled" {
 			s.Reason, s.Message = ev.reason, ev.message
 		}
 	}

@@ -92,13 +92,17 @@ func TestEventRules(t *testing.T) {
 		{"a warning of another kind", []*corev1.Event{ev(warning, "Unhealthy", "probe failed", 0)}, ""},
 		{"already exists", []*corev1.Event{ev(warning, "FailedCreate", `pod "x" already exists`, 0)}, ""},
 		{"an older event later", []*corev1.Event{ev(warning, "FailedMount", "no volume", 2), ev(normal, "Pulling", "Pulling image", 1)}, "FailedMount"},
+		{"a pulling listed again after its pulled", []*corev1.Event{ev(normal, "Pulling", "Pulling image", 0),
+			ev(normal, "Pulled", "pulled", 1), ev(normal, "Pulling", "Pulling image", 0)}, ""},
 	} {
 		pe := podEvents{byPod: map[types.UID]waitEvent{}}
 		for _, e := range tc.events {
-			pe.record("pod", e)
+			pe.record("uid", e)
 		}
-		if got := pe.byPod["pod"].reason; got != tc.want {
-			t.Errorf("%s: reason %q, want %q", tc.name, got, tc.want)
+		out := []runtime.PodStatus{{PodID: "pod", Phase: workload.PodPending}}
+		pe.explain(out, []*corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Name: "pod", UID: "uid"}}})
+		if out[0].Reason != tc.want {
+			t.Errorf("%s: reason %q, want %q", tc.name, out[0].Reason, tc.want)
 		}
 	}
 }

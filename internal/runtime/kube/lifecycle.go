@@ -68,7 +68,8 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return err
 	}
-	return r.ownSecrets(ctx, ns, req.Secrets, obj)
+	r.ownSecrets(ctx, ns, req.Secrets, obj)
+	return nil
 }
 
 // createObject creates the dispatch's object, or finds it made by an earlier Start.

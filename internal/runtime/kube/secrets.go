@@ -115,12 +115,11 @@ func (r *Runtime) putSecret(ctx context.Context, want *corev1.Secret) error {
 // ownSecrets makes obj an owner of the Secrets it uses, so that the garbage
 // collector deletes each Secret once no object of this installation uses it (the
 // Berth secret may be deleted or changed meanwhile; running pods keep what they have).
-func (r *Runtime) ownSecrets(ctx context.Context, ns string, secrets []runtime.Secret, obj *unstructured.Unstructured) error {
-	owner, err := json.Marshal(map[string]any{"metadata": map[string]any{"ownerReferences": []metav1.OwnerReference{{
+// A Secret it cannot own is only logged: the pods run all the same, and the Secret
+// stays until a later start of a workload using it owns it.
+func (r *Runtime) ownSecrets(ctx context.Context, ns string, secrets []runtime.Secret, obj *unstructured.Unstructured) {
+	owner, _ := json.Marshal(map[string]any{"metadata": map[string]any{"ownerReferences": []metav1.OwnerReference{{
 		APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Name: obj.GetName(), UID: obj.GetUID()}}}})
-	if err != nil {
-		return err
-	}
 	for _, s := range secrets {
 		if s.Type != apiv1.SecretTypeImage && s.Type != apiv1.SecretTypeGeneral {
 			continue
@@ -128,10 +127,9 @@ func (r *Runtime) ownSecrets(ctx context.Context, ns string, secrets []runtime.S
 		_, err := r.client.CoreV1().Secrets(ns).Patch(ctx, secretName(r.instance, s.ID), types.StrategicMergePatchType,
 			owner, metav1.PatchOptions{})
 		if err != nil {
-			return fmt.Errorf("own the Secret of %s: %w", s.ID, err)
+			r.log.Warn("own a Secret", "namespace", ns, "secret", s.ID, "owner", obj.GetName(), "err", err)
 		}
 	}
-	return nil
 }
 
 // useSecrets has the pod template pull with the image secrets and mount the general

@@ -64,7 +64,8 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return fmt.Errorf("update %s %s/%s: %w", req.Kind, ns, req.WorkloadID, err)
 	}
-	return r.ownSecrets(ctx, ns, req.Secrets, obj)
+	r.ownSecrets(ctx, ns, req.Secrets, obj)
+	return nil
 }
 
 // takeSpec gives obj the pod template, replicas, update strategy (a Deployment made
