@@ -72,7 +72,10 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		workload.TimeOut(w, now)
 	}
 	if workload.NeedsRestart(w) {
-		c.update(ctx, w, now)
+		c.update(w, now)
+	}
+	if w.Status.UpdatePending && !w.Ended() && !leaving(w) {
+		c.applyUpdate(ctx, w, now)
 	}
 	if w.Ended() || leaving(w) {
 		c.markDirty(w.ID) // drain at once

@@ -27,6 +27,9 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	}
 	var admitted []*workload.Workload
 	for _, a := range plan.Admit {
+		if c.grown(ctx, a, now) {
+			continue
+		}
 		w, ok := c.live[a.WorkloadID]
 		if !ok {
 			continue
@@ -39,11 +42,16 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	}
 	c.startAll(ctx, admitted, now)
 	for _, p := range plan.Pending {
-		w, ok := c.live[p.WorkloadID]
-		if !ok || (w.Status.QueuePosition == p.Position && w.Status.Message == p.Message) {
+		position, message := p.Position, p.Message
+		id, grows := cutGrowth(p.WorkloadID)
+		w, ok := c.live[id]
+		if grows && ok {
+			position, message = w.Status.QueuePosition, msgGrowWaits+p.Message
+		}
+		if !ok || (w.Status.QueuePosition == position && w.Status.Message == message) {
 			continue
 		}
-		w.Status.QueuePosition, w.Status.Message = p.Position, p.Message
+		w.Status.QueuePosition, w.Status.Message = position, message
 		if err := c.save(ctx, w); err != nil {
 			return err
 		}

@@ -151,13 +151,20 @@ func (c *Controller) track(w *workload.Workload) {
 		delete(c.live, w.ID)
 		delete(c.waiting, w.ID)
 		c.planner.RemoveWorkload(w.ID)
+		c.planner.RemoveWorkload(w.ID + growSuffix)
 		return
 	}
 	c.live[w.ID] = w
-	if sw, ok := c.schedWorkload(w); ok {
+	sw, ok := c.schedWorkload(w)
+	if ok {
 		c.planner.UpsertWorkload(sw)
 	} else {
 		c.planner.RemoveWorkload(w.ID)
+	}
+	if g, grows := growth(w, sw); ok && grows {
+		c.planner.UpsertWorkload(g)
+	} else {
+		c.planner.RemoveWorkload(w.ID + growSuffix)
 	}
 }
 

@@ -3,37 +3,107 @@ package controller
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// msgUpdateRetry begins the message of a service whose update in place is to be retried.
+// msgUpdateRetry begins the message of a service whose change in place is to be
+// retried.
 const msgUpdateRetry = "waiting to update the pods in place: "
 
-// update moves a running service to its changed template: in place where the runtime
-// can and the placement still holds (the pods are replaced one by one on their nodes,
-// the dispatch stays), else by stopping its pods and queueing it again.
-func (c *Controller) update(ctx context.Context, w *workload.Workload, now time.Time) {
+// msgGrowWaits begins the message of a service that waits for room for the replicas
+// a change in place adds.
+const msgGrowWaits = "waiting for room for the new replicas: "
+
+// growSuffix ends the planner id of the replicas a service waits to add in place (an
+// id never holds a '/').
+const growSuffix = "/grow"
+
+// update moves a running service to its changed spec: in place where its cluster's
+// runtime can and each replica asks what it was admitted with (the dispatch stays:
+// pods are replaced one by one on their nodes, dropped replicas go, added ones wait
+// for the planner to find them room), else by stopping its pods and queueing it again.
+func (c *Controller) update(w *workload.Workload, now time.Time) {
 	u, ok := c.cfg.Runtime.(runtime.Updater)
-	if !ok || !workload.CanUpdateInPlace(w) {
+	if _, inPlace := workload.InPlace(w); !ok || !inPlace || !u.Updates(startRequest(w)) {
 		workload.Restart(w, now)
 		return
 	}
+	workload.UpdateInPlace(w, now)
+	w.Status.Message = ""
+	if workload.Growing(w) {
+		c.cfg.Log.Info("service waits for room to scale up in place", "workload", w.ID)
+	}
+}
+
+// applyUpdate tells the runtime of a change in place that it has not been told of.
+// A runtime that cannot make it after all restarts the service as a new dispatch.
+func (c *Controller) applyUpdate(ctx context.Context, w *workload.Workload, now time.Time) {
+	u, _ := c.cfg.Runtime.(runtime.Updater)
 	req, err := c.request(ctx, w)
+	if err == nil && u == nil {
+		err = runtime.ErrUnsupported
+	}
 	if err == nil {
 		err = u.Update(ctx, req)
 	}
 	switch {
 	case err == nil:
-		workload.UpdateInPlace(w, now)
-		w.Status.Message = ""
+		w.Status.UpdatePending = false
+		if strings.HasPrefix(w.Status.Message, msgUpdateRetry) {
+			w.Status.Message = ""
+		}
 	case errors.Is(err, runtime.ErrUnsupported), errors.Is(err, runtime.ErrRejected):
 		// Queued again; a start the runtime rejects too fails w, saying why.
+		c.cfg.Log.Warn("update pods in place; restarting instead", "workload", w.ID, "err", err)
 		workload.Restart(w, now)
-	default: // tried again at the next reconcile: the template still differs
+	default: // tried again at the next reconcile
 		c.cfg.Log.Warn("update pods in place; will retry", "workload", w.ID, "err", err)
 		w.Status.Message = msgUpdateRetry + err.Error()
 	}
+}
+
+// growth describes to the planner the replicas a service waits to add in place:
+// queued ahead of the others, each asking what the running ones hold.
+func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bool) {
+	if !w.Status.Dispatched || w.Ended() || w.IsDeleted || !workload.Growing(w) {
+		return scheduler.Workload{}, false
+	}
+	sw.ID = w.ID + growSuffix
+	sw.Admitted, sw.Placement, sw.Preempted = false, nil, false
+	sw.Replica = w.Spec.Resource.Replica - len(w.Status.Placement)
+	sw.PerPod, sw.Rescheduled = w.Status.AdmittedPerPod, true
+	return sw, true
+}
+
+// grown records the room the planner found for a service's added replicas; the
+// runtime is told at its next reconcile. It reports whether the id was a growth.
+func (c *Controller) grown(ctx context.Context, a scheduler.Admission, now time.Time) bool {
+	id, ok := cutGrowth(a.WorkloadID)
+	if !ok {
+		return false
+	}
+	w, live := c.live[id]
+	if !live || !workload.Growing(w) || len(a.Placement) != w.Spec.Resource.Replica-len(w.Status.Placement) {
+		c.planner.RemoveWorkload(a.WorkloadID) // changed meanwhile: track says what holds
+		if live {
+			c.track(w)
+		}
+		return true
+	}
+	workload.Grow(w, a.Placement, now)
+	if err := c.save(ctx, w); err != nil {
+		c.cfg.Log.Error("record replicas added in place", "workload", id, "err", err)
+	}
+	c.markDirty(id)
+	return true
+}
+
+// cutGrowth is the workload id of a growth's planner id.
+func cutGrowth(plannerID string) (string, bool) {
+	return strings.CutSuffix(plannerID, growSuffix)
 }

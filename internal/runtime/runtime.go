@@ -76,12 +76,15 @@ type WorkloadLister interface {
 	WorkloadIDs(ctx context.Context) ([]string, error)
 }
 
-// Updater is an optional extra of a runtime that can move a running dispatch to a
-// changed pod template in place (image, entryPoint, env), replacing its pods one by
-// one on the same nodes; the pods report the new template once replaced.
+// Updater is an optional extra of a runtime that can change a running dispatch in
+// place: to a changed pod template (image, entryPoint, env), replacing its pods one by
+// one on their nodes, and to a placement with more or fewer ranks, adding or removing
+// the pods of those ranks only. Pods report the template they were made from.
 type Updater interface {
-	// Update applies the request's template to its dispatch; ErrUnsupported for a
-	// kind it cannot update so.
+	// Updates reports whether Update can apply the request.
+	Updates(req StartRequest) bool
+	// Update applies the request's template and placement to its dispatch;
+	// ErrUnsupported where Updates is false.
 	Update(ctx context.Context, req StartRequest) error
 }
 

@@ -90,22 +90,30 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) {
 	st.Placement = placement
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
 	st.TemplateHash = TemplateHash(&w.Spec)
-	st.Restarting, st.Rolling = false, false
+	st.Restarting, st.Rolling, st.UpdatePending = false, false, false
 	st.SetCondition(CondScheduled, n, MsgScheduled, now)
 	st.SetCondition(CondDispatched, n, MsgDispatched, now)
 	st.Pods = make([]Pod, len(placement))
-	var nodes, ranks []string
-	seen := map[string]bool{}
 	for i, p := range placement {
 		st.Pods[i] = Pod{PodID: PodID(w.ID, w.Kind(), p.Rank), Dispatch: n, Rank: p.Rank, Node: p.Node, Phase: PodPending}
+	}
+	nodes, ranks := nodesAndRanks(placement)
+	st.Nodes = append(st.Nodes, nodes)
+	st.Ranks = append(st.Ranks, ranks)
+}
+
+// nodesAndRanks are the distinct nodes of a placement and the rank of the first pod
+// on each.
+func nodesAndRanks(placement []PodPlacement) (nodes, ranks []string) {
+	seen := map[string]bool{}
+	for _, p := range placement {
 		if !seen[p.Node] {
 			seen[p.Node] = true
 			nodes = append(nodes, p.Node)
 			ranks = append(ranks, fmt.Sprint(p.Rank))
 		}
 	}
-	st.Nodes = append(st.Nodes, nodes)
-	st.Ranks = append(st.Ranks, ranks)
+	return nodes, ranks
 }
 
 // MainContainer names the container that runs a workload's entryPoint: "pytorch" in

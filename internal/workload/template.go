@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -46,24 +47,60 @@ func NeedsRestart(w *Workload) bool {
 		st.TemplateHash != "" && st.TemplateHash != TemplateHash(&w.Spec)
 }
 
-// MsgRolling is the condition message of a service whose pods are replaced in place.
-const MsgRolling = "the workload is updating in place: its pods are replaced one by one with the new spec"
+// Condition messages of a service changed in place.
+const (
+	MsgRolling = "the workload is updating in place: its pods are replaced one by one with the new spec"
+	MsgGrowing = "the workload is scaling up in place: waiting for room for the new replicas"
+)
 
-// CanUpdateInPlace reports whether w's changed template keeps its placement: as many
-// replicas as are placed, each asking what it was admitted with. Then the runtime may
-// replace the pods where they are instead of w queueing again.
-func CanUpdateInPlace(w *Workload) bool {
+// InPlace says whether w's changed spec can reach its running pods without a new
+// dispatch: each replica still asks what it was admitted with and none is pinned to a
+// named node (a placement of its own could not tell the new ones apart). extra is
+// how many replicas the change adds (negative: drops).
+func InPlace(w *Workload) (extra int, ok bool) {
 	per, err := PerPod(&w.Spec)
-	return err == nil && per == w.Status.AdmittedPerPod && w.Spec.Resource.Replica == len(w.Status.Placement)
+	if err != nil || per != w.Status.AdmittedPerPod || len(SpecifiedNodes(&w.Spec)) > 0 {
+		return 0, false
+	}
+	return w.Spec.Resource.Replica - len(w.Status.Placement), true
 }
 
-// UpdateInPlace records that the runtime replaces w's pods with its new template:
-// Updating until every pod runs it.
+// UpdateInPlace records that w changes in place: Updating until every pod runs the
+// new template and the replicas are as many as asked. Dropped replicas leave the
+// placement at once; added ones wait for Grow, the runtime for room.
 func UpdateInPlace(w *Workload, now time.Time) {
 	st := &w.Status
 	st.TemplateHash = TemplateHash(&w.Spec)
 	st.Rolling = true
 	st.Phase = apiv1.PhaseUpdating
+	if n := w.Spec.Resource.Replica; n < len(st.Placement) {
+		st.Placement = st.Placement[:n]
+		st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(st.Placement)
+	}
+	st.UpdatePending = !Growing(w)
+	msg := MsgRolling
+	if Growing(w) {
+		msg = MsgGrowing
+	}
+	st.SetCondition(CondUpdating, st.DispatchCount, msg, now)
+}
+
+// Growing reports whether w waits for room for the replicas a change in place adds.
+func Growing(w *Workload) bool {
+	return w.Status.Rolling && w.Spec.Resource.Replica > len(w.Status.Placement)
+}
+
+// Grow adds the placement found for the replicas w waits for, ranked after the
+// others, and leaves the rest to the runtime.
+func Grow(w *Workload, more []PodPlacement, now time.Time) {
+	st := &w.Status
+	placement := slices.Clone(st.Placement)
+	for i, p := range more {
+		p.Rank = len(st.Placement) + i
+		placement = append(placement, p)
+	}
+	st.Placement, st.UpdatePending = placement, true
+	st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(placement)
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgRolling, now)
 }
 
@@ -71,7 +108,7 @@ func UpdateInPlace(w *Workload, now time.Time) {
 // stopped, and it queues again ahead of the others, Updating meanwhile.
 func Restart(w *Workload, now time.Time) {
 	st := &w.Status
-	st.Restarting = true
+	st.Restarting, st.Rolling, st.UpdatePending = true, false, false
 	st.Phase = apiv1.PhaseUpdating
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgUpdating, now)
 }

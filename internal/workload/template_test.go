@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"slices"
 	"testing"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -20,26 +21,68 @@ func runningService(t *testing.T) *Workload {
 	return w
 }
 
-func TestCanUpdateInPlace(t *testing.T) {
+func TestInPlace(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		change func(*apiv1.WorkloadSpec)
-		want   bool
+		extra  int
+		ok     bool
 	}{
-		{"a new image", func(s *apiv1.WorkloadSpec) { s.Image = "app:2" }, true},
-		{"new env", func(s *apiv1.WorkloadSpec) { s.Env = map[string]string{"A": "1"} }, true},
-		{"more replicas", func(s *apiv1.WorkloadSpec) { s.Resource.Replica = 3 }, false},
-		{"more memory per pod", func(s *apiv1.WorkloadSpec) { s.Resource.Memory = "2Gi" }, false},
+		{"a new image", func(s *apiv1.WorkloadSpec) { s.Image = "app:2" }, 0, true},
+		{"new env", func(s *apiv1.WorkloadSpec) { s.Env = map[string]string{"A": "1"} }, 0, true},
+		{"more replicas", func(s *apiv1.WorkloadSpec) { s.Resource.Replica = 5 }, 3, true},
+		{"fewer replicas", func(s *apiv1.WorkloadSpec) { s.Resource.Replica = 1 }, -1, true},
+		{"more memory per pod", func(s *apiv1.WorkloadSpec) { s.Resource.Memory = "2Gi" }, 0, false},
+		{"named nodes", func(s *apiv1.WorkloadSpec) { s.CustomerLabels = map[string]string{HostnameLabel: "n1 n2"} }, 0, false},
 	} {
 		w := runningService(t)
 		tc.change(&w.Spec)
-		if !NeedsRestart(w) {
-			t.Errorf("%s: NeedsRestart is false", tc.name)
+		if extra, ok := InPlace(w); extra != tc.extra || ok != tc.ok {
+			t.Errorf("%s: InPlace = %d, %v; want %d, %v", tc.name, extra, ok, tc.extra, tc.ok)
 		}
-		if got := CanUpdateInPlace(w); got != tc.want {
-			t.Errorf("%s: CanUpdateInPlace = %v, want %v", tc.name, got, tc.want)
-		}
+	}
+}
+
+// TestScaleInPlace: fewer replicas leave the placement at once; more wait for room,
+// Updating, then join it ranked after the others, on the same dispatch.
+func TestScaleInPlace(t *testing.T) {
+	t.Parallel()
+	w := runningService(t)
+	w.Spec.Resource.Replica = 1
+	UpdateInPlace(w, t0)
+	if len(w.Status.Placement) != 1 || !w.Status.UpdatePending || Growing(w) || NeedsRestart(w) {
+		t.Fatalf("shrunk: placement %v, pending %v, growing %v", w.Status.Placement, w.Status.UpdatePending, Growing(w))
+	}
+	tmpl := PodTemplateHash(&w.Spec)
+	Observe(w, []Pod{{Phase: PodRunning, Template: tmpl}}, t0)
+	if w.Status.Phase != apiv1.PhaseRunning {
+		t.Fatalf("shrunk and rolled: phase %s", w.Status.Phase)
+	}
+
+	w.Status.UpdatePending = false // the runtime was told
+	w.Spec.Resource.Replica = 3
+	UpdateInPlace(w, t0)
+	if !Growing(w) || w.Status.UpdatePending || w.Status.Phase != apiv1.PhaseUpdating {
+		t.Fatalf("growing: growing %v, pending %v, phase %s", Growing(w), w.Status.UpdatePending, w.Status.Phase)
+	}
+	Observe(w, []Pod{{Phase: PodRunning, Template: tmpl}}, t0)
+	if w.Status.Phase != apiv1.PhaseUpdating {
+		t.Fatalf("waiting for room, its one pod Running: phase %s, want Updating", w.Status.Phase)
+	}
+	Grow(w, []PodPlacement{{Rank: 0, Node: "node-2"}, {Rank: 1, Node: "node-3"}}, t0)
+	want := []PodPlacement{{Rank: 0, Node: "node-1"}, {Rank: 1, Node: "node-2"}, {Rank: 2, Node: "node-3"}}
+	if !slices.EqualFunc(w.Status.Placement, want, func(a, b PodPlacement) bool { return a.Rank == b.Rank && a.Node == b.Node }) ||
+		!w.Status.UpdatePending || Growing(w) {
+		t.Fatalf("grown: placement %+v, pending %v", w.Status.Placement, w.Status.UpdatePending)
+	}
+	if nodes := w.Status.Nodes[len(w.Status.Nodes)-1]; !slices.Equal(nodes, []string{"node-1", "node-2", "node-3"}) {
+		t.Errorf("the dispatch's nodes: %v", nodes)
+	}
+	running := Pod{Phase: PodRunning, Template: tmpl}
+	Observe(w, []Pod{running, running, running}, t0)
+	if w.Status.Phase != apiv1.PhaseRunning || w.Status.DispatchCount != 1 {
+		t.Fatalf("grown and running: phase %s, dispatch %d", w.Status.Phase, w.Status.DispatchCount)
 	}
 }
 

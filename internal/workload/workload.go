@@ -86,10 +86,14 @@ type Status struct {
 	// Restarting is set while a service's pods are stopped to start them again with a
 	// changed template.
 	Restarting bool
-	// Rolling is set while a service's pods are replaced in place, one by one, with
-	// a changed template (the runtime updates its object).
+	// Rolling is set while a service is changed in place: its pods replaced one by
+	// one with a changed template, or replicas added or dropped, on the same
+	// dispatch (the runtime updates its object). It reads Updating meanwhile.
 	Rolling bool
-	Pods    []Pod
+	// UpdatePending is set while the runtime has yet to be told of the change in
+	// place: Placement already holds the replicas it is to have.
+	UpdatePending bool
+	Pods          []Pod
 	// Nodes and Ranks hold, per dispatch, the distinct nodes used and the rank of the
 	// first pod on each.
 	Nodes        [][]string

@@ -198,25 +198,51 @@ func TestKubeRestartAdopts(t *testing.T) {
 }
 
 // TestKubeScaleService: a PATCH to replica 5 of a running 3-replica Deployment shows
-// Updating, then Running with 5 pods on the cluster.
+// Updating, then Running with 5 pods on the cluster, the first 3 untouched; a PATCH
+// to replica 2 keeps 2 of them. Both in place: the dispatch stays the first.
 func TestKubeScaleService(t *testing.T) {
 	t.Parallel()
 	s, kc := kubeServer(t)
 	req := service("kube-scale")
 	req.Resource.Replica = 3
 	id := create(t, s.Client, req)
-	waitPhase(t, s.Client, id, apiv1.PhaseRunning, kubeDeadline)
-	five := 5
-	if err := s.Client.PatchWorkload(context.Background(), id, &apiv1.PatchWorkloadRequest{Replica: &five}); err != nil {
-		t.Fatal(err)
+	before := podNames(waitPodsPhase(t, s, id, 3, "Running"))
+	scale := func(n int) *apiv1.WorkloadDetail {
+		t.Helper()
+		if err := s.Client.PatchWorkload(context.Background(), id, &apiv1.PatchWorkloadRequest{Replica: &n}); err != nil {
+			t.Fatal(err)
+		}
+		waitPhase(t, s.Client, id, apiv1.PhaseUpdating, kubeDeadline)
+		w := waitPodsPhase(t, s, id, n, "Running")
+		waitPhase(t, s.Client, id, apiv1.PhaseRunning, kubeDeadline)
+		d, err := kc.AppsV1().Deployments(workspace).Get(context.Background(), id, metav1.GetOptions{})
+		if err != nil || d.Spec.Replicas == nil || int(*d.Spec.Replicas) != n {
+			t.Errorf("the Deployment after the PATCH: %v (err %v), want %d replicas", d.Spec.Replicas, err, n)
+		}
+		if w.DispatchCount != 1 {
+			t.Errorf("dispatchCount %d after scaling to %d in place, want 1", w.DispatchCount, n)
+		}
+		return w
 	}
-	waitPhase(t, s.Client, id, apiv1.PhaseUpdating, kubeDeadline)
-	waitPodsPhase(t, s, id, 5, "Running")
-	waitPhase(t, s.Client, id, apiv1.PhaseRunning, kubeDeadline)
-	d, err := kc.AppsV1().Deployments(workspace).Get(context.Background(), id, metav1.GetOptions{})
-	if err != nil || d.Spec.Replicas == nil || *d.Spec.Replicas != 5 {
-		t.Errorf("the Deployment after the PATCH: %v (err %v), want 5 replicas", d.Spec.Replicas, err)
+	five := podNames(scale(5))
+	for _, name := range before {
+		if !slices.Contains(five, name) {
+			t.Errorf("pod %s was replaced when scaling up (now %v)", name, five)
+		}
 	}
+	for _, name := range podNames(scale(2)) {
+		if !slices.Contains(before, name) {
+			t.Errorf("scaling down kept %s, not one of the first pods %v", name, before)
+		}
+	}
+}
+
+func podNames(w *apiv1.WorkloadDetail) []string {
+	var out []string
+	for _, p := range w.Pods {
+		out = append(out, p.PodID)
+	}
+	return out
 }
 
 // TestKubeUpdateInPlace: a PATCH of the image of a running 2-replica Deployment

@@ -212,7 +212,18 @@ func (f *Fleet) Start(ctx context.Context, req runtime.StartRequest) error {
 	return rt.Start(ctx, req)
 }
 
-// Update updates the dispatch in place on its cluster's runtime;
+// Updates reports whether the runtime of the request's cluster can change its
+// dispatch in place.
+func (f *Fleet) Updates(req runtime.StartRequest) bool {
+	rt, err := f.Member(req.Cluster)
+	if err != nil {
+		return false
+	}
+	u, ok := rt.(runtime.Updater)
+	return ok && u.Updates(req)
+}
+
+// Update changes the dispatch in place on its cluster's runtime;
 // runtime.ErrUnsupported where that runtime cannot.
 func (f *Fleet) Update(ctx context.Context, req runtime.StartRequest) error {
 	rt, err := f.Member(req.Cluster)
@@ -220,7 +231,7 @@ func (f *Fleet) Update(ctx context.Context, req runtime.StartRequest) error {
 		return err
 	}
 	u, ok := rt.(runtime.Updater)
-	if !ok {
+	if !ok || !u.Updates(req) {
 		return runtime.ErrUnsupported
 	}
 	return u.Update(ctx, req)

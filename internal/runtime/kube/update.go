@@ -24,7 +24,7 @@ import (
 // Other kinds are runtime.ErrUnsupported: their pods run to an end and start again as
 // a new dispatch.
 func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
-	if req.Kind != apiv1.KindDeployment && req.Kind != apiv1.KindStatefulSet {
+	if !r.Updates(req) {
 		return runtime.ErrUnsupported
 	}
 	ns, err := r.ensureNamespace(ctx, req.Workspace)
@@ -66,6 +66,11 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	}
 	r.ownSecrets(ctx, ns, req.Secrets, obj)
 	return nil
+}
+
+// Updates reports whether Update can apply the request: a Deployment or StatefulSet.
+func (r *Runtime) Updates(req runtime.StartRequest) bool {
+	return req.Kind == apiv1.KindDeployment || req.Kind == apiv1.KindStatefulSet
 }
 
 // takeSpec gives obj the pod template, replicas, update strategy (a Deployment made
