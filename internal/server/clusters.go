@@ -29,16 +29,19 @@ type clusterManager struct {
 
 	mu sync.Mutex
 	// connecting holds the clusters being connected; failed why the last attempt
-	// failed (retried every round).
+	// failed (retried every round); added when each connected cluster was added (a
+	// cluster deleted and added again under its name is connected to anew).
 	connecting map[string]bool
 	failed     map[string]error
+	added      map[string]time.Time
 }
 
 func newClusterManager(st store.Store, keys *auth.Keys, primary site, kubeCfg kube.Config, log *slog.Logger) *clusterManager {
 	f := fleet.New(workloadCluster(st))
 	f.Add(primary.cluster.ID, primary.rt, nil)
 	return &clusterManager{st: st, keys: keys, fleet: f, primary: primary, kube: kubeCfg, log: log,
-		wake: make(chan struct{}, 1), connecting: map[string]bool{}, failed: map[string]error{}}
+		wake: make(chan struct{}, 1), connecting: map[string]bool{}, failed: map[string]error{},
+		added: map[string]time.Time{}}
 }
 
 // workloadCluster locates workloads for the fleet through the store.
@@ -97,16 +100,23 @@ func (m *clusterManager) round(ctx context.Context) error {
 	return errors.Join(m.dropNodesOfNoCluster(ctx), m.syncAllNodes(ctx, added))
 }
 
-// follow disconnects from the clusters no longer added and starts connecting to the
-// added ones not connected.
+// follow disconnects from the clusters no longer added (or added again since) and
+// starts connecting to the added ones not connected.
 func (m *clusterManager) follow(ctx context.Context, added map[string]*inventory.Cluster) {
 	for _, id := range m.fleet.Clusters() {
-		if id != m.primary.cluster.ID && added[id] == nil {
-			m.fleet.Remove(id)
-			m.mu.Lock()
+		if id == m.primary.cluster.ID {
+			continue
+		}
+		m.mu.Lock()
+		same := added[id] != nil && added[id].CreationTime.Equal(m.added[id])
+		if !same {
 			delete(m.failed, id)
-			m.mu.Unlock()
-			m.log.Info("disconnected from a deleted cluster", "cluster", id)
+			delete(m.added, id)
+		}
+		m.mu.Unlock()
+		if !same {
+			m.fleet.Remove(id)
+			m.log.Info("disconnected from a cluster deleted (or added again)", "cluster", id)
 		}
 	}
 	for id, c := range added {
@@ -205,6 +215,9 @@ func (m *clusterManager) tryConnect(ctx context.Context, c *inventory.Cluster) e
 		cancel()
 		return err
 	}
+	m.mu.Lock()
+	m.added[c.ID] = c.CreationTime // before it is a member: follow compares them
+	m.mu.Unlock()
 	m.fleet.Add(c.ID, rt, cancel)
 	return nil
 }

@@ -141,4 +141,11 @@ func TestKubeClusterAddedThroughAPI(t *testing.T) {
 		err := s.Client.Do(ctx, "GET", "/api/v1/nodes", url.Values{"clusterId": {"kwok"}}, nil, &nodes)
 		return err == nil && len(nodes.Items) == 0, err
 	})
+
+	// Added again under its name, it is connected to anew.
+	do("POST", "/api/v1/clusters", apiv1.CreateClusterRequest{Name: "kwok", Kubeconfig: text}, nil)
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		err := s.Client.Do(ctx, "GET", "/api/v1/nodes", url.Values{"clusterId": {"kwok"}}, nil, &nodes)
+		return err == nil && len(nodes.Items) >= 2, err
+	})
 }

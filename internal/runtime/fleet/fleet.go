@@ -165,8 +165,15 @@ func (f *Fleet) runtimeOf(ctx context.Context, workloadID string) (rt runtime.Ru
 	return rt, false, err
 }
 
+// maxRemembered bounds the cache of workload clusters: a server that never releases
+// workloads (one that does not lead) would otherwise keep every one it was asked of.
+const maxRemembered = 100_000
+
 func (f *Fleet) remember(workloadID, cluster string) {
 	f.mu.Lock()
+	if len(f.where) >= maxRemembered {
+		clear(f.where) // asked of the store again, once each
+	}
 	f.where[workloadID] = cluster
 	f.mu.Unlock()
 }
