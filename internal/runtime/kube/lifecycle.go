@@ -50,17 +50,11 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			runtime.ErrRejected, gvr.GroupResource())
 	}
 	r.stops.forget(req.WorkloadID) // a new dispatch: no longer stopping
-	ns, err := r.ensureNamespace(ctx, req.Workspace)
+	out, err := r.prepare(ctx, req)
 	if err != nil {
 		return err
 	}
-	out, err := render(req, target{namespace: ns, vendor: r.vendorOf(req.Pods[0].Node), instance: r.instance})
-	if err != nil {
-		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
-	}
-	if err := r.ensureSecrets(ctx, ns, req.Secrets); err != nil {
-		return r.namespaceGone(ns, err)
-	}
+	ns := out.object.GetNamespace()
 	if err := r.ensureService(ctx, out.service); err != nil {
 		return r.namespaceGone(ns, err)
 	}
@@ -96,6 +90,22 @@ func (r *Runtime) createObject(ctx context.Context, gvr schema.GroupVersionResou
 		return nil, fmt.Errorf("create %s %s/%s: %w", req.Kind, ns, name, err)
 	}
 	return obj, nil
+}
+
+// prepare makes the namespace and the Secrets of the request and renders its objects.
+func (r *Runtime) prepare(ctx context.Context, req runtime.StartRequest) (*rendered, error) {
+	ns, err := r.ensureNamespace(ctx, req.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	out, err := render(req, target{namespace: ns, vendor: r.vendorOf(req.Pods[0].Node), instance: r.instance})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", runtime.ErrRejected, err)
+	}
+	if err := r.ensureSecrets(ctx, ns, req.Secrets); err != nil {
+		return nil, r.namespaceGone(ns, err)
+	}
+	return out, nil
 }
 
 // namespaceGone passes err on, forgetting the namespace when err says it is gone (it

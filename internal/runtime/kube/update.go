@@ -27,17 +27,11 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	if !r.Updates(req) {
 		return runtime.ErrUnsupported
 	}
-	ns, err := r.ensureNamespace(ctx, req.Workspace)
+	out, err := r.prepare(ctx, req)
 	if err != nil {
 		return err
 	}
-	out, err := render(req, target{namespace: ns, vendor: r.vendorOf(req.Pods[0].Node), instance: r.instance})
-	if err != nil {
-		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
-	}
-	if err := r.ensureSecrets(ctx, ns, req.Secrets); err != nil {
-		return err
-	}
+	ns := out.object.GetNamespace()
 	if err := r.dropFirst(ctx, ns, req); err != nil {
 		return err
 	}

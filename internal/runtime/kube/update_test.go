@@ -13,6 +13,17 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
+// startTwo starts a workload of the kind with a pod on each of the first two nodes
+// and waits until both run.
+func (c *cluster) startTwo(t *testing.T, rt *Runtime, kind string) (runtime.StartRequest, []runtime.PodStatus) {
+	t.Helper()
+	req := c.request(t, kind, c.nodes[1], c.nodes[0])
+	if err := rt.Start(context.Background(), req); err != nil {
+		t.Fatalf("Start %s: %v", kind, err)
+	}
+	return req, waitStatus(t, rt, req, "2 Running pods", allPhase(2, workload.PodRunning))
+}
+
 // TestUpdateInPlace: a Deployment and a StatefulSet moved to a new image replace
 // their pods, each new one on the node of the rank it takes, without a new dispatch;
 // a PyTorchJob cannot be updated so.
@@ -22,11 +33,7 @@ func TestUpdateInPlace(t *testing.T) {
 	rt := c.runtime(t)
 	ctx := context.Background()
 	for _, kind := range []string{apiv1.KindDeployment, apiv1.KindStatefulSet} {
-		req := c.request(t, kind, c.nodes[1], c.nodes[0])
-		if err := rt.Start(ctx, req); err != nil {
-			t.Fatalf("Start %s: %v", kind, err)
-		}
-		before := waitStatus(t, rt, req, "2 Running pods", allPhase(2, workload.PodRunning))
+		req, before := c.startTwo(t, rt, kind)
 		req.Spec.Image = "busybox:1.37"
 		want := workload.PodTemplateHash(&req.Spec)
 		if err := rt.Update(ctx, req); err != nil {
@@ -65,11 +72,7 @@ func TestScaleInPlace(t *testing.T) {
 	rt := c.runtime(t)
 	ctx := context.Background()
 	for _, kind := range []string{apiv1.KindDeployment, apiv1.KindStatefulSet} {
-		req := c.request(t, kind, c.nodes[1], c.nodes[0])
-		if err := rt.Start(ctx, req); err != nil {
-			t.Fatalf("Start %s: %v", kind, err)
-		}
-		two := waitStatus(t, rt, req, "2 Running pods", allPhase(2, workload.PodRunning))
+		req, two := c.startTwo(t, rt, kind)
 		grown := req
 		grown.Pods = append(slices.Clone(req.Pods), runtime.PodSpec{PodID: workload.PodID(req.WorkloadID, kind, 2), Rank: 2, Node: c.nodes[0]})
 		grown.Spec.Resource.Replica = 3
