@@ -146,6 +146,7 @@ func Requeue(w *Workload, now time.Time) {
 		st.Phase = apiv1.PhaseUpdating
 	}
 	st.Scheduled, st.Dispatched = false, false
+	st.Rolling, st.UpdatePending = false, false // the next dispatch starts with the spec
 	st.Rescheduled = !st.Preempted
 	st.Placement = nil
 	st.Pods = nil
