@@ -40,8 +40,8 @@ func listItem(w *workload.Workload, now time.Time) apiv1.WorkloadListItem {
 		AvgGPUUsage:         -1,
 		ScaleRunnerSet:      w.Spec.Env[workload.ScaleRunnerSetEnv],
 	}
-	if st.Phase == apiv1.PhasePending {
-		item.Message = st.Message
+	if st.Phase == apiv1.PhasePending || st.Phase == apiv1.PhaseUpdating {
+		item.Message = st.Message // why it waits: to start, or for a change to take
 	}
 	if item.EndTime == "" {
 		item.EndTime = item.DeletionTime

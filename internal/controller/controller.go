@@ -188,7 +188,12 @@ func (c *Controller) markDirty(id string) {
 func (c *Controller) Explain(id string) (scheduler.Explanation, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.planner.Explain(id, c.cfg.Now().UTC())
+	now := c.cfg.Now().UTC()
+	if e, ok := c.planner.Explain(id+growSuffix, now); ok { // replicas it waits to add
+		e.WorkloadID = id
+		return e, true
+	}
+	return c.planner.Explain(id, now)
 }
 
 // save writes w and tracks the result. When the store refuses (someone else wrote the

@@ -71,10 +71,11 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)
 	}
-	if workload.NeedsRestart(w) {
+	recorded := w.Status.UpdatePending // by an earlier reconcile, and saved
+	if workload.TemplateChanged(w) {
 		c.update(w, now)
 	}
-	if w.Status.UpdatePending && !w.Ended() && !leaving(w) {
+	if recorded && w.Status.UpdatePending && !w.Ended() && !leaving(w) {
 		c.applyUpdate(ctx, w, now)
 	}
 	if w.Ended() || leaving(w) {

@@ -69,7 +69,8 @@ func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now ti
 	st := &w.Status
 	st.Preempted = true
 	st.Preemptions++
-	st.SetCondition(workload.CondFailover, st.DispatchCount, MsgPreempted+" by "+p.For, now)
+	by, _ := cutGrowth(p.For)
+	st.SetCondition(workload.CondFailover, st.DispatchCount, MsgPreempted+" by "+by, now)
 	c.cfg.Log.Info("workload preempted", "workload", w.ID, "for", p.For)
 	c.markDirty(w.ID)
 	return c.save(ctx, w)

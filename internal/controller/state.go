@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/berth-dev/berth/internal/runtime"
@@ -185,6 +186,9 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 	case w.Status.Dispatched:
 		// Pods hold what they were admitted with, whatever a PATCH asks for next.
 		sw.Admitted, sw.Placement, sw.Preempted = true, w.Status.Placement, w.Status.Preempted
+		if len(w.Status.Releasing) > 0 { // dropped replicas hold their resources until gone
+			sw.Placement = append(slices.Clone(sw.Placement), w.Status.Releasing...)
+		}
 		sw.PerPod = w.Status.AdmittedPerPod
 		return sw, true
 	case w.Ended() || w.IsDeleted:

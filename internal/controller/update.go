@@ -27,14 +27,17 @@ const growSuffix = "/grow"
 // runtime can and each replica asks what it was admitted with (the dispatch stays:
 // pods are replaced one by one on their nodes, dropped replicas go, added ones wait
 // for the planner to find them room), else by stopping its pods and queueing it again.
+// The change is recorded now and the runtime told at the next reconcile, after the
+// record is saved.
 func (c *Controller) update(w *workload.Workload, now time.Time) {
 	u, ok := c.cfg.Runtime.(runtime.Updater)
-	if _, inPlace := workload.InPlace(w); !ok || !inPlace || !u.Updates(startRequest(w)) {
+	if !ok || !workload.InPlace(w) || !u.Updates(startRequest(w)) {
 		workload.Restart(w, now)
 		return
 	}
 	workload.UpdateInPlace(w, now)
 	w.Status.Message = ""
+	c.markDirty(w.ID)
 	if workload.Growing(w) {
 		c.cfg.Log.Info("service waits for room to scale up in place", "workload", w.ID)
 	}
@@ -67,16 +70,17 @@ func (c *Controller) applyUpdate(ctx context.Context, w *workload.Workload, now 
 	}
 }
 
-// growth describes to the planner the replicas a service waits to add in place:
-// queued ahead of the others, each asking what the running ones hold.
+// growth describes to the planner the replicas a service waits to add in place: a
+// gang of their own, queued as the service would be (its priority, its creation),
+// each asking what the running ones hold.
 func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bool) {
-	if !w.Status.Dispatched || w.Ended() || w.IsDeleted || !workload.Growing(w) {
+	if !w.Status.Dispatched || w.Ended() || w.IsDeleted || leaving(w) || !workload.Growing(w) {
 		return scheduler.Workload{}, false
 	}
 	sw.ID = w.ID + growSuffix
-	sw.Admitted, sw.Placement, sw.Preempted = false, nil, false
+	sw.Admitted, sw.Placement, sw.Preempted, sw.Rescheduled = false, nil, false, false
 	sw.Replica = w.Spec.Resource.Replica - len(w.Status.Placement)
-	sw.PerPod, sw.Rescheduled = w.Status.AdmittedPerPod, true
+	sw.PerPod = w.Status.AdmittedPerPod
 	return sw, true
 }
 

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) {
 	st.Placement = placement
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
 	st.TemplateHash = TemplateHash(&w.Spec)
-	st.Restarting, st.Rolling, st.UpdatePending = false, false, false
+	st.Restarting, st.Rolling, st.UpdatePending, st.Releasing = false, false, false, nil
 	st.SetCondition(CondScheduled, n, MsgScheduled, now)
 	st.SetCondition(CondDispatched, n, MsgDispatched, now)
 	st.Pods = make([]Pod, len(placement))
@@ -146,7 +147,7 @@ func Requeue(w *Workload, now time.Time) {
 		st.Phase = apiv1.PhaseUpdating
 	}
 	st.Scheduled, st.Dispatched = false, false
-	st.Rolling, st.UpdatePending = false, false // the next dispatch starts with the spec
+	st.Rolling, st.UpdatePending, st.Releasing = false, false, nil // the next dispatch starts with the spec
 	st.Rescheduled = !st.Preempted
 	st.Placement = nil
 	st.Pods = nil
@@ -174,12 +175,7 @@ func Observe(w *Workload, pods []Pod, now time.Time) (failed bool) {
 		}
 	}
 	if IsService(w.Kind()) {
-		ready := len(running) == len(pods) && len(pods) > 0
-		if st.Rolling && !(ready && len(pods) == w.Spec.Resource.Replica && rolled(pods, PodTemplateHash(&w.Spec))) {
-			return false // Updating until every pod runs the new template
-		}
-		st.Rolling = false
-		observeService(w, ready, now)
+		observeServicePods(w, pods, len(running), now)
 		return false
 	}
 	switch {
@@ -209,6 +205,30 @@ func observeService(w *Workload, allRunning bool, now time.Time) {
 		st.Phase = apiv1.PhaseNotReady
 		st.SetCondition(CondFailed, st.DispatchCount, MsgSvcNotReady, now)
 	}
+}
+
+// observeServicePods folds the pods of a service into its phase. Ended pods do not
+// count: its controller replaces them (an evicted one stays until collected). It is
+// Running while as many pods as placed run; while it changes in place, only once they
+// are as many as asked and all run the new template. Dropped replicas are held until
+// their pods are gone.
+func observeServicePods(w *Workload, pods []Pod, running int, now time.Time) {
+	st := &w.Status
+	var live []Pod
+	for _, p := range pods {
+		if p.Phase == PodPending || p.Phase == PodRunning {
+			live = append(live, p)
+		}
+	}
+	if !slices.ContainsFunc(live, func(p Pod) bool { return p.Rank >= len(st.Placement) }) {
+		st.Releasing = nil
+	}
+	ready := len(live) > 0 && len(live) == len(st.Placement) && running == len(live)
+	if st.Rolling && !(ready && len(st.Placement) == w.Spec.Resource.Replica && rolled(live, PodTemplateHash(&w.Spec))) {
+		return // Updating until it is all the change asked for
+	}
+	st.Rolling = false
+	observeService(w, ready, now)
 }
 
 // rolled reports whether every pod was made from the pod template.

@@ -38,10 +38,10 @@ func hashTemplate(spec *apiv1.WorkloadSpec, res apiv1.WorkloadResource) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// NeedsRestart reports whether a running service was started with another template
-// than its spec now asks for: a PATCH changed it. Jobs keep running as they are; the
-// new spec applies to their next run.
-func NeedsRestart(w *Workload) bool {
+// TemplateChanged reports whether a running service was started (or last changed in
+// place) with another template than its spec now asks for: a PATCH changed it. Jobs
+// keep running as they are; the new spec applies to their next run.
+func TemplateChanged(w *Workload) bool {
 	st := &w.Status
 	return IsService(w.Kind()) && st.Dispatched && !st.Restarting && !w.Ended() &&
 		st.TemplateHash != "" && st.TemplateHash != TemplateHash(&w.Spec)
@@ -53,31 +53,29 @@ const (
 	MsgGrowing = "the workload is scaling up in place: waiting for room for the new replicas"
 )
 
-// InPlace says whether w's changed spec can reach its running pods without a new
+// InPlace reports whether w's changed spec can reach its running pods without a new
 // dispatch: each replica still asks what it was admitted with and none is pinned to a
-// named node (a placement of its own could not tell the new ones apart). extra is
-// how many replicas the change adds (negative: drops).
-func InPlace(w *Workload) (extra int, ok bool) {
+// named node (a placement of its own could not tell the new ones apart).
+func InPlace(w *Workload) bool {
 	per, err := PerPod(&w.Spec)
-	if err != nil || per != w.Status.AdmittedPerPod || len(SpecifiedNodes(&w.Spec)) > 0 {
-		return 0, false
-	}
-	return w.Spec.Resource.Replica - len(w.Status.Placement), true
+	return err == nil && per == w.Status.AdmittedPerPod && len(SpecifiedNodes(&w.Spec)) == 0
 }
 
-// UpdateInPlace records that w changes in place: Updating until every pod runs the
-// new template and the replicas are as many as asked. Dropped replicas leave the
-// placement at once; added ones wait for Grow, the runtime for room.
+// UpdateInPlace records that w changes in place, for the runtime to be told:
+// Updating until every pod runs the new template and the replicas are as many as
+// asked. Dropped replicas leave the placement at once (held, Releasing, until their
+// pods are gone); added ones wait for Grow, the scheduler for room.
 func UpdateInPlace(w *Workload, now time.Time) {
 	st := &w.Status
 	st.TemplateHash = TemplateHash(&w.Spec)
 	st.Rolling = true
 	st.Phase = apiv1.PhaseUpdating
 	if n := w.Spec.Resource.Replica; n < len(st.Placement) {
+		st.Releasing = append(st.Releasing, st.Placement[n:]...)
 		st.Placement = st.Placement[:n]
 		st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(st.Placement)
 	}
-	st.UpdatePending = !Growing(w)
+	st.UpdatePending = true
 	msg := MsgRolling
 	if Growing(w) {
 		msg = MsgGrowing

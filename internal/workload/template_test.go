@@ -26,20 +26,24 @@ func TestInPlace(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		change func(*apiv1.WorkloadSpec)
-		extra  int
-		ok     bool
+		want   bool
 	}{
-		{"a new image", func(s *apiv1.WorkloadSpec) { s.Image = "app:2" }, 0, true},
-		{"new env", func(s *apiv1.WorkloadSpec) { s.Env = map[string]string{"A": "1"} }, 0, true},
-		{"more replicas", func(s *apiv1.WorkloadSpec) { s.Resource.Replica = 5 }, 3, true},
-		{"fewer replicas", func(s *apiv1.WorkloadSpec) { s.Resource.Replica = 1 }, -1, true},
-		{"more memory per pod", func(s *apiv1.WorkloadSpec) { s.Resource.Memory = "2Gi" }, 0, false},
-		{"named nodes", func(s *apiv1.WorkloadSpec) { s.CustomerLabels = map[string]string{HostnameLabel: "n1 n2"} }, 0, false},
+		{"a new image", func(s *apiv1.WorkloadSpec) { s.Image = "app:2" }, true},
+		{"new env", func(s *apiv1.WorkloadSpec) { s.Env = map[string]string{"A": "1"} }, true},
+		{"more replicas", func(s *apiv1.WorkloadSpec) { s.Resource.Replica = 5 }, true},
+		{"fewer replicas", func(s *apiv1.WorkloadSpec) { s.Resource.Replica = 1 }, true},
+		{"more memory per pod", func(s *apiv1.WorkloadSpec) { s.Resource.Memory = "2Gi" }, false},
+		{"a new image on named nodes", func(s *apiv1.WorkloadSpec) {
+			s.Image, s.CustomerLabels = "app:2", map[string]string{HostnameLabel: "n1 n2"}
+		}, false},
 	} {
 		w := runningService(t)
 		tc.change(&w.Spec)
-		if extra, ok := InPlace(w); extra != tc.extra || ok != tc.ok {
-			t.Errorf("%s: InPlace = %d, %v; want %d, %v", tc.name, extra, ok, tc.extra, tc.ok)
+		if !TemplateChanged(w) {
+			t.Errorf("%s: TemplateChanged is false", tc.name)
+		}
+		if got := InPlace(w); got != tc.want {
+			t.Errorf("%s: InPlace = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -51,19 +55,26 @@ func TestScaleInPlace(t *testing.T) {
 	w := runningService(t)
 	w.Spec.Resource.Replica = 1
 	UpdateInPlace(w, t0)
-	if len(w.Status.Placement) != 1 || !w.Status.UpdatePending || Growing(w) || NeedsRestart(w) {
-		t.Fatalf("shrunk: placement %v, pending %v, growing %v", w.Status.Placement, w.Status.UpdatePending, Growing(w))
+	if len(w.Status.Placement) != 1 || len(w.Status.Releasing) != 1 || !w.Status.UpdatePending || Growing(w) || TemplateChanged(w) {
+		t.Fatalf("shrunk: placement %v, releasing %v, pending %v, growing %v",
+			w.Status.Placement, w.Status.Releasing, w.Status.UpdatePending, Growing(w))
 	}
 	tmpl := PodTemplateHash(&w.Spec)
-	Observe(w, []Pod{{Phase: PodRunning, Template: tmpl}}, t0)
-	if w.Status.Phase != apiv1.PhaseRunning {
-		t.Fatalf("shrunk and rolled: phase %s", w.Status.Phase)
+	kept := Pod{Rank: 0, Phase: PodRunning, Template: tmpl}
+	Observe(w, []Pod{kept, {Rank: 1, Phase: PodRunning, Template: tmpl}}, t0)
+	if w.Status.Phase != apiv1.PhaseUpdating || len(w.Status.Releasing) != 1 {
+		t.Fatalf("the dropped pod still there: phase %s, releasing %v; want Updating, held", w.Status.Phase, w.Status.Releasing)
+	}
+	Observe(w, []Pod{kept, {Rank: 1, Phase: PodFailed, Template: tmpl}}, t0)
+	if w.Status.Phase != apiv1.PhaseRunning || w.Status.Releasing != nil {
+		t.Fatalf("shrunk, the dropped pod ended: phase %s, releasing %v", w.Status.Phase, w.Status.Releasing)
 	}
 
 	w.Status.UpdatePending = false // the runtime was told
 	w.Spec.Resource.Replica = 3
 	UpdateInPlace(w, t0)
-	if !Growing(w) || w.Status.UpdatePending || w.Status.Phase != apiv1.PhaseUpdating {
+	w.Status.UpdatePending = false // the runtime was told of the template
+	if !Growing(w) || w.Status.Phase != apiv1.PhaseUpdating {
 		t.Fatalf("growing: growing %v, pending %v, phase %s", Growing(w), w.Status.UpdatePending, w.Status.Phase)
 	}
 	Observe(w, []Pod{{Phase: PodRunning, Template: tmpl}}, t0)
@@ -95,8 +106,8 @@ func TestUpdateInPlaceRollsOver(t *testing.T) {
 	w.Spec.Image = "app:2"
 	UpdateInPlace(w, t0)
 	fresh := PodTemplateHash(&w.Spec)
-	if fresh == old || NeedsRestart(w) || w.Status.Phase != apiv1.PhaseUpdating {
-		t.Fatalf("after UpdateInPlace: pod hash %s (was %s), NeedsRestart %v, phase %s", fresh, old, NeedsRestart(w), w.Status.Phase)
+	if fresh == old || TemplateChanged(w) || w.Status.Phase != apiv1.PhaseUpdating {
+		t.Fatalf("after UpdateInPlace: pod hash %s (was %s), TemplateChanged %v, phase %s", fresh, old, TemplateChanged(w), w.Status.Phase)
 	}
 	for _, pods := range [][]Pod{
 		{{Phase: PodRunning, Template: old}, {Phase: PodRunning, Template: old}},

@@ -93,7 +93,10 @@ type Status struct {
 	// UpdatePending is set while the runtime has yet to be told of the change in
 	// place: Placement already holds the replicas it is to have.
 	UpdatePending bool
-	Pods          []Pod
+	// Releasing holds the replicas a change in place dropped until their pods are
+	// gone: the scheduler counts them taken meanwhile.
+	Releasing []PodPlacement `json:",omitempty"`
+	Pods      []Pod
 	// Nodes and Ranks hold, per dispatch, the distinct nodes used and the rank of the
 	// first pod on each.
 	Nodes        [][]string

@@ -237,6 +237,53 @@ func TestKubeScaleService(t *testing.T) {
 	}
 }
 
+// TestKubeScaleWaitsForRoom: a service scaled past what its cluster holds keeps its
+// pod running and says, Updating, why the new replicas wait; scaled to what fits, it
+// grows, on the same dispatch.
+func TestKubeScaleWaitsForRoom(t *testing.T) {
+	t.Parallel()
+	s, _ := kubeServer(t)
+	ctx := context.Background()
+	req := service("kube-grow")
+	req.Resource.GPU = "8" // a whole node each: the test cluster has 4
+	id := create(t, s.Client, req)
+	first := podNames(waitPodsPhase(t, s, id, 1, "Running"))
+	nodes := len(strings.Fields(os.Getenv("BERTH_K8S_NODES")))
+	tooMany := nodes + 1
+	if err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &tooMany}); err != nil {
+		t.Fatal(err)
+	}
+	var w *apiv1.WorkloadDetail
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("last seen: phase %s, message %q, pods %+v", w.Phase, w.Message, w.Pods)
+		}
+	})
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		w = get(t, s.Client, id)
+		return w.Phase == apiv1.PhaseUpdating && strings.HasPrefix(w.Message, "waiting for room for the new replicas: "), nil
+	})
+	if len(w.Pods) != 1 || w.Pods[0].Phase != "Running" || w.Pods[0].PodID != first[0] {
+		t.Errorf("while it waits for room its pod %v should keep running: %+v", first, w.Pods)
+	}
+	var why apiv1.WorkloadScheduling
+	if err := s.Client.Do(ctx, "GET", "/api/v1/workloads/"+id+"/scheduling", nil, nil, &why); err != nil {
+		t.Fatal(err)
+	}
+	if why.Admitted || len(why.Reasons) == 0 {
+		t.Errorf("scheduling of a service waiting for room: %+v, want the reasons its new replicas wait", why)
+	}
+	fits := 2 // the test cluster's last nodes may still be tainted from TestKubeNodeNotReady
+	if err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &fits}); err != nil {
+		t.Fatal(err)
+	}
+	w = waitPodsPhase(t, s, id, fits, "Running")
+	w = waitPhase(t, s.Client, id, apiv1.PhaseRunning, kubeDeadline)
+	if w.DispatchCount != 1 || !slices.Contains(podNames(w), first[0]) {
+		t.Errorf("grown to %d: dispatchCount %d, pods %v; want dispatch 1 still holding %s", fits, w.DispatchCount, podNames(w), first[0])
+	}
+}
+
 func podNames(w *apiv1.WorkloadDetail) []string {
 	var out []string
 	for _, p := range w.Pods {

@@ -50,7 +50,8 @@ func (r *Runtime) runBinder(ctx context.Context) {
 // bindGroup binds the unbound pods of one dispatch to their planned nodes, in rank
 // order, but only once every pod of the gang exists: until then none is bound. A pod
 // being deleted keeps its rank, and its node's resources, until it is gone: the pod
-// replacing it is bound then (its deletion queues the group again).
+// replacing it is bound then (its deletion queues the group again). A Deployment's
+// pod left on a rank its placement dropped is deleted.
 func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 	all, err := r.workloadPods(key.workload, key.dispatch)
 	if err != nil {
@@ -64,12 +65,21 @@ func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 			unbound = append(unbound, p)
 		}
 	}
-	if len(unbound) == 0 {
+	if len(pods) == 0 {
 		return nil
 	}
-	placement, err := r.placementOf(unbound[0])
+	placement, err := r.placementOf(pods[0])
+	if err != nil && len(unbound) == 0 {
+		return nil // the object is gone (a stop): nothing to bind
+	}
 	if err != nil {
 		return err
+	}
+	if err := r.dropStrays(ctx, pods, placement); err != nil {
+		return err
+	}
+	if len(unbound) == 0 {
+		return nil
 	}
 	if len(pods) < len(placement) {
 		return nil // the rest of the gang is not created yet; its pods queue us again
@@ -91,13 +101,30 @@ func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 	return nil
 }
 
+// dropStrays deletes the bound pods of a Deployment whose rank the placement no
+// longer has: when it scaled down, its ReplicaSet chose which pods to delete, and
+// pod-deletion-cost (see dropFirst) is only one of its criteria. The ReplicaSet
+// makes a pod for the rank left free, bound there.
+func (r *Runtime) dropStrays(ctx context.Context, pods []*corev1.Pod, placement []string) error {
+	for _, p := range pods {
+		rank, known := knownRank(p)
+		owner := metav1.GetControllerOf(p)
+		if !known || rank < len(placement) || p.Spec.NodeName == "" || owner == nil || owner.Kind != "ReplicaSet" {
+			continue
+		}
+		err := r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			return fmt.Errorf("delete pod %s of the dropped rank %d: %w", p.Name, rank, err)
+		}
+		r.log.Info("deleted a pod of a dropped rank", "pod", p.Name, "rank", rank)
+	}
+	return nil
+}
+
 // placementOf is the planned node of each rank of the pod's dispatch, as its object
 // says (the bare pod of an Authoring workload is its own object). It is on the object,
 // not the pod template, so that a change of replicas does not replace every pod.
 func (r *Runtime) placementOf(p *corev1.Pod) ([]string, error) {
-	if v, ok := p.Annotations[AnnotationPlacement]; ok {
-		return strings.Split(v, ","), nil
-	}
 	objects, err := r.objects(p.Labels[LabelWorkload])
 	if err != nil {
 		return nil, err
@@ -108,6 +135,9 @@ func (r *Runtime) placementOf(p *corev1.Pod) ([]string, error) {
 				return strings.Split(v, ","), nil
 			}
 		}
+	}
+	if v, ok := p.Annotations[AnnotationPlacement]; ok && len(p.OwnerReferences) == 0 {
+		return strings.Split(v, ","), nil // a bare pod
 	}
 	return nil, fmt.Errorf("the object of pod %s/%s is not in the cache yet", p.Namespace, p.Name)
 }

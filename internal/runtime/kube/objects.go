@@ -41,6 +41,7 @@ func (r *Runtime) startObjectInformers(ctx context.Context) error {
 		inf := f.ForResource(gvr)
 		_, err = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    r.objectChanged,
+			UpdateFunc: r.objectUpdated,
 			DeleteFunc: r.objectChanged,
 		})
 		if err != nil {
@@ -70,6 +71,19 @@ func (r *Runtime) objectChanged(obj any) {
 	if ids, err := workloadOf(obj); err == nil {
 		r.changedWorkload(ids[0])
 	}
+}
+
+// objectUpdated requeues the binding of an object's pods when its placement changed
+// (a change in place): pods that waited for their ranks may be bound now.
+func (r *Runtime) objectUpdated(old, obj any) {
+	o, ok1 := old.(*unstructured.Unstructured)
+	u, ok2 := obj.(*unstructured.Unstructured)
+	if !ok1 || !ok2 || o.GetAnnotations()[AnnotationPlacement] == u.GetAnnotations()[AnnotationPlacement] {
+		return
+	}
+	labels := u.GetLabels()
+	r.binds.Add(bindKey{u.GetNamespace(), labels[LabelWorkload], labels[LabelDispatch]})
+	r.changedWorkload(labels[LabelWorkload])
 }
 
 // serves reports whether the API server serves the resource.

@@ -93,9 +93,10 @@ func takeSpec(obj, want *unstructured.Unstructured) error {
 
 // dropFirst marks the pods of a Deployment's ranks that the request drops as the ones
 // its ReplicaSet deletes first when it scales down (a StatefulSet drops its highest
-// ordinals, the highest ranks, by itself). It returns once this runtime's cache shows
-// the marks, so that the ReplicaSet controller, which watches the same pods, most
-// likely sees them before the new replica count.
+// ordinals, the highest ranks, by itself). It waits, a second at most, until this
+// runtime's cache shows the marks, so that the ReplicaSet controller, which watches
+// the same pods, most likely sees them before the new replica count; where it chooses
+// otherwise all the same, the binder deletes the pods left on dropped ranks.
 func (r *Runtime) dropFirst(ctx context.Context, ns string, req runtime.StartRequest) error {
 	if req.Kind != apiv1.KindDeployment {
 		return nil
@@ -117,7 +118,7 @@ func (r *Runtime) dropFirst(ctx context.Context, ns string, req runtime.StartReq
 		}
 		marked = append(marked, p.Name)
 	}
-	return wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+	seen := func(context.Context) (bool, error) {
 		for _, name := range marked {
 			p, err := r.pods.Pods(ns).Get(name)
 			if err == nil && p.Annotations[annotationDeletionCost] != dropCost {
@@ -125,7 +126,11 @@ func (r *Runtime) dropFirst(ctx context.Context, ns string, req runtime.StartReq
 			}
 		}
 		return true, nil
-	})
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, time.Second, true, seen); err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
 }
 
 // The annotation a ReplicaSet deletes pods by when it scales down (lowest first), and
