@@ -40,13 +40,16 @@ func (s *Service) CreateOpsJob(ctx context.Context, caller *auth.User, req *apiv
 		return "", invalid(fe)
 	}
 	j := newOpsJob(caller, req)
-	s.opsJobCreate.Lock() // from the conflict checks of the builder to the insert
-	defer s.opsJobCreate.Unlock()
+	unlock, err := s.lockOpsJobCreate(ctx) // from the conflict checks of the builder to the insert
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	if err := opsJobBuilders[j.Type](s, ctx, caller, j); err != nil {
 		return "", err
 	}
 	j.Status.Phase = apiv1.OpsJobPending
-	err := retryConflict(func() error { // a taken id: draw another
+	err = retryConflict(func() error { // a taken id: draw another
 		j.ID = workload.NewID(j.Name)
 		j.CreationTime = s.now()
 		return s.Store.OpsJobInsert(ctx, j)
@@ -56,6 +59,23 @@ func (s *Service) CreateOpsJob(ctx context.Context, caller *auth.User, req *apiv
 	}
 	s.wake()
 	return j.ID, nil
+}
+
+// lockOpsJobCreate serializes ops job creates, so that two racing for one node cannot
+// both pass the check that no other job of their type runs there: within this server,
+// and across the servers of a shared store that has locks.
+func (s *Service) lockOpsJobCreate(ctx context.Context) (unlock func(), err error) {
+	s.opsJobCreate.Lock()
+	locker, ok := s.Store.(store.Locker)
+	if !ok {
+		return s.opsJobCreate.Unlock, nil
+	}
+	release, err := locker.Lock(ctx, "opsjob-create")
+	if err != nil {
+		s.opsJobCreate.Unlock()
+		return nil, err
+	}
+	return func() { release(); s.opsJobCreate.Unlock() }, nil
 }
 
 // newOpsJob is the job a valid request asks for, keeping only the fields of its type.

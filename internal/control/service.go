@@ -30,8 +30,7 @@ type Service struct {
 	ArtifactPathFunc func(jobID, name string) (string, error)
 
 	nodes nodeCache
-	// opsJobCreate serializes ops job creates, so that two racing for one node cannot
-	// both pass the check that no other job of their type runs there.
+	// opsJobCreate serializes this server's ops job creates (lockOpsJobCreate).
 	opsJobCreate sync.Mutex
 }
 

@@ -31,6 +31,15 @@ type Waker interface {
 	Listen(ctx context.Context, woken func()) error
 }
 
+// Locker is an optional extra of a store several servers share (PostgreSQL): named
+// locks that every server of the store sees, for checks that must not race with
+// another server's insert.
+type Locker interface {
+	// Lock takes the named lock, waiting until it is free or ctx ends; unlock gives
+	// it back.
+	Lock(ctx context.Context, name string) (unlock func(), err error)
+}
+
 // Store is everything Berth keeps. Every method is safe for concurrent use.
 type Store interface {
 	WorkloadStore

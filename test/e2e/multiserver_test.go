@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,5 +194,44 @@ func checkRuns(t *testing.T, runs string, ids []string) {
 		if seen[id] != 1 {
 			t.Errorf("%s ran %d times, want once", id, seen[id])
 		}
+	}
+}
+
+// TestOpsJobConflictAcrossServers: addon jobs for one node created at once through
+// two servers sharing a database: one is taken, every other is refused with 409, as
+// another addon job is not finished on that node.
+func TestOpsJobConflictAcrossServers(t *testing.T) {
+	t.Parallel()
+	db := pgtest.URL(t)
+	dataDir := t.TempDir()
+	extra := append([]string{"--database", db}, multiArgs...)
+	servers := []*server{startServer(t, dataDir, extra...), startServer(t, dataDir, extra...)}
+	addonTemplate(t, servers[0].Client, "slow", "sleep 30")
+	const each = 8
+	results := make(chan error, 2*each)
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		for i := range each {
+			wg.Go(func() {
+				req := &apiv1.CreateOpsJobRequest{Name: fmt.Sprintf("addon-%d", i), Type: apiv1.OpsJobAddon,
+					Inputs: []apiv1.Parameter{{Name: apiv1.InputAddonTemplate, Value: "slow"}, {Name: apiv1.InputNode, Value: "node-1"}}}
+				results <- s.Client.Do(t.Context(), http.MethodPost, "/api/v1/opsjobs", nil, req, &apiv1.CreateOpsJobResponse{})
+			})
+		}
+	}
+	wg.Wait()
+	close(results)
+	taken := 0
+	for err := range results {
+		if err == nil {
+			taken++
+			continue
+		}
+		if e, ok := client.AsAPIError(err); !ok || e.Status != http.StatusConflict {
+			t.Errorf("a create that lost the race: %v, want 409", err)
+		}
+	}
+	if taken != 1 {
+		t.Errorf("%d of %d creates for one node were taken, want exactly 1", taken, 2*each)
 	}
 }

@@ -1,0 +1,30 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+)
+
+// Lock takes a session advisory lock named after the schema and name, on a pooled
+// connection held until unlock. A connection whose lock state is in doubt (the wait
+// was cancelled, or the unlock failed) is closed rather than pooled: closing a
+// session releases its locks.
+func (s *Store) Lock(ctx context.Context, name string) (unlock func(), err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock %s: %w", name, err)
+	}
+	key := s.channel + "/" + name
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtextextended($1, 0))", key); err != nil {
+		conn.Conn().Close(context.WithoutCancel(ctx))
+		conn.Release()
+		return nil, fmt.Errorf("postgres: lock %s: %w", name, err)
+	}
+	return func() {
+		bg := context.WithoutCancel(ctx)
+		if _, err := conn.Exec(bg, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", key); err != nil {
+			conn.Conn().Close(bg)
+		}
+		conn.Release()
+	}, nil
+}
