@@ -19,12 +19,7 @@ import (
 )
 
 // TestMain lets the test binary serve as the pod shim, as `berth pod-shim` does.
-func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "pod-shim" {
-		os.Exit(process.ShimMain(os.Args[2]))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }
 
 // locations is where the test's workloads run, as the store would say.
 type locations struct {

@@ -32,6 +32,16 @@ const (
 // exit status.
 const logDrainTimeout = 2 * time.Second
 
+// ShimOrRun lets a test binary stand in for `berth pod-shim DIR`: started with those
+// arguments it runs the pod shim, else run (the tests). Its result is the exit code:
+// func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }.
+func ShimOrRun(run func() int) int {
+	if len(os.Args) == 3 && os.Args[1] == "pod-shim" {
+		return ShimMain(os.Args[2])
+	}
+	return run()
+}
+
 // ShimMain runs the pod in podDir until it ends and returns the shim's exit code. The
 // server binary calls it for `berth pod-shim <dir>`.
 func ShimMain(podDir string) int {
