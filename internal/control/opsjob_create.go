@@ -63,7 +63,8 @@ func (s *Service) CreateOpsJob(ctx context.Context, caller *auth.User, req *apiv
 
 // lockOpsJobCreate serializes ops job creates, so that two racing for one node cannot
 // both pass the check that no other job of their type runs there: within this server,
-// and across the servers of a shared store that has locks.
+// and across the servers of a shared store that has locks. The store's lock is waited
+// for a bounded time, so the mutex is held that long at most.
 func (s *Service) lockOpsJobCreate(ctx context.Context) (unlock func(), err error) {
 	s.opsJobCreate.Lock()
 	locker, ok := s.Store.(store.Locker)

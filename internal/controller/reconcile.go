@@ -71,7 +71,9 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)
 	}
-	recorded := w.Status.UpdatePending // by an earlier reconcile, and saved
+	// Told the runtime only once recorded by an earlier reconcile, and saved, and not
+	// changed since.
+	recorded := w.Status.UpdatePending && !workload.TemplateChanged(w)
 	if workload.TemplateChanged(w) {
 		c.update(w, now)
 	}

@@ -35,8 +35,8 @@ type Waker interface {
 // locks that every server of the store sees, for checks that must not race with
 // another server's insert.
 type Locker interface {
-	// Lock takes the named lock, waiting until it is free or ctx ends; unlock gives
-	// it back.
+	// Lock takes the named lock, waiting until it is free, ctx ends or a bound of
+	// the store's passes; unlock gives it back.
 	Lock(ctx context.Context, name string) (unlock func(), err error)
 }
 

@@ -220,7 +220,10 @@ func observeServicePods(w *Workload, pods []Pod, running int, now time.Time) {
 			live = append(live, p)
 		}
 	}
-	if !slices.ContainsFunc(live, func(p Pod) bool { return p.Rank >= len(st.Placement) }) {
+	st.Releasing = slices.DeleteFunc(st.Releasing, func(r PodPlacement) bool {
+		return !slices.ContainsFunc(live, func(p Pod) bool { return p.Rank == r.Rank && p.Node == r.Node })
+	})
+	if len(st.Releasing) == 0 {
 		st.Releasing = nil
 	}
 	ready := len(live) > 0 && len(live) == len(st.Placement) && running == len(live)

@@ -108,6 +108,7 @@ func Grow(w *Workload, more []PodPlacement, now time.Time) {
 func Restart(w *Workload, now time.Time) {
 	st := &w.Status
 	st.Restarting, st.Rolling, st.UpdatePending = true, false, false
+	st.Message = "" // what it waited for in place is moot
 	st.Phase = apiv1.PhaseUpdating
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgUpdating, now)
 }

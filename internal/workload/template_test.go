@@ -60,12 +60,22 @@ func TestScaleInPlace(t *testing.T) {
 			w.Status.Placement, w.Status.Releasing, w.Status.UpdatePending, Growing(w))
 	}
 	tmpl := PodTemplateHash(&w.Spec)
-	kept := Pod{Rank: 0, Phase: PodRunning, Template: tmpl}
-	Observe(w, []Pod{kept, {Rank: 1, Phase: PodRunning, Template: tmpl}}, t0)
+	kept := Pod{Rank: 0, Node: "node-1", Phase: PodRunning, Template: tmpl}
+	dropped := Pod{Rank: 1, Node: "node-1", Phase: PodRunning, Template: tmpl}
+	Observe(w, []Pod{kept, dropped}, t0)
 	if w.Status.Phase != apiv1.PhaseUpdating || len(w.Status.Releasing) != 1 {
 		t.Fatalf("the dropped pod still there: phase %s, releasing %v; want Updating, held", w.Status.Phase, w.Status.Releasing)
 	}
-	Observe(w, []Pod{kept, {Rank: 1, Phase: PodFailed, Template: tmpl}}, t0)
+	// Grown back meanwhile: rank 1 is placed again, elsewhere; the old pod still holds
+	// its node until it is gone.
+	regrown := *w
+	regrown.Status.Placement = append(slices.Clone(w.Status.Placement), PodPlacement{Rank: 1, Node: "node-2"})
+	Observe(&regrown, []Pod{kept, dropped, {Rank: 1, Node: "node-2", Phase: PodRunning, Template: tmpl}}, t0)
+	if len(regrown.Status.Releasing) != 1 {
+		t.Fatalf("a rank placed again elsewhere freed the old pod's node too early: releasing %v", regrown.Status.Releasing)
+	}
+	dropped.Phase = PodFailed
+	Observe(w, []Pod{kept, dropped}, t0)
 	if w.Status.Phase != apiv1.PhaseRunning || w.Status.Releasing != nil {
 		t.Fatalf("shrunk, the dropped pod ended: phase %s, releasing %v", w.Status.Phase, w.Status.Releasing)
 	}

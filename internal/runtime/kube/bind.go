@@ -104,12 +104,25 @@ func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 // dropStrays deletes the bound pods of a Deployment whose rank the placement no
 // longer has: when it scaled down, its ReplicaSet chose which pods to delete, and
 // pod-deletion-cost (see dropFirst) is only one of its criteria. The ReplicaSet
-// makes a pod for the rank left free, bound there.
+// makes a pod for the rank left free, bound there. As the cache may lag (another
+// server may have bound new ranks already), a stray is deleted only once the
+// Deployment read from the API server says so too.
 func (r *Runtime) dropStrays(ctx context.Context, pods []*corev1.Pod, placement []string) error {
+	confirmed := -1 // the ranks the API server's Deployment has, once read
 	for _, p := range pods {
 		rank, known := knownRank(p)
 		owner := metav1.GetControllerOf(p)
 		if !known || rank < len(placement) || p.Spec.NodeName == "" || owner == nil || owner.Kind != "ReplicaSet" {
+			continue
+		}
+		if confirmed < 0 {
+			d, err := r.dynamic.Resource(deployments).Namespace(p.Namespace).Get(ctx, p.Labels[LabelWorkload], metav1.GetOptions{})
+			if err != nil {
+				return fmt.Errorf("read the Deployment of pod %s: %w", p.Name, err)
+			}
+			confirmed = len(strings.Split(d.GetAnnotations()[AnnotationPlacement], ","))
+		}
+		if rank < confirmed {
 			continue
 		}
 		err := r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
