@@ -60,11 +60,7 @@ func (e Entities) APIKeyInsert(ctx context.Context, k *auth.APIKey) error {
 // APIKeyGetByHash returns the key with the hash.
 func (e Entities) APIKeyGetByHash(ctx context.Context, hash string) (*auth.APIKey, error) {
 	// Not get: the error must not carry the hash.
-	raw, err := e.E.Get(ctx, "api key get by hash", "api_keys", "hash", hash, false)
-	if err != nil {
-		return nil, err
-	}
-	return apiKeyVersion.decode(raw)
+	return getAs(ctx, e.E, apiKeyVersion, "api key get by hash", "api_keys", "hash", hash)
 }
 
 // APIKeyListByUser returns the user's keys by id.

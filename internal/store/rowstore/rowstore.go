@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/berth-dev/berth/internal/store"
 )
 
 // Row is one entity to write.
@@ -39,11 +41,11 @@ type Engine interface {
 	Put(ctx context.Context, r Row) error
 	// Remove deletes the row with the id.
 	Remove(ctx context.Context, op, table, id string) error
-	// Get reads the row of table whose col holds key; desc names it in errors.
-	Get(ctx context.Context, desc, table, col, key string, versioned bool) (Raw, error)
-	// List reads the rows of table whose col holds arg (every row for col ""),
-	// ordered by order.
-	List(ctx context.Context, op, table, col string, arg any, order string, versioned bool) ([]Raw, error)
+	// Param is the driver's first positional query parameter: "$1" or "?".
+	Param() string
+	// Select runs a query and calls row with the Scan of every row it returns; op
+	// names it in errors.
+	Select(ctx context.Context, op, query string, args []any, row func(scan func(dest ...any) error) error) error
 }
 
 // versionOf points at a type's Version field; nil for a type without one.
@@ -63,16 +65,24 @@ func (f versionOf[T]) decode(raw Raw) (*T, error) {
 
 // get reads the row of table whose col holds key.
 func get[T any](ctx context.Context, e Engine, f versionOf[T], op, table, col, key string) (*T, error) {
-	raw, err := e.Get(ctx, fmt.Sprintf("%s %q", op, key), table, col, key, f != nil)
+	return getAs(ctx, e, f, fmt.Sprintf("%s %q", op, key), table, col, key)
+}
+
+// getAs is get naming the row desc in errors.
+func getAs[T any](ctx context.Context, e Engine, f versionOf[T], desc, table, col, key string) (*T, error) {
+	raws, err := selectRaws(ctx, e, desc, table, col, key, "id", f != nil)
 	if err != nil {
 		return nil, err
 	}
-	return f.decode(raw)
+	if len(raws) == 0 {
+		return nil, fmt.Errorf("%s: %w", desc, store.ErrNotFound)
+	}
+	return f.decode(raws[0])
 }
 
 // list reads the rows of table whose col holds arg (every row for col ""), ordered.
 func list[T any](ctx context.Context, e Engine, f versionOf[T], op, table, col string, arg any, order string) ([]*T, error) {
-	raws, err := e.List(ctx, op, table, col, arg, order, f != nil)
+	raws, err := selectRaws(ctx, e, op, table, col, arg, order, f != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -85,4 +95,28 @@ func list[T any](ctx context.Context, e Engine, f versionOf[T], op, table, col s
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// selectRaws reads the rows of table whose col holds arg (every row for col ""),
+// ordered by order: their version (when versioned) and data.
+func selectRaws(ctx context.Context, e Engine, op, table, col string, arg any, order string, versioned bool) ([]Raw, error) {
+	var raw Raw
+	cols, dest := "data", []any{&raw.Data}
+	if versioned {
+		cols, dest = "version, data", []any{&raw.Version, &raw.Data}
+	}
+	q, args := "SELECT "+cols+" FROM "+table, []any{}
+	if col != "" {
+		q, args = q+" WHERE "+col+" = "+e.Param(), append(args, arg)
+	}
+	out := []Raw{}
+	err := e.Select(ctx, op, q+" ORDER BY "+order, args, func(scan func(...any) error) error {
+		raw = Raw{}
+		if err := scan(dest...); err != nil {
+			return err
+		}
+		out = append(out, raw)
+		return nil
+	})
+	return out, err
 }

@@ -25,39 +25,18 @@ func (e rowEngine) Remove(ctx context.Context, op, table, id string) error {
 	return e.s.remove(ctx, op, table, id)
 }
 
-func (e rowEngine) Get(ctx context.Context, desc, table, col, key string, versioned bool) (rowstore.Raw, error) {
-	var raw rowstore.Raw
-	cols, dest := rawColumns(&raw, versioned)
-	err := e.s.read.QueryRowContext(ctx, "SELECT "+cols+" FROM "+table+" WHERE "+col+" = ?", key).Scan(dest...)
-	return raw, interpretError(desc, err)
-}
+func (rowEngine) Param() string { return "?" }
 
-func (e rowEngine) List(ctx context.Context, op, table, col string, arg any, order string, versioned bool) ([]rowstore.Raw, error) {
-	var raw rowstore.Raw
-	cols, dest := rawColumns(&raw, versioned)
-	q, args := "SELECT "+cols+" FROM "+table, []any{}
-	if col != "" {
-		q, args = q+" WHERE "+col+" = ?", append(args, arg)
-	}
-	rows, err := e.s.read.QueryContext(ctx, q+" ORDER BY "+order, args...)
+func (e rowEngine) Select(ctx context.Context, op, query string, args []any, row func(scan func(...any) error) error) error {
+	rows, err := e.s.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, interpretError(op, err)
+		return interpretError(op, err)
 	}
 	defer rows.Close()
-	out := []rowstore.Raw{}
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, interpretError(op, err)
+		if err := row(rows.Scan); err != nil {
+			return interpretError(op, err)
 		}
-		out = append(out, raw)
 	}
-	return out, interpretError(op, rows.Err())
-}
-
-// rawColumns are the columns a rowstore read selects, and where they are scanned to.
-func rawColumns(raw *rowstore.Raw, versioned bool) (string, []any) {
-	if versioned {
-		return "version, data", []any{&raw.Version, &raw.Data}
-	}
-	return "data", []any{&raw.Data}
+	return interpretError(op, rows.Err())
 }
