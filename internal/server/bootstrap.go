@@ -91,7 +91,11 @@ func bootstrap(ctx context.Context, st store.Store, keys *auth.Keys, s site, dat
 	if err := ensureWorkspace(ctx, st, s.cluster.ID, now); err != nil {
 		return "", err
 	}
-	if err := syncNodes(ctx, st, s, now, log); err != nil {
+	stored, err := st.NodeList(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := syncNodes(ctx, st, s, nodesByID(stored), now, log); err != nil {
 		return "", err
 	}
 	admin, err := ensureAdmin(ctx, st, now)
@@ -122,42 +126,47 @@ func ensureWorkspace(ctx context.Context, st store.Store, cluster string, now ti
 // Berth's taints. A node of the site's cluster that the runtime no longer has is
 // marked NotReady: its pods fail over and nothing new goes there. A node whose name
 // another cluster's node has is left out (node names are ids across clusters).
-func syncNodes(ctx context.Context, st store.Store, s site, now time.Time, log *slog.Logger) error {
+//
+// stored holds the stored nodes by id, read once for the clusters synced together;
+// the nodes written are put in it, so that the next cluster sees them.
+func syncNodes(ctx context.Context, st store.Store, s site, stored map[string]*inventory.Node, now time.Time, log *slog.Logger) error {
 	nodes, err := s.rt.Nodes(ctx)
 	if err != nil {
 		return err
-	}
-	stored, err := st.NodeList(ctx)
-	if err != nil {
-		return err
-	}
-	old := make(map[string]*inventory.Node, len(stored))
-	for _, n := range stored {
-		old[n.ID] = n
 	}
 	if err := markGone(ctx, st, s.cluster.ID, nodes, stored); err != nil {
 		return err
 	}
 	for _, n := range nodes {
-		if o := old[n.ID]; o != nil && o.Cluster != s.cluster.ID {
+		if o := stored[n.ID]; o != nil && o.Cluster != s.cluster.ID {
 			log.Warn("a node of this name belongs to another cluster: left out", "node", n.ID,
 				"cluster", s.cluster.ID, "other", o.Cluster)
 			continue
 		}
-		err := syncNode(ctx, st, n, old[n.ID], s, now)
+		written, err := syncNode(ctx, st, n, stored[n.ID], s, now)
 		for try := 0; errors.Is(err, store.ErrConflict) && try < 8; try++ {
 			// Another server wrote the node meanwhile: start from what it wrote.
 			fresh, gerr := st.NodeGet(ctx, n.ID)
 			if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
 				return fmt.Errorf("node %s: %w", n.ID, gerr)
 			}
-			err = syncNode(ctx, st, n, fresh, s, now)
+			written, err = syncNode(ctx, st, n, fresh, s, now)
 		}
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.ID, err)
 		}
+		stored[n.ID] = written
 	}
 	return nil
+}
+
+// nodesByID indexes nodes by id.
+func nodesByID(nodes []*inventory.Node) map[string]*inventory.Node {
+	out := make(map[string]*inventory.Node, len(nodes))
+	for _, n := range nodes {
+		out[n.ID] = n
+	}
+	return out
 }
 
 // nodeSyncInterval is how often the clusters' nodes are read again: they come, go,
@@ -166,7 +175,7 @@ const nodeSyncInterval = 5 * time.Second
 
 // markGone marks NotReady the stored nodes of the cluster that the runtime does not
 // list.
-func markGone(ctx context.Context, st store.Store, cluster string, listed []inventory.Node, stored []*inventory.Node) error {
+func markGone(ctx context.Context, st store.Store, cluster string, listed []inventory.Node, stored map[string]*inventory.Node) error {
 	present := make(map[string]bool, len(listed))
 	for _, n := range listed {
 		present[n.ID] = true
@@ -183,12 +192,13 @@ func markGone(ctx context.Context, st store.Store, cluster string, listed []inve
 }
 
 // syncNode records n as the runtime describes it, on top of old, what the store
-// holds of it (nil: nothing), whose workspace, taints and API labels it keeps.
-func syncNode(ctx context.Context, st store.Store, n inventory.Node, old *inventory.Node, s site, now time.Time) error {
+// holds of it (nil: nothing), whose workspace, taints and API labels it keeps. It
+// returns the node as stored.
+func syncNode(ctx context.Context, st store.Store, n inventory.Node, old *inventory.Node, s site, now time.Time) (*inventory.Node, error) {
 	n.Cluster = s.cluster.ID
 	if old == nil {
 		n.Workspace, n.CreationTime, n.Version = s.joins, now, 0
-		return st.NodePut(ctx, &n)
+		return &n, st.NodePut(ctx, &n)
 	}
 	n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
 	n.CreationTime, n.Version = old.CreationTime, old.Version
@@ -199,9 +209,9 @@ func syncNode(ctx context.Context, st store.Store, n inventory.Node, old *invent
 	maps.Copy(labels, n.Labels)
 	n.Labels = labels
 	if reflect.DeepEqual(&n, old) {
-		return nil // nothing changed: no write, no change-feed entry
+		return old, nil // nothing changed: no write, no change-feed entry
 	}
-	return st.NodePut(ctx, &n)
+	return &n, st.NodePut(ctx, &n)
 }
 
 func ensureAdmin(ctx context.Context, st store.Store, now time.Time) (*auth.User, error) {

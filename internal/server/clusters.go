@@ -84,8 +84,14 @@ func (m *clusterManager) run(ctx context.Context) {
 }
 
 // round connects the added clusters not yet connected, lets go of deleted ones and
-// records every cluster's nodes.
+// records every cluster's nodes. It reads the stored nodes once, before the clusters:
+// a cluster is stored before its first node, so a node whose cluster the later list
+// lacks belongs to a deleted one.
 func (m *clusterManager) round(ctx context.Context) error {
+	stored, err := m.st.NodeList(ctx)
+	if err != nil {
+		return err
+	}
 	clusters, err := m.st.ClusterList(ctx)
 	if err != nil {
 		return err
@@ -97,7 +103,7 @@ func (m *clusterManager) round(ctx context.Context) error {
 		}
 	}
 	m.follow(ctx, added)
-	return errors.Join(m.dropNodesOfNoCluster(ctx), m.syncAllNodes(ctx, added))
+	return errors.Join(m.dropNodesOfNoCluster(ctx, stored, clusters), m.syncAllNodes(ctx, added, nodesByID(stored)))
 }
 
 // follow disconnects from the clusters no longer added (or added again since) and
@@ -128,7 +134,7 @@ func (m *clusterManager) follow(ctx context.Context, added map[string]*inventory
 
 // syncAllNodes records the nodes of the start-up cluster and of every connected
 // added one.
-func (m *clusterManager) syncAllNodes(ctx context.Context, added map[string]*inventory.Cluster) error {
+func (m *clusterManager) syncAllNodes(ctx context.Context, added map[string]*inventory.Cluster, stored map[string]*inventory.Node) error {
 	var errs []error
 	now := time.Now()
 	for _, id := range m.fleet.Clusters() {
@@ -140,23 +146,14 @@ func (m *clusterManager) syncAllNodes(ctx context.Context, added map[string]*inv
 		if id == m.primary.cluster.ID {
 			s = m.primary
 		}
-		errs = append(errs, syncNodes(ctx, m.st, s, now, m.log))
+		errs = append(errs, syncNodes(ctx, m.st, s, stored, now, m.log))
 	}
 	return errors.Join(errs...)
 }
 
-// dropNodesOfNoCluster deletes the stored nodes of deleted clusters. It reads the
-// nodes before the clusters: a cluster is stored before its first node, so a node
-// listed first whose cluster the later list lacks belongs to a deleted one.
-func (m *clusterManager) dropNodesOfNoCluster(ctx context.Context) error {
-	nodes, err := m.st.NodeList(ctx)
-	if err != nil {
-		return err
-	}
-	clusters, err := m.st.ClusterList(ctx)
-	if err != nil {
-		return err
-	}
+// dropNodesOfNoCluster deletes the stored nodes of deleted clusters (nodes read
+// before clusters).
+func (m *clusterManager) dropNodesOfNoCluster(ctx context.Context, nodes []*inventory.Node, clusters []*inventory.Cluster) error {
 	known := make(map[string]bool, len(clusters))
 	for _, c := range clusters {
 		known[c.ID] = true
