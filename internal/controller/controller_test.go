@@ -201,15 +201,7 @@ func TestNodeNotReadyFailsOver(t *testing.T) {
 	first := e.waitFor(id, "Running", running)
 	other := e.waitFor(pinned, "Running", running)
 	down := first.Status.Pods[0].Node
-	n, err := e.store.NodeGet(t.Context(), down)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Ready = false
-	if err := e.store.NodePut(t.Context(), n); err != nil {
-		t.Fatal(err)
-	}
-	e.ctrl.Wake()
+	e.setNotReady(down)
 	// The other node is full until "stays" ends; stop it once "moves" has failed over.
 	e.waitFor(id, "failing over", func(w *workload.Workload) bool { return w.Status.HasCondition(workload.CondFailover, 1) })
 	if o := e.waitFor(pinned, "still Running", running); o.Status.DispatchCount != 1 || o.Status.Pods[0].Node != other.Status.Pods[0].Node {
@@ -283,17 +275,10 @@ func TestNodeNotReadyFailsJobWithoutRetries(t *testing.T) {
 	w := e.waitFor(id, "Running", func(w *workload.Workload) bool {
 		return len(w.Status.Pods) == 1 && w.Status.Pods[0].Phase == workload.PodRunning
 	})
-	n, err := e.store.NodeGet(t.Context(), w.Status.Pods[0].Node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Ready = false
-	if err := e.store.NodePut(t.Context(), n); err != nil {
-		t.Fatal(err)
-	}
-	e.ctrl.Wake()
+	down := w.Status.Pods[0].Node
+	e.setNotReady(down)
 	w = e.waitFor(id, "Failed", phaseIs(apiv1.PhaseFailed))
-	if want := "the node " + n.Name + " is not ready"; w.Status.Message != want || w.Status.DispatchCount != 1 {
+	if want := "the node " + down + " is not ready"; w.Status.Message != want || w.Status.DispatchCount != 1 {
 		t.Errorf("message %q (dispatch %d), want %q (1)", w.Status.Message, w.Status.DispatchCount, want)
 	}
 }
@@ -342,4 +327,19 @@ func TestStartRetried(t *testing.T) {
 	if w.Status.DispatchCount != 1 || w.Status.Message != "" {
 		t.Errorf("dispatchCount %d, message %q; want 1 and none", w.Status.DispatchCount, w.Status.Message)
 	}
+}
+
+// setNotReady marks the node NotReady in the store, as a node sync would, and wakes
+// the controller.
+func (e *env) setNotReady(node string) {
+	e.t.Helper()
+	n, err := e.store.NodeGet(e.t.Context(), node)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n.Ready = false
+	if err := e.store.NodePut(e.t.Context(), n); err != nil {
+		e.t.Fatal(err)
+	}
+	e.ctrl.Wake()
 }
