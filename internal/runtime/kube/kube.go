@@ -97,12 +97,7 @@ func (r *Runtime) Health(ctx context.Context) error {
 // RESTConfig loads the client configuration of a context of the kubeconfig file at
 // path, at DefaultQPS.
 func RESTConfig(path, context string) (*rest.Config, error) {
-	cfg, err := kubeconfig.FileRESTConfig(path, context)
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = DefaultQPS, 2*DefaultQPS
-	return cfg, nil
+	return restConfig(Config{Kubeconfig: path, Context: context})
 }
 
 // restConfig is the client configuration cfg names, at its QPS.
