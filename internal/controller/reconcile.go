@@ -71,10 +71,11 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)
 	}
-	// Told the runtime only once recorded by an earlier reconcile, and saved, and not
-	// changed since.
-	recorded := w.Status.UpdatePending && !workload.TemplateChanged(w)
-	if workload.TemplateChanged(w) {
+	// The runtime is told of a change only once an earlier reconcile recorded (and
+	// saved) it, and no newer one came since.
+	changed := workload.TemplateChanged(w)
+	recorded := w.Status.UpdatePending && !changed
+	if changed {
 		c.update(w, now)
 	}
 	if recorded && w.Status.UpdatePending && !w.Ended() && !leaving(w) {
