@@ -51,7 +51,7 @@ func (s *Service) CreateCluster(ctx context.Context, caller *auth.User, req *api
 	if err != nil {
 		return "", err
 	}
-	c := &inventory.Cluster{ID: id, Description: req.Description, Runtime: "kube", Kubeconfig: sealed,
+	c := &inventory.Cluster{ID: id, Description: req.Description, Runtime: inventory.RuntimeKube, Kubeconfig: sealed,
 		CreationTime: s.now()}
 	if c.Description == "" {
 		c.Description = "Kubernetes cluster of context " + contextName

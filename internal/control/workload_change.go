@@ -62,10 +62,14 @@ func (s *Service) DeleteWorkload(ctx context.Context, caller *auth.User, id stri
 }
 
 func (s *Service) end(ctx context.Context, caller *auth.User, id string, deleting bool) error {
+	var deleted *workload.Workload // a runner set whose token secret goes with it
 	err := retryConflict(func() error {
 		w, ws, err := s.readableWorkload(ctx, caller, id)
 		if err != nil {
 			return err
+		}
+		if deleting && w.Kind() == apiv1.KindAutoscalingRunnerSet {
+			deleted = w
 		}
 		if !deleting && w.Ended() {
 			return nil // stopping a finished workload does nothing, whoever asks
@@ -85,10 +89,14 @@ func (s *Service) end(ctx context.Context, caller *auth.User, id string, deletin
 	if e, ok := AsError(err); ok && e.Code == apiv1.CodeWorkloadNotFound {
 		return nil
 	}
-	if err == nil {
-		s.wake()
+	if err != nil {
+		return err
 	}
-	return err
+	s.wake()
+	if deleted != nil {
+		return s.deleteRunnerSetToken(ctx, deleted)
+	}
+	return nil
 }
 
 // CloneWorkload re-creates a workload from its stored spec under a new id owned by

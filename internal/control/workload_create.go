@@ -38,20 +38,24 @@ func (s *Service) submit(ctx context.Context, caller *auth.User, displayName, de
 	if err := s.admitSpec(ctx, caller, w); err != nil {
 		return "", err
 	}
-	return w.ID, s.insertWorkload(ctx, w)
+	if err := s.insertWorkload(ctx, w); err != nil {
+		return "", err
+	}
+	return w.ID, nil
 }
 
 // admitSpec runs every check of a new workload that needs other objects, and fills
 // what those objects decide (cluster, secret types, workspace image secrets).
 func (s *Service) admitSpec(ctx context.Context, caller *auth.User, w *workload.Workload) error {
 	kind := w.Kind()
-	if kind == apiv1.KindAutoscalingRunnerSet {
-		// GitHub runner sets need the Kubernetes runtime (and GitHub): never on this host.
-		return badRequest("the CICD is not enabled: groupVersionKind.kind AutoscalingRunnerSet needs a Kubernetes cluster")
-	}
 	ws, err := s.workspace(ctx, w.Spec.Workspace)
 	if err != nil {
 		return err
+	}
+	if kind == apiv1.KindAutoscalingRunnerSet {
+		if err := s.checkRunnerSetCluster(ctx, ws); err != nil {
+			return err
+		}
 	}
 	scope, _ := workload.Scope(kind)
 	if !ws.HasScope(scope) {
@@ -152,17 +156,21 @@ func maxList(a, b resource.List) resource.List {
 	}
 }
 
-// insertWorkload gives w its identity and stores it as Pending, drawing a new id in
-// the unlikely case that the random one is taken.
+// insertWorkload gives w its identity and stores it as Pending (a runner set with its
+// token secret), drawing a new id in the unlikely case that the random one is taken.
 func (s *Service) insertWorkload(ctx context.Context, w *workload.Workload) error {
 	now := s.now()
 	w.UID = uuid.NewString()
 	w.CreationTime = now
 	w.Status = workload.Status{Phase: apiv1.PhasePending}
+	insert := s.Store.WorkloadInsert
+	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
+		insert = s.insertRunnerSet
+	}
 	var err error
 	for range 5 {
 		w.ID = workload.NewID(w.DisplayName)
-		if err = s.Store.WorkloadInsert(ctx, w); !errors.Is(err, store.ErrConflict) {
+		if err = insert(ctx, w); !errors.Is(err, store.ErrConflict) {
 			break
 		}
 	}

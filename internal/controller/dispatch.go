@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -102,6 +103,9 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 	env["DISPATCH_COUNT"] = strconv.Itoa(st.DispatchCount)
 	if g := w.Spec.Resource.GPU; g != "" {
 		env["GPUS_PER_NODE"] = g
+	}
+	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
+		maps.Copy(env, workload.RunnerSetEnv(w))
 	}
 	req := runtime.StartRequest{
 		WorkloadID:    w.ID,

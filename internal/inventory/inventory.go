@@ -13,13 +13,19 @@ import (
 type Cluster struct {
 	ID          string
 	Description string
-	Runtime     string // "process" or "kube"
+	Runtime     string // RuntimeProcess or RuntimeKube
 	// Kubeconfig is the sealed kubeconfig of a cluster added through the API, cut
 	// down to the context Berth uses (nil for the cluster a server is started with).
 	Kubeconfig   []byte
 	CreationTime time.Time
 	Version      int64
 }
+
+// The runtimes a cluster runs its pods with.
+const (
+	RuntimeProcess = "process" // processes on this host
+	RuntimeKube    = "kube"    // a Kubernetes cluster
+)
 
 // Node is a machine (or virtual machine of the process runtime) that runs pods.
 type Node struct {

@@ -70,7 +70,7 @@ type site struct {
 
 // processCluster is the cluster of the process runtime's nodes.
 func processCluster() inventory.Cluster {
-	return inventory.Cluster{ID: LocalCluster, Runtime: "process", Description: "the nodes of this host's process runtime"}
+	return inventory.Cluster{ID: LocalCluster, Runtime: inventory.RuntimeProcess, Description: "the nodes of this host's process runtime"}
 }
 
 // bootstrap makes sure the site's cluster, its nodes, the default workspace and the

@@ -135,7 +135,7 @@ func newSite(ctx context.Context, cfg Config, kubeCfg kube.Config) (site, error)
 	if err != nil {
 		return site{}, fmt.Errorf("kube runtime: %w", err)
 	}
-	return site{rt: rt, joins: DefaultWorkspace, cluster: inventory.Cluster{ID: clusterID(name), Runtime: "kube",
+	return site{rt: rt, joins: DefaultWorkspace, cluster: inventory.Cluster{ID: clusterID(name), Runtime: inventory.RuntimeKube,
 		Description: "Kubernetes cluster of context " + name + " in " + cfg.Kubeconfig}}, nil
 }
 

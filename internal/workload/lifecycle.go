@@ -118,10 +118,14 @@ func nodesAndRanks(placement []PodPlacement) (nodes, ranks []string) {
 }
 
 // MainContainer names the container that runs a workload's entryPoint: "pytorch" in
-// a PyTorchJob, as the training operator requires, else "main".
+// a PyTorchJob, as the training operator requires, "runner" in a runner set, as
+// the actions-runner-controller requires, else "main".
 func MainContainer(kind string) string {
-	if kind == apiv1.KindPyTorchJob {
+	switch kind {
+	case apiv1.KindPyTorchJob:
 		return "pytorch"
+	case apiv1.KindAutoscalingRunnerSet:
+		return "runner"
 	}
 	return "main"
 }

@@ -36,6 +36,10 @@ func ApplyPatch(spec *apiv1.WorkloadSpec, p *apiv1.PatchWorkloadRequest, now tim
 	}
 	if p.Env != nil {
 		next.Env = maps.Clone(*p.Env)
+		if _, ok := next.Env[GitHubPATEnv]; ok && next.GroupVersionKind.Kind == apiv1.KindAutoscalingRunnerSet {
+			errs.add("env."+GitHubPATEnv, "cannot be changed here: the token lives in the runner set's secret, "+
+				"named after the workload; change it with PATCH /api/v1/secrets/{workloadId}")
+		}
 	}
 	if p.CronJobs != nil {
 		next.CronJobs = slices.Clone(*p.CronJobs)

@@ -85,6 +85,9 @@ func ValidateCreate(req *apiv1.CreateWorkloadRequest, now time.Time) FieldErrors
 		errs.add("specifiedNodes", "must name at most one node for an Authoring workload")
 	}
 	errs = append(errs, ValidateSpec(&req.WorkloadSpec)...)
+	if req.GroupVersionKind.Kind == apiv1.KindAutoscalingRunnerSet {
+		validateRunnerSetToken(&errs, &req.WorkloadSpec)
+	}
 	errs = append(errs, ValidateCronJobs(req.CronJobs, now, "cronJobs")...)
 	if len(errs) == 0 {
 		return nil
@@ -118,6 +121,9 @@ func ValidateSpec(spec *apiv1.WorkloadSpec) FieldErrors {
 	validateHealthCheck(&errs, "liveness", spec.Liveness)
 	validateHealthCheck(&errs, "readiness", spec.Readiness)
 	validateMaps(&errs, spec)
+	if kind == apiv1.KindAutoscalingRunnerSet {
+		validateRunnerSet(&errs, spec)
+	}
 	for i, d := range spec.Dependencies {
 		if strings.TrimSpace(d) == "" {
 			errs.add(fmt.Sprintf("dependencies[%d]", i), "must be a workload id, not empty")

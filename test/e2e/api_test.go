@@ -41,6 +41,10 @@ func TestCreateRejectsBadInput(t *testing.T) {
 			r.Service = &apiv1.Service{ServiceType: "ClusterIP", Port: 70000, TargetPort: 8080}
 		}, 400, apiv1.CodeBadRequest},
 		{"more cpu than a node", func(r *apiv1.CreateWorkloadRequest) { r.Resource.CPU = "17" }, 503, apiv1.CodeQuotaInsufficient},
+		{"runner set without Kubernetes", func(r *apiv1.CreateWorkloadRequest) {
+			r.GroupVersionKind.Kind = apiv1.KindAutoscalingRunnerSet
+			r.Env = map[string]string{"GITHUB_CONFIG_URL": "https://github.com/example/repo", "GITHUB_PAT": "ghp_x"}
+		}, 400, apiv1.CodeBadRequest},
 	}
 	for _, tc := range cases {
 		req := job("valid-name", "true", 1)

@@ -57,7 +57,9 @@ func (r *Runtime) bindGroup(ctx context.Context, key bindKey) error {
 	if err != nil {
 		return err
 	}
-	all = slices.DeleteFunc(all, func(p *corev1.Pod) bool { return p.Namespace != key.namespace })
+	all = slices.DeleteFunc(all, func(p *corev1.Pod) bool {
+		return p.Namespace != key.namespace || p.Spec.SchedulerName != SchedulerName // a runner set's listener
+	})
 	pods := live(all)
 	var unbound []*corev1.Pod
 	for _, p := range pods {

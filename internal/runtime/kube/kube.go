@@ -232,7 +232,7 @@ func (r *Runtime) podChanged(obj any) {
 	if !ok {
 		return
 	}
-	if p.Spec.NodeName == "" && p.DeletionTimestamp == nil {
+	if p.Spec.NodeName == "" && p.DeletionTimestamp == nil && p.Spec.SchedulerName == SchedulerName {
 		r.binds.Add(bindKeyOf(p))
 	}
 	r.changedWorkload(p.Labels[LabelWorkload])

@@ -27,10 +27,17 @@ var (
 	pytorchJobs  = schema.GroupVersionResource{Group: "kubeflow.org", Version: "v1", Resource: "pytorchjobs"}
 	deployments  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 	statefulSets = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}
+	runnerSets   = schema.GroupVersionResource{Group: "actions.github.com", Version: "v1alpha1", Resource: "autoscalingrunnersets"}
 	barePods     = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
 	objectKinds  = map[string]schema.GroupVersionResource{
 		apiv1.KindPyTorchJob: pytorchJobs, apiv1.KindDeployment: deployments,
 		apiv1.KindStatefulSet: statefulSets, apiv1.KindAuthoring: barePods,
+		apiv1.KindAutoscalingRunnerSet: runnerSets,
+	}
+	// operators names what a cluster needs to serve a custom kind.
+	operators = map[schema.GroupVersionResource]string{
+		pytorchJobs: "a PyTorchJob needs the kubeflow training-operator",
+		runnerSets:  "an AutoscalingRunnerSet needs the actions-runner-controller",
 	}
 )
 
@@ -46,8 +53,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		return fmt.Errorf("%w: the kube runtime does not run kind %s", runtime.ErrRejected, req.Kind)
 	}
 	if _, served := r.objectIndex[gvr]; !served && gvr != barePods {
-		return fmt.Errorf("%w: the cluster does not serve %s (a PyTorchJob needs the kubeflow training-operator)",
-			runtime.ErrRejected, gvr.GroupResource())
+		return fmt.Errorf("%w: the cluster does not serve %s (%s)", runtime.ErrRejected, gvr.GroupResource(), operators[gvr])
 	}
 	r.stops.forget(req.WorkloadID) // a new dispatch: no longer stopping
 	out, err := r.prepare(ctx, req)

@@ -22,14 +22,14 @@ type object struct {
 	gvr schema.GroupVersionResource
 }
 
-// startObjectInformers watches this instance's PyTorchJobs, Deployments and
-// StatefulSets; a kind the cluster does not serve (PyTorchJob without the
-// training-operator) is left out.
+// startObjectInformers watches this instance's PyTorchJobs, Deployments,
+// StatefulSets and AutoscalingRunnerSets; a kind the cluster does not serve
+// (PyTorchJob without the training-operator) is left out.
 func (r *Runtime) startObjectInformers(ctx context.Context) error {
 	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(r.dynamic, 0, metav1.NamespaceAll,
 		func(o *metav1.ListOptions) { o.LabelSelector = r.selector("") })
 	r.objectIndex = map[schema.GroupVersionResource]cache.Indexer{}
-	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets} {
+	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets, runnerSets} {
 		served, err := r.serves(gvr)
 		if err != nil {
 			return err

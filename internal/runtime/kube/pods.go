@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -24,6 +25,9 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		return nil, err
 	}
 	stopping := r.stops.stopping(workloadID)
+	if set, ok := r.runnerSet(workloadID, dispatch); ok && !stopping {
+		return runnerSetStatus(workloadID, set, pods), nil
+	}
 	if len(pods) == 0 && !stopping {
 		out, err := r.creating(workloadID, dispatch)
 		if err != nil {
@@ -47,6 +51,41 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		return append(out, deleting...), err
 	}
 	return out, nil
+}
+
+// The label, and its value, by which the actions-runner-controller marks the
+// listener pod of a runner set.
+const (
+	labelComponent    = "app.kubernetes.io/component"
+	listenerComponent = "runner-scale-set-listener"
+)
+
+// runnerSet finds the dispatch's AutoscalingRunnerSet in the cache.
+func (r *Runtime) runnerSet(workloadID string, dispatch int) (object, bool) {
+	objects, _ := r.objects(workloadID)
+	for _, o := range objects {
+		if o.gvr == runnerSets && o.GetLabels()[LabelDispatch] == strconv.Itoa(dispatch) && o.GetDeletionTimestamp() == nil {
+			return o, true
+		}
+	}
+	return object{}, false
+}
+
+// runnerSetStatus reports a runner set by its listener pod alone (reference §3.11):
+// it runs while the listener runs. Its runner pods come and go with the CI jobs and
+// do not make it end. Until the controller has made the listener, the runner set
+// reads Pending on its planned node.
+func runnerSetStatus(workloadID string, set object, pods []*corev1.Pod) []runtime.PodStatus {
+	for _, p := range pods {
+		if p.Labels[labelComponent] == listenerComponent && p.DeletionTimestamp == nil {
+			s := podStatus(p)
+			return []runtime.PodStatus{s}
+		}
+	}
+	node, _, _ := strings.Cut(set.GetAnnotations()[AnnotationPlacement], ",")
+	return []runtime.PodStatus{{PodID: workload.PodID(workloadID, apiv1.KindAutoscalingRunnerSet, 0), Node: node,
+		Phase: workload.PodPending, Reason: reasonCreating,
+		Message: "waiting for the actions-runner-controller to start the runner set's listener"}}
 }
 
 // Reasons of the stand-ins of pods an object has not made: none of them yet

@@ -75,6 +75,8 @@ func render(req runtime.StartRequest, to target) (*rendered, error) {
 		obj, err = appsObject(req, tmpl)
 	case apiv1.KindAuthoring:
 		obj, err = barePod(tmpl)
+	case apiv1.KindAutoscalingRunnerSet:
+		obj, err = runnerSet(req, tmpl, to)
 	default:
 		return nil, fmt.Errorf("the kube runtime does not run kind %s", req.Kind)
 	}
@@ -148,11 +150,13 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 	if req.Spec.IsTolerateAll {
 		t.Spec.Tolerations = []corev1.Toleration{{Operator: corev1.TolerationOpExists}}
 	}
-	if err := mountSharedMemory(t, req.Spec.Resource.SharedMemory); err != nil {
-		return nil, err
+	if req.Kind != apiv1.KindAutoscalingRunnerSet { // as the reference: a runner gets no /dev/shm
+		if err := mountSharedMemory(t, req.Spec.Resource.SharedMemory); err != nil {
+			return nil, err
+		}
 	}
 	mountHostPaths(t, req.Spec.Hostpath)
-	useSecrets(t, req.Secrets, to.instance)
+	useSecrets(t, podSecrets(req), to.instance)
 	return t, nil
 }
 
@@ -315,6 +319,55 @@ func barePod(tmpl *corev1.PodTemplateSpec) (map[string]any, error) {
 	}
 	obj["apiVersion"], obj["kind"] = "v1", "Pod"
 	return obj, nil
+}
+
+// runnerSet is an actions.github.com/v1alpha1 AutoscalingRunnerSet: the
+// actions-runner-controller registers it with GitHub using the token secret, runs its
+// listener, and makes runner pods from the template as jobs come, at most replica at
+// once; Berth binds them to the planned nodes. The listener pod, which the controller
+// makes in its own namespace, carries Berth's labels through the listener template:
+// its phase is the runner set's.
+func runnerSet(req runtime.StartRequest, tmpl *corev1.PodTemplateSpec, to target) (map[string]any, error) {
+	tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever // a runner takes one job and ends: it is ephemeral
+	t, err := k8sruntime.DefaultUnstructuredConverter.ToUnstructured(tmpl)
+	if err != nil {
+		return nil, err
+	}
+	listener := map[string]any{
+		"metadata": map[string]any{"labels": toAny(objectLabels(req, to))},
+		// The controller merges a container of this name into the listener's own.
+		"spec": map[string]any{"containers": []any{map[string]any{"name": "listener"}}},
+	}
+	return map[string]any{
+		"apiVersion": "actions.github.com/v1alpha1", "kind": apiv1.KindAutoscalingRunnerSet,
+		"spec": map[string]any{
+			"githubConfigUrl":    req.Spec.Env[workload.GitHubConfigURLEnv],
+			"githubConfigSecret": secretName(to.instance, workload.TokenSecretID(req.WorkloadID)),
+			"minRunners":         int64(0),
+			"maxRunners":         int64(len(req.Pods)),
+			"template":           t,
+			"listenerTemplate":   listener,
+		},
+	}, nil
+}
+
+func toAny(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// podSecrets are the secrets the pods use: all of the workload's but a runner set's
+// GitHub token, which only the actions-runner-controller reads. Mounted in the
+// runner, it would be open to every CI job the runner takes.
+func podSecrets(req runtime.StartRequest) []runtime.Secret {
+	if req.Kind != apiv1.KindAutoscalingRunnerSet {
+		return req.Secrets
+	}
+	token := workload.TokenSecretID(req.WorkloadID)
+	return slices.DeleteFunc(slices.Clone(req.Secrets), func(s runtime.Secret) bool { return s.ID == token })
 }
 
 // service exposes the workload's pods as spec.service says.

@@ -64,6 +64,7 @@ func TestRenderGolden(t *testing.T) {
 		{"deployment-service", apiv1.KindDeployment, 3, "nvidia", service},
 		{"statefulset", apiv1.KindStatefulSet, 2, "", nil},
 		{"authoring", apiv1.KindAuthoring, 1, "nvidia", func(r *runtime.StartRequest) { r.Spec.SSHPort = 22222 }},
+		{"runnerset", apiv1.KindAutoscalingRunnerSet, 1, "nvidia", runnerSetRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,11 +110,20 @@ func golden(t *testing.T, path, got string) {
 	}
 }
 
+// runnerSetRequest makes a request a runner set's: its GitHub URL, and its token
+// secret, which the rendered pods must not mount.
+func runnerSetRequest(r *runtime.StartRequest) {
+	r.Env["GITHUB_CONFIG_URL"] = "https://github.com/example/repo"
+	r.Spec.Env = map[string]string{"GITHUB_CONFIG_URL": "https://github.com/example/repo"}
+	r.Command = "/home/runner/run.sh"
+	r.Secrets = append(r.Secrets, runtime.Secret{ID: r.WorkloadID, Type: apiv1.SecretTypeGeneral})
+}
+
 // TestRenderRejects: a kind the runtime cannot run and a quantity that does not parse.
 func TestRenderRejects(t *testing.T) {
-	req := renderRequest(apiv1.KindAutoscalingRunnerSet, 1)
-	if _, err := render(req, target{namespace: "team-a"}); err == nil || !strings.Contains(err.Error(), "AutoscalingRunnerSet") {
-		t.Errorf("render of a runner set = %v, want an error naming the kind", err)
+	req := renderRequest("RayJob", 1)
+	if _, err := render(req, target{namespace: "team-a"}); err == nil || !strings.Contains(err.Error(), "RayJob") {
+		t.Errorf("render of a RayJob = %v, want an error naming the kind", err)
 	}
 	req = renderRequest(apiv1.KindPyTorchJob, 1)
 	req.Spec.Resource.SharedMemory = "lots"
