@@ -15,7 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
@@ -35,11 +34,7 @@ func kubeServer(t *testing.T) (*server, kubernetes.Interface) {
 		}
 		t.Skip(msg)
 	}
-	rc, err := clientcmd.BuildConfigFromFlags("", kc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startServer(t, "", "--kubeconfig", kc), kubernetes.NewForConfigOrDie(rc)
+	return startServer(t, "", "--kubeconfig", kc), kubernetes.NewForConfigOrDie(restConfig(t))
 }
 
 // restart stops s and starts another server on its data dir and cluster.

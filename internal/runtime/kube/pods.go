@@ -26,7 +26,9 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 	}
 	stopping := r.stops.stopping(workloadID)
 	if set, ok := r.runnerSet(workloadID, dispatch); ok && !stopping {
-		return runnerSetStatus(workloadID, set, pods), nil
+		out := runnerSetStatus(workloadID, set, pods)
+		r.events.explain(out, pods)
+		return out, nil
 	}
 	if len(pods) == 0 && !stopping {
 		out, err := r.creating(workloadID, dispatch)
