@@ -62,14 +62,10 @@ func (s *Service) DeleteWorkload(ctx context.Context, caller *auth.User, id stri
 }
 
 func (s *Service) end(ctx context.Context, caller *auth.User, id string, deleting bool) error {
-	var deleted *workload.Workload // a runner set whose token secret goes with it
 	err := retryConflict(func() error {
 		w, ws, err := s.readableWorkload(ctx, caller, id)
 		if err != nil {
 			return err
-		}
-		if deleting && w.Kind() == apiv1.KindAutoscalingRunnerSet {
-			deleted = w
 		}
 		if !deleting && w.Ended() {
 			return nil // stopping a finished workload does nothing, whoever asks
@@ -81,6 +77,12 @@ func (s *Service) end(ctx context.Context, caller *auth.User, id string, deletin
 			}
 			return forbidden("The user is not allowed to %s workload", verb)
 		}
+		if deleting && w.Kind() == apiv1.KindAutoscalingRunnerSet {
+			// First, so that a failure leaves the workload for the DELETE to be retried.
+			if err := s.deleteRunnerSetToken(ctx, w); err != nil {
+				return err
+			}
+		}
 		if !workload.Stop(w, caller.Name, deleting, s.now()) {
 			return nil
 		}
@@ -89,14 +91,10 @@ func (s *Service) end(ctx context.Context, caller *auth.User, id string, deletin
 	if e, ok := AsError(err); ok && e.Code == apiv1.CodeWorkloadNotFound {
 		return nil
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		s.wake()
 	}
-	s.wake()
-	if deleted != nil {
-		return s.deleteRunnerSetToken(ctx, deleted)
-	}
-	return nil
+	return err
 }
 
 // CloneWorkload re-creates a workload from its stored spec under a new id owned by

@@ -156,7 +156,17 @@ func (c *Controller) vanished(w *workload.Workload, now time.Time) {
 }
 
 // downNodeOf names a node that is not Ready and holds a live pod of w ("" if none).
+// A runner set's one pod is the listener, which the actions-runner-controller places
+// and moves itself: what Berth placed are its runners, on the planned nodes.
 func (c *Controller) downNodeOf(w *workload.Workload) string {
+	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
+		for _, p := range w.Status.Placement {
+			if c.down[p.Node] {
+				return p.Node
+			}
+		}
+		return ""
+	}
 	for _, p := range w.Status.Pods {
 		if c.down[p.Node] && (p.Phase == workload.PodPending || p.Phase == workload.PodRunning) {
 			return p.Node

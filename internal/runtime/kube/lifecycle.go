@@ -20,6 +20,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // Resources of the objects Berth renders, by workload kind.
@@ -255,6 +256,9 @@ func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Dura
 			err := r.dynamic.Resource(o.gvr).Namespace(o.GetNamespace()).Delete(ctx, o.GetName(), deleteOptions(o.gvr, nil))
 			errs = append(errs, ignoreNotFound(err))
 		}
+		if o.gvr == runnerSets {
+			errs = append(errs, r.removeToken(ctx, o))
+		}
 	}
 	pods, err := r.workloadPods(workloadID, "")
 	errs = append(errs, err)
@@ -269,6 +273,14 @@ func (r *Runtime) remove(ctx context.Context, workloadID string, grace time.Dura
 		errs = append(errs, r.removeServices(ctx, workloadID))
 	}
 	return errors.Join(errs...)
+}
+
+// removeToken deletes the Secret with a runner set's GitHub token at once, rather
+// than leaving it to the garbage collector, which learns of the runner set's kind
+// only at its next discovery.
+func (r *Runtime) removeToken(ctx context.Context, set object) error {
+	name := secretName(r.instance, workload.TokenSecretID(set.GetLabels()[LabelWorkload]))
+	return ignoreNotFound(r.client.CoreV1().Secrets(set.GetNamespace()).Delete(ctx, name, metav1.DeleteOptions{}))
 }
 
 // removeServices deletes the workload's services.
