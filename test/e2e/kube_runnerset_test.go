@@ -75,9 +75,18 @@ func TestKubeRunnerSet(t *testing.T) {
 			return false, ignoreNotFound(err)
 		}
 		for _, get := range []func() error{
-			func() error { _, err := kc.CoreV1().Pods(arcNamespace).Get(ctx, listener.Name, metav1.GetOptions{}); return err },
-			func() error { _, err := kc.CoreV1().Pods(workspace).Get(ctx, runner.Name, metav1.GetOptions{}); return err },
-			func() error { _, err := kc.CoreV1().Secrets(workspace).Get(ctx, token, metav1.GetOptions{}); return err },
+			func() error {
+				_, err := kc.CoreV1().Pods(arcNamespace).Get(ctx, listener.Name, metav1.GetOptions{})
+				return err
+			},
+			func() error {
+				_, err := kc.CoreV1().Pods(workspace).Get(ctx, runner.Name, metav1.GetOptions{})
+				return err
+			},
+			func() error {
+				_, err := kc.CoreV1().Secrets(workspace).Get(ctx, token, metav1.GetOptions{})
+				return err
+			},
 		} {
 			if err := get(); !apierrors.IsNotFound(err) {
 				return false, ignoreNotFound(err)
