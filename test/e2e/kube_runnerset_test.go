@@ -70,25 +70,12 @@ func TestKubeRunnerSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, kubeDeadline, func() (bool, error) {
-		_, err := dyn.Resource(runnerSets).Namespace(workspace).Get(ctx, id, metav1.GetOptions{})
-		if !apierrors.IsNotFound(err) {
-			return false, ignoreNotFound(err)
-		}
-		for _, get := range []func() error{
-			func() error {
-				_, err := kc.CoreV1().Pods(arcNamespace).Get(ctx, listener.Name, metav1.GetOptions{})
-				return err
-			},
-			func() error {
-				_, err := kc.CoreV1().Pods(workspace).Get(ctx, runner.Name, metav1.GetOptions{})
-				return err
-			},
-			func() error {
-				_, err := kc.CoreV1().Secrets(workspace).Get(ctx, token, metav1.GetOptions{})
-				return err
-			},
-		} {
-			if err := get(); !apierrors.IsNotFound(err) {
+		_, errSet := dyn.Resource(runnerSets).Namespace(workspace).Get(ctx, id, metav1.GetOptions{})
+		_, errListener := kc.CoreV1().Pods(arcNamespace).Get(ctx, listener.Name, metav1.GetOptions{})
+		_, errRunner := kc.CoreV1().Pods(workspace).Get(ctx, runner.Name, metav1.GetOptions{})
+		_, errToken := kc.CoreV1().Secrets(workspace).Get(ctx, token, metav1.GetOptions{})
+		for _, err := range []error{errSet, errListener, errRunner, errToken} {
+			if !apierrors.IsNotFound(err) {
 				return false, ignoreNotFound(err)
 			}
 		}
