@@ -67,7 +67,7 @@ func TestRunnerSetToken(t *testing.T) {
 			status: 403, code: apiv1.CodeForbidden, msg: "secret " + id},
 		{name: "a PATCH brings a token", method: "PATCH", path: "/api/v1/workloads/" + id, token: owner,
 			body:   map[string]any{"env": map[string]string{"GITHUB_CONFIG_URL": "https://github.com/o/r", "GITHUB_PAT": "x"}},
-			status: 400, code: apiv1.CodeBadRequest, msg: "env.GITHUB_PAT"},
+			status: 400, code: apiv1.CodeBadRequest, msg: "env[GITHUB_PAT]"},
 		{name: "delete", method: "DELETE", path: "/api/v1/workloads/" + id, token: owner, status: 200},
 	})
 	if _, err := e.store.SecretGet(ctx, id); !errors.Is(err, store.ErrNotFound) {

@@ -37,7 +37,7 @@ func ApplyPatch(spec *apiv1.WorkloadSpec, p *apiv1.PatchWorkloadRequest, now tim
 	if p.Env != nil {
 		next.Env = maps.Clone(*p.Env)
 		if _, ok := next.Env[GitHubPATEnv]; ok && next.GroupVersionKind.Kind == apiv1.KindAutoscalingRunnerSet {
-			errs.add("env."+GitHubPATEnv, "cannot be changed here: the token lives in the runner set's secret, "+
+			errs.add("env["+GitHubPATEnv+"]", "cannot be changed here: the token lives in the runner set's secret, "+
 				"named after the workload; change it with PATCH /api/v1/secrets/{workloadId}")
 		}
 	}

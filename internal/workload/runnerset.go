@@ -25,7 +25,7 @@ const (
 // its runners register with.
 func validateRunnerSet(errs *FieldErrors, spec *apiv1.WorkloadSpec) {
 	raw := spec.Env[GitHubConfigURLEnv]
-	field := "env." + GitHubConfigURLEnv
+	field := "env[" + GitHubConfigURLEnv + "]"
 	if raw == "" {
 		errs.add(field, ruleRequired+": the GitHub repository, organization or enterprise URL the runners register with")
 		return
@@ -39,7 +39,7 @@ func validateRunnerSet(errs *FieldErrors, spec *apiv1.WorkloadSpec) {
 // validateRunnerSetToken checks that a new runner set brings its GitHub token.
 func validateRunnerSetToken(errs *FieldErrors, spec *apiv1.WorkloadSpec) {
 	if spec.Env[GitHubPATEnv] == "" {
-		errs.add("env."+GitHubPATEnv, ruleRequired+": the GitHub token the runners register with")
+		errs.add("env["+GitHubPATEnv+"]", ruleRequired+": the GitHub token the runners register with")
 	}
 }
 

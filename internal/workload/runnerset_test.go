@@ -20,13 +20,13 @@ func TestValidateRunnerSet(t *testing.T) {
 	}{
 		{"both", map[string]string{GitHubConfigURLEnv: "https://github.com/o/r", GitHubPATEnv: "ghp_x"}, nil},
 		{"no token", map[string]string{GitHubConfigURLEnv: "https://github.com/o/r"},
-			FieldErrors{{"env.GITHUB_PAT", "is required: the GitHub token the runners register with"}}},
-		{"no url", map[string]string{GitHubPATEnv: "ghp_x"}, FieldErrors{{"env.GITHUB_CONFIG_URL",
+			FieldErrors{{"env[GITHUB_PAT]", "is required: the GitHub token the runners register with"}}},
+		{"no url", map[string]string{GitHubPATEnv: "ghp_x"}, FieldErrors{{"env[GITHUB_CONFIG_URL]",
 			"is required: the GitHub repository, organization or enterprise URL the runners register with"}}},
 		{"not a url", map[string]string{GitHubConfigURLEnv: "github.com/o/r", GitHubPATEnv: "ghp_x"},
-			FieldErrors{{"env.GITHUB_CONFIG_URL", urlRule}}},
+			FieldErrors{{"env[GITHUB_CONFIG_URL]", urlRule}}},
 		{"ftp", map[string]string{GitHubConfigURLEnv: "ftp://github.com/o/r", GitHubPATEnv: "ghp_x"},
-			FieldErrors{{"env.GITHUB_CONFIG_URL", urlRule}}},
+			FieldErrors{{"env[GITHUB_CONFIG_URL]", urlRule}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,8 +53,8 @@ func TestPatchRunnerSetToken(t *testing.T) {
 	spec := req.WorkloadSpec
 	withToken := map[string]string{GitHubConfigURLEnv: "https://github.com/o/r", GitHubPATEnv: "ghp_new"}
 	errs := ApplyPatch(&spec, &apiv1.PatchWorkloadRequest{Env: &withToken}, specNow)
-	if len(errs) != 1 || errs[0].Field != "env.GITHUB_PAT" || spec.Env[GitHubPATEnv] != "" {
-		t.Errorf("PATCH with a token: errors %v, env %v; want env.GITHUB_PAT refused", errs, spec.Env)
+	if len(errs) != 1 || errs[0].Field != "env[GITHUB_PAT]" || spec.Env[GitHubPATEnv] != "" {
+		t.Errorf("PATCH with a token: errors %v, env %v; want env[GITHUB_PAT] refused", errs, spec.Env)
 	}
 	moved := map[string]string{GitHubConfigURLEnv: "https://github.com/o/other"}
 	if errs := ApplyPatch(&spec, &apiv1.PatchWorkloadRequest{Env: &moved}, specNow); errs != nil || spec.Env[GitHubConfigURLEnv] != moved[GitHubConfigURLEnv] {
