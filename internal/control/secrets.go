@@ -13,6 +13,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -93,7 +94,8 @@ func (s *Service) GetSecret(ctx context.Context, caller *auth.User, id string) (
 }
 
 // PatchSecret answers PATCH /api/v1/secrets/{id}: its owner or an administrator
-// replaces its params or its workspaces.
+// replaces its params or its workspaces. New params reach the copies the clusters
+// keep (pushSecret).
 func (s *Service) PatchSecret(ctx context.Context, caller *auth.User, id string, req *apiv1.PatchSecretRequest) error {
 	sec, err := s.ownedSecret(ctx, caller, id, "update")
 	if err != nil {
@@ -125,8 +127,29 @@ func (s *Service) PatchSecret(ctx context.Context, caller *auth.User, id string,
 				return err
 			}
 		}
-		return s.Store.SecretUpdate(ctx, sec)
+		if err := s.Store.SecretUpdate(ctx, sec); err != nil {
+			return err
+		}
+		if params != nil {
+			s.pushSecret(ctx, runtime.Secret{ID: sec.ID, Type: sec.Type, Params: params})
+		}
+		return nil
 	})
+}
+
+// pushSecret brings the clusters' copies of a changed secret up to date, so that
+// running workloads see it: a runner set's new token, a rotated key mounted in pods.
+// The change is saved already, and every start writes the copies again: a cluster
+// that cannot be told now is only logged.
+func (s *Service) pushSecret(ctx context.Context, sec runtime.Secret) {
+	u, ok := s.Runtime.(runtime.SecretUpdater)
+	if !ok {
+		return
+	}
+	if err := u.UpdateSecret(ctx, sec); err != nil {
+		s.log().Warn("a changed secret did not reach every cluster; it does at the next start of its workloads",
+			"secret", sec.ID, "err", err)
+	}
 }
 
 // DeleteSecret answers DELETE /api/v1/secrets/{id}: its owner or an administrator.

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -28,6 +29,8 @@ type Service struct {
 	Explain ExplainFunc
 	// ArtifactPathFunc finds the file of an ops job's artifact (nil: none are kept).
 	ArtifactPathFunc func(jobID, name string) (string, error)
+	// Log takes what a request cannot report to its caller (nil: slog's default).
+	Log *slog.Logger
 
 	nodes nodeCache
 	// opsJobCreate serializes this server's ops job creates (lockOpsJobCreate).
@@ -63,6 +66,13 @@ func (s *Service) nodeList(ctx context.Context) ([]*inventory.Node, error) {
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
 
 func (s *Service) wake() {
 	if s.Wake != nil {

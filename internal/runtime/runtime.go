@@ -88,6 +88,15 @@ type Updater interface {
 	Update(ctx context.Context, req StartRequest) error
 }
 
+// SecretUpdater is an optional extra of a runtime that keeps copies of secrets (the
+// kube runtime's Kubernetes Secrets): it brings every copy of a changed secret up to
+// date, so that running pods and controllers see the new values (the kubelet
+// refreshes a mounted Secret; the actions-runner-controller reads a runner set's
+// token again). Runtimes that read a secret only when a pod starts need not.
+type SecretUpdater interface {
+	UpdateSecret(ctx context.Context, s Secret) error
+}
+
 // DispatchLogger is an optional extra of a runtime: the log of a pod in one given
 // dispatch. Logs only reads a pod's latest dispatch, so without it the earlier
 // dispatches of a pod name that ran again cannot be read.

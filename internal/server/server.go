@@ -72,7 +72,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
 	svc := &control.Service{Store: st, Runtime: rt, ClusterHealth: clusters.health, Keys: keys, Now: time.Now,
-		Wake: wake, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath}
+		Wake: wake, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath, Log: log}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err

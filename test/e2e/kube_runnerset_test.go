@@ -29,8 +29,9 @@ const arcNamespace = "arc-systems"
 // TestKubeRunnerSet: a runner set through Berth's API becomes an
 // AutoscalingRunnerSet whose token is in a Secret of its own and nowhere in the
 // workload; it reads Running once its listener runs, its runner pods are bound to
-// the node Berth planned, and deleting it removes the object, the pods and the token
-// (the Berth secret and the Kubernetes Secret).
+// the node Berth planned, a rotated token reaches the cluster at once, and deleting
+// it removes the object, the pods and the token (the Berth secret and the Kubernetes
+// Secret).
 // The actions-runner-controller is not part of the testbed: the test makes the pods
 // it would make, from the object Berth rendered.
 func TestKubeRunnerSet(t *testing.T) {
@@ -58,6 +59,15 @@ func TestKubeRunnerSet(t *testing.T) {
 	if len(w.Pods) != 1 || w.Pods[0].PodID != listener.Name {
 		t.Errorf("pods of the runner set: %+v, want its listener %s alone", w.Pods, listener.Name)
 	}
+
+	rotated := []map[string]string{{"github_token": b64("ghp_rotated")}}
+	if err := c.Do(ctx, "PATCH", "/api/v1/secrets/"+id, nil, &apiv1.PatchSecretRequest{Params: &rotated}, nil); err != nil {
+		t.Fatalf("rotate the token: %v", err)
+	}
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		sec, err := kc.CoreV1().Secrets(workspace).Get(ctx, token, metav1.GetOptions{})
+		return err == nil && string(sec.Data["github_token"]) == "ghp_rotated", err
+	})
 
 	runner := arcRunner(t, kc, set)
 	planned := w.Nodes[0][0]

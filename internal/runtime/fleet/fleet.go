@@ -178,6 +178,17 @@ func (f *Fleet) remember(workloadID, cluster string) {
 	f.mu.Unlock()
 }
 
+// UpdateSecret brings the copies of the secret on every cluster up to date.
+func (f *Fleet) UpdateSecret(ctx context.Context, s runtime.Secret) error {
+	var errs []error
+	for _, rt := range f.runtimes() {
+		if u, ok := rt.(runtime.SecretUpdater); ok {
+			errs = append(errs, u.UpdateSecret(ctx, s))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // runtimes is every member's runtime.
 func (f *Fleet) runtimes() []runtime.Runtime {
 	f.mu.RLock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -83,6 +84,27 @@ func (r *Runtime) ensureSecrets(ctx context.Context, ns string, secrets []runtim
 		}
 	}
 	return nil
+}
+
+// UpdateSecret brings every Kubernetes Secret this installation made of s, in any
+// namespace, up to date.
+func (r *Runtime) UpdateSecret(ctx context.Context, s runtime.Secret) error {
+	list, err := r.client.CoreV1().Secrets(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
+		LabelSelector: LabelInstance + "=" + r.instance, FieldSelector: "metadata.name=" + secretName(r.instance, s.ID)})
+	if err != nil {
+		return fmt.Errorf("list the copies of secret %s: %w", s.ID, err)
+	}
+	var errs []error
+	for _, old := range list.Items {
+		want, err := kubeSecret(s, old.Namespace, r.instance)
+		if err == nil && want != nil {
+			err = r.putSecret(ctx, want)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("update secret %s in %s: %w", s.ID, old.Namespace, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // putSecret creates want, or brings the Secret of that name up to date: updated in
