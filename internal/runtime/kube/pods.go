@@ -80,8 +80,7 @@ func (r *Runtime) runnerSet(workloadID string, dispatch int) (object, bool) {
 func runnerSetStatus(workloadID string, set object, pods []*corev1.Pod) []runtime.PodStatus {
 	for _, p := range pods {
 		if p.Labels[labelComponent] == listenerComponent && p.DeletionTimestamp == nil {
-			s := podStatus(p)
-			return []runtime.PodStatus{s}
+			return []runtime.PodStatus{podStatus(p)}
 		}
 	}
 	node, _, _ := strings.Cut(set.GetAnnotations()[AnnotationPlacement], ",")

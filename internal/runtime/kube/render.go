@@ -76,7 +76,7 @@ func render(req runtime.StartRequest, to target) (*rendered, error) {
 	case apiv1.KindAuthoring:
 		obj, err = barePod(tmpl)
 	case apiv1.KindAutoscalingRunnerSet:
-		obj, err = runnerSet(req, tmpl, to)
+		obj, err = runnerSetObject(req, tmpl, to)
 	default:
 		return nil, fmt.Errorf("the kube runtime does not run kind %s", req.Kind)
 	}
@@ -321,13 +321,13 @@ func barePod(tmpl *corev1.PodTemplateSpec) (map[string]any, error) {
 	return obj, nil
 }
 
-// runnerSet is an actions.github.com/v1alpha1 AutoscalingRunnerSet: the
+// runnerSetObject is an actions.github.com/v1alpha1 AutoscalingRunnerSet: the
 // actions-runner-controller registers it with GitHub using the token secret, runs its
 // listener, and makes runner pods from the template as jobs come, at most replica at
 // once; Berth binds them to the planned nodes. The listener pod, which the controller
 // makes in its own namespace, carries Berth's labels through the listener template:
 // its phase is the runner set's.
-func runnerSet(req runtime.StartRequest, tmpl *corev1.PodTemplateSpec, to target) (map[string]any, error) {
+func runnerSetObject(req runtime.StartRequest, tmpl *corev1.PodTemplateSpec, to target) (map[string]any, error) {
 	tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever // a runner takes one job and ends: it is ephemeral
 	t, err := k8sruntime.DefaultUnstructuredConverter.ToUnstructured(tmpl)
 	if err != nil {
