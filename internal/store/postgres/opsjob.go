@@ -7,6 +7,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 var _ store.OpsJobStore = (*Store)(nil)
@@ -17,14 +18,14 @@ var (
 )
 
 // opsJobRow writes the whole job to data and copies what lists filter and sort on.
-func opsJobRow(op string, j *opsjob.Job) row {
-	return row{
-		op: op, table: "ops_jobs", id: j.ID, version: &j.Version, value: j,
-		cols: []string{
+func opsJobRow(op string, j *opsjob.Job) rowstore.Row {
+	return rowstore.Row{
+		Op: op, Table: "ops_jobs", ID: j.ID, Version: &j.Version, Value: j,
+		Cols: []string{
 			"type", "phase", "cluster", "user_id", "user_name", "creation_time",
 			"start_time", "end_time", "is_deleted", "released",
 		},
-		vals: []any{
+		Vals: []any{
 			j.Type, j.Status.Phase, j.Cluster, j.UserID, j.UserName, nanos(j.CreationTime),
 			nanos(j.Status.StartTime), nanos(j.Status.EndTime), j.IsDeleted, j.Status.Released,
 		},
@@ -67,9 +68,9 @@ func (s *Store) OpsJobListActive(ctx context.Context) ([]*opsjob.Job, error) {
 
 // FaultPut inserts or replaces a fault (version-checked when Version > 0).
 func (s *Store) FaultPut(ctx context.Context, f *opsjob.Fault) error {
-	return s.put(ctx, row{
-		op: "fault put", table: "faults", id: f.ID, version: &f.Version, value: f,
-		cols: []string{"node", "is_open"}, vals: []any{f.Node, f.Open()},
+	return s.put(ctx, rowstore.Row{
+		Op: "fault put", Table: "faults", ID: f.ID, Version: &f.Version, Value: f,
+		Cols: []string{"node", "is_open"}, Vals: []any{f.Node, f.Open()},
 	})
 }
 

@@ -7,114 +7,104 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 // The entities other than workloads are rows of (id, version, data, lookup columns),
-// data holding the whole struct as JSON. The helpers below do the work for all of
-// them; version is a pointer to the struct's Version field, nil for a type without one.
+// data holding the whole struct as JSON, each described by a rowstore.Row. The helpers
+// below do the work for all of them.
 
-// row describes one entity to write.
-type row struct {
-	op      string // for errors: "cluster put"
-	table   string
-	id      string
-	version *int64
-	value   any      // marshalled into data after *version is set
-	cols    []string // lookup columns beside id, version and data
-	vals    []any
-}
-
-// data marshals the value with *version set to v, leaving *version at v.
-func (r row) data(v int64) (string, error) {
-	if r.version != nil {
-		*r.version = v
+// rowData marshals r's value with *r.Version set to v, leaving it at v.
+func rowData(r rowstore.Row, v int64) (string, error) {
+	if r.Version != nil {
+		*r.Version = v
 	}
-	b, err := json.Marshal(r.value)
+	b, err := json.Marshal(r.Value)
 	if err != nil {
-		return "", fmt.Errorf("postgres: %s %q: %w", r.op, r.id, err)
+		return "", fmt.Errorf("postgres: %s %q: %w", r.Op, r.ID, err)
 	}
 	return string(b), nil
 }
 
-// names are the columns an insert writes, in the order of insertArgs.
-func (r row) names() []string {
+// columnNames are the columns an insert writes, in the order of insertArgs.
+func columnNames(r rowstore.Row) []string {
 	names := []string{"id", "data"}
-	if r.version != nil {
+	if r.Version != nil {
 		names = append(names, "version")
 	}
-	return append(names, r.cols...)
+	return append(names, r.Cols...)
 }
 
-func (r row) insertArgs(data string, version int64) []any {
-	args := []any{r.id, data}
-	if r.version != nil {
+func insertArgs(r rowstore.Row, data string, version int64) []any {
+	args := []any{r.ID, data}
+	if r.Version != nil {
 		args = append(args, version)
 	}
-	return append(args, r.vals...)
+	return append(args, r.Vals...)
 }
 
 // insert stores a new row with version 1; a taken id or unique column is ErrConflict.
-func (s *Store) insert(ctx context.Context, r row) (err error) {
-	if r.version != nil {
-		defer restoreOnError(r.version, *r.version, &err)
+func (s *Store) insert(ctx context.Context, r rowstore.Row) (err error) {
+	if r.Version != nil {
+		defer restoreOnError(r.Version, *r.Version, &err)
 	}
-	data, err := r.data(1)
+	data, err := rowData(r, 1)
 	if err != nil {
 		return err
 	}
-	names := r.names()
-	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", r.table, strings.Join(names, ", "), placeholders(1, len(names)))
-	_, err = s.pool.Exec(ctx, q, r.insertArgs(data, 1)...)
-	return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+	names := columnNames(r)
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", r.Table, strings.Join(names, ", "), placeholders(1, len(names)))
+	_, err = s.pool.Exec(ctx, q, insertArgs(r, data, 1)...)
+	return interpretError(fmt.Sprintf("%s %q", r.Op, r.ID), err)
 }
 
-// update rewrites a row if it holds *r.version, then bumps *r.version.
-func (s *Store) update(ctx context.Context, r row) (err error) {
-	old := *r.version
-	defer restoreOnError(r.version, old, &err)
-	data, err := r.data(old + 1)
+// update rewrites a row if it holds *r.Version, then bumps *r.Version.
+func (s *Store) update(ctx context.Context, r rowstore.Row) (err error) {
+	old := *r.Version
+	defer restoreOnError(r.Version, old, &err)
+	data, err := rowData(r, old+1)
 	if err != nil {
 		return err
 	}
 	set := []string{"data = $1", "version = $2"}
-	for i, c := range r.cols {
+	for i, c := range r.Cols {
 		set = append(set, fmt.Sprintf("%s = $%d", c, i+3))
 	}
 	n := len(set)
-	q := fmt.Sprintf("UPDATE %s SET %s WHERE id = $%d AND version = $%d", r.table, strings.Join(set, ", "), n+1, n+2)
-	args := append([]any{data, old + 1}, r.vals...)
-	tag, err := s.pool.Exec(ctx, q, append(args, r.id, old)...)
+	q := fmt.Sprintf("UPDATE %s SET %s WHERE id = $%d AND version = $%d", r.Table, strings.Join(set, ", "), n+1, n+2)
+	args := append([]any{data, old + 1}, r.Vals...)
+	tag, err := s.pool.Exec(ctx, q, append(args, r.ID, old)...)
 	if err != nil {
-		return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+		return interpretError(fmt.Sprintf("%s %q", r.Op, r.ID), err)
 	}
 	if tag.RowsAffected() == 0 {
-		return s.versionMiss(ctx, r.op, r.table, r.id)
+		return s.versionMiss(ctx, r.Op, r.Table, r.ID)
 	}
 	return nil
 }
 
-// put is update when *r.version > 0, otherwise an insert that replaces any row with
+// put is update when *r.Version > 0, otherwise an insert that replaces any row with
 // the id and takes the next version.
-func (s *Store) put(ctx context.Context, r row) (err error) {
-	if *r.version > 0 {
+func (s *Store) put(ctx context.Context, r rowstore.Row) (err error) {
+	if *r.Version > 0 {
 		return s.update(ctx, r)
 	}
-	old := *r.version
-	defer restoreOnError(r.version, old, &err)
+	old := *r.Version
+	defer restoreOnError(r.Version, old, &err)
 	// data keeps version 0; reads take the version from its column.
-	data, err := r.data(old)
+	data, err := rowData(r, old)
 	if err != nil {
 		return err
 	}
-	names := r.names()
-	set := []string{"data = excluded.data", "version = " + r.table + ".version + 1"}
-	for _, c := range r.cols {
+	names := columnNames(r)
+	set := []string{"data = excluded.data", "version = " + r.Table + ".version + 1"}
+	for _, c := range r.Cols {
 		set = append(set, c+" = excluded."+c)
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO UPDATE SET %s RETURNING version",
-		r.table, strings.Join(names, ", "), placeholders(1, len(names)), strings.Join(set, ", "))
-	err = s.pool.QueryRow(ctx, q, r.insertArgs(data, 1)...).Scan(r.version)
-	return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+		r.Table, strings.Join(names, ", "), placeholders(1, len(names)), strings.Join(set, ", "))
+	err = s.pool.QueryRow(ctx, q, insertArgs(r, data, 1)...).Scan(r.Version)
+	return interpretError(fmt.Sprintf("%s %q", r.Op, r.ID), err)
 }
 
 func restoreOnError(version *int64, old int64, err *error) {

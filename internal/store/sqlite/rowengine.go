@@ -9,17 +9,13 @@ import (
 // rowEngine runs rowstore's statements on the database.
 type rowEngine struct{ s *Store }
 
-func fromRow(r rowstore.Row) row {
-	return row{op: r.Op, table: r.Table, id: r.ID, version: r.Version, value: r.Value, cols: r.Cols, vals: r.Vals}
-}
-
 func (e rowEngine) Insert(ctx context.Context, r rowstore.Row) error {
-	return e.s.insert(ctx, fromRow(r))
+	return e.s.insert(ctx, r)
 }
 func (e rowEngine) Update(ctx context.Context, r rowstore.Row) error {
-	return e.s.update(ctx, fromRow(r))
+	return e.s.update(ctx, r)
 }
-func (e rowEngine) Put(ctx context.Context, r rowstore.Row) error { return e.s.put(ctx, fromRow(r)) }
+func (e rowEngine) Put(ctx context.Context, r rowstore.Row) error { return e.s.put(ctx, r) }
 
 func (e rowEngine) Remove(ctx context.Context, op, table, id string) error {
 	return e.s.remove(ctx, op, table, id)

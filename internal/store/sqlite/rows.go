@@ -7,116 +7,106 @@ import (
 	"strings"
 
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 // The entities other than workloads are rows of (id, version, data, lookup columns),
-// data holding the whole struct as JSON. The helpers below do the work for all of
-// them; version is a pointer to the struct's Version field, nil for a type without one.
+// data holding the whole struct as JSON, each described by a rowstore.Row. The helpers
+// below do the work for all of them.
 
-// row describes one entity to write.
-type row struct {
-	op      string // for errors: "cluster put"
-	table   string
-	id      string
-	version *int64
-	value   any      // marshalled into data after *version is set
-	cols    []string // lookup columns beside id, version and data
-	vals    []any
-}
-
-// data marshals the value with *version set to v, leaving *version at v.
-func (r row) data(v int64) ([]byte, error) {
-	if r.version != nil {
-		*r.version = v
+// rowData marshals r's value with *r.Version set to v, leaving it at v.
+func rowData(r rowstore.Row, v int64) ([]byte, error) {
+	if r.Version != nil {
+		*r.Version = v
 	}
-	b, err := json.Marshal(r.value)
+	b, err := json.Marshal(r.Value)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %s %q: %w", r.op, r.id, err)
+		return nil, fmt.Errorf("sqlite: %s %q: %w", r.Op, r.ID, err)
 	}
 	return b, nil
 }
 
-func (r row) names() []string {
+func columnNames(r rowstore.Row) []string {
 	names := []string{"id", "data"}
-	if r.version != nil {
+	if r.Version != nil {
 		names = append(names, "version")
 	}
-	return append(names, r.cols...)
+	return append(names, r.Cols...)
 }
 
 // insert stores a new row with version 1; a taken id or unique column is ErrConflict.
-func (s *Store) insert(ctx context.Context, r row) (err error) {
-	if r.version != nil {
-		defer restoreOnError(r.version, *r.version, &err)
+func (s *Store) insert(ctx context.Context, r rowstore.Row) (err error) {
+	if r.Version != nil {
+		defer restoreOnError(r.Version, *r.Version, &err)
 	}
-	data, err := r.data(1)
+	data, err := rowData(r, 1)
 	if err != nil {
 		return err
 	}
-	args := append([]any{r.id, data}, r.versionArgs(1)...)
-	args = append(args, r.vals...)
-	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)", r.table,
-		strings.Join(r.names(), ", "), strings.Repeat(", ?", len(args)-1))
+	args := append([]any{r.ID, data}, versionArgs(r, 1)...)
+	args = append(args, r.Vals...)
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)", r.Table,
+		strings.Join(columnNames(r), ", "), strings.Repeat(", ?", len(args)-1))
 	_, err = s.write.ExecContext(ctx, q, args...)
-	return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+	return interpretError(fmt.Sprintf("%s %q", r.Op, r.ID), err)
 }
 
-func (r row) versionArgs(v int64) []any {
-	if r.version == nil {
+func versionArgs(r rowstore.Row, v int64) []any {
+	if r.Version == nil {
 		return nil
 	}
 	return []any{v}
 }
 
-// update rewrites a row if it holds *r.version, then bumps *r.version.
-func (s *Store) update(ctx context.Context, r row) (err error) {
-	old := *r.version
-	defer restoreOnError(r.version, old, &err)
-	data, err := r.data(old + 1)
+// update rewrites a row if it holds *r.Version, then bumps *r.Version.
+func (s *Store) update(ctx context.Context, r rowstore.Row) (err error) {
+	old := *r.Version
+	defer restoreOnError(r.Version, old, &err)
+	data, err := rowData(r, old+1)
 	if err != nil {
 		return err
 	}
-	set := append([]string{"data", "version"}, r.cols...)
-	args := append([]any{data, old + 1}, r.vals...)
-	args = append(args, r.id, old)
-	q := fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ? AND version = ?", r.table, strings.Join(set, " = ?, "))
+	set := append([]string{"data", "version"}, r.Cols...)
+	args := append([]any{data, old + 1}, r.Vals...)
+	args = append(args, r.ID, old)
+	q := fmt.Sprintf("UPDATE %s SET %s = ? WHERE id = ? AND version = ?", r.Table, strings.Join(set, " = ?, "))
 	res, err := s.write.ExecContext(ctx, q, args...)
 	if err != nil {
-		return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+		return interpretError(fmt.Sprintf("%s %q", r.Op, r.ID), err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+		return interpretError(fmt.Sprintf("%s %q", r.Op, r.ID), err)
 	}
 	if n == 0 {
-		return s.versionMiss(ctx, r.op, r.table, r.id)
+		return s.versionMiss(ctx, r.Op, r.Table, r.ID)
 	}
 	return nil
 }
 
-// put is update when *r.version > 0, otherwise an insert that replaces any row with
+// put is update when *r.Version > 0, otherwise an insert that replaces any row with
 // the id and takes the next version.
-func (s *Store) put(ctx context.Context, r row) (err error) {
-	if *r.version > 0 {
+func (s *Store) put(ctx context.Context, r rowstore.Row) (err error) {
+	if *r.Version > 0 {
 		return s.update(ctx, r)
 	}
-	old := *r.version
-	defer restoreOnError(r.version, old, &err)
+	old := *r.Version
+	defer restoreOnError(r.Version, old, &err)
 	// data keeps version 0; reads take the version from its column.
-	data, err := r.data(old)
+	data, err := rowData(r, old)
 	if err != nil {
 		return err
 	}
-	names := r.names()
-	set := []string{"data = excluded.data", "version = " + r.table + ".version + 1"}
-	for _, c := range r.cols {
+	names := columnNames(r)
+	set := []string{"data = excluded.data", "version = " + r.Table + ".version + 1"}
+	for _, c := range r.Cols {
 		set = append(set, c+" = excluded."+c)
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s) ON CONFLICT (id) DO UPDATE SET %s RETURNING version",
-		r.table, strings.Join(names, ", "), strings.Repeat(", ?", len(names)-1), strings.Join(set, ", "))
-	args := append([]any{r.id, data, 1}, r.vals...)
-	err = s.write.QueryRowContext(ctx, q, args...).Scan(r.version)
-	return interpretError(fmt.Sprintf("%s %q", r.op, r.id), err)
+		r.Table, strings.Join(names, ", "), strings.Repeat(", ?", len(names)-1), strings.Join(set, ", "))
+	args := append([]any{r.ID, data, 1}, r.Vals...)
+	err = s.write.QueryRowContext(ctx, q, args...).Scan(r.Version)
+	return interpretError(fmt.Sprintf("%s %q", r.Op, r.ID), err)
 }
 
 func restoreOnError(version *int64, old int64, err *error) {
