@@ -122,7 +122,11 @@ func (r *Runtime) dropStrays(ctx context.Context, pods []*corev1.Pod, placement 
 			if err != nil {
 				return fmt.Errorf("read the Deployment of pod %s: %w", p.Name, err)
 			}
-			confirmed = len(strings.Split(d.GetAnnotations()[AnnotationPlacement], ","))
+			nodes, ok := placementNodes(d.GetAnnotations())
+			if !ok {
+				return fmt.Errorf("the Deployment of pod %s has no placement", p.Name)
+			}
+			confirmed = len(nodes)
 		}
 		if rank < confirmed {
 			continue
@@ -146,13 +150,13 @@ func (r *Runtime) placementOf(p *corev1.Pod) ([]string, error) {
 	}
 	for _, o := range objects {
 		if o.GetNamespace() == p.Namespace && o.GetLabels()[LabelDispatch] == p.Labels[LabelDispatch] {
-			if v, ok := o.GetAnnotations()[AnnotationPlacement]; ok {
-				return strings.Split(v, ","), nil
+			if nodes, ok := placementNodes(o.GetAnnotations()); ok {
+				return nodes, nil
 			}
 		}
 	}
-	if v, ok := p.Annotations[AnnotationPlacement]; ok && len(p.OwnerReferences) == 0 {
-		return strings.Split(v, ","), nil // a bare pod
+	if nodes, ok := placementNodes(p.Annotations); ok && len(p.OwnerReferences) == 0 {
+		return nodes, nil // a bare pod
 	}
 	return nil, fmt.Errorf("the object of pod %s/%s is not in the cache yet", p.Namespace, p.Name)
 }

@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -58,32 +57,22 @@ func objectVerdict(o object) (verdict, bool) {
 	return verdict{}, false
 }
 
-// explainCreation gives the stand-ins of pods the dispatch's object has not made
-// (Creating, NotCreated) what the object's conditions say: why they are not made,
-// or, when the object gave up before making any pod, Failed.
-func (r *Runtime) explainCreation(workloadID string, dispatch int, out []runtime.PodStatus) error {
-	objects, err := r.objects(workloadID)
-	if err != nil {
-		return err
+// explainCreation gives the stand-ins of pods the dispatch's object o has not made
+// (Creating, NotCreated) what its conditions say: why they are not made, or, when the
+// object gave up before making any pod, Failed.
+func explainCreation(o object, out []runtime.PodStatus) {
+	v, ok := objectVerdict(o)
+	if !ok {
+		return
 	}
-	for _, o := range objects {
-		if o.GetLabels()[LabelDispatch] != strconv.Itoa(dispatch) || o.GetDeletionTimestamp() != nil {
+	for i := range out {
+		s := &out[i]
+		if s.Reason != reasonCreating && s.Reason != reasonNotCreated {
 			continue
 		}
-		v, ok := objectVerdict(o)
-		if !ok {
-			continue
+		if v.failed && s.Reason == reasonCreating {
+			s.Phase, s.EndTime = workload.PodFailed, v.at
 		}
-		for i := range out {
-			s := &out[i]
-			if s.Reason != reasonCreating && s.Reason != reasonNotCreated {
-				continue
-			}
-			if v.failed && s.Reason == reasonCreating {
-				s.Phase, s.EndTime = workload.PodFailed, v.at
-			}
-			s.Reason, s.Message = v.reason, v.message
-		}
+		s.Reason, s.Message = v.reason, v.message
 	}
-	return nil
 }

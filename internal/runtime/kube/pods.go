@@ -25,28 +25,31 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		return nil, err
 	}
 	stopping := r.stops.stopping(workloadID)
-	if set, ok := r.runnerSet(workloadID, dispatch); ok && !stopping {
-		out := runnerSetStatus(workloadID, set, pods)
+	obj, found := r.dispatchObject(workloadID, dispatch)
+	current := found && obj.GetDeletionTimestamp() == nil // not being deleted
+	if current && obj.gvr == runnerSets && !stopping {
+		out := runnerSetStatus(workloadID, obj, pods)
 		r.events.explain(out, pods)
 		return out, nil
 	}
 	if len(pods) == 0 && !stopping {
-		out, err := r.creating(workloadID, dispatch)
-		if err != nil {
-			return nil, err
+		if !current {
+			return nil, nil
 		}
-		return out, r.explainCreation(workloadID, dispatch, out)
+		out := creating(workloadID, obj)
+		explainCreation(obj, out)
+		return out, nil
 	}
 	var placement []string // none when the object is gone: ranks come from the pods
-	if len(pods) > 0 {
-		placement, _ = r.placementOf(pods[0])
+	if found {
+		placement, _ = placementNodes(obj.GetAnnotations())
+	} else if len(pods) > 0 {
+		placement, _ = r.placementOf(pods[0]) // a bare pod is its own object
 	}
 	out := podStatuses(workloadID, pods, placement, !stopping)
 	r.events.explain(out, pods)
-	if !stopping && slices.ContainsFunc(out, func(s runtime.PodStatus) bool { return s.Reason == reasonNotCreated }) {
-		if err := r.explainCreation(workloadID, dispatch, out); err != nil {
-			return nil, err
-		}
+	if !stopping && current && slices.ContainsFunc(out, func(s runtime.PodStatus) bool { return s.Reason == reasonNotCreated }) {
+		explainCreation(obj, out)
 	}
 	if stopping && !slices.ContainsFunc(out, runtime.PodStatus.Live) {
 		deleting, err := r.deleting(workloadID)
@@ -62,11 +65,11 @@ const (
 	listenerComponent = "runner-scale-set-listener"
 )
 
-// runnerSet finds the dispatch's AutoscalingRunnerSet in the cache.
-func (r *Runtime) runnerSet(workloadID string, dispatch int) (object, bool) {
+// dispatchObject finds the dispatch's object in the caches (a bare pod is not there).
+func (r *Runtime) dispatchObject(workloadID string, dispatch int) (object, bool) {
 	objects, _ := r.objects(workloadID)
 	for _, o := range objects {
-		if o.gvr == runnerSets && o.GetLabels()[LabelDispatch] == strconv.Itoa(dispatch) && o.GetDeletionTimestamp() == nil {
+		if o.GetLabels()[LabelDispatch] == strconv.Itoa(dispatch) {
 			return o, true
 		}
 	}
@@ -83,7 +86,10 @@ func runnerSetStatus(workloadID string, set object, pods []*corev1.Pod) []runtim
 			return []runtime.PodStatus{podStatus(p)}
 		}
 	}
-	node, _, _ := strings.Cut(set.GetAnnotations()[AnnotationPlacement], ",")
+	var node string
+	if nodes, _ := placementNodes(set.GetAnnotations()); len(nodes) > 0 {
+		node = nodes[0]
+	}
 	return []runtime.PodStatus{{PodID: workload.PodID(workloadID, apiv1.KindAutoscalingRunnerSet, 0), Node: node,
 		Phase: workload.PodPending, Reason: reasonCreating,
 		Message: "waiting for the actions-runner-controller to start the runner set's listener"}}
@@ -133,25 +139,16 @@ func podStatuses(workloadID string, pods []*corev1.Pod, placement []string, pad 
 	return out
 }
 
-// creating stands in for the pods of a dispatch whose object exists but whose pods
+// creating stands in for the pods of a dispatch whose object o exists but whose pods
 // its controller has not made yet: Pending, one per planned rank.
-func (r *Runtime) creating(workloadID string, dispatch int) ([]runtime.PodStatus, error) {
-	objects, err := r.objects(workloadID)
-	if err != nil {
-		return nil, err
+func creating(workloadID string, o object) []runtime.PodStatus {
+	nodes, _ := placementNodes(o.GetAnnotations())
+	out := make([]runtime.PodStatus, 0, len(nodes))
+	for rank, node := range nodes {
+		out = append(out, runtime.PodStatus{PodID: workload.PodID(workloadID, o.GetLabels()[LabelKind], rank),
+			Rank: rank, Node: node, Phase: workload.PodPending, Reason: reasonCreating})
 	}
-	for _, o := range objects {
-		if o.GetLabels()[LabelDispatch] != strconv.Itoa(dispatch) || o.GetDeletionTimestamp() != nil {
-			continue
-		}
-		var out []runtime.PodStatus
-		for rank, node := range strings.Split(o.GetAnnotations()[AnnotationPlacement], ",") {
-			out = append(out, runtime.PodStatus{PodID: workload.PodID(workloadID, o.GetLabels()[LabelKind], rank),
-				Rank: rank, Node: node, Phase: workload.PodPending, Reason: reasonCreating})
-		}
-		return out, nil
-	}
-	return nil, nil
+	return out
 }
 
 // deleting stands in for the pods an object being deleted may still make or hold:
@@ -179,13 +176,7 @@ func notEnded(pods []*corev1.Pod) []*corev1.Pod {
 
 // live keeps the pods that are neither ended nor being deleted.
 func live(pods []*corev1.Pod) []*corev1.Pod {
-	var out []*corev1.Pod
-	for _, p := range pods {
-		if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-			out = append(out, p)
-		}
-	}
-	return out
+	return slices.DeleteFunc(notEnded(pods), func(p *corev1.Pod) bool { return p.DeletionTimestamp != nil })
 }
 
 // workloadPods lists the cached pods of a workload, by name; dispatch "" means every

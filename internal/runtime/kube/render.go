@@ -104,6 +104,16 @@ func placementAnnotation(req runtime.StartRequest) string {
 	return strings.Join(nodes, ",")
 }
 
+// placementNodes reads the planned node of each rank back from the annotations of an
+// object (or of a bare pod); false when they have none.
+func placementNodes(annotations map[string]string) ([]string, bool) {
+	v, ok := annotations[AnnotationPlacement]
+	if !ok {
+		return nil, false
+	}
+	return strings.Split(v, ","), true
+}
+
 // objectName names the dispatch's object: the workload id, or for the bare pod of
 // an Authoring workload the pod name the controller expects.
 func objectName(req runtime.StartRequest) string {
@@ -333,10 +343,10 @@ func runnerSetObject(req runtime.StartRequest, tmpl *corev1.PodTemplateSpec, to 
 	if err != nil {
 		return nil, err
 	}
-	listener := map[string]any{
-		"metadata": map[string]any{"labels": toAny(objectLabels(req, to))},
-		// The controller merges a container of this name into the listener's own.
-		"spec": map[string]any{"containers": []any{map[string]any{"name": "listener"}}},
+	// The controller merges a container of this name into the listener's own.
+	listener := map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "listener"}}}}
+	if err := unstructured.SetNestedStringMap(listener, objectLabels(req, to), "metadata", "labels"); err != nil {
+		return nil, err
 	}
 	return map[string]any{
 		"apiVersion": "actions.github.com/v1alpha1", "kind": apiv1.KindAutoscalingRunnerSet,
@@ -349,14 +359,6 @@ func runnerSetObject(req runtime.StartRequest, tmpl *corev1.PodTemplateSpec, to 
 			"listenerTemplate":   listener,
 		},
 	}, nil
-}
-
-func toAny(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // podSecrets are the secrets the pods use: all of the workload's but a runner set's
