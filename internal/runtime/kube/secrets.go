@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -95,10 +96,10 @@ func (r *Runtime) UpdateSecret(ctx context.Context, s runtime.Secret) error {
 		return fmt.Errorf("list the copies of secret %s: %w", s.ID, err)
 	}
 	var errs []error
-	for _, old := range list.Items {
+	for i, old := range list.Items {
 		want, err := kubeSecret(s, old.Namespace, r.instance)
 		if err == nil && want != nil {
-			err = r.putSecret(ctx, want)
+			err = r.refreshSecret(ctx, &list.Items[i], want)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("update secret %s in %s: %w", s.ID, old.Namespace, err))
@@ -107,9 +108,7 @@ func (r *Runtime) UpdateSecret(ctx context.Context, s runtime.Secret) error {
 	return errors.Join(errs...)
 }
 
-// putSecret creates want, or brings the Secret of that name up to date: updated in
-// place, or made again when its type changed (a type cannot be updated). A Secret of
-// that name that Berth did not make is left alone, and the start refused.
+// putSecret creates want, or brings the Secret of that name up to date (refreshSecret).
 func (r *Runtime) putSecret(ctx context.Context, want *corev1.Secret) error {
 	api := r.client.CoreV1().Secrets(want.Namespace)
 	_, err := api.Create(ctx, want, metav1.CreateOptions{})
@@ -120,6 +119,15 @@ func (r *Runtime) putSecret(ctx context.Context, want *corev1.Secret) error {
 	if err != nil {
 		return err
 	}
+	return r.refreshSecret(ctx, old, want)
+}
+
+// refreshSecret brings old, the Secret of want's name, to want: left alone when it
+// holds want's data already, updated in place, or made again when its type changed (a
+// type cannot be updated). A Secret of that name that Berth did not make is left
+// alone, and the start refused.
+func (r *Runtime) refreshSecret(ctx context.Context, old, want *corev1.Secret) error {
+	api := r.client.CoreV1().Secrets(want.Namespace)
 	if old.Labels[LabelInstance] != r.instance {
 		return fmt.Errorf("%w: the Secret %s/%s exists and was not made by this Berth", runtime.ErrRejected, want.Namespace, want.Name)
 	}
@@ -129,8 +137,11 @@ func (r *Runtime) putSecret(ctx context.Context, want *corev1.Secret) error {
 		}
 		return fmt.Errorf("the Secret %s/%s changed type and is made again", want.Namespace, want.Name)
 	}
+	if maps.EqualFunc(old.Data, want.Data, bytes.Equal) {
+		return nil
+	}
 	want.ResourceVersion, want.OwnerReferences = old.ResourceVersion, old.OwnerReferences
-	_, err = api.Update(ctx, want, metav1.UpdateOptions{})
+	_, err := api.Update(ctx, want, metav1.UpdateOptions{})
 	return err
 }
 
