@@ -7,17 +7,17 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/auth"
-	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
-// API serves Berth's HTTP API over the use cases of a control.Service.
+// API serves Berth's HTTP API over the use cases of a usecase.Service.
 type API struct {
-	svc *control.Service
+	svc *usecase.Service
 	mux *http.ServeMux
 }
 
 // New returns the API's handler.
-func New(svc *control.Service) http.Handler {
+func New(svc *usecase.Service) http.Handler {
 	a := &API{svc: svc, mux: http.NewServeMux()}
 	a.routes()
 	return a

@@ -10,7 +10,7 @@ import (
 	"unicode"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
-	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
 // MaxBodyBytes is the largest request body accepted (2 MiB, as the reference).
@@ -28,7 +28,7 @@ func decode(r *http.Request, v any) error {
 	case errors.As(err, &tooLarge):
 		return err
 	}
-	return &control.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. " + jsonProblem(err)}
+	return &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. " + jsonProblem(err)}
 }
 
 // jsonProblem says what is wrong with a body in terms of its fields.

@@ -2,5 +2,5 @@
 // and the seed's /api/custom paths), authentication of every request, decoding of
 // bodies with a size limit, and the one function that turns an error into an HTTP
 // status and the {"errorCode","errorMessage"} body. It never imports a concrete store
-// or runtime: it calls the use cases of package control.
+// or runtime: it calls the use cases of package usecase.
 package httpapi

@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
-	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/store"
 )
 
@@ -42,7 +42,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 func errorBody(err error) (int, apiv1.Error) {
 	var tooLarge *http.MaxBytesError
-	switch e, ok := control.AsError(err); {
+	switch e, ok := usecase.AsError(err); {
 	case ok:
 		if status, known := statusOf[e.Code]; known {
 			return status, apiv1.Error{ErrorCode: e.Code, ErrorMessage: e.Message}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
-	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
 // Cookies a login sets besides TokenCookie, for the console.
@@ -57,7 +57,7 @@ func loginRequest(r *http.Request) (*apiv1.LoginRequest, error) {
 		case errors.As(err, &tooLarge):
 			return nil, err
 		default:
-			return nil, &control.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. the form body cannot be read: " + err.Error()}
+			return nil, &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. the form body cannot be read: " + err.Error()}
 		}
 		req = apiv1.LoginRequest{Name: r.PostFormValue("name"), Type: r.PostFormValue("type"), Password: r.PostFormValue("password")}
 	default:

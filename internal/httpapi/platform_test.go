@@ -17,7 +17,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
-	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/resource"
@@ -45,7 +45,7 @@ type env struct {
 	url    string
 	dbPath string
 	store  *sqlite.Store
-	svc    *control.Service
+	svc    *usecase.Service
 	admin  string // the administrator's login token
 }
 
@@ -63,7 +63,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &control.Service{Store: st, Keys: keys, Now: time.Now}
+	svc := &usecase.Service{Store: st, Keys: keys, Now: time.Now}
 	srv := httptest.NewServer(httpapi.New(svc))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dbPath: dbPath, store: st, svc: svc}

@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
-	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
 func (a *API) routes() {
@@ -24,9 +24,9 @@ func (a *API) workloadRoutes() {
 	a.handle("GET /api/v1/workloads/{id}", a.getWorkload)
 	a.handle("PATCH /api/v1/workloads/{id}", a.patchWorkload)
 	a.handle("DELETE /api/v1/workloads/{id}", a.deleteWorkload)
-	a.handle("POST /api/v1/workloads/delete", a.batch(control.BatchDelete))
-	a.handle("POST /api/v1/workloads/stop", a.batch(control.BatchStop))
-	a.handle("POST /api/v1/workloads/clone", a.batch(control.BatchClone))
+	a.handle("POST /api/v1/workloads/delete", a.batch(usecase.BatchDelete))
+	a.handle("POST /api/v1/workloads/stop", a.batch(usecase.BatchStop))
+	a.handle("POST /api/v1/workloads/clone", a.batch(usecase.BatchClone))
 	a.handle("GET /api/v1/workloads/{id}/scheduling", a.workloadScheduling)
 	// Served under /api/v1 and at the seed's /api/custom paths (DESIGN decision 1).
 	for _, prefix := range []string{"/api/v1", "/api/custom"} {

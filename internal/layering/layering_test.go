@@ -20,7 +20,7 @@ type rule struct {
 }
 
 var pure = []string{
-	"internal/store", "internal/runtime", "internal/httpapi", "internal/control",
+	"internal/store", "internal/runtime", "internal/httpapi", "internal/usecase",
 	"internal/controller", "internal/server", "std:net/http", "std:os/exec", "std:database/sql",
 }
 
@@ -32,7 +32,7 @@ var rules = []rule{
 	{"internal/scheduler", pure, "the scheduler is pure: snapshot in, plan out"},
 	{"internal/auth", []string{"internal/store", "internal/httpapi", "std:net/http"}, "auth is pure crypto and permissions"},
 	{"internal/httpapi", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/server"}, "httpapi never names a concrete driver"},
-	{"internal/control", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/httpapi", "std:net/http"}, "use cases know only the seams"},
+	{"internal/usecase", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/httpapi", "std:net/http"}, "use cases know only the seams"},
 	{"internal/controller", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/httpapi"}, "the loops know only the seams"},
 	{"internal/cli", []string{"internal/"}, "the CLI speaks only through client and api/v1"},
 	{"client", []string{"internal/"}, "the client is public: it cannot use internal packages"},

@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/berth-dev/berth/internal/auth"
-	"github.com/berth-dev/berth/internal/control"
+	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
-	svc := &control.Service{Store: st, Runtime: rt, ClusterHealth: clusters.health, Keys: keys, Now: time.Now,
+	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusters.health, Keys: keys, Now: time.Now,
 		Wake: wake, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath, Log: log}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -1,0 +1,60 @@
+package usecase
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/store"
+)
+
+// TokenNeverExpires is the expire of a login answer: login tokens do not expire.
+const TokenNeverExpires = -1
+
+var errLogin = newError(apiv1.CodeUnauthorized, "the user name or password is incorrect")
+
+// dummyHash is checked against when the user does not exist, so that a wrong name
+// takes as long as a wrong password and does not tell which users exist.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := auth.HashPassword("berth-no-such-user")
+	return h
+})
+
+// Login answers POST /api/v1/login: the user with their token. A wrong name and a
+// wrong password fail alike.
+func (s *Service) Login(ctx context.Context, req *apiv1.LoginRequest) (*apiv1.LoginResponse, error) {
+	if req.Type != "" && req.Type != UserTypeDefault {
+		return nil, badRequest("type: must be default (single sign-on is not enabled)")
+	}
+	u, err := s.Store.UserGetByName(ctx, req.Name)
+	if errors.Is(err, store.ErrNotFound) || req.Name == "" {
+		auth.CheckPassword(dummyHash(), req.Password)
+		return nil, errLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !auth.CheckPassword(u.PasswordHash, req.Password) {
+		return nil, errLogin
+	}
+	if u.RestrictedType >= 1 {
+		return nil, forbidden("The user is restricted. type: %d", u.RestrictedType)
+	}
+	wss, err := s.Store.WorkspaceList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &apiv1.LoginResponse{
+		User:   userView(u, wss),
+		Token:  s.Keys.IssueToken(auth.TokenSubject(u), time.Time{}),
+		Expire: TokenNeverExpires,
+	}, nil
+}
+
+// Envs answers the public GET /api/v1/envs: what the console may offer.
+func (s *Service) Envs() apiv1.Envs {
+	return apiv1.Envs{EnableLog: true}
+}

@@ -1,0 +1,101 @@
+package usecase
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/store"
+)
+
+// Service carries out API requests over the store and the runtime.
+type Service struct {
+	Store   store.Store
+	Runtime runtime.Runtime
+	// ClusterHealth says why a cluster cannot run pods now, or nil (nil: every
+	// cluster is Ready).
+	ClusterHealth func(ctx context.Context, id string) error
+	Keys          *auth.Keys
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+	// Wake tells the control loops that something changed; it must not block.
+	Wake func()
+	// Explain asks the scheduler why a workload waits (nil: only the stored message).
+	Explain ExplainFunc
+	// ArtifactPathFunc finds the file of an ops job's artifact (nil: none are kept).
+	ArtifactPathFunc func(jobID, name string) (string, error)
+	// Log takes what a request cannot report to its caller (nil: slog's default).
+	Log *slog.Logger
+
+	nodes nodeCache
+	// opsJobCreate serializes this server's ops job creates (lockOpsJobCreate).
+	opsJobCreate sync.Mutex
+}
+
+// nodeCache keeps the node list between writes to it: every create checks the
+// request against the nodes, and a cluster has thousands.
+type nodeCache struct {
+	mu      sync.Mutex
+	version int64 // store.InventoryChange when nodes was read
+	nodes   []*inventory.Node
+}
+
+// nodeList returns every node, read again only when a node changed since last time.
+func (s *Service) nodeList(ctx context.Context) ([]*inventory.Node, error) {
+	v, err := s.Store.InventoryChange(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.nodes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nodes != nil && c.version == v {
+		return c.nodes, nil
+	}
+	nodes, err := s.Store.NodeList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.nodes, c.version = nodes, v
+	return nodes, nil
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
+}
+
+// workspace loads a workspace, answering 404 with the workspace code when missing.
+func (s *Service) workspace(ctx context.Context, id string) (*inventory.Workspace, error) {
+	ws, err := s.Store.WorkspaceGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, workspaceNotFound(id)
+	}
+	return ws, err
+}
+
+// retryConflict runs fn until it does not fail with store.ErrConflict, a few times at most.
+func retryConflict(fn func() error) error {
+	var err error
+	for range 8 {
+		if err = fn(); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}

@@ -1,0 +1,126 @@
+package usecase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// PatchWorkload answers PATCH /api/v1/workloads/{id}: it changes a workload whose
+// live state still exists. A queued workload is re-evaluated by the scheduler; a
+// running one keeps running with its pods as they are until its next dispatch.
+func (s *Service) PatchWorkload(ctx context.Context, caller *auth.User, id string, p *apiv1.PatchWorkloadRequest) error {
+	if p.Priority != nil && (*p.Priority < 0 || *p.Priority > 2) {
+		return invalid(workload.FieldErrors{{Field: "priority", Rule: "must be 0, 1 or 2"}})
+	}
+	return retryConflict(func() error {
+		w, ws, err := s.readableWorkload(ctx, caller, id)
+		if err != nil {
+			return err
+		}
+		if !auth.CanChangeWorkload(caller, ws, w.UserID) {
+			return forbidden("The user is not allowed to update workload")
+		}
+		if p.Priority != nil && !auth.CanUsePriority(caller, ws, *p.Priority, w.UserID) {
+			return forbidden("The user is not allowed to update workload/%s", priorityName(*p.Priority))
+		}
+		// As the reference: editable while its live state exists, which includes a
+		// finished job until its TTL; a stopped or deleted one has none.
+		if w.Status.Released || w.IsDeleted || w.Status.Phase == apiv1.PhaseStopped {
+			return newError(apiv1.CodeResourceProcessing, "The workload can only be edited when it is running.")
+		}
+		if fe := workload.ApplyPatch(&w.Spec, p, s.now()); len(fe) > 0 {
+			return invalid(fe)
+		}
+		if p.Description != nil {
+			w.Description = *p.Description
+		}
+		if err := s.Store.WorkloadUpdate(ctx, w); err != nil {
+			return err
+		}
+		s.wake()
+		return nil
+	})
+}
+
+// StopWorkload answers POST .../workloads/{id}/stop: the workload ends as Stopped and
+// its pods are killed (SIGTERM, then SIGKILL after the grace period). Stopping an
+// unknown or finished workload succeeds and does nothing.
+func (s *Service) StopWorkload(ctx context.Context, caller *auth.User, id string) error {
+	return s.end(ctx, caller, id, false)
+}
+
+// DeleteWorkload answers DELETE /api/v1/workloads/{id}: stop, then hide the workload
+// from list and get. Deleting an unknown workload succeeds.
+func (s *Service) DeleteWorkload(ctx context.Context, caller *auth.User, id string) error {
+	return s.end(ctx, caller, id, true)
+}
+
+func (s *Service) end(ctx context.Context, caller *auth.User, id string, deleting bool) error {
+	err := retryConflict(func() error {
+		w, ws, err := s.readableWorkload(ctx, caller, id)
+		if err != nil {
+			return err
+		}
+		if !deleting && w.Ended() {
+			return nil // stopping a finished workload does nothing, whoever asks
+		}
+		if !auth.CanChangeWorkload(caller, ws, w.UserID) {
+			verb := "stop"
+			if deleting {
+				verb = "delete"
+			}
+			return forbidden("The user is not allowed to %s workload", verb)
+		}
+		if deleting && w.Kind() == apiv1.KindAutoscalingRunnerSet {
+			// First, so that a failure leaves the workload for the DELETE to be retried.
+			if err := s.deleteRunnerSetToken(ctx, w); err != nil {
+				return err
+			}
+		}
+		if !workload.Stop(w, caller.Name, deleting, s.now()) {
+			return nil
+		}
+		return s.Store.WorkloadUpdate(ctx, w)
+	})
+	if e, ok := AsError(err); ok && e.Code == apiv1.CodeWorkloadNotFound {
+		return nil
+	}
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// CloneWorkload re-creates a workload from its stored spec under a new id owned by
+// the caller, and returns the new id.
+func (s *Service) CloneWorkload(ctx context.Context, caller *auth.User, id string) (string, error) {
+	src, err := s.Store.WorkloadGetAny(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && src.IsDeleted) {
+		return "", workloadNotFound(id)
+	}
+	if err != nil {
+		return "", err
+	}
+	if !auth.CanCloneWorkload(caller, src.UserID) {
+		return "", forbidden("The user is not allowed to get workload")
+	}
+	if src.Kind() == apiv1.KindAutoscalingRunnerSet {
+		return "", newError(apiv1.CodeNotImplemented, "cloning an AutoscalingRunnerSet workload is not supported")
+	}
+	spec := src.Spec
+	spec.Hostpath = nil
+	if fe := workload.ValidateCronJobs(spec.CronJobs, s.now(), "cronJobs"); len(fe) > 0 {
+		return "", invalid(fe)
+	}
+	newID, err := s.submit(ctx, caller, src.DisplayName, src.Description, spec)
+	if err != nil {
+		return "", fmt.Errorf("clone %s: %w", id, err)
+	}
+	return newID, nil
+}

@@ -1,0 +1,35 @@
+package usecase
+
+import (
+	"context"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/scheduler"
+)
+
+// ExplainFunc asks the scheduler why a workload waits; ok is false when it does not
+// know the workload (it is not queued nor holding resources).
+type ExplainFunc func(id string) (e scheduler.Explanation, ok bool)
+
+// WorkloadScheduling answers GET /api/v1/workloads/{id}/scheduling.
+func (s *Service) WorkloadScheduling(ctx context.Context, caller *auth.User, id string) (*apiv1.WorkloadScheduling, error) {
+	w, _, err := s.readableWorkload(ctx, caller, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &apiv1.WorkloadScheduling{
+		WorkloadID: w.ID, Phase: w.Status.Phase, Admitted: w.Status.Scheduled,
+		QueuePosition: w.Status.QueuePosition, Message: w.Status.Message,
+		Reasons: []string{}, Blockers: []string{},
+	}
+	if w.Ended() || s.Explain == nil {
+		return out, nil
+	}
+	if e, ok := s.Explain(w.ID); ok {
+		out.Admitted, out.QueuePosition, out.Message = e.Admitted, e.Position, e.Message
+		out.Reasons = append(out.Reasons, e.Reasons...)
+		out.Blockers = append(out.Blockers, e.Blockers...)
+	}
+	return out, nil
+}

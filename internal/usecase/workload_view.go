@@ -1,0 +1,164 @@
+package usecase
+
+import (
+	"strconv"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// hiddenEnv are env keys never shown back (they carry credentials).
+var hiddenEnv = map[string]bool{"GITHUB_PAT": true, "ADMIN_CONTROL_PLANE": true}
+
+func listItem(w *workload.Workload, now time.Time) apiv1.WorkloadListItem {
+	st := &w.Status
+	item := apiv1.WorkloadListItem{
+		WorkloadID:          w.ID,
+		DisplayName:         w.DisplayName,
+		Description:         w.Description,
+		WorkspaceID:         w.Workspace(),
+		ClusterID:           w.Cluster,
+		UserID:              w.UserID,
+		UserName:            w.UserName,
+		Phase:               st.Phase,
+		Priority:            w.Spec.Priority,
+		Resource:            w.Spec.Resource,
+		GroupVersionKind:    apiv1.GroupVersionKind{Version: w.Spec.GroupVersionKind.Version, Kind: w.Kind()},
+		CreationTime:        workload.FormatTime(w.CreationTime),
+		StartTime:           workload.FormatTime(st.StartTime),
+		EndTime:             workload.FormatTime(st.EndTime),
+		DeletionTime:        workload.FormatTime(st.DeletionTime),
+		Duration:            workload.FormatDuration(duration(st, now)),
+		QueuePosition:       st.QueuePosition,
+		DispatchCount:       st.DispatchCount,
+		IsTolerateAll:       w.Spec.IsTolerateAll,
+		Timeout:             w.Spec.Timeout,
+		SecondsUntilTimeout: secondsUntilTimeout(w, now),
+		WorkloadUID:         w.UID,
+		K8sObjectUID:        st.K8sObjectUID,
+		AvgGPUUsage:         -1,
+		ScaleRunnerSet:      w.Spec.Env[workload.ScaleRunnerSetEnv],
+	}
+	if st.Phase == apiv1.PhasePending || st.Phase == apiv1.PhaseUpdating {
+		item.Message = st.Message // why it waits: to start, or for a change to take
+	}
+	if item.EndTime == "" {
+		item.EndTime = item.DeletionTime
+	}
+	return item
+}
+
+func duration(st *workload.Status, now time.Time) time.Duration {
+	if st.StartTime.IsZero() {
+		return 0
+	}
+	end := st.EndTime
+	if end.IsZero() || end.After(now) {
+		end = now
+	}
+	return end.Sub(st.StartTime).Truncate(time.Second)
+}
+
+func secondsUntilTimeout(w *workload.Workload, now time.Time) int {
+	if w.Spec.Timeout == nil || *w.Spec.Timeout <= 0 {
+		return 0
+	}
+	if w.Status.StartTime.IsZero() {
+		return -1
+	}
+	left := w.Status.StartTime.Add(time.Duration(*w.Spec.Timeout) * time.Second).Sub(now)
+	return max(0, int(left/time.Second))
+}
+
+func detail(w *workload.Workload, now time.Time, showSecrets bool) apiv1.WorkloadDetail {
+	spec := &w.Spec
+	d := apiv1.WorkloadDetail{
+		WorkloadListItem:        listItem(w, now),
+		Image:                   spec.Image,
+		IsSupervised:            spec.IsSupervised,
+		MaxRetry:                spec.MaxRetry,
+		TTLSecondsAfterFinished: spec.TTLSecondsAfterFinished,
+		Env:                     visibleEnv(spec.Env),
+		Conditions:              conditions(w.Status.Conditions),
+		Pods:                    pods(w.Status.Pods),
+		Nodes:                   orEmpty(w.Status.Nodes),
+		Ranks:                   orEmpty(w.Status.Ranks),
+		CustomerLabels:          orEmptyMap(workload.LabelsWithoutHostname(spec)),
+		SpecifiedNodes:          orEmpty(workload.SpecifiedNodes(spec)),
+		Liveness:                spec.Liveness,
+		Readiness:               spec.Readiness,
+		Service:                 spec.Service,
+		Dependencies:            spec.Dependencies,
+		CronJobs:                spec.CronJobs,
+	}
+	if w.Kind() != apiv1.KindAuthoring {
+		d.EntryPoint = workload.DecodeEntryPoint(spec.EntryPoint)
+	}
+	if d.TTLSecondsAfterFinished != nil && *d.TTLSecondsAfterFinished == 0 {
+		d.TTLSecondsAfterFinished = nil
+	}
+	if showSecrets {
+		d.Secrets = spec.Secrets
+	}
+	return d
+}
+
+// visibleEnv is the env shown back: no empty values, no credentials.
+func visibleEnv(env map[string]string) map[string]string {
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		if v != "" && !hiddenEnv[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// orEmpty and orEmptyMap make an absent list or map [] or {} on the wire, as clients
+// of the detail expect.
+func orEmpty[S ~[]E, E any](s S) S {
+	if s == nil {
+		return S{}
+	}
+	return s
+}
+
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func conditions(cs []workload.Condition) []apiv1.WorkloadCondition {
+	out := make([]apiv1.WorkloadCondition, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, apiv1.WorkloadCondition{
+			Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message,
+			LastTransitionTime: workload.FormatConditionTime(c.LastTransitionTime),
+		})
+	}
+	return out
+}
+
+// pods renders the pods in rank order, the order the controller stores them in.
+func pods(ps []workload.Pod) []apiv1.WorkloadPod {
+	out := make([]apiv1.WorkloadPod, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, apiv1.WorkloadPod{
+			PodID:         p.PodID,
+			K8sNodeName:   p.Node,
+			AdminNodeName: p.Node,
+			Phase:         p.Phase,
+			HostIP:        p.HostIP,
+			PodIP:         p.PodIP,
+			Rank:          strconv.Itoa(p.Rank),
+			StartTime:     workload.FormatTime(p.StartTime),
+			EndTime:       workload.FormatTime(p.EndTime),
+			FailedMessage: p.FailedMessage,
+			Containers:    p.Containers,
+		})
+	}
+	return out
+}
