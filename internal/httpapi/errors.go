@@ -7,8 +7,8 @@ import (
 	"net/http"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
-	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
 // statusOf maps every API error code to its HTTP status.

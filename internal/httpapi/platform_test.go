@@ -17,11 +17,11 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
-	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/store/sqlite"
+	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/workload"
 )
 

@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/berth-dev/berth/internal/auth"
-	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
@@ -25,6 +24,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
 // Run serves until ctx ends, then shuts down gracefully. Pods keep running across a
