@@ -98,14 +98,14 @@ func benchWorkload(i int, rng *rand.Rand) *workload.Workload {
 func dispatch(w *workload.Workload, phase string, created time.Time, rng *rand.Rand) {
 	st := &w.Status
 	st.Phase, st.QueuePosition, st.DispatchCount = phase, 0, 1
-	st.Scheduled, st.Dispatched = true, true
+	st.Stage = workload.StageDispatched
 	st.StartTime = created.Add(time.Duration(30+rng.IntN(600)) * time.Second)
 	st.TemplateHash = fmt.Sprintf("%016x", rng.Uint64())
 	st.AdmittedPerPod = resource.List{MilliCPU: 32000, Memory: 256 << 30, GPU: 8, EphemeralStorage: 100 << 30}
 	final := workload.IsTerminal(phase)
 	if final {
 		st.EndTime = st.StartTime.Add(time.Duration(60+rng.IntN(36000)) * time.Second)
-		st.Released = true
+		st.Stage, st.Desired = workload.StageReleased, workload.DesireStop
 	}
 	st.SetCondition(workload.CondScheduling, 1, "", created)
 	st.SetCondition(workload.CondScheduled, 1, "", st.StartTime)

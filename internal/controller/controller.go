@@ -65,7 +65,7 @@ type Controller struct {
 	inv     int64 // InventoryChange at the last read of nodes and workspaces
 	planner *scheduler.Planner
 	nodes   map[string]bool // node names the planner knows
-	down    map[string]bool // nodes that are not Ready: the pods on them fail over
+	down    map[string]string // nodes whose pods fail over (not Ready), and why
 	orphans map[string]bool // workloads the runtime holds pods of, unknown to the store
 	spaces  map[string]bool // workspace ids the planner knows
 	// waiting remembers, per queued workload with dependencies, whether it still waits.
@@ -168,8 +168,8 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		if !full && !dirty[w.ID] {
 			continue
 		}
-		if !w.Status.Dispatched && !w.Ended() && !w.IsDeleted {
-			continue // queued: the planner's business
+		if w.Status.Stage == workload.StageQueued {
+			continue // the planner's business
 		}
 		if err := c.reconcile(ctx, w, now); err != nil {
 			c.cfg.Log.Error("reconcile workload", "workload", w.ID, "err", err)

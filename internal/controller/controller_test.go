@@ -142,7 +142,7 @@ func TestTimeoutStopsAndTTLReleases(t *testing.T) {
 	e := newEnv(t)
 	timeout, ttl := 1, 0
 	id := e.submit("slow", "sleep 60", func(s *apiv1.WorkloadSpec) { s.Timeout, s.TTLSecondsAfterFinished = &timeout, &ttl })
-	w := e.waitFor(id, "released", func(w *workload.Workload) bool { return w.Status.Released })
+	w := e.waitFor(id, "released", func(w *workload.Workload) bool { return w.Released() })
 	if w.Status.Phase != apiv1.PhaseStopped || !hasMessage(w, workload.MsgTimedOut) {
 		t.Errorf("status = %+v", w.Status)
 	}
@@ -166,8 +166,8 @@ func TestDeletedWorkloadIsReleased(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.ctrl.Wake()
-	w = e.waitFor(id, "released", func(w *workload.Workload) bool { return w.Status.Released })
-	if !w.IsDeleted || w.Status.Dispatched {
+	w = e.waitFor(id, "released", func(w *workload.Workload) bool { return w.Released() })
+	if !w.IsDeleted || w.Dispatched() {
 		t.Errorf("status = %+v deleted=%v", w.Status, w.IsDeleted)
 	}
 }

@@ -21,12 +21,12 @@ func TestPreemptionEvictsLowerPriority(t *testing.T) {
 	w := e.waitFor(low, "running again", func(w *workload.Workload) bool {
 		return w.Status.DispatchCount == 2 && w.Status.Phase == apiv1.PhaseRunning
 	})
-	if w.Status.Preemptions != 1 || w.Status.Preempted {
-		t.Errorf("preemptions %d, preempted %v; want 1, false", w.Status.Preemptions, w.Status.Preempted)
+	if w.Status.Preemptions != 1 || !w.Active() {
+		t.Errorf("preemptions %d, state %v; want 1, Dispatched/Run", w.Status.Preemptions, w.State())
 	}
 	found := false
 	for _, c := range w.Status.Conditions {
-		if c.Type == workload.CondFailover && c.Reason == "run_1_times" && strings.HasPrefix(c.Message, MsgPreempted+" by "+high) {
+		if c.Type == workload.CondFailover && c.Reason == "run_1_times" && strings.HasPrefix(c.Message, workload.MsgPreempted+" by "+high) {
 			found = true
 		}
 	}
@@ -49,7 +49,7 @@ func TestNoPreemptionWithoutEnablePreempt(t *testing.T) {
 		t.Errorf("high = %s, want Pending", w.Status.Phase)
 	}
 	l, err := e.store.WorkloadGet(t.Context(), low)
-	if err != nil || l.Status.Preempted || l.Status.DispatchCount != 1 {
+	if err != nil || !l.Active() || l.Status.DispatchCount != 1 {
 		t.Errorf("low = %+v, %v; want untouched", l.Status, err)
 	}
 }

@@ -22,7 +22,7 @@ func (c *Controller) reconcile(ctx context.Context, w *workload.Workload, now ti
 	if err != nil {
 		return err
 	}
-	if w.Status.Dispatched {
+	if w.Dispatched() {
 		err = c.reconcileDispatched(ctx, w, now)
 	} else {
 		err = c.release(ctx, w, now)
@@ -45,7 +45,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if err != nil {
 		return err
 	}
-	if w.Ended() || leaving(w) {
+	if w.Draining() {
 		return c.drain(ctx, w, statuses, now)
 	}
 	if len(statuses) == 0 && !started(w) {
@@ -55,7 +55,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		return nil
 	}
 	if len(statuses) == 0 {
-		c.vanished(w, now)
+		c.lost(w, fmt.Sprintf("the pods of dispatch %d are gone from the runtime", w.Status.DispatchCount), now)
 		return nil
 	}
 	if msg := waitingMessage(statuses); msg != "" && (w.Status.Phase == apiv1.PhasePending || w.Status.Phase == apiv1.PhaseUpdating) {
@@ -64,9 +64,9 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		w.Status.Message = "" // no pod waits any more
 	}
 	if workload.Observe(w, pods(w, statuses), now) {
-		c.podsFailed(w, now)
+		c.lost(w, "", now) // Observe recorded which pods failed and why
 	} else if node := c.downNodeOf(w); node != "" {
-		c.nodeFailed(w, node, now)
+		c.lost(w, c.down[node], now)
 	}
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)
@@ -74,28 +74,17 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	// The runtime is told of a change only once an earlier reconcile recorded (and
 	// saved) it, and no newer one came since.
 	changed := workload.TemplateChanged(w)
-	recorded := w.Status.UpdatePending && !changed
+	recorded := w.Status.Rollout == workload.RolloutRecorded && !changed
 	if changed {
 		c.update(w, now)
 	}
-	if recorded && w.Status.UpdatePending && !w.Ended() && !leaving(w) {
+	if recorded && w.Status.Rollout == workload.RolloutRecorded && !w.Draining() {
 		c.applyUpdate(ctx, w, now)
 	}
-	if w.Ended() || leaving(w) {
+	if w.Draining() {
 		c.markDirty(w.ID) // drain at once
 	}
 	return nil
-}
-
-// podsFailed fails w over when it has retries left, and fails it otherwise.
-func (c *Controller) podsFailed(w *workload.Workload, now time.Time) {
-	st := &w.Status
-	if workload.ShouldFailover(w) {
-		st.SetCondition(workload.CondFailover, st.DispatchCount, workload.MsgFailover, now)
-		return
-	}
-	st.Phase = apiv1.PhaseFailed
-	st.EndTime = now
 }
 
 // startFailed handles the outcome of a start: a rejected one fails w; another failure
@@ -140,70 +129,39 @@ func started(w *workload.Workload) bool {
 	})
 }
 
-// vanished handles a dispatch whose pods the runtime no longer has although they had
-// started (someone deleted them, or the cluster lost them): a failover when it may run
-// again, else the workload fails.
-func (c *Controller) vanished(w *workload.Workload, now time.Time) {
-	st := &w.Status
-	msg := fmt.Sprintf("the pods of dispatch %d are gone from the runtime", st.DispatchCount)
-	c.cfg.Log.Warn("pods vanished", "workload", w.ID, "dispatch", st.DispatchCount)
-	if workload.IsService(w.Kind()) || workload.ShouldFailover(w) {
-		st.SetCondition(workload.CondFailover, st.DispatchCount, msg+", "+workload.MsgFailover, now)
+// lost hands a dispatch that is lost - its pods failed (reason ""), vanished from the
+// runtime, or their node failed or is drained - to workload.FailOver, which decides
+// between a failover and a failure.
+func (c *Controller) lost(w *workload.Workload, reason string, now time.Time) {
+	if !workload.FailOver(w, reason, now) || reason == "" {
 		return
 	}
-	st.SetCondition(workload.CondFailed, st.DispatchCount, msg, now)
-	st.Phase, st.Message, st.EndTime = apiv1.PhaseFailed, msg, now
+	c.cfg.Log.Info("dispatch lost", "workload", w.ID, "dispatch", w.Status.DispatchCount, "reason", reason, "phase", w.Status.Phase)
 }
 
-// downNodeOf names a node that is not Ready and holds a live pod of w ("" if none).
+// downNodeOf names a node that is not Ready (or is drained) and holds a live pod of w
+// ("" if none).
 // A runner set's one pod is the listener, which the actions-runner-controller places
 // and moves itself: what Berth placed are its runners, on the planned nodes.
 func (c *Controller) downNodeOf(w *workload.Workload) string {
 	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
 		for _, p := range w.Status.Placement {
-			if c.down[p.Node] {
+			if c.down[p.Node] != "" {
 				return p.Node
 			}
 		}
 		return ""
 	}
 	for _, p := range w.Status.Pods {
-		if c.down[p.Node] && (p.Phase == workload.PodPending || p.Phase == workload.PodRunning) {
+		if c.down[p.Node] != "" && (p.Phase == workload.PodPending || p.Phase == workload.PodRunning) {
 			return p.Node
 		}
 	}
 	return ""
 }
 
-// nodeFailed moves w off a node that is not Ready: through a failover when it may run
-// again (a service always may); a job without retries left fails.
-func (c *Controller) nodeFailed(w *workload.Workload, node string, now time.Time) {
-	st := &w.Status
-	if failingOver(w) {
-		return
-	}
-	msg := fmt.Sprintf("the node %s is not ready", node)
-	c.cfg.Log.Info(msg, "workload", w.ID, "dispatch", st.DispatchCount)
-	if workload.IsService(w.Kind()) || workload.ShouldFailover(w) {
-		st.SetCondition(workload.CondFailover, st.DispatchCount, msg+", "+workload.MsgFailover, now)
-		return
-	}
-	st.SetCondition(workload.CondFailed, st.DispatchCount, msg, now)
-	st.Phase, st.Message, st.EndTime = apiv1.PhaseFailed, msg, now
-}
-
-func failingOver(w *workload.Workload) bool {
-	return !w.Ended() && w.Status.HasCondition(workload.CondFailover, w.Status.DispatchCount)
-}
-
-// leaving reports whether w's pods are being stopped for it to queue again: a
-// failover, a preemption or a restart with a changed template.
-func leaving(w *workload.Workload) bool {
-	return failingOver(w) || (!w.Ended() && w.Status.Restarting)
-}
-
-// drain stops the pods of a workload that ended or fails over; once none is left it
-// records the pods' last state and, for a failover, puts the workload back in the queue.
+// drain stops the pods of a workload that ended or leaves its dispatch; once none is
+// left it records the pods' last state and that they are drained.
 func (c *Controller) drain(ctx context.Context, w *workload.Workload, statuses []runtime.PodStatus, now time.Time) error {
 	for _, s := range statuses {
 		if s.Live() {
@@ -226,10 +184,7 @@ func (c *Controller) drain(ctx context.Context, w *workload.Workload, statuses [
 		}
 	}
 	w.Status.Pods = ps
-	w.Status.Dispatched = false
-	if leaving(w) {
-		workload.Requeue(w, now)
-	}
+	workload.Drained(w, now)
 	c.Wake()
 	return nil
 }
@@ -248,6 +203,6 @@ func (c *Controller) release(ctx context.Context, w *workload.Workload, now time
 	if err := c.cfg.Runtime.Release(ctx, w.ID); err != nil {
 		return err
 	}
-	w.Status.Released = true
+	workload.Release(w)
 	return nil
 }

@@ -11,9 +11,6 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// MsgPreempted is the failover message of a workload evicted for a higher priority.
-const MsgPreempted = "the workload is preempted"
-
 // schedule settles dependencies, asks the planner for a plan and applies it.
 func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	if err := c.checkQueued(ctx, now); err != nil {
@@ -63,14 +60,10 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 // and it goes back to the queue without spending a retry.
 func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now time.Time) error {
 	w, ok := c.live[p.Victim]
-	if !ok || !w.Status.Dispatched {
+	by, _ := cutGrowth(p.For)
+	if !ok || !workload.Preempt(w, by, now) {
 		return nil
 	}
-	st := &w.Status
-	st.Preempted = true
-	st.Preemptions++
-	by, _ := cutGrowth(p.For)
-	st.SetCondition(workload.CondFailover, st.DispatchCount, MsgPreempted+" by "+by, now)
 	c.cfg.Log.Info("workload preempted", "workload", w.ID, "for", p.For)
 	c.markDirty(w.ID)
 	return c.save(ctx, w)
@@ -81,7 +74,7 @@ func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now ti
 // for a dependency.
 func (c *Controller) checkQueued(ctx context.Context, now time.Time) error {
 	for _, w := range c.live {
-		if w.Status.Dispatched || w.Ended() || w.IsDeleted {
+		if w.Status.Stage != workload.StageQueued {
 			continue
 		}
 		if !c.spaces[w.Workspace()] {

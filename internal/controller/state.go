@@ -79,7 +79,7 @@ func (c *Controller) findOrphans(ctx context.Context) error {
 			continue
 		}
 		w, err := c.cfg.Store.WorkloadGetAny(ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && w.Status.Released) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && w.Released()) {
 			c.orphans[id] = true
 		} else if err != nil {
 			return err
@@ -116,11 +116,11 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seenNodes, down := map[string]bool{}, map[string]bool{}
+	seenNodes, down := map[string]bool{}, map[string]string{}
 	for _, n := range nodes {
 		seenNodes[n.Name] = true
 		if !n.Ready {
-			down[n.Name] = true
+			down[n.Name] = fmt.Sprintf("the node %s is not ready", n.Name)
 		}
 		c.planner.UpsertNode(scheduler.Node{
 			Name: n.Name, Workspace: n.Workspace, Capacity: n.Capacity, GPUIndices: gpuIndices(n.Capacity.GPU),
@@ -148,7 +148,7 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 
 // track records the latest state of w in memory and tells the planner.
 func (c *Controller) track(w *workload.Workload) {
-	if w.Status.Released {
+	if w.Released() {
 		delete(c.live, w.ID)
 		delete(c.waiting, w.ID)
 		c.planner.RemoveWorkload(w.ID)
@@ -178,14 +178,15 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 	}
 	sw := scheduler.Workload{
 		ID: w.ID, Workspace: w.Workspace(), Priority: w.Spec.Priority, Created: w.CreationTime,
-		Rescheduled: w.Status.Rescheduled, PerPod: perPod, Replica: w.Spec.Resource.Replica,
+		Rescheduled: w.QueuesFirst(), PerPod: perPod, Replica: w.Spec.Resource.Replica,
 		CustomerLabels: w.Spec.CustomerLabels, TolerateAll: w.Spec.IsTolerateAll,
 		OnePerNode: len(workload.SpecifiedNodes(&w.Spec)) > 0,
 	}
 	switch {
-	case w.Status.Dispatched:
+	case w.Dispatched():
 		// Pods hold what they were admitted with, whatever a PATCH asks for next.
-		sw.Admitted, sw.Placement, sw.Preempted = true, w.Status.Placement, w.Status.Preempted
+		sw.Admitted, sw.Placement = true, w.Status.Placement
+		sw.Preempted = w.Status.Desired == workload.DesirePreempt
 		if len(w.Status.Releasing) > 0 { // dropped replicas hold their resources until gone
 			sw.Placement = append(slices.Clone(sw.Placement), w.Status.Releasing...)
 		}

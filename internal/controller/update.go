@@ -56,7 +56,7 @@ func (c *Controller) applyUpdate(ctx context.Context, w *workload.Workload, now 
 	}
 	switch {
 	case err == nil:
-		w.Status.UpdatePending = false
+		workload.UpdateApplied(w)
 		if strings.HasPrefix(w.Status.Message, msgUpdateRetry) {
 			w.Status.Message = ""
 		}
@@ -74,7 +74,7 @@ func (c *Controller) applyUpdate(ctx context.Context, w *workload.Workload, now 
 // gang of their own, queued as the service would be (its priority, its creation),
 // each asking what the running ones hold.
 func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bool) {
-	if !w.Status.Dispatched || w.Ended() || w.IsDeleted || leaving(w) || !workload.Growing(w) {
+	if !w.Active() || w.IsDeleted || !workload.Growing(w) {
 		return scheduler.Workload{}, false
 	}
 	sw.ID = w.ID + growSuffix

@@ -116,7 +116,7 @@ func TestClusterCreateAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Status.Released = true // what the controller does once it is deleted
+	w.Status.Stage = workload.StageReleased // what the controller does once it is deleted
 	if err := e.store.WorkloadUpdate(t.Context(), w); err != nil {
 		t.Fatal(err)
 	}

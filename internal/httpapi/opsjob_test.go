@@ -29,7 +29,7 @@ func newOpsTeam(t *testing.T) *team {
 		t.Fatal(err)
 	}
 	tm.seedOwned("w-alice", "alice", func(w *workload.Workload) { w.Status.Nodes = [][]string{{"n2"}, {"n1", "n4"}} })
-	tm.seedOwned("w-gone", "alice", func(w *workload.Workload) { w.Status.Released = true })
+	tm.seedOwned("w-gone", "alice", func(w *workload.Workload) { w.Status.Stage = workload.StageReleased })
 	tm.seedOwned(longWorkloadID, "alice", nil)
 	return tm
 }

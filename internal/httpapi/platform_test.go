@@ -128,7 +128,7 @@ func (e *env) seedRunning(id, ws string, nodes ...string) *workload.Workload {
 			GroupVersionKind: apiv1.GroupVersionKind{Version: "v1", Kind: apiv1.KindPyTorchJob},
 			Resource:         apiv1.WorkloadResource{Replica: len(nodes), CPU: "2", Memory: "8Gi", GPU: "1"},
 		},
-		Status: workload.Status{Phase: apiv1.PhaseRunning, Scheduled: true, Dispatched: true},
+		Status: workload.Status{Phase: apiv1.PhaseRunning, Stage: workload.StageDispatched},
 	}
 	for i, n := range nodes {
 		w.Status.Placement = append(w.Status.Placement, workload.PodPlacement{Rank: i, Node: n})

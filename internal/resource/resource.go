@@ -41,10 +41,10 @@ var maxQuantity = k8sresource.MustParse(Max)
 
 // List is an amount of every resource.
 type List struct {
-	MilliCPU         int64
-	Memory           int64
-	GPU              int64
-	EphemeralStorage int64
+	MilliCPU         int64 `json:"MilliCPU"`
+	Memory           int64 `json:"Memory"`
+	GPU              int64 `json:"GPU"`
+	EphemeralStorage int64 `json:"EphemeralStorage"`
 }
 
 // ParseQuantity parses a Kubernetes quantity between 0 and Max. "" parses as zero.

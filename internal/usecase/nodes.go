@@ -136,7 +136,7 @@ func (s *Service) nodeUses(ctx context.Context) (map[string]*nodeUse, error) {
 	uses := map[string]*nodeUse{}
 	for _, w := range live {
 		perPod, err := workload.PerPod(&w.Spec)
-		if !w.Status.Dispatched || err != nil {
+		if !w.Dispatched() || err != nil {
 			continue
 		}
 		for _, p := range w.Status.Placement {

@@ -160,7 +160,7 @@ func (s *Service) buildExportImageJob(ctx context.Context, caller *auth.User, j 
 	if err != nil {
 		return err
 	}
-	if w.Status.Released {
+	if w.Released() {
 		return badRequest("workload %s has been released: it has no container left to export an image from", id)
 	}
 	if w.Spec.Image == "" {

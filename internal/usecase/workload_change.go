@@ -31,7 +31,7 @@ func (s *Service) PatchWorkload(ctx context.Context, caller *auth.User, id strin
 		}
 		// As the reference: editable while its live state exists, which includes a
 		// finished job until its TTL; a stopped or deleted one has none.
-		if w.Status.Released || w.IsDeleted || w.Status.Phase == apiv1.PhaseStopped {
+		if w.Released() || w.IsDeleted || w.Status.Phase == apiv1.PhaseStopped {
 			return newError(apiv1.CodeResourceProcessing, "The workload can only be edited when it is running.")
 		}
 		if fe := workload.ApplyPatch(&w.Spec, p, s.now()); len(fe) > 0 {

@@ -64,7 +64,7 @@ func (s *Service) livePod(ctx context.Context, caller *auth.User, id, podID stri
 	if err != nil {
 		return nil, err
 	}
-	if w.Status.Released {
+	if w.Released() {
 		return nil, notFound("pod %s of workload %s not found: its live state was removed after ttlSecondsAfterFinished", podID, id)
 	}
 	return w, nil
@@ -86,7 +86,7 @@ func (s *Service) WorkloadService(ctx context.Context, caller *auth.User, id str
 		return nil, err
 	}
 	svc := w.Spec.Service
-	if svc == nil || w.Status.Released || w.Ended() {
+	if svc == nil || w.Released() || w.Ended() {
 		return nil, notFound("service %s not found", id)
 	}
 	if sr, ok := s.Runtime.(runtime.ServiceReader); ok {

@@ -19,7 +19,7 @@ func (s *Service) WorkloadScheduling(ctx context.Context, caller *auth.User, id 
 		return nil, err
 	}
 	out := &apiv1.WorkloadScheduling{
-		WorkloadID: w.ID, Phase: w.Status.Phase, Admitted: w.Status.Scheduled,
+		WorkloadID: w.ID, Phase: w.Status.Phase, Admitted: w.WasAdmitted(),
 		QueuePosition: w.Status.QueuePosition, Message: w.Status.Message,
 		Reasons: []string{}, Blockers: []string{},
 	}

@@ -91,7 +91,7 @@ func addQuotas(v *apiv1.Workspace, ws *inventory.Workspace, in *workspaceInputs)
 		}
 	}
 	for _, w := range in.live {
-		if w.Workspace() != ws.ID || !w.Status.Dispatched {
+		if w.Workspace() != ws.ID || !w.Dispatched() {
 			continue
 		}
 		if perPod, err := workload.PerPod(&w.Spec); err == nil {

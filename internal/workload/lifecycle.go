@@ -15,6 +15,7 @@ const (
 	MsgDispatched  = "the workload is dispatched"
 	MsgRescheduled = "the workload is re-scheduling"
 	MsgFailover    = "the workload is doing the failover"
+	MsgPreempted   = "the workload is preempted"
 	MsgTimedOut    = "the workload has timed out"
 	MsgJobRunning  = "Job is running"
 	MsgJobDone     = "Job is successfully completed"
@@ -27,12 +28,11 @@ const (
 // hides it from list and get. It reports whether w changed.
 func Stop(w *Workload, by string, deleting bool, now time.Time) bool {
 	changed := false
-	if !w.Ended() {
-		msg := "the workload is stopped by " + by
-		if deleting {
-			msg = "the workload is deleted by " + by
-		}
-		end(w, apiv1.PhaseStopped, CondStopped, msg, now)
+	msg := "the workload is stopped by " + by
+	if deleting {
+		msg = "the workload is deleted by " + by
+	}
+	if end(w, apiv1.PhaseStopped, CondStopped, msg, now) {
 		w.Status.StopRequested = by
 		changed = true
 	}
@@ -46,8 +46,9 @@ func Stop(w *Workload, by string, deleting bool, now time.Time) bool {
 
 // TimeOut stops w because it ran past its timeout.
 func TimeOut(w *Workload, now time.Time) {
-	end(w, apiv1.PhaseStopped, CondStopped, MsgTimedOut, now)
-	w.Status.StopRequested = "timeout"
+	if end(w, apiv1.PhaseStopped, CondStopped, MsgTimedOut, now) {
+		w.Status.StopRequested = "timeout"
+	}
 }
 
 // Fail ends w as Failed for a reason outside its pods (a dependency, a dispatch error).
@@ -55,7 +56,12 @@ func Fail(w *Workload, msg string, now time.Time) {
 	end(w, apiv1.PhaseFailed, CondAdminFail, msg, now)
 }
 
-func end(w *Workload, phase, cond, msg string, now time.Time) {
+// end ends w in phase with a condition saying why; its pods, if any, are stopped. It
+// reports whether w had not ended before.
+func end(w *Workload, phase, cond, msg string, now time.Time) bool {
+	if w.Ended() || !w.move(EventEnd) {
+		return false
+	}
 	st := &w.Status
 	st.Phase = phase
 	if st.EndTime.IsZero() {
@@ -68,6 +74,7 @@ func end(w *Workload, phase, cond, msg string, now time.Time) {
 		n = max(1, n)
 	}
 	st.SetCondition(cond, n, msg, now)
+	return true
 }
 
 // TimedOut reports whether a started, unfinished w has run past its timeout.
@@ -80,18 +87,21 @@ func TimedOut(w *Workload, now time.Time) bool {
 }
 
 // Admit records that w was placed and is being dispatched: the next dispatch number,
-// its placement, its scheduled and dispatched conditions, and a Pending pod per replica.
-func Admit(w *Workload, placement []PodPlacement, now time.Time) {
+// its placement, its scheduled and dispatched conditions, and a Pending pod per
+// replica. It reports false, changing nothing, unless w was queued.
+func Admit(w *Workload, placement []PodPlacement, now time.Time) bool {
+	if !w.move(EventAdmit) {
+		return false
+	}
 	st := &w.Status
 	n := st.DispatchCount + 1
 	st.DispatchCount = n
-	st.Scheduled, st.Dispatched = true, true
-	st.Rescheduled, st.Preempted = false, false
+	st.Requeued = DesireRun
 	st.QueuePosition, st.Message = 0, ""
 	st.Placement = placement
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
 	st.TemplateHash = TemplateHash(&w.Spec)
-	st.Restarting, st.Rolling, st.UpdatePending, st.Releasing = false, false, false, nil
+	st.Rollout, st.Releasing = RolloutNone, nil
 	st.SetCondition(CondScheduled, n, MsgScheduled, now)
 	st.SetCondition(CondDispatched, n, MsgDispatched, now)
 	st.Pods = make([]Pod, len(placement))
@@ -101,6 +111,7 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) {
 	nodes, ranks := nodesAndRanks(placement)
 	st.Nodes = append(st.Nodes, nodes)
 	st.Ranks = append(st.Ranks, ranks)
+	return true
 }
 
 // nodesAndRanks are the distinct nodes of a placement and the rank of the first pod
@@ -142,20 +153,74 @@ func PodID(id, kind string, rank int) string {
 	return fmt.Sprintf("%s-worker-%d", id, rank-1)
 }
 
-// Requeue sends w back to the queue after a failover or for a restart, ahead of the
-// others; a preempted workload queues by its priority like any other.
-func Requeue(w *Workload, now time.Time) {
+// Drained records that no pod of w's dispatch is left: an ended w keeps its record
+// until its TTL; one that was leaving goes back to the queue, ahead of the others
+// after a failover or for a restart (Updating meanwhile), by its priority after a
+// preemption. It reports false, changing nothing, unless w's pods were being stopped.
+func Drained(w *Workload, now time.Time) bool {
+	why := w.Status.Desired
+	if !w.move(EventDrained) {
+		return false
+	}
+	if w.Status.Stage != StageQueued {
+		return true
+	}
 	st := &w.Status
+	st.Requeued = why
 	st.Phase = apiv1.PhasePending
-	if st.Restarting {
+	if why == DesireRestart {
 		st.Phase = apiv1.PhaseUpdating
 	}
-	st.Scheduled, st.Dispatched = false, false
-	st.Rolling, st.UpdatePending, st.Releasing = false, false, nil // the next dispatch starts with the spec
-	st.Rescheduled = !st.Preempted
+	st.Rollout, st.Releasing = RolloutNone, nil // the next dispatch starts with the spec
 	st.Placement = nil
 	st.Pods = nil
 	st.SetCondition(CondScheduling, st.DispatchCount+1, MsgRescheduled, now)
+	return true
+}
+
+// Release records that what w ran (its logs, its bookkeeping) is gone.
+func Release(w *Workload) bool { return w.move(EventRelease) }
+
+// Preempt marks w, evicted for the higher-priority workload by: its pods are stopped
+// gracefully and it queues again without spending a retry.
+func Preempt(w *Workload, by string, now time.Time) bool {
+	if !w.move(EventPreempt) {
+		return false
+	}
+	st := &w.Status
+	st.Preemptions++
+	st.SetCondition(CondFailover, st.DispatchCount, MsgPreempted+" by "+by, now)
+	return true
+}
+
+// FailOver decides, in the one place that does, what becomes of w when its current
+// dispatch is lost: its pods failed (reason "": Observe recorded their details), they
+// vanished from the runtime, or their node failed or is drained (reason says which).
+// A workload that may run again - a service always may, a job while maxRetry allows -
+// fails over: its pods are stopped and it queues again ahead of the others. Any other
+// fails. Nothing changes when w is not running its dispatch (it ended, or it is
+// already leaving it). It reports whether w changed.
+func FailOver(w *Workload, reason string, now time.Time) bool {
+	if !w.Active() {
+		return false
+	}
+	st := &w.Status
+	if MayRunAgain(w) {
+		msg := MsgFailover
+		if reason != "" {
+			msg = reason + ", " + MsgFailover
+		}
+		w.move(EventFailover)
+		st.SetCondition(CondFailover, st.DispatchCount, msg, now)
+		return true
+	}
+	w.move(EventEnd)
+	if reason != "" {
+		st.SetCondition(CondFailed, st.DispatchCount, reason, now)
+		st.Message = reason
+	}
+	st.Phase, st.EndTime = apiv1.PhaseFailed, now
+	return true
 }
 
 // Observe folds the pods of the current dispatch into w's phase and conditions. It
@@ -187,6 +252,7 @@ func Observe(w *Workload, pods []Pod, now time.Time) (failed bool) {
 		st.SetCondition(CondFailed, n, MsgJobFailed+", details: "+failureDetails(failedPods), now)
 		return true
 	case len(pods) > 0 && len(succeeded) == len(pods):
+		w.move(EventEnd)
 		st.Phase = apiv1.PhaseSucceeded
 		st.EndTime = latestEnd(pods, now)
 		st.SetCondition(CondSucceeded, n, MsgJobDone, now)
@@ -231,10 +297,15 @@ func observeServicePods(w *Workload, pods []Pod, running int, now time.Time) {
 		st.Releasing = nil
 	}
 	ready := len(live) > 0 && len(live) == len(st.Placement) && running == len(live)
-	if st.Rolling && !(ready && len(st.Placement) == w.Spec.Resource.Replica && rolled(live, PodTemplateHash(&w.Spec))) {
-		return // Updating until it is all the change asked for
+	switch st.Rollout {
+	case RolloutRecorded:
+		return // Updating until the runtime has been told...
+	case RolloutRolling:
+		if !(ready && len(st.Placement) == w.Spec.Resource.Replica && rolled(live, PodTemplateHash(&w.Spec))) {
+			return // ...and it is all the change asked for
+		}
 	}
-	st.Rolling = false
+	st.Rollout = RolloutNone
 	observeService(w, ready, now)
 }
 
@@ -282,8 +353,9 @@ func failureDetails(pods []Pod) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-// ShouldFailover reports whether a failed dispatch may run again: maxRetry N allows
-// N+1 runs, not counting the runs that were preempted.
-func ShouldFailover(w *Workload) bool {
-	return !IsService(w.Kind()) && w.Status.DispatchCount-w.Status.Preemptions <= w.Spec.MaxRetry
+// MayRunAgain reports whether w may run again after a lost dispatch: a service
+// always may; maxRetry N allows a job N+1 runs, not counting the runs that were
+// preempted.
+func MayRunAgain(w *Workload) bool {
+	return IsService(w.Kind()) || w.Status.DispatchCount-w.Status.Preemptions <= w.Spec.MaxRetry
 }

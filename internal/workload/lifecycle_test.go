@@ -55,11 +55,13 @@ func TestPodID(t *testing.T) {
 func TestAdmitRecordsDispatch(t *testing.T) {
 	t.Parallel()
 	w := job(apiv1.KindPyTorchJob, 3, 0)
-	w.Status.Rescheduled = true
+	w.Status.Requeued = DesireFailover
 	w.Status.QueuePosition = 4
-	Admit(w, []PodPlacement{{Rank: 0, Node: "a"}, {Rank: 1, Node: "a"}, {Rank: 2, Node: "b"}}, t0)
+	if !Admit(w, []PodPlacement{{Rank: 0, Node: "a"}, {Rank: 1, Node: "a"}, {Rank: 2, Node: "b"}}, t0) {
+		t.Fatal("Admit of a queued workload refused")
+	}
 	st := w.Status
-	if st.DispatchCount != 1 || !st.Scheduled || !st.Dispatched || st.Rescheduled || st.QueuePosition != 0 {
+	if st.DispatchCount != 1 || !w.WasAdmitted() || !w.Dispatched() || w.QueuesFirst() || st.QueuePosition != 0 {
 		t.Fatalf("status after Admit = %+v", st)
 	}
 	if diff := cmp.Diff([][]string{{"a", "b"}}, st.Nodes); diff != "" {
@@ -147,19 +149,29 @@ func TestFailoverBudget(t *testing.T) {
 	t.Parallel()
 	w := job(apiv1.KindPyTorchJob, 1, 1)
 	Admit(w, placement(1), t0)
-	if !ShouldFailover(w) {
-		t.Fatal("maxRetry 1 allows a second run after the first fails")
+	if !FailOver(w, "", t0) || w.State() != failingOver || w.Ended() {
+		t.Fatalf("maxRetry 1 allows a second run after the first fails: state %v, phase %s", w.State(), w.Status.Phase)
 	}
-	Requeue(w, t0)
-	if w.Status.Phase != apiv1.PhasePending || w.Status.Dispatched || !w.Status.Rescheduled || !w.Status.HasCondition(CondScheduling, 2) {
-		t.Fatalf("status after Requeue = %+v", w.Status)
+	if !Drained(w, t0) {
+		t.Fatal("Drained of a failing-over workload refused")
+	}
+	if w.Status.Phase != apiv1.PhasePending || w.Dispatched() || !w.QueuesFirst() || !w.Status.HasCondition(CondScheduling, 2) {
+		t.Fatalf("status after the drain = %+v", w.Status)
 	}
 	Admit(w, placement(1), t0)
-	if w.Status.DispatchCount != 2 || ShouldFailover(w) {
-		t.Errorf("dispatch %d, failover %v: the second run is the last", w.Status.DispatchCount, ShouldFailover(w))
+	if !FailOver(w, "the node n is not ready", t0) || w.Status.Phase != apiv1.PhaseFailed || w.State() != stopping {
+		t.Errorf("dispatch %d: the second run is the last, got phase %s, state %v", w.Status.DispatchCount, w.Status.Phase, w.State())
 	}
-	if ShouldFailover(job(apiv1.KindDeployment, 1, 5)) {
-		t.Error("services do not fail over")
+	if w.Status.Message != "the node n is not ready" || !w.Status.HasCondition(CondFailed, 2) {
+		t.Errorf("a failure for a reason says it: message %q, conditions %+v", w.Status.Message, w.Status.Conditions)
+	}
+	svc := job(apiv1.KindDeployment, 1, 0)
+	for range 3 {
+		Admit(svc, placement(1), t0)
+		if !FailOver(svc, "", t0) || svc.State() != failingOver {
+			t.Fatalf("a service always fails over: state %v", svc.State())
+		}
+		Drained(svc, t0)
 	}
 }
 

@@ -43,7 +43,7 @@ func hashTemplate(spec *apiv1.WorkloadSpec, res apiv1.WorkloadResource) string {
 // keep running as they are; the new spec applies to their next run.
 func TemplateChanged(w *Workload) bool {
 	st := &w.Status
-	return IsService(w.Kind()) && st.Dispatched && !st.Restarting && !w.Ended() &&
+	return IsService(w.Kind()) && w.Active() &&
 		st.TemplateHash != "" && st.TemplateHash != TemplateHash(&w.Spec)
 }
 
@@ -68,14 +68,13 @@ func InPlace(w *Workload) bool {
 func UpdateInPlace(w *Workload, now time.Time) {
 	st := &w.Status
 	st.TemplateHash = TemplateHash(&w.Spec)
-	st.Rolling = true
 	st.Phase = apiv1.PhaseUpdating
 	if n := w.Spec.Resource.Replica; n < len(st.Placement) {
 		st.Releasing = append(st.Releasing, st.Placement[n:]...)
 		st.Placement = st.Placement[:n]
 		st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(st.Placement)
 	}
-	st.UpdatePending = true
+	st.Rollout = RolloutRecorded
 	msg := MsgRolling
 	if Growing(w) {
 		msg = MsgGrowing
@@ -83,9 +82,18 @@ func UpdateInPlace(w *Workload, now time.Time) {
 	st.SetCondition(CondUpdating, st.DispatchCount, msg, now)
 }
 
+// UpdateApplied records that the runtime was told of w's change in place: it
+// replaces, adds or drops pods, and w reads Running again once they are all the change
+// asked for.
+func UpdateApplied(w *Workload) {
+	if w.Status.Rollout == RolloutRecorded {
+		w.Status.Rollout = RolloutRolling
+	}
+}
+
 // Growing reports whether w waits for room for the replicas a change in place adds.
 func Growing(w *Workload) bool {
-	return w.Status.Rolling && w.Spec.Resource.Replica > len(w.Status.Placement)
+	return w.Status.Rollout != RolloutNone && w.Spec.Resource.Replica > len(w.Status.Placement)
 }
 
 // Grow adds the placement found for the replicas w waits for, ranked after the
@@ -97,18 +105,23 @@ func Grow(w *Workload, more []PodPlacement, now time.Time) {
 		p.Rank = len(st.Placement) + i
 		placement = append(placement, p)
 	}
-	st.Placement, st.UpdatePending = placement, true
+	st.Placement, st.Rollout = placement, RolloutRecorded
 	st.Message = "" // no longer waiting for room
 	st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(placement)
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgRolling, now)
 }
 
 // Restart marks a running service for a restart with its new template: its pods are
-// stopped, and it queues again ahead of the others, Updating meanwhile.
-func Restart(w *Workload, now time.Time) {
+// stopped, and it queues again ahead of the others, Updating meanwhile. It reports
+// false, changing nothing, unless w was running its dispatch.
+func Restart(w *Workload, now time.Time) bool {
+	if !w.move(EventRestart) {
+		return false
+	}
 	st := &w.Status
-	st.Restarting, st.Rolling, st.UpdatePending = true, false, false
+	st.Rollout = RolloutNone
 	st.Message = "" // what it waited for in place is moot
 	st.Phase = apiv1.PhaseUpdating
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgUpdating, now)
+	return true
 }

@@ -55,10 +55,11 @@ func TestScaleInPlace(t *testing.T) {
 	w := runningService(t)
 	w.Spec.Resource.Replica = 1
 	UpdateInPlace(w, t0)
-	if len(w.Status.Placement) != 1 || len(w.Status.Releasing) != 1 || !w.Status.UpdatePending || Growing(w) || TemplateChanged(w) {
-		t.Fatalf("shrunk: placement %v, releasing %v, pending %v, growing %v",
-			w.Status.Placement, w.Status.Releasing, w.Status.UpdatePending, Growing(w))
+	if len(w.Status.Placement) != 1 || len(w.Status.Releasing) != 1 || w.Status.Rollout != RolloutRecorded || Growing(w) || TemplateChanged(w) {
+		t.Fatalf("shrunk: placement %v, releasing %v, rollout %q, growing %v",
+			w.Status.Placement, w.Status.Releasing, w.Status.Rollout, Growing(w))
 	}
+	UpdateApplied(w) // the runtime was told
 	tmpl := PodTemplateHash(&w.Spec)
 	kept := Pod{Rank: 0, Node: "node-1", Phase: PodRunning, Template: tmpl}
 	dropped := Pod{Rank: 1, Node: "node-1", Phase: PodRunning, Template: tmpl}
@@ -80,12 +81,11 @@ func TestScaleInPlace(t *testing.T) {
 		t.Fatalf("shrunk, the dropped pod ended: phase %s, releasing %v", w.Status.Phase, w.Status.Releasing)
 	}
 
-	w.Status.UpdatePending = false // the runtime was told
 	w.Spec.Resource.Replica = 3
 	UpdateInPlace(w, t0)
-	w.Status.UpdatePending = false // the runtime was told of the template
+	UpdateApplied(w) // the runtime was told of the template
 	if !Growing(w) || w.Status.Phase != apiv1.PhaseUpdating {
-		t.Fatalf("growing: growing %v, pending %v, phase %s", Growing(w), w.Status.UpdatePending, w.Status.Phase)
+		t.Fatalf("growing: growing %v, rollout %q, phase %s", Growing(w), w.Status.Rollout, w.Status.Phase)
 	}
 	Observe(w, []Pod{{Phase: PodRunning, Template: tmpl}}, t0)
 	if w.Status.Phase != apiv1.PhaseUpdating {
@@ -94,13 +94,18 @@ func TestScaleInPlace(t *testing.T) {
 	Grow(w, []PodPlacement{{Rank: 0, Node: "node-2"}, {Rank: 1, Node: "node-3"}}, t0)
 	want := []PodPlacement{{Rank: 0, Node: "node-1"}, {Rank: 1, Node: "node-2"}, {Rank: 2, Node: "node-3"}}
 	if !slices.EqualFunc(w.Status.Placement, want, func(a, b PodPlacement) bool { return a.Rank == b.Rank && a.Node == b.Node }) ||
-		!w.Status.UpdatePending || Growing(w) {
-		t.Fatalf("grown: placement %+v, pending %v", w.Status.Placement, w.Status.UpdatePending)
+		w.Status.Rollout != RolloutRecorded || Growing(w) {
+		t.Fatalf("grown: placement %+v, rollout %q", w.Status.Placement, w.Status.Rollout)
 	}
 	if nodes := w.Status.Nodes[len(w.Status.Nodes)-1]; !slices.Equal(nodes, []string{"node-1", "node-2", "node-3"}) {
 		t.Errorf("the dispatch's nodes: %v", nodes)
 	}
 	running := Pod{Phase: PodRunning, Template: tmpl}
+	Observe(w, []Pod{running, running, running}, t0)
+	if w.Status.Phase != apiv1.PhaseUpdating {
+		t.Fatalf("grown, the runtime not told yet: phase %s, want Updating", w.Status.Phase)
+	}
+	UpdateApplied(w)
 	Observe(w, []Pod{running, running, running}, t0)
 	if w.Status.Phase != apiv1.PhaseRunning || w.Status.DispatchCount != 1 {
 		t.Fatalf("grown and running: phase %s, dispatch %d", w.Status.Phase, w.Status.DispatchCount)
@@ -115,6 +120,7 @@ func TestUpdateInPlaceRollsOver(t *testing.T) {
 	old := PodTemplateHash(&w.Spec)
 	w.Spec.Image = "app:2"
 	UpdateInPlace(w, t0)
+	UpdateApplied(w)
 	fresh := PodTemplateHash(&w.Spec)
 	if fresh == old || TemplateChanged(w) || w.Status.Phase != apiv1.PhaseUpdating {
 		t.Fatalf("after UpdateInPlace: pod hash %s (was %s), TemplateChanged %v, phase %s", fresh, old, TemplateChanged(w), w.Status.Phase)
@@ -125,13 +131,13 @@ func TestUpdateInPlaceRollsOver(t *testing.T) {
 		{{Phase: PodRunning, Template: fresh}, {Phase: PodRunning, Template: old}},
 	} {
 		Observe(w, pods, t0)
-		if w.Status.Phase != apiv1.PhaseUpdating || !w.Status.Rolling {
-			t.Fatalf("pods %+v: phase %s, rolling %v; want Updating", pods, w.Status.Phase, w.Status.Rolling)
+		if w.Status.Phase != apiv1.PhaseUpdating || w.Status.Rollout != RolloutRolling {
+			t.Fatalf("pods %+v: phase %s, rollout %q; want Updating", pods, w.Status.Phase, w.Status.Rollout)
 		}
 	}
 	Observe(w, []Pod{{Phase: PodRunning, Template: fresh}, {Phase: PodRunning, Template: fresh}}, t0)
-	if w.Status.Phase != apiv1.PhaseRunning || w.Status.Rolling || w.Status.DispatchCount != 1 {
-		t.Fatalf("rolled over: phase %s, rolling %v, dispatch %d; want Running on dispatch 1",
-			w.Status.Phase, w.Status.Rolling, w.Status.DispatchCount)
+	if w.Status.Phase != apiv1.PhaseRunning || w.Status.Rollout != RolloutNone || w.Status.DispatchCount != 1 {
+		t.Fatalf("rolled over: phase %s, rollout %q, dispatch %d; want Running on dispatch 1",
+			w.Status.Phase, w.Status.Rollout, w.Status.DispatchCount)
 	}
 }

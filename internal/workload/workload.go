@@ -31,116 +31,117 @@ const HostnameLabel = "kubernetes.io/hostname"
 const ScaleRunnerSetEnv = "SCALE_RUNNER_SET_ID"
 
 // Workload is the stored form of a workload: who asked for what, and where it stands.
+// Stored as JSON under these tags.
 type Workload struct {
-	ID           string
-	UID          string
-	DisplayName  string
-	Description  string
-	UserID       string
-	UserName     string
-	Cluster      string
-	Spec         apiv1.WorkloadSpec
-	Status       Status
-	CreationTime time.Time
+	ID           string             `json:"ID"`
+	UID          string             `json:"UID"`
+	DisplayName  string             `json:"DisplayName"`
+	Description  string             `json:"Description"`
+	UserID       string             `json:"UserID"`
+	UserName     string             `json:"UserName"`
+	Cluster      string             `json:"Cluster"`
+	Spec         apiv1.WorkloadSpec `json:"Spec"`
+	Status       Status             `json:"Status"`
+	CreationTime time.Time          `json:"CreationTime"`
 	// IsDeleted hides the workload from list and get; the row stays.
-	IsDeleted bool
+	IsDeleted bool `json:"IsDeleted"`
 	// Version is bumped by every store update; an update carrying a stale version fails.
-	Version int64
+	Version int64 `json:"Version"`
 }
 
-// Status is where a workload stands.
+// Status is where a workload stands. It is stored as JSON under these tags: renaming
+// a field or a tag changes what is on disk (storetest's golden row says so).
 type Status struct {
-	Phase         string
-	Message       string
-	QueuePosition int
-	DispatchCount int
-	// Scheduled is set when the scheduler admitted the current attempt, Dispatched when
-	// the runtime was asked to start it. Both clear when the workload is re-queued.
-	Scheduled  bool
-	Dispatched bool
-	// Rescheduled puts a failed-over workload at the front of the queue.
-	Rescheduled bool
-	// Preempted is set when the scheduler chose this workload as a victim; it clears
-	// when the workload is dispatched again.
-	Preempted bool
+	// Phase is what the API shows (Pending, Running, Succeeded...).
+	Phase         string `json:"Phase"`
+	Message       string `json:"Message"`
+	QueuePosition int    `json:"QueuePosition"`
+	DispatchCount int    `json:"DispatchCount"`
+	// Stage and Desired are where the lifecycle has the workload (stage.go); only
+	// its transition functions change them.
+	Stage   Stage   `json:"Stage,omitempty"`
+	Desired Desired `json:"Desired,omitempty"`
+	// Requeued says why the workload last went back to the queue ("" if it never
+	// did): a failed-over or restarted one queues first.
+	Requeued Desired `json:"Requeued,omitempty"`
 	// Preemptions counts the dispatches that ended in a preemption: they do not spend
 	// maxRetry.
-	Preemptions int
-	// CronFired records that a start cron job has fired.
-	CronFired bool
-	// Released is set once the live state (processes, logs) is gone: after stop has
-	// finished killing, after TTL, or on delete. A released workload cannot be edited.
-	Released     bool
-	StartTime    time.Time
-	EndTime      time.Time
-	DeletionTime time.Time
-	Conditions   []Condition
+	Preemptions int `json:"Preemptions"`
+	// Rollout is how far a change in place of a running service has got.
+	Rollout      Rollout     `json:"Rollout,omitempty"`
+	StartTime    time.Time   `json:"StartTime"`
+	EndTime      time.Time   `json:"EndTime"`
+	DeletionTime time.Time   `json:"DeletionTime"`
+	Conditions   []Condition `json:"Conditions"`
 	// Placement is where the current attempt's replicas were put, by rank.
-	Placement []PodPlacement
+	Placement []PodPlacement `json:"Placement"`
 	// AdmittedPerPod is what each placed replica was admitted with: what it holds on
 	// its node until it ends, whatever a later PATCH asks for the next run.
-	AdmittedPerPod resource.List
+	AdmittedPerPod resource.List `json:"AdmittedPerPod"`
 	// TemplateHash identifies the pod template (image, entryPoint, env, resources) the
 	// current attempt was started with; a service whose template changes restarts.
-	TemplateHash string
-	// Restarting is set while a service's pods are stopped to start them again with a
-	// changed template.
-	Restarting bool
-	// Rolling is set while a service is changed in place: its pods replaced one by
-	// one with a changed template, or replicas added or dropped, on the same
-	// dispatch (the runtime updates its object). It reads Updating meanwhile.
-	Rolling bool
-	// UpdatePending is set while the runtime has yet to be told of the change in
-	// place: Placement already holds the replicas it is to have.
-	UpdatePending bool
+	TemplateHash string `json:"TemplateHash"`
 	// Releasing holds the replicas a change in place dropped until their pods are
 	// gone: the scheduler counts them taken meanwhile.
-	Releasing []PodPlacement `json:",omitempty"`
-	Pods      []Pod
+	Releasing []PodPlacement `json:"Releasing,omitempty"`
+	Pods      []Pod          `json:"Pods"`
 	// Nodes and Ranks hold, per dispatch, the distinct nodes used and the rank of the
 	// first pod on each.
-	Nodes        [][]string
-	Ranks        [][]string
-	K8sObjectUID string
+	Nodes        [][]string `json:"Nodes"`
+	Ranks        [][]string `json:"Ranks"`
+	K8sObjectUID string     `json:"K8sObjectUID"`
 	// DependenciesPhase records the final phase of each dependency that has ended.
-	DependenciesPhase map[string]string
+	DependenciesPhase map[string]string `json:"DependenciesPhase"`
 	// StopRequested names who asked the live pods to stop ("" when nobody did).
-	StopRequested string
+	StopRequested string `json:"StopRequested"`
 }
+
+// Rollout is how far a change in place of a running service has got.
+type Rollout string
+
+// Rollouts. The zero value is RolloutNone.
+const (
+	RolloutNone Rollout = ""
+	// RolloutRecorded: the change is recorded (Placement holds the replicas it is to
+	// have); the runtime is yet to be told.
+	RolloutRecorded Rollout = "Recorded"
+	// RolloutRolling: the runtime was told; it replaces, adds or drops pods.
+	RolloutRolling Rollout = "Rolling"
+)
 
 // Condition is one record of the workload's history.
 type Condition struct {
-	Type               string
-	Status             string
-	Reason             string
-	Message            string
-	LastTransitionTime time.Time
+	Type               string    `json:"Type"`
+	Status             string    `json:"Status"`
+	Reason             string    `json:"Reason"`
+	Message            string    `json:"Message"`
+	LastTransitionTime time.Time `json:"LastTransitionTime"`
 }
 
 // PodPlacement is where one replica runs.
 type PodPlacement struct {
-	Rank int
-	Node string
+	Rank int    `json:"Rank"`
+	Node string `json:"Node"`
 	// GPUs are the device indices on Node handed to this replica.
-	GPUs []int
+	GPUs []int `json:"GPUs"`
 }
 
 // Pod is one replica of one dispatch as the runtime last reported it.
 type Pod struct {
-	PodID         string
-	Dispatch      int
-	Rank          int
-	Node          string
-	HostIP        string
-	PodIP         string
-	Phase         string
-	StartTime     time.Time
-	EndTime       time.Time
-	FailedMessage string
-	Containers    []apiv1.ContainerStatus
+	PodID         string                  `json:"PodID"`
+	Dispatch      int                     `json:"Dispatch"`
+	Rank          int                     `json:"Rank"`
+	Node          string                  `json:"Node"`
+	HostIP        string                  `json:"HostIP"`
+	PodIP         string                  `json:"PodIP"`
+	Phase         string                  `json:"Phase"`
+	StartTime     time.Time               `json:"StartTime"`
+	EndTime       time.Time               `json:"EndTime"`
+	FailedMessage string                  `json:"FailedMessage"`
+	Containers    []apiv1.ContainerStatus `json:"Containers"`
 	// Template is the PodTemplateHash the pod was made from, where the runtime tells
 	// ("" otherwise).
-	Template string `json:",omitempty"`
+	Template string `json:"Template,omitempty"`
 }
 
 // Pod phases.

@@ -126,7 +126,7 @@ func (r *Runner) podsOn(ctx context.Context, node string) ([]*workload.Workload,
 	}
 	var out []*workload.Workload
 	for _, w := range live {
-		if !w.Status.Dispatched {
+		if !w.Dispatched() {
 			continue
 		}
 		for _, p := range w.Status.Placement {

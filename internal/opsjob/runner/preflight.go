@@ -36,7 +36,7 @@ func (r *Runner) preflight(ctx context.Context, j *opsjob.Job) error {
 		return err
 	}
 	switch {
-	case w.Ended() && !w.Status.Dispatched:
+	case w.Ended() && !w.Dispatched():
 		return r.preflightDone(ctx, j, w)
 	case w.Status.Phase == apiv1.PhaseRunning && j.Status.Phase != apiv1.OpsJobRunning:
 		_, err = r.start(ctx, j.ID)
@@ -154,7 +154,7 @@ func (r *Runner) heldGPUs(ctx context.Context) (map[string]map[int]bool, error) 
 	}
 	held := map[string]map[int]bool{}
 	for _, w := range live {
-		if !w.Status.Dispatched {
+		if !w.Dispatched() {
 			continue
 		}
 		for _, p := range w.Status.Placement {

@@ -94,7 +94,7 @@ func TestStoppedPreflightStopsItsWorkload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := e.waitWorkload(id, "stopped", func(w *workload.Workload) bool { return w.Ended() && !w.Status.Dispatched })
+	w := e.waitWorkload(id, "stopped", func(w *workload.Workload) bool { return w.Ended() && !w.Dispatched() })
 	if w.Status.Phase != apiv1.PhaseStopped {
 		t.Errorf("workload = %s, want Stopped", w.Status.Phase)
 	}

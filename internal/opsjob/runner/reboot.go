@@ -157,17 +157,7 @@ func (r *Runner) drainAndReboot(ctx context.Context, jobID string, n *inventory.
 // else it fails.
 func (r *Runner) failOver(ctx context.Context, id, msg string) error {
 	return r.changeWorkload(ctx, id, func(w *workload.Workload) bool {
-		st := &w.Status
-		if w.Ended() || !st.Dispatched || st.HasCondition(workload.CondFailover, st.DispatchCount) {
-			return false
-		}
-		if workload.IsService(w.Kind()) || workload.ShouldFailover(w) {
-			st.SetCondition(workload.CondFailover, st.DispatchCount, msg, r.now())
-			return true
-		}
-		st.SetCondition(workload.CondFailed, st.DispatchCount, msg, r.now())
-		st.Phase, st.EndTime = apiv1.PhaseFailed, r.now()
-		return true
+		return workload.FailOver(w, msg, r.now())
 	})
 }
 

@@ -84,7 +84,7 @@ func TestRebootDrainsAndFailsOver(t *testing.T) {
 	})
 	found := false
 	for _, c := range w.Status.Conditions {
-		found = found || (c.Type == workload.CondFailover && c.Message == "the node node-1 is rebooting")
+		found = found || (c.Type == workload.CondFailover && c.Message == "the node node-1 is rebooting, "+workload.MsgFailover)
 	}
 	if !found {
 		t.Errorf("no failover condition naming the reboot: %+v", w.Status.Conditions)

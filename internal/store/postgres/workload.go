@@ -25,7 +25,7 @@ func workloadValues(w *workload.Workload) []any {
 		w.Spec.Workspace, w.Cluster, w.UserID, w.UserName, w.Status.Phase, w.Kind(), w.Description,
 		w.DisplayName, nanos(w.CreationTime), nanos(w.Status.StartTime), nanos(w.Status.EndTime),
 		int64(w.Spec.Priority), int64(w.Status.QueuePosition),
-		int64(w.Status.DispatchCount), w.IsDeleted, w.Status.Released,
+		int64(w.Status.DispatchCount), w.IsDeleted, w.Released(),
 		w.Spec.Env[workload.ScaleRunnerSetEnv],
 	}
 }

@@ -23,7 +23,7 @@ func workloadValues(w *workload.Workload) []any {
 		w.Spec.Workspace, w.Cluster, w.UserID, w.UserName, w.Status.Phase, w.Kind(), w.Description,
 		w.DisplayName, nanos(w.CreationTime), nanos(w.Status.StartTime), nanos(w.Status.EndTime),
 		w.Spec.Priority, w.Status.QueuePosition,
-		w.Status.DispatchCount, boolInt(w.IsDeleted), boolInt(w.Status.Released),
+		w.Status.DispatchCount, boolInt(w.IsDeleted), boolInt(w.Released()),
 		w.Spec.Env[workload.ScaleRunnerSetEnv],
 	}
 }

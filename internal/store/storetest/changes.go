@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 var changeTests = []test{
@@ -41,11 +42,11 @@ func testWorkloadChanges(t *testing.T, s store.Store) {
 	}
 	a.Status.Phase = "Running"
 	must(t, "WorkloadUpdate", s.WorkloadUpdate(t.Context(), a))
-	a.Status.Released = true
+	a.Status.Stage = workload.StageReleased
 	must(t, "WorkloadUpdate", s.WorkloadUpdate(t.Context(), a))
 	ws, _, err := s.WorkloadChangesSince(t.Context(), afterInsert)
 	must(t, "WorkloadChangesSince", err)
-	if len(ws) != 1 || ws[0].ID != "a" || ws[0].Version != 3 || !ws[0].Status.Released {
+	if len(ws) != 1 || ws[0].ID != "a" || ws[0].Version != 3 || !ws[0].Released() {
 		t.Errorf("after two updates of a: %+v; want a once, in its latest state (version 3, released)", ws)
 	}
 	// An update of b moves it behind a in write order.

@@ -231,10 +231,10 @@ func testWorkloadDeleted(t *testing.T, s store.Store) {
 	if diff := cmp.Diff([]string{"gone", "keep"}, ids(live)); diff != "" {
 		t.Errorf("WorkloadListLive before release (-want +got):\n%s", diff)
 	}
-	w.Status.Released = true
+	w.Status.Stage = workload.StageReleased
 	must(t, "WorkloadUpdate deleted", s.WorkloadUpdate(t.Context(), w))
-	if got := getWorkload(t, s, "gone"); !got.Status.Released || got.Version != 3 {
-		t.Errorf("deleted workload after update: Released %v Version %d, want true 3", got.Status.Released, got.Version)
+	if got := getWorkload(t, s, "gone"); !got.Released() || got.Version != 3 {
+		t.Errorf("deleted workload after update: Released %v Version %d, want true 3", got.Released(), got.Version)
 	}
 	live, err = s.WorkloadListLive(t.Context())
 	must(t, "WorkloadListLive", err)
@@ -269,7 +269,10 @@ func testWorkloadListLive(t *testing.T, s store.Store) {
 	for i, c := range cases {
 		w := newWorkload(c.id)
 		w.CreationTime = at(len(cases) - i)
-		w.Status.Phase, w.Status.Released, w.IsDeleted = c.phase, c.released, c.deleted
+		w.Status.Phase, w.IsDeleted = c.phase, c.deleted
+		if c.released {
+			w.Status.Stage = workload.StageReleased
+		}
 		insertWorkload(t, s, w)
 		if c.live {
 			want = append([]string{c.id}, want...)

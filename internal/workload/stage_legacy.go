@@ -1,0 +1,66 @@
+package workload
+
+import "encoding/json"
+
+// legacyStatus holds the booleans a workload's status was stored with before it had a
+// stage: rows written by an older Berth still carry them.
+type legacyStatus struct {
+	Dispatched    *bool // present only in such rows
+	Released      bool
+	Restarting    bool
+	Rolling       bool
+	UpdatePending bool
+	Rescheduled   bool
+	Preempted     bool
+}
+
+// UnmarshalJSON reads a stored status; one stored by an older Berth gets its stage
+// from the booleans it had instead.
+func (s *Status) UnmarshalJSON(b []byte) error {
+	type plain Status // without this method
+	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
+		return err
+	}
+	var old legacyStatus
+	if err := json.Unmarshal(b, &old); err != nil {
+		return err
+	}
+	if old.Dispatched != nil && s.Stage == StageQueued && s.Desired == DesireRun {
+		old.upgrade(s)
+	}
+	return nil
+}
+
+// upgrade sets the stage, desire and rollout the booleans of an older row meant.
+func (old legacyStatus) upgrade(s *Status) {
+	ended := IsTerminal(s.Phase)
+	failingOver := !ended && s.HasCondition(CondFailover, s.DispatchCount)
+	switch {
+	case old.Released:
+		s.Stage, s.Desired = StageReleased, DesireStop
+	case *old.Dispatched && ended:
+		s.Stage, s.Desired = StageDispatched, DesireStop
+	case *old.Dispatched && failingOver && old.Preempted:
+		s.Stage, s.Desired = StageDispatched, DesirePreempt
+	case *old.Dispatched && failingOver:
+		s.Stage, s.Desired = StageDispatched, DesireFailover
+	case *old.Dispatched && old.Restarting:
+		s.Stage, s.Desired = StageDispatched, DesireRestart
+	case *old.Dispatched:
+		s.Stage = StageDispatched
+	case ended:
+		s.Stage, s.Desired = StageEnded, DesireStop
+	}
+	switch {
+	case s.Stage == StageQueued && old.Rescheduled:
+		s.Requeued = DesireFailover
+	case s.Stage == StageQueued && old.Preempted:
+		s.Requeued = DesirePreempt
+	}
+	switch {
+	case old.Rolling && old.UpdatePending:
+		s.Rollout = RolloutRecorded
+	case old.Rolling:
+		s.Rollout = RolloutRolling
+	}
+}
