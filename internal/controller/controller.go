@@ -120,7 +120,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	changed := c.cfg.Runtime.Changed()
 	_, tracked := c.cfg.Runtime.(runtime.ChangeTracker)
 	for {
-		full := !tracked || time.Since(c.lastFull) >= DefaultInterval
+		full := !tracked || c.cfg.Now().Sub(c.lastFull) >= DefaultInterval
 		if err := c.cycle(ctx, full); err != nil && ctx.Err() == nil {
 			c.cfg.Log.Error("control cycle failed", "err", err)
 		}
@@ -152,7 +152,7 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		}
 		full = full || all
 	}
-	if full && time.Since(c.lastOrphanScan) >= c.cfg.OrphanScan {
+	if full && c.cfg.Now().Sub(c.lastOrphanScan) >= c.cfg.OrphanScan {
 		if err := c.findOrphans(ctx); err != nil {
 			c.cfg.Log.Warn("look for orphans", "err", err)
 		}
@@ -160,7 +160,7 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 	c.removeOrphans(ctx)
 	now := c.cfg.Now().UTC()
 	if full {
-		c.lastFull = time.Now()
+		c.lastFull = now
 	}
 	dirty := c.dirty
 	c.dirty = map[string]bool{} // what this cycle marks is for the next one

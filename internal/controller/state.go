@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
@@ -68,7 +67,7 @@ func (c *Controller) findOrphans(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	c.lastOrphanScan = time.Now()
+	c.lastOrphanScan = c.cfg.Now()
 	ids, err := lister.WorkloadIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list the runtime's workloads: %w", err)
