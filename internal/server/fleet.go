@@ -13,10 +13,10 @@ import (
 	"github.com/berth-dev/berth/internal/store"
 )
 
-// newFleet returns the runtime the loops drive, one over the primary site and the
-// clusters added through the API, and the loop that keeps it, and the stored nodes,
-// in step with the store. Added clusters get kube runtimes with kubeCfg's instance,
-// QPS and log.
+// newFleet returns the runtime the other loops drive (one over the primary site and
+// the clusters added through the API) and the clusters loop, which keeps that fleet
+// and the stored nodes in step with the store. Added clusters get kube runtimes with
+// kubeCfg's instance, QPS and log.
 func newFleet(st store.Store, keys *auth.Keys, primary clusters.Site, kubeCfg kube.Config, log *slog.Logger) (*fleet.Fleet, *clusters.Manager) {
 	f := fleet.New(workloadCluster(st))
 	m := clusters.New(clusters.Config{Store: st, Keys: keys, Fleet: f, Primary: primary,
