@@ -18,6 +18,7 @@ import (
 
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/controller"
+	"github.com/berth-dev/berth/internal/controller/clusters"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/kubeconfig"
@@ -53,25 +54,24 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	keyFile, err := bootstrap(ctx, st, keys, s, cfg.DataDir, log)
+	rt, clusterLoop := newFleet(st, keys, s, kubeCfg, log)
+	keyFile, err := bootstrap(ctx, st, keys, s.Cluster, clusterLoop.SyncPrimary, cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
 	log.Info("admin API key", "file", keyFile)
-	clusters := newClusterManager(st, keys, s, kubeCfg, log)
-	go clusters.run(ctx)
-	rt := clusters.fleet
+	go clusterLoop.Run(ctx)
 
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg),
 		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys)}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.OpsJobsFunc = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
-	wake := func() { ctrl.Wake(); ops.Wake(); clusters.Wake() }
+	wake := func() { ctrl.Wake(); ops.Wake(); clusterLoop.Wake() }
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
-	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusters.health, Keys: keys, Now: time.Now,
+	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, Now: time.Now,
 		Wake: wake, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath, Log: log}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -121,21 +121,21 @@ const startConcurrency = 16
 // a cluster named after the kubeconfig's context, when a kubeconfig is given (with
 // kubeCfg's instance, QPS and log); else the process runtime of the local cluster.
 // Its new nodes join the default workspace.
-func newSite(ctx context.Context, cfg Config, kubeCfg kube.Config) (site, error) {
+func newSite(ctx context.Context, cfg Config, kubeCfg kube.Config) (clusters.Site, error) {
 	if cfg.Kubeconfig == "" {
 		rt, err := newProcessRuntime(cfg)
-		return site{rt: rt, cluster: processCluster(), joins: DefaultWorkspace}, err
+		return clusters.Site{Runtime: rt, Cluster: processCluster(), Joins: DefaultWorkspace}, err
 	}
 	name, err := kubeconfig.ContextName(cfg.Kubeconfig, cfg.KubeContext)
 	if err != nil {
-		return site{}, err
+		return clusters.Site{}, err
 	}
 	kubeCfg.Kubeconfig, kubeCfg.Context = cfg.Kubeconfig, cfg.KubeContext
 	rt, err := kube.New(ctx, kubeCfg)
 	if err != nil {
-		return site{}, fmt.Errorf("kube runtime: %w", err)
+		return clusters.Site{}, fmt.Errorf("kube runtime: %w", err)
 	}
-	return site{rt: rt, joins: DefaultWorkspace, cluster: inventory.Cluster{ID: clusterID(name), Runtime: inventory.RuntimeKube,
+	return clusters.Site{Runtime: rt, Joins: DefaultWorkspace, Cluster: inventory.Cluster{ID: clusterID(name), Runtime: inventory.RuntimeKube,
 		Description: "Kubernetes cluster of context " + name + " in " + cfg.Kubeconfig}}, nil
 }
 
