@@ -37,25 +37,11 @@ type clusterManager struct {
 }
 
 func newClusterManager(st store.Store, keys *auth.Keys, primary site, kubeCfg kube.Config, log *slog.Logger) *clusterManager {
-	f := fleet.New(workloadCluster(st))
+	f := fleet.New()
 	f.Add(primary.cluster.ID, primary.rt, nil)
 	return &clusterManager{st: st, keys: keys, fleet: f, primary: primary, kube: kubeCfg, log: log,
 		wake: make(chan struct{}, 1), connecting: map[string]bool{}, failed: map[string]error{},
 		added: map[string]time.Time{}}
-}
-
-// workloadCluster locates workloads for the fleet through the store.
-func workloadCluster(st store.Store) fleet.Locator {
-	return func(ctx context.Context, id string) (string, error) {
-		w, err := st.WorkloadGetAny(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", fleet.ErrUnknownWorkload
-		}
-		if err != nil {
-			return "", err
-		}
-		return w.Cluster, nil
-	}
 }
 
 // Wake asks for a round now (a cluster was added or deleted); it does not block.
