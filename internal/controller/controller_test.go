@@ -31,7 +31,7 @@ func TestJobRunsToSuccess(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, p := range w.Status.Pods {
-		lines, err := e.rt.Logs(t.Context(), id, p.PodID, runtime.LogOptions{})
+		lines, err := e.rt.Logs(t.Context(), runtime.RefOf(w), p.PodID, runtime.LogOptions{})
 		if err != nil || len(lines) == 0 {
 			t.Fatalf("logs of %s: %v %v", p.PodID, lines, err)
 		}
@@ -151,7 +151,7 @@ func TestTimeoutStopsAndTTLReleases(t *testing.T) {
 			t.Errorf("pod %s phase %s after timeout", p.PodID, p.Phase)
 		}
 	}
-	if _, err := e.rt.Logs(t.Context(), id, w.Status.Pods[0].PodID, runtime.LogOptions{}); !errors.Is(err, runtime.ErrNotFound) {
+	if _, err := e.rt.Logs(t.Context(), runtime.RefOf(w), w.Status.Pods[0].PodID, runtime.LogOptions{}); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("logs after TTL: err = %v, want ErrNotFound", err)
 	}
 }
@@ -207,7 +207,7 @@ func TestNodeNotReadyFailsOver(t *testing.T) {
 	if o := e.waitFor(pinned, "still Running", running); o.Status.DispatchCount != 1 || o.Status.Pods[0].Node != other.Status.Pods[0].Node {
 		t.Errorf("%s without retries moved: %+v", pinned, o.Status)
 	}
-	if err := e.rt.Stop(t.Context(), pinned, 0); err != nil {
+	if err := e.rt.Stop(t.Context(), runtime.RefOf(other), 0); err != nil {
 		t.Fatal(err)
 	}
 	w := e.waitFor(id, "Running again", func(w *workload.Workload) bool { return w.Status.DispatchCount == 2 && running(w) })
@@ -244,7 +244,7 @@ func wantOrphanRemoved(t *testing.T, e *env, next *Controller) {
 	if err := e.rt.Start(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.rt.Stop(context.Background(), req.WorkloadID, 0) })
+	t.Cleanup(func() { e.rt.Stop(context.Background(), req.Ref(), 0) })
 	deadline := time.Now().Add(20 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()

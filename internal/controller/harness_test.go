@@ -111,7 +111,7 @@ func (e *env) submit(name, script string, mutate func(*apiv1.WorkloadSpec)) stri
 	if err := e.store.WorkloadInsert(e.t.Context(), w); err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { e.rt.Stop(context.Background(), w.ID, 0) })
+	e.t.Cleanup(func() { e.rt.Stop(context.Background(), runtime.RefOf(w), 0) })
 	e.ctrl.Wake()
 	return w.ID
 }

@@ -51,7 +51,7 @@ func TestPatchedServiceRestartsWithItsNewSpec(t *testing.T) {
 	defer tick.Stop()
 	for len(lines) == 0 && time.Now().Before(deadline) {
 		<-tick.C
-		lines, err = e.rt.Logs(t.Context(), id, w.Status.Pods[0].PodID, runtime.LogOptions{})
+		lines, err = e.rt.Logs(t.Context(), runtime.RefOf(w), w.Status.Pods[0].PodID, runtime.LogOptions{})
 	}
 	if err != nil || len(lines) == 0 || lines[0] != "greeting=bonjour" {
 		t.Errorf("logs of the restarted pod = %q, %v; want greeting=bonjour", lines, err)

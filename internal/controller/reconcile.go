@@ -40,8 +40,7 @@ func (c *Controller) reconcile(ctx context.Context, w *workload.Workload, now ti
 
 // reconcileDispatched follows a workload whose pods were started.
 func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Workload, now time.Time) error {
-	n := w.Status.DispatchCount
-	statuses, err := c.cfg.Runtime.Status(ctx, w.ID, n)
+	statuses, err := c.cfg.Runtime.Status(ctx, runtime.RefOf(w))
 	if err != nil {
 		return err
 	}
@@ -165,7 +164,7 @@ func (c *Controller) downNodeOf(w *workload.Workload) string {
 func (c *Controller) drain(ctx context.Context, w *workload.Workload, statuses []runtime.PodStatus, now time.Time) error {
 	for _, s := range statuses {
 		if s.Live() {
-			return c.cfg.Runtime.Stop(ctx, w.ID, c.cfg.StopGrace)
+			return c.cfg.Runtime.Stop(ctx, runtime.RefOf(w), c.cfg.StopGrace)
 		}
 	}
 	// A pod still running when the drain began was stopped by it, whatever signal
@@ -200,7 +199,7 @@ func (c *Controller) release(ctx context.Context, w *workload.Workload, now time
 	if !w.IsDeleted && now.Before(end.Add(time.Duration(ttl)*time.Second)) {
 		return nil
 	}
-	if err := c.cfg.Runtime.Release(ctx, w.ID); err != nil {
+	if err := c.cfg.Runtime.Release(ctx, runtime.RefOf(w)); err != nil {
 		return err
 	}
 	workload.Release(w)

@@ -90,9 +90,10 @@ func (c *Controller) findOrphans(ctx context.Context) error {
 // removeOrphans stops and releases what belongs to no workload, until each is gone.
 func (c *Controller) removeOrphans(ctx context.Context) {
 	for id := range c.orphans {
-		err := c.cfg.Runtime.Stop(ctx, id, 0)
+		ref := runtime.Ref{WorkloadID: id} // of no known cluster: asked of every cluster
+		err := c.cfg.Runtime.Stop(ctx, ref, 0)
 		if err == nil {
-			err = c.cfg.Runtime.Release(ctx, id)
+			err = c.cfg.Runtime.Release(ctx, ref)
 		}
 		if err == nil {
 			c.cfg.Log.Info("removed pods of no workload", "workload", id)

@@ -15,6 +15,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // ErrNotFound: no such pod (or its logs are gone).
@@ -39,16 +40,17 @@ type Runtime interface {
 	// Stop asks every pod of the workload (any dispatch) to end: SIGTERM (or its
 	// equivalent) at once, a hard kill once grace has passed since the first Stop. It
 	// does not wait; call it again until Status shows no live pod.
-	Stop(ctx context.Context, workloadID string, grace time.Duration) error
-	// Status reports the pods of one dispatch of a workload.
-	Status(ctx context.Context, workloadID string, dispatch int) ([]PodStatus, error)
-	// Logs returns the last lines a pod wrote (its latest dispatch that has the pod).
-	Logs(ctx context.Context, workloadID, podID string, opts LogOptions) ([]string, error)
+	Stop(ctx context.Context, ref Ref, grace time.Duration) error
+	// Status reports the pods of the dispatch ref names.
+	Status(ctx context.Context, ref Ref) ([]PodStatus, error)
+	// Logs returns the last lines a pod wrote (its latest dispatch that has the pod,
+	// whatever dispatch ref names).
+	Logs(ctx context.Context, ref Ref, podID string, opts LogOptions) ([]string, error)
 	// Containers names the containers of a pod.
-	Containers(ctx context.Context, workloadID, podID string) ([]string, error)
+	Containers(ctx context.Context, ref Ref, podID string) ([]string, error)
 	// Release removes what is left of a workload whose pods have all ended (log files,
 	// bookkeeping). Logs return ErrNotFound afterwards.
-	Release(ctx context.Context, workloadID string) error
+	Release(ctx context.Context, ref Ref) error
 	// Changed is signalled (without blocking, coalesced) whenever a pod changes state,
 	// so the controller need not wait for its next tick. It may be nil.
 	Changed() <-chan struct{}
@@ -101,20 +103,41 @@ type SecretUpdater interface {
 // dispatch. Logs only reads a pod's latest dispatch, so without it the earlier
 // dispatches of a pod name that ran again cannot be read.
 type DispatchLogger interface {
-	DispatchLogs(ctx context.Context, workloadID string, dispatch int, podID string) ([]string, error)
+	// DispatchLogs returns what the pod wrote in the dispatch ref names.
+	DispatchLogs(ctx context.Context, ref Ref, podID string) ([]string, error)
 }
 
 // ServiceReader is an optional extra of a runtime whose services are objects of their
 // own (kube): how a workload's service is reached, read from the service itself.
 type ServiceReader interface {
 	// Service returns the workload's service, ErrNotFound when it has none.
-	Service(ctx context.Context, workspace, workloadID string) (Endpoint, error)
+	Service(ctx context.Context, ref Ref) (Endpoint, error)
 }
 
 // Endpoint is a workload's service as the runtime made it.
 type Endpoint struct {
 	Namespace, ClusterIP, Type, Protocol, PortName string
 	Port, TargetPort, NodePort                     int
+}
+
+// Ref names a workload to a runtime, with where it runs, so that a runtime over
+// several clusters (fleet) sends each call to the workload's cluster without looking
+// it up.
+type Ref struct {
+	WorkloadID string
+	// Cluster is the cluster of the workload's workspace; "" where it is not known
+	// (pods that belong to no workload): Stop and Release then ask every cluster, and
+	// the other calls find nothing.
+	Cluster   string
+	Workspace string
+	// Dispatch is the dispatch Status and DispatchLogs read; the other calls cover
+	// every dispatch.
+	Dispatch int
+}
+
+// RefOf is the reference to w's latest dispatch.
+func RefOf(w *workload.Workload) Ref {
+	return Ref{WorkloadID: w.ID, Cluster: w.Cluster, Workspace: w.Workspace(), Dispatch: w.Status.DispatchCount}
 }
 
 // StartRequest is one dispatch of a placed workload.
@@ -137,6 +160,11 @@ type StartRequest struct {
 	Spec apiv1.WorkloadSpec
 	// Secrets are the workload's secrets, decrypted, for runtimes that use them.
 	Secrets []Secret
+}
+
+// Ref is the reference to the request's dispatch.
+func (r StartRequest) Ref() Ref {
+	return Ref{WorkloadID: r.WorkloadID, Cluster: r.Cluster, Workspace: r.Workspace, Dispatch: r.Dispatch}
 }
 
 // Secret is a secret a workload names: an image secret lets the runtime pull the

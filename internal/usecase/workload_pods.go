@@ -31,7 +31,7 @@ func (s *Service) PodLogs(ctx context.Context, caller *auth.User, id, podID stri
 	if err != nil {
 		return nil, err
 	}
-	lines, err := s.Runtime.Logs(ctx, w.ID, podID, opts)
+	lines, err := s.Runtime.Logs(ctx, runtime.RefOf(w), podID, opts)
 	if err != nil {
 		return nil, s.podError(err, id, podID)
 	}
@@ -47,7 +47,7 @@ func (s *Service) PodContainers(ctx context.Context, caller *auth.User, id, podI
 	if err != nil {
 		return nil, err
 	}
-	names, err := s.Runtime.Containers(ctx, w.ID, podID)
+	names, err := s.Runtime.Containers(ctx, runtime.RefOf(w), podID)
 	if err != nil {
 		return nil, s.podError(err, id, podID)
 	}
@@ -105,7 +105,7 @@ func (s *Service) WorkloadService(ctx context.Context, caller *auth.User, id str
 }
 
 func runtimeService(ctx context.Context, sr runtime.ServiceReader, w *workload.Workload) (*apiv1.WorkloadService, error) {
-	e, err := sr.Service(ctx, w.Workspace(), w.ID)
+	e, err := sr.Service(ctx, runtime.RefOf(w))
 	if errors.Is(err, runtime.ErrNotFound) {
 		return nil, notFound("service %s not found", w.ID)
 	}

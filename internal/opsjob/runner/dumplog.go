@@ -117,8 +117,10 @@ func (r *Runner) archiveWorkload(ctx context.Context, tw *tar.Writer, w *workloa
 func (r *Runner) archiveLogs(ctx context.Context, tw *tar.Writer, w *workload.Workload, now time.Time) ([]collected, error) {
 	latest := map[string]int{} // pod id → latest dispatch that has it
 	pods := make([][]string, w.Status.DispatchCount+1)
+	ref := runtime.RefOf(w)
 	for d := 1; d <= w.Status.DispatchCount; d++ {
-		statuses, err := r.cfg.Runtime.Status(ctx, w.ID, d)
+		ref.Dispatch = d
+		statuses, err := r.cfg.Runtime.Status(ctx, ref)
 		if err != nil && !errors.Is(err, runtime.ErrNotFound) {
 			return nil, err
 		}
@@ -129,12 +131,13 @@ func (r *Runner) archiveLogs(ctx context.Context, tw *tar.Writer, w *workload.Wo
 	}
 	var index []collected
 	for d := 1; d <= w.Status.DispatchCount; d++ {
+		ref.Dispatch = d
 		if len(pods[d]) == 0 {
 			index = append(index, collected{Dispatch: d, Note: "the runtime no longer has the pods of this dispatch"})
 		}
 		for _, pod := range pods[d] {
 			c := collected{Dispatch: d, PodID: pod}
-			lines, err := r.podLogs(ctx, w.ID, d, pod, latest[pod])
+			lines, err := r.podLogs(ctx, ref, pod, latest[pod])
 			if err != nil {
 				c.Note = "not collected: " + err.Error()
 			} else {
@@ -192,18 +195,18 @@ func secretKey(k string) bool {
 	return false
 }
 
-// podLogs reads the log of a pod in dispatch d: from the runtime's log of that
-// dispatch where it keeps one (runtime.DispatchLogger), else only when d is the pod's
-// latest dispatch.
-func (r *Runner) podLogs(ctx context.Context, workloadID string, d int, pod string, latest int) ([]string, error) {
+// podLogs reads the log of a pod in the dispatch ref names: from the runtime's log of
+// that dispatch where it keeps one (runtime.DispatchLogger), else only when it is the
+// pod's latest dispatch.
+func (r *Runner) podLogs(ctx context.Context, ref runtime.Ref, pod string, latest int) ([]string, error) {
 	if dl, ok := r.cfg.Runtime.(runtime.DispatchLogger); ok {
-		lines, err := dl.DispatchLogs(ctx, workloadID, d, pod)
+		lines, err := dl.DispatchLogs(ctx, ref, pod)
 		if !errors.Is(err, runtime.ErrUnsupported) {
 			return lines, err
 		}
 	}
-	if d != latest {
+	if ref.Dispatch != latest {
 		return nil, fmt.Errorf("the runtime serves only the latest dispatch of a pod, here %d", latest)
 	}
-	return r.cfg.Runtime.Logs(ctx, workloadID, pod, runtime.LogOptions{})
+	return r.cfg.Runtime.Logs(ctx, ref, pod, runtime.LogOptions{})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/resource"
+	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/store/sqlite"
 	"github.com/berth-dev/berth/internal/workload"
@@ -212,7 +213,7 @@ func (e *env) submit(name, script string, mutate func(*apiv1.WorkloadSpec)) stri
 	if err := e.store.WorkloadInsert(e.t.Context(), w); err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { e.rt.Stop(context.Background(), w.ID, 0) })
+	e.t.Cleanup(func() { e.rt.Stop(context.Background(), runtime.RefOf(w), 0) })
 	return w.ID
 }
 

@@ -67,7 +67,7 @@ func (r *Runner) preflightResult(ctx context.Context, w *workload.Workload, p wo
 	if reason == "" {
 		reason = "the check failed"
 	}
-	lines, err := r.cfg.Runtime.Logs(ctx, w.ID, p.PodID, runtime.LogOptions{TailLines: 1})
+	lines, err := r.cfg.Runtime.Logs(ctx, runtime.RefOf(w), p.PodID, runtime.LogOptions{TailLines: 1})
 	if err == nil && len(lines) > 0 && lines[0] != "" {
 		reason += ": " + lines[0]
 	}

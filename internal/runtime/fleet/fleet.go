@@ -1,6 +1,7 @@
 // Package fleet is one runtime.Runtime over the runtimes of several clusters: a
-// workload runs on the runtime of its workspace's cluster. Clusters join and leave
-// while it runs (added and removed through the API).
+// workload runs on the runtime of its workspace's cluster, which every call names
+// (runtime.Ref, runtime.StartRequest), so the fleet keeps no map of workloads.
+// Clusters join and leave while it runs (added and removed through the API).
 package fleet
 
 import (
@@ -20,23 +21,25 @@ import (
 // connected). Worth a retry: a cluster added through the API joins within seconds.
 var ErrNoCluster = errors.New("fleet: the cluster has no runtime here")
 
-// ErrUnknownWorkload is what a Locator returns for a workload it does not know (never
-// created, or gone from the store); the fleet then asks every cluster.
-var ErrUnknownWorkload = errors.New("fleet: unknown workload")
+// The extras of its members the fleet passes on: a drifted signature would silently
+// lose them (an Update would become a restart).
+var (
+	_ runtime.Runtime        = (*Fleet)(nil)
+	_ runtime.ChangeTracker  = (*Fleet)(nil)
+	_ runtime.WorkloadLister = (*Fleet)(nil)
+	_ runtime.Updater        = (*Fleet)(nil)
+	_ runtime.SecretUpdater  = (*Fleet)(nil)
+	_ runtime.DispatchLogger = (*Fleet)(nil)
+	_ runtime.ServiceReader  = (*Fleet)(nil)
+)
 
-// Locator names the cluster a workload runs in.
-type Locator func(ctx context.Context, workloadID string) (cluster string, err error)
-
-// Fleet routes each call to the runtime of the workload's cluster. It is safe for
-// concurrent use.
+// Fleet routes each call to the runtime of the cluster its reference names. It is
+// safe for concurrent use.
 type Fleet struct {
-	locate  Locator
 	changed chan struct{}
 
 	mu      sync.RWMutex
 	members map[string]*member
-	// where caches the cluster of each workload the fleet has seen (it never changes).
-	where map[string]string
 	// untracked is set when a member that cannot say which workloads changed
 	// (not a runtime.ChangeTracker) signalled a change.
 	untracked bool
@@ -50,9 +53,8 @@ type member struct {
 }
 
 // New returns a fleet without clusters.
-func New(locate Locator) *Fleet {
-	return &Fleet{locate: locate, changed: make(chan struct{}, 1), members: map[string]*member{},
-		where: map[string]string{}}
+func New() *Fleet {
+	return &Fleet{changed: make(chan struct{}, 1), members: map[string]*member{}}
 }
 
 // Add makes rt the runtime of cluster, replacing (and stopping) the one it had; stop,
@@ -145,39 +147,6 @@ func (f *Fleet) signal() {
 	}
 }
 
-// runtimeOf is the runtime of the workload's cluster; all is true (and rt nil) when
-// the workload is unknown, so every cluster must be asked.
-func (f *Fleet) runtimeOf(ctx context.Context, workloadID string) (rt runtime.Runtime, all bool, err error) {
-	f.mu.RLock()
-	cluster, ok := f.where[workloadID]
-	f.mu.RUnlock()
-	if !ok {
-		cluster, err = f.locate(ctx, workloadID)
-		if errors.Is(err, ErrUnknownWorkload) {
-			return nil, true, nil
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("the cluster of %s: %w", workloadID, err)
-		}
-		f.remember(workloadID, cluster)
-	}
-	rt, err = f.Member(cluster)
-	return rt, false, err
-}
-
-// maxRemembered bounds the cache of workload clusters: a server that never releases
-// workloads (one that does not lead) would otherwise keep every one it was asked of.
-const maxRemembered = 100_000
-
-func (f *Fleet) remember(workloadID, cluster string) {
-	f.mu.Lock()
-	if len(f.where) >= maxRemembered {
-		clear(f.where) // asked of the store again, once each
-	}
-	f.where[workloadID] = cluster
-	f.mu.Unlock()
-}
-
 // UpdateSecret brings the copies of the secret on every cluster up to date.
 func (f *Fleet) UpdateSecret(ctx context.Context, s runtime.Secret) error {
 	var errs []error
@@ -226,7 +195,6 @@ func (f *Fleet) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return err
 	}
-	f.remember(req.WorkloadID, req.Cluster)
 	return rt.Start(ctx, req)
 }
 
@@ -255,31 +223,26 @@ func (f *Fleet) Update(ctx context.Context, req runtime.StartRequest) error {
 	return u.Update(ctx, req)
 }
 
-// Stop stops the workload's pods; those of an unknown workload on every cluster.
-func (f *Fleet) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
-	return f.each(ctx, workloadID, func(rt runtime.Runtime) error { return rt.Stop(ctx, workloadID, grace) })
+// Stop stops the workload's pods on its cluster; those of a workload of no known
+// cluster on every cluster.
+func (f *Fleet) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration) error {
+	return f.each(ref, func(rt runtime.Runtime) error { return rt.Stop(ctx, ref, grace) })
 }
 
-// Release releases the workload on its cluster (an unknown one on every cluster) and
-// forgets where it ran.
-func (f *Fleet) Release(ctx context.Context, workloadID string) error {
-	err := f.each(ctx, workloadID, func(rt runtime.Runtime) error { return rt.Release(ctx, workloadID) })
-	if err == nil {
-		f.mu.Lock()
-		delete(f.where, workloadID)
-		f.mu.Unlock()
-	}
-	return err
+// Release releases the workload on its cluster; one of no known cluster on every
+// cluster.
+func (f *Fleet) Release(ctx context.Context, ref runtime.Ref) error {
+	return f.each(ref, func(rt runtime.Runtime) error { return rt.Release(ctx, ref) })
 }
 
-// each calls fn with the runtime of the workload's cluster, or with every runtime when
-// the workload is unknown.
-func (f *Fleet) each(ctx context.Context, workloadID string, fn func(runtime.Runtime) error) error {
-	rt, all, err := f.runtimeOf(ctx, workloadID)
-	if err != nil {
-		return err
-	}
-	if !all {
+// each calls fn with the runtime of the reference's cluster, or with every runtime
+// when it names none.
+func (f *Fleet) each(ref runtime.Ref, fn func(runtime.Runtime) error) error {
+	if ref.Cluster != "" {
+		rt, err := f.Member(ref.Cluster)
+		if err != nil {
+			return err
+		}
 		return fn(rt)
 	}
 	var errs []error
@@ -290,36 +253,36 @@ func (f *Fleet) each(ctx context.Context, workloadID string, fn func(runtime.Run
 }
 
 // Status reports the dispatch's pods from the workload's cluster.
-func (f *Fleet) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
-	rt, err := f.known(ctx, workloadID)
+func (f *Fleet) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodStatus, error) {
+	rt, err := f.located(ref)
 	if err != nil {
 		return nil, err
 	}
-	return rt.Status(ctx, workloadID, dispatch)
+	return rt.Status(ctx, ref)
 }
 
 // Logs reads a pod's log from the workload's cluster.
-func (f *Fleet) Logs(ctx context.Context, workloadID, podID string, opts runtime.LogOptions) ([]string, error) {
-	rt, err := f.known(ctx, workloadID)
+func (f *Fleet) Logs(ctx context.Context, ref runtime.Ref, podID string, opts runtime.LogOptions) ([]string, error) {
+	rt, err := f.located(ref)
 	if err != nil {
 		return nil, err
 	}
-	return rt.Logs(ctx, workloadID, podID, opts)
+	return rt.Logs(ctx, ref, podID, opts)
 }
 
 // Containers names a pod's containers from the workload's cluster.
-func (f *Fleet) Containers(ctx context.Context, workloadID, podID string) ([]string, error) {
-	rt, err := f.known(ctx, workloadID)
+func (f *Fleet) Containers(ctx context.Context, ref runtime.Ref, podID string) ([]string, error) {
+	rt, err := f.located(ref)
 	if err != nil {
 		return nil, err
 	}
-	return rt.Containers(ctx, workloadID, podID)
+	return rt.Containers(ctx, ref, podID)
 }
 
 // DispatchLogs reads a pod's log of one dispatch from the workload's cluster;
 // runtime.ErrUnsupported where that cluster's runtime keeps only the latest.
-func (f *Fleet) DispatchLogs(ctx context.Context, workloadID string, dispatch int, podID string) ([]string, error) {
-	rt, err := f.known(ctx, workloadID)
+func (f *Fleet) DispatchLogs(ctx context.Context, ref runtime.Ref, podID string) ([]string, error) {
+	rt, err := f.located(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -327,13 +290,13 @@ func (f *Fleet) DispatchLogs(ctx context.Context, workloadID string, dispatch in
 	if !ok {
 		return nil, runtime.ErrUnsupported
 	}
-	return dl.DispatchLogs(ctx, workloadID, dispatch, podID)
+	return dl.DispatchLogs(ctx, ref, podID)
 }
 
 // Service reads the workload's service from its cluster; runtime.ErrUnsupported
 // where that cluster's runtime makes no service objects.
-func (f *Fleet) Service(ctx context.Context, workspace, workloadID string) (runtime.Endpoint, error) {
-	rt, err := f.known(ctx, workloadID)
+func (f *Fleet) Service(ctx context.Context, ref runtime.Ref) (runtime.Endpoint, error) {
+	rt, err := f.located(ref)
 	if err != nil {
 		return runtime.Endpoint{}, err
 	}
@@ -341,16 +304,16 @@ func (f *Fleet) Service(ctx context.Context, workspace, workloadID string) (runt
 	if !ok {
 		return runtime.Endpoint{}, runtime.ErrUnsupported
 	}
-	return sr.Service(ctx, workspace, workloadID)
+	return sr.Service(ctx, ref)
 }
 
-// known is the runtime of a workload that must be known: an unknown one has no pods.
-func (f *Fleet) known(ctx context.Context, workloadID string) (runtime.Runtime, error) {
-	rt, all, err := f.runtimeOf(ctx, workloadID)
-	if all {
-		return nil, fmt.Errorf("workload %s: %w", workloadID, runtime.ErrNotFound)
+// located is the runtime of the reference's cluster: a workload of no known cluster
+// has no pods.
+func (f *Fleet) located(ref runtime.Ref) (runtime.Runtime, error) {
+	if ref.Cluster == "" {
+		return nil, fmt.Errorf("workload %s has no cluster: %w", ref.WorkloadID, runtime.ErrNotFound)
 	}
-	return rt, err
+	return f.Member(ref.Cluster)
 }
 
 // Changed is signalled when any cluster's runtime signals, or a cluster joins.

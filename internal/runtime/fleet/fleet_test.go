@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,32 +14,12 @@ import (
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/fleet"
 	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/runtime/runtimetest"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
 // TestMain lets the test binary serve as the pod shim, as `berth pod-shim` does.
 func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }
-
-// locations is where the test's workloads run, as the store would say.
-type locations struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (l *locations) set(id, cluster string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.m[id] = cluster
-}
-
-func (l *locations) locate(_ context.Context, id string) (string, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if c, ok := l.m[id]; ok {
-		return c, nil
-	}
-	return "", fleet.ErrUnknownWorkload
-}
 
 // newProcess is a process runtime of two virtual nodes.
 func newProcess(t *testing.T) *process.Runtime {
@@ -65,20 +44,30 @@ func job(id, cluster, command string) runtime.StartRequest {
 	}
 }
 
+// TestConformance: a fleet of one cluster is a runtime like its member.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	runtimetest.Run(t, func(t *testing.T) runtime.Runtime {
+		f := fleet.New()
+		f.Add(runtimetest.Cluster, newProcess(t), nil)
+		return f
+	})
+}
+
 // waitEnded polls the fleet until the workload's pods have all ended.
-func waitEnded(t *testing.T, f *fleet.Fleet, id string) []runtime.PodStatus {
+func waitEnded(t *testing.T, f *fleet.Fleet, ref runtime.Ref) []runtime.PodStatus {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		st, err := f.Status(context.Background(), id, 1)
+		st, err := f.Status(context.Background(), ref)
 		if err != nil {
-			t.Fatalf("Status(%s): %v", id, err)
+			t.Fatalf("Status(%s): %v", ref.WorkloadID, err)
 		}
 		if len(st) > 0 && !slices.ContainsFunc(st, runtime.PodStatus.Live) {
 			return st
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the pods of %s did not end: %+v", id, st)
+			t.Fatalf("the pods of %s did not end: %+v", ref.WorkloadID, st)
 		}
 		select {
 		case <-f.Changed():
@@ -90,8 +79,7 @@ func waitEnded(t *testing.T, f *fleet.Fleet, id string) []runtime.PodStatus {
 func TestRoutesEachWorkloadToItsCluster(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	where := &locations{m: map[string]string{}}
-	f := fleet.New(where.locate)
+	f := fleet.New()
 	a, b := newProcess(t), newProcess(t)
 	f.Add("a", a, nil)
 	f.Add("b", b, nil)
@@ -108,57 +96,64 @@ func TestRoutesEachWorkloadToItsCluster(t *testing.T) {
 		t.Fatalf("Nodes: %v, want %v", tags, want)
 	}
 
-	where.set("on-b", "b")
-	if err := f.Start(ctx, job("on-b", "b", "echo from-b")); err != nil {
+	onB := job("on-b", "b", "echo from-b")
+	if err := f.Start(ctx, onB); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	t.Cleanup(func() { _ = f.Stop(ctx, "on-b", 0) })
-	st := waitEnded(t, f, "on-b")
+	ref := onB.Ref()
+	t.Cleanup(func() { _ = f.Stop(ctx, ref, 0) })
+	st := waitEnded(t, f, ref)
 	if st[0].Phase != workload.PodSucceeded {
 		t.Fatalf("pod of on-b: %+v", st[0])
 	}
-	if onA, err := a.Status(ctx, "on-b", 1); err == nil && len(onA) > 0 {
+	if onA, err := a.Status(ctx, ref); err == nil && len(onA) > 0 {
 		t.Fatalf("cluster a runs pods of a workload of cluster b: %+v", onA)
 	}
-	lines, err := f.Logs(ctx, "on-b", "on-b-master-0", runtime.LogOptions{})
+	lines, err := f.Logs(ctx, ref, "on-b-master-0", runtime.LogOptions{})
 	if err != nil || !slices.Contains(lines, "from-b") {
 		t.Fatalf("Logs through the fleet: %q, %v", lines, err)
 	}
-	if _, err := f.Service(ctx, "ws", "on-b"); !errors.Is(err, runtime.ErrUnsupported) {
+	lines, err = f.DispatchLogs(ctx, ref, "on-b-master-0")
+	if err != nil || !slices.Contains(lines, "from-b") {
+		t.Fatalf("DispatchLogs through the fleet: %q, %v", lines, err)
+	}
+	if _, err := f.Service(ctx, ref); !errors.Is(err, runtime.ErrUnsupported) {
 		t.Fatalf("Service on a process cluster: %v, want ErrUnsupported", err)
 	}
 	if _, all := f.ChangedWorkloads(); !all {
 		t.Fatal("a process runtime signalled changes but ChangedWorkloads did not ask for a full look")
 	}
-	if err := f.Release(ctx, "on-b"); err != nil {
+	if err := f.Release(ctx, ref); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	if _, err := b.Logs(ctx, "on-b", "on-b-master-0", runtime.LogOptions{}); !errors.Is(err, runtime.ErrNotFound) {
+	if _, err := b.Logs(ctx, ref, "on-b-master-0", runtime.LogOptions{}); !errors.Is(err, runtime.ErrNotFound) {
 		t.Fatalf("logs on b after a release through the fleet: %v, want ErrNotFound", err)
 	}
 }
 
-func TestUnknownWorkloadsAndMissingClusters(t *testing.T) {
+func TestOrphansAndMissingClusters(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	where := &locations{m: map[string]string{}}
-	f := fleet.New(where.locate)
+	f := fleet.New()
 	a := newProcess(t)
 	f.Add("a", a, nil)
 
-	// An orphan (no workload in the store) is stopped wherever it runs.
-	if err := a.Start(ctx, job("orphan", "a", "sleep 60")); err != nil {
+	// An orphan (no workload in the store, so no known cluster) is stopped and
+	// released wherever it runs.
+	orphan := job("orphan", "a", "sleep 60")
+	if err := a.Start(ctx, orphan); err != nil {
 		t.Fatal(err)
 	}
 	if ids, err := f.WorkloadIDs(ctx); err != nil || !slices.Contains(ids, "orphan") {
 		t.Fatalf("WorkloadIDs: %v, %v", ids, err)
 	}
-	if err := f.Stop(ctx, "orphan", 0); err != nil {
-		t.Fatalf("Stop of an unknown workload: %v", err)
+	nowhere := runtime.Ref{WorkloadID: "orphan"}
+	if err := f.Stop(ctx, nowhere, 0); err != nil {
+		t.Fatalf("Stop of a workload of no cluster: %v", err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		st, err := a.Status(ctx, "orphan", 1)
+		st, err := a.Status(ctx, orphan.Ref())
 		if err == nil && len(st) > 0 && !st[0].Live() {
 			break
 		}
@@ -167,16 +162,31 @@ func TestUnknownWorkloadsAndMissingClusters(t *testing.T) {
 		}
 		<-time.After(50 * time.Millisecond)
 	}
-	if _, err := f.Status(ctx, "orphan", 1); !errors.Is(err, runtime.ErrNotFound) {
-		t.Fatalf("Status of an unknown workload: %v, want ErrNotFound", err)
+	for name, read := range map[string]func() error{
+		"Status": func() error { _, err := f.Status(ctx, nowhere); return err },
+		"Logs":   func() error { _, err := f.Logs(ctx, nowhere, "orphan-master-0", runtime.LogOptions{}); return err },
+		"Containers": func() error {
+			_, err := f.Containers(ctx, nowhere, "orphan-master-0")
+			return err
+		},
+	} {
+		if err := read(); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("%s of a workload of no cluster: %v, want ErrNotFound", name, err)
+		}
+	}
+	if err := f.Release(ctx, nowhere); err != nil {
+		t.Fatalf("Release of a workload of no cluster: %v", err)
+	}
+	if ids, err := a.WorkloadIDs(ctx); err != nil || slices.Contains(ids, "orphan") {
+		t.Fatalf("the orphan is left after a Release through the fleet: %v, %v", ids, err)
 	}
 
 	// A workload of a cluster this server has no runtime of waits for it.
-	where.set("on-c", "c")
-	if err := f.Start(ctx, job("on-c", "c", "true")); !errors.Is(err, fleet.ErrNoCluster) {
+	onC := job("on-c", "c", "true")
+	if err := f.Start(ctx, onC); !errors.Is(err, fleet.ErrNoCluster) {
 		t.Fatalf("Start on a cluster without a runtime: %v, want ErrNoCluster", err)
 	}
-	if _, err := f.Status(ctx, "on-c", 1); !errors.Is(err, fleet.ErrNoCluster) {
+	if _, err := f.Status(ctx, onC.Ref()); !errors.Is(err, fleet.ErrNoCluster) {
 		t.Fatalf("Status on a cluster without a runtime: %v, want ErrNoCluster", err)
 	}
 	if err := f.Health(ctx, "c"); !errors.Is(err, fleet.ErrNoCluster) {

@@ -104,7 +104,7 @@ func waitStatus(t *testing.T, rt *Runtime, req runtime.StartRequest, what string
 	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, clusterDeadline, true,
 		func(ctx context.Context) (bool, error) {
 			var err error
-			last, err = rt.Status(ctx, req.WorkloadID, req.Dispatch)
+			last, err = rt.Status(ctx, req.Ref())
 			return err == nil && ok(last), err
 		})
 	if err != nil {
@@ -190,7 +190,7 @@ func TestDeploymentBoundToPlannedNodes(t *testing.T) {
 	if err := rt.Start(ctx, req); err != nil {
 		t.Fatalf("second Start: %v", err)
 	}
-	if err := rt.Stop(ctx, req.WorkloadID, 0); err != nil {
+	if err := rt.Stop(ctx, req.Ref(), 0); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 	c.wantGone(t, req.Workspace, req.WorkloadID)
@@ -238,16 +238,16 @@ func TestPyTorchJobLifecycle(t *testing.T) {
 		if err != nil || kp.Spec.SchedulerName != SchedulerName {
 			t.Errorf("pod %s: schedulerName %q (%v), want %q", p.PodID, kp.Spec.SchedulerName, err, SchedulerName)
 		}
-		names, err := rt.Containers(ctx, req.WorkloadID, p.PodID)
+		names, err := rt.Containers(ctx, req.Ref(), p.PodID)
 		if err != nil || !slices.Contains(names, "pytorch") {
 			t.Errorf("Containers(%s) = %v, %v; want pytorch among them", p.PodID, names, err)
 		}
 	}
-	lines, err := rt.Logs(ctx, req.WorkloadID, pods[0].PodID, runtime.LogOptions{TailLines: 1})
+	lines, err := rt.Logs(ctx, req.Ref(), pods[0].PodID, runtime.LogOptions{TailLines: 1})
 	if err != nil || len(lines) != 1 || !strings.Contains(lines[0], "kwok fake container log") {
 		t.Errorf("Logs = %q, %v; want the last line of KWOK's log", lines, err)
 	}
-	if _, err := rt.Logs(ctx, req.WorkloadID, pods[0].PodID, runtime.LogOptions{Container: "nope"}); err != runtime.ErrNotFound {
+	if _, err := rt.Logs(ctx, req.Ref(), pods[0].PodID, runtime.LogOptions{Container: "nope"}); err != runtime.ErrNotFound {
 		t.Errorf("Logs of a container that does not exist = %v, want ErrNotFound", err)
 	}
 	c.endPods(t, req.Workspace, pods, "Succeeded")
@@ -257,7 +257,7 @@ func TestPyTorchJobLifecycle(t *testing.T) {
 			t.Errorf("pod %s ended with %+v, want exit 0, Completed and an end time", p.PodID, p)
 		}
 	}
-	if err := rt.Release(ctx, req.WorkloadID); err != nil {
+	if err := rt.Release(ctx, req.Ref()); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
 	c.wantGone(t, req.Workspace, req.WorkloadID)
@@ -286,7 +286,9 @@ func TestNextDispatchReplacesTheLast(t *testing.T) {
 	}
 	pods := waitStatus(t, rt, req, "dispatch 2 Running", allPhase(2, workload.PodRunning))
 	wantPlaced(t, pods, req)
-	if old, err := rt.Status(ctx, req.WorkloadID, 1); err != nil || len(old) != 0 {
+	first := req.Ref()
+	first.Dispatch = 1
+	if old, err := rt.Status(ctx, first); err != nil || len(old) != 0 {
 		t.Errorf("dispatch 1 still has pods %+v (%v)", old, err)
 	}
 
@@ -297,7 +299,7 @@ func TestNextDispatchReplacesTheLast(t *testing.T) {
 			t.Errorf("a new runtime sees pod %d as %+v, want %+v", i, adopted[i], pods[i])
 		}
 	}
-	if err := again.Stop(ctx, req.WorkloadID, 0); err != nil {
+	if err := again.Stop(ctx, req.Ref(), 0); err != nil {
 		t.Fatal(err)
 	}
 	c.wantGone(t, req.Workspace, req.WorkloadID)
@@ -346,11 +348,11 @@ func TestSecretsReachThePods(t *testing.T) {
 		t.Fatalf("Start of a second workload using wandb: %v", err)
 	}
 	waitStatus(t, rt, other, "a Running pod", allPhase(1, workload.PodRunning))
-	if err := rt.Stop(ctx, req.WorkloadID, 0); err != nil {
+	if err := rt.Stop(ctx, req.Ref(), 0); err != nil {
 		t.Fatal(err)
 	}
 	c.wantSecrets(t, req.Workspace, "berth-kube-runtime-test-wandb")
-	if err := rt.Stop(ctx, other.WorkloadID, 0); err != nil {
+	if err := rt.Stop(ctx, other.Ref(), 0); err != nil {
 		t.Fatal(err)
 	}
 	c.wantSecrets(t, req.Workspace)

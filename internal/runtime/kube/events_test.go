@@ -38,7 +38,7 @@ func TestPendingPodExplainedByEvents(t *testing.T) {
 		pod, err = c.client.CoreV1().Pods(req.Workspace).Get(ctx, p[0].PodID, metav1.GetOptions{})
 		return err == nil
 	})
-	t.Cleanup(func() { _ = rt.Stop(ctx, req.WorkloadID, 0) })
+	t.Cleanup(func() { _ = rt.Stop(ctx, req.Ref(), 0) })
 
 	kubelet := func(typ, reason, message string) {
 		t.Helper()
@@ -127,7 +127,7 @@ func TestDeploymentThatCannotMakePods(t *testing.T) {
 	if err := rt.Start(ctx, req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	t.Cleanup(func() { _ = rt.Stop(ctx, req.WorkloadID, 0) })
+	t.Cleanup(func() { _ = rt.Stop(ctx, req.Ref(), 0) })
 	waitStatus(t, rt, req, "the quota as the reason", func(p []runtime.PodStatus) bool {
 		return len(p) == 1 && p[0].Phase == workload.PodPending && p[0].Reason == "FailedCreate" &&
 			strings.Contains(p[0].Message, "forbidden") && strings.Contains(p[0].Message, "no-pods")

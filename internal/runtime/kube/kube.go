@@ -33,6 +33,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/berth-dev/berth/internal/kubeconfig"
+	"github.com/berth-dev/berth/internal/runtime"
 )
 
 // Config says which cluster to drive.
@@ -56,6 +57,18 @@ const binders = 8
 // DefaultQPS is the default of Config.QPS: one client carries every workload's
 // creates, binds and deletes.
 const DefaultQPS = 200
+
+// The optional extras the controller finds by type assertion: a drifted signature
+// would silently lose them (an Update would become a restart).
+var (
+	_ runtime.Runtime        = (*Runtime)(nil)
+	_ runtime.ChangeTracker  = (*Runtime)(nil)
+	_ runtime.HealthChecker  = (*Runtime)(nil)
+	_ runtime.WorkloadLister = (*Runtime)(nil)
+	_ runtime.Updater        = (*Runtime)(nil)
+	_ runtime.SecretUpdater  = (*Runtime)(nil)
+	_ runtime.ServiceReader  = (*Runtime)(nil)
+)
 
 // Runtime runs pods on one Kubernetes cluster. It is safe for concurrent use.
 type Runtime struct {

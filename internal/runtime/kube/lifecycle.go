@@ -226,19 +226,19 @@ func (r *Runtime) ensurePriorityClasses(ctx context.Context) error {
 // pods are deleted here rather than left to the garbage collector, which learns of a
 // custom kind (PyTorchJob) only at its next discovery, up to 30 s after it starts.
 // Services, which cannot come back, are deleted by the first Stop (and Release).
-func (r *Runtime) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
-	elapsed, first := r.stops.begin(workloadID)
+func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration) error {
+	elapsed, first := r.stops.begin(ref.WorkloadID)
 	if elapsed >= grace {
 		grace = 0
 	}
-	return r.remove(ctx, workloadID, grace, first)
+	return r.remove(ctx, ref.WorkloadID, grace, first)
 }
 
 // Release removes whatever is left of the workload at once: its pods have ended.
-func (r *Runtime) Release(ctx context.Context, workloadID string) error {
-	err := r.remove(ctx, workloadID, 0, true)
+func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
+	err := r.remove(ctx, ref.WorkloadID, 0, true)
 	if err == nil {
-		r.stops.forget(workloadID)
+		r.stops.forget(ref.WorkloadID)
 	}
 	return err
 }

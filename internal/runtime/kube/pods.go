@@ -19,16 +19,16 @@ import (
 // gang whose operator has created only some pods reports the others Pending, so a
 // part of a gang never looks like the whole of it; while the workload stops, what
 // is left of its objects counts as a Pending pod, so a stop is not over early.
-func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
-	pods, err := r.workloadPods(workloadID, strconv.Itoa(dispatch))
+func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodStatus, error) {
+	pods, err := r.workloadPods(ref.WorkloadID, strconv.Itoa(ref.Dispatch))
 	if err != nil {
 		return nil, err
 	}
-	stopping := r.stops.stopping(workloadID)
-	obj, found := r.dispatchObject(workloadID, dispatch)
+	stopping := r.stops.stopping(ref.WorkloadID)
+	obj, found := r.dispatchObject(ref.WorkloadID, ref.Dispatch)
 	current := found && obj.GetDeletionTimestamp() == nil // not being deleted
 	if current && obj.gvr == runnerSets && !stopping {
-		out := runnerSetStatus(workloadID, obj, pods)
+		out := runnerSetStatus(ref.WorkloadID, obj, pods)
 		r.events.explain(out, pods)
 		return out, nil
 	}
@@ -36,7 +36,7 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 		if !current {
 			return nil, nil
 		}
-		out := creating(workloadID, obj)
+		out := creating(ref.WorkloadID, obj)
 		explainCreation(obj, out)
 		return out, nil
 	}
@@ -46,13 +46,13 @@ func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) (
 	} else if len(pods) > 0 {
 		placement, _ = r.placementOf(pods[0]) // a bare pod is its own object
 	}
-	out := podStatuses(workloadID, pods, placement, !stopping)
+	out := podStatuses(ref.WorkloadID, pods, placement, !stopping)
 	r.events.explain(out, pods)
 	if !stopping && current && slices.ContainsFunc(out, func(s runtime.PodStatus) bool { return s.Reason == reasonNotCreated }) {
 		explainCreation(obj, out)
 	}
 	if stopping && !slices.ContainsFunc(out, runtime.PodStatus.Live) {
-		deleting, err := r.deleting(workloadID)
+		deleting, err := r.deleting(ref.WorkloadID)
 		return append(out, deleting...), err
 	}
 	return out, nil
@@ -246,8 +246,8 @@ func (r *Runtime) pod(workloadID, podID string) (*corev1.Pod, error) {
 }
 
 // Logs reads the pod's log through the pods/log API.
-func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runtime.LogOptions) ([]string, error) {
-	p, err := r.pod(workloadID, podID)
+func (r *Runtime) Logs(ctx context.Context, ref runtime.Ref, podID string, opts runtime.LogOptions) ([]string, error) {
+	p, err := r.pod(ref.WorkloadID, podID)
 	if err != nil {
 		return nil, err
 	}
@@ -282,8 +282,8 @@ func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runti
 }
 
 // Containers names the pod's containers (not its init containers).
-func (r *Runtime) Containers(ctx context.Context, workloadID, podID string) ([]string, error) {
-	p, err := r.pod(workloadID, podID)
+func (r *Runtime) Containers(ctx context.Context, ref runtime.Ref, podID string) ([]string, error) {
+	p, err := r.pod(ref.WorkloadID, podID)
 	if err != nil {
 		return nil, err
 	}
@@ -295,8 +295,8 @@ func (r *Runtime) Containers(ctx context.Context, workloadID, podID string) ([]s
 }
 
 // Service reads the workload's Service: its type, cluster IP and first port.
-func (r *Runtime) Service(ctx context.Context, workspace, workloadID string) (runtime.Endpoint, error) {
-	svc, err := r.client.CoreV1().Services(workspace).Get(ctx, workloadID, metav1.GetOptions{})
+func (r *Runtime) Service(ctx context.Context, ref runtime.Ref) (runtime.Endpoint, error) {
+	svc, err := r.client.CoreV1().Services(ref.Workspace).Get(ctx, ref.WorkloadID, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || (err == nil && len(svc.Spec.Ports) == 0) {
 		return runtime.Endpoint{}, runtime.ErrNotFound
 	}

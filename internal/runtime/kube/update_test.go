@@ -53,7 +53,7 @@ func TestUpdateInPlace(t *testing.T) {
 				t.Errorf("%s pod %s was not replaced", kind, p.PodID)
 			}
 		}
-		if err := rt.Stop(ctx, req.WorkloadID, 0); err != nil {
+		if err := rt.Stop(ctx, req.Ref(), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,7 +94,7 @@ func TestScaleInPlace(t *testing.T) {
 		if one[0].PodID != two[0].PodID || one[0].Node != c.nodes[1] {
 			t.Errorf("%s: shrinking kept %s on %s, want %s on %s", kind, one[0].PodID, one[0].Node, two[0].PodID, c.nodes[1])
 		}
-		if err := rt.Stop(ctx, req.WorkloadID, 0); err != nil {
+		if err := rt.Stop(ctx, req.Ref(), 0); err != nil {
 			t.Fatal(err)
 		}
 	}

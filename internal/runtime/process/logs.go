@@ -122,8 +122,8 @@ func selectLog(entries []logEntry, opts runtime.LogOptions, now time.Time) []str
 }
 
 // Logs returns the lines the pod wrote in the latest dispatch that has it.
-func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runtime.LogOptions) ([]string, error) {
-	dir, spec, err := r.latestPod(workloadID, podID)
+func (r *Runtime) Logs(ctx context.Context, ref runtime.Ref, podID string, opts runtime.LogOptions) ([]string, error) {
+	dir, spec, err := r.latestPod(ref.WorkloadID, podID)
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +135,11 @@ func (r *Runtime) Logs(ctx context.Context, workloadID, podID string, opts runti
 
 // DispatchLogs returns every line the pod wrote in one dispatch of the workload, also
 // when a later dispatch reused the pod's name.
-func (r *Runtime) DispatchLogs(ctx context.Context, workloadID string, dispatch int, podID string) ([]string, error) {
-	if validName(workloadID) != nil || validName(podID) != nil || dispatch < 1 {
+func (r *Runtime) DispatchLogs(ctx context.Context, ref runtime.Ref, podID string) ([]string, error) {
+	if validName(ref.WorkloadID) != nil || validName(podID) != nil || ref.Dispatch < 1 {
 		return nil, runtime.ErrNotFound
 	}
-	dir := filepath.Join(r.dispatchDir(workloadID, dispatch), podID)
+	dir := filepath.Join(r.dispatchDir(ref.WorkloadID, ref.Dispatch), podID)
 	if _, err := readSpec(dir); errors.Is(err, os.ErrNotExist) {
 		return nil, runtime.ErrNotFound
 	} else if err != nil {
@@ -166,8 +166,8 @@ func readPodLog(dir string, opts runtime.LogOptions) ([]string, error) {
 }
 
 // Containers names the pod's one container, as the kube runtime names it.
-func (r *Runtime) Containers(ctx context.Context, workloadID, podID string) ([]string, error) {
-	_, spec, err := r.latestPod(workloadID, podID)
+func (r *Runtime) Containers(ctx context.Context, ref runtime.Ref, podID string) ([]string, error) {
+	_, spec, err := r.latestPod(ref.WorkloadID, podID)
 	if err != nil {
 		return nil, err
 	}

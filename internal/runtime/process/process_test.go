@@ -71,7 +71,7 @@ func waitPods(t *testing.T, rt *Runtime, req runtime.StartRequest, ok func([]run
 	var pods []runtime.PodStatus
 	waitFor(t, rt, "pods of "+req.WorkloadID, func() bool {
 		var err error
-		pods, err = rt.Status(context.Background(), req.WorkloadID, req.Dispatch)
+		pods, err = rt.Status(context.Background(), req.Ref())
 		if err != nil {
 			t.Fatalf("Status: %v", err)
 		}
@@ -110,7 +110,7 @@ func noneLive(pods []runtime.PodStatus) bool {
 func stopAll(t *testing.T, rt *Runtime, req runtime.StartRequest) {
 	t.Cleanup(func() {
 		waitPods(t, rt, req, func(pods []runtime.PodStatus) bool {
-			_ = rt.Stop(context.Background(), req.WorkloadID, 0)
+			_ = rt.Stop(context.Background(), req.Ref(), 0)
 			return noneLive(pods)
 		})
 	})
@@ -146,7 +146,7 @@ func TestAdoptAfterRestart(t *testing.T) {
 	}
 	// The second runtime stops them and sees them end, with nothing in memory.
 	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
-		if err := second.Stop(ctx, req.WorkloadID, time.Hour); err != nil {
+		if err := second.Stop(ctx, req.Ref(), time.Hour); err != nil {
 			t.Fatalf("Stop: %v", err)
 		}
 		return noneLive(pods)
@@ -170,7 +170,7 @@ func TestRestartAlways(t *testing.T) {
 		t.Errorf("restarting pod %+v, want it live", pods[0])
 	}
 	waitFor(t, rt, "two runs in the log", func() bool {
-		lines, err := rt.Logs(context.Background(), req.WorkloadID, req.Pods[0].PodID, runtime.LogOptions{})
+		lines, err := rt.Logs(context.Background(), req.Ref(), req.Pods[0].PodID, runtime.LogOptions{})
 		return err == nil && len(lines) >= 2
 	}, func() any { return pods })
 }
@@ -207,10 +207,10 @@ func TestReleaseRefusesLivePods(t *testing.T) {
 	}
 	stopAll(t, rt, req)
 	waitPods(t, rt, req, allPhase(workload.PodRunning))
-	if err := rt.Release(ctx, req.WorkloadID); err == nil {
+	if err := rt.Release(ctx, req.Ref()); err == nil {
 		t.Fatal("Release of a running workload succeeded")
 	}
-	if _, err := rt.Logs(ctx, req.WorkloadID, req.Pods[0].PodID, runtime.LogOptions{}); err != nil {
+	if _, err := rt.Logs(ctx, req.Ref(), req.Pods[0].PodID, runtime.LogOptions{}); err != nil {
 		t.Errorf("Logs after a refused Release: %v", err)
 	}
 }

@@ -21,7 +21,13 @@ import (
 	"github.com/berth-dev/berth/internal/runtime"
 )
 
-var _ runtime.Runtime = (*Runtime)(nil)
+// The optional extras the controller finds by type assertion: a drifted signature
+// would silently lose them.
+var (
+	_ runtime.Runtime        = (*Runtime)(nil)
+	_ runtime.WorkloadLister = (*Runtime)(nil)
+	_ runtime.DispatchLogger = (*Runtime)(nil)
+)
 
 // Config configures the process runtime.
 type Config struct {

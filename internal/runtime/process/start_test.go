@@ -23,7 +23,7 @@ func TestShimStartError(t *testing.T) {
 	if err := rt.Start(context.Background(), req); err == nil {
 		t.Fatal("Start with a missing shim succeeded")
 	}
-	pods, err := rt.Status(context.Background(), req.WorkloadID, 1)
+	pods, err := rt.Status(context.Background(), req.Ref())
 	if err != nil || len(pods) != 1 || pods[0].Phase != workload.PodFailed || pods[0].Reason != "StartError" {
 		t.Errorf("Status = %+v, %v; want one Failed pod with reason StartError", pods, err)
 	}
@@ -42,14 +42,14 @@ func TestLogsNewestDispatch(t *testing.T) {
 		}
 		waitPods(t, rt, req, allPhase(workload.PodSucceeded))
 	}
-	got, err := rt.Logs(ctx, "redo", "redo-0", runtime.LogOptions{})
+	got, err := rt.Logs(ctx, runtime.Ref{WorkloadID: "redo"}, "redo-0", runtime.LogOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"second"}, got); diff != "" {
 		t.Errorf("Logs (-want +got):\n%s", diff)
 	}
-	if pods, err := rt.Status(ctx, "redo", 3); err != nil || len(pods) != 0 {
+	if pods, err := rt.Status(ctx, runtime.Ref{WorkloadID: "redo", Dispatch: 3}); err != nil || len(pods) != 0 {
 		t.Errorf("Status of a dispatch never started = %+v, %v; want none", pods, err)
 	}
 }
@@ -68,17 +68,17 @@ func TestDispatchLogs(t *testing.T) {
 		waitPods(t, rt, req, allPhase(workload.PodSucceeded))
 	}
 	for d, want := range map[int]string{1: "first", 2: "second"} {
-		got, err := rt.DispatchLogs(ctx, "again", d, "again-0")
+		got, err := rt.DispatchLogs(ctx, runtime.Ref{WorkloadID: "again", Dispatch: d}, "again-0")
 		if err != nil || !cmp.Equal(got, []string{want}) {
 			t.Errorf("DispatchLogs(%d) = %q, %v; want %q", d, got, err, want)
 		}
 	}
 	for _, d := range []int{0, 3} {
-		if _, err := rt.DispatchLogs(ctx, "again", d, "again-0"); !errors.Is(err, runtime.ErrNotFound) {
+		if _, err := rt.DispatchLogs(ctx, runtime.Ref{WorkloadID: "again", Dispatch: d}, "again-0"); !errors.Is(err, runtime.ErrNotFound) {
 			t.Errorf("DispatchLogs(%d) = %v, want ErrNotFound", d, err)
 		}
 	}
-	if _, err := rt.DispatchLogs(ctx, "again", 1, "../again"); !errors.Is(err, runtime.ErrNotFound) {
+	if _, err := rt.DispatchLogs(ctx, runtime.Ref{WorkloadID: "again", Dispatch: 1}, "../again"); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("DispatchLogs of a path = %v, want ErrNotFound", err)
 	}
 }

@@ -21,13 +21,13 @@ const msgDisappeared = "the pod's process disappeared"
 
 // Status reports the pods of one dispatch, by rank. A dispatch that was never started
 // has no pods.
-func (r *Runtime) Status(ctx context.Context, workloadID string, dispatch int) ([]runtime.PodStatus, error) {
-	if err := validName(workloadID); err != nil {
+func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodStatus, error) {
+	if err := validName(ref.WorkloadID); err != nil {
 		return nil, err
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	dirs, err := podDirs(r.dispatchDir(workloadID, dispatch))
+	dirs, err := podDirs(r.dispatchDir(ref.WorkloadID, ref.Dispatch))
 	if err != nil {
 		return nil, err
 	}
@@ -140,13 +140,13 @@ func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
 // Stop signals every live pod of the workload: SIGTERM to its process group on the
 // first request, SIGKILL once grace has passed since then. The first request's time is
 // kept in the pod's stop file, so the deadline survives a restart of the server.
-func (r *Runtime) Stop(ctx context.Context, workloadID string, grace time.Duration) error {
-	if err := validName(workloadID); err != nil {
+func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration) error {
+	if err := validName(ref.WorkloadID); err != nil {
 		return err
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	dirs, err := r.workloadPods(workloadID)
+	dirs, err := r.workloadPods(ref.WorkloadID)
 	if err != nil {
 		return err
 	}
@@ -184,13 +184,13 @@ func (r *Runtime) Stop(ctx context.Context, workloadID string, grace time.Durati
 }
 
 // Release removes the workload's directories. It refuses while a pod is live.
-func (r *Runtime) Release(ctx context.Context, workloadID string) error {
-	if err := validName(workloadID); err != nil {
+func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
+	if err := validName(ref.WorkloadID); err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	dirs, err := r.workloadPods(workloadID)
+	dirs, err := r.workloadPods(ref.WorkloadID)
 	if err != nil {
 		return err
 	}
@@ -209,9 +209,9 @@ func (r *Runtime) Release(ctx context.Context, workloadID string) error {
 			return err
 		}
 		if p.Live() {
-			return fmt.Errorf("process: release %s: pod %s is still running", workloadID, p.PodID)
+			return fmt.Errorf("process: release %s: pod %s is still running", ref.WorkloadID, p.PodID)
 		}
 	}
-	r.watcher.removeUnder(r.workloadDir(workloadID))
-	return os.RemoveAll(r.workloadDir(workloadID))
+	r.watcher.removeUnder(r.workloadDir(ref.WorkloadID))
+	return os.RemoveAll(r.workloadDir(ref.WorkloadID))
 }

@@ -19,7 +19,7 @@ func waitLog(t *testing.T, rt *Runtime, req runtime.StartRequest, line string) {
 	t.Helper()
 	var lines []string
 	waitFor(t, rt, "log line "+line, func() bool {
-		lines, _ = rt.Logs(context.Background(), req.WorkloadID, req.Pods[0].PodID, runtime.LogOptions{})
+		lines, _ = rt.Logs(context.Background(), req.Ref(), req.Pods[0].PodID, runtime.LogOptions{})
 		return slices.Contains(lines, line)
 	}, func() any { return lines })
 }
@@ -40,14 +40,14 @@ func TestStopDeadlineSurvivesRestart(t *testing.T) {
 	waitPods(t, first, req, allPhase(workload.PodRunning))
 	waitLog(t, first, req, "ready")
 	stopped := time.Now()
-	if err := first.Stop(ctx, req.WorkloadID, grace); err != nil {
+	if err := first.Stop(ctx, req.Ref(), grace); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 	waitLog(t, first, req, "got-term")
 
 	second := newRuntime(t, dir)
 	p := waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
-		if err := second.Stop(ctx, req.WorkloadID, grace); err != nil {
+		if err := second.Stop(ctx, req.Ref(), grace); err != nil {
 			t.Fatalf("Stop: %v", err)
 		}
 		return noneLive(pods)
@@ -58,7 +58,7 @@ func TestStopDeadlineSurvivesRestart(t *testing.T) {
 	if p.Phase != workload.PodFailed || p.Reason != "Stopped" || p.ExitCode != 137 {
 		t.Errorf("stopped pod %+v, want Failed, Stopped, exit 137", p)
 	}
-	lines, _ := second.Logs(ctx, req.WorkloadID, req.Pods[0].PodID, runtime.LogOptions{})
+	lines, _ := second.Logs(ctx, req.Ref(), req.Pods[0].PodID, runtime.LogOptions{})
 	if n := len(slices.DeleteFunc(lines, func(l string) bool { return l != "got-term" })); n != 1 {
 		t.Errorf("the pod got SIGTERM %d times, want once", n)
 	}
@@ -103,7 +103,7 @@ func TestChanged(t *testing.T) {
 	case <-rt.Changed():
 	default:
 	}
-	if err := rt.Stop(context.Background(), req.WorkloadID, time.Hour); err != nil {
+	if err := rt.Stop(context.Background(), req.Ref(), time.Hour); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 	timeout := time.NewTimer(30 * time.Second)

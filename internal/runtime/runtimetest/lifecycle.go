@@ -20,7 +20,7 @@ func testStartIdempotent(t *testing.T, h *harness) {
 	req := h.request(apiv1.KindPyTorchJob, "echo started; exec sleep 60", 2)
 	h.start(req)
 	for _, p := range req.Pods {
-		h.waitLogs(req.WorkloadID, p.PodID, contains("started"))
+		h.waitLogs(req.Ref(), p.PodID, contains("started"))
 	}
 	before := h.waitPhase(req, workload.PodRunning)
 	if err := h.rt.Start(context.Background(), req); err != nil {
@@ -37,7 +37,7 @@ func testStartIdempotent(t *testing.T, h *harness) {
 		}
 	}
 	for _, p := range req.Pods {
-		if diff := cmp.Diff([]string{"started"}, h.logs(req.WorkloadID, p.PodID, runtime.LogOptions{})); diff != "" {
+		if diff := cmp.Diff([]string{"started"}, h.logs(req.Ref(), p.PodID, runtime.LogOptions{})); diff != "" {
 			t.Errorf("Logs of %s (-want +got):\n%s", p.PodID, diff)
 		}
 	}
@@ -49,19 +49,19 @@ func testRelease(t *testing.T, h *harness) {
 	h.start(req)
 	h.waitPhase(req, workload.PodSucceeded)
 	pod := req.Pods[0].PodID
-	h.logs(req.WorkloadID, pod, runtime.LogOptions{})
-	if err := h.rt.Release(ctx, req.WorkloadID); err != nil {
+	h.logs(req.Ref(), pod, runtime.LogOptions{})
+	if err := h.rt.Release(ctx, req.Ref()); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	_, err := h.rt.Logs(ctx, req.WorkloadID, pod, runtime.LogOptions{})
+	_, err := h.rt.Logs(ctx, req.Ref(), pod, runtime.LogOptions{})
 	wantNotFound(t, "Logs after Release", err)
-	_, err = h.rt.Containers(ctx, req.WorkloadID, pod)
+	_, err = h.rt.Containers(ctx, req.Ref(), pod)
 	wantNotFound(t, "Containers after Release", err)
-	pods, err := h.rt.Status(ctx, req.WorkloadID, req.Dispatch)
+	pods, err := h.rt.Status(ctx, req.Ref())
 	if err != nil || len(pods) != 0 {
 		t.Errorf("Status after Release = %+v, %v; want no pods", pods, err)
 	}
-	if err := h.rt.Release(ctx, req.WorkloadID); err != nil {
+	if err := h.rt.Release(ctx, req.Ref()); err != nil {
 		t.Errorf("second Release: %v", err)
 	}
 }
@@ -78,7 +78,7 @@ func testPyTorchJobEnv(t *testing.T, h *harness) {
 		if p.Phase != workload.PodSucceeded || p.Rank != i {
 			t.Errorf("pod %d: %s rank %d, want Succeeded rank %d", i, p.Phase, p.Rank, i)
 		}
-		lines := h.logs(req.WorkloadID, p.PodID, runtime.LogOptions{})
+		lines := h.logs(req.Ref(), p.PodID, runtime.LogOptions{})
 		if len(lines) != 1 {
 			t.Fatalf("Logs of %s = %q, want one line", p.PodID, lines)
 		}
@@ -134,7 +134,7 @@ func gpuEnvOn(t *testing.T, h *harness, n inventory.Node) {
 	if p.Phase != workload.PodSucceeded {
 		t.Fatalf("pod ended %s reason %q", p.Phase, p.Reason)
 	}
-	if diff := cmp.Diff([]string{want}, h.logs(req.WorkloadID, p.PodID, runtime.LogOptions{})); diff != "" {
+	if diff := cmp.Diff([]string{want}, h.logs(req.Ref(), p.PodID, runtime.LogOptions{})); diff != "" {
 		t.Errorf("Logs on a %q node (-want +got):\n%s", n.GPUVendor, diff)
 	}
 }

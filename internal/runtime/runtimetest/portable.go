@@ -92,7 +92,7 @@ func testJobLifecycle(t *testing.T, h *harness, _ func() runtime.Runtime, a Acto
 		if after[i].PodID != before[i].PodID || !after[i].StartTime.Equal(before[i].StartTime) || after[i].Restarts != 0 {
 			t.Errorf("after a second Start pod %d is %+v, was %+v", i, after[i], before[i])
 		}
-		names, err := h.rt.Containers(ctx, req.WorkloadID, after[i].PodID)
+		names, err := h.rt.Containers(ctx, req.Ref(), after[i].PodID)
 		if err != nil || !slices.Contains(names, "pytorch") {
 			t.Errorf("Containers(%s) = %v, %v; want pytorch among them", after[i].PodID, names, err)
 		}
@@ -105,19 +105,19 @@ func testJobLifecycle(t *testing.T, h *harness, _ func() runtime.Runtime, a Acto
 		if p.ExitCode != 0 || p.EndTime.IsZero() {
 			t.Errorf("pod %s ended with exit code %d at %v, want 0 and an end time", p.PodID, p.ExitCode, p.EndTime)
 		}
-		got := h.waitLogs(req.WorkloadID, p.PodID, func(l []string) bool { return len(l) == len(lines) })
+		got := h.waitLogs(req.Ref(), p.PodID, func(l []string) bool { return len(l) == len(lines) })
 		if diff := cmp.Diff(lines, got); diff != "" {
 			t.Errorf("Logs of %s (-want +got):\n%s", p.PodID, diff)
 		}
-		if tail := h.logs(req.WorkloadID, p.PodID, runtime.LogOptions{TailLines: 1}); !slices.Equal(tail, lines[1:]) {
+		if tail := h.logs(req.Ref(), p.PodID, runtime.LogOptions{TailLines: 1}); !slices.Equal(tail, lines[1:]) {
 			t.Errorf("Logs of %s, tail 1 = %q, want %q", p.PodID, tail, lines[1:])
 		}
 	}
-	if err := h.rt.Release(ctx, req.WorkloadID); err != nil {
+	if err := h.rt.Release(ctx, req.Ref()); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	h.waitPods("no pods after Release", req.WorkloadID, req.Dispatch, func(p []runtime.PodStatus) bool { return len(p) == 0 })
-	_, err := h.rt.Logs(ctx, req.WorkloadID, after[0].PodID, runtime.LogOptions{})
+	h.waitPods("no pods after Release", req.Ref(), func(p []runtime.PodStatus) bool { return len(p) == 0 })
+	_, err := h.rt.Logs(ctx, req.Ref(), after[0].PodID, runtime.LogOptions{})
 	wantNotFound(t, "Logs after Release", err)
 }
 
@@ -136,7 +136,7 @@ func testStopService(t *testing.T, h *harness, _ func() runtime.Runtime, a Actor
 	req := h.portableRequest(apiv1.KindDeployment, a.Command(t), 2)
 	req.RestartAlways = true
 	h.running(req)
-	h.stopAll(req.WorkloadID, req.Dispatch)
+	h.stopAll(req.Ref())
 }
 
 // testAdoption: a new runtime on the same state sees the pods a former one started.
@@ -158,11 +158,12 @@ func testAdoption(t *testing.T, h *harness, again func() runtime.Runtime, a Acto
 // testNotFound: logs and containers of a pod no runtime started are not found.
 func testNotFound(t *testing.T, h *harness, _ func() runtime.Runtime, _ Actor) {
 	ctx := context.Background()
-	_, err := h.rt.Logs(ctx, "no-such-workload", "no-such-workload-master-0", runtime.LogOptions{})
+	ref := runtime.Ref{WorkloadID: "no-such-workload", Cluster: Cluster, Workspace: "default", Dispatch: 1}
+	_, err := h.rt.Logs(ctx, ref, "no-such-workload-master-0", runtime.LogOptions{})
 	wantNotFound(t, "Logs of an unknown pod", err)
-	_, err = h.rt.Containers(ctx, "no-such-workload", "no-such-workload-master-0")
+	_, err = h.rt.Containers(ctx, ref, "no-such-workload-master-0")
 	wantNotFound(t, "Containers of an unknown pod", err)
-	pods, err := h.rt.Status(ctx, "no-such-workload", 1)
+	pods, err := h.rt.Status(ctx, ref)
 	if err != nil || len(pods) != 0 {
 		t.Errorf("Status of an unknown workload = %+v, %v; want none", pods, err)
 	}

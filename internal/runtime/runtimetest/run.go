@@ -30,7 +30,7 @@ func testSucceeded(t *testing.T, h *harness) {
 	if p.HostIP == "" || p.PodIP == "" {
 		t.Errorf("HostIP %q PodIP %q, want both", p.HostIP, p.PodIP)
 	}
-	got := h.logs(req.WorkloadID, p.PodID, runtime.LogOptions{})
+	got := h.logs(req.Ref(), p.PodID, runtime.LogOptions{})
 	if diff := cmp.Diff([]string{"hello", "world"}, got); diff != "" {
 		t.Errorf("Logs (-want +got):\n%s", diff)
 	}
@@ -43,7 +43,7 @@ func testFailed(t *testing.T, h *harness) {
 	if p.Phase != workload.PodFailed || p.ExitCode != 3 || p.Reason != "Error" {
 		t.Errorf("pod ended %s exit %d reason %q, want Failed exit 3 reason Error", p.Phase, p.ExitCode, p.Reason)
 	}
-	if got := h.logs(req.WorkloadID, p.PodID, runtime.LogOptions{}); !slices.Contains(got, "oops") {
+	if got := h.logs(req.Ref(), p.PodID, runtime.LogOptions{}); !slices.Contains(got, "oops") {
 		t.Errorf("Logs = %q, want stderr's oops", got)
 	}
 }
@@ -63,7 +63,7 @@ func testLogsTail(t *testing.T, h *harness) {
 		{runtime.LogOptions{TailLines: 1, SinceSeconds: 3600}, []string{"line5"}},
 		{runtime.LogOptions{Container: "pytorch", TailLines: 1}, []string{"line5"}},
 	} {
-		if diff := cmp.Diff(tc.want, h.logs(req.WorkloadID, pod, tc.opts)); diff != "" {
+		if diff := cmp.Diff(tc.want, h.logs(req.Ref(), pod, tc.opts)); diff != "" {
 			t.Errorf("Logs(%+v) (-want +got):\n%s", tc.opts, diff)
 		}
 	}
@@ -73,9 +73,9 @@ func testLogsSince(t *testing.T, h *harness) {
 	req := h.request(apiv1.KindPyTorchJob, "echo old; sleep 5; echo new", 1)
 	h.start(req)
 	pod := req.Pods[0].PodID
-	h.waitLogs(req.WorkloadID, pod, contains("new"))
+	h.waitLogs(req.Ref(), pod, contains("new"))
 	// "old" is at least 5s old now; "new" a moment.
-	got := h.logs(req.WorkloadID, pod, runtime.LogOptions{SinceSeconds: 3})
+	got := h.logs(req.Ref(), pod, runtime.LogOptions{SinceSeconds: 3})
 	if diff := cmp.Diff([]string{"new"}, got); diff != "" {
 		t.Errorf("Logs(SinceSeconds 3) (-want +got):\n%s", diff)
 	}
@@ -86,11 +86,11 @@ func testLogsNotFound(t *testing.T, h *harness) {
 	h.start(req)
 	h.waitPhase(req, workload.PodSucceeded)
 	ctx := context.Background()
-	_, err := h.rt.Logs(ctx, req.WorkloadID, req.WorkloadID+"-9", runtime.LogOptions{})
+	_, err := h.rt.Logs(ctx, req.Ref(), req.WorkloadID+"-9", runtime.LogOptions{})
 	wantNotFound(t, "Logs of an unknown pod", err)
-	_, err = h.rt.Logs(ctx, req.WorkloadID+"x", req.Pods[0].PodID, runtime.LogOptions{})
+	_, err = h.rt.Logs(ctx, stranger(req.Ref()), req.Pods[0].PodID, runtime.LogOptions{})
 	wantNotFound(t, "Logs of an unknown workload", err)
-	_, err = h.rt.Logs(ctx, req.WorkloadID, req.Pods[0].PodID, runtime.LogOptions{Container: "nosuch"})
+	_, err = h.rt.Logs(ctx, req.Ref(), req.Pods[0].PodID, runtime.LogOptions{Container: "nosuch"})
 	wantNotFound(t, "Logs of an unknown container", err)
 }
 
@@ -108,7 +108,7 @@ func testContainers(t *testing.T, h *harness) {
 		{job, []string{"pytorch"}},
 		{svc, []string{"main"}},
 	} {
-		got, err := h.rt.Containers(ctx, tc.req.WorkloadID, tc.req.Pods[0].PodID)
+		got, err := h.rt.Containers(ctx, tc.req.Ref(), tc.req.Pods[0].PodID)
 		if err != nil {
 			t.Fatalf("Containers(%s): %v", tc.req.Kind, err)
 		}
@@ -116,9 +116,9 @@ func testContainers(t *testing.T, h *harness) {
 			t.Errorf("Containers(%s) (-want +got):\n%s", tc.req.Kind, diff)
 		}
 	}
-	_, err := h.rt.Containers(ctx, job.WorkloadID, job.WorkloadID+"-9")
+	_, err := h.rt.Containers(ctx, job.Ref(), job.WorkloadID+"-9")
 	wantNotFound(t, "Containers of an unknown pod", err)
-	_, err = h.rt.Containers(ctx, job.WorkloadID+"x", job.Pods[0].PodID)
+	_, err = h.rt.Containers(ctx, stranger(job.Ref()), job.Pods[0].PodID)
 	wantNotFound(t, "Containers of an unknown workload", err)
 }
 
@@ -128,15 +128,15 @@ func testStopGraceful(t *testing.T, h *harness) {
 	req := h.request(apiv1.KindPyTorchJob, "trap 'echo bye; exit 0' TERM; echo ready; while :; do sleep 0.2; done", 1)
 	h.start(req)
 	h.waitPhase(req, workload.PodRunning)
-	h.waitLogs(req.WorkloadID, req.Pods[0].PodID, contains("ready"))
-	if err := h.rt.Stop(context.Background(), req.WorkloadID, time.Hour); err != nil {
+	h.waitLogs(req.Ref(), req.Pods[0].PodID, contains("ready"))
+	if err := h.rt.Stop(context.Background(), req.Ref(), time.Hour); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 	p := h.waitPhase(req, workload.PodSucceeded, workload.PodFailed)[0]
 	if p.Phase != workload.PodSucceeded || p.ExitCode != 0 {
 		t.Errorf("pod ended %s exit %d reason %q, want Succeeded exit 0", p.Phase, p.ExitCode, p.Reason)
 	}
-	h.waitLogs(req.WorkloadID, req.Pods[0].PodID, contains("bye"))
+	h.waitLogs(req.Ref(), req.Pods[0].PodID, contains("bye"))
 }
 
 // testStopKillsAfterGrace stops a pod that ignores SIGTERM: it gets the signal at
@@ -147,15 +147,15 @@ func testStopKillsAfterGrace(t *testing.T, h *harness) {
 	h.start(req)
 	pod := req.Pods[0].PodID
 	h.waitPhase(req, workload.PodRunning)
-	h.waitLogs(req.WorkloadID, pod, contains("ready"))
+	h.waitLogs(req.Ref(), pod, contains("ready"))
 	ctx := context.Background()
 	first := time.Now()
-	if err := h.rt.Stop(ctx, req.WorkloadID, grace); err != nil {
+	if err := h.rt.Stop(ctx, req.Ref(), grace); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	h.waitLogs(req.WorkloadID, pod, contains("got-term"))
-	p := h.waitPods("the pod killed", req.WorkloadID, req.Dispatch, func(pods []runtime.PodStatus) bool {
-		if err := h.rt.Stop(ctx, req.WorkloadID, grace); err != nil {
+	h.waitLogs(req.Ref(), pod, contains("got-term"))
+	p := h.waitPods("the pod killed", req.Ref(), func(pods []runtime.PodStatus) bool {
+		if err := h.rt.Stop(ctx, req.Ref(), grace); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
 		return len(pods) == 1 && !pods[0].Live()

@@ -23,6 +23,10 @@ import (
 // WaitTimeout is how long a test waits for a pod to reach a state.
 const WaitTimeout = 60 * time.Second
 
+// Cluster is the cluster the suite's requests name, so that a runtime over several
+// clusters (fleet) is tested through a member of that name.
+const Cluster = "conformance"
+
 // pollInterval is how often a waiting test looks again when Changed stays silent.
 const pollInterval = 25 * time.Millisecond
 
@@ -82,7 +86,7 @@ func newHarness(t *testing.T, rt runtime.Runtime) *harness {
 func (h *harness) request(kind, command string, n int) runtime.StartRequest {
 	id := fmt.Sprintf("rtt-%d-%d", time.Now().UnixNano()%1_000_000_000, workloadSeq.Add(1))
 	req := runtime.StartRequest{
-		WorkloadID: id, Kind: kind, Workspace: "default", Dispatch: 1, Command: command,
+		WorkloadID: id, Kind: kind, Cluster: Cluster, Workspace: "default", Dispatch: 1, Command: command,
 		Env: map[string]string{"WORKLOAD_ID": id, "WORKLOAD_KIND": kind, "DISPATCH_COUNT": "1"},
 	}
 	for rank := range n {
@@ -98,12 +102,12 @@ func (h *harness) start(req runtime.StartRequest) {
 	if err := h.rt.Start(context.Background(), req); err != nil {
 		h.t.Fatalf("Start: %v", err)
 	}
-	h.t.Cleanup(func() { h.stopAll(req.WorkloadID, req.Dispatch) })
+	h.t.Cleanup(func() { h.stopAll(req.Ref()) })
 }
 
-func (h *harness) stopAll(workloadID string, dispatch int) {
-	h.waitPods("the pods to end after Stop", workloadID, dispatch, func(pods []runtime.PodStatus) bool {
-		if err := h.rt.Stop(context.Background(), workloadID, 0); err != nil {
+func (h *harness) stopAll(ref runtime.Ref) {
+	h.waitPods("the pods to end after Stop", ref, func(pods []runtime.PodStatus) bool {
+		if err := h.rt.Stop(context.Background(), ref, 0); err != nil {
 			h.t.Errorf("Stop: %v", err)
 		}
 		return !slices.ContainsFunc(pods, runtime.PodStatus.Live)
@@ -133,12 +137,12 @@ func (h *harness) eventually(what string, check func() (done bool, last string))
 }
 
 // waitPods waits until the dispatch's pods satisfy ok and returns them.
-func (h *harness) waitPods(what, workloadID string, dispatch int, ok func([]runtime.PodStatus) bool) []runtime.PodStatus {
+func (h *harness) waitPods(what string, ref runtime.Ref, ok func([]runtime.PodStatus) bool) []runtime.PodStatus {
 	h.t.Helper()
 	var pods []runtime.PodStatus
 	h.eventually(what, func() (bool, string) {
 		var err error
-		pods, err = h.rt.Status(context.Background(), workloadID, dispatch)
+		pods, err = h.rt.Status(context.Background(), ref)
 		if err != nil {
 			return false, "Status: " + err.Error()
 		}
@@ -150,7 +154,7 @@ func (h *harness) waitPods(what, workloadID string, dispatch int, ok func([]runt
 // waitPhase waits until every pod of req has reached one of the phases.
 func (h *harness) waitPhase(req runtime.StartRequest, phases ...string) []runtime.PodStatus {
 	h.t.Helper()
-	return h.waitPods("pods "+strings.Join(phases, " or "), req.WorkloadID, req.Dispatch, func(pods []runtime.PodStatus) bool {
+	return h.waitPods("pods "+strings.Join(phases, " or "), req.Ref(), func(pods []runtime.PodStatus) bool {
 		if len(pods) != len(req.Pods) {
 			return false
 		}
@@ -164,12 +168,12 @@ func (h *harness) waitPhase(req runtime.StartRequest, phases ...string) []runtim
 }
 
 // waitLogs waits until the pod's log satisfies ok and returns it.
-func (h *harness) waitLogs(workloadID, podID string, ok func([]string) bool) []string {
+func (h *harness) waitLogs(ref runtime.Ref, podID string, ok func([]string) bool) []string {
 	h.t.Helper()
 	var lines []string
 	h.eventually("logs of "+podID, func() (bool, string) {
 		var err error
-		lines, err = h.rt.Logs(context.Background(), workloadID, podID, runtime.LogOptions{})
+		lines, err = h.rt.Logs(context.Background(), ref, podID, runtime.LogOptions{})
 		if err != nil {
 			return false, "Logs: " + err.Error()
 		}
@@ -179,13 +183,19 @@ func (h *harness) waitLogs(workloadID, podID string, ok func([]string) bool) []s
 }
 
 // logs reads a pod's log and fails the test on an error.
-func (h *harness) logs(workloadID, podID string, opts runtime.LogOptions) []string {
+func (h *harness) logs(ref runtime.Ref, podID string, opts runtime.LogOptions) []string {
 	h.t.Helper()
-	lines, err := h.rt.Logs(context.Background(), workloadID, podID, opts)
+	lines, err := h.rt.Logs(context.Background(), ref, podID, opts)
 	if err != nil {
 		h.t.Fatalf("Logs(%s, %+v): %v", podID, opts, err)
 	}
 	return lines
+}
+
+// stranger is ref with the id of a workload no runtime started.
+func stranger(ref runtime.Ref) runtime.Ref {
+	ref.WorkloadID += "x"
+	return ref
 }
 
 func contains(s string) func([]string) bool {
