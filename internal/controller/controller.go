@@ -188,12 +188,7 @@ func (c *Controller) markDirty(id string) {
 func (c *Controller) Explain(id string) (scheduler.Explanation, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.cfg.Now().UTC()
-	if e, ok := c.planner.Explain(id+growSuffix, now); ok { // replicas it waits to add
-		e.WorkloadID = id
-		return e, true
-	}
-	return c.planner.Explain(id, now)
+	return c.planner.Explain(id, c.cfg.Now().UTC())
 }
 
 // save writes w and tracks the result. When the store refuses (someone else wrote the

@@ -24,7 +24,8 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	}
 	var admitted []*workload.Workload
 	for _, a := range plan.Admit {
-		if c.grown(ctx, a, now) {
+		if a.Growth {
+			c.grown(ctx, a, now)
 			continue
 		}
 		w, ok := c.live[a.WorkloadID]
@@ -40,9 +41,8 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	c.startAll(ctx, admitted, now)
 	for _, p := range plan.Pending {
 		position, message := p.Position, p.Message
-		id, grows := cutGrowth(p.WorkloadID)
-		w, ok := c.live[id]
-		if grows && ok {
+		w, ok := c.live[p.WorkloadID]
+		if p.Growth && ok {
 			position, message = w.Status.QueuePosition, msgGrowWaits+p.Message
 		}
 		if !ok || (w.Status.QueuePosition == position && w.Status.Message == message) {
@@ -60,8 +60,7 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 // and it goes back to the queue without spending a retry.
 func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now time.Time) error {
 	w, ok := c.live[p.Victim]
-	by, _ := cutGrowth(p.For)
-	if !ok || !workload.Preempt(w, by, now) {
+	if !ok || !workload.Preempt(w, p.For, now) {
 		return nil
 	}
 	c.cfg.Log.Info("workload preempted", "workload", w.ID, "for", p.For)

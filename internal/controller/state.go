@@ -152,7 +152,6 @@ func (c *Controller) track(w *workload.Workload) {
 		delete(c.live, w.ID)
 		delete(c.waiting, w.ID)
 		c.planner.RemoveWorkload(w.ID)
-		c.planner.RemoveWorkload(w.ID + growSuffix)
 		return
 	}
 	c.live[w.ID] = w
@@ -165,7 +164,7 @@ func (c *Controller) track(w *workload.Workload) {
 	if g, grows := growth(w, sw); ok && grows {
 		c.planner.UpsertWorkload(g)
 	} else {
-		c.planner.RemoveWorkload(w.ID + growSuffix)
+		c.planner.RemoveGrowth(w.ID)
 	}
 }
 

@@ -19,10 +19,6 @@ const msgUpdateRetry = "waiting to update the pods in place: "
 // a change in place adds.
 const msgGrowWaits = "waiting for room for the new replicas: "
 
-// growSuffix ends the planner id of the replicas a service waits to add in place (an
-// id never holds a '/').
-const growSuffix = "/grow"
-
 // update moves a running service to its changed spec: in place where its cluster's
 // runtime can and each replica asks what it was admitted with (the dispatch stays:
 // pods are replaced one by one on their nodes, dropped replicas go, added ones wait
@@ -77,7 +73,7 @@ func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bo
 	if !w.Active() || w.IsDeleted || !workload.Growing(w) {
 		return scheduler.Workload{}, false
 	}
-	sw.ID = w.ID + growSuffix
+	sw.Growth = true
 	sw.Admitted, sw.Placement, sw.Preempted, sw.Rescheduled = false, nil, false, false
 	sw.Replica = w.Spec.Resource.Replica - len(w.Status.Placement)
 	sw.PerPod = w.Status.AdmittedPerPod
@@ -85,29 +81,20 @@ func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bo
 }
 
 // grown records the room the planner found for a service's added replicas; the
-// runtime is told at its next reconcile. It reports whether the id was a growth.
-func (c *Controller) grown(ctx context.Context, a scheduler.Admission, now time.Time) bool {
-	id, ok := cutGrowth(a.WorkloadID)
-	if !ok {
-		return false
-	}
+// runtime is told at its next reconcile.
+func (c *Controller) grown(ctx context.Context, a scheduler.Admission, now time.Time) {
+	id := a.WorkloadID
 	w, live := c.live[id]
 	if !live || !workload.Growing(w) || len(a.Placement) != w.Spec.Resource.Replica-len(w.Status.Placement) {
-		c.planner.RemoveWorkload(a.WorkloadID) // changed meanwhile: track says what holds
+		c.planner.RemoveGrowth(id) // changed meanwhile: track says what holds
 		if live {
 			c.track(w)
 		}
-		return true
+		return
 	}
 	workload.Grow(w, a.Placement, now)
 	if err := c.save(ctx, w); err != nil {
 		c.cfg.Log.Error("record replicas added in place", "workload", id, "err", err)
 	}
 	c.markDirty(id)
-	return true
-}
-
-// cutGrowth is the workload id of a growth's planner id.
-func cutGrowth(plannerID string) (string, bool) {
-	return strings.CutSuffix(plannerID, growSuffix)
 }

@@ -13,9 +13,13 @@ import (
 
 // Explain says, for people, why a workload is where it is: its position and message
 // from the last Plan of its workspace, and reasons with numbers computed from the
-// planner's current state at now. It changes nothing the next Plan sees.
+// planner's current state at now; for a running service that waits to add replicas
+// in place, why those wait. It changes nothing the next Plan sees.
 func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
-	e := p.workloads[id]
+	e := p.workloads[entryKey(id, true)]
+	if e == nil {
+		e = p.workloads[entryKey(id, false)]
+	}
 	if e == nil {
 		return Explanation{}, false
 	}
@@ -23,7 +27,7 @@ func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
 		p.rebuild()
 	}
 	w, sp := &e.w, e.sp
-	x := Explanation{WorkloadID: id, Admitted: w.Admitted}
+	x := Explanation{WorkloadID: e.id, Admitted: w.Admitted}
 	if w.Admitted {
 		x.Reasons = []string{fmt.Sprintf("admitted: %d replicas placed", len(w.Placement))}
 		if w.Preempted {
@@ -41,9 +45,9 @@ func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
 	x.Reasons = append(x.Reasons, p.quotaReasons(sp, w)...)
 	x.Reasons = append(x.Reasons, p.nodeReason(sp, w))
 	if s := sp.stop; s != nil && s != e && !s.gone && e.msg == MsgQueued {
-		x.Reasons = append(x.Reasons, fmt.Sprintf("queued behind %s (priority %d), which is blocked: %s", s.w.ID, s.w.Priority, s.msg))
+		x.Reasons = append(x.Reasons, fmt.Sprintf("queued behind %s (priority %d), which is blocked: %s", s.id, s.w.Priority, s.msg))
 	}
-	if v := p.victimsOf(sp, id); len(v) > 0 {
+	if v := p.victimsOf(sp, w.ID); len(v) > 0 {
 		x.Reasons = append(x.Reasons, fmt.Sprintf("waiting for %d preempted workloads to stop: %s", len(v), strings.Join(v, ", ")))
 	}
 	x.Blockers = p.blockers(sp, w)
@@ -98,12 +102,12 @@ func (p *Planner) nodeReason(sp *space, w *Workload) string {
 		usable, len(sp.nodes), what, roomy, min(total, k), k)
 }
 
-// victimsOf lists the preempted workloads making room for id.
-func (p *Planner) victimsOf(sp *space, id string) []string {
+// victimsOf lists the preempted workloads making room for the entry of key.
+func (p *Planner) victimsOf(sp *space, key string) []string {
 	var out []string
 	for _, v := range sp.admitted {
-		if v.w.Preempted && v.w.PreemptedFor == id {
-			out = append(out, v.w.ID)
+		if v.w.Preempted && v.w.PreemptedFor == key {
+			out = append(out, v.id)
 		}
 	}
 	slices.Sort(out)
@@ -146,11 +150,13 @@ func (p *Planner) blockers(sp *space, w *Workload) []string {
 			p.trial(sp, all[i].e, false)
 		}
 	}
-	for _, id := range out {
-		p.trial(sp, sp.admitted[id], true)
+	ids := make([]string, len(out))
+	for i, key := range out {
+		p.trial(sp, sp.admitted[key], true)
+		ids[i] = sp.admitted[key].id
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(ids)
+	return ids
 }
 
 func boolInt(b bool) int {

@@ -33,9 +33,11 @@ type Planner struct {
 	round roundState
 }
 
-// entry is a workload the planner holds, with what its last round said of it.
+// entry is a workload the planner holds, with what its last round said of it. Its
+// w.ID is the planner's key for it (entryKey); id is the workload's.
 type entry struct {
 	w   Workload
+	id  string
 	key queueKey
 	sp  *space
 	// gone: removed or replaced since; dropped from queues at the next plan.
@@ -104,8 +106,20 @@ func (p *Planner) RemoveWorkspace(id string) {
 	}
 }
 
-// UpsertWorkload adds or replaces a workload, queued or admitted, by ID.
+// entryKey is the planner's key of a workload's entry, or of the entry of the
+// replicas it waits to add in place (a key no workload ID can be, as none holds a '/').
+func entryKey(id string, growth bool) string {
+	if growth {
+		return id + "/growth"
+	}
+	return id
+}
+
+// UpsertWorkload adds or replaces a workload, queued or admitted, by ID (its Growth
+// apart from it).
 func (p *Planner) UpsertWorkload(w Workload) {
+	id := w.ID
+	w.ID = entryKey(id, w.Growth)
 	old := p.workloads[w.ID]
 	if old != nil && w.Admitted && w.Preempted && w.PreemptedFor == "" {
 		w.PreemptedFor = old.w.PreemptedFor // the caller confirmed our victim
@@ -113,9 +127,9 @@ func (p *Planner) UpsertWorkload(w Workload) {
 	if old != nil && same(&old.w, &w) {
 		return // a confirmation: nothing to plan again
 	}
-	p.RemoveWorkload(w.ID)
+	p.remove(w.ID)
 	e := p.newEntry()
-	e.w, e.sp = w, p.space(w.Workspace)
+	e.w, e.id, e.sp = w, id, p.space(w.Workspace)
 	e.sp.dirty = true
 	p.workloads[w.ID] = e
 	if w.Admitted {
@@ -127,8 +141,17 @@ func (p *Planner) UpsertWorkload(w Workload) {
 	e.sp.added = append(e.sp.added, e)
 }
 
-// RemoveWorkload forgets a workload; an admitted one frees what it held.
+// RemoveWorkload forgets a workload and its growth; an admitted one frees what it held.
 func (p *Planner) RemoveWorkload(id string) {
+	p.remove(entryKey(id, false))
+	p.remove(entryKey(id, true))
+}
+
+// RemoveGrowth forgets the replicas a workload waited to add in place.
+func (p *Planner) RemoveGrowth(id string) { p.remove(entryKey(id, true)) }
+
+// remove forgets an entry by its key.
+func (p *Planner) remove(id string) {
 	e := p.workloads[id]
 	if e == nil {
 		return

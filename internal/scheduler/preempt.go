@@ -111,7 +111,7 @@ func (p *Planner) preempt(sp *space, e *entry) bool {
 	for _, v := range walk[:n] {
 		v.e.w.Preempted, v.e.w.PreemptedFor = true, e.w.ID
 		p.round.stopping = append(p.round.stopping, v)
-		p.plan.Preempt = append(p.plan.Preempt, Preemption{Victim: v.e.w.ID, For: e.w.ID})
+		p.plan.Preempt = append(p.plan.Preempt, Preemption{Victim: v.e.id, For: e.id})
 	}
 	return true
 }

@@ -95,7 +95,7 @@ func (p *Planner) roundOf(sp *space) {
 		}
 		pos++
 		e.pos = pos
-		p.plan.Pending = append(p.plan.Pending, Pending{WorkloadID: e.w.ID, Position: pos, Message: e.msg})
+		p.plan.Pending = append(p.plan.Pending, Pending{WorkloadID: e.id, Growth: e.w.Growth, Position: pos, Message: e.msg})
 		if nb := e.w.NotBefore; nb.After(p.now) && (sp.nextCron.IsZero() || nb.Before(sp.nextCron)) {
 			sp.nextCron = nb
 		}
@@ -139,7 +139,7 @@ func (p *Planner) evaluate(sp *space, e *entry) string {
 		w.Admitted, w.Placement, e.seq = true, sp.commit(&p.job), p.seq
 		sp.admitted[w.ID] = e
 		p.round.fresh = min(p.round.fresh, w.Priority)
-		p.plan.Admit = append(p.plan.Admit, Admission{WorkloadID: w.ID, Placement: w.Placement})
+		p.plan.Admit = append(p.plan.Admit, Admission{WorkloadID: e.id, Growth: w.Growth, Placement: w.Placement})
 		return ""
 	}
 	if sp.preempt && p.preempt(sp, e) {

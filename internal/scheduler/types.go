@@ -59,14 +59,17 @@ type Workload struct {
 	// Preempted: admitted, chosen as a victim, being stopped; it still holds its
 	// resources until it is removed or upserted as not admitted.
 	Preempted bool
-	// PreemptedFor is the requester a preempted workload makes room for (Preemption.For),
-	// when the caller kept it; empty when unknown, and then the first higher-priority
+	// PreemptedFor is the requester a preempted workload makes room for, as the
+	// planner keys it; empty when unknown, and then the first higher-priority
 	// workload that needs room may count it as free (see the package comment).
 	PreemptedFor string
 	// DependenciesWaiting: some dependency has not succeeded yet.
 	DependenciesWaiting bool
 	// NotBefore: a start cron job that has not fired yet (zero: none).
 	NotBefore time.Time
+	// Growth marks the replicas a running service waits to add in place: a gang of
+	// their own, queued beside the service's admitted entry under the same ID.
+	Growth bool
 }
 
 // Plan is the scheduler's answer.
@@ -81,7 +84,8 @@ type Plan struct {
 
 // Preemption asks for an admitted workload to be stopped to make room.
 type Preemption struct {
-	// Victim is the workload to stop, For the queued requester it makes room for.
+	// Victim is the workload to stop, For the queued requester it makes room for (a
+	// workload, or the replicas it waits to add in place).
 	Victim, For string
 }
 
@@ -100,15 +104,17 @@ type Explanation struct {
 	Blockers []string
 }
 
-// Admission places every replica of a workload.
+// Admission places every replica of a workload, or of its Growth.
 type Admission struct {
 	WorkloadID string
+	Growth     bool
 	Placement  []workload.PodPlacement
 }
 
 // Pending is a queued workload that was not admitted.
 type Pending struct {
 	WorkloadID string
+	Growth     bool
 	// Position is 1-based within the workspace's queue.
 	Position int
 	// Message is the reason, with the reference's exact strings.

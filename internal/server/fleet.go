@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/berth-dev/berth/internal/auth"
@@ -18,7 +17,7 @@ import (
 // and the stored nodes in step with the store. Added clusters get kube runtimes with
 // kubeCfg's instance, QPS and log.
 func newFleet(st store.Store, keys *auth.Keys, primary clusters.Site, kubeCfg kube.Config, log *slog.Logger) (*fleet.Fleet, *clusters.Manager) {
-	f := fleet.New(workloadCluster(st))
+	f := fleet.New()
 	m := clusters.New(clusters.Config{Store: st, Keys: keys, Fleet: f, Primary: primary,
 		ConnectFunc: connectKube(kubeCfg), Log: log})
 	return f, m
@@ -34,19 +33,5 @@ func connectKube(kubeCfg kube.Config) func(context.Context, []byte) (runtime.Run
 			return nil, err
 		}
 		return rt, nil
-	}
-}
-
-// workloadCluster locates workloads for the fleet through the store.
-func workloadCluster(st store.Store) fleet.Locator {
-	return func(ctx context.Context, id string) (string, error) {
-		w, err := st.WorkloadGetAny(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", fleet.ErrUnknownWorkload
-		}
-		if err != nil {
-			return "", err
-		}
-		return w.Cluster, nil
 	}
 }

@@ -56,7 +56,7 @@ func newEnv(t *testing.T, connect func(ctx context.Context, kubeconfig []byte) (
 	if err := st.ClusterPut(t.Context(), &primary); err != nil {
 		t.Fatal(err)
 	}
-	f := fleet.New(func(context.Context, string) (string, error) { return "", fleet.ErrUnknownWorkload })
+	f := fleet.New()
 	m := New(Config{Store: st, Keys: keys, Fleet: f, ConnectFunc: connect, Now: func() time.Time { return testNow },
 		Primary: Site{Runtime: processRuntime(t, "node"), Cluster: primary, Joins: primaryWorkspace}})
 	return &env{store: st, keys: keys, fleet: f, m: m}
