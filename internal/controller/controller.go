@@ -45,9 +45,9 @@ type Config struct {
 	// Secrets, when set, decrypts the secrets a workload names for the runtime; an
 	// error wrapping runtime.ErrRejected (a secret is gone) fails the workload.
 	Secrets func(ctx context.Context, refs []apiv1.SecretRef) ([]runtime.Secret, error)
-	// OpsJobsFunc, when set, runs next to the controller for each term of leadership
+	// RunOpsJobs, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
-	OpsJobsFunc func(ctx context.Context) error
+	RunOpsJobs func(ctx context.Context) error
 }
 
 // Controller runs the control loops. It keeps the live workloads and the scheduler's

@@ -86,7 +86,7 @@ func (l *Leader) lead(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if l.cfg.OpsJobsFunc == nil {
+		if l.cfg.RunOpsJobs == nil {
 			_ = c.Run(termCtx)
 			return
 		}
@@ -94,7 +94,7 @@ func (l *Leader) lead(ctx context.Context) {
 		opsDone := make(chan struct{})
 		go func() {
 			defer close(opsDone)
-			if err := l.cfg.OpsJobsFunc(termCtx); err != nil && termCtx.Err() == nil {
+			if err := l.cfg.RunOpsJobs(termCtx); err != nil && termCtx.Err() == nil {
 				l.cfg.Log.Error("ops job runner", "err", err)
 			}
 		}()

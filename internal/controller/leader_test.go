@@ -50,7 +50,7 @@ func TestLeaderRunsOpsJobs(t *testing.T) {
 	e := newEnv(t)
 	started, ended := make(chan struct{}), make(chan struct{})
 	cfg := Config{Store: e.store, Runtime: e.rt, Interval: 50 * time.Millisecond,
-		OpsJobsFunc: func(ctx context.Context) error {
+		RunOpsJobs: func(ctx context.Context) error {
 			close(started)
 			<-ctx.Done()
 			close(ended)

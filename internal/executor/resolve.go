@@ -17,14 +17,12 @@ type ResolverStore interface {
 	SecretGet(ctx context.Context, id string) (*inventory.Secret, error)
 }
 
-// OpenFunc decrypts a secret's sealed params (auth.Keys.Open).
-type OpenFunc func(sealed []byte) ([]byte, error)
-
 // Resolver turns node ids into Targets and pins the host keys nodes present on
 // first contact.
 type Resolver struct {
 	Store ResolverStore
-	Open  OpenFunc
+	// Open decrypts a secret's sealed params (auth.Keys.Open).
+	Open func(sealed []byte) ([]byte, error)
 	// NoLocal says no node is this host (the kube runtime's nodes are not): a node
 	// without an ssh secret cannot be reached.
 	NoLocal bool

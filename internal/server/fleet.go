@@ -19,7 +19,7 @@ import (
 func newFleet(st store.Store, keys *auth.Keys, primary clusters.Site, kubeCfg kube.Config, log *slog.Logger) (*fleet.Fleet, *clusters.Manager) {
 	f := fleet.New()
 	m := clusters.New(clusters.Config{Store: st, Keys: keys, Fleet: f, Primary: primary,
-		ConnectFunc: connectKube(kubeCfg), Log: log})
+		Connect: connectKube(kubeCfg), Log: log})
 	return f, m
 }
 

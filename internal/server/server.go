@@ -65,14 +65,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg),
 		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys)}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
-	ctrlCfg.OpsJobsFunc = ops.Run
+	ctrlCfg.RunOpsJobs = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
 	wake := func() { ctrl.Wake(); ops.Wake(); clusterLoop.Wake() }
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
 	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, Now: time.Now,
-		Wake: wake, Explain: ctrl.Explain, ArtifactPathFunc: ops.ArtifactPath, Log: log}
+		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err

@@ -14,10 +14,10 @@ func (s *Service) OpsJobArtifact(ctx context.Context, caller *auth.User, id, nam
 	if _, err := s.GetOpsJob(ctx, caller, id); err != nil {
 		return "", err
 	}
-	if s.ArtifactPathFunc == nil {
+	if s.ArtifactPath == nil {
 		return "", notFound("the artifact %s is not found", name)
 	}
-	p, err := s.ArtifactPathFunc(id, name)
+	p, err := s.ArtifactPath(id, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", notFound("the artifact %s is not found", name)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/store"
 )
 
@@ -25,10 +26,12 @@ type Service struct {
 	Now func() time.Time
 	// Wake tells the control loops that something changed; it must not block.
 	Wake func()
-	// Explain asks the scheduler why a workload waits (nil: only the stored message).
-	Explain ExplainFunc
-	// ArtifactPathFunc finds the file of an ops job's artifact (nil: none are kept).
-	ArtifactPathFunc func(jobID, name string) (string, error)
+	// Explain asks the scheduler why a workload waits; ok is false when it does not
+	// know the workload (it is not queued nor holding resources). Nil: only the
+	// stored message.
+	Explain func(id string) (e scheduler.Explanation, ok bool)
+	// ArtifactPath finds the file of an ops job's artifact (nil: none are kept).
+	ArtifactPath func(jobID, name string) (string, error)
 	// Log takes what a request cannot report to its caller (nil: slog's default).
 	Log *slog.Logger
 

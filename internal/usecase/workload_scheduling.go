@@ -5,12 +5,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
-	"github.com/berth-dev/berth/internal/scheduler"
 )
-
-// ExplainFunc asks the scheduler why a workload waits; ok is false when it does not
-// know the workload (it is not queued nor holding resources).
-type ExplainFunc func(id string) (e scheduler.Explanation, ok bool)
 
 // WorkloadScheduling answers GET /api/v1/workloads/{id}/scheduling.
 func (s *Service) WorkloadScheduling(ctx context.Context, caller *auth.User, id string) (*apiv1.WorkloadScheduling, error) {

@@ -37,10 +37,10 @@ type Config struct {
 	Fleet *fleet.Fleet
 	// Primary is the cluster the server is started with; it is never let go.
 	Primary Site
-	// ConnectFunc starts the runtime of an added cluster from its kubeconfig (plain
+	// Connect starts the runtime of an added cluster from its kubeconfig (plain
 	// text); the runtime ends with ctx.
-	ConnectFunc func(ctx context.Context, kubeconfig []byte) (runtime.Runtime, error)
-	Log         *slog.Logger
+	Connect func(ctx context.Context, kubeconfig []byte) (runtime.Runtime, error)
+	Log     *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Interval is the longest wait between two rounds (DefaultInterval when 0).

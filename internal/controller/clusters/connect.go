@@ -72,7 +72,7 @@ func (m *Manager) tryConnect(ctx context.Context, c *inventory.Cluster) error {
 		return fmt.Errorf("open its kubeconfig (sealed under another server secret?): %w", err)
 	}
 	rtCtx, cancel := context.WithCancel(ctx)
-	rt, err := m.cfg.ConnectFunc(rtCtx, plain)
+	rt, err := m.cfg.Connect(rtCtx, plain)
 	if err != nil {
 		cancel()
 		return err

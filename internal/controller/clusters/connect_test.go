@@ -17,7 +17,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime/fleet"
 )
 
-// connections records the calls of a ConnectFunc that hands out process runtimes
+// connections records the calls of a Connect that hands out process runtimes
 // with the nodes b-1 and b-2.
 type connections struct {
 	dir   string // holds the runtimes' data dirs

@@ -57,7 +57,7 @@ func newEnv(t *testing.T, connect func(ctx context.Context, kubeconfig []byte) (
 		t.Fatal(err)
 	}
 	f := fleet.New()
-	m := New(Config{Store: st, Keys: keys, Fleet: f, ConnectFunc: connect, Now: func() time.Time { return testNow },
+	m := New(Config{Store: st, Keys: keys, Fleet: f, Connect: connect, Now: func() time.Time { return testNow },
 		Primary: Site{Runtime: processRuntime(t, "node"), Cluster: primary, Joins: primaryWorkspace}})
 	return &env{store: st, keys: keys, fleet: f, m: m}
 }
