@@ -147,3 +147,29 @@ func TestInterpretError(t *testing.T) {
 		t.Error("interpretError(nil) is not nil")
 	}
 }
+
+// A berth refuses a database that a newer berth has migrated, and says so.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	vs, err := migrationsOf.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RefusesNewerSchema(t, vs[len(vs)-1], func(version int) error {
+		url := pgtest.URL(t)
+		s, err := Open(t.Context(), url)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		_, err = s.pool.Exec(t.Context(),
+			"INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from_a_newer_berth.sql', 0)", version)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err = Open(t.Context(), url); err == nil {
+			s.Close()
+		}
+		return err
+	})
+}

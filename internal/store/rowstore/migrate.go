@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/berth-dev/berth/internal/store"
 )
 
 // Migrations are a driver's schema files and how it records applying them.
@@ -26,17 +28,6 @@ type migration struct {
 	version int
 	name    string
 	sql     string
-}
-
-// SchemaTooNewError is a database that a newer berth has migrated: this one does not
-// know its schema and must not write to it.
-type SchemaTooNewError struct {
-	Database int // the newest migration the database has applied
-	Known    int // the newest migration this berth has
-}
-
-func (e *SchemaTooNewError) Error() string {
-	return fmt.Sprintf("database schema version %d is newer than this berth knows (%d): upgrade berth", e.Database, e.Known)
 }
 
 // list returns the migrations in version order.
@@ -80,7 +71,7 @@ func (m Migrations) Versions() ([]int, error) {
 
 // Migrate applies, each in its own transaction, the migrations the database has not
 // recorded in schema_migrations; running it again is a no-op. A database that has
-// applied a migration newer than the newest of m is a *SchemaTooNewError, and left
+// applied a migration newer than the newest of m is a *store.SchemaTooNewError, and left
 // as it is.
 func Migrate(ctx context.Context, e Engine, m Migrations) error {
 	ms, err := m.list()
@@ -102,7 +93,7 @@ func Migrate(ctx context.Context, e Engine, m Migrations) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if known := newest(ms); applied > known {
-		return &SchemaTooNewError{Database: applied, Known: known}
+		return &store.SchemaTooNewError{Database: applied, Known: known}
 	}
 	for _, mig := range ms {
 		if err := e.Tx(ctx, false, func(tx Querier) error { return m.apply(ctx, tx, mig) }); err != nil {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,7 +23,12 @@ import (
 
 func openTemp(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "berth.db"))
+	return openAt(t, filepath.Join(t.TempDir(), "berth.db"))
+}
+
+func openAt(t testing.TB, path string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -172,4 +178,26 @@ func BenchmarkWorkloadList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A berth refuses a database that a newer berth has migrated, and says so.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	vs, err := migrationsOf.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RefusesNewerSchema(t, vs[len(vs)-1], func(version int) error {
+		path := filepath.Join(t.TempDir(), "berth.db")
+		s := openAt(t, path)
+		_, err := s.write.ExecContext(t.Context(),
+			"INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from_a_newer_berth.sql', 0)", version)
+		if err := errors.Join(err, s.Close()); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = Open(t.Context(), path); err == nil {
+			s.Close()
+		}
+		return err
+	})
 }
