@@ -192,3 +192,19 @@ func EachRow(rows Rows, row func(scan func(dest ...any) error) error) error {
 	}
 	return rows.Err()
 }
+
+// RowData returns the data column of the row of table with the id, as stored, for
+// the conformance suite's check of the stored format (storetest.RowReader).
+func (e Entities) RowData(ctx context.Context, table, id string) ([]byte, error) {
+	var data []byte
+	found := false
+	err := e.E.Reader().Query(ctx, "SELECT data FROM "+table+" WHERE id = $1", []any{id},
+		func(scan func(...any) error) error { found = true; return scan(&data) })
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("row data %s %q: %w", table, id, err)
+	case !found:
+		return nil, fmt.Errorf("row data %s %q: %w", table, id, store.ErrNotFound)
+	}
+	return data, nil
+}

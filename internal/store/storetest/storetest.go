@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Changes", changeTests, nil},
 		{"Lease", leaseTests, nil},
 		{"OpsJob", opsJobTests, implements[store.OpsJobStore]("store.OpsJobStore")},
+		{"StoredFormat", formatTests, implements[RowReader]("storetest.RowReader")},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
