@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/berth-dev/berth/internal/inventory"
@@ -68,10 +67,10 @@ func (r *Resolver) Target(ctx context.Context, nodeID string) (Target, error) {
 // PinHostKey records key as the node's host key if none is pinned yet. Pinning the
 // key already pinned does nothing; another key is a HostKeyError.
 func (r *Resolver) PinHostKey(ctx context.Context, nodeID, key string) error {
-	for range 8 {
+	err := store.RetryOnConflict(ctx, func() error {
 		n, err := r.Store.NodeGet(ctx, nodeID)
 		if err != nil {
-			return fmt.Errorf("executor: pin host key of %s: %w", nodeID, err)
+			return err
 		}
 		switch n.SSHHostKey {
 		case key:
@@ -81,9 +80,10 @@ func (r *Resolver) PinHostKey(ctx context.Context, nodeID, key string) error {
 			return &HostKeyError{Node: nodeID, Pinned: n.SSHHostKey, Presented: key}
 		}
 		n.SSHHostKey = key
-		if err = r.Store.NodePut(ctx, n); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
+		return r.Store.NodePut(ctx, n)
+	})
+	if err != nil {
+		return fmt.Errorf("executor: pin host key of %s: %w", nodeID, err)
 	}
-	return fmt.Errorf("executor: pin host key of %s: %w", nodeID, store.ErrConflict)
+	return nil
 }

@@ -91,17 +91,15 @@ func Clear(ctx context.Context, st Store, id string, now time.Time) error {
 // retryNode applies change to the stored node and writes it back when it changed
 // anything, retrying when another writer got there first.
 func retryNode(ctx context.Context, st Store, id string, change func(*inventory.Node) bool) error {
-	for range 8 {
+	err := store.RetryOnConflict(ctx, func() error {
 		n, err := st.NodeGet(ctx, id)
-		if err != nil {
+		if err != nil || !change(n) {
 			return err
 		}
-		if !change(n) {
-			return nil
-		}
-		if err = st.NodePut(ctx, n); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
+		return st.NodePut(ctx, n)
+	})
+	if err != nil {
+		return fmt.Errorf("node %s: %w", id, err)
 	}
-	return fmt.Errorf("node %s: %w", id, store.ErrConflict)
+	return nil
 }

@@ -99,7 +99,7 @@ func (s *Service) PatchNode(ctx context.Context, caller *auth.User, id string, r
 	if len(fe) > 0 {
 		return invalid(fe)
 	}
-	err := retryConflict(func() error {
+	err := store.RetryOnConflict(ctx, func() error {
 		n, err := s.node(ctx, id)
 		if err != nil {
 			return err

@@ -49,7 +49,7 @@ func (s *Service) CreateOpsJob(ctx context.Context, caller *auth.User, req *apiv
 		return "", err
 	}
 	j.Status.Phase = apiv1.OpsJobPending
-	err = retryConflict(func() error { // a taken id: draw another
+	err = store.RetryOnConflict(ctx, func() error { // a taken id: draw another
 		j.ID = workload.NewID(j.Name)
 		j.CreationTime = s.now()
 		return s.Store.OpsJobInsert(ctx, j)

@@ -121,7 +121,7 @@ func (s *Service) DeleteOpsJob(ctx context.Context, caller *auth.User, id string
 
 func (s *Service) endOpsJob(ctx context.Context, caller *auth.User, id string, del bool) error {
 	verb := map[bool]string{false: "stop", true: "delete"}[del]
-	err := retryConflict(func() error {
+	err := store.RetryOnConflict(ctx, func() error {
 		j, err := s.opsJob(ctx, id)
 		if err != nil {
 			return err

@@ -114,7 +114,7 @@ func (s *Service) PatchSecret(ctx context.Context, caller *auth.User, id string,
 			return err
 		}
 	}
-	return retryConflict(func() error {
+	return store.RetryOnConflict(ctx, func() error {
 		sec, err := s.secret(ctx, id)
 		if err != nil {
 			return err

@@ -91,14 +91,3 @@ func (s *Service) workspace(ctx context.Context, id string) (*inventory.Workspac
 	}
 	return ws, err
 }
-
-// retryConflict runs fn until it does not fail with store.ErrConflict, a few times at most.
-func retryConflict(fn func() error) error {
-	var err error
-	for range 8 {
-		if err = fn(); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
-	}
-	return err
-}

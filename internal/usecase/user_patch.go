@@ -7,6 +7,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -43,7 +44,7 @@ func (s *Service) PatchUser(ctx context.Context, caller *auth.User, id string, r
 			return err
 		}
 	}
-	return retryConflict(func() error {
+	return store.RetryOnConflict(ctx, func() error {
 		u, err := s.user(ctx, id)
 		if err != nil {
 			return err

@@ -18,7 +18,7 @@ func (s *Service) PatchWorkload(ctx context.Context, caller *auth.User, id strin
 	if p.Priority != nil && (*p.Priority < 0 || *p.Priority > 2) {
 		return invalid(workload.FieldErrors{{Field: "priority", Rule: "must be 0, 1 or 2"}})
 	}
-	return retryConflict(func() error {
+	return store.RetryOnConflict(ctx, func() error {
 		w, ws, err := s.readableWorkload(ctx, caller, id)
 		if err != nil {
 			return err
@@ -62,7 +62,7 @@ func (s *Service) DeleteWorkload(ctx context.Context, caller *auth.User, id stri
 }
 
 func (s *Service) end(ctx context.Context, caller *auth.User, id string, deleting bool) error {
-	err := retryConflict(func() error {
+	err := store.RetryOnConflict(ctx, func() error {
 		w, ws, err := s.readableWorkload(ctx, caller, id)
 		if err != nil {
 			return err

@@ -167,13 +167,10 @@ func (s *Service) insertWorkload(ctx context.Context, w *workload.Workload) erro
 	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
 		insert = s.insertRunnerSet
 	}
-	var err error
-	for range 5 {
+	err := store.RetryOnConflict(ctx, func() error {
 		w.ID = workload.NewID(w.DisplayName)
-		if err = insert(ctx, w); !errors.Is(err, store.ErrConflict) {
-			break
-		}
-	}
+		return insert(ctx, w)
+	})
 	if err != nil {
 		return fmt.Errorf("insert workload: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -103,7 +104,7 @@ func nodeTaken(n *inventory.Node) *Error {
 // that has meanwhile gone to a third workspace is a conflict.
 func (s *Service) bindNodes(ctx context.Context, ids []string, from, to string) error {
 	for _, id := range ids {
-		err := retryConflict(func() error {
+		err := store.RetryOnConflict(ctx, func() error {
 			n, err := s.node(ctx, id)
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -84,7 +85,7 @@ func applyWorkspacePatch(w *inventory.Workspace, req *apiv1.PatchWorkspaceReques
 // updateWorkspace reloads the workspace, changes it with fn and writes it, again
 // while another request changed it in between.
 func (s *Service) updateWorkspace(ctx context.Context, id string, fn func(*inventory.Workspace) error) error {
-	return retryConflict(func() error {
+	return store.RetryOnConflict(ctx, func() error {
 		w, err := s.workspace(ctx, id)
 		if err != nil {
 			return err
@@ -136,7 +137,7 @@ func (s *Service) dropMember(ctx context.Context, wsID string) error {
 
 // updateUser reloads the user and writes the change fn makes, if it makes one.
 func (s *Service) updateUser(ctx context.Context, id string, fn func(*auth.User) bool) error {
-	return retryConflict(func() error {
+	return store.RetryOnConflict(ctx, func() error {
 		u, err := s.user(ctx, id)
 		if err != nil || !fn(u) {
 			return err

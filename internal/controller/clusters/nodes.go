@@ -81,15 +81,20 @@ func (m *Manager) syncNodes(ctx context.Context, s Site, stored map[string]*inve
 				"cluster", s.Cluster.ID, "other", o.Cluster)
 			continue
 		}
-		written, err := m.syncNode(ctx, n, stored[n.ID], s, now)
-		for try := 0; errors.Is(err, store.ErrConflict) && try < 8; try++ {
-			// Another server wrote the node meanwhile: start from what it wrote.
-			fresh, gerr := m.cfg.Store.NodeGet(ctx, n.ID)
-			if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
-				return fmt.Errorf("node %s: %w", n.ID, gerr)
+		old, written := stored[n.ID], (*inventory.Node)(nil)
+		err := store.RetryOnConflict(ctx, func() error {
+			var err error
+			written, err = m.syncNode(ctx, n, old, s, now)
+			if errors.Is(err, store.ErrConflict) {
+				// Another server wrote the node meanwhile: start from what it wrote.
+				fresh, gerr := m.cfg.Store.NodeGet(ctx, n.ID)
+				if gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
+					return gerr
+				}
+				old = fresh
 			}
-			written, err = m.syncNode(ctx, n, fresh, s, now)
-		}
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.ID, err)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/berth-dev/berth/internal/store/rowstore"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -50,7 +51,7 @@ func (s *Store) WorkloadChangesSince(ctx context.Context, seq int64) ([]*workloa
 		if err := rows.Scan(&rowSeq, &version, &data); err != nil {
 			return nil, seq, interpretError("workload changes", err)
 		}
-		w, err := decodeWorkload(version, data)
+		w, err := rowstore.DecodeWorkload(version, data)
 		if err != nil {
 			return nil, seq, interpretError("workload changes", err)
 		}

@@ -7,6 +7,8 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/plantest"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 // The lists the API serves most read their page straight off an index, without
@@ -45,38 +47,20 @@ func TestWorkloadListUsesIndex(t *testing.T) {
 		{"rare user", store.WorkloadListParams{UserID: "rare"}, "workloads_user_id", true},
 	}
 	for _, c := range cases {
-		where, args := workloadWhere(c.p)
-		q := "EXPLAIN SELECT version, data FROM workloads WHERE " + where +
-			" ORDER BY " + workloadOrderBy(c.p) + " LIMIT 100"
-		plan := queryPlan(t, s, q, args...)
+		plan := plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+			_, _, err := e.WorkloadList(t.Context(), c.p)
+			return err
+		})
 		uses := regexp.MustCompile(`(Index Scan (Backward )?using|Bitmap Index Scan on) ` + c.index + ` `).MatchString(plan)
 		if !uses || (!c.sorts && strings.Contains(plan, "Sort Key")) {
 			t.Errorf("%s: plan does not walk %s:\n%s", c.name, c.index, plan)
 		}
 	}
-	plan := queryPlan(t, s, "EXPLAIN "+workloadListLiveSQL)
+	plan := plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+		_, err := e.WorkloadListLive(t.Context())
+		return err
+	})
 	if !strings.Contains(plan, "using workloads_live ") || strings.Contains(plan, "Sort Key") {
 		t.Errorf("live list does not walk workloads_live:\n%s", plan)
 	}
-}
-
-func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
-	t.Helper()
-	rows, err := s.pool.Query(t.Context(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		b.WriteString(line + "\n")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return b.String()
 }

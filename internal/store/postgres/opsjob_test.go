@@ -7,6 +7,8 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/plantest"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 // The ops job lists the API serves most read their page straight off an index once
@@ -49,21 +51,26 @@ func TestOpsJobListUsesIndex(t *testing.T) {
 		{"user", store.OpsJobListParams{UserID: "u1"}, "ops_jobs_(user_id|creation)", false},
 	}
 	for _, c := range cases {
-		where, args := opsJobWhere(c.p)
-		q := "EXPLAIN SELECT version, data FROM ops_jobs WHERE " + where +
-			" ORDER BY " + opsJobOrderBy(c.p) + " LIMIT 100"
-		plan := queryPlan(t, s, q, args...)
+		plan := plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+			_, _, err := e.OpsJobList(t.Context(), c.p)
+			return err
+		})
 		uses := regexp.MustCompile(`(Index Scan (Backward )?using|Bitmap Index Scan on) ` + c.index + ` `).MatchString(plan)
 		if !uses || (!c.sorts && strings.Contains(plan, "Sort Key")) {
 			t.Errorf("%s: plan does not walk %s:\n%s", c.name, c.index, plan)
 		}
 	}
-	plan := queryPlan(t, s, "EXPLAIN SELECT version, data FROM ops_jobs WHERE "+opsJobActiveWhere+
-		" ORDER BY "+opsJobActiveOrder)
+	plan := plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+		_, err := e.OpsJobListActive(t.Context())
+		return err
+	})
 	if !strings.Contains(plan, "using ops_jobs_active ") || strings.Contains(plan, "Sort Key") {
 		t.Errorf("active list does not walk ops_jobs_active:\n%s", plan)
 	}
-	plan = queryPlan(t, s, "EXPLAIN SELECT version, data FROM faults WHERE "+faultOpenWhere+" ORDER BY id")
+	plan = plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+		_, err := e.FaultList(t.Context(), true)
+		return err
+	})
 	if !regexp.MustCompile(`(using|on) faults_open `).MatchString(plan) {
 		t.Errorf("open fault list does not use faults_open:\n%s", plan)
 	}

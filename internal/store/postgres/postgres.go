@@ -13,7 +13,10 @@ import (
 	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.OpsJobStore = (*Store)(nil)
+)
 
 // Store is a store.Store kept in a PostgreSQL database.
 type Store struct {
@@ -36,12 +39,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
-		pool.Close()
-		return nil, err
-	}
 	s := &Store{pool: pool}
 	s.Entities = rowstore.Entities{E: rowEngine{s}}
+	if err := rowstore.Migrate(ctx, s.Entities.E, migrationsOf); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
 	if s.channel, err = s.wakeChannel(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -73,27 +76,4 @@ func interpretError(op string, err error) error {
 		return fmt.Errorf("postgres: %s: %w (%v)", op, store.ErrConflict, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
-}
-
-// versionMiss decides what an update or delete that touched no row means: the row
-// is missing (ErrNotFound) or it holds another version (ErrConflict).
-func (s *Store) versionMiss(ctx context.Context, op, table, id string) error {
-	var one int
-	err := s.pool.QueryRow(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
-	if err == nil {
-		return fmt.Errorf("postgres: %s %q: %w", op, id, store.ErrConflict)
-	}
-	return interpretError(fmt.Sprintf("%s %q", op, id), err)
-}
-
-// placeholders returns "$from, $from+1, ..." for n parameters.
-func placeholders(from, n int) string {
-	b := make([]byte, 0, n*4)
-	for i := range n {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = fmt.Appendf(b, "$%d", from+i)
-	}
-	return string(b)
 }

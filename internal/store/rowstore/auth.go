@@ -20,7 +20,7 @@ func userRow(op string, u *auth.User) Row {
 
 // UserInsert stores a new user with Version 1; a taken id or name is ErrConflict.
 func (e Entities) UserInsert(ctx context.Context, u *auth.User) error {
-	return e.E.Insert(ctx, userRow("user insert", u))
+	return insert(ctx, e.E, userRow("user insert", u))
 }
 
 // UserGet returns a user.
@@ -41,17 +41,17 @@ func (e Entities) UserList(ctx context.Context) ([]*auth.User, error) {
 // UserUpdate writes u if its Version is the stored one, then increments u.Version;
 // renaming to a taken name is ErrConflict.
 func (e Entities) UserUpdate(ctx context.Context, u *auth.User) error {
-	return e.E.Update(ctx, userRow("user update", u))
+	return update(ctx, e.E, userRow("user update", u))
 }
 
 // UserDelete deletes a user. Their API keys stay; the caller deletes them.
 func (e Entities) UserDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "user delete", "users", id)
+	return remove(ctx, e.E, "user delete", "users", id)
 }
 
 // APIKeyInsert stores a new key; a taken id or hash is ErrConflict.
 func (e Entities) APIKeyInsert(ctx context.Context, k *auth.APIKey) error {
-	return e.E.Insert(ctx, Row{
+	return insert(ctx, e.E, Row{
 		Op: "api key insert", Table: "api_keys", ID: k.ID, Value: k,
 		Cols: []string{"user_id", "hash"}, Vals: []any{k.UserID, k.Hash},
 	})
@@ -70,5 +70,5 @@ func (e Entities) APIKeyListByUser(ctx context.Context, userID string) ([]*auth.
 
 // APIKeyDelete deletes a key.
 func (e Entities) APIKeyDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "api key delete", "api_keys", id)
+	return remove(ctx, e.E, "api key delete", "api_keys", id)
 }

@@ -18,17 +18,17 @@ var (
 
 // ClusterPut inserts or replaces a cluster (version-checked when Version > 0).
 func (e Entities) ClusterPut(ctx context.Context, c *inventory.Cluster) error {
-	return e.E.Put(ctx, Row{Op: "cluster put", Table: "clusters", ID: c.ID, Version: &c.Version, Value: c})
+	return put(ctx, e.E, Row{Op: "cluster put", Table: "clusters", ID: c.ID, Version: &c.Version, Value: c})
 }
 
 // ClusterInsert stores a new cluster with Version 1 (ErrConflict when the id is taken).
 func (e Entities) ClusterInsert(ctx context.Context, c *inventory.Cluster) error {
-	return e.E.Insert(ctx, Row{Op: "cluster insert", Table: "clusters", ID: c.ID, Version: &c.Version, Value: c})
+	return insert(ctx, e.E, Row{Op: "cluster insert", Table: "clusters", ID: c.ID, Version: &c.Version, Value: c})
 }
 
 // ClusterDelete deletes a cluster.
 func (e Entities) ClusterDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "cluster delete", "clusters", id)
+	return remove(ctx, e.E, "cluster delete", "clusters", id)
 }
 
 // ClusterGet returns a cluster.
@@ -43,7 +43,7 @@ func (e Entities) ClusterList(ctx context.Context) ([]*inventory.Cluster, error)
 
 // NodePut inserts or replaces a node (version-checked when Version > 0).
 func (e Entities) NodePut(ctx context.Context, n *inventory.Node) error {
-	return e.E.Put(ctx, Row{
+	return put(ctx, e.E, Row{
 		Op: "node put", Table: "nodes", ID: n.ID, Version: &n.Version, Value: n,
 		Cols: []string{"cluster"}, Vals: []any{n.Cluster},
 	})
@@ -61,7 +61,7 @@ func (e Entities) NodeList(ctx context.Context) ([]*inventory.Node, error) {
 
 // NodeDelete deletes a node.
 func (e Entities) NodeDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "node delete", "nodes", id)
+	return remove(ctx, e.E, "node delete", "nodes", id)
 }
 
 func workspaceRow(op string, w *inventory.Workspace) Row {
@@ -73,7 +73,7 @@ func workspaceRow(op string, w *inventory.Workspace) Row {
 
 // WorkspaceInsert stores a new workspace with Version 1.
 func (e Entities) WorkspaceInsert(ctx context.Context, w *inventory.Workspace) error {
-	return e.E.Insert(ctx, workspaceRow("workspace insert", w))
+	return insert(ctx, e.E, workspaceRow("workspace insert", w))
 }
 
 // WorkspaceGet returns a workspace.
@@ -88,12 +88,12 @@ func (e Entities) WorkspaceList(ctx context.Context) ([]*inventory.Workspace, er
 
 // WorkspaceUpdate writes w if its Version is the stored one, then increments w.Version.
 func (e Entities) WorkspaceUpdate(ctx context.Context, w *inventory.Workspace) error {
-	return e.E.Update(ctx, workspaceRow("workspace update", w))
+	return update(ctx, e.E, workspaceRow("workspace update", w))
 }
 
 // WorkspaceDelete deletes a workspace.
 func (e Entities) WorkspaceDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "workspace delete", "workspaces", id)
+	return remove(ctx, e.E, "workspace delete", "workspaces", id)
 }
 
 func secretRow(op string, sec *inventory.Secret) Row {
@@ -102,7 +102,7 @@ func secretRow(op string, sec *inventory.Secret) Row {
 
 // SecretInsert stores a new secret with Version 1.
 func (e Entities) SecretInsert(ctx context.Context, sec *inventory.Secret) error {
-	return e.E.Insert(ctx, secretRow("secret insert", sec))
+	return insert(ctx, e.E, secretRow("secret insert", sec))
 }
 
 // SecretGet returns a secret.
@@ -117,10 +117,10 @@ func (e Entities) SecretList(ctx context.Context) ([]*inventory.Secret, error) {
 
 // SecretUpdate writes sec if its Version is the stored one, then increments sec.Version.
 func (e Entities) SecretUpdate(ctx context.Context, sec *inventory.Secret) error {
-	return e.E.Update(ctx, secretRow("secret update", sec))
+	return update(ctx, e.E, secretRow("secret update", sec))
 }
 
 // SecretDelete deletes a secret.
 func (e Entities) SecretDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "secret delete", "secrets", id)
+	return remove(ctx, e.E, "secret delete", "secrets", id)
 }

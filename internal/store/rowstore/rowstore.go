@@ -1,8 +1,12 @@
-// Package rowstore keeps the entities both SQL drivers store alike, as rows of (id,
-// version, data, lookup columns) with the whole struct as JSON in data: clusters,
-// nodes, workspaces, secrets, users, API keys and addon and node templates. The drivers run the statements
-// (Engine); Entities says which, so the two drivers share one implementation of
-// those store methods.
+// Package rowstore is the SQL both store drivers share. Every entity is a row of
+// (id, version, data, lookup columns) with the whole struct as JSON in data: workloads,
+// ops jobs and faults, clusters, nodes, workspaces, secrets, users, API keys and addon
+// and node templates. Entities implements their store methods once, with the
+// queries, the row scanning and the list pages; Migrate is the migration runner.
+//
+// A driver gives an Engine: its connections (Querier), its transactions and its
+// Dialect, the few words in which SQLite and PostgreSQL differ. Both drivers bind
+// the numbered parameters $1, $2... by position.
 package rowstore
 
 import (
@@ -12,6 +16,58 @@ import (
 
 	"github.com/berth-dev/berth/internal/store"
 )
+
+// Querier runs statements: a pool, a connection or a transaction. Its errors come
+// translated to store.ErrNotFound and store.ErrConflict where they mean that.
+type Querier interface {
+	// Exec runs a statement and returns how many rows it changed. Without args a
+	// statement may hold several, separated by semicolons.
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	// Query runs a query and calls row with the Scan of every row it returns.
+	Query(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error
+}
+
+// Engine is a driver's database as rowstore uses it.
+type Engine interface {
+	Dialect() Dialect
+	// Writer runs the statements that write, and reads that must see the last write.
+	Writer() Querier
+	// Reader runs the other queries.
+	Reader() Querier
+	// Tx runs fn in one transaction and commits it when fn returns nil. A read-only
+	// one reads one snapshot; a writing one holds the database's write lock, on
+	// SQLite from its start.
+	Tx(ctx context.Context, readOnly bool, fn func(Querier) error) error
+}
+
+// Dialect is what differs between the drivers' SQL.
+type Dialect struct {
+	// False and True are the boolean literals, spelled as the predicates of the
+	// partial indexes spell them: a query whose predicate differs from the index's,
+	// even by 0 for false, does not use the index.
+	False, True string
+	// Integer is the type of a 64-bit integer column.
+	Integer string
+	// IndexHints makes reads that must walk one index name it (SQLite's INDEXED BY):
+	// without statistics, SQLite's planner would pick the wrong one.
+	IndexHints bool
+}
+
+// from is table, read through index when the dialect names indexes.
+func (d Dialect) from(table, index string) string {
+	if d.IndexHints {
+		return table + " INDEXED BY " + index
+	}
+	return table
+}
+
+// literal is the boolean literal of b.
+func (d Dialect) literal(b bool) string {
+	if b {
+		return d.True
+	}
+	return d.False
+}
 
 // Row is one entity to write.
 type Row struct {
@@ -24,28 +80,13 @@ type Row struct {
 	Vals    []any
 }
 
+// desc names the row in errors: `cluster put "c1"`.
+func (r Row) desc() string { return fmt.Sprintf("%s %q", r.Op, r.ID) }
+
 // Raw is a stored row as read: its version (0 for a type without one) and data.
 type Raw struct {
 	Version int64
 	Data    []byte
-}
-
-// Engine runs a driver's statements on rows, mapping its errors to store.ErrNotFound
-// and store.ErrConflict.
-type Engine interface {
-	// Insert stores a new row with version 1; a taken id or unique column conflicts.
-	Insert(ctx context.Context, r Row) error
-	// Update rewrites a row if it holds *r.Version, then bumps *r.Version.
-	Update(ctx context.Context, r Row) error
-	// Put is Update when *r.Version > 0, else an insert replacing any row of the id.
-	Put(ctx context.Context, r Row) error
-	// Remove deletes the row with the id.
-	Remove(ctx context.Context, op, table, id string) error
-	// Param is the driver's first positional query parameter: "$1" or "?".
-	Param() string
-	// Select runs a query and calls row with the Scan of every row it returns; op
-	// names it in errors.
-	Select(ctx context.Context, op, query string, args []any, row func(scan func(dest ...any) error) error) error
 }
 
 // versionOf points at a type's Version field; nil for a type without one.
@@ -63,6 +104,14 @@ func (f versionOf[T]) decode(raw Raw) (*T, error) {
 	return v, nil
 }
 
+// columns is the column list a query of T selects.
+func (f versionOf[T]) columns() string {
+	if f == nil {
+		return "data"
+	}
+	return "version, data"
+}
+
 // get reads the row of table whose col holds key.
 func get[T any](ctx context.Context, e Engine, f versionOf[T], op, table, col, key string) (*T, error) {
 	return getAs(ctx, e, f, fmt.Sprintf("%s %q", op, key), table, col, key)
@@ -70,53 +119,92 @@ func get[T any](ctx context.Context, e Engine, f versionOf[T], op, table, col, k
 
 // getAs is get naming the row desc in errors.
 func getAs[T any](ctx context.Context, e Engine, f versionOf[T], desc, table, col, key string) (*T, error) {
-	raws, err := selectRaws(ctx, e, desc, table, col, key, "id", f != nil)
+	return getWhere(ctx, e, f, desc, table, col+" = $1", key)
+}
+
+// getWhere reads the one row of table matching where, whose parameter is arg.
+func getWhere[T any](ctx context.Context, e Engine, f versionOf[T], desc, table, where string, arg any) (*T, error) {
+	vs, err := query(ctx, e.Reader(), f, desc, "SELECT "+f.columns()+" FROM "+table+" WHERE "+where, arg)
 	if err != nil {
 		return nil, err
 	}
-	if len(raws) == 0 {
+	if len(vs) == 0 {
 		return nil, fmt.Errorf("%s: %w", desc, store.ErrNotFound)
 	}
-	return f.decode(raws[0])
+	return vs[0], nil
 }
 
 // list reads the rows of table whose col holds arg (every row for col ""), ordered.
 func list[T any](ctx context.Context, e Engine, f versionOf[T], op, table, col string, arg any, order string) ([]*T, error) {
-	raws, err := selectRaws(ctx, e, op, table, col, arg, order, f != nil)
-	if err != nil {
-		return nil, err
+	if col == "" {
+		return listWhere(ctx, e, f, op, table, "", order)
 	}
-	out := make([]*T, 0, len(raws))
-	for _, raw := range raws {
+	return listWhere(ctx, e, f, op, table, col+" = $1", order, arg)
+}
+
+// listWhere reads the rows of table matching where ("" for all), ordered.
+func listWhere[T any](ctx context.Context, e Engine, f versionOf[T], op, table, where, order string, args ...any) ([]*T, error) {
+	q := "SELECT " + f.columns() + " FROM " + table
+	if where != "" {
+		q += " WHERE " + where
+	}
+	return query(ctx, e.Reader(), f, op, q+" ORDER BY "+order, args...)
+}
+
+// query runs a query selecting f.columns() and decodes its rows.
+func query[T any](ctx context.Context, db Querier, f versionOf[T], op, q string, args ...any) ([]*T, error) {
+	out := []*T{}
+	err := db.Query(ctx, q, args, func(scan func(...any) error) error {
+		var raw Raw
+		dest := []any{&raw.Data}
+		if f != nil {
+			dest = []any{&raw.Version, &raw.Data}
+		}
+		if err := scan(dest...); err != nil {
+			return err
+		}
 		v, err := f.decode(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
 		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return out, nil
 }
 
-// selectRaws reads the rows of table whose col holds arg (every row for col ""),
-// ordered by order: their version (when versioned) and data.
-func selectRaws(ctx context.Context, e Engine, op, table, col string, arg any, order string, versioned bool) ([]Raw, error) {
-	var raw Raw
-	cols, dest := "data", []any{&raw.Data}
-	if versioned {
-		cols, dest = "version, data", []any{&raw.Version, &raw.Data}
-	}
-	q, args := "SELECT "+cols+" FROM "+table, []any{}
-	if col != "" {
-		q, args = q+" WHERE "+col+" = "+e.Param(), append(args, arg)
-	}
-	out := []Raw{}
-	err := e.Select(ctx, op, q+" ORDER BY "+order, args, func(scan func(...any) error) error {
-		raw = Raw{}
-		if err := scan(dest...); err != nil {
+// Rows is a driver's result set as far as a Querier reads it: *sql.Rows, pgx.Rows.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// EachRow calls row with the Scan of every row of rows, then returns rows' error.
+func EachRow(rows Rows, row func(scan func(dest ...any) error) error) error {
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
 			return err
 		}
-		out = append(out, raw)
-		return nil
-	})
-	return out, err
+	}
+	return rows.Err()
+}
+
+// RowData returns the data column of the row of table with the id, as stored, for
+// the conformance suite's check of the stored format (storetest.RowReader).
+func (e Entities) RowData(ctx context.Context, table, id string) ([]byte, error) {
+	var data []byte
+	found := false
+	err := e.E.Reader().Query(ctx, "SELECT data FROM "+table+" WHERE id = $1", []any{id},
+		func(scan func(...any) error) error { found = true; return scan(&data) })
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("row data %s %q: %w", table, id, err)
+	case !found:
+		return nil, fmt.Errorf("row data %s %q: %w", table, id, store.ErrNotFound)
+	}
+	return data, nil
 }

@@ -13,7 +13,7 @@ var (
 
 // AddonTemplateInsert stores a new addon template with Version 1; a taken id is ErrConflict.
 func (e Entities) AddonTemplateInsert(ctx context.Context, t *opsjob.AddonTemplate) error {
-	return e.E.Insert(ctx, Row{Op: "addon template insert", Table: "addon_templates", ID: t.ID, Version: &t.Version, Value: t})
+	return insert(ctx, e.E, Row{Op: "addon template insert", Table: "addon_templates", ID: t.ID, Version: &t.Version, Value: t})
 }
 
 // AddonTemplateGet returns an addon template.
@@ -28,12 +28,12 @@ func (e Entities) AddonTemplateList(ctx context.Context) ([]*opsjob.AddonTemplat
 
 // AddonTemplateDelete deletes an addon template.
 func (e Entities) AddonTemplateDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "addon template delete", "addon_templates", id)
+	return remove(ctx, e.E, "addon template delete", "addon_templates", id)
 }
 
 // NodeTemplateInsert stores a new node template with Version 1; a taken id is ErrConflict.
 func (e Entities) NodeTemplateInsert(ctx context.Context, t *opsjob.NodeTemplate) error {
-	return e.E.Insert(ctx, Row{Op: "node template insert", Table: "node_templates", ID: t.ID, Version: &t.Version, Value: t})
+	return insert(ctx, e.E, Row{Op: "node template insert", Table: "node_templates", ID: t.ID, Version: &t.Version, Value: t})
 }
 
 // NodeTemplateGet returns a node template.
@@ -48,5 +48,5 @@ func (e Entities) NodeTemplateList(ctx context.Context) ([]*opsjob.NodeTemplate,
 
 // NodeTemplateDelete deletes a node template.
 func (e Entities) NodeTemplateDelete(ctx context.Context, id string) error {
-	return e.E.Remove(ctx, "node template delete", "node_templates", id)
+	return remove(ctx, e.E, "node template delete", "node_templates", id)
 }

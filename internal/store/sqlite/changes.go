@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
+	"github.com/berth-dev/berth/internal/store/rowstore"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -49,4 +51,26 @@ func (s *Store) InventoryChange(ctx context.Context) (int64, error) {
 	var v int64
 	err := s.read.QueryRowContext(ctx, "SELECT value FROM change_counters WHERE name = 'inventory'").Scan(&v)
 	return v, interpretError("inventory change", err)
+}
+
+// scanWorkloads reads rows of (version, data) and closes them.
+func scanWorkloads(rows *sql.Rows) ([]*workload.Workload, error) {
+	defer rows.Close()
+	ws := []*workload.Workload{}
+	err := rowstore.EachRow(rows, func(scan func(...any) error) error {
+		var (
+			version int64
+			data    []byte
+		)
+		if err := scan(&version, &data); err != nil {
+			return err
+		}
+		w, err := rowstore.DecodeWorkload(version, data)
+		if err != nil {
+			return err
+		}
+		ws = append(ws, w)
+		return nil
+	})
+	return ws, err
 }

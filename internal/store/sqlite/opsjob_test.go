@@ -7,6 +7,8 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/plantest"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
 // The ops job lists the API serves most read their page straight off an index,
@@ -28,10 +30,10 @@ func TestOpsJobListUsesIndex(t *testing.T) {
 		{"user", store.OpsJobListParams{UserID: "u1"}, "ops_jobs_user_id"},
 	}
 	for _, c := range cases {
-		where, args := opsJobWhere(c.p)
-		q := "EXPLAIN QUERY PLAN SELECT version, data FROM ops_jobs WHERE " + where +
-			" ORDER BY " + opsJobOrderBy(c.p) + " LIMIT 100"
-		plan := queryPlan(t, s, q, args...)
+		plan := plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+			_, _, err := e.OpsJobList(t.Context(), c.p)
+			return err
+		})
 		uses := regexp.MustCompile(`INDEX ` + c.index + `\b`).MatchString(plan)
 		if !uses || strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: plan does not walk %s:\n%s", c.name, c.index, plan)

@@ -20,7 +20,10 @@ import (
 	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.OpsJobStore = (*Store)(nil)
+)
 
 // BusyTimeoutDefault is how long a statement waits for a lock another connection or
 // process holds before it fails.
@@ -44,10 +47,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	if err := migrate(ctx, write); err != nil {
-		write.Close()
-		return nil, err
-	}
 	read, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		write.Close()
@@ -56,13 +55,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	if err := read.PingContext(ctx); err != nil {
-		write.Close()
-		read.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
 	s := &Store{write: write, read: read}
 	s.Entities = rowstore.Entities{E: rowEngine{s}}
+	if err := rowstore.Migrate(ctx, s.Entities.E, migrationsOf); err != nil {
+		s.closePools()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := read.PingContext(ctx); err != nil {
+		s.closePools()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -91,8 +93,10 @@ var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 func (s *Store) Close() error {
 	// optimize keeps the planner's statistics fresh; failing it loses nothing.
 	_, _ = s.write.Exec("PRAGMA optimize")
-	return errors.Join(s.read.Close(), s.write.Close())
+	return s.closePools()
 }
+
+func (s *Store) closePools() error { return errors.Join(s.read.Close(), s.write.Close()) }
 
 // interpretError turns driver errors into the store's sentinels and adds context.
 func interpretError(op string, err error) error {
@@ -110,30 +114,4 @@ func interpretError(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
-
-// versionMiss decides what an update or delete that touched no row means: the row
-// is missing (ErrNotFound) or it holds another version (ErrConflict).
-func (s *Store) versionMiss(ctx context.Context, op, table, id string) error {
-	var one int
-	err := s.write.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ?", id).Scan(&one)
-	if err == nil {
-		return fmt.Errorf("sqlite: %s %q: %w", op, id, store.ErrConflict)
-	}
-	return interpretError(fmt.Sprintf("%s %q", op, id), err)
-}
-
-// nanos stores a time as unix nanoseconds, the zero time as NULL.
-func nanos(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

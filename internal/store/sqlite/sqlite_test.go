@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,13 +15,20 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/plantest"
+	"github.com/berth-dev/berth/internal/store/rowstore"
 	"github.com/berth-dev/berth/internal/store/storetest"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
 func openTemp(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "berth.db"))
+	return openAt(t, filepath.Join(t.TempDir(), "berth.db"))
+}
+
+func openAt(t testing.TB, path string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -77,12 +85,12 @@ func TestReopenKeepsData(t *testing.T) {
 		if err := s.read.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		ms, err := migrations()
+		vs, err := migrationsOf.Versions()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n != len(ms) {
-			t.Errorf("reopen %d: %d migrations recorded, want %d", round, n, len(ms))
+		if n != len(vs) {
+			t.Errorf("reopen %d: %d migrations recorded, want %d", round, n, len(vs))
 		}
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
@@ -109,19 +117,6 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
-// Every name the API accepts maps to a column, and only those.
-func TestSortColumns(t *testing.T) {
-	t.Parallel()
-	if len(sortColumns) != len(store.WorkloadSortColumns) {
-		t.Errorf("%d sort columns mapped, store has %d", len(sortColumns), len(store.WorkloadSortColumns))
-	}
-	for _, name := range store.WorkloadSortColumns {
-		if _, ok := sortColumns[strings.ToLower(name)]; !ok {
-			t.Errorf("sort column %q has no column", name)
-		}
-	}
-}
-
 // The lists the API serves most read their page straight off an index, without
 // sorting and without touching deleted workloads.
 func TestWorkloadListUsesIndex(t *testing.T) {
@@ -141,38 +136,22 @@ func TestWorkloadListUsesIndex(t *testing.T) {
 		{"user", store.WorkloadListParams{UserID: "u1"}, "workloads_user_id"},
 	}
 	for _, c := range cases {
-		where, args := workloadWhere(c.p)
-		q := "EXPLAIN QUERY PLAN SELECT version, data FROM workloads WHERE " + where +
-			" ORDER BY " + workloadOrderBy(c.p) + " LIMIT 100"
-		plan := queryPlan(t, s, q, args...)
+		plan := plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+			_, _, err := e.WorkloadList(t.Context(), c.p)
+			return err
+		})
 		uses := regexp.MustCompile(`INDEX ` + c.index + `\b`).MatchString(plan)
 		if !uses || strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: plan does not walk %s:\n%s", c.name, c.index, plan)
 		}
 	}
-	plan := queryPlan(t, s, "EXPLAIN QUERY PLAN "+workloadListLiveSQL)
+	plan := plantest.Of(t, rowEngine{s}, explain, func(e rowstore.Entities) error {
+		_, err := e.WorkloadListLive(t.Context())
+		return err
+	})
 	if !strings.Contains(plan, "workloads_live") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("live list does not walk workloads_live:\n%s", plan)
 	}
-}
-
-func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
-	t.Helper()
-	rows, err := s.read.QueryContext(t.Context(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		b.WriteString(detail + "\n")
-	}
-	return b.String()
 }
 
 func BenchmarkWorkloadList(b *testing.B) {
@@ -199,4 +178,26 @@ func BenchmarkWorkloadList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A berth refuses a database that a newer berth has migrated, and says so.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	vs, err := migrationsOf.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RefusesNewerSchema(t, vs[len(vs)-1], func(version int) error {
+		path := filepath.Join(t.TempDir(), "berth.db")
+		s := openAt(t, path)
+		_, err := s.write.ExecContext(t.Context(),
+			"INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from_a_newer_berth.sql', 0)", version)
+		if err := errors.Join(err, s.Close()); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = Open(t.Context(), path); err == nil {
+			s.Close()
+		}
+		return err
+	})
 }

@@ -5,7 +5,8 @@
 // one per write, lists are ordered and never nil, substring filters are
 // case-sensitive LIKE with % and _ taken literally, a workload list puts NULLs first
 // when descending and last when ascending and breaks ties by creation time (newest
-// first) and then id, a put with Version 0 overwrites and one with a Version is checked.
+// first) and then id, a put with Version 0 overwrites and one with a Version is checked,
+// and a workload is stored as the JSON of testdata/workload.json (RowReader reads it).
 // A seam beside store.Store (OpsJob, for store.OpsJobStore) is required all the same:
 // its group fails, rather than skips, on a store that does not implement it.
 package storetest
@@ -38,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Changes", changeTests, nil},
 		{"Lease", leaseTests, nil},
 		{"OpsJob", opsJobTests, implements[store.OpsJobStore]("store.OpsJobStore")},
+		{"StoredFormat", formatTests, implements[RowReader]("storetest.RowReader")},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,135 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/resource"
+	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+var update = flag.Bool("update", false, "rewrite storetest's golden files in storetest/testdata")
+
+// RowReader reads a row as stored; the stored-format tests need it of every driver.
+type RowReader interface {
+	// RowData returns the data column of the row of table with the id.
+	RowData(ctx context.Context, table, id string) ([]byte, error)
+}
+
+var formatTests = []test{
+	{"Workload", testFormatWorkload},
+}
+
+// What a workload is stored as is pinned: renaming a Go field, or changing a JSON
+// tag, must not change what a database already holds unnoticed. The workload sets
+// every field of its status, to the bottom, so a field added to it needs a value
+// here and a reviewed golden file (go test -update).
+func testFormatWorkload(t *testing.T, s store.Store) {
+	w := storedWorkload()
+	if zero := zeroFields(reflect.ValueOf(w.Status), "Status"); len(zero) > 0 {
+		t.Fatalf("storedWorkload leaves fields of its status unset: %v", zero)
+	}
+	insertWorkload(t, s, w)
+	data, err := s.(RowReader).RowData(t.Context(), "workloads", w.ID)
+	must(t, "RowData", err)
+	var got bytes.Buffer
+	must(t, "indent the stored JSON", json.Indent(&got, data, "", "  "))
+	got.WriteByte('\n')
+	compareGolden(t, "workload.json", got.Bytes())
+}
+
+// compareGolden compares got with testdata/name of this package, or rewrites the
+// file with -update.
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(here), "testdata", name)
+	if *update {
+		must(t, "update "+name, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	must(t, "read the golden file (go test -update writes it)", err)
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("stored %s differs from %s; if on purpose, add a migration of the rows "+
+			"and rewrite it with -update (-want +got):\n%s", name, path, diff)
+	}
+}
+
+// zeroFields lists the paths of the fields of v left at their zero value: every
+// field of a struct, every element of a slice, which must hold one at least.
+func zeroFields(v reflect.Value, path string) []string {
+	if v.IsZero() {
+		return []string{path}
+	}
+	var zero []string
+	switch {
+	case v.Type() == reflect.TypeFor[time.Time]():
+	case v.Kind() == reflect.Struct:
+		for i := range v.NumField() {
+			zero = append(zero, zeroFields(v.Field(i), path+"."+v.Type().Field(i).Name)...)
+		}
+	case v.Kind() == reflect.Slice:
+		for i := range v.Len() {
+			zero = append(zero, zeroFields(v.Index(i), path+"[]")...)
+		}
+	case v.Kind() == reflect.Pointer:
+		zero = zeroFields(v.Elem(), path)
+	}
+	return zero
+}
+
+// storedWorkload is a workload with every field of its status set.
+func storedWorkload() *workload.Workload {
+	ttl := 60
+	return &workload.Workload{
+		ID: "w-format", UID: "uid-format", DisplayName: "format", Description: "all set",
+		UserID: "u1", UserName: "alice", Cluster: "c1",
+		Spec: apiv1.WorkloadSpec{
+			Workspace: "ws1",
+			Resource:  apiv1.WorkloadResource{Replica: 2, CPU: "4", GPU: "1", Memory: "16Gi"},
+			Image:     "busybox", EntryPoint: "echo hi",
+			Env:                     map[string]string{"A": "b"},
+			GroupVersionKind:        apiv1.GroupVersionKind{Version: "v1", Kind: apiv1.KindPyTorchJob},
+			Priority:                1,
+			TTLSecondsAfterFinished: &ttl,
+		},
+		Status: workload.Status{
+			Phase: apiv1.PhaseRunning, Message: "running", QueuePosition: 3, DispatchCount: 2,
+			Stage: workload.StageDispatched, Desired: workload.DesireFailover, Requeued: workload.DesirePreempt,
+			Preemptions: 1, Rollout: workload.RolloutRolling,
+			StartTime: at(1), EndTime: at(2), DeletionTime: at(3),
+			Conditions: []workload.Condition{{
+				Type: workload.CondScheduling, Status: "True", Reason: "Scheduled", Message: "on n1",
+				LastTransitionTime: at(4),
+			}},
+			Placement:      []workload.PodPlacement{{Rank: 1, Node: "n1", GPUs: []int{2, 3}}},
+			AdmittedPerPod: resource.List{MilliCPU: 4000, Memory: 1 << 34, GPU: 1, EphemeralStorage: 1 << 30},
+			TemplateHash:   "tmpl-1",
+			Releasing:      []workload.PodPlacement{{Rank: 2, Node: "n2", GPUs: []int{1}}},
+			Pods: []workload.Pod{{
+				PodID: "w-format-1", Dispatch: 2, Rank: 1, Node: "n1", HostIP: "10.0.0.1", PodIP: "10.1.0.1",
+				Phase: workload.PodRunning, StartTime: at(5), EndTime: at(6), FailedMessage: "none",
+				Containers: []apiv1.ContainerStatus{{Name: "main", Reason: "Started", Message: "ok", ExitCode: 1}},
+				Template:   "tmpl-1",
+			}},
+			Nodes:             [][]string{{"n1"}},
+			Ranks:             [][]string{{"1"}},
+			K8sObjectUID:      "k8s-uid",
+			DependenciesPhase: map[string]string{"dep-1": apiv1.PhaseSucceeded},
+			StopRequested:     "alice",
+		},
+		CreationTime: base,
+	}
+}
