@@ -14,7 +14,7 @@ import (
 const (
 	CondCompleted  = "JobCompleted"
 	CondProcessing = "JobProcessing"
-	ReasonSucceded = "JobSucceeded"
+	ReasonSucceeded = "JobSucceeded"
 	ReasonFailed   = "JobFailed"
 )
 

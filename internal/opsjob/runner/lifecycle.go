@@ -78,7 +78,7 @@ func (r *Runner) complete(ctx context.Context, id, phase, message string, output
 		if st.StartTime.IsZero() {
 			st.StartTime = now
 		}
-		c := opsjob.Condition{Type: opsjob.CondCompleted, Status: "True", Reason: opsjob.ReasonSucceded,
+		c := opsjob.Condition{Type: opsjob.CondCompleted, Status: "True", Reason: opsjob.ReasonSucceeded,
 			Message: message, LastTransitionTime: now}
 		if phase != apiv1.OpsJobSucceeded {
 			c.Status, c.Reason = "False", opsjob.ReasonFailed
