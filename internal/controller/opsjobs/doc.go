@@ -1,4 +1,4 @@
-// Package runner does the work of ops jobs: it follows the jobs the store lists as
+// Package opsjobs does the work of ops jobs: it follows the jobs the store lists as
 // active and drives each one, by type, through the lifecycle of reference §6.5.
 //
 // Nothing lives only in memory. Every step reads the job, acts, and writes the job
@@ -16,4 +16,4 @@
 //     and waits for it to answer again.
 //   - dumplog archives the logs, conditions and record of a workload under ArtifactDir.
 //   - exportimage copies a workload's image to the configured registry.
-package runner
+package opsjobs
