@@ -10,6 +10,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/nodefault"
 	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
@@ -24,9 +25,10 @@ const (
 	outputFailed = "failed: "
 )
 
-// preflight creates the job's workload once, already placed one replica per node (it
-// skips the queue; the controller starts its pods), then follows its phase. Once it
-// has ended, each node's result becomes an output and failing nodes get a fault.
+// preflight creates the job's workload once, a pinned priority-2 workload the planner
+// admits one replica per node like any other (a runner places nothing), then follows
+// its phase: the job stays Pending while the workload waits in the queue. Once it has
+// ended, each node's result becomes an output and failing nodes get a fault.
 func (r *Runner) preflight(ctx context.Context, j *opsjob.Job) error {
 	w, err := r.cfg.Store.WorkloadGetAny(ctx, j.ID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -40,12 +42,13 @@ func (r *Runner) preflight(ctx context.Context, j *opsjob.Job) error {
 		return r.preflightDone(ctx, j, w)
 	case w.Status.Phase == apiv1.PhaseRunning && j.Status.Phase != apiv1.OpsJobRunning:
 		_, err = r.start(ctx, j.ID)
+	case w.Status.Phase == apiv1.PhasePending && w.Status.Message != "":
+		r.cfg.Log.Debug("preflight waits", "job", j.ID, "reason", w.Status.Message)
 	}
 	return err
 }
 
-// createPreflight builds and stores the preflight workload, admitted onto the nodes.
-// While a node lacks free GPUs the job stays Pending and tries again on its next step.
+// createPreflight builds the preflight workload and queues it, Pending.
 func (r *Runner) createPreflight(ctx context.Context, j *opsjob.Job) error {
 	if j.Status.Phase == "" {
 		if _, err := r.updateRunning(ctx, j.ID, func(j *opsjob.Job) error {
@@ -66,21 +69,17 @@ func (r *Runner) createPreflight(ctx context.Context, j *opsjob.Job) error {
 	if err != nil {
 		return r.fail(ctx, j.ID, err.Error())
 	}
-	placement, err := r.placeOnePerNode(ctx, nodes, w)
-	if err != nil {
-		r.cfg.Log.Info("preflight waits for free GPUs", "job", j.ID, "reason", err)
-		return nil
-	}
-	workload.Admit(w, placement, r.now())
 	if err := r.cfg.Store.WorkloadInsert(ctx, w); err != nil && !errors.Is(err, store.ErrConflict) {
 		return err
 	}
-	r.cfg.Log.Info("preflight workload created", "job", j.ID, "nodes", len(nodes))
+	r.cfg.Log.Info("preflight workload queued", "job", j.ID, "nodes", len(nodes))
 	return nil
 }
 
 // preflightWorkload is the workload of a preflight job: a PyTorchJob of one replica
-// per node, pinned to them, owned by the job's user, in the nodes' workspace.
+// per node, pinned to them (the planner puts one replica on each named node), owned by
+// the job's user, in the nodes' workspace. It tolerates the taint of an earlier
+// preflight's fault, which the check is run again to clear.
 func preflightWorkload(j *opsjob.Job, nodes []*inventory.Node, now time.Time) (*workload.Workload, error) {
 	names := make([]string, len(nodes))
 	for i, n := range nodes {
@@ -101,7 +100,7 @@ func preflightWorkload(j *opsjob.Job, nodes []*inventory.Node, now time.Time) (*
 		WorkloadSpec: apiv1.WorkloadSpec{
 			Resource: res, Image: j.Image, EntryPoint: j.EntryPoint, Env: maps.Clone(j.Env),
 			GroupVersionKind: apiv1.GroupVersionKind{Kind: apiv1.KindPyTorchJob, Version: "v1"},
-			Priority:         preflightPriority, IsTolerateAll: j.IsTolerateAll, Hostpath: j.Hostpath,
+			Priority:         preflightPriority, IsTolerateAll: j.IsTolerateAll || onlyPreflightFaults(nodes), Hostpath: j.Hostpath,
 			CustomerLabels: map[string]string{workload.HostnameLabel: strings.Join(names, " ")},
 		},
 	}
@@ -119,54 +118,21 @@ func preflightWorkload(j *opsjob.Job, nodes []*inventory.Node, now time.Time) (*
 	}, nil
 }
 
-// placeOnePerNode puts rank i on nodes[i] with the lowest GPU indices that no other
-// dispatched workload holds there. CPU and memory are not checked: a preflight is a
-// short check that must run on exactly these nodes.
-func (r *Runner) placeOnePerNode(ctx context.Context, nodes []*inventory.Node, w *workload.Workload) ([]workload.PodPlacement, error) {
-	perPod, err := workload.PerPod(&w.Spec)
-	if err != nil {
-		return nil, err
-	}
-	held, err := r.heldGPUs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]workload.PodPlacement, len(nodes))
-	for i, n := range nodes {
-		out[i] = workload.PodPlacement{Rank: i, Node: n.Name}
-		for g := 0; g < int(n.Capacity.GPU) && len(out[i].GPUs) < int(perPod.GPU); g++ {
-			if !held[n.Name][g] {
-				out[i].GPUs = append(out[i].GPUs, g)
+// onlyPreflightFaults reports whether some node is tainted and every taint of the
+// nodes is the one an earlier preflight's fault put there: a preflight runs again on
+// such nodes (behaviour §6.3).
+func onlyPreflightFaults(nodes []*inventory.Node) bool {
+	t := nodefault.Taint(nodefault.MonitorPreflight)
+	tainted := false
+	for _, n := range nodes {
+		for _, got := range n.Taints {
+			if got != t {
+				return false
 			}
-		}
-		if len(out[i].GPUs) < int(perPod.GPU) {
-			return nil, fmt.Errorf("node %s has %d free GPUs, %d needed", n.Name, len(out[i].GPUs), perPod.GPU)
+			tainted = true
 		}
 	}
-	return out, nil
-}
-
-// heldGPUs is, per node name, the GPU indices dispatched workloads hold.
-func (r *Runner) heldGPUs(ctx context.Context) (map[string]map[int]bool, error) {
-	live, err := r.cfg.Store.WorkloadListLive(ctx)
-	if err != nil {
-		return nil, err
-	}
-	held := map[string]map[int]bool{}
-	for _, w := range live {
-		if !w.Status.Dispatched {
-			continue
-		}
-		for _, p := range w.Status.Placement {
-			if held[p.Node] == nil {
-				held[p.Node] = map[int]bool{}
-			}
-			for _, g := range p.GPUs {
-				held[p.Node][g] = true
-			}
-		}
-	}
-	return held, nil
+	return tainted
 }
 
 func firstNonEmpty(a, b string) string {
