@@ -155,34 +155,34 @@ func (c *Controller) vanished(w *workload.Workload, now time.Time) {
 	st.Phase, st.Message, st.EndTime = apiv1.PhaseFailed, msg, now
 }
 
-// downNodeOf names a node that is not Ready and holds a live pod of w ("" if none).
+// downNodeOf names a node that is not Ready or drained and holds a live pod of w ("" if none).
 // A runner set's one pod is the listener, which the actions-runner-controller places
 // and moves itself: what Berth placed are its runners, on the planned nodes.
 func (c *Controller) downNodeOf(w *workload.Workload) string {
 	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
 		for _, p := range w.Status.Placement {
-			if c.down[p.Node] {
+			if c.down[p.Node] != "" {
 				return p.Node
 			}
 		}
 		return ""
 	}
 	for _, p := range w.Status.Pods {
-		if c.down[p.Node] && (p.Phase == workload.PodPending || p.Phase == workload.PodRunning) {
+		if c.down[p.Node] != "" && (p.Phase == workload.PodPending || p.Phase == workload.PodRunning) {
 			return p.Node
 		}
 	}
 	return ""
 }
 
-// nodeFailed moves w off a node that is not Ready: through a failover when it may run
-// again (a service always may); a job without retries left fails.
+// nodeFailed moves w off a node that is not Ready or drained: through a failover when
+// it may run again (a service always may); a job without retries left fails.
 func (c *Controller) nodeFailed(w *workload.Workload, node string, now time.Time) {
 	st := &w.Status
 	if failingOver(w) {
 		return
 	}
-	msg := fmt.Sprintf("the node %s is not ready", node)
+	msg := c.down[node]
 	c.cfg.Log.Info(msg, "workload", w.ID, "dispatch", st.DispatchCount)
 	if workload.IsService(w.Kind()) || workload.ShouldFailover(w) {
 		st.SetCondition(workload.CondFailover, st.DispatchCount, msg+", "+workload.MsgFailover, now)

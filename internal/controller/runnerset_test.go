@@ -22,7 +22,7 @@ func TestRunnerSetFailsOverWithItsRunnersNode(t *testing.T) {
 		{"runner-node", "runner-node"},
 		{"listener-node", ""},
 	} {
-		c := &Controller{down: map[string]bool{tc.down: true}}
+		c := &Controller{down: map[string]string{tc.down: "the node " + tc.down + " is not ready"}}
 		if got := c.downNodeOf(w); got != tc.want {
 			t.Errorf("with %s NotReady, downNodeOf = %q, want %q", tc.down, got, tc.want)
 		}

@@ -200,7 +200,7 @@ func syncNode(ctx context.Context, st store.Store, n inventory.Node, old *invent
 		n.Workspace, n.CreationTime, n.Version = s.joins, now, 0
 		return &n, st.NodePut(ctx, &n)
 	}
-	n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
+	n.Workspace, n.Taints, n.Unschedulable, n.Drain = old.Workspace, old.Taints, old.Unschedulable, old.Drain
 	n.CreationTime, n.Version = old.CreationTime, old.Version
 	labels := maps.Clone(old.Labels) // set through the API, and the runtime's, which win
 	if labels == nil {

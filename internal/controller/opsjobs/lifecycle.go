@@ -157,7 +157,7 @@ func (r *Runner) cleanup(ctx context.Context, j *opsjob.Job) error {
 	if j.Type == apiv1.OpsJobReboot {
 		for _, p := range j.Status.Nodes {
 			if p.Phase == phaseRunning {
-				errs = append(errs, r.setSchedulable(ctx, p.Node, true))
+				errs = append(errs, r.setDrain(ctx, p.Node, ""))
 			}
 		}
 	}
