@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/nodefault"
 	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/workload"
@@ -77,6 +78,35 @@ sleep 0.2; touch ` + ok
 	}
 	if !tainted(e.node("node-2"), nodefault.MonitorPreflight) || tainted(e.node("node-1"), nodefault.MonitorPreflight) {
 		t.Errorf("taints: node-1 %v, node-2 %v; want only node-2 tainted", e.node("node-1").Taints, e.node("node-2").Taints)
+	}
+	// The check runs again on the node its fault taints, to show it is mended.
+	again := e.waitEnded(preflightJob(e, "true", "node-2"))
+	if again.Status.Phase != apiv1.OpsJobSucceeded {
+		t.Errorf("a preflight on the faulty node = %s", describe(again, nil))
+	}
+}
+
+func TestOnlyPreflightFaults(t *testing.T) {
+	t.Parallel()
+	fault := nodefault.Taint(nodefault.MonitorPreflight)
+	other := nodefault.Taint(nodefault.MonitorAddon)
+	for _, tc := range []struct {
+		name   string
+		taints [][]apiv1.Taint
+		want   bool
+	}{
+		{"no taints", [][]apiv1.Taint{nil, nil}, false},
+		{"a preflight fault", [][]apiv1.Taint{nil, {fault}}, true},
+		{"a preflight fault and another", [][]apiv1.Taint{{fault}, {other}}, false},
+		{"another taint beside the fault", [][]apiv1.Taint{{fault, other}}, false},
+	} {
+		var nodes []*inventory.Node
+		for i, ts := range tc.taints {
+			nodes = append(nodes, &inventory.Node{Name: fmt.Sprint("node-", i), Taints: ts})
+		}
+		if got := onlyPreflightFaults(nodes); got != tc.want {
+			t.Errorf("%s: onlyPreflightFaults = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 
