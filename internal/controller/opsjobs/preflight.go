@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,30 +26,78 @@ const (
 	outputFailed = "failed: "
 )
 
-// preflight creates the job's workload once, a pinned priority-2 workload the planner
-// admits one replica per node like any other (a runner places nothing), then follows
-// its phase: the job stays Pending while the workload waits in the queue. Once it has
-// ended, each node's result becomes an output and failing nodes get a fault.
+// preflight creates the job's workloads once: one per workspace its nodes are in,
+// each pinned one replica per node at priority 2, which the planner admits like any
+// other (a runner places nothing). The job stays Pending while they wait in the queue
+// and runs once one runs. Once all have ended, each node's result becomes an output
+// and failing nodes get a fault.
 func (r *Runner) preflight(ctx context.Context, j *opsjob.Job) error {
-	w, err := r.cfg.Store.WorkloadGetAny(ctx, j.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return r.createPreflight(ctx, j)
-	}
+	ws, err := r.preflightWorkloads(ctx, j.ID)
 	if err != nil {
 		return err
 	}
-	switch {
-	case w.Ended() && !w.Status.Dispatched:
-		return r.preflightDone(ctx, j, w)
-	case w.Status.Phase == apiv1.PhaseRunning && j.Status.Phase != apiv1.OpsJobRunning:
+	if len(ws) == 0 {
+		return r.createPreflight(ctx, j)
+	}
+	if !slices.ContainsFunc(ws, waitsForPods) {
+		return r.preflightDone(ctx, j, ws)
+	}
+	if slices.ContainsFunc(ws, isRunning) && j.Status.Phase != apiv1.OpsJobRunning {
 		_, err = r.start(ctx, j.ID)
-	case w.Status.Phase == apiv1.PhasePending && w.Status.Message != "":
-		r.cfg.Log.Debug("preflight waits", "job", j.ID, "reason", w.Status.Message)
 	}
 	return err
 }
 
-// createPreflight builds the preflight workload and queues it, Pending.
+func waitsForPods(w *workload.Workload) bool { return !w.Ended() || w.Status.Dispatched }
+
+func isRunning(w *workload.Workload) bool { return w.Status.Phase == apiv1.PhaseRunning }
+
+// preflightID names the workload of the k-th workspace of a preflight job's nodes: the
+// job's id for the first (usually the only one), then <id>-2, <id>-3...
+func preflightID(jobID string, k int) string {
+	if k == 0 {
+		return jobID
+	}
+	return fmt.Sprintf("%s-%d", jobID, k+1)
+}
+
+// preflightWorkloads returns the job's workloads: none until all were created, as the
+// first is inserted last.
+func (r *Runner) preflightWorkloads(ctx context.Context, jobID string) ([]*workload.Workload, error) {
+	var out []*workload.Workload
+	for k := 0; ; k++ {
+		w, err := r.cfg.Store.WorkloadGetAny(ctx, preflightID(jobID, k))
+		if errors.Is(err, store.ErrNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+}
+
+// stopPreflight stops the job's workloads, those of a creation cut short included.
+func (r *Runner) stopPreflight(ctx context.Context, jobID string, deleting bool) error {
+	for k := 0; ; k++ {
+		id := preflightID(jobID, k)
+		_, err := r.cfg.Store.WorkloadGetAny(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound) && k > 0:
+			return nil
+		case errors.Is(err, store.ErrNotFound):
+			continue
+		case err != nil:
+			return err
+		}
+		if err := r.stopWorkload(ctx, id, deleting); err != nil {
+			return err
+		}
+	}
+}
+
+// createPreflight builds the preflight workloads and queues them, Pending: the first
+// last, so that finding it means all were stored.
 func (r *Runner) createPreflight(ctx context.Context, j *opsjob.Job) error {
 	if j.Status.Phase == "" {
 		if _, err := r.updateRunning(ctx, j.ID, func(j *opsjob.Job) error {
@@ -65,22 +114,44 @@ func (r *Runner) createPreflight(ctx context.Context, j *opsjob.Job) error {
 	if len(nodes) == 0 {
 		return r.fail(ctx, j.ID, "no nodes to run the preflight on")
 	}
-	w, err := preflightWorkload(j, nodes, r.now())
-	if err != nil {
-		return r.fail(ctx, j.ID, err.Error())
+	groups := byWorkspace(nodes)
+	ws := make([]*workload.Workload, len(groups))
+	for k, g := range groups {
+		if ws[k], err = preflightWorkload(j, preflightID(j.ID, k), g, r.now()); err != nil {
+			return r.fail(ctx, j.ID, err.Error())
+		}
 	}
-	if err := r.cfg.Store.WorkloadInsert(ctx, w); err != nil && !errors.Is(err, store.ErrConflict) {
-		return err
+	for k := len(ws) - 1; k >= 0; k-- {
+		if err := r.cfg.Store.WorkloadInsert(ctx, ws[k]); err != nil && !errors.Is(err, store.ErrConflict) {
+			return err
+		}
 	}
-	r.cfg.Log.Info("preflight workload queued", "job", j.ID, "nodes", len(nodes))
+	r.cfg.Log.Info("preflight workloads queued", "job", j.ID, "nodes", len(nodes), "workspaces", len(groups))
 	return nil
+}
+
+// byWorkspace splits nodes sorted by name into one group per workspace, in the order
+// of each workspace's first node: the planner admits a workload in one workspace.
+func byWorkspace(nodes []*inventory.Node) [][]*inventory.Node {
+	var groups [][]*inventory.Node
+	at := map[string]int{}
+	for _, n := range nodes {
+		k, ok := at[n.Workspace]
+		if !ok {
+			k = len(groups)
+			at[n.Workspace] = k
+			groups = append(groups, nil)
+		}
+		groups[k] = append(groups[k], n)
+	}
+	return groups
 }
 
 // preflightWorkload is the workload of a preflight job: a PyTorchJob of one replica
 // per node, pinned to them (the planner puts one replica on each named node), owned by
 // the job's user, in the nodes' workspace. It tolerates the taint of an earlier
 // preflight's fault, which the check is run again to clear.
-func preflightWorkload(j *opsjob.Job, nodes []*inventory.Node, now time.Time) (*workload.Workload, error) {
+func preflightWorkload(j *opsjob.Job, id string, nodes []*inventory.Node, now time.Time) (*workload.Workload, error) {
 	names := make([]string, len(nodes))
 	for i, n := range nodes {
 		names[i] = n.Name
@@ -112,7 +183,7 @@ func preflightWorkload(j *opsjob.Job, nodes []*inventory.Node, now time.Time) (*
 		return nil, fmt.Errorf("the preflight workload is invalid: %v", fe)
 	}
 	return &workload.Workload{
-		ID: j.ID, DisplayName: req.DisplayName, Description: req.Description, UserID: j.UserID,
+		ID: id, DisplayName: req.DisplayName, Description: req.Description, UserID: j.UserID,
 		UserName: j.UserName, Cluster: firstNonEmpty(nodes[0].Cluster, j.Cluster), Spec: req.WorkloadSpec,
 		CreationTime: now, Status: workload.Status{Phase: apiv1.PhasePending},
 	}, nil

@@ -129,3 +129,33 @@ func TestStoppedPreflightStopsItsWorkload(t *testing.T) {
 		t.Errorf("workload = %s, want Stopped", w.Status.Phase)
 	}
 }
+
+// TestPreflightOverTwoWorkspaces: nodes of two workspaces get one workload each, as the
+// planner admits a workload within one workspace; the job sums up both.
+func TestPreflightOverTwoWorkspaces(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, nil)
+	if err := e.store.WorkspaceInsert(t.Context(), &inventory.Workspace{ID: "ws2", QueuePolicy: apiv1.QueuePolicyFIFO}); err != nil {
+		t.Fatal(err)
+	}
+	n := e.node("node-2")
+	n.Workspace = "ws2"
+	if err := e.store.NodePut(t.Context(), n); err != nil {
+		t.Fatal(err)
+	}
+	id := preflightJob(e, "true", "node-1", "node-2")
+	j := e.waitEnded(id)
+	want := []apiv1.Parameter{{Name: "node-1", Value: "passed"}, {Name: "node-2", Value: "passed"}}
+	if diff := cmp.Diff(want, j.Status.Outputs); diff != "" || j.Status.Phase != apiv1.OpsJobSucceeded {
+		t.Fatalf("job = %s; outputs (-want +got):\n%s", describe(j, nil), diff)
+	}
+	for _, w := range []struct{ id, workspace, node string }{{id, testWorkspace, "node-1"}, {id + "-2", "ws2", "node-2"}} {
+		got, err := e.store.WorkloadGetAny(t.Context(), w.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Workspace() != w.workspace || len(got.Status.Placement) != 1 || got.Status.Placement[0].Node != w.node {
+			t.Errorf("workload %s in %s placed %v, want in %s on %s", w.id, got.Workspace(), got.Status.Placement, w.workspace, w.node)
+		}
+	}
+}
