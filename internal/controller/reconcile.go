@@ -155,7 +155,8 @@ func (c *Controller) vanished(w *workload.Workload, now time.Time) {
 	st.Phase, st.Message, st.EndTime = apiv1.PhaseFailed, msg, now
 }
 
-// downNodeOf names a node that is not Ready or drained and holds a live pod of w ("" if none).
+// downNodeOf names a node that is not Ready or drained and holds a live pod of w
+// ("" if none).
 // A runner set's one pod is the listener, which the actions-runner-controller places
 // and moves itself: what Berth placed are its runners, on the planned nodes.
 func (c *Controller) downNodeOf(w *workload.Workload) string {
