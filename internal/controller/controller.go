@@ -64,10 +64,12 @@ type Controller struct {
 	seq     int64 // position in the workload change feed
 	inv     int64 // InventoryChange at the last read of nodes and workspaces
 	planner *scheduler.Planner
-	nodes   map[string]bool   // node names the planner knows
-	down    map[string]string // nodes whose pods fail over (not Ready), and why
-	orphans map[string]bool   // workloads the runtime holds pods of, unknown to the store
-	spaces  map[string]bool   // workspace ids the planner knows
+	nodes   map[string]bool // node names the planner knows
+	orphans map[string]bool // workloads the runtime holds pods of, unknown to the store
+	spaces  map[string]bool // workspace ids the planner knows
+	// down holds the nodes that are not Ready or that an ops job drains, with why: the
+	// pods on them fail over.
+	down map[string]string
 	// waiting remembers, per queued workload with dependencies, whether it still waits.
 	waiting map[string]bool
 	// dirty holds the workloads a partial cycle reconciles: changed in the store or

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/store"
@@ -119,12 +120,12 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	seenNodes, down := map[string]bool{}, map[string]string{}
 	for _, n := range nodes {
 		seenNodes[n.Name] = true
-		if !n.Ready {
-			down[n.Name] = fmt.Sprintf("the node %s is not ready", n.Name)
+		if why := downBecause(n); why != "" {
+			down[n.Name] = why
 		}
 		c.planner.UpsertNode(scheduler.Node{
 			Name: n.Name, Workspace: n.Workspace, Capacity: n.Capacity, GPUIndices: gpuIndices(n.Capacity.GPU),
-			Labels: n.Labels, Ready: n.Ready && !n.Unschedulable, Tainted: len(n.Taints) > 0,
+			Labels: n.Labels, Ready: n.Ready && !n.Unschedulable && n.Drain == "", Tainted: len(n.Taints) > 0,
 		})
 	}
 	seenSpaces := map[string]bool{}
@@ -144,6 +145,15 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	}
 	c.nodes, c.down, c.spaces, c.inv = seenNodes, down, seenSpaces, v
 	return nil
+}
+
+// downBecause says why the pods on n must move off it: it is not Ready, or an ops job
+// drains it (a reboot); "" when they may stay.
+func downBecause(n *inventory.Node) string {
+	if !n.Ready {
+		return fmt.Sprintf("the node %s is not ready", n.Name)
+	}
+	return n.Drain
 }
 
 // track records the latest state of w in memory and tells the planner.

@@ -42,6 +42,10 @@ type Node struct {
 	GPUVendor     string
 	Ready         bool
 	Unschedulable bool
+	// Drain, when set, says why the node is being emptied ("the node <name> is
+	// rebooting"): the controller moves the workloads with live pods off it as it does
+	// off a node that is not Ready, with this message. The ops job that set it clears it.
+	Drain string
 	// SSHAddress (host:port), SSHSecretID and SSHHostKey are set for a machine
 	// registered to be reached over SSH; SSHHostKey is pinned on first contact.
 	SSHAddress   string

@@ -29,6 +29,7 @@ var rules = []rule{
 	{"internal/workload", pure, "the workload domain is pure"},
 	{"internal/resource", pure, "quantities are pure"},
 	{"internal/inventory", pure, "the inventory domain is pure"},
+	{"internal/opsjob", pure, "the ops-job domain is pure; its runners live in internal/controller/opsjobs"},
 	{"internal/scheduler", pure, "the scheduler is pure: snapshot in, plan out"},
 	{"internal/auth", []string{"internal/store", "internal/httpapi", "std:net/http"}, "auth is pure crypto and permissions"},
 	{"internal/httpapi", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/server"}, "httpapi never names a concrete driver"},

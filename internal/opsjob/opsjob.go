@@ -1,7 +1,8 @@
 // Package opsjob is the domain of operations jobs: what an administrator (or a user,
 // for dumplog and exportimage) asks to be done on nodes or workloads, and where it
-// stands. Validation and defaults live here (pure); the runners that do the work for
-// each type live in runner/.
+// stands. Validation and defaults live here (pure: no store, no runtime, no I/O);
+// the runners that do the work of each type live with the loops, in
+// internal/controller/opsjobs.
 package opsjob
 
 import (
@@ -12,10 +13,10 @@ import (
 
 // Condition types and reasons of an ops job.
 const (
-	CondCompleted  = "JobCompleted"
-	CondProcessing = "JobProcessing"
-	ReasonSucceded = "JobSucceeded"
-	ReasonFailed   = "JobFailed"
+	CondCompleted   = "JobCompleted"
+	CondProcessing  = "JobProcessing"
+	ReasonSucceeded = "JobSucceeded"
+	ReasonFailed    = "JobFailed"
 )
 
 // Job is the stored form of an ops job.

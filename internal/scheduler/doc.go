@@ -70,8 +70,11 @@
 // the gang fits on one node it goes to the tightest such node (fewest free GPUs, then
 // least free cpu, then name): small holes are filled and whole GPU nodes stay whole
 // for big gangs. Otherwise the node with room for the most replicas takes as many as
-// it can, so a gang spans as few nodes as possible. Each replica gets the lowest free
-// GPU indices of its node; ranks follow the order nodes were chosen.
+// it can, so a gang spans as few nodes as possible. A OnePerNode workload (pinned to
+// named nodes, such as an ops job's preflight) puts each replica on a node of its own,
+// the tightest first: with as many replicas as names, exactly one on each, or it
+// waits. Each replica gets the lowest free GPU indices of its node; ranks follow the
+// order nodes were chosen.
 //
 // Nodes of a workspace sit in buckets by free GPU count, so a search starts at the
 // first bucket that can hold the request and rarely looks at every node; a node

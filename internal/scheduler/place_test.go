@@ -24,6 +24,34 @@ func TestSchedulePlacement(t *testing.T) {
 			want: Plan{Pending: []Pending{pending("a", 1, "Insufficient gpu on n1 due to node fragmentation")}},
 		},
 		{
+			name: "a preflight takes one replica per named node around what a job holds",
+			snap: Snapshot{
+				Nodes:     []Node{node("n1", 8), node("n2", 8), node("n3", 8)},
+				Workloads: []Workload{wl("job", 0, 6, admitted(pp(0, "n1", 0, 1, 2, 3, 4, 5))), wl("pre", 2, 2, prio(2), labels(host, "n1 n2"), onePerNode)},
+			},
+			want: Plan{Admit: []Admission{admit("pre", pp(0, "n1", 6, 7), pp(1, "n2", 0, 1))}},
+		},
+		{
+			name: "a preflight waits rather than double up on a named node",
+			snap: Snapshot{
+				Nodes:     []Node{node("n1", 8), node("n2", 8)},
+				Workloads: []Workload{wl("job", 0, 6, admitted(pp(0, "n1", 0, 1, 2, 3, 4, 5))), wl("pre", 2, 4, prio(2), labels(host, "n1 n2"), onePerNode)},
+			},
+			want: Plan{Pending: []Pending{pending("pre", 1, "Insufficient gpu on n2 due to node fragmentation")}},
+		},
+		{
+			name: "a waiting preflight leaves the room it cannot use to a balance queue",
+			snap: Snapshot{
+				Nodes:      []Node{node("n1", 8), node("n2", 8)},
+				Workspaces: balance("ws"),
+				Workloads:  []Workload{wl("job", 0, 6, admitted(pp(0, "n1", 0, 1, 2, 3, 4, 5))), wl("pre", 2, 4, prio(2), labels(host, "n1 n2"), onePerNode), wl("b", 1, 6)},
+			},
+			want: Plan{
+				Admit:   []Admission{admit("b", pp(0, "n2", 0, 1, 2, 3, 4, 5))},
+				Pending: []Pending{pending("pre", 1, "Insufficient gpu on n2 due to node fragmentation")},
+			},
+		},
+		{
 			name: "specified nodes of another workspace do not count",
 			snap: Snapshot{Nodes: []Node{node("n1", 8), node("m1", 8, nodeWS("other"))}, Workloads: []Workload{wl("a", 1, 1, labels(host, "m1"))}},
 			want: Plan{Pending: []Pending{pending("a", 1, MsgUnavailable+MsgLabelSuffix)}},

@@ -124,10 +124,15 @@ func (c *checker) checkAdmission(a Admission) {
 	if w.NotBefore.After(c.at) || w.DependenciesWaiting {
 		c.fail("%s admitted before its cron or dependencies", w.ID)
 	}
+	nodes := map[string]bool{}
 	for r, p := range a.Placement {
 		if msg := placementError(w, r, p, c.nodes[p.Node]); msg != "" {
 			c.fail("%s rank %d: %s", w.ID, r, msg)
 		}
+		if w.OnePerNode && nodes[p.Node] {
+			c.fail("%s rank %d: a second replica on %s of a one-per-node workload", w.ID, r, p.Node)
+		}
+		nodes[p.Node] = true
 		c.hold(w, p)
 	}
 }

@@ -82,6 +82,7 @@ func randomQueued(r *rand.Rand, i, nws, nnodes int) Workload {
 	case 1:
 		hosts := []string{fmt.Sprintf("n%02d", r.IntN(nnodes+1)), fmt.Sprintf("n%02d", r.IntN(nnodes+1))}
 		w.CustomerLabels = map[string]string{workload.HostnameLabel: strings.Join(hosts, " ")}
+		w.OnePerNode = true // as the controller describes a pinned workload (a preflight)
 	}
 	return w
 }

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/controller/opsjobs"
 	"github.com/berth-dev/berth/internal/executor"
-	"github.com/berth-dev/berth/internal/opsjob/runner"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/store"
 )
@@ -14,8 +14,8 @@ import (
 // newOpsJobRunner builds the runner of ops jobs. Scripts reach process-runtime nodes
 // on this host and registered machines over SSH; a Kubernetes node only when it is
 // registered as such a machine.
-func newOpsJobRunner(cfg Config, st store.Store, rt runtime.Runtime, keys *auth.Keys, log *slog.Logger) *runner.Runner {
-	return runner.New(runner.Config{
+func newOpsJobRunner(cfg Config, st store.Store, rt runtime.Runtime, keys *auth.Keys, log *slog.Logger) *opsjobs.Runner {
+	return opsjobs.New(opsjobs.Config{
 		Store: st, Runtime: rt, Executor: &executor.Dispatcher{},
 		Targets:     &executor.Resolver{Store: st, Open: keys.Open, NoLocal: cfg.Kubeconfig != ""},
 		Keys:        keys.Open,

@@ -131,7 +131,7 @@ func (m *Manager) markGone(ctx context.Context, cluster string, listed []invento
 }
 
 // syncNode records n as the runtime describes it, on top of old, what the store
-// holds of it (nil: nothing), whose workspace, taints and API labels it keeps. It
+// holds of it (nil: nothing), whose workspace, taints, cordon, drain and API labels it keeps. It
 // returns the node as stored.
 func (m *Manager) syncNode(ctx context.Context, n inventory.Node, old *inventory.Node, s Site, now time.Time) (*inventory.Node, error) {
 	n.Cluster = s.Cluster.ID
@@ -139,7 +139,7 @@ func (m *Manager) syncNode(ctx context.Context, n inventory.Node, old *inventory
 		n.Workspace, n.CreationTime, n.Version = s.Joins, now, 0
 		return &n, m.cfg.Store.NodePut(ctx, &n)
 	}
-	n.Workspace, n.Taints, n.Unschedulable = old.Workspace, old.Taints, old.Unschedulable
+	n.Workspace, n.Taints, n.Unschedulable, n.Drain = old.Workspace, old.Taints, old.Unschedulable, old.Drain
 	n.CreationTime, n.Version = old.CreationTime, old.Version
 	labels := maps.Clone(old.Labels) // set through the API, and the runtime's, which win
 	if labels == nil {

@@ -67,12 +67,13 @@ func TestChangedNodeIsUpdatedKeepingWhatTheAPISet(t *testing.T) {
 	e.put(t, inventory.Node{
 		ID: "node-1", Name: "node-1", Cluster: primaryCluster, Workspace: "team", Capacity: resource.List{GPU: 1},
 		Labels: map[string]string{"team": "a", "kubernetes.io/hostname": "stale"}, Taints: taints,
-		Unschedulable: true, CreationTime: created,
+		Unschedulable: true, Drain: "the node node-1 is rebooting", CreationTime: created,
 	})
 	e.round(t)
 
 	want := e.listed(t, "node-1")
 	want.Cluster, want.Workspace, want.Taints, want.Unschedulable, want.CreationTime = primaryCluster, "team", taints, true, created
+	want.Drain = "the node node-1 is rebooting"
 	want.Labels = map[string]string{"team": "a", "kubernetes.io/hostname": "node-1"}
 	got := e.node(t, "node-1")
 	if diff := cmp.Diff(&want, got, ignoreVersion); diff != "" {

@@ -35,6 +35,7 @@ var inventoryTests = slices.Concat(
 			change: func(n *inventory.Node, i int) {
 				n.Labels[label(i)] = "x"
 				n.Unschedulable = !n.Unschedulable
+				n.Drain = "drain " + label(i)
 			},
 			version: func(n *inventory.Node) *int64 { return &n.Version },
 		}

@@ -1,4 +1,4 @@
-package runner
+package opsjobs
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/berth-dev/berth/internal/executor"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/opsjob"
-	"github.com/berth-dev/berth/internal/workload"
 )
 
 // Stages of a rebooting node, kept in its progress message so a restarted runner
@@ -25,9 +24,9 @@ const (
 // bootIDScript prints an id that changes with every boot.
 const bootIDScript = "cat /proc/sys/kernel/random/boot_id"
 
-// reboot reboots the job's nodes one after the other: drain, fail the node's
-// workloads over, reboot through the executor, wait until it answers again, put it
-// back in service.
+// reboot reboots the job's nodes one after the other: drain (the controller moves the
+// node's workloads off it), reboot through the executor, wait until it answers again,
+// put it back in service.
 func (r *Runner) reboot(ctx context.Context, j *opsjob.Job) error {
 	nodes, err := r.jobNodes(ctx, j)
 	if err != nil {
@@ -104,17 +103,18 @@ func (r *Runner) rebootNode(ctx context.Context, jobID string, n *inventory.Node
 	if err := r.waitBack(ctx, jobID, target, p); err != nil {
 		return err
 	}
-	return r.setSchedulable(ctx, n.ID, true)
+	return r.setDrain(ctx, n.ID, "")
 }
 
-// drainAndReboot keeps new work off the node, fails its workloads over, waits for
-// their pods to be gone and starts the reboot.
+// drainAndReboot records on the node the intent to drain it, which keeps new work off
+// it and has the controller fail its workloads over (or fail those out of retries),
+// waits for their pods to be gone and starts the reboot.
 func (r *Runner) drainAndReboot(ctx context.Context, jobID string, n *inventory.Node, target executor.Target) (opsjob.NodeProgress, error) {
 	p := opsjob.NodeProgress{Node: n.ID, Phase: phaseRunning, StartTime: r.now(), Message: stageDraining}
 	if err := r.setNode(ctx, jobID, p); err != nil {
 		return p, err
 	}
-	if err := r.setSchedulable(ctx, n.ID, false); err != nil {
+	if err := r.setDrain(ctx, n.ID, "the node "+n.Name+" is rebooting"); err != nil {
 		return p, err
 	}
 	for {
@@ -124,11 +124,6 @@ func (r *Runner) drainAndReboot(ctx context.Context, jobID string, n *inventory.
 		}
 		if len(busy) == 0 {
 			break
-		}
-		for _, w := range busy {
-			if err := r.failOver(ctx, w.ID, "the node "+n.Name+" is rebooting"); err != nil {
-				return p, err
-			}
 		}
 		if !r.pause(ctx, r.cfg.Interval) {
 			return p, ctx.Err()
@@ -150,15 +145,6 @@ func (r *Runner) drainAndReboot(ctx context.Context, jobID string, n *inventory.
 		return p, fmt.Errorf("start the reboot: exit code %d: %s", res.ExitCode, lastLine(res.Output))
 	}
 	return p, nil
-}
-
-// failOver sends a workload with pods on a rebooting node through the controller's
-// failover path (the one of a failed pod): it queues again if it has retries left,
-// else it fails.
-func (r *Runner) failOver(ctx context.Context, id, msg string) error {
-	return r.changeWorkload(ctx, id, func(w *workload.Workload) bool {
-		return workload.FailOver(w, msg, r.now())
-	})
 }
 
 // waitBack polls the node until it has been seen down (or its boot id changed) and

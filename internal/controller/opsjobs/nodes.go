@@ -1,4 +1,4 @@
-package runner
+package opsjobs
 
 import (
 	"context"
@@ -68,8 +68,10 @@ func (r *Runner) clearJobFaults(ctx context.Context, j *opsjob.Job) error {
 	return errors.Join(errs...)
 }
 
-// setSchedulable marks a node schedulable or not (a drain keeps new work off it).
-func (r *Runner) setSchedulable(ctx context.Context, id string, schedulable bool) error {
+// setDrain records the intent to drain a node, why being the message its workloads
+// fail over with, and marks it unschedulable; "" clears the intent and puts the node
+// back in service. The controller carries the intent out.
+func (r *Runner) setDrain(ctx context.Context, id, why string) error {
 	for range 8 {
 		n, err := r.cfg.Store.NodeGet(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -78,10 +80,10 @@ func (r *Runner) setSchedulable(ctx context.Context, id string, schedulable bool
 		if err != nil {
 			return err
 		}
-		if n.Unschedulable == !schedulable {
+		if n.Drain == why && n.Unschedulable == (why != "") {
 			return nil
 		}
-		n.Unschedulable = !schedulable
+		n.Drain, n.Unschedulable = why, why != ""
 		if err = r.cfg.Store.NodePut(ctx, n); !errors.Is(err, store.ErrConflict) {
 			return err
 		}
@@ -89,9 +91,10 @@ func (r *Runner) setSchedulable(ctx context.Context, id string, schedulable bool
 	return fmt.Errorf("node %s: %w", id, store.ErrConflict)
 }
 
-// changeWorkload applies change to a stored workload and writes it back, retrying on
-// a conflict; change reports whether it changed anything. A missing workload is nil.
-func (r *Runner) changeWorkload(ctx context.Context, id string, change func(w *workload.Workload) bool) error {
+// stopWorkload asks, as the API's stop does, for a workload the job created to stop
+// (and hides it when deleting), retrying on a conflict; the controller stops its pods.
+// A missing workload is nil.
+func (r *Runner) stopWorkload(ctx context.Context, id string, deleting bool) error {
 	for range 8 {
 		w, err := r.cfg.Store.WorkloadGetAny(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -100,7 +103,7 @@ func (r *Runner) changeWorkload(ctx context.Context, id string, change func(w *w
 		if err != nil {
 			return err
 		}
-		if !change(w) {
+		if !workload.Stop(w, stopper, deleting, r.now()) {
 			return nil
 		}
 		if err = r.cfg.Store.WorkloadUpdate(ctx, w); !errors.Is(err, store.ErrConflict) {
@@ -110,15 +113,8 @@ func (r *Runner) changeWorkload(ctx context.Context, id string, change func(w *w
 	return fmt.Errorf("workload %s: %w", id, store.ErrConflict)
 }
 
-// stopWorkload stops a workload the job created (and hides it when deleting); the
-// controller stops its pods.
-func (r *Runner) stopWorkload(ctx context.Context, id string, deleting bool) error {
-	return r.changeWorkload(ctx, id, func(w *workload.Workload) bool {
-		return workload.Stop(w, stopper, deleting, r.now())
-	})
-}
-
-// podsOn returns the dispatched, unfinished workloads with a live pod on node.
+// podsOn returns the dispatched, unfinished workloads placed on node: a drained node
+// is empty once there are none.
 func (r *Runner) podsOn(ctx context.Context, node string) ([]*workload.Workload, error) {
 	live, err := r.cfg.Store.WorkloadListLive(ctx)
 	if err != nil {

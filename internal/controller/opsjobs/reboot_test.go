@@ -1,4 +1,4 @@
-package runner
+package opsjobs
 
 import (
 	"context"
@@ -39,8 +39,8 @@ func TestRebootOverSSH(t *testing.T) {
 	}
 	id := rebootJob(e, "machine-1")
 	poll(t, "asked to reboot", func() bool { _, err := os.Stat(asked); return err == nil }, func() string { return srv.Log() })
-	if !e.node("machine-1").Unschedulable {
-		t.Error("machine-1 is not drained while it reboots")
+	if n := e.node("machine-1"); !n.Unschedulable || n.Drain != "the node machine-1 is rebooting" {
+		t.Errorf("machine-1 is not drained while it reboots: unschedulable %v, drain %q", n.Unschedulable, n.Drain)
 	}
 	srv.Stop() // the machine goes down...
 	e.waitJob(id, "seeing the machine down", func(j *opsjob.Job) bool {
@@ -51,8 +51,8 @@ func TestRebootOverSSH(t *testing.T) {
 	if j.Status.Phase != apiv1.OpsJobSucceeded || len(j.Status.Outputs) != 1 || j.Status.Outputs[0] != (apiv1.Parameter{Name: "machine-1", Value: "rebooted"}) {
 		t.Fatalf("job = %s, outputs %v", describe(j, nil), j.Status.Outputs)
 	}
-	if e.node("machine-1").Unschedulable {
-		t.Error("machine-1 did not return to service")
+	if n := e.node("machine-1"); n.Unschedulable || n.Drain != "" {
+		t.Errorf("machine-1 did not return to service: unschedulable %v, drain %q", n.Unschedulable, n.Drain)
 	}
 }
 
@@ -71,12 +71,18 @@ func TestRebootDrainsAndFailsOver(t *testing.T) {
 		s.CustomerLabels = map[string]string{workload.HostnameLabel: "node-1"}
 	})
 	e.waitWorkload(wid, "running", func(w *workload.Workload) bool { return w.Status.Phase == apiv1.PhaseRunning })
-	j := e.waitEnded(rebootJob(e, "node-1"))
+	id := rebootJob(e, "node-1")
+	// The runner records the intent to drain; the controller carries it out.
+	poll(t, "drained with the reboot as the reason", func() bool {
+		n := e.node("node-1")
+		return n.Unschedulable && n.Drain == "the node node-1 is rebooting"
+	}, func() string { return e.node("node-1").Drain })
+	j := e.waitEnded(id)
 	if j.Status.Phase != apiv1.OpsJobSucceeded {
 		t.Fatalf("job = %s", describe(j, nil))
 	}
-	if e.node("node-1").Unschedulable {
-		t.Error("node-1 did not return to service")
+	if n := e.node("node-1"); n.Unschedulable || n.Drain != "" {
+		t.Errorf("node-1 did not return to service: unschedulable %v, drain %q", n.Unschedulable, n.Drain)
 	}
 	// The workload failed over and, pinned to node-1, runs there again once it is back.
 	w := e.waitWorkload(wid, "running again", func(w *workload.Workload) bool {
@@ -101,7 +107,7 @@ func TestRebootRefusesThisHost(t *testing.T) {
 	if j.Status.Phase != apiv1.OpsJobFailed || !strings.Contains(progressOf(j, "node-1").Message, "--allow-host-reboot") {
 		t.Fatalf("job = %s", describe(j, nil))
 	}
-	if e.node("node-1").Unschedulable {
-		t.Error("a refused node was drained")
+	if n := e.node("node-1"); n.Unschedulable || n.Drain != "" {
+		t.Errorf("a refused node was drained: unschedulable %v, drain %q", n.Unschedulable, n.Drain)
 	}
 }

@@ -1,4 +1,4 @@
-package runner
+package opsjobs
 
 import (
 	"context"
@@ -78,7 +78,7 @@ func (r *Runner) complete(ctx context.Context, id, phase, message string, output
 		if st.StartTime.IsZero() {
 			st.StartTime = now
 		}
-		c := opsjob.Condition{Type: opsjob.CondCompleted, Status: "True", Reason: opsjob.ReasonSucceded,
+		c := opsjob.Condition{Type: opsjob.CondCompleted, Status: "True", Reason: opsjob.ReasonSucceeded,
 			Message: message, LastTransitionTime: now}
 		if phase != apiv1.OpsJobSucceeded {
 			c.Status, c.Reason = "False", opsjob.ReasonFailed
@@ -151,13 +151,13 @@ func (r *Runner) markCleaned(id string) {
 func (r *Runner) cleanup(ctx context.Context, j *opsjob.Job) error {
 	var errs []error
 	if j.Type == apiv1.OpsJobPreflight {
-		errs = append(errs, r.stopWorkload(ctx, j.ID, false))
+		errs = append(errs, r.stopPreflight(ctx, j.ID, false))
 	}
 	errs = append(errs, r.clearJobFaults(ctx, j))
 	if j.Type == apiv1.OpsJobReboot {
 		for _, p := range j.Status.Nodes {
 			if p.Phase == phaseRunning {
-				errs = append(errs, r.setSchedulable(ctx, p.Node, true))
+				errs = append(errs, r.setDrain(ctx, p.Node, ""))
 			}
 		}
 	}
@@ -172,7 +172,7 @@ func (r *Runner) release(ctx context.Context, j *opsjob.Job) error {
 		}
 	}
 	if j.Type == apiv1.OpsJobPreflight {
-		if err := r.stopWorkload(ctx, j.ID, true); err != nil {
+		if err := r.stopPreflight(ctx, j.ID, true); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-// Package runner does the work of ops jobs: it follows the jobs the store lists as
+// Package opsjobs does the work of ops jobs: it follows the jobs the store lists as
 // active and drives each one, by type, through the lifecycle of reference §6.5.
 //
 // Nothing lives only in memory. Every step reads the job, acts, and writes the job
@@ -10,10 +10,16 @@
 //   - addon runs templates on the nodes in batches of batchCount, each node tainted by
 //     an addon fault while it is worked on; availableRatio decides the outcome
 //     (DESIGN decision 11).
-//   - preflight creates one workload, already placed one replica per node, that the
-//     normal controller runs; failing nodes get a preflight fault (and its taint).
-//   - reboot drains a node, fails its workloads over, reboots it through the executor
-//     and waits for it to answer again.
+//   - preflight queues one high-priority workload pinned one replica per node, which
+//     the planner admits and the controller runs like any other; failing nodes get a
+//     preflight fault (and its taint).
+//   - reboot records on a node the intent to drain it (inventory.Node.Drain), which
+//     the controller carries out by failing the node's workloads over; once no pod is
+//     left it reboots the node through the executor, waits for it to answer again and
+//     clears the intent.
 //   - dumplog archives the logs, conditions and record of a workload under ArtifactDir.
 //   - exportimage copies a workload's image to the configured registry.
-package runner
+//
+// The runner places no pod and moves no workload through its lifecycle: capacity is
+// the planner's, workload status the controller's.
+package opsjobs

@@ -1,4 +1,4 @@
-package runner
+package opsjobs
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/nodefault"
 	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/workload"
@@ -78,6 +79,35 @@ sleep 0.2; touch ` + ok
 	if !tainted(e.node("node-2"), nodefault.MonitorPreflight) || tainted(e.node("node-1"), nodefault.MonitorPreflight) {
 		t.Errorf("taints: node-1 %v, node-2 %v; want only node-2 tainted", e.node("node-1").Taints, e.node("node-2").Taints)
 	}
+	// The check runs again on the node its fault taints, to show it is mended.
+	again := e.waitEnded(preflightJob(e, "true", "node-2"))
+	if again.Status.Phase != apiv1.OpsJobSucceeded {
+		t.Errorf("a preflight on the faulty node = %s", describe(again, nil))
+	}
+}
+
+func TestOnlyPreflightFaults(t *testing.T) {
+	t.Parallel()
+	fault := nodefault.Taint(nodefault.MonitorPreflight)
+	other := nodefault.Taint(nodefault.MonitorAddon)
+	for _, tc := range []struct {
+		name   string
+		taints [][]apiv1.Taint
+		want   bool
+	}{
+		{"no taints", [][]apiv1.Taint{nil, nil}, false},
+		{"a preflight fault", [][]apiv1.Taint{nil, {fault}}, true},
+		{"a preflight fault and another", [][]apiv1.Taint{{fault}, {other}}, false},
+		{"another taint beside the fault", [][]apiv1.Taint{{fault, other}}, false},
+	} {
+		var nodes []*inventory.Node
+		for i, ts := range tc.taints {
+			nodes = append(nodes, &inventory.Node{Name: fmt.Sprint("node-", i), Taints: ts})
+		}
+		if got := onlyPreflightFaults(nodes); got != tc.want {
+			t.Errorf("%s: onlyPreflightFaults = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
 
 func TestStoppedPreflightStopsItsWorkload(t *testing.T) {
@@ -97,5 +127,35 @@ func TestStoppedPreflightStopsItsWorkload(t *testing.T) {
 	w := e.waitWorkload(id, "stopped", func(w *workload.Workload) bool { return w.Ended() && !w.Dispatched() })
 	if w.Status.Phase != apiv1.PhaseStopped {
 		t.Errorf("workload = %s, want Stopped", w.Status.Phase)
+	}
+}
+
+// TestPreflightOverTwoWorkspaces: nodes of two workspaces get one workload each, as the
+// planner admits a workload within one workspace; the job sums up both.
+func TestPreflightOverTwoWorkspaces(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, nil)
+	if err := e.store.WorkspaceInsert(t.Context(), &inventory.Workspace{ID: "ws2", QueuePolicy: apiv1.QueuePolicyFIFO}); err != nil {
+		t.Fatal(err)
+	}
+	n := e.node("node-2")
+	n.Workspace = "ws2"
+	if err := e.store.NodePut(t.Context(), n); err != nil {
+		t.Fatal(err)
+	}
+	id := preflightJob(e, "true", "node-1", "node-2")
+	j := e.waitEnded(id)
+	want := []apiv1.Parameter{{Name: "node-1", Value: "passed"}, {Name: "node-2", Value: "passed"}}
+	if diff := cmp.Diff(want, j.Status.Outputs); diff != "" || j.Status.Phase != apiv1.OpsJobSucceeded {
+		t.Fatalf("job = %s; outputs (-want +got):\n%s", describe(j, nil), diff)
+	}
+	for _, w := range []struct{ id, workspace, node string }{{id, testWorkspace, "node-1"}, {id + "-2", "ws2", "node-2"}} {
+		got, err := e.store.WorkloadGetAny(t.Context(), w.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Workspace() != w.workspace || len(got.Status.Placement) != 1 || got.Status.Placement[0].Node != w.node {
+			t.Errorf("workload %s in %s placed %v, want in %s on %s", w.id, got.Workspace(), got.Status.Placement, w.workspace, w.node)
+		}
 	}
 }
