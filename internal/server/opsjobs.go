@@ -18,7 +18,7 @@ func newOpsJobRunner(cfg Config, st store.Store, rt runtime.Runtime, keys *auth.
 	return opsjobs.New(opsjobs.Config{
 		Store: st, Runtime: rt, Executor: &executor.Dispatcher{},
 		Targets:     &executor.Resolver{Store: st, Open: keys.Open, NoLocal: cfg.Kubeconfig != ""},
-		Keys:        keys.Open,
+		Open:        keys.Open,
 		ArtifactDir: filepath.Join(cfg.DataDir, "artifacts"),
 		Registry:    cfg.Registry, RegistrySecretID: cfg.RegistrySecret,
 		AllowHostReboot: cfg.AllowHostReboot, Log: log,

@@ -7,9 +7,9 @@ import (
 )
 
 // ConflictAttempts is how many times RetryOnConflict runs its function at most:
-// enough for a few writers racing on one row, few enough that a row that always
-// conflicts (a bug) fails fast.
-const ConflictAttempts = 8
+// enough for the busiest row (an ops job's record, which every node of its batch
+// writes at once), few enough that a row that always conflicts (a bug) fails fast.
+const ConflictAttempts = 16
 
 // RetryOnConflict runs fn, a read-modify-write of stored rows, until it returns
 // anything but ErrConflict (nil included), and returns that. fn must read what it

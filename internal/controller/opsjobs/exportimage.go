@@ -164,10 +164,10 @@ func (r *Runner) registryKeychain(ctx context.Context) (authn.Keychain, error) {
 		if err != nil {
 			return nil, fmt.Errorf("registry secret %s: %w", r.cfg.RegistrySecretID, err)
 		}
-		if r.cfg.Keys == nil {
+		if r.cfg.Open == nil {
 			return nil, errors.New("no keys to open the registry secret")
 		}
-		plain, err := r.cfg.Keys(sec.Sealed)
+		plain, err := r.cfg.Open(sec.Sealed)
 		if err != nil {
 			return nil, fmt.Errorf("open the registry secret: %w", err)
 		}

@@ -72,7 +72,7 @@ func TestExportImageCopiesToRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t, 1, func(c *Config) {
-		c.Registry, c.RegistrySecretID, c.Keys = host, "reg-cred", keys.Open
+		c.Registry, c.RegistrySecretID, c.Open = host, "reg-cred", keys.Open
 	})
 	putImageSecret(t, e, keys, host)
 	wid := e.submit("trainer", "true", func(s *apiv1.WorkloadSpec) { s.Image = src })

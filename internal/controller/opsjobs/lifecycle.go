@@ -21,23 +21,24 @@ var errUnchanged = errors.New("unchanged")
 // retrying on a conflict. A change returning errUnchanged writes nothing; any other
 // error is returned as is. It returns the job as last read or written.
 func (r *Runner) update(ctx context.Context, id string, change func(j *opsjob.Job) error) (*opsjob.Job, error) {
-	for range 16 {
-		j, err := r.cfg.Store.OpsJobGet(ctx, id)
-		if err != nil {
-			return nil, err
+	var j *opsjob.Job
+	err := store.RetryOnConflict(ctx, func() error {
+		var err error
+		if j, err = r.cfg.Store.OpsJobGet(ctx, id); err != nil {
+			return err
 		}
 		if err := change(j); err != nil {
-			if errors.Is(err, errUnchanged) {
-				return j, nil
-			}
-			return j, err
+			return err
 		}
-		err = r.cfg.Store.OpsJobUpdate(ctx, j)
-		if !errors.Is(err, store.ErrConflict) {
-			return j, err
-		}
+		return r.cfg.Store.OpsJobUpdate(ctx, j)
+	})
+	switch {
+	case errors.Is(err, errUnchanged):
+		return j, nil
+	case errors.Is(err, store.ErrConflict):
+		return nil, fmt.Errorf("ops job %s: %w", id, err)
 	}
-	return nil, fmt.Errorf("ops job %s: %w", id, store.ErrConflict)
+	return j, err
 }
 
 // updateRunning is update for a change that only applies while the job has not ended.

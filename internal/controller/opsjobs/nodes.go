@@ -72,45 +72,41 @@ func (r *Runner) clearJobFaults(ctx context.Context, j *opsjob.Job) error {
 // fail over with, and marks it unschedulable; "" clears the intent and puts the node
 // back in service. The controller carries the intent out.
 func (r *Runner) setDrain(ctx context.Context, id, why string) error {
-	for range 8 {
+	err := store.RetryOnConflict(ctx, func() error {
 		n, err := r.cfg.Store.NodeGet(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
-		if err != nil {
+		if err != nil || (n.Drain == why && n.Unschedulable == (why != "")) {
 			return err
-		}
-		if n.Drain == why && n.Unschedulable == (why != "") {
-			return nil
 		}
 		n.Drain, n.Unschedulable = why, why != ""
-		if err = r.cfg.Store.NodePut(ctx, n); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
+		return r.cfg.Store.NodePut(ctx, n)
+	})
+	if err != nil {
+		return fmt.Errorf("node %s: %w", id, err)
 	}
-	return fmt.Errorf("node %s: %w", id, store.ErrConflict)
+	return nil
 }
 
 // stopWorkload asks, as the API's stop does, for a workload the job created to stop
 // (and hides it when deleting), retrying on a conflict; the controller stops its pods.
 // A missing workload is nil.
 func (r *Runner) stopWorkload(ctx context.Context, id string, deleting bool) error {
-	for range 8 {
+	err := store.RetryOnConflict(ctx, func() error {
 		w, err := r.cfg.Store.WorkloadGetAny(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
-		if err != nil {
+		if err != nil || !workload.Stop(w, stopper, deleting, r.now()) {
 			return err
 		}
-		if !workload.Stop(w, stopper, deleting, r.now()) {
-			return nil
-		}
-		if err = r.cfg.Store.WorkloadUpdate(ctx, w); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
+		return r.cfg.Store.WorkloadUpdate(ctx, w)
+	})
+	if err != nil {
+		return fmt.Errorf("workload %s: %w", id, err)
 	}
-	return fmt.Errorf("workload %s: %w", id, store.ErrConflict)
+	return nil
 }
 
 // podsOn returns the dispatched, unfinished workloads placed on node: a drained node

@@ -38,8 +38,8 @@ type Config struct {
 	Runtime  runtime.Runtime
 	Executor executor.Executor
 	Targets  Targets
-	// Keys opens a sealed secret (the image secret of exportimage).
-	Keys func(sealed []byte) ([]byte, error)
+	// Open opens a sealed secret (the image secret of exportimage); nil: none can be.
+	Open func(sealed []byte) ([]byte, error)
 	// ArtifactDir keeps what jobs produce (dumplog archives), one folder per job.
 	ArtifactDir string
 	// Registry is the host exportimage pushes to; "" fails those jobs.
