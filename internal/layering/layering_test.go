@@ -19,53 +19,109 @@ type rule struct {
 	why  string
 }
 
+// pure is what domain packages may not import: no store, no runtime, no I/O.
 var pure = []string{
 	"internal/store", "internal/runtime", "internal/httpapi", "internal/usecase",
-	"internal/controller", "internal/server", "std:net/http", "std:os/exec", "std:database/sql",
+	"internal/controller", "internal/server", "internal/executor", "internal/nodefault",
+	"std:net/http", "std:os/exec", "std:database/sql",
 }
 
+// drivers are the concrete stores and runtimes: only the composition root picks them.
+var drivers = []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube"}
+
+// rules hold for every package of the module; TestEveryPackageHasARule checks that
+// each package matches one and each rule some package.
 var rules = []rule{
 	{"api/v1", []string{""}, "wire types import no project package"},
+	{"client", []string{"internal/", "cmd/", "bench/", "test/"}, "the client is public: it cannot use internal packages"},
+	{"cmd/berth", []string{"internal/controller", "internal/usecase", "internal/httpapi", "internal/store", "internal/scheduler", "internal/workload", "internal/opsjob"}, "main only starts the server (and the pod shim)"},
+	{"bench", []string{"internal/httpapi", "internal/usecase", "internal/controller", "test/"}, "benchmarks drive the binary, the planner or the store, not the server's insides"},
+	{"test", []string{"internal/"}, "black-box tests see only the binary, the client and api/v1"},
 	{"internal/workload", pure, "the workload domain is pure"},
 	{"internal/resource", pure, "quantities are pure"},
 	{"internal/inventory", pure, "the inventory domain is pure"},
 	{"internal/opsjob", pure, "the ops-job domain is pure; its runners live in internal/controller/opsjobs"},
 	{"internal/scheduler", pure, "the scheduler is pure: snapshot in, plan out"},
-	{"internal/auth", []string{"internal/store", "internal/httpapi", "std:net/http"}, "auth is pure crypto and permissions"},
-	{"internal/httpapi", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/server"}, "httpapi never names a concrete driver"},
-	{"internal/usecase", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/httpapi", "std:net/http"}, "use cases know only the seams"},
-	{"internal/controller", []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube", "internal/httpapi"}, "the loops know only the seams"},
-	{"internal/cli", []string{"internal/"}, "the CLI speaks only through client and api/v1"},
-	{"client", []string{"internal/"}, "the client is public: it cannot use internal packages"},
+	{"internal/kubeconfig", pure, "kubeconfig checks are pure: they read no file a kubeconfig names"},
+	{"internal/auth", []string{"internal/store", "internal/runtime", "internal/httpapi", "internal/usecase", "internal/controller", "std:net/http"}, "auth is pure crypto and permissions"},
+	{"internal/executor", append([]string{"internal/runtime", "internal/httpapi", "internal/usecase", "internal/controller", "internal/server"}, drivers...), "the executor runs scripts on nodes over the store's seam"},
+	{"internal/nodefault", append([]string{"internal/runtime", "internal/httpapi", "internal/usecase", "internal/controller", "internal/server"}, drivers...), "node faults are rules over the store's seam"},
+	{"internal/store", []string{"internal/runtime", "internal/httpapi", "internal/usecase", "internal/controller", "internal/server", "internal/scheduler", "internal/executor"}, "the store keeps state; it drives nothing"},
+	{"internal/store/sqlite", []string{"internal/store/postgres"}, "each store driver stands alone; what they share is rowstore"},
+	{"internal/store/postgres", []string{"internal/store/sqlite"}, "each store driver stands alone; what they share is rowstore"},
+	{"internal/runtime", []string{"internal/store", "internal/httpapi", "internal/usecase", "internal/controller", "internal/server", "internal/scheduler"}, "runtimes run pods; they know nothing of the store or the loops"},
+	{"internal/runtime/fleet", []string{"internal/runtime/process", "internal/runtime/kube"}, "the fleet holds runtimes through the interface"},
+	{"internal/runtime/process", []string{"internal/runtime/kube"}, "each runtime stands alone"},
+	{"internal/runtime/kube", []string{"internal/runtime/process"}, "each runtime stands alone"},
+	{"internal/httpapi", append([]string{"internal/server", "internal/controller"}, drivers...), "httpapi serves the use cases; it never names a concrete driver"},
+	{"internal/usecase", append([]string{"internal/httpapi", "internal/controller", "std:net/http"}, drivers...), "use cases know only the seams"},
+	{"internal/controller", append([]string{"internal/httpapi", "internal/usecase"}, drivers...), "the loops know only the seams"},
+	{"internal/server", []string{"cmd/", "bench/", "test/"}, "the composition root is started by main, never the reverse"},
+	{"internal/layering", []string{""}, "the import check imports nothing it checks"},
 }
 
-func TestImportRules(t *testing.T) {
-	t.Parallel()
+// everywhere holds for every internal package.
+var everywhere = rule{"internal", []string{"cmd/", "bench/", "test/"}, "nothing inside imports main, benchmarks or tests"}
+
+// packages lists the module's packages (path after the module) with their imports.
+func packages(t *testing.T) map[string][]string {
+	t.Helper()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "../../...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	checked := 0
+	pkgs := map[string][]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
-		pkg, ok := strings.CutPrefix(fields[0], module)
-		if !ok {
-			continue
+		if pkg, ok := strings.CutPrefix(fields[0], module); ok {
+			pkgs[pkg] = fields[1:]
 		}
-		for _, r := range rules {
-			if pkg != r.from && !strings.HasPrefix(pkg, r.from+"/") {
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("only %d packages listed: is the module path %q right?", len(pkgs), module)
+	}
+	return pkgs
+}
+
+func (r rule) matches(pkg string) bool { return pkg == r.from || strings.HasPrefix(pkg, r.from+"/") }
+
+func TestImportRules(t *testing.T) {
+	t.Parallel()
+	for pkg, imports := range packages(t) {
+		for _, r := range append(rules, everywhere) {
+			if !r.matches(pkg) {
 				continue
 			}
-			checked++
-			for _, imp := range fields[1:] {
+			for _, imp := range imports {
 				if denied(imp, r.deny) {
 					t.Errorf("%s imports %s: %s", pkg, imp, r.why)
 				}
 			}
 		}
 	}
-	if checked < 5 {
-		t.Fatalf("only %d packages matched a rule: is the module path %q right?", checked, module)
+}
+
+// TestEveryPackageHasARule: a new package states where it sits, and a rule outlives
+// no package.
+func TestEveryPackageHasARule(t *testing.T) {
+	t.Parallel()
+	pkgs := packages(t)
+	used := map[string]bool{}
+	for pkg := range pkgs {
+		found := false
+		for _, r := range rules {
+			if r.matches(pkg) {
+				found, used[r.from] = true, true
+			}
+		}
+		if !found {
+			t.Errorf("package %s has no import rule: add one to rules", pkg)
+		}
+	}
+	for _, r := range rules {
+		if !used[r.from] {
+			t.Errorf("rule for %s matches no package: remove it", r.from)
+		}
 	}
 }
 
