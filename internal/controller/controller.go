@@ -160,10 +160,10 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		}
 	}
 	c.removeOrphans(ctx)
-	now := c.cfg.Now().UTC()
 	if full {
-		c.lastFull = now
+		c.lastFull = c.cfg.Now() // with its monotonic reading: a step of the wall clock cannot stall full cycles
 	}
+	now := c.cfg.Now().UTC()
 	dirty := c.dirty
 	c.dirty = map[string]bool{} // what this cycle marks is for the next one
 	for _, w := range c.live {

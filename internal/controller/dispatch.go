@@ -17,9 +17,12 @@ import (
 
 // admit records the admission of w before its pods start: if the server dies in
 // between, the next cycle finds a dispatched workload without pods and starts them.
-// It reports whether w was admitted.
+// It reports whether w was admitted: not when it was no longer queued.
 func (c *Controller) admit(ctx context.Context, w *workload.Workload, placement []workload.PodPlacement, now time.Time) (bool, error) {
-	workload.Admit(w, placement, now)
+	if !workload.Admit(w, placement, now) {
+		c.track(w) // the planner took it for queued: tell it what w is
+		return false, nil
+	}
 	if err := c.cfg.Store.WorkloadUpdate(ctx, w); err != nil {
 		c.reload(ctx, w.ID) // not admitted after all: the planner gets the stored state back
 		if errors.Is(err, store.ErrConflict) {

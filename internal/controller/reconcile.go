@@ -138,22 +138,11 @@ func (c *Controller) lost(w *workload.Workload, reason string, now time.Time) {
 	c.cfg.Log.Info("dispatch lost", "workload", w.ID, "dispatch", w.Status.DispatchCount, "reason", reason, "phase", w.Status.Phase)
 }
 
-// downNodeOf names a node that is not Ready (or is drained) and holds a live pod of w
-// ("" if none).
-// A runner set's one pod is the listener, which the actions-runner-controller places
-// and moves itself: what Berth placed are its runners, on the planned nodes.
+// downNodeOf names a node that is not Ready (or is drained) where w runs ("" if none).
 func (c *Controller) downNodeOf(w *workload.Workload) string {
-	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
-		for _, p := range w.Status.Placement {
-			if c.down[p.Node] != "" {
-				return p.Node
-			}
-		}
-		return ""
-	}
-	for _, p := range w.Status.Pods {
-		if c.down[p.Node] != "" && (p.Phase == workload.PodPending || p.Phase == workload.PodRunning) {
-			return p.Node
+	for _, node := range workload.RunsOn(w) {
+		if c.down[node] != "" {
+			return node
 		}
 	}
 	return ""

@@ -195,7 +195,7 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 	case w.Dispatched():
 		// Pods hold what they were admitted with, whatever a PATCH asks for next.
 		sw.Admitted, sw.Placement = true, w.Status.Placement
-		sw.Preempted = w.Status.Desired == workload.DesirePreempt
+		sw.Preempted = w.BeingPreempted()
 		if len(w.Status.Releasing) > 0 { // dropped replicas hold their resources until gone
 			sw.Placement = append(slices.Clone(sw.Placement), w.Status.Releasing...)
 		}

@@ -96,7 +96,7 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) bool {
 	st := &w.Status
 	n := st.DispatchCount + 1
 	st.DispatchCount = n
-	st.Requeued = DesireRun
+	st.Requeue = DesireRun
 	st.QueuePosition, st.Message = 0, ""
 	st.Placement = placement
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
@@ -158,7 +158,7 @@ func PodID(id, kind string, rank int) string {
 // after a failover or for a restart (Updating meanwhile), by its priority after a
 // preemption. It reports false, changing nothing, unless w's pods were being stopped.
 func Drained(w *Workload, now time.Time) bool {
-	why := w.Status.Desired
+	restart := w.Status.Desired == DesireRestart
 	if !w.move(EventDrained) {
 		return false
 	}
@@ -166,9 +166,8 @@ func Drained(w *Workload, now time.Time) bool {
 		return true
 	}
 	st := &w.Status
-	st.Requeued = why
 	st.Phase = apiv1.PhasePending
-	if why == DesireRestart {
+	if restart {
 		st.Phase = apiv1.PhaseUpdating
 	}
 	st.Rollout, st.Releasing = RolloutNone, nil // the next dispatch starts with the spec
@@ -188,6 +187,7 @@ func Preempt(w *Workload, by string, now time.Time) bool {
 		return false
 	}
 	st := &w.Status
+	st.Requeue = DesirePreempt
 	st.Preemptions++
 	st.SetCondition(CondFailover, st.DispatchCount, MsgPreempted+" by "+by, now)
 	return true
@@ -211,6 +211,7 @@ func FailOver(w *Workload, reason string, now time.Time) bool {
 			msg = reason + ", " + MsgFailover
 		}
 		w.move(EventFailover)
+		st.Requeue = DesireFailover
 		st.SetCondition(CondFailover, st.DispatchCount, msg, now)
 		return true
 	}

@@ -55,7 +55,7 @@ func TestPodID(t *testing.T) {
 func TestAdmitRecordsDispatch(t *testing.T) {
 	t.Parallel()
 	w := job(apiv1.KindPyTorchJob, 3, 0)
-	w.Status.Requeued = DesireFailover
+	w.Status.Requeue = DesireFailover
 	w.Status.QueuePosition = 4
 	if !Admit(w, []PodPlacement{{Rank: 0, Node: "a"}, {Rank: 1, Node: "a"}, {Rank: 2, Node: "b"}}, t0) {
 		t.Fatal("Admit of a queued workload refused")

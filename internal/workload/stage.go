@@ -1,6 +1,11 @@
 package workload
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+)
 
 // Stage is where the controller has a workload, as it observes it: waiting in the
 // queue, dispatched (placed, its pods started, running or being stopped), ended (no pod
@@ -126,22 +131,46 @@ func (w *Workload) Released() bool { return w.Status.Stage == StageReleased }
 // Draining reports whether w's pods are being stopped, for it to end or queue again.
 func (w *Workload) Draining() bool { return w.Dispatched() && w.Status.Desired != DesireRun }
 
-// Leaving reports whether w's pods are being stopped for it to queue again: a
-// failover, a preemption or a restart with a changed template.
-func (w *Workload) Leaving() bool {
-	d := w.Status.Desired
-	return w.Dispatched() && (d == DesireFailover || d == DesirePreempt || d == DesireRestart)
-}
-
 // QueuesFirst reports whether a queued w goes ahead of the others: it was failed over
 // or restarted. A preempted workload queues by its priority like any other.
 func (w *Workload) QueuesFirst() bool {
-	r := w.Status.Requeued
+	r := w.Status.Requeue
 	return w.Status.Stage == StageQueued && (r == DesireFailover || r == DesireRestart)
+}
+
+// BeingPreempted reports whether w's pods are being stopped because it was preempted
+// (even if a stop came since): the planner counts it as a victim until they are gone.
+func (w *Workload) BeingPreempted() bool {
+	return w.Dispatched() && w.Status.Requeue == DesirePreempt
 }
 
 // WasAdmitted reports whether the planner admitted w's current attempt: it is
 // dispatched, or it ended or was released after it was.
 func (w *Workload) WasAdmitted() bool {
 	return w.Status.Stage != StageQueued && len(w.Status.Placement) > 0
+}
+
+// RunsOn lists the nodes where w has a pod that may still run: what fails w over when
+// one of them fails or is drained, and what a drain waits for. A runner set's one pod
+// is the listener, which the actions-runner-controller places and moves itself: what
+// Berth placed are its runners, on the planned nodes.
+func RunsOn(w *Workload) []string {
+	var nodes []string
+	add := func(n string) {
+		if !slices.Contains(nodes, n) {
+			nodes = append(nodes, n)
+		}
+	}
+	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
+		for _, p := range w.Status.Placement {
+			add(p.Node)
+		}
+		return nodes
+	}
+	for _, p := range w.Status.Pods {
+		if p.Phase == PodPending || p.Phase == PodRunning {
+			add(p.Node)
+		}
+	}
+	return nodes
 }

@@ -52,13 +52,15 @@ func (old legacyStatus) upgrade(s *Status) {
 		s.Stage, s.Desired = StageEnded, DesireStop
 	}
 	switch {
-	case s.Stage == StageQueued && old.Rescheduled:
-		s.Requeued = DesireFailover
-	case s.Stage == StageQueued && old.Preempted:
-		s.Requeued = DesirePreempt
+	case old.Preempted: // set when preempted, cleared when admitted again
+		s.Requeue = DesirePreempt
+	case s.Desired == DesireFailover || (s.Stage == StageQueued && old.Rescheduled && !old.Restarting):
+		s.Requeue = DesireFailover
+	case s.Desired == DesireRestart || (s.Stage == StageQueued && old.Restarting):
+		s.Requeue = DesireRestart
 	}
 	switch {
-	case old.Rolling && old.UpdatePending:
+	case old.UpdatePending: // recorded, the runtime not told yet
 		s.Rollout = RolloutRecorded
 	case old.Rolling:
 		s.Rollout = RolloutRolling

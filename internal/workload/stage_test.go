@@ -88,6 +88,9 @@ func TestLegacyStatusUpgrades(t *testing.T) {
 		{`{"Phase":"Running","Dispatched":true,"Scheduled":true}`, running, false, RolloutNone},
 		{`{"Phase":"Updating","Dispatched":true,"Rolling":true,"UpdatePending":true}`, running, false, RolloutRecorded},
 		{`{"Phase":"Updating","Dispatched":true,"Rolling":true}`, running, false, RolloutRolling},
+		{`{"Phase":"Updating","Dispatched":true,"UpdatePending":true}`, running, false, RolloutRecorded},
+		{`{"Phase":"Updating","Dispatched":false,"Restarting":true,"Rescheduled":true}`, queued, true, RolloutNone},
+		{`{"Phase":"Pending","Dispatched":false,"Preempted":true}`, queued, false, RolloutNone},
 		{`{"Phase":"Running","Dispatched":true,"DispatchCount":2,` + failover + `}`, failingOver, false, RolloutNone},
 		{`{"Phase":"Running","Dispatched":true,"Preempted":true,"DispatchCount":2,` + failover + `}`, preempting, false, RolloutNone},
 		{`{"Phase":"Updating","Dispatched":true,"Restarting":true}`, restarting, false, RolloutNone},
@@ -106,5 +109,58 @@ func TestLegacyStatusUpgrades(t *testing.T) {
 			t.Errorf("%s: state %v, queues first %v, rollout %q; want %v, %v, %q",
 				c.stored, w.State(), w.QueuesFirst(), w.Status.Rollout, c.want, c.first, c.roll)
 		}
+	}
+}
+
+// TestStopDuringPreemption: a victim stopped while its pods drain is still a victim
+// until they are gone, then it ends; admitted again, it is none.
+func TestStopDuringPreemption(t *testing.T) {
+	t.Parallel()
+	w := job(apiv1.KindPyTorchJob, 1, 0)
+	Admit(w, placement(1), t0)
+	if !Preempt(w, "high", t0) || !w.BeingPreempted() {
+		t.Fatalf("after Preempt: state %v, being preempted %v", w.State(), w.BeingPreempted())
+	}
+	Stop(w, "alice", false, t0)
+	if w.State() != stopping || !w.BeingPreempted() {
+		t.Fatalf("stopped while draining: state %v, being preempted %v; want Dispatched/Stop, true", w.State(), w.BeingPreempted())
+	}
+	Drained(w, t0)
+	if w.State() != ended || w.BeingPreempted() || w.Status.Phase != apiv1.PhaseStopped {
+		t.Fatalf("drained: state %v, being preempted %v, phase %s", w.State(), w.BeingPreempted(), w.Status.Phase)
+	}
+
+	v := job(apiv1.KindPyTorchJob, 1, 0)
+	Admit(v, placement(1), t0)
+	Preempt(v, "high", t0)
+	Drained(v, t0)
+	if v.QueuesFirst() || v.Status.Requeue != DesirePreempt {
+		t.Errorf("a preempted workload queues by its priority: first %v, requeue %q", v.QueuesFirst(), v.Status.Requeue)
+	}
+	Admit(v, placement(1), t0)
+	if v.BeingPreempted() || v.Status.Requeue != DesireRun {
+		t.Errorf("admitted again: being preempted %v, requeue %q", v.BeingPreempted(), v.Status.Requeue)
+	}
+}
+
+// TestRunsOn: the nodes of the pods that may still run (a runner set: of its runners'
+// placement), each once.
+func TestRunsOn(t *testing.T) {
+	t.Parallel()
+	w := job(apiv1.KindPyTorchJob, 3, 0)
+	w.Status.Pods = []Pod{
+		{Rank: 0, Node: "a", Phase: PodRunning},
+		{Rank: 1, Node: "b", Phase: PodSucceeded},
+		{Rank: 2, Node: "a", Phase: PodPending},
+		{Rank: 3, Node: "c", Phase: PodPending},
+	}
+	if got := RunsOn(w); !slices.Equal(got, []string{"a", "c"}) {
+		t.Errorf("RunsOn = %v, want [a c]: b's pod has ended", got)
+	}
+	rs := job(apiv1.KindAutoscalingRunnerSet, 1, 0)
+	rs.Status.Placement = []PodPlacement{{Rank: 0, Node: "runner-node"}}
+	rs.Status.Pods = []Pod{{Node: "listener-node", Phase: PodRunning}}
+	if got := RunsOn(rs); !slices.Equal(got, []string{"runner-node"}) {
+		t.Errorf("runner set RunsOn = %v, want its runners' node", got)
 	}
 }

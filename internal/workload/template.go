@@ -119,6 +119,7 @@ func Restart(w *Workload, now time.Time) bool {
 		return false
 	}
 	st := &w.Status
+	st.Requeue = DesireRestart
 	st.Rollout = RolloutNone
 	st.Message = "" // what it waited for in place is moot
 	st.Phase = apiv1.PhaseUpdating

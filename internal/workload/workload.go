@@ -61,9 +61,11 @@ type Status struct {
 	// its transition functions change them.
 	Stage   Stage   `json:"Stage,omitempty"`
 	Desired Desired `json:"Desired,omitempty"`
-	// Requeued says why the workload last went back to the queue ("" if it never
-	// did): a failed-over or restarted one queues first.
-	Requeued Desired `json:"Requeued,omitempty"`
+	// Requeue says why the workload leaves, or last left, a dispatch to queue again
+	// (Failover, Preempt, Restart; "" if it never did since it was last admitted): a
+	// failed-over or restarted one queues first; a preempted one still being stopped
+	// holds its place as a victim even if a stop overrides its move back.
+	Requeue Desired `json:"Requeue,omitempty"`
 	// Preemptions counts the dispatches that ended in a preemption: they do not spend
 	// maxRetry.
 	Preemptions int `json:"Preemptions"`

@@ -109,23 +109,30 @@ func (r *Runner) stopWorkload(ctx context.Context, id string, deleting bool) err
 	return nil
 }
 
-// podsOn returns the dispatched, unfinished workloads placed on node: a drained node
-// is empty once there are none.
+// podsOn returns the dispatched workloads placed on node: it is idle once there are
+// none.
 func (r *Runner) podsOn(ctx context.Context, node string) ([]*workload.Workload, error) {
+	return r.dispatched(ctx, func(w *workload.Workload) bool {
+		return slices.ContainsFunc(w.Status.Placement, func(p workload.PodPlacement) bool { return p.Node == node })
+	})
+}
+
+// runningOn returns the dispatched workloads that run on node (workload.RunsOn): a
+// drained node is empty once there are none, as the controller fails them over.
+func (r *Runner) runningOn(ctx context.Context, node string) ([]*workload.Workload, error) {
+	return r.dispatched(ctx, func(w *workload.Workload) bool { return slices.Contains(workload.RunsOn(w), node) })
+}
+
+// dispatched returns the dispatched workloads that match.
+func (r *Runner) dispatched(ctx context.Context, match func(*workload.Workload) bool) ([]*workload.Workload, error) {
 	live, err := r.cfg.Store.WorkloadListLive(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []*workload.Workload
 	for _, w := range live {
-		if !w.Dispatched() {
-			continue
-		}
-		for _, p := range w.Status.Placement {
-			if p.Node == node {
-				out = append(out, w)
-				break
-			}
+		if w.Dispatched() && match(w) {
+			out = append(out, w)
 		}
 	}
 	return out, nil

@@ -118,7 +118,7 @@ func (r *Runner) drainAndReboot(ctx context.Context, jobID string, n *inventory.
 		return p, err
 	}
 	for {
-		busy, err := r.podsOn(ctx, n.Name)
+		busy, err := r.runningOn(ctx, n.Name)
 		if err != nil {
 			return p, err
 		}

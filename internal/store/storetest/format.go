@@ -107,7 +107,7 @@ func storedWorkload() *workload.Workload {
 		},
 		Status: workload.Status{
 			Phase: apiv1.PhaseRunning, Message: "running", QueuePosition: 3, DispatchCount: 2,
-			Stage: workload.StageDispatched, Desired: workload.DesireFailover, Requeued: workload.DesirePreempt,
+			Stage: workload.StageDispatched, Desired: workload.DesireFailover, Requeue: workload.DesirePreempt,
 			Preemptions: 1, Rollout: workload.RolloutRolling,
 			StartTime: at(1), EndTime: at(2), DeletionTime: at(3),
 			Conditions: []workload.Condition{{
