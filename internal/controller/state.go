@@ -128,7 +128,9 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 			Labels: n.Labels, Ready: n.Ready && !n.Unschedulable && n.Drain == "", Tainted: len(n.Taints) > 0,
 		})
 	}
-	seenSpaces := map[string]bool{}
+	// "" is the pool of the nodes of no workspace: only an ops job's check queues
+	// there (users' workloads need a workspace), and nothing is preempted in it.
+	seenSpaces := map[string]bool{"": true}
 	for _, ws := range spaces {
 		seenSpaces[ws.ID] = true
 		c.planner.UpsertWorkspace(scheduler.Workspace{ID: ws.ID, QueuePolicy: ws.QueuePolicy, EnablePreempt: ws.EnablePreempt})
@@ -189,7 +191,7 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 		ID: w.ID, Workspace: w.Workspace(), Priority: w.Spec.Priority, Created: w.CreationTime,
 		Rescheduled: w.QueuesFirst(), PerPod: perPod, Replica: w.Spec.Resource.Replica,
 		CustomerLabels: w.Spec.CustomerLabels, TolerateAll: w.Spec.IsTolerateAll,
-		OnePerNode: len(workload.SpecifiedNodes(&w.Spec)) > 0,
+		OnePerNode: len(workload.SpecifiedNodes(&w.Spec)) > 0, NoPreempt: w.OpsJob != "",
 	}
 	switch {
 	case w.Dispatched():

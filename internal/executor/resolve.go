@@ -48,7 +48,7 @@ func (r *Resolver) Target(ctx context.Context, nodeID string) (Target, error) {
 	if err != nil {
 		return Target{}, fmt.Errorf("executor: node %s: open ssh secret %s: %w", n.ID, sec.ID, err)
 	}
-	// The params are stored as control.Service seals them: a list of maps of bytes.
+	// The params are stored as usecase.Service seals them: a list of maps of bytes.
 	var params []map[string][]byte
 	if err := json.Unmarshal(plain, &params); err != nil || len(params) == 0 {
 		return Target{}, fmt.Errorf("executor: node %s: ssh secret %s holds no params", n.ID, sec.ID)

@@ -43,7 +43,7 @@ func newResolverEnv(t *testing.T) *resolverEnv {
 		t.Fatal(err)
 	}
 	srv := sshtest.Start(t, "alpha")
-	// Sealed as control.Service seals a secret's params: JSON of []map[string][]byte.
+	// Sealed as usecase.Service seals a secret's params: JSON of []map[string][]byte.
 	plain, err := json.Marshal([]map[string][]byte{{"username": []byte(srv.User), "privateKey": srv.PrivateKey}})
 	if err != nil {
 		t.Fatal(err)

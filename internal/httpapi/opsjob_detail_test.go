@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"regexp"
+	"slices"
 	"testing"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -52,10 +53,14 @@ func TestOpsJobNodeExpansion(t *testing.T) {
 					nodes = append(nodes, in.Value)
 				}
 			}
-			diff(t, tc.name+" "+req.Type+" nodes", tc.nodes, nodes)
+			want := tc.nodes
+			if req.Type == "preflight" { // n4 is tainted: a preflight leaves it out (behaviour §6.3)
+				want = slices.DeleteFunc(slices.Clone(want), func(n string) bool { return n == "n4" })
+			}
+			diff(t, tc.name+" "+req.Type+" nodes", want, nodes)
 			diff(t, tc.name+" "+req.Type+" scope", [2]string{tc.cluster, tc.workspace}, [2]string{d.ClusterID, d.WorkspaceID})
-			if req.Type == "preflight" && d.Resource.Replica != len(tc.nodes) {
-				t.Errorf("%s: preflight replica %d, want one per node (%d)", tc.name, d.Resource.Replica, len(tc.nodes))
+			if req.Type == "preflight" && d.Resource.Replica != len(want) {
+				t.Errorf("%s: preflight replica %d, want one per node (%d)", tc.name, d.Resource.Replica, len(want))
 			}
 			tm.ok("POST", "/api/v1/opsjobs/"+id+"/stop", tm.admin, nil, nil)
 		}
@@ -104,4 +109,21 @@ func TestOpsJobDetail(t *testing.T) {
 	diff(t, "exportimage detail", want, tm.getJob(tm.alice, id))
 	id = tm.createJob(tm.alice, typedReq("exportimage", "workloadId", longWorkloadID))
 	diff(t, "long export name", "custom-a-very-long-workload-name-for-exports", tm.getJob(tm.admin, id).JobName)
+}
+
+// TestPreflightToleratingTaints: a preflight that tolerates every taint keeps the
+// tainted node a plain one leaves out.
+func TestPreflightToleratingTaints(t *testing.T) {
+	t.Parallel()
+	tm := newOpsTeam(t)
+	req := preflightReq("workspace", teamID)
+	req.IsTolerateAll = true
+	d := tm.getJob(tm.admin, tm.createJob(tm.admin, req))
+	var nodes []string
+	for _, in := range d.Inputs {
+		if in.Name == "node" {
+			nodes = append(nodes, in.Value)
+		}
+	}
+	diff(t, "nodes", []string{"n1", "n4"}, nodes)
 }

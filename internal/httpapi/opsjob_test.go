@@ -131,6 +131,8 @@ func TestOpsJobCreateRefused(t *testing.T) {
 		bad("preflight without resource", tm.admin, with(preflightReq("node", "n1"), func(r *apiv1.CreateOpsJobRequest) { r.Resource, r.Image = nil, "" }), 400, br, "resource: is required for a preflight job: at least cpu and memory; image: is required"),
 		bad("preflight bad cpu", tm.admin, with(preflightReq("node", "n1"), func(r *apiv1.CreateOpsJobRequest) { r.Resource.CPU = "lots" }), 400, br, "resource.cpu: must be a quantity"),
 		bad("preflight without entryPoint", tm.admin, with(preflightReq("node", "n1"), func(r *apiv1.CreateOpsJobRequest) { r.EntryPoint = "" }), 400, br, "entryPoint: is required for a preflight job"),
+		bad("preflight on a tainted node only", tm.admin, preflightReq("node", "n4"), 400, br, "opsjob nodes are either empty or unhealthy: n4 is tainted (set isTolerateAll to run on it)"),
+		bad("preflight pod bigger than its node", tm.admin, with(preflightReq("node", "n1"), func(r *apiv1.CreateOpsJobRequest) { r.Resource.GPU = "64" }), 503, apiv1.CodeQuotaInsufficient, "Insufficient resource: gpu, request: 64, available: 8 on node n1"),
 		bad("reboot without node", tm.admin, typedReq("reboot", "cluster", "c1"), 400, br, "inputs: at least one node must be specified"),
 		bad("reboot by member", tm.alice, typedReq("reboot", "node", "n1"), 403, apiv1.CodeForbidden, "The user is not allowed to create reboot"),
 		bad("reboot unknown node", tm.admin, typedReq("reboot", "node", "n9"), 404, apiv1.CodeNodeNotFound, "Node n9 not found."),

@@ -38,6 +38,11 @@ func TestSchedulePreemption(t *testing.T) {
 			want: Plan{Preempt: victims("lo0b", "r"), Pending: []Pending{pending("r", 1, MsgPreempting), pending("next", 2, MsgQueued)}},
 		},
 		{
+			name: "an ops job's check waits for room rather than preempting",
+			snap: Snapshot{Nodes: []Node{node("n1", 8)}, Workspaces: preempting("fifo"), Workloads: append(full, wl("check", 1, 4, prio(5), func(w *Workload) { w.NoPreempt = true }))},
+			want: Plan{Pending: []Pending{pending("check", 1, quota)}},
+		},
+		{
 			name: "among equals the newest first",
 			snap: Snapshot{Nodes: []Node{node("n1", 4)}, Workspaces: preempting(""), Workloads: []Workload{
 				held("old", 0, "n1", 0, 1), wl("new", 0, 2, prio(0), created(-time.Minute), admitted(pp(0, "n1", 2, 3))), wl("r", 1, 2, prio(1)),

@@ -88,6 +88,7 @@ func same(a, b *Workload) bool {
 		maps.Equal(a.CustomerLabels, b.CustomerLabels) && a.TolerateAll == b.TolerateAll &&
 		a.Admitted == b.Admitted && a.Preempted == b.Preempted && a.PreemptedFor == b.PreemptedFor &&
 		a.DependenciesWaiting == b.DependenciesWaiting && a.NotBefore.Equal(b.NotBefore) &&
+		a.OnePerNode == b.OnePerNode && a.NoPreempt == b.NoPreempt && a.Growth == b.Growth &&
 		slices.EqualFunc(a.Placement, b.Placement, func(x, y workload.PodPlacement) bool {
 			return x.Rank == y.Rank && x.Node == y.Node && slices.Equal(x.GPUs, y.GPUs)
 		})

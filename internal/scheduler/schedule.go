@@ -142,7 +142,7 @@ func (p *Planner) evaluate(sp *space, e *entry) string {
 		p.plan.Admit = append(p.plan.Admit, Admission{WorkloadID: e.id, Growth: w.Growth, Placement: w.Placement})
 		return ""
 	}
-	if sp.preempt && p.preempt(sp, e) {
+	if sp.preempt && !w.NoPreempt && p.preempt(sp, e) {
 		return MsgPreempting
 	}
 	return reason

@@ -42,7 +42,8 @@ type Workload struct {
 	Workspace string
 	Priority  int
 	Created   time.Time
-	// Rescheduled (failed over) workloads go to the front of the queue.
+	// Rescheduled workloads (failed over, or restarted with a changed template) go
+	// to the front of the queue.
 	Rescheduled bool
 	PerPod      resource.List
 	Replica     int
@@ -67,6 +68,9 @@ type Workload struct {
 	DependenciesWaiting bool
 	// NotBefore: a start cron job that has not fired yet (zero: none).
 	NotBefore time.Time
+	// NoPreempt: the workload waits for room rather than evicting others (an ops
+	// job's check).
+	NoPreempt bool
 	// Growth marks the replicas a running service waits to add in place: a gang of
 	// their own, queued beside the service's admitted entry under the same ID.
 	Growth bool

@@ -124,6 +124,9 @@ func (s *Service) buildPreflightJob(ctx context.Context, caller *auth.User, j *o
 	if err != nil {
 		return err
 	}
+	if nodes, err = preflightNodes(j, nodes); err != nil {
+		return err
+	}
 	r := *j.Resource
 	r.Replica = len(nodes) // one check container per node
 	j.Resource = &r

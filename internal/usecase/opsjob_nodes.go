@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/nodefault"
 	"github.com/berth-dev/berth/internal/opsjob"
+	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // placeOnNodes resolves the nodes of an addon or preflight job (behaviour §6.2): the
@@ -134,4 +138,52 @@ func (s *Service) unfinishedOpsJobs(ctx context.Context) ([]*opsjob.Job, error) 
 		return nil, err
 	}
 	return slices.DeleteFunc(jobs, func(j *opsjob.Job) bool { return j.IsDeleted || j.Ended() }), nil
+}
+
+// preflightNodes keeps the nodes a preflight can run on and drops the others from the
+// job's inputs (behaviour §6.3): a node that is not Ready, cordoned or drained, or
+// tainted unless the job tolerates every taint - an earlier preflight's fault alone is
+// no obstacle, the check runs again to clear it. None left is a 400 saying why each
+// went; a node too small for one check pod is a 503, as for any workload.
+func preflightNodes(j *opsjob.Job, nodes []*inventory.Node) ([]*inventory.Node, error) {
+	perPod, err := workload.PerPod(&apiv1.WorkloadSpec{Resource: *j.Resource})
+	if err != nil {
+		return nil, badRequest("resource: %v", err)
+	}
+	var kept []*inventory.Node
+	var dropped []string
+	for _, n := range nodes {
+		if why := preflightObstacle(j, n); why != "" {
+			dropped = append(dropped, n.ID+" "+why)
+			continue
+		}
+		if ok, short := perPod.Fits(n.Capacity); !ok {
+			return nil, newError(apiv1.CodeQuotaInsufficient, "Insufficient resource: %s, request: %s, available: %s on node %s",
+				short, resource.Format(short, perPod.Get(short)), resource.Format(short, n.Capacity.Get(short)), n.ID)
+		}
+		kept = append(kept, n)
+	}
+	if len(kept) == 0 {
+		return nil, badRequest("opsjob nodes are either empty or unhealthy: %s", strings.Join(dropped, "; "))
+	}
+	j.Inputs = slices.DeleteFunc(j.Inputs, func(p apiv1.Parameter) bool {
+		return p.Name == apiv1.InputNode && !slices.ContainsFunc(kept, func(n *inventory.Node) bool { return n.ID == p.Value })
+	})
+	return kept, nil
+}
+
+// preflightObstacle says why a preflight cannot run on n ("" if it can).
+func preflightObstacle(j *opsjob.Job, n *inventory.Node) string {
+	fault := nodefault.Taint(nodefault.MonitorPreflight)
+	switch {
+	case !n.Ready:
+		return "is not ready"
+	case n.Drain != "":
+		return "is being drained (" + n.Drain + ")"
+	case n.Unschedulable:
+		return "is cordoned"
+	case !j.IsTolerateAll && slices.ContainsFunc(n.Taints, func(t apiv1.Taint) bool { return t != fault }):
+		return "is tainted (set isTolerateAll to run on it)"
+	}
+	return ""
 }

@@ -33,16 +33,19 @@ const ScaleRunnerSetEnv = "SCALE_RUNNER_SET_ID"
 // Workload is the stored form of a workload: who asked for what, and where it stands.
 // Stored as JSON under these tags.
 type Workload struct {
-	ID           string             `json:"ID"`
-	UID          string             `json:"UID"`
-	DisplayName  string             `json:"DisplayName"`
-	Description  string             `json:"Description"`
-	UserID       string             `json:"UserID"`
-	UserName     string             `json:"UserName"`
-	Cluster      string             `json:"Cluster"`
-	Spec         apiv1.WorkloadSpec `json:"Spec"`
-	Status       Status             `json:"Status"`
-	CreationTime time.Time          `json:"CreationTime"`
+	ID          string             `json:"ID"`
+	UID         string             `json:"UID"`
+	DisplayName string             `json:"DisplayName"`
+	Description string             `json:"Description"`
+	UserID      string             `json:"UserID"`
+	UserName    string             `json:"UserName"`
+	Cluster     string             `json:"Cluster"`
+	Spec        apiv1.WorkloadSpec `json:"Spec"`
+	Status      Status             `json:"Status"`
+	// OpsJob names the ops job this workload runs for (a preflight's check; "" for
+	// users' workloads).
+	OpsJob       string    `json:"OpsJob,omitempty"`
+	CreationTime time.Time `json:"CreationTime"`
 	// IsDeleted hides the workload from list and get; the row stays.
 	IsDeleted bool `json:"IsDeleted"`
 	// Version is bumped by every store update; an update carrying a stale version fails.

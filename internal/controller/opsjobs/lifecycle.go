@@ -152,7 +152,7 @@ func (r *Runner) markCleaned(id string) {
 func (r *Runner) cleanup(ctx context.Context, j *opsjob.Job) error {
 	var errs []error
 	if j.Type == apiv1.OpsJobPreflight {
-		errs = append(errs, r.stopPreflight(ctx, j.ID, false))
+		errs = append(errs, r.stopPreflight(ctx, j, false))
 	}
 	errs = append(errs, r.clearJobFaults(ctx, j))
 	if j.Type == apiv1.OpsJobReboot {
@@ -173,7 +173,7 @@ func (r *Runner) release(ctx context.Context, j *opsjob.Job) error {
 		}
 	}
 	if j.Type == apiv1.OpsJobPreflight {
-		if err := r.stopPreflight(ctx, j.ID, true); err != nil {
+		if err := r.stopPreflight(ctx, j, true); err != nil {
 			return err
 		}
 	}

@@ -77,23 +77,15 @@ func (r *Runner) preflightWorkloads(ctx context.Context, jobID string) ([]*workl
 	}
 }
 
-// stopPreflight stops the job's workloads, those of a creation cut short included.
-func (r *Runner) stopPreflight(ctx context.Context, jobID string, deleting bool) error {
-	for k := 0; ; k++ {
-		id := preflightID(jobID, k)
-		_, err := r.cfg.Store.WorkloadGetAny(ctx, id)
-		switch {
-		case errors.Is(err, store.ErrNotFound) && k > 0:
-			return nil
-		case errors.Is(err, store.ErrNotFound):
-			continue
-		case err != nil:
-			return err
-		}
-		if err := r.stopWorkload(ctx, id, deleting); err != nil {
+// stopPreflight stops the job's workloads, those of a creation cut short included:
+// one per workspace of its nodes, so no more than it has nodes.
+func (r *Runner) stopPreflight(ctx context.Context, j *opsjob.Job, deleting bool) error {
+	for k := range max(1, len(j.InputValues(apiv1.InputNode))) {
+		if err := r.stopWorkload(ctx, preflightID(j.ID, k), deleting); err != nil {
 			return err
 		}
 	}
+	return nil
 }
 
 // createPreflight builds the preflight workloads and queues them, Pending: the first
@@ -149,8 +141,9 @@ func byWorkspace(nodes []*inventory.Node) [][]*inventory.Node {
 
 // preflightWorkload is the workload of a preflight job: a PyTorchJob of one replica
 // per node, pinned to them (the planner puts one replica on each named node), owned by
-// the job's user, in the nodes' workspace. It tolerates the taint of an earlier
-// preflight's fault, which the check is run again to clear.
+// the job's user, in the nodes' workspace (or, for nodes of none, the planner's pool of
+// such nodes). It tolerates the taint of an earlier preflight's fault, which the check
+// is run again to clear, and waits for room rather than preempting anything.
 func preflightWorkload(j *opsjob.Job, id string, nodes []*inventory.Node, now time.Time) (*workload.Workload, error) {
 	names := make([]string, len(nodes))
 	for i, n := range nodes {
@@ -161,12 +154,8 @@ func preflightWorkload(j *opsjob.Job, id string, nodes []*inventory.Node, now ti
 		res = *j.Resource
 	}
 	res.Replica = len(nodes)
-	space := nodes[0].Workspace
-	if space == "" {
-		space = j.Workspace
-	}
 	req := &apiv1.CreateWorkloadRequest{
-		DisplayName: "preflight", Description: "preflight of ops job " + j.ID, WorkspaceID: space,
+		DisplayName: "preflight", Description: "preflight of ops job " + j.ID, WorkspaceID: nodes[0].Workspace,
 		SpecifiedNodes: names,
 		WorkloadSpec: apiv1.WorkloadSpec{
 			Resource: res, Image: j.Image, EntryPoint: j.EntryPoint, Env: maps.Clone(j.Env),
@@ -179,13 +168,13 @@ func preflightWorkload(j *opsjob.Job, id string, nodes []*inventory.Node, now ti
 		req.Timeout = &j.TimeoutSecond
 	}
 	workload.ApplyCreateDefaults(req)
-	if fe := workload.ValidateCreate(req, now); len(fe) > 0 {
+	if fe := workload.ValidateSpec(&req.WorkloadSpec); len(fe) > 0 { // the rest is Berth's own
 		return nil, fmt.Errorf("the preflight workload is invalid: %v", fe)
 	}
 	return &workload.Workload{
 		ID: id, DisplayName: req.DisplayName, Description: req.Description, UserID: j.UserID,
 		UserName: j.UserName, Cluster: firstNonEmpty(nodes[0].Cluster, j.Cluster), Spec: req.WorkloadSpec,
-		CreationTime: now, Status: workload.Status{Phase: apiv1.PhasePending},
+		OpsJob: j.ID, CreationTime: now, Status: workload.Status{Phase: apiv1.PhasePending},
 	}, nil
 }
 

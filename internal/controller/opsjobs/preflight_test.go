@@ -159,3 +159,26 @@ func TestPreflightOverTwoWorkspaces(t *testing.T) {
 		}
 	}
 }
+
+// TestPreflightOnNodesOfNoWorkspace: nodes not yet given to a workspace (a cluster
+// just added) are checked in the planner's pool of such nodes.
+func TestPreflightOnNodesOfNoWorkspace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, nil)
+	for _, id := range []string{"node-1", "node-2"} {
+		n := e.node(id)
+		n.Workspace = ""
+		if err := e.store.NodePut(t.Context(), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := preflightJob(e, "true", "node-1", "node-2")
+	j := e.waitEnded(id)
+	if j.Status.Phase != apiv1.OpsJobSucceeded {
+		t.Fatalf("job = %s", describe(j, nil))
+	}
+	w, err := e.store.WorkloadGetAny(t.Context(), id)
+	if err != nil || w.Workspace() != "" || len(w.Status.Placement) != 2 {
+		t.Errorf("workload = %+v, %v; want in no workspace, on both nodes", w, err)
+	}
+}

@@ -10,12 +10,12 @@ import (
 	"github.com/berth-dev/berth/internal/store/rowstore"
 )
 
-// ExplainFunc writes to plan the plan of query, asked of db in the driver's words.
-type ExplainFunc func(ctx context.Context, db rowstore.Querier, query string, args []any, plan *strings.Builder) error
-
 // Of runs read on the entities of e with every read replaced by its plan (so the
-// reads find no rows), and returns the plans.
-func Of(t *testing.T, e rowstore.Engine, explain ExplainFunc, read func(rowstore.Entities) error) string {
+// reads find no rows), and returns the plans. explain writes to plan the plan of
+// query, asked of db in the driver's words.
+func Of(t *testing.T, e rowstore.Engine,
+	explain func(ctx context.Context, db rowstore.Querier, query string, args []any, plan *strings.Builder) error,
+	read func(rowstore.Entities) error) string {
 	t.Helper()
 	x := explainEngine{Engine: e, explain: explain, plans: new(strings.Builder)}
 	if err := read(rowstore.Entities{E: x}); err != nil {
@@ -27,7 +27,7 @@ func Of(t *testing.T, e rowstore.Engine, explain ExplainFunc, read func(rowstore
 // explainEngine is an Engine whose reader explains queries instead of running them.
 type explainEngine struct {
 	rowstore.Engine
-	explain ExplainFunc
+	explain func(ctx context.Context, db rowstore.Querier, query string, args []any, plan *strings.Builder) error
 	plans   *strings.Builder
 }
 

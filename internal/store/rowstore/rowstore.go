@@ -61,14 +61,6 @@ func (d Dialect) from(table, index string) string {
 	return table
 }
 
-// literal is the boolean literal of b.
-func (d Dialect) literal(b bool) string {
-	if b {
-		return d.True
-	}
-	return d.False
-}
-
 // Row is one entity to write.
 type Row struct {
 	Op      string // for errors: "cluster put"

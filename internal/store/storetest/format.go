@@ -130,6 +130,6 @@ func storedWorkload() *workload.Workload {
 			DependenciesPhase: map[string]string{"dep-1": apiv1.PhaseSucceeded},
 			StopRequested:     "alice",
 		},
-		CreationTime: base,
+		OpsJob: "preflight-format", CreationTime: base,
 	}
 }
