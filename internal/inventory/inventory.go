@@ -11,14 +11,14 @@ import (
 
 // Cluster is a set of nodes driven by one runtime.
 type Cluster struct {
-	ID          string
-	Description string
-	Runtime     string // RuntimeProcess or RuntimeKube
+	ID          string `json:"ID"`
+	Description string `json:"Description"`
+	Runtime     string `json:"Runtime"` // RuntimeProcess or RuntimeKube
 	// Kubeconfig is the sealed kubeconfig of a cluster added through the API, cut
 	// down to the context Berth uses (nil for the cluster a server is started with).
-	Kubeconfig   []byte
-	CreationTime time.Time
-	Version      int64
+	Kubeconfig   []byte    `json:"Kubeconfig"`
+	CreationTime time.Time `json:"CreationTime"`
+	Version      int64     `json:"Version"`
 }
 
 // The runtimes a cluster runs its pods with.
@@ -29,30 +29,30 @@ const (
 
 // Node is a machine (or virtual machine of the process runtime) that runs pods.
 type Node struct {
-	ID        string
-	Name      string // display name, what specifiedNodes and the hostname label match
-	Cluster   string
-	Workspace string // "" when the node belongs to no workspace
-	PrivateIP string
-	Labels    map[string]string
-	Taints    []apiv1.Taint
+	ID        string            `json:"ID"`
+	Name      string            `json:"Name"` // display name, what specifiedNodes and the hostname label match
+	Cluster   string            `json:"Cluster"`
+	Workspace string            `json:"Workspace"` // "" when the node belongs to no workspace
+	PrivateIP string            `json:"PrivateIP"`
+	Labels    map[string]string `json:"Labels"`
+	Taints    []apiv1.Taint     `json:"Taints"`
 	// Capacity is what the node offers to pods.
-	Capacity resource.List
+	Capacity resource.List `json:"Capacity"`
 	// GPUVendor is "nvidia", "amd" or "" and decides which visible-devices variable pods get.
-	GPUVendor     string
-	Ready         bool
-	Unschedulable bool
+	GPUVendor     string `json:"GPUVendor"`
+	Ready         bool   `json:"Ready"`
+	Unschedulable bool   `json:"Unschedulable"`
 	// Drain, when set, says why the node is being emptied ("the node <name> is
 	// rebooting"): the controller moves the workloads with live pods off it as it does
 	// off a node that is not Ready, with this message. The ops job that set it clears it.
-	Drain string
+	Drain string `json:"Drain"`
 	// SSHAddress (host:port), SSHSecretID and SSHHostKey are set for a machine
 	// registered to be reached over SSH; SSHHostKey is pinned on first contact.
-	SSHAddress   string
-	SSHSecretID  string
-	SSHHostKey   string
-	CreationTime time.Time
-	Version      int64
+	SSHAddress   string    `json:"SSHAddress"`
+	SSHSecretID  string    `json:"SSHSecretID"`
+	SSHHostKey   string    `json:"SSHHostKey"`
+	CreationTime time.Time `json:"CreationTime"`
+	Version      int64     `json:"Version"`
 }
 
 // Remote reports whether the node is a registered machine reached over SSH, rather
@@ -65,19 +65,19 @@ func (n *Node) Available() bool { return n.Ready && !n.Unschedulable && len(n.Ta
 
 // Workspace is a share of a cluster's nodes where a team's workloads queue.
 type Workspace struct {
-	ID             string
-	Name           string
-	Cluster        string
-	Description    string
-	UserID         string
-	QueuePolicy    string
-	Scopes         []string
-	EnablePreempt  bool
-	Managers       []string // user ids
-	IsDefault      bool
-	ImageSecretIDs []string
-	CreationTime   time.Time
-	Version        int64
+	ID             string    `json:"ID"`
+	Name           string    `json:"Name"`
+	Cluster        string    `json:"Cluster"`
+	Description    string    `json:"Description"`
+	UserID         string    `json:"UserID"`
+	QueuePolicy    string    `json:"QueuePolicy"`
+	Scopes         []string  `json:"Scopes"`
+	EnablePreempt  bool      `json:"EnablePreempt"`
+	Managers       []string  `json:"Managers"` // user ids
+	IsDefault      bool      `json:"IsDefault"`
+	ImageSecretIDs []string  `json:"ImageSecretIDs"`
+	CreationTime   time.Time `json:"CreationTime"`
+	Version        int64     `json:"Version"`
 }
 
 // HasScope reports whether the workspace accepts workloads of the scope; a workspace
@@ -106,14 +106,14 @@ func (w *Workspace) IsManager(userID string) bool {
 
 // Secret holds credentials workloads use. Data is stored encrypted by the store's caller.
 type Secret struct {
-	ID           string
-	Type         string
-	WorkspaceIDs []string
-	UserID       string
+	ID           string   `json:"ID"`
+	Type         string   `json:"Type"`
+	WorkspaceIDs []string `json:"WorkspaceIDs"`
+	UserID       string   `json:"UserID"`
 	// Keys names the entries of the secret; their values live only in Sealed.
-	Keys []string
+	Keys []string `json:"Keys"`
 	// Sealed is the encrypted JSON of the secret's entries.
-	Sealed       []byte
-	CreationTime time.Time
-	Version      int64
+	Sealed       []byte    `json:"Sealed"`
+	CreationTime time.Time `json:"CreationTime"`
+	Version      int64     `json:"Version"`
 }

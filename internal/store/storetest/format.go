@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
@@ -30,6 +32,8 @@ type RowReader interface {
 
 var formatTests = []test{
 	{"Workload", testFormatWorkload},
+	{"Node", testFormatNode},
+	{"OpsJob", testFormatOpsJob},
 }
 
 // What a workload is stored as is pinned: renaming a Go field, or changing a JSON
@@ -42,12 +46,38 @@ func testFormatWorkload(t *testing.T, s store.Store) {
 		t.Fatalf("storedWorkload leaves fields of its status unset: %v", zero)
 	}
 	insertWorkload(t, s, w)
-	data, err := s.(RowReader).RowData(t.Context(), "workloads", w.ID)
+	compareRow(t, s, "workloads", w.ID, "workload.json")
+}
+
+// A node is pinned the same way, every field set.
+func testFormatNode(t *testing.T, s store.Store) {
+	n := storedNode()
+	must(t, "NodePut", s.NodePut(t.Context(), n))
+	if zero := zeroFields(reflect.ValueOf(*n), "Node"); len(zero) > 0 {
+		t.Fatalf("storedNode leaves fields unset: %v", zero)
+	}
+	compareRow(t, s, "nodes", n.ID, "node.json")
+}
+
+// An ops job is pinned the same way, every field set.
+func testFormatOpsJob(t *testing.T, s store.Store) {
+	j := storedOpsJob()
+	must(t, "OpsJobInsert", s.OpsJobInsert(t.Context(), j))
+	if zero := zeroFields(reflect.ValueOf(*j), "Job"); len(zero) > 0 {
+		t.Fatalf("storedOpsJob leaves fields unset: %v", zero)
+	}
+	compareRow(t, s, "ops_jobs", j.ID, "opsjob.json")
+}
+
+// compareRow compares the stored data of a row, indented, with a golden file.
+func compareRow(t *testing.T, s store.Store, table, id, golden string) {
+	t.Helper()
+	data, err := s.(RowReader).RowData(t.Context(), table, id)
 	must(t, "RowData", err)
 	var got bytes.Buffer
 	must(t, "indent the stored JSON", json.Indent(&got, data, "", "  "))
 	got.WriteByte('\n')
-	compareGolden(t, "workload.json", got.Bytes())
+	compareGolden(t, golden, got.Bytes())
 }
 
 // compareGolden compares got with testdata/name of this package, or rewrites the
@@ -131,5 +161,37 @@ func storedWorkload() *workload.Workload {
 			StopRequested:     "alice",
 		},
 		OpsJob: "preflight-format", CreationTime: base,
+	}
+}
+
+// storedNode is a node with every field set.
+func storedNode() *inventory.Node {
+	return &inventory.Node{
+		ID: "n-format", Name: "n-format", Cluster: "c1", Workspace: "ws1", PrivateIP: "10.0.0.9",
+		Labels: map[string]string{"zone": "a"}, Taints: []apiv1.Taint{{Key: "berth.io/502", Value: "x", Effect: "NoSchedule"}},
+		Capacity:  resource.List{MilliCPU: 64000, Memory: 1 << 39, GPU: 8, EphemeralStorage: 1 << 40},
+		GPUVendor: "nvidia", Ready: true, Unschedulable: true, Drain: "the node n-format is rebooting",
+		SSHAddress: "10.0.0.9:22", SSHSecretID: "ssh-key", SSHHostKey: "ssh-ed25519 AAAA", CreationTime: base,
+	}
+}
+
+// storedOpsJob is an ops job with every field set.
+func storedOpsJob() *opsjob.Job {
+	return &opsjob.Job{
+		ID: "preflight-format", Name: "preflight", Type: apiv1.OpsJobPreflight,
+		Inputs: []apiv1.Parameter{{Name: apiv1.InputNode, Value: "n-format"}}, Cluster: "c1", Workspace: "ws1",
+		UserID: "u1", UserName: "alice", TimeoutSecond: 600, TTLSeconds: 60, ExcludedNodes: []string{"n2"},
+		IsTolerateAll: true, Resource: &apiv1.WorkloadResource{Replica: 1, CPU: "1", Memory: "1Gi", GPU: "8", GPUName: "H100",
+			SharedMemory: "1Gi", EphemeralStorage: "10Gi", RDMAResource: "1"},
+		Image: "check:1", EntryPoint: "echo ok", Env: map[string]string{"A": "b"}, Hostpath: []string{"/var/log"},
+		BatchCount: 2, AvailableRatio: 0.5, SecurityUpgrade: true,
+		Status: opsjob.Status{
+			Phase: apiv1.OpsJobRunning, StartTime: at(1), EndTime: at(2),
+			Conditions:    []opsjob.Condition{{Type: "Completed", Status: "True", Reason: opsjob.ReasonSucceeded, Message: "ok", LastTransitionTime: at(3)}},
+			Outputs:       []apiv1.Parameter{{Name: "n-format", Value: "passed"}},
+			Nodes:         []opsjob.NodeProgress{{Node: "n-format", Phase: "Running", StartTime: at(4), EndTime: at(5), Message: "draining"}},
+			StopRequested: "admin", Released: true,
+		},
+		CreationTime: base, IsDeleted: true,
 	}
 }
