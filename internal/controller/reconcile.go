@@ -140,7 +140,7 @@ func (c *Controller) lost(w *workload.Workload, reason string, now time.Time) {
 
 // downNodeOf names a node that is not Ready (or is drained) where w runs ("" if none).
 func (c *Controller) downNodeOf(w *workload.Workload) string {
-	for _, node := range workload.RunsOn(w) {
+	for _, node := range w.RunsOn() {
 		if c.down[node] != "" {
 			return node
 		}

@@ -154,7 +154,7 @@ func (w *Workload) WasAdmitted() bool {
 // one of them fails or is drained, and what a drain waits for. A runner set's one pod
 // is the listener, which the actions-runner-controller places and moves itself: what
 // Berth placed are its runners, on the planned nodes.
-func RunsOn(w *Workload) []string {
+func (w *Workload) RunsOn() []string {
 	var nodes []string
 	add := func(n string) {
 		if !slices.Contains(nodes, n) {

@@ -154,13 +154,13 @@ func TestRunsOn(t *testing.T) {
 		{Rank: 2, Node: "a", Phase: PodPending},
 		{Rank: 3, Node: "c", Phase: PodPending},
 	}
-	if got := RunsOn(w); !slices.Equal(got, []string{"a", "c"}) {
+	if got := w.RunsOn(); !slices.Equal(got, []string{"a", "c"}) {
 		t.Errorf("RunsOn = %v, want [a c]: b's pod has ended", got)
 	}
 	rs := job(apiv1.KindAutoscalingRunnerSet, 1, 0)
 	rs.Status.Placement = []PodPlacement{{Rank: 0, Node: "runner-node"}}
 	rs.Status.Pods = []Pod{{Node: "listener-node", Phase: PodRunning}}
-	if got := RunsOn(rs); !slices.Equal(got, []string{"runner-node"}) {
+	if got := rs.RunsOn(); !slices.Equal(got, []string{"runner-node"}) {
 		t.Errorf("runner set RunsOn = %v, want its runners' node", got)
 	}
 }

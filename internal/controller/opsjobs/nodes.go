@@ -117,10 +117,10 @@ func (r *Runner) podsOn(ctx context.Context, node string) ([]*workload.Workload,
 	})
 }
 
-// runningOn returns the dispatched workloads that run on node (workload.RunsOn): a
+// runningOn returns the dispatched workloads that run on node (Workload.RunsOn): a
 // drained node is empty once there are none, as the controller fails them over.
 func (r *Runner) runningOn(ctx context.Context, node string) ([]*workload.Workload, error) {
-	return r.dispatched(ctx, func(w *workload.Workload) bool { return slices.Contains(workload.RunsOn(w), node) })
+	return r.dispatched(ctx, func(w *workload.Workload) bool { return slices.Contains(w.RunsOn(), node) })
 }
 
 // dispatched returns the dispatched workloads that match.
