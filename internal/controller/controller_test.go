@@ -10,6 +10,7 @@ import (
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -332,12 +333,17 @@ func TestStartRetried(t *testing.T) {
 // setNotReady marks the node NotReady in the store, as a node sync would, and wakes
 // the controller.
 func (e *env) setNotReady(node string) {
+	e.changeNode(node, func(n *inventory.Node) { n.Ready = false })
+}
+
+// changeNode changes the stored node and wakes the controller.
+func (e *env) changeNode(node string, change func(*inventory.Node)) {
 	e.t.Helper()
 	n, err := e.store.NodeGet(e.t.Context(), node)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	n.Ready = false
+	change(n)
 	if err := e.store.NodePut(e.t.Context(), n); err != nil {
 		e.t.Fatal(err)
 	}

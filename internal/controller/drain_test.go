@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -50,14 +51,5 @@ func hasFailover(w *workload.Workload, msg string) bool {
 // setDrain records (or, with "", clears) an ops job's intent to drain the node, as
 // the ops-job runner does, and wakes the controller.
 func (e *env) setDrain(node, why string) {
-	e.t.Helper()
-	n, err := e.store.NodeGet(e.t.Context(), node)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	n.Drain = why
-	if err := e.store.NodePut(e.t.Context(), n); err != nil {
-		e.t.Fatal(err)
-	}
-	e.ctrl.Wake()
+	e.changeNode(node, func(n *inventory.Node) { n.Drain = why })
 }

@@ -31,12 +31,17 @@ type gpuWatch struct {
 	problems []string
 }
 
-// watchGPUs starts sampling; pods running holdGPUs(dir, ...) scripts are seen.
-func watchGPUs(e *env, dir string) *gpuWatch {
-	g := &gpuWatch{e: e, dir: dir, stop: make(chan struct{}), done: make(chan struct{})}
+// watchGPUs makes the folder where pods running holdGPUs(dir, ...) scripts say which
+// GPUs they hold, and starts sampling.
+func watchGPUs(e *env) (g *gpuWatch, dir string) {
+	dir = filepath.Join(e.dir, "held-gpus")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		e.t.Fatal(err)
+	}
+	g = &gpuWatch{e: e, dir: dir, stop: make(chan struct{}), done: make(chan struct{})}
 	go g.run()
 	e.t.Cleanup(g.finish)
-	return g
+	return g, dir
 }
 
 // finish stops sampling and waits for the sampler to return.
@@ -163,11 +168,7 @@ func (g *gpuWatch) end(t *testing.T) {
 func TestPreflightAndJobNeverOverbook(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 1, nil)
-	pods := filepath.Join(e.dir, "held-gpus")
-	if err := os.Mkdir(pods, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	watch := watchGPUs(e, pods)
+	watch, pods := watchGPUs(e)
 	release := func(name string) {
 		t.Helper()
 		if err := os.WriteFile(filepath.Join(e.dir, name), nil, 0o600); err != nil {
@@ -218,11 +219,7 @@ func running(w *workload.Workload) bool { return w.Status.Phase == apiv1.PhaseRu
 func TestPreflightRacingAJobNeverOverbooks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 1, nil)
-	pods := filepath.Join(e.dir, "held-gpus")
-	if err := os.Mkdir(pods, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	watch := watchGPUs(e, pods)
+	watch, pods := watchGPUs(e)
 	brief := holdGPUs(pods, "sleep 0.3")
 	for round := range 3 {
 		id := e.insertJob(apiv1.OpsJobPreflight, func(j *opsjob.Job) {
