@@ -17,6 +17,10 @@
 //     running) − the time just before its create request. Condition times are stored
 //     with millisecond resolution by the server, on the same clock as this client.
 //
+// With the throughput it prints the CPU time the server, its pods (the shims and what
+// they ran, counted once reaped), this client and every other process on the machine
+// used meanwhile: on a small machine the first two are the limit.
+//
 // It prints what it measured and one job's timeline, then as its last line one JSON
 // object {"jobs":N,"jobsPerSecond":..,"p50Millis":..,"p99Millis":..}. It stops the
 // server and any process still naming its data dir before it returns, and gives up
@@ -83,7 +87,7 @@ func run(cfg config) error {
 		return err
 	}
 	defer srv.stop()
-	b := &bench{c: srv.client, tag: fmt.Sprintf("bench-throughput-%d", time.Now().UnixNano())}
+	b := &bench{c: srv.client, serverPid: srv.cmd.Process.Pid, tag: fmt.Sprintf("bench-throughput-%d", time.Now().UnixNano())}
 	if _, err := b.one(ctx); err != nil {
 		return fmt.Errorf("warm-up job: %w", err)
 	}

@@ -21,8 +21,9 @@ const (
 
 // bench submits this run's jobs; tag (their description) tells them from others.
 type bench struct {
-	c   *client.Client
-	tag string
+	c         *client.Client
+	serverPid int
+	tag       string
 }
 
 // job is the trivial job every measure submits.
@@ -46,6 +47,7 @@ type burst struct {
 	seen                    time.Duration // until the client saw all Succeeded
 	toSucceeded             []time.Duration
 	toDispatched, toStarted []time.Duration
+	cpuBefore, cpuAfter     cpuSample // around submit and wait
 }
 
 func (r burst) jobsPerSecond() float64 { return float64(r.jobs) / r.lastSucceeded.Seconds() }
@@ -53,6 +55,10 @@ func (r burst) jobsPerSecond() float64 { return float64(r.jobs) / r.lastSucceede
 // throughput submits n jobs from concurrency clients, waits until all have succeeded
 // and reads back when the server recorded each step.
 func (b *bench) throughput(ctx context.Context, n, concurrency int) (burst, error) {
+	cpuBefore, err := sampleCPU(b.serverPid)
+	if err != nil {
+		return burst{}, err
+	}
 	sentAt, r, err := b.submit(ctx, n, concurrency)
 	if err != nil {
 		return burst{}, err
@@ -61,6 +67,10 @@ func (b *bench) throughput(ctx context.Context, n, concurrency int) (burst, erro
 		return burst{}, err
 	}
 	r.seen = time.Since(r.sent)
+	r.cpuBefore = cpuBefore
+	if r.cpuAfter, err = sampleCPU(b.serverPid); err != nil {
+		return burst{}, err
+	}
 	for id, sent := range sentAt {
 		d, err := b.c.GetWorkload(ctx, id)
 		if err != nil {
@@ -204,6 +214,7 @@ func (r burst) print(w io.Writer) {
 		"(seen by polling after %v): %.1f jobs/s\n", r.jobs, r.submitted.Round(time.Millisecond),
 		float64(r.jobs)/r.submitted.Seconds(), r.lastSucceeded.Round(time.Millisecond), r.seen.Round(time.Millisecond),
 		r.jobsPerSecond())
+	printCPU(w, r.cpuBefore, r.cpuAfter, r.jobs)
 	printSpread(w, "  own create → AdminDispatched", r.toDispatched)
 	printSpread(w, "  own create → running or done", r.toStarted)
 	printSpread(w, "  own create → K8sSucceeded", r.toSucceeded)
