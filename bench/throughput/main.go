@@ -82,30 +82,41 @@ func run(cfg config) error {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-	srv, err := startServer(ctx, cfg)
+	res, err := measure(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	b := &bench{c: srv.client, serverPid: srv.cmd.Process.Pid, tag: fmt.Sprintf("bench-throughput-%d", time.Now().UnixNano())}
-	if _, err := b.one(ctx); err != nil {
-		return fmt.Errorf("warm-up job: %w", err)
-	}
-	tp, err := b.throughput(ctx, cfg.jobs, cfg.concurrency)
-	if err != nil {
-		return err
-	}
-	tp.print(os.Stdout)
-	lat, err := b.latency(ctx, cfg.latencyJobs)
-	if err != nil {
-		return err
-	}
-	lat.print(os.Stdout)
-	out, err := json.Marshal(result{Jobs: cfg.jobs, JobsPerSecond: round2(tp.jobsPerSecond()),
-		P50Millis: millis(percentile(lat.toStarted, 50)), P99Millis: millis(percentile(lat.toStarted, 99))})
+	// Printed once the server has stopped, so that nothing it logs comes after.
+	out, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
 	fmt.Println(string(out))
 	return nil
+}
+
+// measure starts a server, runs a warm-up job and both measures, prints them, and
+// stops the server.
+func measure(ctx context.Context, cfg config) (result, error) {
+	srv, err := startServer(ctx, cfg)
+	if err != nil {
+		return result{}, err
+	}
+	defer srv.stop()
+	b := &bench{c: srv.client, serverPid: srv.cmd.Process.Pid, tag: fmt.Sprintf("bench-throughput-%d", time.Now().UnixNano())}
+	if _, err := b.one(ctx); err != nil {
+		return result{}, fmt.Errorf("warm-up job: %w", err)
+	}
+	tp, err := b.throughput(ctx, cfg.jobs, cfg.concurrency)
+	if err != nil {
+		return result{}, err
+	}
+	tp.print(os.Stdout)
+	lat, err := b.latency(ctx, cfg.latencyJobs)
+	if err != nil {
+		return result{}, err
+	}
+	lat.print(os.Stdout)
+	return result{Jobs: cfg.jobs, JobsPerSecond: round2(tp.jobsPerSecond()),
+		P50Millis: millis(percentile(lat.toStarted, 50)), P99Millis: millis(percentile(lat.toStarted, 99))}, nil
 }
