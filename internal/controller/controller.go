@@ -173,7 +173,7 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		if w.Status.Stage == workload.StageQueued {
 			continue // the planner's business
 		}
-		if err := c.reconcile(ctx, w, now); err != nil {
+		if err := c.reconcile(ctx, w, now); err != nil && ctx.Err() == nil { // a server stopping has nothing to report
 			c.cfg.Log.Error("reconcile workload", "workload", w.ID, "err", err)
 		}
 	}
