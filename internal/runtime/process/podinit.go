@@ -105,9 +105,10 @@ type mountStep struct {
 }
 
 // enterSandbox makes the pod's view of the filesystem in this (new) mount namespace:
-// nothing propagates back to the host; /tmp is a tmpfs of its own; the data dir is an
-// empty read-only tmpfs that shows only the pod's working directory; /etc/secrets
-// is the pod's secrets directory, read-only; /proc shows the pod's processes alone.
+// nothing propagates back to the host; /tmp and /dev/shm are tmpfs of its own, so no
+// other pod's files are there; the data dir is an empty read-only tmpfs that shows only
+// the pod's working directory; /etc/secrets is the pod's secrets directory, read-only;
+// /proc shows the pod's processes alone.
 // The working and secrets directories are opened before the data dir is masked and
 // mounted from those handles.
 func enterSandbox(sb podSandbox) error {
@@ -125,6 +126,7 @@ func enterSandbox(sb podSandbox) error {
 	steps := []mountStep{
 		{"make / private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") }},
 		{"mount a private /tmp", func() error { return unix.Mount("tmpfs", "/tmp", "tmpfs", hardened, "mode=1777") }},
+		{"mount a private /dev/shm", func() error { return unix.Mount("tmpfs", "/dev/shm", "tmpfs", hardened, "mode=1777") }},
 		{"mask the data dir", func() error { return maskDataDir(sb, work) }},
 		{"mount the secrets", func() error { return mountSecrets(sb.HasSecrets, secrets) }},
 		{"mount /proc", func() error { return unix.Mount("proc", "/proc", "proc", hardened|unix.MS_NOEXEC, "") }},

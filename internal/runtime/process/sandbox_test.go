@@ -99,6 +99,7 @@ func TestSandboxIsolation(t *testing.T) {
 		"echo \"data: $(ls -A " + dataDir + ")\"",
 		"echo written > here && cat here",
 		"echo temp > /tmp/t && cat /tmp/t",
+		"echo shm > /dev/shm/s && cat /dev/shm/s",
 		"tr '\\0' ' ' < /proc/1/cmdline; echo",
 		"cat /etc/secrets/wandb/token",
 		"echo x > /etc/secrets/wandb/token || echo secrets-read-only",
@@ -115,7 +116,7 @@ func TestSandboxIsolation(t *testing.T) {
 	}
 	log := strings.Join(lines, "\n")
 	uid := strconv.FormatUint(uint64(rt.uids.known["a"]), 10)
-	for _, want := range []string{uid + "\n" + uid, "no-admin-key", "no-other-work", "data: pods\n", "written", "temp",
+	for _, want := range []string{uid + "\n" + uid, "no-admin-key", "no-other-work", "data: pods\n", "written", "temp", "shm",
 		"s3cret", "secrets-read-only"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
