@@ -80,6 +80,9 @@ func startPod(podDir string) (*os.Process, error) {
 		return nil, fmt.Errorf("pod-init: %w", err)
 	}
 	env := spec.Env
+	if env == nil {
+		env = map[string]string{}
+	}
 	if _, ok := env["HOME"]; !ok {
 		env["HOME"] = sb.WorkDir
 	}

@@ -76,7 +76,8 @@ func TestSandboxForwardsSignal(t *testing.T) {
 	}
 }
 
-// TestSandboxIsolation: a pod runs as its workspace's uid, sees none of the data dir
+// TestSandboxIsolation: a pod runs as its workspace's uid with no capability and
+// no_new_privs, sees none of the data dir
 // but its working directory, has a /tmp and /proc of its own, and its secrets alone.
 func TestSandboxIsolation(t *testing.T) {
 	t.Parallel()
@@ -94,6 +95,7 @@ func TestSandboxIsolation(t *testing.T) {
 
 	script := strings.Join([]string{
 		"id -u; id -G",
+		"grep -E '^(CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status",
 		"cat " + filepath.Join(dataDir, "admin-api-key") + " || echo no-admin-key",
 		"ls " + otherWork + " || echo no-other-work",
 		"echo \"data: $(ls -A " + dataDir + ")\"",
@@ -116,7 +118,8 @@ func TestSandboxIsolation(t *testing.T) {
 	}
 	log := strings.Join(lines, "\n")
 	uid := strconv.FormatUint(uint64(rt.uids.known["a"]), 10)
-	for _, want := range []string{uid + "\n" + uid, "no-admin-key", "no-other-work", "data: pods\n", "written", "temp", "shm",
+	none := "\t0000000000000000\n"
+	for _, want := range []string{uid + "\n" + uid, "CapPrm:" + none + "CapEff:" + none + "CapBnd:" + none + "CapAmb:" + none + "NoNewPrivs:\t1", "no-admin-key", "no-other-work", "data: pods\n", "written", "temp", "shm",
 		"s3cret", "secrets-read-only"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
