@@ -77,8 +77,8 @@ func TestSandboxForwardsSignal(t *testing.T) {
 }
 
 // TestSandboxIsolation: a pod runs as its workspace's uid with no capability and
-// no_new_privs, sees none of the data dir
-// but its working directory, has a /tmp and /proc of its own, and its secrets alone.
+// no_new_privs, sees none of the data dir but its working directory, has a /tmp,
+// /dev/shm and /proc of its own, and its secrets alone.
 func TestSandboxIsolation(t *testing.T) {
 	t.Parallel()
 	requireSandbox(t)
