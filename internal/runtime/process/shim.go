@@ -160,20 +160,22 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 	}
 	var drain sync.WaitGroup
 	closeWriters, err := s.pipeOutput(cmd, &drain)
-	defer closeWriters()
+	closeChildEnds := func() {
+		closeWriters()
+		for _, f := range cmd.ExtraFiles {
+			f.Close()
+		}
+	}
+	defer closeChildEnds()
 	if err != nil {
 		return 0, err
 	}
-	err = cmd.Start()
-	for _, f := range cmd.ExtraFiles {
-		f.Close()
-	}
-	if err != nil {
+	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
 	// Only the child holds the write ends now, so the readers see EOF when it (and
-	// whatever it started) closes them.
-	closeWriters()
+	// whatever it started) closes them, and pod-init's answer ends when it exits.
+	closeChildEnds()
 	if s.state.StartTime.IsZero() {
 		s.state.StartTime = time.Now()
 	}
