@@ -86,24 +86,41 @@ const (
 )
 
 // podUIDs hands every workspace a uid of the range once and keeps it in the data dir,
-// so that its pods keep their uid across restarts of the server.
+// so that its pods keep their uid across restarts of the server. Servers sharing the
+// data dir (one database) hand them out under a file lock, reading the file again.
 type podUIDs struct {
 	path  string
 	ids   IDRange
-	known map[string]uint32
+	known map[string]uint32 // a workspace's uid never changes, so this is never stale
 }
 
 func loadPodUIDs(dataDir string, ids IDRange) (*podUIDs, error) {
-	u := &podUIDs{path: filepath.Join(dataDir, podUIDsFile), ids: ids, known: map[string]uint32{}}
+	u := &podUIDs{path: filepath.Join(dataDir, podUIDsFile), ids: ids}
+	return u, u.read()
+}
+
+func (u *podUIDs) read() error {
+	u.known = map[string]uint32{}
 	if err := readJSON(u.path, &u.known); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("process: read %s: %w", u.path, err)
+		return fmt.Errorf("process: read %s: %w", u.path, err)
 	}
-	return u, nil
+	return nil
 }
 
 // of returns the workspace's uid, handing out the lowest free one the first time.
-// The runtime's lock serialises callers.
+// The runtime's lock serialises callers of one runtime.
 func (u *podUIDs) of(workspace string) (uint32, error) {
+	if id, ok := u.known[workspace]; ok {
+		return id, nil
+	}
+	unlock, err := lockFile(u.path + ".lock")
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	if err := u.read(); err != nil {
+		return 0, err
+	}
 	if id, ok := u.known[workspace]; ok {
 		return id, nil
 	}
@@ -121,6 +138,19 @@ func (u *podUIDs) of(workspace string) (uint32, error) {
 			return 0, fmt.Errorf("%w: every uid of --pod-uid-range %s is taken by a workspace", runtime.ErrRejected, u.ids)
 		}
 	}
+}
+
+// lockFile holds an exclusive lock on path until unlock is called.
+func lockFile(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("process: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("process: lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // sandboxFor is how the pod of req in dir is isolated; nil without a sandbox.

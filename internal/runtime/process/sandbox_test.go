@@ -171,6 +171,29 @@ func TestPodUIDs(t *testing.T) {
 	}
 }
 
+// TestPodUIDsShared: two runtimes on one data dir (servers sharing a database) never
+// hand one uid to two workspaces, whichever loaded the file first.
+func TestPodUIDsShared(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first, err := loadPodUIDs(dir, testUIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := loadPodUIDs(dir, testUIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, errA := first.of("a")
+	b, errB := second.of("b")
+	if errA != nil || errB != nil || a == b {
+		t.Fatalf("workspaces a and b got uids %d (%v) and %d (%v); want two", a, errA, b, errB)
+	}
+	if got, err := first.of("b"); err != nil || got != b {
+		t.Fatalf("the first runtime gives b uid %d (%v), the second %d", got, err, b)
+	}
+}
+
 func TestParseIDRange(t *testing.T) {
 	t.Parallel()
 	for in, valid := range map[string]bool{"2147483648-2147549183": true, "10-10": true, "0-5": false,
