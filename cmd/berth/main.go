@@ -17,7 +17,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(server.ServeCommand(), podShimCommand())
+	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
@@ -32,6 +32,20 @@ func podShimCommand() *cobra.Command {
 		Args:   cobra.ExactArgs(1),
 		Run: func(_ *cobra.Command, args []string) {
 			os.Exit(process.ShimMain(args[0]))
+		},
+	}
+}
+
+// podInitCommand is the hidden `berth pod-init DIR` a shim starts, in new mount and
+// PID namespaces, for a sandboxed pod: it makes the pod's view of the filesystem and
+// runs the pod's command as its workspace's uid.
+func podInitCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "pod-init DIR",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		Run: func(_ *cobra.Command, args []string) {
+			os.Exit(process.PodInitMain(args[0]))
 		},
 	}
 }

@@ -33,6 +33,9 @@ type Config struct {
 	Kubeconfig  string
 	KubeContext string
 	KubeAPIQPS  int
+	// PodUIDRange, UnsafeNoSandbox: how the process runtime isolates pods (sandbox.go).
+	PodUIDRange     string
+	UnsafeNoSandbox bool
 }
 
 // Defaults of Config.
@@ -40,6 +43,11 @@ const (
 	DefaultListen    = "127.0.0.1:8088"
 	DefaultDataDir   = "./berth-data"
 	DefaultStopGrace = "10s"
+	// DefaultPodUIDRange is 2^31 and the 65535 uids above it: Debian gives users and
+	// the system 0-59999 and reserves 60000-65535, adduser never hands out more,
+	// useradd's subordinate ids (/etc/subuid) stay below 600100000 and
+	// systemd-nspawn's below 1879048192.
+	DefaultPodUIDRange = "2147483648-2147549183"
 )
 
 // bindFlags declares every flag of `berth serve` on fs, writing into c.
@@ -60,6 +68,10 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig of a Kubernetes cluster to run workloads on (empty: processes on this host)")
 	fs.StringVar(&c.KubeContext, "kube-context", "", "context of --kubeconfig to use (empty: its current context)")
 	fs.IntVar(&c.KubeAPIQPS, "kube-api-qps", kube.DefaultQPS, "requests per second to the Kubernetes API server (burst twice that)")
+	fs.StringVar(&c.PodUIDRange, "pod-uid-range", DefaultPodUIDRange, "uids (and gids) the process runtime gives workspaces, one each, to run their pods as: "+
+		"the default is above every uid Debian, adduser, /etc/subuid and systemd-nspawn hand out, so no user or container of the host shares one")
+	fs.BoolVar(&c.UnsafeNoSandbox, "unsafe-no-sandbox", false, "run pods of the process runtime as the server's user with its view of the data dir "+
+		"(keys, database, other pods' logs) where they cannot be sandboxed (not root); without it such a server refuses to start pods")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 

@@ -35,7 +35,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--stop-grace: %w", err)
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := makeDataDir(cfg.DataDir); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	st, closeStore, err := openStore(ctx, cfg)
@@ -123,7 +123,7 @@ const startConcurrency = 16
 // Its new nodes join the default workspace.
 func newSite(ctx context.Context, cfg Config, kubeCfg kube.Config) (clusters.Site, error) {
 	if cfg.Kubeconfig == "" {
-		rt, err := newProcessRuntime(cfg)
+		rt, err := newProcessRuntime(cfg, kubeCfg.Log)
 		return clusters.Site{Runtime: rt, Cluster: processCluster(), Joins: DefaultWorkspace}, err
 	}
 	name, err := kubeconfig.ContextName(cfg.Kubeconfig, cfg.KubeContext)
@@ -161,7 +161,7 @@ func clusterID(context string) string {
 }
 
 // newProcessRuntime runs pods on this host, as virtual nodes when --nodes is set.
-func newProcessRuntime(cfg Config) (*process.Runtime, error) {
+func newProcessRuntime(cfg Config, log *slog.Logger) (*process.Runtime, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -170,9 +170,15 @@ func newProcessRuntime(cfg Config) (*process.Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	sandbox, refusal, err := processSandbox(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	return process.New(process.Config{
 		DataDir:     cfg.DataDir,
 		Nodes:       nodes,
 		ShimCommand: []string{exe, "pod-shim"},
+		Sandbox:     sandbox,
+		Refusal:     refusal,
 	})
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,12 +35,34 @@ func openStore(ctx context.Context, cfg Config) (store.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "berth.db"))
+	path := filepath.Join(cfg.DataDir, "berth.db")
+	if err := restrictDatabase(path); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		unlock()
 		return nil, nil, err
 	}
 	return st, func() { st.Close(); unlock() }, nil
+}
+
+// restrictDatabase makes the SQLite database the server's alone: created 0600 before
+// SQLite opens it, which gives its -wal and -shm files the same mode, and files of an
+// older data dir made so.
+func restrictDatabase(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("database: %w", err)
+		}
+	}
+	return nil
 }
 
 // redact hides a password in a database URL before it is printed.

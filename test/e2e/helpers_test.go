@@ -44,7 +44,23 @@ func service(name string) *apiv1.CreateWorkloadRequest {
 // gate is a file a pod script waits for, so a test decides when the pod may finish.
 type gate string
 
-func newGate(t *testing.T) gate { return gate(filepath.Join(t.TempDir(), "gate")) }
+func newGate(t *testing.T) gate { return gate(filepath.Join(sharedDir(t), "gate")) }
+
+// sharedDir is a directory the test and its pods can both read and write: a
+// sandboxed pod has a /tmp of its own (t.TempDir is there) and a uid of its own, so
+// it is made in /var/tmp, open to every uid. It is removed when the test ends.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("/var/tmp", "berth-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
 
 // script waits for the gate, then runs then.
 func (g gate) script(then string) string {

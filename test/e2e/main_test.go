@@ -82,6 +82,10 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	s := &server{URL: "http://" + addr, DataDir: dataDir, done: make(chan struct{}),
 		log: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, serverArgs...)
+	if os.Geteuid() != 0 {
+		// Only root can sandbox pods; a developer's server runs them as itself.
+		args = append(args, "--unsafe-no-sandbox")
+	}
 	args = append(args, extra...)
 	s.cmd = exec.Command(berthBin, args...)
 	out := &lockedWriter{w: s.log, mu: s.logMu}

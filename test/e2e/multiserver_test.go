@@ -44,7 +44,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	survivor := servers[1-lead]
 	t.Logf("leader: %s; survivor: %s", servers[lead].URL, survivor.URL)
 
-	runs := filepath.Join(t.TempDir(), "runs")
+	runs := filepath.Join(sharedDir(t), "runs")
 	var ids []string
 	var killedAt time.Time
 	leadsBefore := 0

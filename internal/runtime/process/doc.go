@@ -15,4 +15,9 @@
 // and records every state change. A Runtime started later on the same DataDir adopts the
 // pods it finds through their pid files; a pid whose start time differs belongs to
 // another process and the pod is reported gone.
+//
+// With Config.Sandbox (a root server) a pod directory also has work/ (the pod's
+// working directory, owned by its workspace's uid) and secrets/ (its general secrets),
+// and the shim runs the command through pod-init (PodInitMain, `berth pod-init <dir>`)
+// as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go.
 package process

@@ -30,6 +30,8 @@ type podSpec struct {
 	Command       string            `json:"command"`
 	Env           map[string]string `json:"env"`
 	RestartAlways bool              `json:"restartAlways"`
+	// Sandbox is how the pod is isolated; nil runs it as the server's user.
+	Sandbox *podSandbox `json:"sandbox,omitempty"`
 }
 
 // podState is status.json.
@@ -135,7 +137,7 @@ func readPid(dir string) (id procID, ok bool) {
 // first.
 func markStop(dir string, now time.Time) (at time.Time, first bool, err error) {
 	path := filepath.Join(dir, stopFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err == nil {
 		_, err = f.WriteString(now.UTC().Format(time.RFC3339Nano))
 		if cerr := f.Close(); err == nil {

@@ -38,6 +38,12 @@ type Config struct {
 	// ShimCommand is the argv prefix that starts a pod's shim; the pod directory is
 	// appended. The server passes [os.Executable(), "pod-shim"].
 	ShimCommand []string
+	// Sandbox isolates every pod (sandbox.go); nil runs pods as the server's user
+	// with the host's view of the filesystem.
+	Sandbox *Sandbox
+	// Refusal, when set, is why pods cannot run here (the server could not sandbox
+	// them and was not told to run them unsandboxed): every Start fails with it.
+	Refusal string
 }
 
 // masterPortFile holds the MASTER_PORT of a dispatch, so a repeated Start of a
@@ -54,6 +60,7 @@ type Runtime struct {
 	changed chan struct{}
 	watcher watcher
 	groups  groupCache
+	uids    *podUIDs // nil without a sandbox
 }
 
 // New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.
@@ -70,8 +77,17 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	cfg.DataDir = dir
 	r := &Runtime{cfg: cfg, podsDir: filepath.Join(dir, "pods"), changed: make(chan struct{}, 1)}
-	if err := os.MkdirAll(r.podsDir, 0o755); err != nil {
+	// The pods' directories are the server's alone: logs, specs and env included.
+	if err := os.MkdirAll(r.podsDir, 0o700); err != nil {
 		return nil, err
+	}
+	if err := os.Chmod(r.podsDir, 0o700); err != nil {
+		return nil, err
+	}
+	if cfg.Sandbox != nil {
+		if r.uids, err = loadPodUIDs(dir, cfg.Sandbox.UIDs); err != nil {
+			return nil, err
+		}
 	}
 	r.watcher.notify = r.notify
 	return r, nil
@@ -121,6 +137,9 @@ func (r *Runtime) dispatches(workloadID string) ([]int, error) {
 
 // Start starts the pods of the dispatch that have not been started.
 func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
+	if r.cfg.Refusal != "" {
+		return fmt.Errorf("%w: %s", runtime.ErrRejected, r.cfg.Refusal)
+	}
 	if err := validName(req.WorkloadID); err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
@@ -132,7 +151,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)
-	if err := os.MkdirAll(ddir, 0o755); err != nil {
+	if err := os.MkdirAll(ddir, 0o700); err != nil {
 		return err
 	}
 	port := ""
@@ -144,7 +163,14 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	}
 	var errs []error
 	for _, p := range req.Pods {
-		if err := r.startPod(filepath.Join(ddir, p.PodID), r.podSpec(req, p, port)); err != nil {
+		dir := filepath.Join(ddir, p.PodID)
+		spec := r.podSpec(req, p, port)
+		sandbox, err := r.sandboxFor(req, dir)
+		if err != nil {
+			return err
+		}
+		spec.Sandbox = sandbox
+		if err := r.startPod(dir, spec, req.Secrets); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
 		}
 	}
@@ -208,12 +234,17 @@ func masterPort(ddir string) (string, error) {
 }
 
 // startPod starts the shim of one pod unless it was started before.
-func (r *Runtime) startPod(dir string, spec podSpec) error {
+func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret) error {
 	if _, ok := readPid(dir); ok {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
+	}
+	if spec.Sandbox != nil {
+		if err := prepareSandbox(spec.Sandbox, secrets); err != nil {
+			return fmt.Errorf("prepare the sandbox: %w", err)
+		}
 	}
 	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
 		return err

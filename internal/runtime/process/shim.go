@@ -1,7 +1,10 @@
 package process
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -32,12 +35,16 @@ const (
 // exit status.
 const logDrainTimeout = 2 * time.Second
 
-// ShimOrRun lets a test binary stand in for `berth pod-shim DIR`: started with those
-// arguments it runs the pod shim, else run (the tests). Its result is the exit code:
+// ShimOrRun lets a test binary stand in for `berth pod-shim DIR` and `berth pod-init
+// DIR`: started with those arguments it runs the pod shim or init, else run (the
+// tests). Its result is the exit code:
 // func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }.
 func ShimOrRun(run func() int) int {
 	if len(os.Args) == 3 && os.Args[1] == "pod-shim" {
 		return ShimMain(os.Args[2])
+	}
+	if len(os.Args) == 3 && os.Args[1] == "pod-init" {
+		return PodInitMain(os.Args[2])
 	}
 	return run()
 }
@@ -52,7 +59,7 @@ func ShimMain(podDir string) int {
 			Reason: "ShimError", Message: err.Error()})
 		return 1
 	}
-	logf, err := os.OpenFile(podDir+"/"+logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(podDir+"/"+logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		now := time.Now()
 		_ = writeState(podDir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
@@ -86,14 +93,14 @@ func (s *shim) run() int {
 			return s.finish("Stopped")
 		}
 		started := time.Now()
-		ps, err := s.runOnce()
+		ws, err := s.runOnce()
 		if err != nil {
 			s.state.Phase, s.state.Reason, s.state.Message = phaseFailed, "StartError", err.Error()
 			s.state.ExitCode, s.state.EndTime = 128, time.Now()
 			_ = writeState(s.dir, s.state)
 			return 1
 		}
-		s.state.ExitCode, s.state.Reason = exitResult(ps)
+		s.state.ExitCode, s.state.Reason = exitResult(ws)
 		s.state.EndTime = time.Now()
 		if !s.spec.RestartAlways || s.stopping || stopRequested(s.dir) {
 			return s.finish("")
@@ -143,31 +150,86 @@ func (s *shim) sleep(d time.Duration) bool {
 }
 
 // runOnce runs the command once and returns how it ended.
-func (s *shim) runOnce() (*os.ProcessState, error) {
-	cmd := exec.Command("/bin/sh", "-c", s.spec.Command)
-	cmd.Env = shimEnv(s.spec.Env)
-	cmd.Dir = s.dir
+func (s *shim) runOnce() (syscall.WaitStatus, error) {
+	cmd, control, err := s.command()
+	if err != nil {
+		return 0, err
+	}
+	if control != nil {
+		defer control.Close()
+	}
 	var drain sync.WaitGroup
 	closeWriters, err := s.pipeOutput(cmd, &drain)
-	defer closeWriters()
+	closeChildEnds := func() {
+		closeWriters()
+		for _, f := range cmd.ExtraFiles {
+			f.Close()
+		}
+	}
+	defer closeChildEnds()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return 0, err
 	}
 	// Only the child holds the write ends now, so the readers see EOF when it (and
-	// whatever it started) closes them.
-	closeWriters()
+	// whatever it started) closes them, and pod-init's answer ends when it exits.
+	closeChildEnds()
 	if s.state.StartTime.IsZero() {
 		s.state.StartTime = time.Now()
 	}
 	s.state.Phase, s.state.Reason, s.state.Message = phaseRunning, "", ""
 	s.state.EndTime = time.Time{}
 	_ = writeState(s.dir, s.state)
-	s.wait(cmd)
+	s.wait(cmd, control)
 	s.awaitDrain(&drain)
-	return cmd.ProcessState, nil
+	return podExit(cmd, control)
+}
+
+// command is what runs the pod: /bin/sh -c <command> as the shim's user, or for a
+// sandboxed pod `pod-init <dir>` (this binary) as PID 1 of new mount and PID
+// namespaces, with control the shim's end of its control socket (podinit.go).
+func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
+	if s.spec.Sandbox == nil {
+		cmd = exec.Command("/bin/sh", "-c", s.spec.Command)
+		cmd.Env = shimEnv(s.spec.Env)
+		cmd.Dir = s.dir
+		return cmd, nil, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("control socket: %w", err)
+	}
+	cmd = exec.Command(exe, "pod-init", s.dir)
+	cmd.Dir = s.dir
+	cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(fds[1]), "pod-init control")} // its fd 3: controlFD
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID}
+	return cmd, os.NewFile(uintptr(fds[0]), "control"), nil
+}
+
+// podExit is how the pod's command ended: for a sandboxed pod pod-init's answer, read
+// once it has exited (its own exit status where it died before answering), else the
+// command's exit status.
+func podExit(cmd *exec.Cmd, control *os.File) (syscall.WaitStatus, error) {
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if control == nil {
+		return ws, nil
+	}
+	answer, err := io.ReadAll(control)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("read pod-init's answer: %w", err)
+	case len(answer) == 5 && answer[0] == initStatus:
+		return syscall.WaitStatus(binary.LittleEndian.Uint32(answer[1:])), nil
+	case len(answer) > 0 && answer[0] == initFailed:
+		return 0, errors.New(string(answer[1:]))
+	}
+	return ws, nil
 }
 
 // pipeOutput connects the command's stdout and stderr to the pod log through pipes
@@ -199,8 +261,9 @@ func (s *shim) pipeOutput(cmd *exec.Cmd, drain *sync.WaitGroup) (closeWriters fu
 	return closeWriters, nil
 }
 
-// wait waits for the command to exit, passing on the signals sent to the shim alone.
-func (s *shim) wait(cmd *exec.Cmd) {
+// wait waits for the command to exit, passing on the signals sent to the shim alone
+// (through control to pod-init, which passes them to the pod, where there is one).
+func (s *shim) wait(cmd *exec.Cmd, control *os.File) {
 	done := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
@@ -212,7 +275,12 @@ func (s *shim) wait(cmd *exec.Cmd) {
 			s.stopping = true
 			// A stop by the runtime signals the whole group, the command included;
 			// forward only signals sent to the shim alone, so the command gets one.
-			if !stopRequested(s.dir) {
+			if stopRequested(s.dir) {
+				continue
+			}
+			if control != nil {
+				_, _ = control.Write([]byte{byte(sig.(syscall.Signal))})
+			} else {
 				_ = cmd.Process.Signal(sig)
 			}
 		case <-done:
@@ -272,9 +340,8 @@ var signalNames = map[syscall.Signal]string{
 
 // exitResult turns how a command ended into an exit code and reason as Kubernetes
 // reports them: 128+n for signal n.
-func exitResult(ps *os.ProcessState) (int32, string) {
-	ws, ok := ps.Sys().(syscall.WaitStatus)
-	if ok && ws.Signaled() {
+func exitResult(ws syscall.WaitStatus) (int32, string) {
+	if ws.Signaled() {
 		sig := ws.Signal()
 		name, ok := signalNames[sig]
 		if !ok {
@@ -282,7 +349,7 @@ func exitResult(ps *os.ProcessState) (int32, string) {
 		}
 		return int32(128 + int(sig)), name
 	}
-	code := int32(ps.ExitCode())
+	code := int32(ws.ExitStatus())
 	if code == 0 {
 		return 0, "Completed"
 	}

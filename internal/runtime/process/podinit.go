@@ -1,0 +1,235 @@
+package process
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// controlFD is the pod-init's end of its control socket with the shim: the shim
+// writes the signals meant for the pod (one byte each), pod-init answers once with
+// how the pod ended (initStatus) or why it could not start (initFailed + message).
+const controlFD = 3
+
+// The first byte of pod-init's answer.
+const (
+	initStatus byte = 's'
+	initFailed byte = 'e'
+)
+
+// PodInitMain is `berth pod-init <dir>`, which the shim of a sandboxed pod starts as
+// PID 1 of a new mount and PID namespace: as root it makes the pod's view of the
+// filesystem (enterSandbox), then runs /bin/sh -c <command> as the workspace's uid
+// with no capabilities, reaps every process of the namespace and reports how the
+// command ended. When it exits, the kernel kills whatever the pod left in its
+// namespace.
+func PodInitMain(podDir string) int {
+	// Capability and no_new_privs settings belong to a thread: make them on the one
+	// the pod is forked from.
+	goruntime.LockOSThread()
+	// The runtime signals the pod's whole process group, the shell included: what
+	// reaches pod-init itself is caught and dropped, or the shell would get it
+	// twice. Signals meant for the shell alone come through the control socket.
+	direct := make(chan os.Signal, 4)
+	signal.Notify(direct, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		for range direct {
+		}
+	}()
+	syscall.CloseOnExec(controlFD)
+	control := os.NewFile(controlFD, "control")
+	child, err := startPod(podDir)
+	if err != nil {
+		_, _ = control.Write(append([]byte{initFailed}, err.Error()...))
+		return 1
+	}
+	go forwardSignals(control, child)
+	ws, err := reap(child.Pid)
+	if err != nil {
+		_, _ = control.Write(append([]byte{initFailed}, err.Error()...))
+		return 1
+	}
+	answer := []byte{initStatus, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint32(answer[1:], uint32(ws))
+	_, _ = control.Write(answer)
+	return 0
+}
+
+// startPod makes the sandbox of the pod in podDir and starts its command.
+func startPod(podDir string) (*os.Process, error) {
+	spec, err := readSpec(podDir)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Sandbox == nil {
+		return nil, errors.New("pod-init: the pod has no sandbox")
+	}
+	sb := *spec.Sandbox
+	if err := enterSandbox(sb); err != nil {
+		return nil, fmt.Errorf("pod-init: %w", err)
+	}
+	env := spec.Env
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["HOME"]; !ok {
+		env["HOME"] = sb.WorkDir
+	}
+	cmd := exec.Command("/bin/sh", "-c", spec.Command)
+	cmd.Env = shimEnv(env)
+	cmd.Dir = sb.WorkDir
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: sb.UID, Gid: sb.GID, Groups: []uint32{}}}
+	if err := dropCapabilityBound(); err != nil {
+		return nil, fmt.Errorf("pod-init: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return cmd.Process, nil
+}
+
+// mountStep is one mount of a pod's view.
+type mountStep struct {
+	what string
+	do   func() error
+}
+
+// enterSandbox makes the pod's view of the filesystem in this (new) mount namespace:
+// nothing propagates back to the host; /tmp and /dev/shm are tmpfs of its own, so no
+// other pod's files are there; the data dir is an empty read-only tmpfs that shows only
+// the pod's working directory; /etc/secrets is the pod's secrets directory, read-only;
+// /proc shows the pod's processes alone.
+// The working and secrets directories are opened before the data dir is masked and
+// mounted from those handles.
+func enterSandbox(sb podSandbox) error {
+	work, err := unix.Open(sb.WorkDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open the working directory: %w", err)
+	}
+	defer unix.Close(work)
+	secrets, err := unix.Open(sb.SecretsDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open the secrets directory: %w", err)
+	}
+	defer unix.Close(secrets)
+	const hardened = unix.MS_NOSUID | unix.MS_NODEV
+	steps := []mountStep{
+		{"make / private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") }},
+		{"mount a private /tmp", func() error { return unix.Mount("tmpfs", "/tmp", "tmpfs", hardened, "mode=1777") }},
+		{"mount a private /dev/shm", func() error { return unix.Mount("tmpfs", "/dev/shm", "tmpfs", hardened, "mode=1777") }},
+		{"mask the data dir", func() error { return maskDataDir(sb, work) }},
+		{"mount the secrets", func() error { return mountSecrets(sb.HasSecrets, secrets) }},
+		{"mount /proc", func() error { return unix.Mount("proc", "/proc", "proc", hardened|unix.MS_NOEXEC, "") }},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			return fmt.Errorf("%s: %w", s.what, err)
+		}
+	}
+	return nil
+}
+
+// maskDataDir covers the data dir with an empty tmpfs, binds the working directory
+// (the handle work) at its own path in it, and makes the tmpfs read-only. A data dir
+// under /tmp is made again in the private /tmp first.
+func maskDataDir(sb podSandbox, work int) error {
+	if err := os.MkdirAll(sb.DataDir, 0o755); err != nil {
+		return err
+	}
+	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	if err := unix.Mount("tmpfs", sb.DataDir, "tmpfs", flags, "mode=0755,size=1m"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(sb.WorkDir, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount(fdPath(work), sb.WorkDir, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind the working directory: %w", err)
+	}
+	return unix.Mount("", sb.DataDir, "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, "")
+}
+
+// mountSecrets binds the pod's secrets directory (the handle dir) read-only over
+// /etc/secrets. The host's /etc/secrets is made, empty, the first time a pod names a
+// secret; where it exists, a pod without secrets sees it empty, not what the host has.
+func mountSecrets(hasSecrets bool, dir int) error {
+	if hasSecrets {
+		if err := os.MkdirAll(secretsMount, 0o755); err != nil {
+			return err
+		}
+	} else if _, err := os.Stat(secretsMount); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := unix.Mount(fdPath(dir), secretsMount, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return err
+	}
+	return unix.Mount("", secretsMount, "",
+		unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+}
+
+func fdPath(fd int) string { return filepath.Join("/proc/self/fd", strconv.Itoa(fd)) }
+
+// dropCapabilityBound sets no_new_privs and empties the capability bounding set of
+// this thread, so the pod, forked from it, cannot gain a capability back through a
+// setuid or file-capability binary; switching to a non-zero uid clears the rest.
+func dropCapabilityBound() error {
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("set no_new_privs: %w", err)
+	}
+	raw, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		return err
+	}
+	last, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return fmt.Errorf("cap_last_cap: %w", err)
+	}
+	for c := 0; c <= last; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil {
+			return fmt.Errorf("drop capability %d: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// forwardSignals passes the signals the shim writes to control on to the pod.
+func forwardSignals(control io.Reader, pod *os.Process) {
+	b := make([]byte, 1)
+	for {
+		if _, err := control.Read(b); err != nil {
+			return
+		}
+		_ = pod.Signal(syscall.Signal(b[0]))
+	}
+}
+
+// reap waits for every process of the namespace that ends, as PID 1 must, until the
+// pod's command does, and returns how it ended.
+func reap(pid int) (syscall.WaitStatus, error) {
+	for {
+		var ws syscall.WaitStatus
+		got, err := syscall.Wait4(-1, &ws, 0, nil)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("pod-init: wait for the pod: %w", err)
+		}
+		if got == pid {
+			return ws, nil
+		}
+	}
+}
