@@ -30,6 +30,9 @@ type podSpec struct {
 	Command       string            `json:"command"`
 	Env           map[string]string `json:"env"`
 	RestartAlways bool              `json:"restartAlways"`
+	// Cgroup holds every process of the pod, the shim first; none when the runtime
+	// runs pods without limits.
+	Cgroup podCgroup `json:"cgroup,omitempty"`
 }
 
 // podState is status.json.

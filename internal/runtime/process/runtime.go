@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,7 +20,9 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // The optional extras the controller finds by type assertion: a drifted signature
@@ -38,6 +42,10 @@ type Config struct {
 	// ShimCommand is the argv prefix that starts a pod's shim; the pod directory is
 	// appended. The server passes [os.Executable(), "pod-shim"].
 	ShimCommand []string
+	// PidsLimit is the most processes one pod may have; zero means DefaultPidsLimit.
+	PidsLimit int64
+	// Log receives the warning that pods run without limits; nil means slog.Default().
+	Log *slog.Logger
 }
 
 // masterPortFile holds the MASTER_PORT of a dispatch, so a repeated Start of a
@@ -54,6 +62,7 @@ type Runtime struct {
 	changed chan struct{}
 	watcher watcher
 	groups  groupCache
+	sandbox *sandbox
 }
 
 // New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.
@@ -74,7 +83,27 @@ func New(cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	r.watcher.notify = r.notify
+	if cfg.PidsLimit == 0 {
+		cfg.PidsLimit = DefaultPidsLimit
+	}
+	r.sandbox = newSandbox(cgroupParent(dir), cfg.PidsLimit)
+	if err := r.Sandbox(); err != nil {
+		log := cfg.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
+	}
 	return r, nil
+}
+
+// Sandbox says why pods run without limits, nil when each pod runs in a cgroup of its
+// own limited to the resources it asked for.
+func (r *Runtime) Sandbox() error {
+	if r.sandbox.err != nil {
+		return fmt.Errorf("process: no cgroups: %w", r.sandbox.err)
+	}
+	return nil
 }
 
 // Nodes returns the configured nodes.
@@ -142,9 +171,14 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return err
 		}
 	}
+	res, err := workload.PerPod(&req.Spec)
+	if err != nil {
+		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
+	}
 	var errs []error
 	for _, p := range req.Pods {
-		if err := r.startPod(filepath.Join(ddir, p.PodID), r.podSpec(req, p, port)); err != nil {
+		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
+		if err := r.startPod(filepath.Join(ddir, p.PodID), r.podSpec(req, p, port), cgroup, res); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
 		}
 	}
@@ -207,13 +241,25 @@ func masterPort(ddir string) (string, error) {
 	return port, writeFileAtomic(path, []byte(port))
 }
 
-// startPod starts the shim of one pod unless it was started before.
-func (r *Runtime) startPod(dir string, spec podSpec) error {
-	if _, ok := readPid(dir); ok {
+// startPod starts the shim of one pod unless it was started before. The pod's cgroup
+// (named cgroup under the sandbox, limited to res) is made and recorded in its spec
+// before the shim starts, so the pod is found through it even if the server dies
+// before writing the pid file.
+func (r *Runtime) startPod(dir string, spec podSpec, cgroup string, res resource.List) error {
+	if started(dir) {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	if r.sandbox.err == nil {
+		cg, err := r.sandbox.create(cgroup, res)
+		if err != nil {
+			_ = writeJSON(filepath.Join(dir, specFile), spec)
+			failStart(dir, err)
+			return err
+		}
+		spec.Cgroup = cg
 	}
 	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
 		return err
@@ -227,9 +273,10 @@ func (r *Runtime) startPod(dir string, spec podSpec) error {
 	// Stdin, stdout and stderr are /dev/null (exec's default for nil).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		now := time.Now()
-		_ = writeState(dir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
-			Reason: "StartError", Message: err.Error()})
+		failStart(dir, err)
+		if spec.Cgroup != nil {
+			_ = spec.Cgroup.remove()
+		}
 		return err
 	}
 	// Read the start time before reaping is possible, so it is the shim's.
@@ -248,4 +295,25 @@ func (r *Runtime) startPod(dir string, spec podSpec) error {
 		r.watcher.add(dir, id)
 	}
 	return err
+}
+
+// failStart records that the pod could not be started.
+func failStart(dir string, err error) {
+	now := time.Now()
+	_ = writeState(dir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
+		Reason: "StartError", Message: err.Error()})
+}
+
+// started reports whether the pod's shim was started: it has a pid file, or processes
+// in its cgroup (a server that died before writing the pid file).
+func started(dir string) bool {
+	if _, ok := readPid(dir); ok {
+		return true
+	}
+	spec, err := readSpec(dir)
+	if err != nil || spec.Cgroup == nil {
+		return false
+	}
+	procs, err := spec.Cgroup.procs()
+	return err == nil && len(procs) > 0
 }
