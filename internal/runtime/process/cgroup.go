@@ -59,6 +59,7 @@ func newSandbox(parent string, pidsLimit int64) *sandbox {
 	cg, err := s.create(probe, resource.List{MilliCPU: 1000, Memory: 1 << 30})
 	if err == nil {
 		err = cg.remove()
+		_ = cg.ancestor(1).rmdir() // the sandbox's, made again for the first pod
 	}
 	if err != nil {
 		s.err = fmt.Errorf("cannot make a pod cgroup: %w", err)
@@ -66,8 +67,21 @@ func newSandbox(parent string, pidsLimit int64) *sandbox {
 	return s
 }
 
-// create makes the cgroup rel (under the sandbox's parent) limited to res.
+// podLevels is how far below the sandbox's cgroup a pod's is: <workload>/<dispatch>/<pod>.
+const podLevels = 3
+
+// create makes the cgroup rel (under the sandbox's parent) limited to res. It tries
+// again where the shim of a pod that ended removed an empty parent meanwhile.
 func (s *sandbox) create(rel string, res resource.List) (podCgroup, error) {
+	for try := 1; ; try++ {
+		cg, err := s.createOnce(rel, res)
+		if err == nil || try == 3 || !errors.Is(err, os.ErrNotExist) {
+			return cg, err
+		}
+	}
+}
+
+func (s *sandbox) createOnce(rel string, res resource.List) (podCgroup, error) {
 	cg := &cgroups.Cgroup{Path: path.Join(s.parent, rel), Resources: s.resources(res)}
 	m, err := manager(cg)
 	if err != nil {
@@ -162,16 +176,29 @@ func (cg podCgroup) join(pid int) error {
 	return nil
 }
 
-// leave moves the process pid, the pod's last, out to the parent cgroup and removes
-// the pod's cgroup if nothing is left in it. It gives up where a parent may hold no
-// process (cgroup v2).
+// leave moves the process pid, the pod's last, out to the cgroup "berth" and removes
+// the pod's cgroup if nothing is left in it, then each empty cgroup above up to the
+// sandbox's. It gives up where a cgroup may not hold processes (cgroup v2).
 func (cg podCgroup) leave(pid int) {
-	if err := cg.ancestor(1).join(pid); err != nil {
+	if err := cg.ancestor(podLevels + 1).join(pid); err != nil {
 		return
 	}
-	if pids, err := cg.procs(); err == nil && len(pids) == 0 {
-		_ = cg.remove()
+	for up := range podLevels + 1 {
+		if cg.ancestor(up).rmdir() != nil {
+			return
+		}
 	}
+}
+
+// rmdir removes the cgroup if empty, without removing any cgroup under it (as
+// RemovePath would).
+func (cg podCgroup) rmdir() error {
+	for _, dir := range cg {
+		if err := syscall.Rmdir(dir); err != nil && !errors.Is(err, syscall.ENOENT) {
+			return err
+		}
+	}
+	return nil
 }
 
 // procs lists the processes in the cgroup; a cgroup removed has none.

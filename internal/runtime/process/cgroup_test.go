@@ -54,6 +54,19 @@ func removeSandbox(t *testing.T, rt *Runtime) {
 	}
 }
 
+// TestSandboxSaysWhy: without root the runtime says it runs pods without limits.
+func TestSandboxSaysWhy(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	if os.Geteuid() == 0 {
+		needCgroups(t, rt)
+		return
+	}
+	if err := rt.Sandbox(); err == nil || !strings.Contains(err.Error(), "root") {
+		t.Errorf("Sandbox() = %v, want an error saying cgroups need root", err)
+	}
+}
+
 // withResources is req asking for cpu and memory per pod.
 func withResources(req runtime.StartRequest, cpu, memory string) runtime.StartRequest {
 	req.Spec.Resource = apiv1.WorkloadResource{CPU: cpu, Memory: memory}

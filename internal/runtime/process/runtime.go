@@ -44,8 +44,6 @@ type Config struct {
 	ShimCommand []string
 	// PidsLimit is the most processes one pod may have; zero means DefaultPidsLimit.
 	PidsLimit int64
-	// Log receives the warning that pods run without limits; nil means slog.Default().
-	Log *slog.Logger
 }
 
 // masterPortFile holds the MASTER_PORT of a dispatch, so a repeated Start of a
@@ -88,11 +86,7 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	r.sandbox = newSandbox(cgroupParent(dir), cfg.PidsLimit)
 	if err := r.Sandbox(); err != nil {
-		log := cfg.Log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
+		slog.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
 	}
 	return r, nil
 }
