@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/cgroups"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -67,6 +68,23 @@ func TestSandboxSaysWhy(t *testing.T) {
 	}
 }
 
+// TestPodLimits: a pod's cpu is a quota of every 100ms period, its memory a limit; a
+// pod that asks for neither gets only the pids limit.
+func TestPodLimits(t *testing.T) {
+	t.Parallel()
+	s := &sandbox{pidsLimit: DefaultPidsLimit}
+	r := s.resources(resource.List{MilliCPU: 500, Memory: 256 << 20, GPU: 1})
+	if r.CpuQuota != 50000 || r.CpuPeriod != 100000 || r.Memory != 256<<20 || *r.PidsLimit != 32768 {
+		t.Errorf("limits of cpu 0.5, memory 256Mi: quota %d period %d memory %d pids %d; want 50000 100000 %d 32768",
+			r.CpuQuota, r.CpuPeriod, r.Memory, *r.PidsLimit, 256<<20)
+	}
+	r = s.resources(resource.List{})
+	if r.CpuQuota != 0 || r.Memory != 0 || *r.PidsLimit != 32768 {
+		t.Errorf("limits of a pod asking for nothing: quota %d memory %d pids %d; want 0 0 32768",
+			r.CpuQuota, r.Memory, *r.PidsLimit)
+	}
+}
+
 // withResources is req asking for cpu and memory per pod.
 func withResources(req runtime.StartRequest, cpu, memory string) runtime.StartRequest {
 	req.Spec.Resource = apiv1.WorkloadResource{CPU: cpu, Memory: memory}
@@ -100,9 +118,9 @@ func TestOOMKilled(t *testing.T) {
 	}
 }
 
-// TestCPUQuota: a busy pod limited to half a cpu uses about half a cpu.
+// TestCPUQuota: a busy pod limited to half a cpu uses about half a cpu. Not parallel:
+// the package's other pods would compete for the cpu it measures.
 func TestCPUQuota(t *testing.T) {
-	t.Parallel()
 	rt := newRuntime(t, t.TempDir())
 	needCgroups(t, rt)
 	req := withResources(request("quota", apiv1.KindPyTorchJob, "while :; do :; done", 1), "0.5", "64Mi")
