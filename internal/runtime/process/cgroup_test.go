@@ -250,7 +250,7 @@ func TestAdoptWithoutPidFile(t *testing.T) {
 	}
 	pids := pods[0].PIDs
 	p := waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
-		if err := second.Stop(ctx, req.Ref(), 0); err != nil {
+		if err := second.Stop(ctx, req.Ref(), time.Hour); err != nil {
 			t.Fatalf("Stop: %v", err)
 		}
 		return noneLive(pods)
