@@ -45,7 +45,10 @@ func cgroupParent(dataDir string) string {
 type sandbox struct {
 	parent    string
 	pidsLimit int64
-	err       error
+	// noSwap is true where a pod's swap can be limited: always on cgroup v2 (the
+	// library ignores a host without swap), on v1 with swap accounting.
+	noSwap bool
+	err    error
 }
 
 // newSandbox checks that cgroups can be made under parent by making and removing one.
@@ -58,6 +61,8 @@ func newSandbox(parent string, pidsLimit int64) *sandbox {
 	probe := "probe-" + strconv.Itoa(os.Getpid())
 	cg, err := s.create(probe, resource.List{MilliCPU: 1000, Memory: 1 << 30})
 	if err == nil {
+		s.noSwap = cgroups.IsCgroup2UnifiedMode() ||
+			cgroups.PathExists(filepath.Join(cg["memory"], "memory.memsw.limit_in_bytes"))
 		err = cg.remove()
 		_ = cg.ancestor(1).rmdir() // the sandbox's, made again for the first pod
 	}
@@ -137,7 +142,8 @@ func required(cg podCgroup) error {
 }
 
 // resources are the limits of a pod asking for res: a cpu quota (none when res has no
-// cpu), a memory limit (none when no memory) and the sandbox's pids limit.
+// cpu), a memory limit with no swap beyond it (none when no memory) and the sandbox's
+// pids limit.
 func (s *sandbox) resources(res resource.List) *cgroups.Resources {
 	r := &cgroups.Resources{SkipDevices: true, PidsLimit: &s.pidsLimit}
 	if res.MilliCPU > 0 {
@@ -146,6 +152,9 @@ func (s *sandbox) resources(res resource.List) *cgroups.Resources {
 	}
 	if res.Memory > 0 {
 		r.Memory = res.Memory
+		if s.noSwap {
+			r.MemorySwap = res.Memory // memory and swap together, on v1 and v2 alike
+		}
 	}
 	return r
 }

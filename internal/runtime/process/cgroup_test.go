@@ -72,11 +72,11 @@ func TestSandboxSaysWhy(t *testing.T) {
 // pod that asks for neither gets only the pids limit.
 func TestPodLimits(t *testing.T) {
 	t.Parallel()
-	s := &sandbox{pidsLimit: DefaultPidsLimit}
+	s := &sandbox{pidsLimit: DefaultPidsLimit, noSwap: true}
 	r := s.resources(resource.List{MilliCPU: 500, Memory: 256 << 20, GPU: 1})
-	if r.CpuQuota != 50000 || r.CpuPeriod != 100000 || r.Memory != 256<<20 || *r.PidsLimit != 32768 {
-		t.Errorf("limits of cpu 0.5, memory 256Mi: quota %d period %d memory %d pids %d; want 50000 100000 %d 32768",
-			r.CpuQuota, r.CpuPeriod, r.Memory, *r.PidsLimit, 256<<20)
+	if r.CpuQuota != 50000 || r.CpuPeriod != 100000 || r.Memory != 256<<20 || r.MemorySwap != 256<<20 || *r.PidsLimit != 32768 {
+		t.Errorf("limits of cpu 0.5, memory 256Mi: quota %d period %d memory %d memory+swap %d pids %d; want 50000 100000 %d %[6]d 32768",
+			r.CpuQuota, r.CpuPeriod, r.Memory, r.MemorySwap, *r.PidsLimit, 256<<20)
 	}
 	r = s.resources(resource.List{})
 	if r.CpuQuota != 0 || r.Memory != 0 || *r.PidsLimit != 32768 {
