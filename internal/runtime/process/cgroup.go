@@ -22,8 +22,12 @@ import (
 // DefaultPidsLimit is the most processes a pod may have when Config.PidsLimit is zero.
 const DefaultPidsLimit = 32768
 
-// cpuPeriodMicros is the CFS period the cpu quota of a pod is a share of.
-const cpuPeriodMicros = 100000
+// cpuPeriodMicros is the CFS period the cpu quota of a pod is a share of, and
+// minCPUQuotaMicros the smallest quota the kernel takes.
+const (
+	cpuPeriodMicros   = 100000
+	minCPUQuotaMicros = 1000
+)
 
 // podCgroup is the cgroup of one pod, as recorded in its spec: its directory per
 // controller on cgroup v1 (and "" for the unified hierarchy of a hybrid host), its one
@@ -148,7 +152,7 @@ func (s *sandbox) resources(res resource.List) *cgroups.Resources {
 	r := &cgroups.Resources{SkipDevices: true, PidsLimit: &s.pidsLimit}
 	if res.MilliCPU > 0 {
 		r.CpuPeriod = cpuPeriodMicros
-		r.CpuQuota = res.MilliCPU * cpuPeriodMicros / 1000
+		r.CpuQuota = max(res.MilliCPU*cpuPeriodMicros/1000, minCPUQuotaMicros)
 	}
 	if res.Memory > 0 {
 		r.Memory = res.Memory

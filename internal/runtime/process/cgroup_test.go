@@ -78,6 +78,9 @@ func TestPodLimits(t *testing.T) {
 		t.Errorf("limits of cpu 0.5, memory 256Mi: quota %d period %d memory %d memory+swap %d pids %d; want 50000 100000 %d %[6]d 32768",
 			r.CpuQuota, r.CpuPeriod, r.Memory, r.MemorySwap, *r.PidsLimit, 256<<20)
 	}
+	if r := s.resources(resource.List{MilliCPU: 1}); r.CpuQuota != 1000 {
+		t.Errorf("quota of cpu 1m = %d, want the kernel's least, 1000", r.CpuQuota)
+	}
 	r = s.resources(resource.List{})
 	if r.CpuQuota != 0 || r.Memory != 0 || *r.PidsLimit != 32768 {
 		t.Errorf("limits of a pod asking for nothing: quota %d memory %d pids %d; want 0 0 32768",
