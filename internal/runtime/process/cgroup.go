@@ -19,9 +19,6 @@ import (
 	"github.com/berth-dev/berth/internal/resource"
 )
 
-// DefaultPidsLimit is the most processes a pod may have when Config.PidsLimit is zero.
-const DefaultPidsLimit = 32768
-
 // cpuPeriodMicros is the CFS period the cpu quota of a pod is a share of, and
 // minCPUQuotaMicros the smallest quota the kernel takes.
 const (
@@ -214,10 +211,11 @@ func (cg podCgroup) rmdir() error {
 	return nil
 }
 
-// procs lists the processes in the cgroup; a cgroup removed has none.
+// procs lists the processes in the cgroup; a cgroup removed (or being removed by the
+// pod's shim, ENODEV) has none.
 func (cg podCgroup) procs() ([]int, error) {
 	pids, err := cgroups.GetPids(cg.procsDir())
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENODEV) {
 		return nil, nil
 	}
 	return pids, err

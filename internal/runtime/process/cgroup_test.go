@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/opencontainers/cgroups"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -68,23 +69,30 @@ func TestSandboxSaysWhy(t *testing.T) {
 	}
 }
 
-// TestPodLimits: a pod's cpu is a quota of every 100ms period, its memory a limit; a
-// pod that asks for neither gets only the pids limit.
+// TestPodLimits: a pod's cpu is a quota of every 100ms period (at least the kernel's
+// least), its memory a limit on memory and swap; every pod gets the pids limit.
 func TestPodLimits(t *testing.T) {
 	t.Parallel()
-	s := &sandbox{pidsLimit: DefaultPidsLimit, noSwap: true}
-	r := s.resources(resource.List{MilliCPU: 500, Memory: 256 << 20, GPU: 1})
-	if r.CpuQuota != 50000 || r.CpuPeriod != 100000 || r.Memory != 256<<20 || r.MemorySwap != 256<<20 || *r.PidsLimit != 32768 {
-		t.Errorf("limits of cpu 0.5, memory 256Mi: quota %d period %d memory %d memory+swap %d pids %d; want 50000 100000 %d %[6]d 32768",
-			r.CpuQuota, r.CpuPeriod, r.Memory, r.MemorySwap, *r.PidsLimit, 256<<20)
-	}
-	if r := s.resources(resource.List{MilliCPU: 1}); r.CpuQuota != 1000 {
-		t.Errorf("quota of cpu 1m = %d, want the kernel's least, 1000", r.CpuQuota)
-	}
-	r = s.resources(resource.List{})
-	if r.CpuQuota != 0 || r.Memory != 0 || *r.PidsLimit != 32768 {
-		t.Errorf("limits of a pod asking for nothing: quota %d memory %d pids %d; want 0 0 32768",
-			r.CpuQuota, r.Memory, *r.PidsLimit)
+	type limits struct{ Quota, Period, Memory, MemorySwap, Pids int64 }
+	for _, tc := range []struct {
+		name   string
+		res    resource.List
+		noSwap bool
+		want   limits
+	}{
+		{"cpu 0.5 memory 256Mi", resource.List{MilliCPU: 500, Memory: 256 << 20, GPU: 1}, true,
+			limits{50000, 100000, 256 << 20, 256 << 20, 32768}},
+		{"swap not accounted", resource.List{MilliCPU: 4000, Memory: 1 << 30}, false,
+			limits{400000, 100000, 1 << 30, 0, 32768}},
+		{"cpu 1m", resource.List{MilliCPU: 1}, true, limits{1000, 100000, 0, 0, 32768}},
+		{"nothing asked", resource.List{}, true, limits{0, 0, 0, 0, 32768}},
+	} {
+		s := &sandbox{pidsLimit: DefaultPidsLimit, noSwap: tc.noSwap}
+		r := s.resources(tc.res)
+		got := limits{r.CpuQuota, int64(r.CpuPeriod), r.Memory, r.MemorySwap, *r.PidsLimit}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: limits (-want +got):\n%s", tc.name, diff)
+		}
 	}
 }
 
@@ -121,8 +129,10 @@ func TestOOMKilled(t *testing.T) {
 	}
 }
 
-// TestCPUQuota: a busy pod limited to half a cpu uses about half a cpu. Not parallel:
-// the package's other pods would compete for the cpu it measures.
+// TestCPUQuota: a busy pod limited to half a cpu uses about half a cpu. It never gets
+// more; it may get less while other work on the host takes the cpu, so it is measured
+// up to three times for a window where it got what it may. Not parallel: the package's
+// other pods would compete for the cpu it measures.
 func TestCPUQuota(t *testing.T) {
 	rt := newRuntime(t, t.TempDir())
 	needCgroups(t, rt)
@@ -133,12 +143,19 @@ func TestCPUQuota(t *testing.T) {
 	stopAll(t, rt, req)
 	waitPods(t, rt, req, allPhase(workload.PodRunning))
 	cg := podCgroupOf(t, rt, req)
-	used0, at0 := cpuUsage(t, cg), time.Now()
-	time.Sleep(2 * time.Second) // the window the usage is measured over
-	share := (cpuUsage(t, cg) - used0).Seconds() / time.Since(at0).Seconds()
-	if share < 0.25 || share > 0.75 {
-		t.Errorf("a pod limited to cpu 0.5 used %.2f of a cpu, want between 0.25 and 0.75", share)
+	var shares []float64
+	for len(shares) < 3 {
+		used0, at0 := cpuUsage(t, cg), time.Now()
+		time.Sleep(2 * time.Second) // the window the usage is measured over
+		share := (cpuUsage(t, cg) - used0).Seconds() / time.Since(at0).Seconds()
+		if share > 0.75 {
+			t.Fatalf("a pod limited to cpu 0.5 used %.2f of a cpu", share)
+		}
+		if shares = append(shares, share); share >= 0.25 {
+			return
+		}
 	}
+	t.Errorf("a pod limited to cpu 0.5 used %.2f of a cpu, want between 0.25 and 0.75", shares)
 }
 
 // cpuUsage is the cpu time the processes of the cgroup used.
@@ -198,15 +215,15 @@ func TestStopKillsWholeCgroup(t *testing.T) {
 		t.Fatalf("the background sleep is in the pod's process group %d", shim.PID)
 	}
 
-	p := waitPods(t, rt, req, func(pods []runtime.PodStatus) bool {
+	// The shim leaves the cgroup last, after it recorded the end.
+	waitPods(t, rt, req, func(pods []runtime.PodStatus) bool {
 		if err := rt.Stop(ctx, req.Ref(), time.Hour); err != nil {
 			t.Fatalf("Stop: %v", err)
 		}
-		return noneLive(pods) && gone(bg)
-	})[0]
-	if len(p.PIDs) != 0 {
-		t.Errorf("processes %v left in the stopped pod", p.PIDs)
-	}
+		return noneLive(pods) && len(pods[0].PIDs) == 0
+	})
+	// Killed, it is out of the cgroup at once, and gone once init reaped it.
+	waitFor(t, rt, "the background sleep to be gone", func() bool { return gone(bg) }, func() any { return bg })
 	cg := podCgroupOf(t, rt, req)
 	if pids, err := cg.procs(); err != nil || len(pids) != 0 {
 		t.Errorf("cgroup processes after Stop: %v, %v; want none", pids, err)

@@ -46,6 +46,9 @@ type Config struct {
 	PidsLimit int64
 }
 
+// DefaultPidsLimit is the most processes a pod may have when Config.PidsLimit is zero.
+const DefaultPidsLimit = 32768
+
 // masterPortFile holds the MASTER_PORT of a dispatch, so a repeated Start of a
 // half-started dispatch hands the same port to the pods it adds.
 const masterPortFile = "master-port"
