@@ -187,12 +187,20 @@ func (cg podCgroup) join(pid int) error {
 }
 
 // leave moves the process pid, the pod's last, out to the cgroup "berth" and removes
-// the pod's cgroup if nothing is left in it, then each empty cgroup above up to the
-// sandbox's. It gives up where a cgroup may not hold processes (cgroup v2).
+// the pod's cgroup if nothing is left in it. It gives up where a cgroup may not hold
+// processes (cgroup v2).
 func (cg podCgroup) leave(pid int) {
 	if err := cg.ancestor(podLevels + 1).join(pid); err != nil {
 		return
 	}
+	if pids, err := cg.procs(); err == nil && len(pids) == 0 {
+		cg.removeEmpty()
+	}
+}
+
+// removeEmpty removes the pod's cgroup, then each cgroup above it up to the sandbox's,
+// stopping at the first that is not empty.
+func (cg podCgroup) removeEmpty() {
 	for up := range podLevels + 1 {
 		if cg.ancestor(up).rmdir() != nil {
 			return

@@ -211,20 +211,18 @@ func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration
 // its cgroup, even those that left its process group, or else its shim's process group.
 func (r *Runtime) signalPod(dir string, sig syscall.Signal) error {
 	id, ok := readPid(dir)
-	if ok && id.alive() {
+	shim := ok && id.alive()
+	if shim {
 		r.watcher.add(dir, id)
-	}
-	if sig == 0 {
-		return nil
 	}
 	spec, err := readSpec(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if spec.Cgroup != nil {
-		return spec.Cgroup.signal(sig)
-	}
-	if !ok || !id.alive() {
+	switch {
+	case spec.Cgroup != nil:
+		return signalCgroup(spec.Cgroup, shim, sig)
+	case sig == 0 || !shim:
 		return nil
 	}
 	// The shim leads the pod's process group (it started a session).
@@ -232,6 +230,24 @@ func (r *Runtime) signalPod(dir string, sig syscall.Signal) error {
 		return err
 	}
 	return nil
+}
+
+// signalCgroup sends sig (none when 0) to every process in a pod's cgroup. The cgroup
+// of a stopped pod with nothing left in it, not even its shim, is removed: a shim
+// killed outright could not remove it.
+func signalCgroup(cg podCgroup, shim bool, sig syscall.Signal) error {
+	pids, err := cg.procs()
+	if err != nil {
+		return err
+	}
+	if len(pids) == 0 && !shim {
+		cg.removeEmpty()
+		return nil
+	}
+	if sig == 0 {
+		return nil
+	}
+	return cg.signal(sig)
 }
 
 // Release removes the workload's directories. It refuses while a pod is live.
@@ -276,7 +292,7 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 
 // removeCgroups kills what is left in the cgroups of a workload's ended pods (what
 // they started in the background) and removes them with the workload's cgroup, two
-// levels up from a pod's.
+// levels up from a pod's, and the sandbox's if it is left empty.
 func removeCgroups(pods []podCgroup) error {
 	for _, cg := range pods {
 		if err := cg.signal(syscall.SIGKILL); err != nil {
@@ -287,6 +303,7 @@ func removeCgroups(pods []podCgroup) error {
 		if err := cg.ancestor(2).remove(); err != nil {
 			return err
 		}
+		_ = cg.ancestor(3).rmdir() // the sandbox's, when this was its last workload
 	}
 	return nil
 }
