@@ -12,6 +12,7 @@ import (
 	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/runtime/runtimetest"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/store/sqlite"
 	"github.com/berth-dev/berth/internal/workload"
@@ -59,7 +60,7 @@ func newEnvFull(t *testing.T, mutate func(*inventory.Workspace), wrap func(runti
 		t.Fatal(err)
 	}
 	// Runs after the controller stopped (cleanups run last first).
-	t.Cleanup(func() { releaseAll(t, rt) })
+	t.Cleanup(func() { runtimetest.ReleaseAll(t, rt) })
 	ws := &inventory.Workspace{ID: testWorkspace, QueuePolicy: apiv1.QueuePolicyFIFO}
 	if mutate != nil {
 		mutate(ws)
@@ -86,39 +87,6 @@ func newEnvFull(t *testing.T, mutate func(*inventory.Workspace), wrap func(runti
 		<-done
 	})
 	return &env{t: t, store: st, rt: rt, ctrl: ctrl}
-}
-
-// releaseAll stops and releases every pod the test left, so that no shim still
-// starting writes into the test's directory while it is removed.
-func releaseAll(t *testing.T, rt *process.Runtime) {
-	ctx := context.Background()
-	deadline := time.Now().Add(20 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ids, err := rt.WorkloadIDs(ctx)
-		if err != nil {
-			t.Errorf("release the test's pods: %v", err)
-			return
-		}
-		for _, id := range ids {
-			ref := runtime.Ref{WorkloadID: id}
-			if err = rt.Stop(ctx, ref, 0); err == nil {
-				err = rt.Release(ctx, ref)
-			}
-			if err != nil {
-				break
-			}
-		}
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("release the test's pods: %v", err)
-			return
-		}
-		<-tick.C
-	}
 }
 
 // submit stores a workload as the API would and wakes the controller.

@@ -77,7 +77,7 @@ func newSandbox(parent string, pidsLimit int64) *sandbox {
 const podLevels = 3
 
 // create makes the cgroup rel (under the sandbox's parent) limited to res. It tries
-// again where the shim of a pod that ended removed an empty parent meanwhile.
+// again where another runtime on the data directory removed an empty parent meanwhile.
 func (s *sandbox) create(rel string, res resource.List) (podCgroup, error) {
 	for try := 1; ; try++ {
 		cg, err := s.createOnce(rel, res)
@@ -184,18 +184,6 @@ func (cg podCgroup) join(pid int) error {
 		}
 	}
 	return nil
-}
-
-// leave moves the process pid, the pod's last, out to the cgroup "berth" and removes
-// the pod's cgroup if nothing is left in it. It gives up where a cgroup may not hold
-// processes (cgroup v2).
-func (cg podCgroup) leave(pid int) {
-	if err := cg.ancestor(podLevels + 1).join(pid); err != nil {
-		return
-	}
-	if pids, err := cg.procs(); err == nil && len(pids) == 0 {
-		cg.removeEmpty()
-	}
 }
 
 // removeEmpty removes the pod's cgroup, then each cgroup above it up to the sandbox's,

@@ -127,6 +127,12 @@ func TestOOMKilled(t *testing.T) {
 	if p.Phase != workload.PodFailed || p.Reason != "OOMKilled" || p.ExitCode != 137 {
 		t.Errorf("pod %+v, want Failed, OOMKilled, exit 137", p)
 	}
+	cg := podCgroupOf(t, rt, req)
+	waitFor(t, rt, "the ended pod's cgroup to be removed", func() bool {
+		_, _ = rt.Status(context.Background(), req.Ref())
+		_, err := os.Stat(cg.procsDir())
+		return os.IsNotExist(err)
+	}, func() any { return cg })
 }
 
 // TestCPUQuota: a busy pod limited to half a cpu uses about half a cpu. It never gets

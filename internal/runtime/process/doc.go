@@ -24,7 +24,8 @@
 // process of the pod is in it, even one that leaves its process group. Stop signals
 // every process in the cgroup; a pod without a pid file (the server died between
 // starting the shim and writing it) is reported and stopped through its cgroup; an
-// OOM kill in it reads OOMKilled, exit code 137. The shim removes the cgroup when the
-// pod ends with nothing left in it, and Release what is left of the workload's. Where cgroups cannot be
-// used the runtime warns once, Sandbox says why, and pods run without limits.
+// OOM kill in it reads OOMKilled, exit code 137. Status removes the cgroup of a pod
+// that ended once nothing is left in it, Stop that of a pod killed outright, and
+// Release what is left of the workload's. Where cgroups cannot be used the runtime
+// warns once, Sandbox says why, and pods run without limits.
 package process

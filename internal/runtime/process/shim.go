@@ -63,12 +63,7 @@ func ShimMain(podDir string) int {
 	// ignored signal would stay ignored across exec.
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, signals: signals}
-	code := s.run()
-	if spec.Cgroup != nil {
-		// The pod's end is recorded: its cgroup goes unless something it started stays.
-		spec.Cgroup.leave(os.Getpid())
-	}
-	return code
+	return s.run()
 }
 
 // shimError records that the shim could not run the pod, and returns its exit code.

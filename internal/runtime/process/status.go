@@ -96,6 +96,11 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 	if err != nil {
 		return runtime.PodStatus{}, live, err
 	}
+	if ended := st.Phase == phaseSucceeded || st.Phase == phaseFailed; ended && !live.shim &&
+		spec.Cgroup != nil && len(live.cgroupPIDs) == 0 {
+		// The shim recorded the end and is gone, and nothing the pod started is left.
+		spec.Cgroup.removeEmpty()
+	}
 	if !live.running(pidFile) && (st.Phase == phasePending || st.Phase == phaseRunning) {
 		st.Phase, st.Reason, st.Message = phaseFailed, "Killed", msgDisappeared
 		if at, stopped := stopTime(dir); stopped {
