@@ -207,8 +207,8 @@ func (cg podCgroup) rmdir() error {
 	return nil
 }
 
-// procs lists the processes in the cgroup; a cgroup removed (or being removed by the
-// pod's shim, ENODEV) has none.
+// procs lists the processes in the cgroup; a cgroup removed (or being removed while it
+// is read, ENODEV) has none.
 func (cg podCgroup) procs() ([]int, error) {
 	pids, err := cgroups.GetPids(cg.procsDir())
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENODEV) {
