@@ -12,6 +12,7 @@ import (
 	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/runtime/runtimetest"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/store/sqlite"
 	"github.com/berth-dev/berth/internal/workload"
@@ -58,6 +59,8 @@ func newEnvFull(t *testing.T, mutate func(*inventory.Workspace), wrap func(runti
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Runs after the controller stopped (cleanups run last first).
+	t.Cleanup(func() { runtimetest.ReleaseAll(t, rt) })
 	ws := &inventory.Workspace{ID: testWorkspace, QueuePolicy: apiv1.QueuePolicyFIFO}
 	if mutate != nil {
 		mutate(ws)

@@ -19,6 +19,7 @@ import (
 	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/runtime/runtimetest"
 	"github.com/berth-dev/berth/internal/store/sqlite"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -77,6 +78,8 @@ func newEnv(t *testing.T, nodes int, mutate func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Runs after the controller stopped (cleanups run last first).
+	t.Cleanup(func() { runtimetest.ReleaseAll(t, rt) })
 	if err := st.WorkspaceInsert(ctx, &inventory.Workspace{ID: testWorkspace, QueuePolicy: apiv1.QueuePolicyFIFO}); err != nil {
 		t.Fatal(err)
 	}

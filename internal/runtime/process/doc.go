@@ -1,10 +1,10 @@
 // Package process is the runtime that runs every pod of a workload as a process group
-// on this host.
+// on this host, in a cgroup of its own.
 //
 // Nothing is held only in memory: each pod is a directory under
 // <DataDir>/pods/<workloadID>/<dispatch>/<podID>/ with
 //
-//	spec.json    what to run (command, env, restartAlways, kind, rank, node)
+//	spec.json    what to run (command, env, restartAlways, kind, rank, node) and its cgroup
 //	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat)
 //	status.json  phase, times, exit code, reason, restarts; written by the shim
 //	log          stdout and stderr in the CRI log format kubelet writes
@@ -20,4 +20,17 @@
 // working directory, owned by its workspace's uid) and secrets/ (its general secrets),
 // and the shim runs the command through pod-init (PodInitMain, `berth pod-init <dir>`)
 // as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go.
+//
+// Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
+// makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under
+// its own (github.com/opencontainers/cgroups resolves it on v1 and v2), limited to the
+// pod's cpu (a CFS quota), memory and Config.PidsLimit processes, and records it in
+// spec.json before it starts the shim; the shim joins it before anything else, so every
+// process of the pod is in it, even one that leaves its process group. Stop signals
+// every process in the cgroup; a pod without a pid file (the server died between
+// starting the shim and writing it) is reported and stopped through its cgroup; an
+// OOM kill in it reads OOMKilled, exit code 137. Status removes the cgroup of a pod
+// that ended once nothing is left in it, Stop that of a pod killed outright, and
+// Release what is left of the workload's. Where cgroups cannot be used the runtime
+// warns once, Limits says why, and pods run without limits.
 package process

@@ -39,6 +39,7 @@ func newRuntime(t *testing.T, dataDir string) *Runtime {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(func() { removeSandbox(t, rt) })
 	return rt
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,7 +20,9 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // The optional extras the controller finds by type assertion: a drifted signature
@@ -44,7 +48,12 @@ type Config struct {
 	// Refusal, when set, is why pods cannot run here (the server could not sandbox
 	// them and was not told to run them unsandboxed): every Start fails with it.
 	Refusal string
+	// PidsLimit is the most processes one pod may have; zero means DefaultPidsLimit.
+	PidsLimit int64
 }
+
+// DefaultPidsLimit is the most processes a pod may have when Config.PidsLimit is zero.
+const DefaultPidsLimit = 32768
 
 // masterPortFile holds the MASTER_PORT of a dispatch, so a repeated Start of a
 // half-started dispatch hands the same port to the pods it adds.
@@ -61,6 +70,7 @@ type Runtime struct {
 	watcher watcher
 	groups  groupCache
 	uids    *podUIDs // nil without a sandbox
+	limits  *limiter
 }
 
 // New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.
@@ -90,7 +100,23 @@ func New(cfg Config) (*Runtime, error) {
 		}
 	}
 	r.watcher.notify = r.notify
+	if cfg.PidsLimit == 0 {
+		cfg.PidsLimit = DefaultPidsLimit
+	}
+	r.limits = newLimiter(cgroupParent(dir), cfg.PidsLimit)
+	if err := r.Limits(); err != nil {
+		slog.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
+	}
 	return r, nil
+}
+
+// Sandbox says why pods run without limits, nil when each pod runs in a cgroup of its
+// own limited to the resources it asked for.
+func (r *Runtime) Limits() error {
+	if r.limits.err != nil {
+		return fmt.Errorf("process: no cgroups: %w", r.limits.err)
+	}
+	return nil
 }
 
 // Nodes returns the configured nodes.
@@ -161,6 +187,10 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return err
 		}
 	}
+	res, err := workload.PerPod(&req.Spec)
+	if err != nil {
+		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
+	}
 	var errs []error
 	for _, p := range req.Pods {
 		dir := filepath.Join(ddir, p.PodID)
@@ -170,7 +200,8 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return err
 		}
 		spec.Sandbox = sandbox
-		if err := r.startPod(dir, spec, req.Secrets); err != nil {
+		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
+		if err := r.startPod(dir, spec, req.Secrets, cgroup, res); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
 		}
 	}
@@ -233,9 +264,12 @@ func masterPort(ddir string) (string, error) {
 	return port, writeFileAtomic(path, []byte(port))
 }
 
-// startPod starts the shim of one pod unless it was started before.
-func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret) error {
-	if _, ok := readPid(dir); ok {
+// startPod starts the shim of one pod unless it was started before. The pod's cgroup
+// (named cgroup under the runtime's, limited to res) is made and recorded in its spec
+// before the shim starts, so the pod is found through it even if the server dies
+// before writing the pid file.
+func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret, cgroup string, res resource.List) error {
+	if started(dir) {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -245,6 +279,15 @@ func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret) e
 		if err := prepareSandbox(spec.Sandbox, secrets); err != nil {
 			return fmt.Errorf("prepare the sandbox: %w", err)
 		}
+	}
+	if r.limits.err == nil {
+		cg, err := r.limits.create(cgroup, res)
+		if err != nil {
+			_ = writeJSON(filepath.Join(dir, specFile), spec)
+			failStart(dir, err)
+			return err
+		}
+		spec.Cgroup = cg
 	}
 	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
 		return err
@@ -258,9 +301,10 @@ func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret) e
 	// Stdin, stdout and stderr are /dev/null (exec's default for nil).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		now := time.Now()
-		_ = writeState(dir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
-			Reason: "StartError", Message: err.Error()})
+		failStart(dir, err)
+		if spec.Cgroup != nil {
+			_ = spec.Cgroup.remove()
+		}
 		return err
 	}
 	// Read the start time before reaping is possible, so it is the shim's.
@@ -279,4 +323,25 @@ func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret) e
 		r.watcher.add(dir, id)
 	}
 	return err
+}
+
+// failStart records that the pod could not be started.
+func failStart(dir string, err error) {
+	now := time.Now()
+	_ = writeState(dir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
+		Reason: "StartError", Message: err.Error()})
+}
+
+// started reports whether the pod's shim was started: it has a pid file, or processes
+// in its cgroup (a server that died before writing the pid file).
+func started(dir string) bool {
+	if _, ok := readPid(dir); ok {
+		return true
+	}
+	spec, err := readSpec(dir)
+	if err != nil || spec.Cgroup == nil {
+		return false
+	}
+	procs, err := spec.Cgroup.procs()
+	return err == nil && len(procs) > 0
 }

@@ -53,18 +53,16 @@ func ShimOrRun(run func() int) int {
 // server binary calls it for `berth pod-shim <dir>`.
 func ShimMain(podDir string) int {
 	spec, err := readSpec(podDir)
+	if err == nil && spec.Cgroup != nil {
+		// First of all, so that everything the pod runs is in its cgroup.
+		err = spec.Cgroup.join(os.Getpid())
+	}
 	if err != nil {
-		now := time.Now()
-		_ = writeState(podDir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
-			Reason: "ShimError", Message: err.Error()})
-		return 1
+		return shimError(podDir, err)
 	}
 	logf, err := os.OpenFile(podDir+"/"+logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		now := time.Now()
-		_ = writeState(podDir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
-			Reason: "ShimError", Message: err.Error()})
-		return 1
+		return shimError(podDir, err)
 	}
 	defer logf.Close()
 	signals := make(chan os.Signal, 4)
@@ -73,6 +71,14 @@ func ShimMain(podDir string) int {
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, signals: signals}
 	return s.run()
+}
+
+// shimError records that the shim could not run the pod, and returns its exit code.
+func shimError(podDir string, err error) int {
+	now := time.Now()
+	_ = writeState(podDir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
+		Reason: "ShimError", Message: err.Error()})
+	return 1
 }
 
 // shim supervises one pod.
@@ -93,6 +99,7 @@ func (s *shim) run() int {
 			return s.finish("Stopped")
 		}
 		started := time.Now()
+		oomKills := s.oomKills()
 		ws, err := s.runOnce()
 		if err != nil {
 			s.state.Phase, s.state.Reason, s.state.Message = phaseFailed, "StartError", err.Error()
@@ -101,6 +108,9 @@ func (s *shim) run() int {
 			return 1
 		}
 		s.state.ExitCode, s.state.Reason = exitResult(ws)
+		if s.state.ExitCode != 0 && s.oomKills() > oomKills {
+			s.state.ExitCode, s.state.Reason = exitOOMKilled, reasonOOMKilled
+		}
 		s.state.EndTime = time.Now()
 		if !s.spec.RestartAlways || s.stopping || stopRequested(s.dir) {
 			return s.finish("")
@@ -116,6 +126,15 @@ func (s *shim) run() int {
 		backoff = min(2*backoff, restartBackoffMax)
 		s.state.Restarts++
 	}
+}
+
+// oomKills counts the pod's processes the OOM killer killed; zero without a cgroup.
+func (s *shim) oomKills() uint64 {
+	if s.spec.Cgroup == nil {
+		return 0
+	}
+	n, _ := s.spec.Cgroup.oomKills()
+	return n
 }
 
 // finish records the pod's final phase from the last exit; reason overrides the exit's
@@ -320,6 +339,13 @@ func shimEnv(env map[string]string) []string {
 	}
 	return out
 }
+
+// A pod the OOM killer ended reads as Kubernetes reports it: exit code 137, the
+// SIGKILL the kernel sent, whichever of its processes was killed.
+const (
+	exitOOMKilled   = 128 + int32(syscall.SIGKILL)
+	reasonOOMKilled = "OOMKilled"
+)
 
 // signalNames names the signals a pod is commonly ended by; SIGKILL reads "Killed".
 var signalNames = map[syscall.Signal]string{

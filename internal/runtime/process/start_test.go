@@ -19,6 +19,7 @@ func TestShimStartError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { removeSandbox(t, rt) })
 	req := request("noshim", apiv1.KindPyTorchJob, "true", 1)
 	if err := rt.Start(context.Background(), req); err == nil {
 		t.Fatal("Start with a missing shim succeeded")

@@ -41,16 +41,21 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 		if err != nil {
 			return nil, err
 		}
-		p, id, alive, err := podStatus(dir, spec)
+		p, live, err := podStatus(dir, spec)
 		if err != nil {
 			return nil, err
 		}
-		if alive {
+		switch {
+		case live.cgroupPIDs != nil:
+			p.PIDs = live.cgroupPIDs
+		case live.shim:
 			if procs == nil {
 				procs = r.groups.get()
 			}
-			p.PIDs = slices.Sorted(slices.Values(procs[id.PID]))
-			r.watcher.add(dir, id)
+			p.PIDs = slices.Sorted(slices.Values(procs[live.id.PID]))
+		}
+		if live.shim {
+			r.watcher.add(dir, live.id)
 		}
 		out = append(out, p)
 	}
@@ -58,20 +63,52 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	return out, nil
 }
 
+// liveness is what runs of a pod.
+type liveness struct {
+	// id is the pod's shim, from its pid file; shim is true while it runs.
+	id   procID
+	shim bool
+	// cgroupPIDs are the processes in the pod's cgroup, sorted; nil without one.
+	cgroupPIDs []int
+}
+
+// running reports whether the pod runs: its shim does, or, when the server died
+// before writing the pid file, something does in its cgroup.
+func (l liveness) running(pidFile bool) bool {
+	return l.shim || (!pidFile && len(l.cgroupPIDs) > 0)
+}
+
 // podStatus reads one pod. Liveness is checked before status.json is read: a shim
 // writes its last status before it exits, so a status read after it was seen gone is
 // its last.
-func podStatus(dir string, spec podSpec) (runtime.PodStatus, procID, bool, error) {
-	id, ok := readPid(dir)
-	alive := ok && id.alive()
+func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
+	var live liveness
+	id, pidFile := readPid(dir)
+	live.id, live.shim = id, pidFile && id.alive()
+	if spec.Cgroup != nil {
+		pids, err := spec.Cgroup.procs()
+		if err != nil {
+			return runtime.PodStatus{}, live, fmt.Errorf("process: pod %s: %w", spec.PodID, err)
+		}
+		live.cgroupPIDs = slices.Sorted(slices.Values(pids))
+	}
 	st, err := readState(dir)
 	if err != nil {
-		return runtime.PodStatus{}, id, false, err
+		return runtime.PodStatus{}, live, err
 	}
-	if !alive && (st.Phase == phasePending || st.Phase == phaseRunning) {
+	if ended := st.Phase == phaseSucceeded || st.Phase == phaseFailed; ended && !live.shim &&
+		spec.Cgroup != nil && len(live.cgroupPIDs) == 0 {
+		// The shim recorded the end and is gone, and nothing the pod started is left.
+		spec.Cgroup.removeEmpty()
+	}
+	if !live.running(pidFile) && (st.Phase == phasePending || st.Phase == phaseRunning) {
 		st.Phase, st.Reason, st.Message = phaseFailed, "Killed", msgDisappeared
 		if at, stopped := stopTime(dir); stopped {
 			st.Reason, st.EndTime = "Stopped", at
+		} else if spec.Cgroup != nil {
+			if n, err := spec.Cgroup.oomKills(); err == nil && n > 0 {
+				st.Reason = reasonOOMKilled
+			}
 		}
 		if st.EndTime.IsZero() || st.EndTime.Before(st.StartTime) {
 			st.EndTime = time.Now()
@@ -84,7 +121,7 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, procID, bool, error
 		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: localIP,
 		Phase: st.Phase, StartTime: st.StartTime, EndTime: st.EndTime, ExitCode: st.ExitCode,
 		Reason: st.Reason, Message: st.Message, Restarts: st.Restarts,
-	}, id, alive, nil
+	}, live, nil
 }
 
 // podDirs lists the pod directories of a dispatch.
@@ -137,9 +174,10 @@ func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
-// Stop signals every live pod of the workload: SIGTERM to its process group on the
-// first request, SIGKILL once grace has passed since then. The first request's time is
-// kept in the pod's stop file, so the deadline survives a restart of the server.
+// Stop signals every live pod of the workload: SIGTERM to every process in its cgroup
+// (its process group when it has none) on the first request, SIGKILL once grace has
+// passed since then. The first request's time is kept in the pod's stop file, so the
+// deadline survives a restart of the server.
 func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration) error {
 	if err := validName(ref.WorkloadID); err != nil {
 		return err
@@ -160,11 +198,6 @@ func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration
 			errs = append(errs, err)
 			continue
 		}
-		id, ok := readPid(dir)
-		if !ok || !id.alive() {
-			continue
-		}
-		r.watcher.add(dir, id)
 		sig := syscall.Signal(0)
 		switch {
 		case first:
@@ -172,15 +205,54 @@ func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration
 		case now.Sub(at) >= grace:
 			sig = syscall.SIGKILL
 		}
-		if sig == 0 {
-			continue
-		}
-		// The shim leads the pod's process group (it started a session).
-		if err := syscall.Kill(-id.PID, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		if err := r.signalPod(dir, sig); err != nil {
 			errs = append(errs, fmt.Errorf("process: signal pod %s: %w", filepath.Base(dir), err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// signalPod sends sig (none when 0) to what runs of the pod in dir: every process in
+// its cgroup, even those that left its process group, or else its shim's process group.
+func (r *Runtime) signalPod(dir string, sig syscall.Signal) error {
+	id, ok := readPid(dir)
+	shim := ok && id.alive()
+	if shim {
+		r.watcher.add(dir, id)
+	}
+	spec, err := readSpec(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	switch {
+	case spec.Cgroup != nil:
+		return signalCgroup(spec.Cgroup, shim, sig)
+	case sig == 0 || !shim:
+		return nil
+	}
+	// The shim leads the pod's process group (it started a session).
+	if err := syscall.Kill(-id.PID, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return err
+	}
+	return nil
+}
+
+// signalCgroup sends sig (none when 0) to every process in a pod's cgroup. The cgroup
+// of a stopped pod with nothing left in it, not even its shim, is removed: a shim
+// killed outright could not remove it.
+func signalCgroup(cg podCgroup, shim bool, sig syscall.Signal) error {
+	pids, err := cg.procs()
+	if err != nil {
+		return err
+	}
+	if len(pids) == 0 && !shim {
+		cg.removeEmpty()
+		return nil
+	}
+	if sig == 0 {
+		return nil
+	}
+	return cg.signal(sig)
 }
 
 // Release removes the workload's directories. It refuses while a pod is live.
@@ -194,6 +266,7 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 	if err != nil {
 		return err
 	}
+	var cgroups []podCgroup
 	for _, dir := range dirs {
 		spec, err := readSpec(dir)
 		if errors.Is(err, os.ErrNotExist) {
@@ -204,14 +277,38 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 		}
 		// A pod counts by its phase: a shim that recorded the end has nothing left
 		// to do but exit.
-		p, _, _, err := podStatus(dir, spec)
+		p, _, err := podStatus(dir, spec)
 		if err != nil {
 			return err
 		}
 		if p.Live() {
 			return fmt.Errorf("process: release %s: pod %s is still running", ref.WorkloadID, p.PodID)
 		}
+		if spec.Cgroup != nil {
+			cgroups = append(cgroups, spec.Cgroup)
+		}
+	}
+	if err := removeCgroups(cgroups); err != nil {
+		return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
 	}
 	r.watcher.removeUnder(r.workloadDir(ref.WorkloadID))
 	return os.RemoveAll(r.workloadDir(ref.WorkloadID))
+}
+
+// removeCgroups kills what is left in the cgroups of a workload's ended pods (what
+// they started in the background) and removes them with the workload's cgroup, two
+// levels up from a pod's, and the runtime's if it is left empty.
+func removeCgroups(pods []podCgroup) error {
+	for _, cg := range pods {
+		if err := cg.signal(syscall.SIGKILL); err != nil {
+			return err
+		}
+	}
+	for _, cg := range pods {
+		if err := cg.ancestor(2).remove(); err != nil {
+			return err
+		}
+		_ = cg.ancestor(3).rmdir() // the runtime's, when this was its last workload
+	}
+	return nil
 }

@@ -1,0 +1,257 @@
+package process
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/fs"
+	"github.com/opencontainers/cgroups/fs2"
+
+	"github.com/berth-dev/berth/internal/resource"
+)
+
+// cpuPeriodMicros is the CFS period the cpu quota of a pod is a share of, and
+// minCPUQuotaMicros the smallest quota the kernel takes.
+const (
+	cpuPeriodMicros   = 100000
+	minCPUQuotaMicros = 1000
+)
+
+// podCgroup is the cgroup of one pod, as recorded in its spec: its directory per
+// controller on cgroup v1 (and "" for the unified hierarchy of a hybrid host), its one
+// directory under the key "" on cgroup v2. A pod without one runs without limits.
+type podCgroup map[string]string
+
+// cgroupParent is the cgroup, relative to the server's own, that holds the pods of one
+// data directory: two servers (or two test runtimes) on one host never share pods.
+// On cgroup v1 a relative path is taken under our own cgroup of each controller (we
+// may be nested in a container's); on v2 under the parent of our own, as a cgroup with
+// processes cannot delegate controllers to children.
+func cgroupParent(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return path.Join("berth", hex.EncodeToString(sum[:6]))
+}
+
+// limiter makes the cgroups of pods. err says why pods run without limits; a limiter
+// with an error makes none.
+type limiter struct {
+	parent    string
+	pidsLimit int64
+	// noSwap is true where a pod's swap can be limited: always on cgroup v2 (the
+	// library ignores a host without swap), on v1 with swap accounting.
+	noSwap bool
+	err    error
+}
+
+// newLimiter checks that cgroups can be made under parent by making and removing one.
+func newLimiter(parent string, pidsLimit int64) *limiter {
+	s := &limiter{parent: parent, pidsLimit: pidsLimit}
+	if os.Geteuid() != 0 {
+		s.err = errors.New("cgroups need root")
+		return s
+	}
+	probe := "probe-" + strconv.Itoa(os.Getpid())
+	cg, err := s.create(probe, resource.List{MilliCPU: 1000, Memory: 1 << 30})
+	if err == nil {
+		s.noSwap = cgroups.IsCgroup2UnifiedMode() ||
+			cgroups.PathExists(filepath.Join(cg["memory"], "memory.memsw.limit_in_bytes"))
+		err = cg.remove()
+		_ = cg.ancestor(1).rmdir() // the runtime's, made again for the first pod
+	}
+	if err != nil {
+		s.err = fmt.Errorf("cannot make a pod cgroup: %w", err)
+	}
+	return s
+}
+
+// podLevels is how far below the runtime's cgroup a pod's is: <workload>/<dispatch>/<pod>.
+const podLevels = 3
+
+// create makes the cgroup rel (under the limiter's parent) limited to res. It tries
+// again where another runtime on the data directory removed an empty parent meanwhile.
+func (s *limiter) create(rel string, res resource.List) (podCgroup, error) {
+	for try := 1; ; try++ {
+		cg, err := s.createOnce(rel, res)
+		if err == nil || try == 3 || !errors.Is(err, os.ErrNotExist) {
+			return cg, err
+		}
+	}
+}
+
+func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
+	cg := &cgroups.Cgroup{Path: path.Join(s.parent, rel), Resources: s.resources(res)}
+	m, err := manager(cg)
+	if err != nil {
+		return nil, err
+	}
+	made := podCgroup(m.GetPaths())
+	if err := m.Apply(-1); err != nil {
+		_ = made.remove()
+		return nil, fmt.Errorf("create cgroup %s: %w", cg.Path, err)
+	}
+	if err := m.Set(cg.Resources); err != nil {
+		_ = made.remove()
+		return nil, fmt.Errorf("limit cgroup %s: %w", cg.Path, err)
+	}
+	// The manager names every controller mounted; only those it made hold the pod.
+	out := podCgroup{}
+	for k, dir := range made {
+		if cgroups.PathExists(dir) {
+			out[k] = dir
+		}
+	}
+	if err := required(out); err != nil {
+		_ = out.remove()
+		return nil, fmt.Errorf("cgroup %s: %w", cg.Path, err)
+	}
+	return out, nil
+}
+
+// manager is the library's manager of cg, for the cgroup version of this host.
+func manager(cg *cgroups.Cgroup) (m cgroups.Manager, err error) {
+	if cgroups.IsCgroup2UnifiedMode() {
+		m, err = fs2.NewManager(cg, "")
+	} else {
+		m, err = fs.NewManager(cg, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cgroup %s: %w", cg.Path, err)
+	}
+	return m, nil
+}
+
+// required reports a controller missing from a pod's cgroup that its limits need.
+func required(cg podCgroup) error {
+	if cgroups.IsCgroup2UnifiedMode() {
+		return nil // fs2 refuses limits whose controller it cannot enable
+	}
+	for _, c := range []string{"memory", "cpu", "cpuacct", "pids"} {
+		if _, ok := cg[c]; !ok {
+			return fmt.Errorf("controller %s is missing", c)
+		}
+	}
+	return nil
+}
+
+// resources are the limits of a pod asking for res: a cpu quota (none when res has no
+// cpu), a memory limit with no swap beyond it (none when no memory) and the limiter's
+// pids limit.
+func (s *limiter) resources(res resource.List) *cgroups.Resources {
+	r := &cgroups.Resources{SkipDevices: true, PidsLimit: &s.pidsLimit}
+	if res.MilliCPU > 0 {
+		r.CpuPeriod = cpuPeriodMicros
+		r.CpuQuota = max(res.MilliCPU*cpuPeriodMicros/1000, minCPUQuotaMicros)
+	}
+	if res.Memory > 0 {
+		r.Memory = res.Memory
+		if s.noSwap {
+			r.MemorySwap = res.Memory // memory and swap together, on v1 and v2 alike
+		}
+	}
+	return r
+}
+
+// procsDir is the directory whose cgroup.procs lists the pod's processes.
+func (cg podCgroup) procsDir() string {
+	if cgroups.IsCgroup2UnifiedMode() {
+		return cg[""]
+	}
+	for _, k := range []string{"pids", "memory"} {
+		if dir, ok := cg[k]; ok {
+			return dir
+		}
+	}
+	for _, dir := range cg {
+		return dir
+	}
+	return ""
+}
+
+// join moves the process pid into the cgroup, in every controller.
+func (cg podCgroup) join(pid int) error {
+	for _, dir := range cg {
+		if err := cgroups.WriteCgroupProc(dir, pid); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// removeEmpty removes the pod's cgroup, then each cgroup above it up to the runtime's,
+// stopping at the first that is not empty.
+func (cg podCgroup) removeEmpty() {
+	for up := range podLevels + 1 {
+		if cg.ancestor(up).rmdir() != nil {
+			return
+		}
+	}
+}
+
+// rmdir removes the cgroup if empty, without removing any cgroup under it (as
+// RemovePath would).
+func (cg podCgroup) rmdir() error {
+	for _, dir := range cg {
+		if err := syscall.Rmdir(dir); err != nil && !errors.Is(err, syscall.ENOENT) {
+			return err
+		}
+	}
+	return nil
+}
+
+// procs lists the processes in the cgroup; a cgroup removed (or being removed while it
+// is read, ENODEV) has none.
+func (cg podCgroup) procs() ([]int, error) {
+	pids, err := cgroups.GetPids(cg.procsDir())
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENODEV) {
+		return nil, nil
+	}
+	return pids, err
+}
+
+// oomKills counts the processes of the cgroup the OOM killer has killed.
+func (cg podCgroup) oomKills() (uint64, error) {
+	if cgroups.IsCgroup2UnifiedMode() {
+		return fs2.OOMKillCount(cg[""])
+	}
+	return fs.OOMKillCount(cg["memory"])
+}
+
+// signal sends sig to every process in the cgroup.
+func (cg podCgroup) signal(sig syscall.Signal) error {
+	pids, err := cg.procs()
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("signal %d: %w", pid, err)
+		}
+	}
+	return nil
+}
+
+// remove removes the cgroup, which must be empty.
+func (cg podCgroup) remove() error {
+	return cgroups.RemovePaths(maps.Clone(cg)) // which deletes what it removed
+}
+
+// ancestor is the cgroup levels up from the pod's.
+func (cg podCgroup) ancestor(levels int) podCgroup {
+	up := podCgroup{}
+	for k, dir := range cg {
+		for range levels {
+			dir = filepath.Dir(dir)
+		}
+		up[k] = dir
+	}
+	return up
+}

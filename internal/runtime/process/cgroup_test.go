@@ -1,0 +1,290 @@
+package process
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/opencontainers/cgroups"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/resource"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// needCgroups skips a test of limits where the runtime runs pods without them (not
+// root, a controller missing); under CI nothing may skip.
+func needCgroups(t *testing.T, rt *Runtime) {
+	t.Helper()
+	if err := rt.Limits(); err != nil {
+		msg := "needs root and cgroup controllers memory, cpu, cpuacct, pids: " + err.Error()
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+}
+
+// removeSandbox kills whatever a test left in the runtime's cgroups and removes them.
+func removeSandbox(t *testing.T, rt *Runtime) {
+	if rt.limits.err != nil {
+		return
+	}
+	m, err := manager(&cgroups.Cgroup{Path: rt.limits.parent, Resources: &cgroups.Resources{SkipDevices: true}})
+	if err != nil {
+		t.Errorf("sandbox cgroup: %v", err)
+		return
+	}
+	dirs := podCgroup(m.GetPaths())
+	for _, dir := range dirs {
+		pids, _ := cgroups.GetAllPids(dir)
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	if err := dirs.remove(); err != nil {
+		t.Errorf("remove the test's cgroups: %v", err)
+	}
+}
+
+// TestLimitsSayWhy: without root the runtime says it runs pods without limits.
+func TestLimitsSayWhy(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	if os.Geteuid() == 0 {
+		needCgroups(t, rt)
+		return
+	}
+	if err := rt.Limits(); err == nil || !strings.Contains(err.Error(), "root") {
+		t.Errorf("Limits() = %v, want an error saying cgroups need root", err)
+	}
+}
+
+// TestPodLimits: a pod's cpu is a quota of every 100ms period (at least the kernel's
+// least), its memory a limit on memory and swap; every pod gets the pids limit.
+func TestPodLimits(t *testing.T) {
+	t.Parallel()
+	type limits struct{ Quota, Period, Memory, MemorySwap, Pids int64 }
+	for _, tc := range []struct {
+		name   string
+		res    resource.List
+		noSwap bool
+		want   limits
+	}{
+		{"cpu 0.5 memory 256Mi", resource.List{MilliCPU: 500, Memory: 256 << 20, GPU: 1}, true,
+			limits{50000, 100000, 256 << 20, 256 << 20, 32768}},
+		{"swap not accounted", resource.List{MilliCPU: 4000, Memory: 1 << 30}, false,
+			limits{400000, 100000, 1 << 30, 0, 32768}},
+		{"cpu 1m", resource.List{MilliCPU: 1}, true, limits{1000, 100000, 0, 0, 32768}},
+		{"nothing asked", resource.List{}, true, limits{0, 0, 0, 0, 32768}},
+	} {
+		s := &limiter{pidsLimit: DefaultPidsLimit, noSwap: tc.noSwap}
+		r := s.resources(tc.res)
+		got := limits{r.CpuQuota, int64(r.CpuPeriod), r.Memory, r.MemorySwap, *r.PidsLimit}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: limits (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// withResources is req asking for cpu and memory per pod.
+func withResources(req runtime.StartRequest, cpu, memory string) runtime.StartRequest {
+	req.Spec.Resource = apiv1.WorkloadResource{CPU: cpu, Memory: memory}
+	return req
+}
+
+// podCgroupOf is the cgroup recorded for the first pod of req.
+func podCgroupOf(t *testing.T, rt *Runtime, req runtime.StartRequest) podCgroup {
+	t.Helper()
+	spec, err := readSpec(filepath.Join(rt.dispatchDir(req.WorkloadID, req.Dispatch), req.Pods[0].PodID))
+	if err != nil || spec.Cgroup == nil {
+		t.Fatalf("pod spec %+v, %v: want a cgroup", spec, err)
+	}
+	return spec.Cgroup
+}
+
+// TestOOMKilled: a pod writing far past its memory limit is killed by the kernel and
+// reads OOMKilled, exit code 137.
+func TestOOMKilled(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	needCgroups(t, rt)
+	req := withResources(request("oom", apiv1.KindPyTorchJob, "head -c 2G /dev/zero | tail", 1), "1", "256Mi")
+	if err := rt.Start(context.Background(), req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	stopAll(t, rt, req)
+	p := waitPods(t, rt, req, noneLive)[0]
+	if p.Phase != workload.PodFailed || p.Reason != "OOMKilled" || p.ExitCode != 137 {
+		t.Errorf("pod %+v, want Failed, OOMKilled, exit 137", p)
+	}
+	cg := podCgroupOf(t, rt, req)
+	waitFor(t, rt, "the ended pod's cgroup to be removed", func() bool {
+		_, _ = rt.Status(context.Background(), req.Ref())
+		_, err := os.Stat(cg.procsDir())
+		return os.IsNotExist(err)
+	}, func() any { return cg })
+}
+
+// TestCPUQuota: a busy pod limited to half a cpu uses about half a cpu. It never gets
+// more; it may get less while other work on the host takes the cpu, so it is measured
+// up to three times for a window where it got what it may. Not parallel: the package's
+// other pods would compete for the cpu it measures.
+func TestCPUQuota(t *testing.T) {
+	rt := newRuntime(t, t.TempDir())
+	needCgroups(t, rt)
+	req := withResources(request("quota", apiv1.KindPyTorchJob, "while :; do :; done", 1), "0.5", "64Mi")
+	if err := rt.Start(context.Background(), req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	stopAll(t, rt, req)
+	waitPods(t, rt, req, allPhase(workload.PodRunning))
+	cg := podCgroupOf(t, rt, req)
+	var shares []float64
+	for len(shares) < 3 {
+		used0, at0 := cpuUsage(t, cg), time.Now()
+		time.Sleep(2 * time.Second) // the window the usage is measured over
+		share := (cpuUsage(t, cg) - used0).Seconds() / time.Since(at0).Seconds()
+		if share > 0.75 {
+			t.Fatalf("a pod limited to cpu 0.5 used %.2f of a cpu", share)
+		}
+		if shares = append(shares, share); share >= 0.25 {
+			return
+		}
+	}
+	t.Errorf("a pod limited to cpu 0.5 used %.2f of a cpu, want between 0.25 and 0.75", shares)
+}
+
+// cpuUsage is the cpu time the processes of the cgroup used.
+func cpuUsage(t *testing.T, cg podCgroup) time.Duration {
+	t.Helper()
+	if cgroups.IsCgroup2UnifiedMode() {
+		b, err := os.ReadFile(filepath.Join(cg[""], "cpu.stat"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?m)^usage_usec (\d+)$`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no usage_usec in cpu.stat: %s", b)
+		}
+		us, _ := strconv.ParseInt(string(m[1]), 10, 64)
+		return time.Duration(us) * time.Microsecond
+	}
+	b, err := os.ReadFile(filepath.Join(cg["cpuacct"], "cpuacct.usage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ns)
+}
+
+// TestStopKillsWholeCgroup: a process that left the pod's process group (setsid) is
+// stopped with the pod, and Release removes the emptied cgroup.
+func TestStopKillsWholeCgroup(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	needCgroups(t, rt)
+	ctx := context.Background()
+	req := request("setsid", apiv1.KindPyTorchJob, "setsid sleep 1000 & echo bg=$!; sleep 1000", 1)
+	if err := rt.Start(ctx, req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	// No stopAll: the test releases the pod; removeSandbox kills what a failure left.
+	var bg int
+	waitFor(t, rt, "the background pid in the log", func() bool {
+		lines, _ := rt.Logs(ctx, req.Ref(), req.Pods[0].PodID, runtime.LogOptions{})
+		for _, l := range lines {
+			if v, ok := strings.CutPrefix(l, "bg="); ok {
+				bg, _ = strconv.Atoi(v)
+			}
+		}
+		return bg > 0
+	}, func() any { return bg })
+	shim, _ := readPid(filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID))
+	waitFor(t, rt, "the background sleep in a session of its own", func() bool {
+		st, err := readStat(bg)
+		return err == nil && st.PGRP == bg
+	}, func() any { st, err := readStat(bg); return []any{st, err} })
+	if st, _ := readStat(bg); st.PGRP == shim.PID {
+		t.Fatalf("the background sleep is in the pod's process group %d", shim.PID)
+	}
+
+	// The shim leaves the cgroup last, after it recorded the end.
+	waitPods(t, rt, req, func(pods []runtime.PodStatus) bool {
+		if err := rt.Stop(ctx, req.Ref(), time.Hour); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+		return noneLive(pods) && len(pods[0].PIDs) == 0
+	})
+	// Killed, it is out of the cgroup at once, and gone once init reaped it.
+	waitFor(t, rt, "the background sleep to be gone", func() bool { return gone(bg) }, func() any { return bg })
+	cg := podCgroupOf(t, rt, req)
+	if pids, err := cg.procs(); err != nil || len(pids) != 0 {
+		t.Errorf("cgroup processes after Stop: %v, %v; want none", pids, err)
+	}
+	if err := rt.Release(ctx, req.Ref()); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	for _, dir := range cg {
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("cgroup %s still there after Release: %v", dir, err)
+		}
+	}
+}
+
+// TestAdoptWithoutPidFile: a pod whose server died between starting its shim and
+// writing its pid file is found through its cgroup: reported running, and stopped.
+func TestAdoptWithoutPidFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	first := newRuntime(t, dir)
+	needCgroups(t, first)
+	req := request("nopid", apiv1.KindPyTorchJob, "sleep 1000", 1)
+	if err := first.Start(ctx, req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	stopAll(t, first, req)
+	waitPods(t, first, req, allPhase(workload.PodRunning))
+	podDir := filepath.Join(first.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
+	if err := os.Remove(filepath.Join(podDir, pidFile)); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newRuntime(t, dir)
+	if err := second.Start(ctx, req); err != nil {
+		t.Fatalf("Start again: %v", err)
+	}
+	if _, ok := readPid(podDir); ok {
+		t.Fatal("Start started the pod again: it has a pid file")
+	}
+	pods, err := second.Status(ctx, req.Ref())
+	if err != nil || len(pods) != 1 || pods[0].Phase != workload.PodRunning || len(pods[0].PIDs) < 2 {
+		t.Fatalf("Status = %+v, %v; want the pod Running with its shim and command", pods, err)
+	}
+	pids := pods[0].PIDs
+	p := waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
+		if err := second.Stop(ctx, req.Ref(), time.Hour); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+		return noneLive(pods)
+	})[0]
+	if p.Phase != workload.PodFailed || p.ExitCode != 128+int32(syscall.SIGTERM) {
+		t.Errorf("stopped pod %+v, want Failed, exit 143 (the SIGTERM of Stop)", p)
+	}
+	waitFor(t, second, "the pod's processes to end", func() bool {
+		return !slices.ContainsFunc(pids, func(pid int) bool { return !gone(pid) })
+	}, func() any { return pids })
+}
