@@ -32,6 +32,8 @@ type podSpec struct {
 	RestartAlways bool              `json:"restartAlways"`
 	// Sandbox is how the pod is isolated; nil runs it as the server's user.
 	Sandbox *podSandbox `json:"sandbox,omitempty"`
+	// Network is the sandboxed pod's network namespace; nil shares the host's.
+	Network *podNetwork `json:"network,omitempty"`
 	// Cgroup holds every process of the pod, the shim first; none when the runtime
 	// runs pods without limits.
 	Cgroup podCgroup `json:"cgroup,omitempty"`

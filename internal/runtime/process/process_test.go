@@ -19,7 +19,15 @@ import (
 )
 
 // TestMain lets the test binary serve as the pod shim, as `berth pod-shim` does.
-func TestMain(m *testing.M) { os.Exit(ShimOrRun(m.Run)) }
+// Started as `<test binary> net-probe HOST`, it is the pods' side of TestPodNetwork.
+func TestMain(m *testing.M) {
+	os.Exit(ShimOrRun(func() int {
+		if len(os.Args) == 3 && os.Args[1] == netProbeCommand {
+			return netProbe(os.Args[2])
+		}
+		return m.Run()
+	}))
+}
 
 // testNodes are two nvidia nodes and an amd one, four GPUs each.
 func testNodes() []inventory.Node {

@@ -36,11 +36,13 @@ func newSandboxRuntime(t *testing.T, dataDir string) *Runtime {
 	if err != nil {
 		t.Fatal(err)
 	}
+	network := testNetwork(dataDir)
 	rt, err := New(Config{DataDir: dataDir, Nodes: testNodes(), ShimCommand: []string{self, "pod-shim"},
-		Sandbox: &Sandbox{UIDs: testUIDs}})
+		Sandbox: &Sandbox{UIDs: testUIDs, Network: network}})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(func() { removeBridge(t, network.Bridge) })
 	return rt
 }
 
