@@ -53,11 +53,22 @@ func TestPyTorchJobSucceeds(t *testing.T) {
 	if len(w.Pods) != 2 {
 		t.Fatalf("%d pods, want 2", len(w.Pods))
 	}
+	// MASTER_ADDR is the master's podIP: its own IP where pods have one (a root
+	// server), else 127.0.0.1.
+	masterIP := ""
+	for _, p := range w.Pods {
+		if p.Rank == "0" {
+			masterIP = p.PodIP
+		}
+	}
+	if sandboxed := os.Geteuid() == 0; masterIP == "" || sandboxed == (masterIP == "127.0.0.1") {
+		t.Fatalf("the master's podIP is %q; want its own IP for a sandboxed pod, else 127.0.0.1", masterIP)
+	}
 	ranks := map[string]bool{}
 	for _, p := range w.Pods {
 		ranks[p.Rank] = true
 		l := strings.Join(logs(t, c, id, p.PodID, nil), "\n")
-		if !strings.Contains(l, "RANK="+p.Rank+" WORLD_SIZE=2 MASTER=127.0.0.1:") || !strings.Contains(l, "finished") {
+		if !strings.Contains(l, "RANK="+p.Rank+" WORLD_SIZE=2 MASTER="+masterIP+":") || !strings.Contains(l, "finished") {
 			t.Fatalf("pod %s (rank %s) log:\n%s", p.PodID, p.Rank, l)
 		}
 		if p.Phase != "Succeeded" || len(p.Containers) == 0 || p.Containers[0].ExitCode != 0 {
