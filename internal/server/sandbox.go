@@ -38,6 +38,6 @@ func processSandbox(cfg Config, log *slog.Logger) (sandbox *process.Sandbox, ref
 		log.Error("no pod will start: "+refusal, "data_dir", cfg.DataDir)
 		return nil, refusal, nil
 	}
-	log.Info("pods are sandboxed: a uid of their workspace's own, their own mount and PID namespace", "pod_uid_range", uids.String())
+	log.Info("pods are sandboxed: a uid of their workspace's own, their own mount, PID and network namespace", "pod_uid_range", uids.String(), "pod_subnet", process.DefaultSubnet.String())
 	return &process.Sandbox{UIDs: uids}, "", nil
 }

@@ -19,7 +19,10 @@
 // With Config.Sandbox (a root server) a pod directory also has work/ (the pod's
 // working directory, owned by its workspace's uid) and secrets/ (its general secrets),
 // and the shim runs the command through pod-init (PodInitMain, `berth pod-init <dir>`)
-// as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go.
+// as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go. It also
+// gets a network namespace: the shim, outside it, gives it eth0, a veth on the host
+// bridge with an IP the runtime handed out at Start (pod-ips.json in the data dir,
+// freed at Release), before pod-init runs the command; see network.go.
 //
 // Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
 // makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under
