@@ -53,16 +53,16 @@ func TestPyTorchJobSucceeds(t *testing.T) {
 	if len(w.Pods) != 2 {
 		t.Fatalf("%d pods, want 2", len(w.Pods))
 	}
-	// MASTER_ADDR is the master's podIP: its own IP where pods have one (a root
-	// server), else 127.0.0.1.
-	masterIP := ""
+	// Each pod has an IP of its own, and MASTER_ADDR is the master's.
+	masterIP, podIPs := "", map[string]bool{}
 	for _, p := range w.Pods {
+		podIPs[p.PodIP] = true
 		if p.Rank == "0" {
 			masterIP = p.PodIP
 		}
 	}
-	if sandboxed := os.Geteuid() == 0; masterIP == "" || sandboxed == (masterIP == "127.0.0.1") {
-		t.Fatalf("the master's podIP is %q; want its own IP for a sandboxed pod, else 127.0.0.1", masterIP)
+	if masterIP == "" || len(podIPs) != 2 {
+		t.Fatalf("pods %+v; want an IP of its own each", w.Pods)
 	}
 	ranks := map[string]bool{}
 	for _, p := range w.Pods {

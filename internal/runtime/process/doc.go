@@ -22,7 +22,8 @@
 // as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go. It also
 // gets a network namespace: the shim, outside it, gives it eth0, a veth on the host
 // bridge with an IP the runtime handed out at Start (pod-ips.json in the data dir,
-// freed at Release), before pod-init runs the command; see network.go.
+// freed at Release), before pod-init runs the command; see network.go. Without a
+// sandbox a pod shares the host's network, with a loopback address of its own.
 //
 // Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
 // makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under

@@ -179,12 +179,14 @@ func detachNetwork(n podNetwork) error {
 // podIPsFile records which pod holds which IP, in the data dir.
 const podIPsFile = "pod-ips.json"
 
-// podIPs hands out the pods' IPs from the subnet, recorded in the data dir under a
+// podIPs hands out the pods' IPs from a subnet, recorded in the data dir under a
 // file lock (as podUIDs), so that a runtime knows a pod's IP before it starts and
 // after a restart of the server. A pod is named by "<workload>/<dispatch>/<pod>".
 type podIPs struct {
 	path string
-	net  Network
+	// subnet holds the IPs, first is the lowest handed out.
+	subnet netip.Prefix
+	first  netip.Addr
 }
 
 // assign returns the IP of each pod, handing the lowest free ones to pods without.
@@ -195,7 +197,7 @@ func (p *podIPs) assign(pods []string) (map[string]netip.Addr, error) {
 		for ip, pod := range held {
 			byPod[pod] = ip
 		}
-		next := p.net.gateway().Next()
+		next := p.first
 		for _, pod := range pods {
 			if ip, ok := byPod[pod]; ok {
 				out[pod] = ip
@@ -203,8 +205,8 @@ func (p *podIPs) assign(pods []string) (map[string]netip.Addr, error) {
 			}
 			for ; held[next] != ""; next = next.Next() {
 			}
-			if !p.net.Subnet.Contains(next.Next()) { // the last address is the broadcast's
-				return fmt.Errorf("%w: every IP of the pod subnet %s is taken", runtime.ErrRejected, p.net.Subnet)
+			if !p.subnet.Contains(next.Next()) { // the last address is the broadcast's
+				return fmt.Errorf("%w: every IP of the pod subnet %s is taken", runtime.ErrRejected, p.subnet)
 			}
 			held[next], out[pod] = pod, next
 		}
@@ -245,6 +247,16 @@ func (p *podIPs) update(change func(map[netip.Addr]string) error) error {
 	return nil
 }
 
-func newPodIPs(dataDir string, n Network) *podIPs {
-	return &podIPs{path: filepath.Join(dataDir, podIPsFile), net: n}
+// bridgeIPs hands out the IPs of n after the bridge's.
+func bridgeIPs(dataDir string, n Network) *podIPs {
+	return &podIPs{path: filepath.Join(dataDir, podIPsFile), subnet: n.Subnet, first: n.gateway().Next()}
+}
+
+// LoopbackSubnet is where the pods of a runtime without a sandbox get their IPs: each
+// its own loopback address, which needs no network namespace and no privilege.
+var LoopbackSubnet = netip.MustParsePrefix("127.223.0.0/16")
+
+// loopbackIPs hands out the addresses of LoopbackSubnet.
+func loopbackIPs(dataDir string) *podIPs {
+	return &podIPs{path: filepath.Join(dataDir, podIPsFile), subnet: LoopbackSubnet, first: LoopbackSubnet.Addr().Next()}
 }

@@ -49,7 +49,7 @@ func TestPodIPs(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	n := Network{Subnet: netip.MustParsePrefix("10.1.2.0/29")}.withDefaults()
-	ips := newPodIPs(dir, n)
+	ips := bridgeIPs(dir, n)
 	got, err := ips.assign([]string{"a/1/a-0", "a/1/a-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func TestPodIPs(t *testing.T) {
 	if got["a/1/a-0"].String() != "10.1.2.2" || got["a/1/a-1"].String() != "10.1.2.3" {
 		t.Fatalf("assigned %v; want 10.1.2.2 and .3", got)
 	}
-	again, err := newPodIPs(dir, n).assign([]string{"a/1/a-1", "b/1/b-0"})
+	again, err := bridgeIPs(dir, n).assign([]string{"a/1/a-1", "b/1/b-0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,18 +82,26 @@ func TestPodIPs(t *testing.T) {
 // netProbeCommand makes the test binary the pods' side of TestPodNetwork (netProbe).
 const netProbeCommand = "net-probe"
 
-// netProbe listens on MASTER_PORT on every address of the pod. The master answers
+// netProbe listens on MASTER_PORT: on every address of the pod where it has a network
+// namespace (sandboxed), else the master alone on MASTER_ADDR. The master answers
 // WORLD_SIZE-1 connections with its name; a worker reaches the master at
 // MASTER_ADDR:MASTER_PORT and the host at hostAddr, and prints what they answered.
-func netProbe(hostAddr string) int {
-	port, master := os.Getenv("MASTER_PORT"), os.Getenv("MASTER_ADDR")
-	l, err := net.Listen("tcp", ":"+port)
+func netProbe(hostAddr string, sandboxed bool) int {
+	port, master, rank := os.Getenv("MASTER_PORT"), os.Getenv("MASTER_ADDR"), os.Getenv("RANK")
+	listen := ""
+	if !sandboxed {
+		if rank != "0" {
+			return askAll(master, port, hostAddr)
+		}
+		listen = master
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(listen, port))
 	if err != nil {
 		fmt.Println("listen:", err)
 		return 1
 	}
-	fmt.Println("listening on :" + port)
-	if os.Getenv("RANK") == "0" {
+	fmt.Println("listening on " + net.JoinHostPort(listen, port))
+	if rank == "0" {
 		_ = l.(*net.TCPListener).SetDeadline(time.Now().Add(time.Minute))
 		for range workers() {
 			c, err := l.Accept()
@@ -106,6 +114,11 @@ func netProbe(hostAddr string) int {
 		}
 		return 0
 	}
+	return askAll(master, port, hostAddr)
+}
+
+// askAll asks the master and the host and prints what they answered.
+func askAll(master, port, hostAddr string) int {
 	fmt.Println("MASTER_ADDR=" + master)
 	for name, addr := range map[string]string{"master": net.JoinHostPort(master, port), "host": hostAddr} {
 		answer, err := ask(addr)
@@ -174,10 +187,10 @@ func probeBinary(t *testing.T) string {
 	return bin
 }
 
-// serveHost answers every connection to the bridge's address with "host".
-func serveHost(t *testing.T, n Network) string {
+// serveHost answers every connection to addr (a port of its choice) with "host".
+func serveHost(t *testing.T, addr netip.Addr) string {
 	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(n.gateway().String(), "0"))
+	l, err := net.Listen("tcp", net.JoinHostPort(addr.String(), "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,21 +208,16 @@ func serveHost(t *testing.T, n Network) string {
 	return l.Addr().String()
 }
 
-// TestPodNetwork: the two replicas of a PyTorchJob each have an IP of the subnet and
-// listen on the same port; the worker reaches the master at MASTER_ADDR:MASTER_PORT
-// and the host at the bridge's address. Release frees the IPs and the veths.
-func TestPodNetwork(t *testing.T) {
-	t.Parallel()
-	requireSandbox(t)
-	dataDir := t.TempDir()
-	rt := newSandboxRuntime(t, dataDir)
-	host := serveHost(t, rt.network)
-	req := request("net", apiv1.KindPyTorchJob, probeBinary(t)+" "+netProbeCommand+" "+host, 2)
+// runProbe runs a 2-replica PyTorchJob of netProbe (mode sandboxed or loopback) until
+// it ends, and returns its pods and their logs.
+func runProbe(t *testing.T, rt *Runtime, bin, host, mode string) ([]runtime.PodStatus, map[string]string) {
+	t.Helper()
+	req := request("net", apiv1.KindPyTorchJob, strings.Join([]string{bin, netProbeCommand, host, mode}, " "), 2)
 	req.Workspace = "a"
 	if err := rt.Start(context.Background(), req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	// Not stopAll: the pods end by themselves, and are released below.
+	// Not stopAll: the pods end by themselves, and may be released.
 	t.Cleanup(func() { _ = rt.Stop(context.Background(), req.Ref(), 0) })
 	pods := waitPods(t, rt, req, noneLive)
 	logs := map[string]string{}
@@ -222,35 +230,66 @@ func TestPodNetwork(t *testing.T) {
 		if p.Phase != workload.PodSucceeded {
 			t.Errorf("pod %+v; want Succeeded; log:\n%s", p, logs[p.PodID])
 		}
-		ip, err := netip.ParseAddr(p.PodIP)
-		if err != nil || !rt.network.Subnet.Contains(ip) || ip == rt.network.gateway() {
-			t.Errorf("pod %s has podIP %q; want an address of %s other than the bridge's", p.PodID, p.PodIP, rt.network.Subnet)
-		}
 	}
 	if pods[0].PodIP == pods[1].PodIP {
 		t.Errorf("both pods have podIP %s", pods[0].PodIP)
 	}
 	worker := logs[pods[1].PodID]
-	for _, want := range []string{"listening on :", "MASTER_ADDR=" + pods[0].PodIP, "master: " + pods[0].PodID, "host: host"} {
+	for _, want := range []string{"MASTER_ADDR=" + pods[0].PodIP, "master: " + pods[0].PodID, "host: host"} {
 		if !strings.Contains(worker, want) {
 			t.Errorf("the worker's log lacks %q:\n%s", want, worker)
 		}
 	}
-	if !strings.Contains(logs[pods[0].PodID], "listening on :") {
-		t.Errorf("the master did not listen:\n%s", logs[pods[0].PodID])
-	}
+	return pods, logs
+}
 
-	if err := rt.Release(context.Background(), req.Ref()); err != nil {
+// TestPodNetwork: the two replicas of a PyTorchJob each have an IP of the subnet and
+// listen on the same port; the worker reaches the master at MASTER_ADDR:MASTER_PORT
+// and the host at the bridge's address. Release frees the IPs and the veths.
+func TestPodNetwork(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	dataDir := t.TempDir()
+	rt := newSandboxRuntime(t, dataDir)
+	pods, logs := runProbe(t, rt, probeBinary(t), serveHost(t, rt.network.gateway()), "sandboxed")
+	for _, p := range pods {
+		ip, err := netip.ParseAddr(p.PodIP)
+		if err != nil || !rt.network.Subnet.Contains(ip) || ip == rt.network.gateway() {
+			t.Errorf("pod %s has podIP %q; want an address of %s other than the bridge's", p.PodID, p.PodIP, rt.network.Subnet)
+		}
+		if !strings.Contains(logs[p.PodID], "listening on :") {
+			t.Errorf("pod %s did not listen on every address:\n%s", p.PodID, logs[p.PodID])
+		}
+	}
+	ref := runtime.Ref{WorkloadID: "net", Dispatch: 1}
+	if err := rt.Release(context.Background(), ref); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
 	held := map[netip.Addr]string{}
 	if err := readJSON(filepath.Join(dataDir, podIPsFile), &held); err != nil || len(held) != 0 {
 		t.Errorf("pod IPs after Release: %v (%v); want none", held, err)
 	}
-	for _, p := range req.Pods {
-		veth := hostVethName(filepath.Join(rt.dispatchDir(req.WorkloadID, req.Dispatch), p.PodID))
+	for _, p := range pods {
+		veth := hostVethName(filepath.Join(rt.dispatchDir(ref.WorkloadID, ref.Dispatch), p.PodID))
 		if _, err := netlink.LinkByName(veth); !errors.As(err, new(netlink.LinkNotFoundError)) {
 			t.Errorf("veth %s after Release: %v; want it gone", veth, err)
+		}
+	}
+}
+
+// TestLoopbackPodIPs: without a sandbox each pod has a loopback address of its own,
+// the master's is MASTER_ADDR, and the worker reaches the master there.
+func TestLoopbackPodIPs(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	self, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, _ := runProbe(t, rt, self, serveHost(t, netip.MustParseAddr("127.0.0.1")), "loopback")
+	for _, p := range pods {
+		if ip, err := netip.ParseAddr(p.PodIP); err != nil || !LoopbackSubnet.Contains(ip) {
+			t.Errorf("pod %s has podIP %q; want an address of %s", p.PodID, p.PodIP, LoopbackSubnet)
 		}
 	}
 }

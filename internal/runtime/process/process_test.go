@@ -19,11 +19,12 @@ import (
 )
 
 // TestMain lets the test binary serve as the pod shim, as `berth pod-shim` does.
-// Started as `<test binary> net-probe HOST`, it is the pods' side of TestPodNetwork.
+// Started as `<test binary> net-probe HOST sandboxed|loopback`, it is the pods' side
+// of TestPodNetwork and TestLoopbackPodIPs.
 func TestMain(m *testing.M) {
 	os.Exit(ShimOrRun(func() int {
-		if len(os.Args) == 3 && os.Args[1] == netProbeCommand {
-			return netProbe(os.Args[2])
+		if len(os.Args) == 4 && os.Args[1] == netProbeCommand {
+			return netProbe(os.Args[2], os.Args[3] == "sandboxed")
 		}
 		return m.Run()
 	}))

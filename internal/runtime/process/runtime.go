@@ -72,7 +72,7 @@ type Runtime struct {
 	groups  groupCache
 	uids    *podUIDs // nil without a sandbox
 	network Network
-	ips     *podIPs // nil without a sandbox
+	ips     *podIPs
 	limits  *limiter
 }
 
@@ -105,7 +105,9 @@ func New(cfg Config) (*Runtime, error) {
 		if err := ensureBridge(r.network); err != nil {
 			return nil, fmt.Errorf("process: pod network: %w", err)
 		}
-		r.ips = newPodIPs(dir, r.network)
+		r.ips = bridgeIPs(dir, r.network)
+	} else {
+		r.ips = loopbackIPs(dir)
 	}
 	r.watcher.notify = r.notify
 	if cfg.PidsLimit == 0 {
@@ -205,8 +207,8 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	}
 	masterAddr := localIP
 	for _, p := range req.Pods {
-		if ip, ok := ips[p.PodID]; ok && p.Rank == 0 {
-			masterAddr = ip.String()
+		if p.Rank == 0 {
+			masterAddr = ips[p.PodID].String()
 		}
 	}
 	var errs []error
@@ -218,9 +220,10 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return err
 		}
 		spec.Sandbox = sandbox
-		if ip, ok := ips[p.PodID]; ok {
+		spec.PodIP = ips[p.PodID]
+		if sandbox != nil {
 			spec.Network = &podNetwork{Bridge: r.network.Bridge, HostVeth: hostVethName(dir),
-				Address: netip.PrefixFrom(ip, r.network.Subnet.Bits()), Gateway: r.network.gateway()}
+				Address: netip.PrefixFrom(spec.PodIP, r.network.Subnet.Bits()), Gateway: r.network.gateway()}
 		}
 		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
 		if err := r.startPod(dir, spec, req.Secrets, cgroup, res); err != nil {
@@ -230,12 +233,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	return errors.Join(errs...)
 }
 
-// assignIPs returns the IPs of the sandboxed pods of req, by pod; none without a
-// sandbox.
+// assignIPs returns the IPs of the pods of req, by pod: on the bridge for sandboxed
+// pods, else loopback addresses.
 func (r *Runtime) assignIPs(req runtime.StartRequest) (map[string]netip.Addr, error) {
-	if r.ips == nil {
-		return nil, nil
-	}
 	names := make([]string, len(req.Pods))
 	for i, p := range req.Pods {
 		names[i] = path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)

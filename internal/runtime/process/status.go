@@ -13,8 +13,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime"
 )
 
-// localIP is the host address of every pod, and the pod address of a pod without a
-// network of its own: they all run on this host.
+// localIP is the host address of every pod: they all run on this host.
 const localIP = "127.0.0.1"
 
 // msgDisappeared is the message of a pod whose shim ended without recording an end.
@@ -118,9 +117,9 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 			st.ExitCode = 128 + int32(syscall.SIGKILL)
 		}
 	}
-	podIP := localIP
-	if spec.Network != nil {
-		podIP = spec.Network.Address.Addr().String()
+	podIP := localIP // a pod started before pods had IPs of their own
+	if spec.PodIP.IsValid() {
+		podIP = spec.PodIP.String()
 	}
 	return runtime.PodStatus{
 		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: podIP,
@@ -314,9 +313,6 @@ func (r *Runtime) removeNetworks(workloadID string, pods []podNetwork) error {
 		if err := detachNetwork(n); err != nil {
 			return err
 		}
-	}
-	if r.ips == nil {
-		return nil
 	}
 	return r.ips.release(workloadID)
 }
