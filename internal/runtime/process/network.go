@@ -3,7 +3,6 @@ package process
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"net"
 	"net/netip"
 	"os"
@@ -92,13 +91,12 @@ func ipNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
-// hostVethName names the host's end of a pod's veth pair from the pod's directory,
-// so that pods of runtimes on other data dirs never clash (a link name has at most 15
-// bytes).
-func hostVethName(podDir string) string {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(podDir))
-	return fmt.Sprintf("bv%08x", h.Sum32())
+// hostVethName names the host's end of the veth pair of the pod with the IP: one
+// name per IP of the subnet, so pods of one runtime never clash (a link name has at
+// most 15 bytes).
+func hostVethName(ip netip.Addr) string {
+	b := ip.As16()
+	return fmt.Sprintf("bv%x", b[12:])
 }
 
 // attachNetwork gives the network namespace of process pid the pod's eth0, its IP,

@@ -222,7 +222,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		spec.Sandbox = sandbox
 		spec.PodIP = ips[p.PodID]
 		if sandbox != nil {
-			spec.Network = &podNetwork{Bridge: r.network.Bridge, HostVeth: hostVethName(dir),
+			spec.Network = &podNetwork{Bridge: r.network.Bridge, HostVeth: hostVethName(spec.PodIP),
 				Address: netip.PrefixFrom(spec.PodIP, r.network.Subnet.Bits()), Gateway: r.network.gateway()}
 		}
 		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
