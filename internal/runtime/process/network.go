@@ -60,6 +60,12 @@ type podNetwork struct {
 	Gateway netip.Addr   `json:"gateway"`
 }
 
+// of is the network of the pod with the IP.
+func (n Network) of(ip netip.Addr) *podNetwork {
+	return &podNetwork{Bridge: n.Bridge, HostVeth: hostVethName(ip),
+		Address: netip.PrefixFrom(ip, n.Subnet.Bits()), Gateway: n.gateway()}
+}
+
 // podEth is the name of the pod's end of its veth pair, in its namespace.
 const podEth = "eth0"
 

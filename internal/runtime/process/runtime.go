@@ -205,12 +205,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return err
 	}
-	masterAddr := localIP
-	for _, p := range req.Pods {
-		if p.Rank == 0 {
-			masterAddr = ips[p.PodID].String()
-		}
-	}
+	masterAddr := masterIP(req, ips)
 	var errs []error
 	for _, p := range req.Pods {
 		dir := filepath.Join(ddir, p.PodID)
@@ -222,8 +217,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		spec.Sandbox = sandbox
 		spec.PodIP = ips[p.PodID]
 		if sandbox != nil {
-			spec.Network = &podNetwork{Bridge: r.network.Bridge, HostVeth: hostVethName(spec.PodIP),
-				Address: netip.PrefixFrom(spec.PodIP, r.network.Subnet.Bits()), Gateway: r.network.gateway()}
+			spec.Network = r.network.of(spec.PodIP)
 		}
 		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
 		if err := r.startPod(dir, spec, req.Secrets, cgroup, res); err != nil {
@@ -249,6 +243,16 @@ func (r *Runtime) assignIPs(req runtime.StartRequest) (map[string]netip.Addr, er
 		out[p.PodID] = byName[names[i]]
 	}
 	return out, nil
+}
+
+// masterIP is MASTER_ADDR: the IP of the pod of rank 0.
+func masterIP(req runtime.StartRequest, ips map[string]netip.Addr) string {
+	for _, p := range req.Pods {
+		if p.Rank == 0 {
+			return ips[p.PodID].String()
+		}
+	}
+	return localIP // not started here: no IP known
 }
 
 // podSpec is what one pod of req runs, with the platform env that depends on the pod.
