@@ -3,6 +3,7 @@ package process
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"net/netip"
 	"os"
@@ -60,9 +61,9 @@ type podNetwork struct {
 	Gateway netip.Addr   `json:"gateway"`
 }
 
-// of is the network of the pod with the IP.
-func (n Network) of(ip netip.Addr) *podNetwork {
-	return &podNetwork{Bridge: n.Bridge, HostVeth: hostVethName(ip),
+// of is the network of the pod with the IP, of the runtime on dataDir.
+func (n Network) of(dataDir string, ip netip.Addr) *podNetwork {
+	return &podNetwork{Bridge: n.Bridge, HostVeth: hostVethName(dataDir, ip),
 		Address: netip.PrefixFrom(ip, n.Subnet.Bits()), Gateway: n.gateway()}
 }
 
@@ -97,12 +98,14 @@ func ipNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
-// hostVethName names the host's end of the veth pair of the pod with the IP: one
-// name per IP of the subnet, so pods of one runtime never clash (a link name has at
-// most 15 bytes).
-func hostVethName(ip netip.Addr) string {
+// hostVethName names the host's end of the veth pair of the pod with the IP, of the
+// runtime on dataDir: unique within the runtime, and apart from the pods of another
+// runtime on the same bridge (a link name has at most 15 bytes).
+func hostVethName(dataDir string, ip netip.Addr) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(dataDir))
 	b := ip.As16()
-	return fmt.Sprintf("bv%x", b[12:])
+	return fmt.Sprintf("b%06x%x", h.Sum32()&0xffffff, b[12:])
 }
 
 // attachNetwork gives the network namespace of process pid the pod's eth0, its IP,

@@ -270,7 +270,7 @@ func TestPodNetwork(t *testing.T) {
 		t.Errorf("pod IPs after Release: %v (%v); want none", held, err)
 	}
 	for _, p := range pods {
-		veth := hostVethName(netip.MustParseAddr(p.PodIP))
+		veth := hostVethName(rt.cfg.DataDir, netip.MustParseAddr(p.PodIP))
 		if _, err := netlink.LinkByName(veth); !errors.As(err, new(netlink.LinkNotFoundError)) {
 			t.Errorf("veth %s after Release: %v; want it gone", veth, err)
 		}

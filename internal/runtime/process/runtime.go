@@ -217,7 +217,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		spec.Sandbox = sandbox
 		spec.PodIP = ips[p.PodID]
 		if sandbox != nil {
-			spec.Network = r.network.of(spec.PodIP)
+			spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
 		}
 		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
 		if err := r.startPod(dir, spec, req.Secrets, cgroup, res); err != nil {
