@@ -4,7 +4,7 @@
 // Nothing is held only in memory: each pod is a directory under
 // <DataDir>/pods/<workloadID>/<dispatch>/<podID>/ with
 //
-//	spec.json    what to run (command, env, restartAlways, kind, rank, node) and its cgroup
+//	spec.json    what to run (command, env, restartAlways, kind, rank, node), its cgroup and IP
 //	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat)
 //	status.json  phase, times, exit code, reason, restarts; written by the shim
 //	log          stdout and stderr in the CRI log format kubelet writes

@@ -29,11 +29,11 @@ type Network struct {
 	Subnet netip.Prefix
 }
 
-// The network of sandboxed pods when Network leaves it open: a private range rarely
-// used by anything else.
+// DefaultBridge is the bridge of sandboxed pods when Network leaves it open.
 const DefaultBridge = "berth0"
 
-// DefaultSubnet is the subnet of sandboxed pods when Network leaves it open.
+// DefaultSubnet is the subnet of sandboxed pods when Network leaves it open: a
+// private range rarely used by anything else.
 var DefaultSubnet = netip.MustParsePrefix("10.223.0.0/16")
 
 // withDefaults fills what n leaves open.
