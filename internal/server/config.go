@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berth-dev/berth/internal/runtime/kube"
+	"github.com/berth-dev/berth/internal/runtime/process"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// PodUIDRange, UnsafeNoSandbox: how the process runtime isolates pods (sandbox.go).
 	PodUIDRange     string
 	UnsafeNoSandbox bool
+	// PodBridge, PodSubnet: the network of sandboxed pods (empty: the defaults).
+	PodBridge string
+	PodSubnet string
 }
 
 // Defaults of Config.
@@ -72,6 +76,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 		"the default is above every uid Debian, adduser, /etc/subuid and systemd-nspawn hand out, so no user or container of the host shares one")
 	fs.BoolVar(&c.UnsafeNoSandbox, "unsafe-no-sandbox", false, "run pods of the process runtime as the server's user with its view of the data dir "+
 		"(keys, database, other pods' logs) where they cannot be sandboxed (not root); without it such a server refuses to start pods")
+	fs.StringVar(&c.PodBridge, "pod-bridge", process.DefaultBridge, "host bridge the process runtime puts sandboxed pods on (made if missing)")
+	fs.StringVar(&c.PodSubnet, "pod-subnet", process.DefaultSubnet.String(), "IPv4 subnet of sandboxed pods: the bridge gets its first address, each pod one of the rest")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 

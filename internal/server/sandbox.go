@@ -3,7 +3,9 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
+	"strings"
 
 	"github.com/berth-dev/berth/internal/runtime/process"
 )
@@ -26,6 +28,10 @@ func processSandbox(cfg Config, log *slog.Logger) (sandbox *process.Sandbox, ref
 	if err != nil {
 		return nil, "", fmt.Errorf("--pod-uid-range: %w", err)
 	}
+	network, err := podNetwork(cfg)
+	if err != nil {
+		return nil, "", err
+	}
 	why := process.SandboxSupport()
 	switch {
 	case cfg.UnsafeNoSandbox:
@@ -38,6 +44,27 @@ func processSandbox(cfg Config, log *slog.Logger) (sandbox *process.Sandbox, ref
 		log.Error("no pod will start: "+refusal, "data_dir", cfg.DataDir)
 		return nil, refusal, nil
 	}
-	log.Info("pods are sandboxed: a uid of their workspace's own, their own mount and PID namespace", "pod_uid_range", uids.String())
-	return &process.Sandbox{UIDs: uids}, "", nil
+	log.Info("pods are sandboxed: a uid of their workspace's own, their own mount, PID and network namespace",
+		"pod_uid_range", uids.String(), "pod_bridge", network.Bridge, "pod_subnet", network.Subnet.String())
+	return &process.Sandbox{UIDs: uids, Network: network}, "", nil
+}
+
+// podNetwork reads --pod-bridge and --pod-subnet, empty ones as their defaults.
+func podNetwork(cfg Config) (process.Network, error) {
+	n := process.Network{Bridge: cfg.PodBridge, Subnet: process.DefaultSubnet}
+	if n.Bridge == "" {
+		n.Bridge = process.DefaultBridge
+	}
+	if len(n.Bridge) > 15 || strings.ContainsAny(n.Bridge, "/ ") {
+		return n, fmt.Errorf("--pod-bridge: %q is not a link name (at most 15 bytes, no '/' or space)", n.Bridge)
+	}
+	if cfg.PodSubnet == "" {
+		return n, nil
+	}
+	subnet, err := netip.ParsePrefix(cfg.PodSubnet)
+	if err != nil || !subnet.Addr().Is4() || subnet.Bits() > 30 {
+		return n, fmt.Errorf("--pod-subnet: %q is not an IPv4 subnet of 4 addresses or more", cfg.PodSubnet)
+	}
+	n.Subnet = subnet.Masked()
+	return n, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -29,5 +30,26 @@ func TestProcessSandbox(t *testing.T) {
 	}
 	if _, _, err := processSandbox(Config{PodUIDRange: "0-10"}, log); err == nil || !strings.Contains(err.Error(), "--pod-uid-range") {
 		t.Errorf("a range from uid 0: %v, want an error naming --pod-uid-range", err)
+	}
+	for _, bad := range []string{"10.0.0.0/31", "fd00::/64", "10.0.0.1"} {
+		if _, _, err := processSandbox(Config{PodUIDRange: DefaultPodUIDRange, PodSubnet: bad}, log); err == nil || !strings.Contains(err.Error(), "--pod-subnet") {
+			t.Errorf("subnet %q: %v, want an error naming --pod-subnet", bad, err)
+		}
+	}
+}
+
+// TestPodNetworkFlags: --pod-bridge and --pod-subnet name the sandboxed pods' network,
+// the defaults where empty.
+func TestPodNetworkFlags(t *testing.T) {
+	n, err := podNetwork(Config{PodBridge: "br-test", PodSubnet: "10.9.8.7/24"})
+	if err != nil || n.Bridge != "br-test" || n.Subnet != netip.MustParsePrefix("10.9.8.0/24") {
+		t.Errorf("podNetwork = %+v, %v; want br-test on 10.9.8.0/24", n, err)
+	}
+	n, err = podNetwork(Config{})
+	if err != nil || n.Bridge != process.DefaultBridge || n.Subnet != process.DefaultSubnet {
+		t.Errorf("podNetwork of no flags = %+v, %v; want the defaults", n, err)
+	}
+	if _, err := podNetwork(Config{PodBridge: "a-name-far-too-long"}); err == nil || !strings.Contains(err.Error(), "--pod-bridge") {
+		t.Errorf("a 19-byte bridge name: %v, want an error naming --pod-bridge", err)
 	}
 }

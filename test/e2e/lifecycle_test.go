@@ -53,11 +53,22 @@ func TestPyTorchJobSucceeds(t *testing.T) {
 	if len(w.Pods) != 2 {
 		t.Fatalf("%d pods, want 2", len(w.Pods))
 	}
+	// Each pod has an IP of its own, and MASTER_ADDR is the master's.
+	masterIP, podIPs := "", map[string]bool{}
+	for _, p := range w.Pods {
+		podIPs[p.PodIP] = true
+		if p.Rank == "0" {
+			masterIP = p.PodIP
+		}
+	}
+	if masterIP == "" || len(podIPs) != 2 {
+		t.Fatalf("pods %+v; want an IP of its own each", w.Pods)
+	}
 	ranks := map[string]bool{}
 	for _, p := range w.Pods {
 		ranks[p.Rank] = true
 		l := strings.Join(logs(t, c, id, p.PodID, nil), "\n")
-		if !strings.Contains(l, "RANK="+p.Rank+" WORLD_SIZE=2 MASTER=127.0.0.1:") || !strings.Contains(l, "finished") {
+		if !strings.Contains(l, "RANK="+p.Rank+" WORLD_SIZE=2 MASTER="+masterIP+":") || !strings.Contains(l, "finished") {
 			t.Fatalf("pod %s (rank %s) log:\n%s", p.PodID, p.Rank, l)
 		}
 		if p.Phase != "Succeeded" || len(p.Containers) == 0 || p.Containers[0].ExitCode != 0 {

@@ -4,7 +4,7 @@
 // Nothing is held only in memory: each pod is a directory under
 // <DataDir>/pods/<workloadID>/<dispatch>/<podID>/ with
 //
-//	spec.json    what to run (command, env, restartAlways, kind, rank, node) and its cgroup
+//	spec.json    what to run (command, env, restartAlways, kind, rank, node), its cgroup and IP
 //	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat)
 //	status.json  phase, times, exit code, reason, restarts; written by the shim
 //	log          stdout and stderr in the CRI log format kubelet writes
@@ -19,7 +19,11 @@
 // With Config.Sandbox (a root server) a pod directory also has work/ (the pod's
 // working directory, owned by its workspace's uid) and secrets/ (its general secrets),
 // and the shim runs the command through pod-init (PodInitMain, `berth pod-init <dir>`)
-// as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go.
+// as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go. It also
+// gets a network namespace: the shim, outside it, gives it eth0, a veth on the host
+// bridge with an IP the runtime handed out at Start (pod-ips.json in the data dir,
+// freed at Release), before pod-init runs the command; see network.go. Without a
+// sandbox a pod shares the host's network, with a loopback address of its own.
 //
 // Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
 // makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,6 +33,10 @@ type podSpec struct {
 	RestartAlways bool              `json:"restartAlways"`
 	// Sandbox is how the pod is isolated; nil runs it as the server's user.
 	Sandbox *podSandbox `json:"sandbox,omitempty"`
+	// PodIP is the pod's IP: on the bridge with a Network, else a loopback address.
+	PodIP netip.Addr `json:"podIP,omitzero"`
+	// Network is the sandboxed pod's network namespace; nil shares the host's.
+	Network *podNetwork `json:"network,omitempty"`
 	// Cgroup holds every process of the pod, the shim first; none when the runtime
 	// runs pods without limits.
 	Cgroup podCgroup `json:"cgroup,omitempty"`

@@ -18,9 +18,14 @@ import (
 )
 
 // controlFD is the pod-init's end of its control socket with the shim: the shim
-// writes the signals meant for the pod (one byte each), pod-init answers once with
-// how the pod ended (initStatus) or why it could not start (initFailed + message).
+// writes networkReady once it has set up the pod's network namespace (a pod with
+// one), then the signals meant for the pod (one byte each); pod-init answers once
+// with how the pod ended (initStatus) or why it could not start (initFailed +
+// message).
 const controlFD = 3
+
+// networkReady is the shim's first byte to the pod-init of a pod with a network.
+const networkReady byte = 'n'
 
 // The first byte of pod-init's answer.
 const (
@@ -49,7 +54,7 @@ func PodInitMain(podDir string) int {
 	}()
 	syscall.CloseOnExec(controlFD)
 	control := os.NewFile(controlFD, "control")
-	child, err := startPod(podDir)
+	child, err := startPod(podDir, control)
 	if err != nil {
 		_, _ = control.Write(append([]byte{initFailed}, err.Error()...))
 		return 1
@@ -66,14 +71,21 @@ func PodInitMain(podDir string) int {
 	return 0
 }
 
-// startPod makes the sandbox of the pod in podDir and starts its command.
-func startPod(podDir string) (*os.Process, error) {
+// startPod makes the sandbox of the pod in podDir and starts its command, once the
+// shim said (through control) that the pod's network is ready.
+func startPod(podDir string, control io.Reader) (*os.Process, error) {
 	spec, err := readSpec(podDir)
 	if err != nil {
 		return nil, err
 	}
 	if spec.Sandbox == nil {
 		return nil, errors.New("pod-init: the pod has no sandbox")
+	}
+	if spec.Network != nil {
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(control, b); err != nil || b[0] != networkReady {
+			return nil, fmt.Errorf("pod-init: the shim did not set up the pod's network (%v)", err)
+		}
 	}
 	sb := *spec.Sandbox
 	if err := enterSandbox(sb); err != nil {

@@ -19,7 +19,16 @@ import (
 )
 
 // TestMain lets the test binary serve as the pod shim, as `berth pod-shim` does.
-func TestMain(m *testing.M) { os.Exit(ShimOrRun(m.Run)) }
+// Started as `<test binary> net-probe HOST sandboxed|loopback`, it is the pods' side
+// of TestPodNetwork and TestLoopbackPodIPs.
+func TestMain(m *testing.M) {
+	os.Exit(ShimOrRun(func() int {
+		if len(os.Args) == 4 && os.Args[1] == netProbeCommand {
+			return netProbe(os.Args[2], os.Args[3] == "sandboxed")
+		}
+		return m.Run()
+	}))
+}
 
 // testNodes are two nvidia nodes and an amd one, four GPUs each.
 func testNodes() []inventory.Node {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path"
@@ -70,6 +71,8 @@ type Runtime struct {
 	watcher watcher
 	groups  groupCache
 	uids    *podUIDs // nil without a sandbox
+	network Network
+	ips     *podIPs
 	limits  *limiter
 }
 
@@ -98,6 +101,13 @@ func New(cfg Config) (*Runtime, error) {
 		if r.uids, err = loadPodUIDs(dir, cfg.Sandbox.UIDs); err != nil {
 			return nil, err
 		}
+		r.network = cfg.Sandbox.Network.withDefaults()
+		if err := ensureBridge(r.network); err != nil {
+			return nil, fmt.Errorf("process: pod network: %w", err)
+		}
+		r.ips = bridgeIPs(dir, r.network)
+	} else {
+		r.ips = loopbackIPs(dir)
 	}
 	r.watcher.notify = r.notify
 	if cfg.PidsLimit == 0 {
@@ -191,15 +201,24 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
+	ips, err := r.assignIPs(req)
+	if err != nil {
+		return err
+	}
+	masterAddr := masterIP(req, ips)
 	var errs []error
 	for _, p := range req.Pods {
 		dir := filepath.Join(ddir, p.PodID)
-		spec := r.podSpec(req, p, port)
+		spec := r.podSpec(req, p, masterAddr, port)
 		sandbox, err := r.sandboxFor(req, dir)
 		if err != nil {
 			return err
 		}
 		spec.Sandbox = sandbox
+		spec.PodIP = ips[p.PodID]
+		if sandbox != nil {
+			spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
+		}
 		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
 		if err := r.startPod(dir, spec, req.Secrets, cgroup, res); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
@@ -208,8 +227,36 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	return errors.Join(errs...)
 }
 
+// assignIPs returns the IPs of the pods of req, by pod: on the bridge for sandboxed
+// pods, else loopback addresses.
+func (r *Runtime) assignIPs(req runtime.StartRequest) (map[string]netip.Addr, error) {
+	names := make([]string, len(req.Pods))
+	for i, p := range req.Pods {
+		names[i] = path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
+	}
+	byName, err := r.ips.assign(names)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]netip.Addr{}
+	for i, p := range req.Pods {
+		out[p.PodID] = byName[names[i]]
+	}
+	return out, nil
+}
+
+// masterIP is MASTER_ADDR: the IP of the pod of rank 0.
+func masterIP(req runtime.StartRequest, ips map[string]netip.Addr) string {
+	for _, p := range req.Pods {
+		if p.Rank == 0 {
+			return ips[p.PodID].String()
+		}
+	}
+	return localIP // not started here: no IP known
+}
+
 // podSpec is what one pod of req runs, with the platform env that depends on the pod.
-func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterPort string) podSpec {
+func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterAddr, masterPort string) podSpec {
 	env := maps.Clone(req.Env)
 	if env == nil {
 		env = map[string]string{}
@@ -218,7 +265,7 @@ func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterPor
 	if req.Kind == apiv1.KindPyTorchJob {
 		env["RANK"] = strconv.Itoa(p.Rank)
 		env["WORLD_SIZE"] = strconv.Itoa(len(req.Pods))
-		env["MASTER_ADDR"] = "127.0.0.1"
+		env["MASTER_ADDR"] = masterAddr
 		env["MASTER_PORT"] = masterPort
 	}
 	if len(p.GPUs) > 0 {

@@ -25,6 +25,8 @@ type Sandbox struct {
 	// UIDs is the range workspaces' uids are handed out from, one per workspace, its
 	// gid the same number.
 	UIDs IDRange
+	// Network gives each pod a network namespace and IP of its own (network.go).
+	Network Network
 }
 
 // IDRange is an inclusive range of uids.
@@ -47,15 +49,16 @@ func ParseIDRange(s string) (IDRange, error) {
 func (r IDRange) String() string { return fmt.Sprintf("%d-%d", r.First, r.Last) }
 
 // SandboxSupport returns why pods cannot be sandboxed on this host (nil when they
-// can): the server must be root and the kernel must make mount and PID namespaces.
+// can): the server must be root and the kernel must make mount, PID and network
+// namespaces.
 func SandboxSupport() error {
 	if os.Geteuid() != 0 {
 		return errors.New("the server is not root, so it cannot give pods their own uid and mount view")
 	}
 	cmd := exec.Command("/bin/true")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWNET}
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("the kernel does not make mount and PID namespaces here: %w", err)
+		return fmt.Errorf("the kernel does not make mount, PID and network namespaces here: %w", err)
 	}
 	return nil
 }

@@ -36,11 +36,13 @@ func newSandboxRuntime(t *testing.T, dataDir string) *Runtime {
 	if err != nil {
 		t.Fatal(err)
 	}
+	network := testNetwork(dataDir)
 	rt, err := New(Config{DataDir: dataDir, Nodes: testNodes(), ShimCommand: []string{self, "pod-shim"},
-		Sandbox: &Sandbox{UIDs: testUIDs}})
+		Sandbox: &Sandbox{UIDs: testUIDs, Network: network}})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(func() { removeBridge(t, network.Bridge) })
 	return rt
 }
 
@@ -154,9 +156,9 @@ func TestPodUIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for ws, want := range map[string]uint32{"a": 5000, "b": 5001} {
-		if got, err := u.of(ws); err != nil || got != want {
-			t.Fatalf("uid of %s = %d, %v; want %d", ws, got, err, want)
+	for i, ws := range []string{"a", "b"} { // in order: a map's would vary
+		if got, err := u.of(ws); err != nil || got != small.First+uint32(i) {
+			t.Fatalf("uid of %s = %d, %v; want %d", ws, got, err, small.First+uint32(i))
 		}
 	}
 	if _, err := u.of("c"); !errors.Is(err, runtime.ErrRejected) {

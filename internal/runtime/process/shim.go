@@ -192,6 +192,11 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
+	if err := s.attachNetwork(cmd, control); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return 0, err
+	}
 	// Only the child holds the write ends now, so the readers see EOF when it (and
 	// whatever it started) closes them, and pod-init's answer ends when it exits.
 	closeChildEnds()
@@ -207,7 +212,7 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 }
 
 // command is what runs the pod: /bin/sh -c <command> as the shim's user, or for a
-// sandboxed pod `pod-init <dir>` (this binary) as PID 1 of new mount and PID
+// sandboxed pod `pod-init <dir>` (this binary) as PID 1 of new mount, PID and network
 // namespaces, with control the shim's end of its control socket (podinit.go).
 func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
 	if s.spec.Sandbox == nil {
@@ -228,7 +233,25 @@ func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
 	cmd.Dir = s.dir
 	cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(fds[1]), "pod-init control")} // its fd 3: controlFD
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID}
+	if s.spec.Network != nil {
+		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWNET
+	}
 	return cmd, os.NewFile(uintptr(fds[0]), "control"), nil
+}
+
+// attachNetwork sets up the network namespace of a sandboxed pod's pod-init, which
+// waits for it, and tells pod-init it is ready.
+func (s *shim) attachNetwork(cmd *exec.Cmd, control *os.File) error {
+	if s.spec.Network == nil {
+		return nil
+	}
+	if err := attachNetwork(cmd.Process.Pid, *s.spec.Network); err != nil {
+		return fmt.Errorf("pod network: %w", err)
+	}
+	if _, err := control.Write([]byte{networkReady}); err != nil {
+		return fmt.Errorf("pod network: tell pod-init: %w", err)
+	}
+	return nil
 }
 
 // podExit is how the pod's command ended: for a sandboxed pod pod-init's answer, read

@@ -13,7 +13,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime"
 )
 
-// localIP is the host and pod address of every pod: they all run on this host.
+// localIP is the host address of every pod: they all run on this host.
 const localIP = "127.0.0.1"
 
 // msgDisappeared is the message of a pod whose shim ended without recording an end.
@@ -117,8 +117,12 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 			st.ExitCode = 128 + int32(syscall.SIGKILL)
 		}
 	}
+	podIP := localIP // a pod started before pods had IPs of their own
+	if spec.PodIP.IsValid() {
+		podIP = spec.PodIP.String()
+	}
 	return runtime.PodStatus{
-		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: localIP,
+		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: podIP,
 		Phase: st.Phase, StartTime: st.StartTime, EndTime: st.EndTime, ExitCode: st.ExitCode,
 		Reason: st.Reason, Message: st.Message, Restarts: st.Restarts,
 	}, live, nil
@@ -267,6 +271,7 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 		return err
 	}
 	var cgroups []podCgroup
+	var networks []podNetwork
 	for _, dir := range dirs {
 		spec, err := readSpec(dir)
 		if errors.Is(err, os.ErrNotExist) {
@@ -287,12 +292,29 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 		if spec.Cgroup != nil {
 			cgroups = append(cgroups, spec.Cgroup)
 		}
+		if spec.Network != nil {
+			networks = append(networks, *spec.Network)
+		}
 	}
 	if err := removeCgroups(cgroups); err != nil {
 		return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
 	}
+	if err := r.removeNetworks(ref.WorkloadID, networks); err != nil {
+		return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
+	}
 	r.watcher.removeUnder(r.workloadDir(ref.WorkloadID))
 	return os.RemoveAll(r.workloadDir(ref.WorkloadID))
+}
+
+// removeNetworks removes what is left of the veths of a workload's ended pods and
+// frees their IPs.
+func (r *Runtime) removeNetworks(workloadID string, pods []podNetwork) error {
+	for _, n := range pods {
+		if err := detachNetwork(n); err != nil {
+			return err
+		}
+	}
+	return r.ips.release(workloadID)
 }
 
 // removeCgroups kills what is left in the cgroups of a workload's ended pods (what
