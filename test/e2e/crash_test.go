@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -80,6 +81,20 @@ func TestKillDuringStartsLeavesNoStray(t *testing.T) {
 			return !slices.ContainsFunc(w.Pods, podLive), nil
 		})
 	}
+}
+
+// TestDataDirInUse: a second server on the data dir of a running one refuses to start;
+// once the first is killed, the next one starts.
+func TestDataDirInUse(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "")
+	out, err := exec.Command(berthBin, "serve", "--listen", freeAddr(t), "--data-dir", s.DataDir,
+		"--unsafe-no-sandbox").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is in use by another berth server") {
+		t.Fatalf("second server on %s: %v, %s; want it refused as in use", s.DataDir, err, out)
+	}
+	s.kill(t)
+	startServer(t, s.DataDir)
 }
 
 // kill ends the server with SIGKILL, leaving its pods as they are.
