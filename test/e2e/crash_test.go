@@ -50,7 +50,7 @@ func TestKillDuringStartsLeavesNoStray(t *testing.T) {
 			t.Logf("processes Berth does not show as a live pod: %+v", stray)
 		}
 	}()
-	waitFor(t, 60*time.Second, func() (bool, error) {
+	waitFor(t, 30*time.Second, func() (bool, error) {
 		stray = unlisted(t, s.Client, host.procs())
 		return len(host.startedPods()) == jobs && len(stray) == 0, nil
 	})
