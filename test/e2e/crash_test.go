@@ -40,20 +40,36 @@ func TestKillDuringStartsLeavesNoStray(t *testing.T) {
 	for _, killAt := range []int{3, 20, 35} {
 		waitFor(t, 60*time.Second, func() (bool, error) { return len(host.startedPods()) >= killAt, nil })
 		s.kill(t)
-		t.Logf("killed the server with %d of %d pods started", len(host.startedPods()), jobs)
+		started := len(host.startedPods())
+		if started == jobs {
+			t.Fatalf("the server was killed after it had started every pod, not during the starts")
+		}
+		t.Logf("killed the server with %d of %d pods started", started, jobs)
 		s = startServer(t, s.DataDir, room...)
 	}
 
 	var stray []podProc
+	var unstarted []string
 	defer func() {
 		if t.Failed() && len(stray) > 0 {
 			t.Logf("processes Berth does not show as a live pod: %+v", stray)
 		}
+		for _, id := range unstarted {
+			w := get(t, s.Client, id)
+			t.Logf("no process runs for %s: it is %s (%s), pods %+v", id, w.Phase, w.Message, w.Pods)
+		}
 	}()
 	waitFor(t, 30*time.Second, func() (bool, error) {
-		stray = unlisted(t, s.Client, host.procs())
-		return len(host.startedPods()) == jobs && len(stray) == 0, nil
+		procs := host.procs()
+		stray = unlisted(t, s.Client, procs)
+		unstarted = slices.DeleteFunc(slices.Clone(ids), func(id string) bool {
+			return slices.ContainsFunc(procs, func(p podProc) bool { return p.Workload == id })
+		})
+		return len(unstarted) == 0 && len(stray) == 0, nil
 	})
+	if !slices.ContainsFunc(host.procs(), func(p podProc) bool { return p.By == "cgroup" }) {
+		t.Fatalf("no pod process is in a cgroup under %s: the runtime names its cgroups otherwise", host.cgroupDir)
+	}
 
 	for _, id := range ids {
 		if err := s.Client.StopWorkload(t.Context(), id); err != nil {
