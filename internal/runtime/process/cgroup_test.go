@@ -288,3 +288,33 @@ func TestAdoptWithoutPidFile(t *testing.T) {
 		return !slices.ContainsFunc(pids, func(pid int) bool { return !gone(pid) })
 	}, func() any { return pids })
 }
+
+// TestStartAgainWithoutShim: a pod whose server died after recording its cgroup but
+// before starting its shim is not reported, as if never created, so that the
+// controller starts the dispatch again; that Start runs it.
+func TestStartAgainWithoutShim(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	first := newRuntime(t, dir)
+	needCgroups(t, first)
+	first.cfg.ShimCommand = []string{"/bin/true"} // a shim that ends at once, never in the cgroup
+	req := request("noshim", apiv1.KindPyTorchJob, "sleep 1000", 1)
+	if err := first.Start(ctx, req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	podDir := filepath.Join(first.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
+	if err := os.Remove(filepath.Join(podDir, pidFile)); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newRuntime(t, dir)
+	if pods, err := second.Status(ctx, req.Ref()); err != nil || len(pods) != 0 {
+		t.Fatalf("Status = %+v, %v; want no pod: its shim never started", pods, err)
+	}
+	if err := second.Start(ctx, req); err != nil {
+		t.Fatalf("Start again: %v", err)
+	}
+	stopAll(t, second, req)
+	waitPods(t, second, req, allPhase(workload.PodRunning))
+}

@@ -45,6 +45,9 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 		if err != nil {
 			return nil, err
 		}
+		if live.unstarted {
+			continue // as if never created: the controller starts the dispatch again
+		}
 		switch {
 		case live.cgroupPIDs != nil:
 			p.PIDs = live.cgroupPIDs
@@ -70,6 +73,11 @@ type liveness struct {
 	shim bool
 	// cgroupPIDs are the processes in the pod's cgroup, sorted; nil without one.
 	cgroupPIDs []int
+	// unstarted is true when the server died before it started the pod's shim: the
+	// pod has a cgroup with nothing in it, no pid file, no stop and the Pending state
+	// the server wrote. (A shim that ran would be in the cgroup or have recorded its
+	// end; a pod without a cgroup cannot be told from one whose shim runs unrecorded.)
+	unstarted bool
 }
 
 // running reports whether the pod runs: its shim does, or, when the server died
@@ -96,6 +104,9 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 	if err != nil {
 		return runtime.PodStatus{}, live, err
 	}
+	stopAt, stopped := stopTime(dir)
+	live.unstarted = !pidFile && spec.Cgroup != nil && len(live.cgroupPIDs) == 0 && !stopped &&
+		st.Phase == phasePending && st.StartTime.IsZero()
 	if ended := st.Phase == phaseSucceeded || st.Phase == phaseFailed; ended && !live.shim &&
 		spec.Cgroup != nil && len(live.cgroupPIDs) == 0 {
 		// The shim recorded the end and is gone, and nothing the pod started is left.
@@ -103,8 +114,8 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 	}
 	if !live.running(pidFile) && (st.Phase == phasePending || st.Phase == phaseRunning) {
 		st.Phase, st.Reason, st.Message = phaseFailed, "Killed", msgDisappeared
-		if at, stopped := stopTime(dir); stopped {
-			st.Reason, st.EndTime = "Stopped", at
+		if stopped {
+			st.Reason, st.EndTime = "Stopped", stopAt
 		} else if spec.Cgroup != nil {
 			if n, err := spec.Cgroup.oomKills(); err == nil && n > 0 {
 				st.Reason = reasonOOMKilled
