@@ -152,7 +152,7 @@ func TestCPUQuota(t *testing.T) {
 	var shares []float64
 	for len(shares) < 3 {
 		used0, at0 := cpuUsage(t, cg), time.Now()
-		time.Sleep(2 * time.Second) // the window the usage is measured over
+		<-time.After(2 * time.Second) // the window the usage is measured over, not a wait for state
 		share := (cpuUsage(t, cg) - used0).Seconds() / time.Since(at0).Seconds()
 		if share > 0.75 {
 			t.Fatalf("a pod limited to cpu 0.5 used %.2f of a cpu", share)

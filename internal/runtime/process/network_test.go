@@ -141,6 +141,8 @@ func workers() int {
 // listen yet.
 func ask(addr string) (string, error) {
 	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
@@ -151,7 +153,7 @@ func ask(addr string) (string, error) {
 		if time.Now().After(deadline) {
 			return "", err
 		}
-		time.Sleep(50 * time.Millisecond) // polling a peer in another namespace
+		<-tick.C
 	}
 }
 
