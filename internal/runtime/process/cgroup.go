@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 
@@ -116,13 +117,32 @@ func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
 	return out, nil
 }
 
-// manager is the library's manager of cg, for the cgroup version of this host.
-func manager(cg *cgroups.Cgroup) (m cgroups.Manager, err error) {
+// v1Controllers are the cgroup v1 controllers a pod's cgroup is made in: those its
+// limits and accounting need. The others (cpuset above all, which copies its parent's
+// cpus and mems into every new cgroup) would cost a pod's start much and limit nothing.
+var v1Controllers = []string{"memory", "cpu", "cpuacct", "pids"}
+
+// manager is the library's manager of cg, for the cgroup version of this host; on v1,
+// of v1Controllers alone.
+func manager(cg *cgroups.Cgroup) (cgroups.Manager, error) {
 	if cgroups.IsCgroup2UnifiedMode() {
-		m, err = fs2.NewManager(cg, "")
-	} else {
-		m, err = fs.NewManager(cg, nil)
+		m, err := fs2.NewManager(cg, "")
+		if err != nil {
+			return nil, fmt.Errorf("cgroup %s: %w", cg.Path, err)
+		}
+		return m, nil
 	}
+	all, err := fs.NewManager(cg, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cgroup %s: %w", cg.Path, err)
+	}
+	paths := map[string]string{}
+	for name, dir := range all.GetPaths() {
+		if slices.Contains(v1Controllers, name) {
+			paths[name] = dir
+		}
+	}
+	m, err := fs.NewManager(cg, paths)
 	if err != nil {
 		return nil, fmt.Errorf("cgroup %s: %w", cg.Path, err)
 	}
@@ -134,7 +154,7 @@ func required(cg podCgroup) error {
 	if cgroups.IsCgroup2UnifiedMode() {
 		return nil // fs2 refuses limits whose controller it cannot enable
 	}
-	for _, c := range []string{"memory", "cpu", "cpuacct", "pids"} {
+	for _, c := range v1Controllers {
 		if _, ok := cg[c]; !ok {
 			return fmt.Errorf("controller %s is missing", c)
 		}
