@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -58,24 +57,7 @@ func TestSandboxConformance(t *testing.T) {
 func TestSandboxForwardsSignal(t *testing.T) {
 	t.Parallel()
 	requireSandbox(t)
-	rt := newSandboxRuntime(t, t.TempDir())
-	req := request("forward", apiv1.KindPyTorchJob, "trap 'echo bye; exit 4' TERM; echo ready; while :; do sleep 0.2; done", 1)
-	if err := rt.Start(context.Background(), req); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	stopAll(t, rt, req)
-	waitLog(t, rt, req, "ready")
-	shim, ok := readPid(filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID))
-	if !ok {
-		t.Fatal("no pid file")
-	}
-	if err := syscall.Kill(shim.PID, syscall.SIGTERM); err != nil {
-		t.Fatalf("kill: %v", err)
-	}
-	p := waitPods(t, rt, req, noneLive)[0]
-	if p.Phase != workload.PodFailed || p.ExitCode != 4 || p.Reason != "Error" {
-		t.Errorf("pod %+v, want Failed exit 4 reason Error", p)
-	}
+	checkSignalForwarded(t, newSandboxRuntime(t, t.TempDir()))
 }
 
 // TestSandboxIsolation: a pod runs as its workspace's uid with no capability and

@@ -68,7 +68,13 @@ func TestStopDeadlineSurvivesRestart(t *testing.T) {
 // exit is recorded.
 func TestShimForwardsSignal(t *testing.T) {
 	t.Parallel()
-	rt := newRuntime(t, t.TempDir())
+	checkSignalForwarded(t, newRuntime(t, t.TempDir()))
+}
+
+// checkSignalForwarded sends SIGTERM to a pod's shim alone and checks that the
+// command got it once (it exits 4 on the first) and that its exit is recorded.
+func checkSignalForwarded(t *testing.T, rt *Runtime) {
+	t.Helper()
 	req := request("forward", apiv1.KindPyTorchJob, "trap 'echo bye; exit 4' TERM; echo ready; while :; do sleep 0.2; done", 1)
 	if err := rt.Start(context.Background(), req); err != nil {
 		t.Fatalf("Start: %v", err)
