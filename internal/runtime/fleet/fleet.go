@@ -23,15 +23,13 @@ var ErrNoCluster = errors.New("fleet: the cluster has no runtime here")
 
 // The extras of its members the fleet passes on: a drifted signature would silently
 // lose them (an Update would become a restart).
-var (
-	_ runtime.Runtime        = (*Fleet)(nil)
-	_ runtime.ChangeTracker  = (*Fleet)(nil)
-	_ runtime.WorkloadLister = (*Fleet)(nil)
-	_ runtime.Updater        = (*Fleet)(nil)
-	_ runtime.SecretUpdater  = (*Fleet)(nil)
-	_ runtime.DispatchLogger = (*Fleet)(nil)
-	_ runtime.ServiceReader  = (*Fleet)(nil)
-)
+var _ runtime.Runtime = (*Fleet)(nil)
+var _ runtime.ChangeTracker = (*Fleet)(nil)
+var _ runtime.WorkloadLister = (*Fleet)(nil)
+var _ runtime.Updater = (*Fleet)(nil)
+var _ runtime.SecretUpdater = (*Fleet)(nil)
+var _ runtime.DispatchLogger = (*Fleet)(nil)
+var _ runtime.ServiceReader = (*Fleet)(nil)
 
 // Fleet routes each call to the runtime of the cluster its reference names. It is
 // safe for concurrent use.

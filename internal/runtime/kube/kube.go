@@ -60,15 +60,13 @@ const DefaultQPS = 200
 
 // The optional extras the controller finds by type assertion: a drifted signature
 // would silently lose them (an Update would become a restart).
-var (
-	_ runtime.Runtime        = (*Runtime)(nil)
-	_ runtime.ChangeTracker  = (*Runtime)(nil)
-	_ runtime.HealthChecker  = (*Runtime)(nil)
-	_ runtime.WorkloadLister = (*Runtime)(nil)
-	_ runtime.Updater        = (*Runtime)(nil)
-	_ runtime.SecretUpdater  = (*Runtime)(nil)
-	_ runtime.ServiceReader  = (*Runtime)(nil)
-)
+var _ runtime.Runtime = (*Runtime)(nil)
+var _ runtime.ChangeTracker = (*Runtime)(nil)
+var _ runtime.HealthChecker = (*Runtime)(nil)
+var _ runtime.WorkloadLister = (*Runtime)(nil)
+var _ runtime.Updater = (*Runtime)(nil)
+var _ runtime.SecretUpdater = (*Runtime)(nil)
+var _ runtime.ServiceReader = (*Runtime)(nil)
 
 // Runtime runs pods on one Kubernetes cluster. It is safe for concurrent use.
 type Runtime struct {

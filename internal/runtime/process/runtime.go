@@ -28,11 +28,9 @@ import (
 
 // The optional extras the controller finds by type assertion: a drifted signature
 // would silently lose them.
-var (
-	_ runtime.Runtime        = (*Runtime)(nil)
-	_ runtime.WorkloadLister = (*Runtime)(nil)
-	_ runtime.DispatchLogger = (*Runtime)(nil)
-)
+var _ runtime.Runtime = (*Runtime)(nil)
+var _ runtime.WorkloadLister = (*Runtime)(nil)
+var _ runtime.DispatchLogger = (*Runtime)(nil)
 
 // Config configures the process runtime.
 type Config struct {
