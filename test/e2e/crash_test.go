@@ -26,12 +26,7 @@ import (
 // workload is stopped, no such process is left and no pod shows live.
 func TestKillDuringStartsLeavesNoStray(t *testing.T) {
 	t.Parallel()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pod cgroups need root: run the e2e tests as root under CI")
-		}
-		t.Skip("pod cgroups need root: this test finds pods by their cgroup")
-	}
+	requireRoot(t, "finding pods by their cgroup")
 	const jobs = 50
 	room := []string{"--nodes", "4"} // 64 cpus for 50 one-cpu jobs
 	s := startServer(t, "", room...)

@@ -171,3 +171,21 @@ func pidsOf(id string) []int {
 	}
 	return out
 }
+
+// unavailable skips the test, saying what it needs; in CI (CI=true), where nothing
+// may skip, it fails instead.
+func unavailable(t *testing.T, need string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(need)
+	}
+	t.Skip(need)
+}
+
+// requireRoot is unavailable unless the tests run as root, which why needs.
+func requireRoot(t *testing.T, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		unavailable(t, why+" needs root: run the e2e tests as root")
+	}
+}

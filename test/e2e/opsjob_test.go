@@ -251,12 +251,13 @@ func wantNoOpenFault(t *testing.T, c *client.Client) {
 	}
 }
 
-// userClient creates a user without roles and returns a client logged in as them.
-func userClient(t *testing.T, s *server, name string) *client.Client {
+// userClient creates a user without roles, a member of workspaces, and returns a
+// client logged in as them.
+func userClient(t *testing.T, s *server, name string, workspaces ...string) *client.Client {
 	t.Helper()
 	const password = "not-the-admin-1"
 	err := s.Client.Do(t.Context(), http.MethodPost, "/api/v1/users", nil,
-		&apiv1.CreateUserRequest{Name: name, Password: password}, nil)
+		&apiv1.CreateUserRequest{Name: name, Password: password, Workspaces: workspaces}, nil)
 	if err != nil {
 		t.Fatalf("create user %s: %v", name, err)
 	}

@@ -19,12 +19,7 @@ import (
 // and /tmp; a general secret reaches the pod that names it alone; no pod runs as root.
 func TestPodSandbox(t *testing.T) {
 	t.Parallel()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the pod sandbox needs root: run the e2e tests as root under CI")
-		}
-		t.Skip("the pod sandbox needs root: the server runs pods unsandboxed (--unsafe-no-sandbox) otherwise")
-	}
+	requireRoot(t, "the pod sandbox (the server runs pods with --unsafe-no-sandbox otherwise)")
 	s := startServer(t, "")
 	team := splitWorkspace(t, s.Client, "team-b")
 	secret := createSecret(t, s.Client, "wandb", "token", "s3cret-token")
@@ -41,7 +36,7 @@ func TestPodSandbox(t *testing.T) {
 	})
 	victimDir := filepath.Join(s.DataDir, "pods", victim, "1", w.Pods[0].PodID)
 
-	mallory := member(t, s, "mallory")
+	mallory := userClient(t, s, "mallory", workspace)
 	script := strings.Join([]string{
 		`echo "uid=$(id -u)"`,
 		"cat " + filepath.Join(s.DataDir, "admin-api-key") + " || echo FAILED admin key",
@@ -119,23 +114,6 @@ func createSecret(t *testing.T, c *client.Client, name, key, value string) strin
 		t.Fatalf("create secret %s: %v", name, err)
 	}
 	return sec.SecretID
-}
-
-// member creates a user who belongs to the default workspace, without roles, and
-// returns a client logged in as them.
-func member(t *testing.T, s *server, name string) *client.Client {
-	t.Helper()
-	const password = "not-the-admin-1"
-	err := s.Client.Do(t.Context(), http.MethodPost, "/api/v1/users", nil,
-		&apiv1.CreateUserRequest{Name: name, Password: password, Workspaces: []string{workspace}}, nil)
-	if err != nil {
-		t.Fatalf("create user %s: %v", name, err)
-	}
-	login, err := s.Client.Login(t.Context(), name, password)
-	if err != nil {
-		t.Fatalf("login %s: %v", name, err)
-	}
-	return client.New(s.URL, login.Token)
 }
 
 // uidOf is what follows "uid=" on a line of log.

@@ -26,12 +26,18 @@ import (
 func needCgroups(t *testing.T, rt *Runtime) {
 	t.Helper()
 	if err := rt.Limits(); err != nil {
-		msg := "needs root and cgroup controllers memory, cpu, cpuacct, pids: " + err.Error()
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		unavailable(t, "needs root and cgroup controllers memory, cpu, cpuacct, pids: "+err.Error())
 	}
+}
+
+// unavailable skips the test, saying what it needs; in CI (CI=true), where nothing
+// may skip, it fails instead.
+func unavailable(t *testing.T, need string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(need)
+	}
+	t.Skip(need)
 }
 
 // removeSandbox kills whatever a test left in the runtime's cgroups and removes them.
