@@ -140,6 +140,9 @@ func (c *Controller) lost(w *workload.Workload, reason string, now time.Time) {
 
 // downNodeOf names a node that is not Ready (or is drained) where w runs ("" if none).
 func (c *Controller) downNodeOf(w *workload.Workload) string {
+	if len(c.down) == 0 {
+		return "" // the usual case, asked of every dispatched workload at every reconcile
+	}
 	for _, node := range w.RunsOn() {
 		if c.down[node] != "" {
 			return node

@@ -14,19 +14,19 @@ type legacyStatus struct {
 	Preempted     bool
 }
 
-// UnmarshalJSON reads a stored status; one stored by an older Berth gets its stage
-// from the booleans it had instead.
+// UnmarshalJSON reads a stored status, in one pass with the booleans an older Berth
+// stored instead of a stage: a status that has them gets its stage from them.
 func (s *Status) UnmarshalJSON(b []byte) error {
 	type plain Status // without this method
-	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
+	v := struct {
+		*plain
+		legacyStatus
+	}{plain: (*plain)(s)}
+	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	var old legacyStatus
-	if err := json.Unmarshal(b, &old); err != nil {
-		return err
-	}
-	if old.Dispatched != nil && s.Stage == StageQueued && s.Desired == DesireRun {
-		old.upgrade(s)
+	if v.Dispatched != nil && s.Stage == StageQueued && s.Desired == DesireRun {
+		v.legacyStatus.upgrade(s)
 	}
 	return nil
 }
