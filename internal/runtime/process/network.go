@@ -236,22 +236,7 @@ func (p *podIPs) release(workloadID string) error {
 
 // update changes the record under its lock.
 func (p *podIPs) update(change func(map[netip.Addr]string) error) error {
-	unlock, err := lockFile(p.path + ".lock")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	held := map[netip.Addr]string{}
-	if err := readJSON(p.path, &held); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("process: read %s: %w", p.path, err)
-	}
-	if err := change(held); err != nil {
-		return err
-	}
-	if err := writeJSON(p.path, held); err != nil {
-		return fmt.Errorf("process: record the pods' IPs: %w", err)
-	}
-	return nil
+	return updateJSONMap(p.path, change)
 }
 
 // bridgeIPs hands out the IPs of n after the bridge's.

@@ -97,6 +97,28 @@ func readJSON(path string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
+// updateJSONMap changes the JSON map at path (empty when missing) under an exclusive
+// lock on path.lock, and writes it back unless change fails: runtimes sharing a data
+// dir take turns.
+func updateJSONMap[K comparable, V any](path string, change func(map[K]V) error) error {
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	m := map[K]V{}
+	if err := readJSON(path, &m); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("process: read %s: %w", path, err)
+	}
+	if err := change(m); err != nil {
+		return err
+	}
+	if err := writeJSON(path, m); err != nil {
+		return fmt.Errorf("process: write %s: %w", path, err)
+	}
+	return nil
+}
+
 func readSpec(dir string) (podSpec, error) {
 	var s podSpec
 	err := readJSON(filepath.Join(dir, specFile), &s)

@@ -116,31 +116,27 @@ func (u *podUIDs) of(workspace string) (uint32, error) {
 	if id, ok := u.known[workspace]; ok {
 		return id, nil
 	}
-	unlock, err := lockFile(u.path + ".lock")
-	if err != nil {
-		return 0, err
-	}
-	defer unlock()
-	if err := u.read(); err != nil {
-		return 0, err
-	}
-	if id, ok := u.known[workspace]; ok {
-		return id, nil
-	}
-	used := slices.Collect(maps.Values(u.known))
-	for id := u.ids.First; ; id++ {
-		if !slices.Contains(used, id) {
-			u.known[workspace] = id
-			if err := writeJSON(u.path, u.known); err != nil {
-				delete(u.known, workspace)
-				return 0, fmt.Errorf("process: record the uid of workspace %q: %w", workspace, err)
+	var id uint32
+	err := updateJSONMap(u.path, func(known map[string]uint32) error {
+		u.known = known
+		if got, ok := known[workspace]; ok {
+			id = got
+			return nil
+		}
+		used := slices.Collect(maps.Values(known))
+		for id = u.ids.First; slices.Contains(used, id); id++ {
+			if id == u.ids.Last {
+				return fmt.Errorf("%w: every uid of --pod-uid-range %s is taken by a workspace", runtime.ErrRejected, u.ids)
 			}
-			return id, nil
 		}
-		if id == u.ids.Last {
-			return 0, fmt.Errorf("%w: every uid of --pod-uid-range %s is taken by a workspace", runtime.ErrRejected, u.ids)
-		}
+		known[workspace] = id
+		return nil
+	})
+	if err != nil {
+		u.known = nil // read again, under the lock, next time
+		return 0, err
 	}
+	return id, nil
 }
 
 // lockFile holds an exclusive lock on path until unlock is called.
