@@ -295,32 +295,73 @@ func TestAdoptWithoutPidFile(t *testing.T) {
 	}, func() any { return pids })
 }
 
-// TestStartAgainWithoutShim: a pod whose server died after recording its cgroup but
-// before starting its shim is not reported, as if never created, so that the
-// controller starts the dispatch again; that Start runs it.
-func TestStartAgainWithoutShim(t *testing.T) {
+// TestResumeUnstartedRank: a gang whose server died after starting the shim of
+// rank 0 but before starting that of rank 1 has both ranks running once a new runtime
+// adopts it: New starts the pod left prepared, and Status reports every rank.
+func TestResumeUnstartedRank(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
 	first := newRuntime(t, dir)
 	needCgroups(t, first)
+	req := request("resume", apiv1.KindPyTorchJob, "sleep 1000", 2)
+	stopAll(t, first, req)
+	rank0 := req
+	rank0.Pods = req.Pods[:1]
+	if err := first.Start(ctx, rank0); err != nil {
+		t.Fatalf("Start rank 0: %v", err)
+	}
 	first.cfg.ShimCommand = []string{"/bin/true"} // a shim that ends at once, never in the cgroup
-	req := request("noshim", apiv1.KindPyTorchJob, "sleep 1000", 1)
+	if err := first.Start(ctx, req); err != nil {
+		t.Fatalf("Start rank 1: %v", err)
+	}
+	rank1Dir := filepath.Join(first.dispatchDir(req.WorkloadID, 1), req.Pods[1].PodID)
+	if err := os.Remove(filepath.Join(rank1Dir, pidFile)); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newRuntime(t, dir)
+	if _, ok := readPid(rank1Dir); !ok {
+		t.Fatal("New did not start the prepared rank 1: no pid file")
+	}
+	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
+		return len(pods) == 2 && allPhase(workload.PodRunning)(pods)
+	})
+}
+
+// TestStartAgainAfterPreparing: a dispatch whose server died while preparing its
+// pods reads as never started, even with a pod prepared, and is not resumed by New;
+// the controller's next Start prepares and runs every pod.
+func TestStartAgainAfterPreparing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	first := newRuntime(t, dir)
+	needCgroups(t, first)
+	first.cfg.ShimCommand = []string{"/bin/true"}
+	req := request("preparing", apiv1.KindPyTorchJob, "sleep 1000", 2)
 	if err := first.Start(ctx, req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	podDir := filepath.Join(first.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
-	if err := os.Remove(filepath.Join(podDir, pidFile)); err != nil {
+	ddir := first.dispatchDir(req.WorkloadID, 1)
+	for _, p := range req.Pods {
+		if err := os.Remove(filepath.Join(ddir, p.PodID, pidFile)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(ddir, preparingFile), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	second := newRuntime(t, dir)
 	if pods, err := second.Status(ctx, req.Ref()); err != nil || len(pods) != 0 {
-		t.Fatalf("Status = %+v, %v; want no pod: its shim never started", pods, err)
+		t.Fatalf("Status = %+v, %v; want no pod: the dispatch was still being prepared", pods, err)
 	}
 	if err := second.Start(ctx, req); err != nil {
 		t.Fatalf("Start again: %v", err)
 	}
 	stopAll(t, second, req)
-	waitPods(t, second, req, allPhase(workload.PodRunning))
+	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
+		return len(pods) == 2 && allPhase(workload.PodRunning)(pods)
+	})
 }

@@ -30,9 +30,12 @@
 // its own (github.com/opencontainers/cgroups resolves it on v1 and v2), limited to the
 // pod's cpu (a CFS quota), memory and Config.PidsLimit processes, and records it in
 // spec.json before it starts the shim; the shim joins it before anything else, so every
-// process of the pod is in it, even one that leaves its process group. Stop signals
-// every process in the cgroup; a pod without a pid file (the server died between
-// starting the shim and writing it) is reported and stopped through its cgroup; an
+// process of the pod is in it, even one that leaves its process group. Start prepares
+// every pod of a dispatch (spec, cgroup, secrets) before it starts any, under a
+// "preparing" mark that makes the dispatch read as never started; New starts the
+// prepared pods a server that died left unstarted, so a gang never misses a rank.
+// Stop signals every process in the cgroup; a pod without a pid file (the server died
+// between starting the shim and writing it) is reported and stopped through its cgroup; an
 // OOM kill in it reads OOMKilled, exit code 137. Status removes the cgroup of a pod
 // that ended once nothing is left in it, Stop that of a pod killed outright, and
 // Release what is left of the workload's. Where cgroups cannot be used the runtime

@@ -115,6 +115,9 @@ func New(cfg Config) (*Runtime, error) {
 	if err := r.Limits(); err != nil {
 		slog.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
 	}
+	if err := r.resumeStarts(); err != nil {
+		return nil, fmt.Errorf("process: start the pods an earlier server left unstarted: %w", err)
+	}
 	return r, nil
 }
 
@@ -204,9 +207,20 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		return err
 	}
 	masterAddr := masterIP(req, ips)
+	// Every pod is prepared before any starts, so that a server that dies part way
+	// leaves either a dispatch marked preparing, which reads as never started, or
+	// pods New can start (resumeStarts).
+	preparing := filepath.Join(ddir, preparingFile)
+	if err := os.WriteFile(preparing, nil, 0o600); err != nil {
+		return err
+	}
 	var errs []error
+	var prepared []podStart
 	for _, p := range req.Pods {
 		dir := filepath.Join(ddir, p.PodID)
+		if started(dir) {
+			continue
+		}
 		spec := r.podSpec(req, p, masterAddr, port)
 		sandbox, err := r.sandboxFor(req, dir)
 		if err != nil {
@@ -218,11 +232,31 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
 		}
 		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
-		if err := r.startPod(dir, spec, req.Secrets, cgroup, res); err != nil {
+		if err := r.preparePod(dir, &spec, req.Secrets, cgroup, res); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
+			continue
+		}
+		prepared = append(prepared, podStart{dir, spec})
+	}
+	if err := os.Remove(preparing); err != nil {
+		return err
+	}
+	for _, p := range prepared {
+		if err := r.launch(p.dir, p.spec); err != nil {
+			errs = append(errs, fmt.Errorf("pod %s: %w", p.spec.PodID, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// preparingFile marks a dispatch whose pods are being prepared: until Start removes
+// it, the dispatch has no pods (Status) and Start may be called again.
+const preparingFile = "preparing"
+
+// podStart is a pod prepared to start: its directory and spec.
+type podStart struct {
+	dir  string
+	spec podSpec
 }
 
 // assignIPs returns the IPs of the pods of req, by pod: on the bridge for sandboxed
@@ -309,14 +343,11 @@ func masterPort(ddir string) (string, error) {
 	return port, writeFileAtomic(path, []byte(port))
 }
 
-// startPod starts the shim of one pod unless it was started before. The pod's cgroup
-// (named cgroup under the runtime's, limited to res) is made and recorded in its spec
-// before the shim starts, so the pod is found through it even if the server dies
-// before writing the pid file.
-func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret, cgroup string, res resource.List) error {
-	if started(dir) {
-		return nil
-	}
+// preparePod writes what the pod's shim needs: its directory, sandbox, spec and
+// Pending state. The pod's cgroup (named cgroup under the runtime's, limited to res)
+// is made and recorded in its spec before the shim starts, so the pod is found
+// through it even if the server dies before writing the pid file.
+func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret, cgroup string, res resource.List) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -337,9 +368,11 @@ func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret, c
 	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
 		return err
 	}
-	if err := writeState(dir, podState{Phase: phasePending}); err != nil {
-		return err
-	}
+	return writeState(dir, podState{Phase: phasePending})
+}
+
+// launch starts the shim of a prepared pod and records its pid.
+func (r *Runtime) launch(dir string, spec podSpec) error {
 	argv := append(slices.Clone(r.cfg.ShimCommand), dir)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// A session of its own: the pod outlives the server and its terminal's signals.

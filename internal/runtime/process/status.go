@@ -27,7 +27,11 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	dirs, err := podDirs(r.dispatchDir(ref.WorkloadID, ref.Dispatch))
+	ddir := r.dispatchDir(ref.WorkloadID, ref.Dispatch)
+	if _, err := os.Stat(filepath.Join(ddir, preparingFile)); err == nil {
+		return nil, nil // a Start died preparing it: no pod started, the controller starts it again
+	}
+	dirs, err := podDirs(ddir)
 	if err != nil {
 		return nil, err
 	}
@@ -44,9 +48,6 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 		p, live, err := podStatus(dir, spec)
 		if err != nil {
 			return nil, err
-		}
-		if live.unstarted {
-			continue // as if never created: the controller starts the dispatch again
 		}
 		switch {
 		case live.cgroupPIDs != nil:
@@ -75,8 +76,9 @@ type liveness struct {
 	cgroupPIDs []int
 	// unstarted is true when the server died before it started the pod's shim: the
 	// pod has a cgroup with nothing in it, no pid file, no stop and the Pending state
-	// the server wrote. (A shim that ran would be in the cgroup or have recorded its
-	// end; a pod without a cgroup cannot be told from one whose shim runs unrecorded.)
+	// the server wrote (New starts it: resumeStarts). A shim that ran would be in the
+	// cgroup or have recorded its end; a pod without a cgroup cannot be told from one
+	// whose shim runs unrecorded.
 	unstarted bool
 }
 

@@ -187,7 +187,10 @@ func gateDir(t *testing.T) string {
 // exits with the code.
 func (CommandActor) Command(t *testing.T) string {
 	dir := gateDir(t)
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		os.RemoveAll(dir)
+		os.Remove(filepath.Dir(dir)) // the process's, once its last test is done
+	})
 	return fmt.Sprintf(`d=%q; while [ ! -e "$d/$POD_NAME.code" ]; do sleep 0.02; done; cat "$d/$POD_NAME.out"; exit "$(cat "$d/$POD_NAME.code")"`, dir)
 }
 
