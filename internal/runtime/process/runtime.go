@@ -213,6 +213,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return err
 		}
 		spec.Sandbox = sandbox
+		spec.Image = r.imageOf(req, p)
 		spec.PodIP = ips[p.PodID]
 		if sandbox != nil {
 			spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
@@ -323,6 +324,11 @@ func (r *Runtime) startPod(dir string, spec podSpec, secrets []runtime.Secret, c
 	if spec.Sandbox != nil {
 		if err := prepareSandbox(spec.Sandbox, secrets); err != nil {
 			return fmt.Errorf("prepare the sandbox: %w", err)
+		}
+	}
+	if spec.Image != nil {
+		if err := writeRegistryAuth(dir, secrets); err != nil {
+			return fmt.Errorf("registry logins: %w", err)
 		}
 	}
 	if r.limits.err == nil {
