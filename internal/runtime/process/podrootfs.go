@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -195,18 +196,7 @@ func makeDev(root string, gpus []int) error {
 	if err := mountIn(root, "/dev", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k"); err != nil {
 		return err
 	}
-	nodes := devices
-	if len(gpus) > 0 {
-		for _, g := range gpus {
-			nodes = append(nodes, "nvidia"+strconv.Itoa(g))
-		}
-		for _, n := range nvidiaControlDevices {
-			if _, err := os.Stat("/dev/" + n); err == nil {
-				nodes = append(nodes, n)
-			}
-		}
-	}
-	for _, n := range nodes {
+	for _, n := range podDevices(gpus) {
 		if err := bindIn(root, "/dev/"+n, "/dev/"+n, false, false); err != nil {
 			return err
 		}
@@ -221,6 +211,24 @@ func makeDev(root string, gpus []int) error {
 		return err
 	}
 	return mountIn(root, "/dev/shm", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777")
+}
+
+// podDevices are the nodes of /dev a pod given gpus gets: the usual ones, and with
+// GPUs theirs and the NVIDIA control nodes the host has.
+func podDevices(gpus []int) []string {
+	nodes := slices.Clone(devices)
+	if len(gpus) == 0 {
+		return nodes
+	}
+	for _, g := range gpus {
+		nodes = append(nodes, "nvidia"+strconv.Itoa(g))
+	}
+	for _, n := range nvidiaControlDevices {
+		if _, err := os.Stat("/dev/" + n); err == nil {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes
 }
 
 // mountIn mounts a filesystem at path inside root, making the directory if missing.
