@@ -73,10 +73,25 @@ func ImageSupport(dataDir string, sandbox *Sandbox) error {
 	return unix.Unmount(parts["merged"], 0)
 }
 
+// pullsImages reports whether pods run in their images.
+func (r *Runtime) pullsImages() bool { return r.cfg.Sandbox != nil && r.cfg.Sandbox.PullImages }
+
+// checkImage refuses a request whose image no pull could ever find: a reference
+// that does not parse (Kubernetes' InvalidImageName).
+func (r *Runtime) checkImage(req runtime.StartRequest) error {
+	if !r.pullsImages() {
+		return nil
+	}
+	if err := image.CheckReference(req.Spec.Image); err != nil {
+		return fmt.Errorf("%w: InvalidImageName: %w", runtime.ErrRejected, err)
+	}
+	return nil
+}
+
 // imageOf is the image the pod p of req runs in; nil where pods use the host's
 // filesystem.
 func (r *Runtime) imageOf(req runtime.StartRequest, p runtime.PodSpec) *podImage {
-	if r.cfg.Sandbox == nil || !r.cfg.Sandbox.PullImages {
+	if !r.pullsImages() {
 		return nil
 	}
 	return &podImage{Ref: req.Spec.Image, Cache: filepath.Join(r.cfg.DataDir, imagesDirName), GPUs: p.GPUs}
@@ -131,9 +146,10 @@ func (s *shim) pullOnce() error {
 	case err := <-done:
 		return err
 	case <-s.signals:
+		// Not waiting for the pull: it may wait for another pod's unpack of the
+		// image. The shim exits, which drops its lock and what it half unpacked.
 		s.stopping = true
-		cancel()
-		return <-done
+		return context.Canceled
 	}
 }
 

@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -129,6 +130,18 @@ func TestImagePrivate(t *testing.T) {
 	auth, err := os.Stat(filepath.Join(rt.dispatchDir("allowed", 1), allowed.Pods[0].PodID, registryAuthFile))
 	if err != nil || auth.Mode().Perm() != 0o600 {
 		t.Errorf("registry logins file: %v, %v; want 0600", auth, err)
+	}
+}
+
+// TestImageRejectsBadReference: a reference no pull could find fails the start at
+// once, as InvalidImageName does on Kubernetes, instead of a pod pulling for ever.
+func TestImageRejectsBadReference(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	rt := newImageRuntime(t, t.TempDir())
+	err := rt.Start(context.Background(), imageRequest("badref", "Not A/Reference::", "true"))
+	if !errors.Is(err, runtime.ErrRejected) || !strings.Contains(err.Error(), "InvalidImageName") {
+		t.Errorf("Start with a bad image reference: %v; want ErrRejected, InvalidImageName", err)
 	}
 }
 

@@ -182,6 +182,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 		}
 	}
+	if err := r.checkImage(req); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)

@@ -82,6 +82,14 @@ func (c Cache) Pull(ctx context.Context, ref string, creds []Credential) (Unpack
 		Env: config.Config.Env, WorkingDir: config.Config.WorkingDir}, nil
 }
 
+// CheckReference says why ref is not an image reference (nil when it is).
+func CheckReference(ref string) error {
+	if _, err := name.ParseReference(ref); err != nil {
+		return fmt.Errorf("image %q: %w", ref, err)
+	}
+	return nil
+}
+
 // unpackOnce unpacks img into dir unless it is there, under dir's lock.
 func (c Cache) unpackOnce(dir string, img v1.Image) error {
 	if unpacked(dir) {
