@@ -55,6 +55,10 @@ func ImageSupport(dataDir string, sandbox *Sandbox) error {
 	if sandbox == nil {
 		return errors.New("pods run in their images only in the sandbox, which needs the server to run as root")
 	}
+	dataDir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp(dataDir, ".overlay-check")
 	if err != nil {
 		return err
