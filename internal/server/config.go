@@ -40,6 +40,8 @@ type Config struct {
 	// PodBridge, PodSubnet: the network of sandboxed pods (empty: the defaults).
 	PodBridge string
 	PodSubnet string
+	// Images: ImagesHost or ImagesPull (images.go).
+	Images string
 }
 
 // Defaults of Config.
@@ -78,6 +80,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 		"(keys, database, other pods' logs) where they cannot be sandboxed (not root); without it such a server refuses to start pods")
 	fs.StringVar(&c.PodBridge, "pod-bridge", process.DefaultBridge, "host bridge the process runtime puts sandboxed pods on (made if missing)")
 	fs.StringVar(&c.PodSubnet, "pod-subnet", process.DefaultSubnet.String(), "IPv4 subnet of sandboxed pods: the bridge gets its first address, each pod one of the rest")
+	fs.StringVar(&c.Images, "images", ImagesHost, "where pods of the process runtime find their filesystem: host (this host's, works offline) "+
+		"or pull (each pod in its workload's image, pulled with its image secrets and unpacked once per digest under the data dir; needs root)")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 

@@ -174,6 +174,9 @@ func newProcessRuntime(cfg Config, log *slog.Logger) (*process.Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := processImages(cfg, sandbox, log); err != nil {
+		return nil, err
+	}
 	return process.New(process.Config{
 		DataDir:     cfg.DataDir,
 		Nodes:       nodes,

@@ -24,6 +24,9 @@
 // bridge with an IP the runtime handed out at Start (pod-ips.json in the data dir,
 // freed at Release), before pod-init runs the command; see network.go. Without a
 // sandbox a pod shares the host's network, with a loopback address of its own.
+// With Sandbox.PullImages the pod runs in its workload's image: the shim pulls it
+// into DataDir/images (package image) before it starts pod-init, which makes an
+// overlay of it the pod's root; see images.go and podrootfs.go.
 //
 // Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
 // makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under

@@ -33,6 +33,9 @@ type podSpec struct {
 	RestartAlways bool              `json:"restartAlways"`
 	// Sandbox is how the pod is isolated; nil runs it as the server's user.
 	Sandbox *podSandbox `json:"sandbox,omitempty"`
+	// Image is the image the sandboxed pod runs in; nil runs it in the host's
+	// filesystem.
+	Image *podImage `json:"image,omitempty"`
 	// PodIP is the pod's IP: on the bridge with a Network, else a loopback address.
 	PodIP netip.Addr `json:"podIP,omitzero"`
 	// Network is the sandboxed pod's network namespace; nil shares the host's.

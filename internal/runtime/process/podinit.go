@@ -88,19 +88,16 @@ func startPod(podDir string, control io.Reader) (*os.Process, error) {
 		}
 	}
 	sb := *spec.Sandbox
-	if err := enterSandbox(sb); err != nil {
+	env, dir, err := enterView(podDir, spec)
+	if err != nil {
 		return nil, fmt.Errorf("pod-init: %w", err)
-	}
-	env := spec.Env
-	if env == nil {
-		env = map[string]string{}
 	}
 	if _, ok := env["HOME"]; !ok {
 		env["HOME"] = sb.WorkDir
 	}
 	cmd := exec.Command("/bin/sh", "-c", spec.Command)
 	cmd.Env = shimEnv(env)
-	cmd.Dir = sb.WorkDir
+	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Credential: &syscall.Credential{Uid: sb.UID, Gid: sb.GID, Groups: []uint32{}}}

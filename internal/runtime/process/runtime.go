@@ -185,6 +185,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 		}
 	}
+	if err := r.checkImage(req); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)
@@ -227,6 +230,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return err
 		}
 		spec.Sandbox = sandbox
+		spec.Image = r.imageOf(req, p)
 		spec.PodIP = ips[p.PodID]
 		if sandbox != nil {
 			spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
@@ -354,6 +358,11 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 	if spec.Sandbox != nil {
 		if err := prepareSandbox(spec.Sandbox, secrets); err != nil {
 			return fmt.Errorf("prepare the sandbox: %w", err)
+		}
+	}
+	if spec.Image != nil {
+		if err := writeRegistryAuth(dir, secrets); err != nil {
+			return fmt.Errorf("registry logins: %w", err)
 		}
 	}
 	if r.limits.err == nil {

@@ -27,6 +27,9 @@ type Sandbox struct {
 	UIDs IDRange
 	// Network gives each pod a network namespace and IP of its own (network.go).
 	Network Network
+	// PullImages runs each pod in its workload's image instead of the host's
+	// filesystem (images.go).
+	PullImages bool
 }
 
 // IDRange is an inclusive range of uids.

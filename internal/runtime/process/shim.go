@@ -93,6 +93,9 @@ type shim struct {
 
 func (s *shim) run() int {
 	s.state = podState{Phase: phasePending}
+	if s.spec.Image != nil && !s.pullImage() {
+		return s.finish("Stopped")
+	}
 	backoff := restartBackoffInitial
 	for {
 		if s.stopping || stopRequested(s.dir) {
@@ -235,6 +238,9 @@ func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID}
 	if s.spec.Network != nil {
 		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWNET
+	}
+	if s.spec.Image != nil {
+		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUTS // its hostname is the pod's name
 	}
 	return cmd, os.NewFile(uintptr(fds[0]), "control"), nil
 }
