@@ -34,7 +34,7 @@ func TestKillDuringStartsLeavesNoStray(t *testing.T) {
 	host := newPodHost(s.DataDir, ids)
 	for _, killAt := range []int{3, 20, 35} {
 		waitFor(t, 60*time.Second, func() (bool, error) { return len(host.startedPods()) >= killAt, nil })
-		s.kill(t)
+		s.Kill(t)
 		started := len(host.startedPods())
 		if started == jobs {
 			t.Fatalf("the server was killed after it had started every pod, not during the starts")
@@ -104,17 +104,8 @@ func TestDataDirInUse(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "is in use by another berth server") {
 		t.Fatalf("second server on %s: %v, %s; want it refused as in use", s.DataDir, err, out)
 	}
-	s.kill(t)
+	s.Kill(t)
 	startServer(t, s.DataDir)
-}
-
-// kill ends the server with SIGKILL, leaving its pods as they are.
-func (s *server) kill(t *testing.T) {
-	t.Helper()
-	if err := s.cmd.Process.Kill(); err != nil {
-		t.Fatalf("kill berth: %v", err)
-	}
-	<-s.done
 }
 
 // submitJobs creates n one-pod jobs running script, eight at a time, and returns their ids.
