@@ -58,6 +58,7 @@ var rules = []rule{
 	{"internal/controller", append([]string{"internal/httpapi", "internal/usecase"}, drivers...), "the loops know only the seams"},
 	{"internal/server", []string{"cmd/", "bench/", "test/"}, "the composition root is started by main, never the reverse"},
 	{"internal/layering", []string{""}, "the import check imports nothing it checks"},
+	{"internal/testenv", []string{""}, "what a test needs of the machine is said without the project"},
 }
 
 // everywhere holds for every internal package.

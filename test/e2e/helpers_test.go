@@ -14,6 +14,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 const workspace = "local-default"
@@ -172,20 +173,10 @@ func pidsOf(id string) []int {
 	return out
 }
 
-// unavailable skips the test, saying what it needs; in CI (CI=true), where nothing
-// may skip, it fails instead.
-func unavailable(t *testing.T, need string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(need)
-	}
-	t.Skip(need)
-}
-
 // requireRoot is unavailable unless the tests run as root, which why needs.
 func requireRoot(t *testing.T, why string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		unavailable(t, why+" needs root: run the e2e tests as root")
+		testenv.Unavailable(t, why+" needs root: run the e2e tests as root")
 	}
 }

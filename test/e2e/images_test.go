@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 // imageOSRelease is the ID in the test image's /etc/os-release.
@@ -100,7 +101,7 @@ func privateRegistry(t *testing.T, username, password string) string {
 	t.Helper()
 	bin, err := os.ReadFile("/bin/busybox")
 	if err != nil {
-		unavailable(t, "needs Debian's busybox-static (apt-get install busybox-static): "+err.Error())
+		testenv.Unavailable(t, "needs Debian's busybox-static (apt-get install busybox-static): "+err.Error())
 	}
 	regs := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 // testKubeconfig is the kubeconfig of the test control plane; without one the test
@@ -23,7 +24,7 @@ func testKubeconfig(t *testing.T) string {
 	t.Helper()
 	kc := os.Getenv("KUBECONFIG")
 	if kc == "" {
-		unavailable(t, "set KUBECONFIG: source the env file test/k8s/up.sh writes")
+		testenv.Unavailable(t, "set KUBECONFIG: source the env file test/k8s/up.sh writes")
 	}
 	return kc
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 // kubeDeadline bounds every wait on a workload of the kube runtime.
@@ -28,7 +29,7 @@ func kubeServer(t *testing.T) (*server, kubernetes.Interface) {
 	t.Helper()
 	kc := os.Getenv("KUBECONFIG")
 	if kc == "" || os.Getenv("BERTH_K8S_TRAINING_OPERATOR") != "1" {
-		unavailable(t, "set KUBECONFIG and BERTH_K8S_TRAINING_OPERATOR=1: source the env file test/k8s/up.sh writes")
+		testenv.Unavailable(t, "set KUBECONFIG and BERTH_K8S_TRAINING_OPERATOR=1: source the env file test/k8s/up.sh writes")
 	}
 	return startServer(t, "", "--kubeconfig", kc), kubernetes.NewForConfigOrDie(restConfig(t))
 }

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 // Sshd is the OpenSSH server the tests run.
@@ -59,7 +61,7 @@ type Server struct {
 func Start(t testing.TB, hostname string) *Server {
 	t.Helper()
 	if _, err := os.Stat(Sshd); err != nil {
-		t.Skip("install openssh-server (apt-get install -y openssh-server) to run the SSH tests")
+		testenv.Unavailable(t, "install openssh-server (apt-get install -y openssh-server) to run the SSH tests")
 	}
 	u, err := user.Current()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/testenv"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -26,18 +27,8 @@ import (
 func needCgroups(t *testing.T, rt *Runtime) {
 	t.Helper()
 	if err := rt.Limits(); err != nil {
-		unavailable(t, "needs root and cgroup controllers memory, cpu, cpuacct, pids: "+err.Error())
+		testenv.Unavailable(t, "needs root and cgroup controllers memory, cpu, cpuacct, pids: "+err.Error())
 	}
-}
-
-// unavailable skips the test, saying what it needs; in CI (CI=true), where nothing
-// may skip, it fails instead.
-func unavailable(t *testing.T, need string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(need)
-	}
-	t.Skip(need)
 }
 
 // removeSandbox kills whatever a test left in the runtime's cgroups and removes them.

@@ -15,6 +15,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/process/image/imagetest"
+	"github.com/berth-dev/berth/internal/testenv"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -24,7 +25,7 @@ func newImageRuntime(t *testing.T, dataDir string) *Runtime {
 	rt := newSandboxRuntime(t, dataDir)
 	rt.cfg.Sandbox.PullImages = true
 	if err := ImageSupport(dataDir, rt.cfg.Sandbox); err != nil {
-		unavailable(t, "pods in images need overlay mounts: "+err.Error())
+		testenv.Unavailable(t, "pods in images need overlay mounts: "+err.Error())
 	}
 	return rt
 }

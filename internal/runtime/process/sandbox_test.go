@@ -12,6 +12,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/runtimetest"
+	"github.com/berth-dev/berth/internal/testenv"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -22,7 +23,7 @@ var testUIDs = IDRange{First: 2147483648, Last: 2147483648 + 99}
 func requireSandbox(t *testing.T) {
 	t.Helper()
 	if err := SandboxSupport(); err != nil {
-		unavailable(t, "the sandbox needs root and mount and PID namespaces: "+err.Error())
+		testenv.Unavailable(t, "the sandbox needs root and mount and PID namespaces: "+err.Error())
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 // EnvURL names the variable holding the URL of the server the tests use.
@@ -32,7 +34,7 @@ func URL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvURL)
 	if base == "" {
-		t.Skip("set " + EnvURL + " to a PostgreSQL server URL " +
+		testenv.Unavailable(t, "set "+EnvURL+" to a PostgreSQL server URL "+
 			"(e.g. postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable) to run the PostgreSQL tests")
 	}
 	u, err := url.Parse(base)
