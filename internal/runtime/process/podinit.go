@@ -19,7 +19,8 @@ import (
 
 // controlFD is the pod-init's end of its control socket with the shim: the shim
 // writes networkReady once it has set up the pod's network namespace (a pod with
-// one), then the signals meant for the pod (one byte each); pod-init answers once
+// one), idsMapped once it has mapped the pod's user namespace (a pod with one,
+// userns.go), then the signals meant for the pod (one byte each); pod-init answers once
 // with how the pod ended (initStatus) or why it could not start (initFailed +
 // message).
 const controlFD = 3
@@ -88,6 +89,9 @@ func startPod(podDir string, control io.Reader) (*os.Process, error) {
 		}
 	}
 	sb := *spec.Sandbox
+	if err := awaitIDs(control, sb); err != nil {
+		return nil, fmt.Errorf("pod-init: %w", err)
+	}
 	if err := enterSandbox(sb); err != nil {
 		return nil, fmt.Errorf("pod-init: %w", err)
 	}

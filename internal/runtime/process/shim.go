@@ -192,7 +192,11 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	if err := s.attachNetwork(cmd, control); err != nil {
+	err = s.attachNetwork(cmd, control)
+	if err == nil {
+		err = s.mapIDs(cmd, control)
+	}
+	if err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		return 0, err
@@ -213,7 +217,8 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 
 // command is what runs the pod: /bin/sh -c <command> as the shim's user, or for a
 // sandboxed pod `pod-init <dir>` (this binary) as PID 1 of new mount, PID and network
-// namespaces, with control the shim's end of its control socket (podinit.go).
+// (or, where the server is not root, user) namespaces, with control the shim's end
+// of its control socket (podinit.go).
 func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
 	if s.spec.Sandbox == nil {
 		cmd = exec.Command("/bin/sh", "-c", s.spec.Command)
@@ -235,6 +240,9 @@ func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID}
 	if s.spec.Network != nil {
 		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWNET
+	}
+	if ns := s.spec.Sandbox.UserNS; ns != nil {
+		ns.clone(cmd.SysProcAttr, podInitCaps...)
 	}
 	return cmd, os.NewFile(uintptr(fds[0]), "control"), nil
 }

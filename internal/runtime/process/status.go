@@ -306,6 +306,9 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 		if spec.Network != nil {
 			networks = append(networks, *spec.Network)
 		}
+		if err := removeWorkDir(spec.Sandbox); err != nil {
+			return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
+		}
 	}
 	if err := removeCgroups(cgroups); err != nil {
 		return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
