@@ -80,7 +80,8 @@ func limitsRefusal(cfg Config, log *slog.Logger) string {
 		return ""
 	case cfg.UnsafeNoLimits:
 		log.Warn("UNSAFE: pods run without cpu, memory and pids limits (--unsafe-no-limits): one pod can take "+
-			"the host's memory, CPUs or process table from every other", "reason", why)
+			"the host's memory, CPUs or process table from every other, and one whose server is killed while starting it "+
+			"may be left running untracked", "reason", why)
 		return ""
 	}
 	return fmt.Sprintf("pods cannot be limited here: %v; start berth as root on a host with the memory, cpu, "+

@@ -72,7 +72,8 @@ func TestRootlessRefusesWithoutLimits(t *testing.T) {
 // namespace whose uid, as the host sees it, is neither root nor the server's, and
 // differs between workspaces. The escalation of TestPodSandbox fails as it does
 // against a root server; a secret reaches its pod; stop kills every process of a pod,
-// one that left its session included; release removes what a pod wrote.
+// one that left its session included; release removes what a pod wrote. Pods share
+// the host's network, each with a loopback address.
 func TestRootlessSandbox(t *testing.T) {
 	t.Parallel()
 	s, cred := rootlessServer(t, "--unsafe-no-limits")
@@ -126,6 +127,11 @@ func TestRootlessSandbox(t *testing.T) {
 	}
 	if victimUID == holderUID {
 		t.Errorf("pods of workspaces %s and %s both run as host uid %d", team, workspace, victimUID)
+	}
+	// Only root makes veths: the pods share the host's network, each with a loopback
+	// address of its own.
+	if ip := h.Pods[0].PodIP; !strings.HasPrefix(ip, "127.") || ip == v.Pods[0].PodIP {
+		t.Errorf("pod IPs %q and %q; want two loopback addresses", ip, v.Pods[0].PodIP)
 	}
 
 	if err := s.Client.StopWorkload(t.Context(), holder); err != nil {
