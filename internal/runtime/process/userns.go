@@ -77,11 +77,11 @@ func hostUserNS() (*UserNS, error) {
 	}
 	uids, err := subIDRange(subUIDFile, u.Username, uid)
 	if err != nil {
-		return nil, subIDHelp(subUIDFile, u.Username, err)
+		return nil, subIDHelp(u.Username, err)
 	}
 	gids, err := subIDRange(subGIDFile, u.Username, uid)
 	if err != nil {
-		return nil, subIDHelp(subGIDFile, u.Username, err)
+		return nil, subIDHelp(u.Username, err)
 	}
 	n := min(uids.Last-uids.First, gids.Last-gids.First)
 	return &UserNS{ServerUID: uid, ServerGID: gid, UIDs: IDRange{First: uids.First, Last: uids.First + n},
@@ -89,19 +89,26 @@ func hostUserNS() (*UserNS, error) {
 }
 
 // subIDHelp explains a missing or unreadable range of subordinate ids.
-func subIDHelp(path, name string, err error) error {
-	return fmt.Errorf("%s gives user %s no subordinate ids (%w): add a line such as %s:100000:65536 "+
-		"(usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s)", path, name, err, name, name)
+func subIDHelp(name string, err error) error {
+	return fmt.Errorf("no subordinate ids for user %s: %w; add a line such as %s:100000:65536 to %s and %s "+
+		"(usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s)", name, err, name, subUIDFile, subGIDFile, name)
 }
 
-// probeUserNS makes a user, mount and PID namespace with the ids of the first
-// workspace, as every pod's, and reports why it cannot.
+// probeUserNS does what pod-init of every pod will: in a user, mount and PID
+// namespace mapped to the first workspace's ids, it mounts a tmpfs and a /proc of its
+// own (mount(8) does, root of the namespace once it has its ids). It
+// reports why it cannot: the kernel refuses user namespaces, newuidmap refuses the
+// ids, or the kernel refuses the mounts (as where /proc has parts masked, in a
+// container).
 func probeUserNS(ns *UserNS) error {
-	cmd := exec.Command("/bin/cat")
+	cmd := exec.Command("/bin/sh", "-c", "read -r _ && mount -t tmpfs -o nosuid,nodev tmpfs /tmp && "+
+		"mount -t proc -o nosuid,nodev,noexec proc /proc")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return err
 	}
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID}
 	ns.pod().clone(cmd.SysProcAttr)
 	if err := cmd.Start(); err != nil {
@@ -109,9 +116,13 @@ func probeUserNS(ns *UserNS) error {
 			"kernel.unprivileged_userns_clone=1; elsewhere user.max_user_namespaces above 0): %w", err)
 	}
 	err = ns.pod().mapIDs(cmd.Process.Pid, ns.UIDs.First, ns.FirstGID)
+	if err == nil {
+		_, err = stdin.Write([]byte("\n"))
+	}
 	stdin.Close()
 	if werr := cmd.Wait(); err == nil && werr != nil {
-		err = fmt.Errorf("a process in a user namespace failed: %w", werr)
+		err = fmt.Errorf("the kernel does not let a user namespace mount a tmpfs and a /proc of its own "+
+			"(a /proc with parts masked, as in a container, forbids it): %w: %s", werr, strings.TrimSpace(out.String()))
 	}
 	return err
 }
