@@ -88,7 +88,7 @@ func TestRootlessSandbox(t *testing.T) {
 	team := splitWorkspace(t, s.Client, "team-b")
 	secret := createSecret(t, s.Client, "wandb", "token", "s3cret-token")
 
-	victimReq := job("victim", `echo victim-data > mine; cat /etc/secrets/`+secret+`/token; echo; echo victim-ready; sleep 1000`, 1)
+	victimReq := job("victim", `echo victim-data > mine; echo victim-shm > /dev/shm/victim; cat /etc/secrets/`+secret+`/token; echo; echo victim-ready; sleep 1000`, 1)
 	victimReq.WorkspaceID = team
 	victimReq.Secrets = []apiv1.SecretRef{{ID: secret}}
 	victim := create(t, s.Client, victimReq)
@@ -145,7 +145,8 @@ func TestRootlessSandbox(t *testing.T) {
 }
 
 // attackScript is the escalation of issue 13 from a member's pod: the admin key, the
-// database, another workspace's pod log, working directory and secret. It also writes
+// database, another workspace's pod log, working directory, secret, /dev/shm and
+// processes (its /proc shows its own, pod-init as PID 1). It also writes
 // its own working directory and /tmp, and prints its uid, capabilities and
 // no_new_privs.
 func attackScript(dataDir, victimDir, secret string) string {
@@ -158,6 +159,9 @@ func attackScript(dataDir, victimDir, secret string) string {
 		"ls " + filepath.Join(victimDir, "work") + " || echo FAILED other ls",
 		"cat " + filepath.Join(victimDir, "work", "mine") + " || echo FAILED other cat",
 		"ls /etc/secrets/" + secret + " || echo FAILED secret",
+		"cat /dev/shm/victim || echo FAILED other shm",
+		"grep -l victim-r[e]ady /proc/[0-9]*/cmdline || echo FAILED other proc",
+		`echo "pid1=$(tr '\0' ' ' < /proc/1/cmdline)"`,
 		"echo own-work > own && cat own",
 		"echo own-tmp > /tmp/own && cat /tmp/own",
 	}, "\n")
@@ -171,13 +175,14 @@ func checkAttackFailed(t *testing.T, s *server, attackLog string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, leak := range []string{strings.TrimSpace(string(adminKey)), "SQLite format", "victim-data", "victim-ready", "s3cret-token"} {
+	for _, leak := range []string{strings.TrimSpace(string(adminKey)), "SQLite format", "victim-data", "victim-shm", "s3cret-token"} {
 		if strings.Contains(attackLog, leak) {
 			t.Errorf("the member's pod read %q:\n%s", leak, attackLog)
 		}
 	}
-	for _, want := range []string{"FAILED admin key", "FAILED database", "FAILED other log",
-		"FAILED other ls", "FAILED other cat", "FAILED secret", "own-work", "own-tmp"} {
+	for _, want := range []string{"FAILED admin key", "FAILED database", "FAILED other log", "FAILED other ls",
+		"FAILED other cat", "FAILED secret", "FAILED other shm", "FAILED other proc", "pid1=" + berthBin + " pod-init",
+		"own-work", "own-tmp"} {
 		if !strings.Contains(attackLog, want) {
 			t.Errorf("the member's pod log lacks %q:\n%s", want, attackLog)
 		}
