@@ -20,8 +20,8 @@ import (
 // controlFD is the pod-init's end of its control socket with the shim: the shim
 // writes networkReady once it has set up the pod's network namespace (a pod with
 // one), idsMapped once it has mapped the pod's user namespace (a pod with one,
-// userns.go), then the signals meant for the pod (one byte each); pod-init answers once
-// with how the pod ended (initStatus) or why it could not start (initFailed +
+// userns.go), then the signals meant for the pod (one byte each); pod-init answers
+// once with how the pod ended (initStatus) or why it could not start (initFailed +
 // message).
 const controlFD = 3
 
