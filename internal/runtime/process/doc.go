@@ -16,18 +16,18 @@
 // pods it finds through their pid files; a pid whose start time differs belongs to
 // another process and the pod is reported gone.
 //
-// With Config.Sandbox (a root server) a pod directory also has work/ (the pod's
+// With Config.Sandbox a pod directory also has work/ (the pod's
 // working directory, owned by its workspace's uid) and secrets/ (its general secrets),
 // and the shim runs the command through pod-init (PodInitMain, `berth pod-init <dir>`)
 // as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go. It also
 // gets a network namespace: the shim, outside it, gives it eth0, a veth on the host
 // bridge with an IP the runtime handed out at Start (pod-ips.json in the data dir,
 // freed at Release), before pod-init runs the command; see network.go. A server that
-// is not root (Sandbox.UserNS, userns.go) puts pod-init in a user namespace instead of
-// a network one: the shim maps the server's ids to 0 in it and the workspace's
-// subordinate id to itself (newuidmap, newgidmap), and pod-init, root there, gives the
-// pod its files before it makes the same view. Without a network namespace a pod
-// shares the host's network, with a loopback address of its own.
+// is not root (Sandbox.UserNS: rootless.go, userns.go) puts pod-init in a user
+// namespace instead of a network one: the shim maps the server's ids to 0 in it and
+// the workspace's subordinate id to itself (newuidmap, newgidmap), and pod-init, root
+// there, gives the pod its files before it makes the same view. Without a network
+// namespace a pod shares the host's network, with a loopback address of its own.
 //
 // Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
 // makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under

@@ -21,7 +21,8 @@ import (
 // is masked, /tmp and /proc are its own and its general secrets appear at
 // /etc/secrets/<id>/<key>, as a uid of its workspace's own (see podinit.go). As root
 // it also gets a network namespace; a server that is not root puts it in a user
-// namespace instead (RootlessSandbox, userns.go), on the host's network.
+// namespace instead (RootlessSandbox in rootless.go, userns.go), on the host's
+// network.
 type Sandbox struct {
 	// UIDs is the range workspaces' uids are handed out from, one per workspace, its
 	// gid the same number (or UserNS's gid of it).
