@@ -99,7 +99,8 @@ func probeUserNS(ns *UserNS) error {
 	stdin.Close()
 	if werr := cmd.Wait(); err == nil && werr != nil {
 		err = fmt.Errorf("the kernel does not let a user namespace mount a tmpfs and a /proc of its own "+
-			"(a /proc with parts masked, as in a container, forbids it): %w: %s", werr, strings.TrimSpace(out.String()))
+			"(a /proc with parts masked, as in a container, forbids it, and so does Ubuntu's "+
+			"kernel.apparmor_restrict_unprivileged_userns=1): %w: %s", werr, strings.TrimSpace(out.String()))
 	}
 	return err
 }

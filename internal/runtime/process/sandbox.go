@@ -50,6 +50,9 @@ func ParseIDRange(s string) (IDRange, error) {
 	return IDRange{First: uint32(a), Last: uint32(b)}, nil
 }
 
+// contains reports whether id is in the range.
+func (r IDRange) contains(id uint32) bool { return r.First <= id && id <= r.Last }
+
 // String is the range as ParseIDRange reads it.
 func (r IDRange) String() string { return fmt.Sprintf("%d-%d", r.First, r.Last) }
 
@@ -117,23 +120,25 @@ func (u *podUIDs) read() error {
 	return nil
 }
 
-// of returns the workspace's uid, handing out the lowest free one the first time.
-// The runtime's lock serialises callers of one runtime.
+// of returns the workspace's uid, handing out the lowest free one the first time, or
+// when the one it has is outside the range (the range changed: another
+// --pod-uid-range, or other subordinate ids of a server that is not root, which
+// newuidmap would refuse). The runtime's lock serialises callers of one runtime.
 func (u *podUIDs) of(workspace string) (uint32, error) {
-	if id, ok := u.known[workspace]; ok {
+	if id, ok := u.known[workspace]; ok && u.ids.contains(id) {
 		return id, nil
 	}
 	var id uint32
 	err := updateJSONMap(u.path, func(known map[string]uint32) error {
 		u.known = known
-		if got, ok := known[workspace]; ok {
+		if got, ok := known[workspace]; ok && u.ids.contains(got) {
 			id = got
 			return nil
 		}
 		used := slices.Collect(maps.Values(known))
 		for id = u.ids.First; slices.Contains(used, id); id++ {
 			if id == u.ids.Last {
-				return fmt.Errorf("%w: every uid of --pod-uid-range %s is taken by a workspace", runtime.ErrRejected, u.ids)
+				return fmt.Errorf("%w: every uid of the pods' range %s is taken by a workspace", runtime.ErrRejected, u.ids)
 			}
 		}
 		known[workspace] = id
