@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/user"
@@ -117,7 +118,8 @@ func TestRootlessSandbox(t *testing.T) {
 	holder := create(t, s.Client, job("holder", "setsid sleep 1000 & echo holder-ready; sleep 1000", 1))
 	h := waitPhase(t, s.Client, holder, apiv1.PhaseRunning, 30*time.Second)
 	waitLog(t, s, holder, h.Pods[0].PodID, "holder-ready")
-	holderPids := waitPids(t, holder, 3) // the shell and two sleeps
+	// The shell, two sleeps and their pod-init.
+	holderPids := append(waitPids(t, holder, 3), podInitOf(t, filepath.Join(s.DataDir, "pods", holder, "1", h.Pods[0].PodID)))
 	victimUID, holderUID := hostUID(t, pidsOf(victim)), hostUID(t, holderPids)
 	t.Logf("server uid %d; pods run as host uids %d (%s) and %d (%s)", cred.Uid, victimUID, team, holderUID, workspace)
 	for _, uid := range []uint32{victimUID, holderUID} {
@@ -238,4 +240,18 @@ func hostUID(t *testing.T, pids []int) uint32 {
 		t.Fatal(err)
 	}
 	return uint32(uid)
+}
+
+// podInitOf is the pid of the pod-init of the pod in dir.
+func podInitOf(t *testing.T, dir string) int {
+	t.Helper()
+	want := []byte("\x00pod-init\x00" + dir + "\x00")
+	for _, pid := range procs() {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err == nil && bytes.Contains(cmdline, want) && !isGone(pid) {
+			return pid
+		}
+	}
+	t.Fatalf("no pod-init runs for %s", dir)
+	return 0
 }

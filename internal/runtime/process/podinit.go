@@ -114,6 +114,10 @@ func startPod(podDir string, control io.Reader) (*os.Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	if err := leaveNamespaceRoot(sb); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("pod-init: %w", err)
+	}
 	return cmd.Process, nil
 }
 

@@ -100,6 +100,28 @@ func awaitIDs(control io.Reader, sb podSandbox) error {
 	return nil
 }
 
+// leaveNamespaceRoot makes pod-init, in a user namespace, the pod's uid and gid once
+// the pod's command runs: no process of the pod then runs as the server's uid, and,
+// undumpable, pod-init is out of the pod's reach (ptrace, /proc/1/fd) all the same.
+func leaveNamespaceRoot(sb podSandbox) error {
+	if sb.UserNS == nil {
+		return nil
+	}
+	if err := syscall.Setgroups(nil); err != nil {
+		return fmt.Errorf("drop groups: %w", err)
+	}
+	if err := syscall.Setresgid(int(sb.GID), int(sb.GID), int(sb.GID)); err != nil {
+		return fmt.Errorf("become gid %d: %w", sb.GID, err)
+	}
+	if err := syscall.Setresuid(int(sb.UID), int(sb.UID), int(sb.UID)); err != nil {
+		return fmt.Errorf("become uid %d: %w", sb.UID, err)
+	}
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("make pod-init undumpable: %w", err)
+	}
+	return nil
+}
+
 // giveToPod makes the pod's working directory its uid's and its secrets readable by
 // its gid alone: 0440, owned by uid 0 (root, or the server in a user namespace).
 func giveToPod(sb podSandbox) error {
