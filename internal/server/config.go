@@ -37,6 +37,10 @@ type Config struct {
 	// PodUIDRange, UnsafeNoSandbox: how the process runtime isolates pods (sandbox.go).
 	PodUIDRange     string
 	UnsafeNoSandbox bool
+	// UnsafeNoLimits runs sandboxed pods without cgroup limits where cgroups cannot
+	// be made (not root, or a controller missing); without it such a server refuses
+	// pods.
+	UnsafeNoLimits bool
 	// PodBridge, PodSubnet: the network of sandboxed pods (empty: the defaults).
 	PodBridge string
 	PodSubnet string
@@ -75,9 +79,13 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.KubeContext, "kube-context", "", "context of --kubeconfig to use (empty: its current context)")
 	fs.IntVar(&c.KubeAPIQPS, "kube-api-qps", kube.DefaultQPS, "requests per second to the Kubernetes API server (burst twice that)")
 	fs.StringVar(&c.PodUIDRange, "pod-uid-range", DefaultPodUIDRange, "uids (and gids) the process runtime gives workspaces, one each, to run their pods as: "+
-		"the default is above every uid Debian, adduser, /etc/subuid and systemd-nspawn hand out, so no user or container of the host shares one")
+		"the default is above every uid Debian, adduser, /etc/subuid and systemd-nspawn hand out, so no user or container of the host shares one; "+
+		"a server that is not root uses its user's subordinate ids (/etc/subuid, /etc/subgid) instead")
 	fs.BoolVar(&c.UnsafeNoSandbox, "unsafe-no-sandbox", false, "run pods of the process runtime as the server's user with its view of the data dir "+
-		"(keys, database, other pods' logs) where they cannot be sandboxed (not root); without it such a server refuses to start pods")
+		"(keys, database, other pods' logs) and without limits where they cannot be sandboxed (no user namespaces or cgroups); "+
+		"without it such a server refuses to start pods")
+	fs.BoolVar(&c.UnsafeNoLimits, "unsafe-no-limits", false, "run sandboxed pods of the process runtime without cpu, memory "+
+		"and pids limits where cgroups cannot be made (not root, or a controller missing); without it such a server refuses to start pods")
 	fs.StringVar(&c.PodBridge, "pod-bridge", process.DefaultBridge, "host bridge the process runtime puts sandboxed pods on (made if missing)")
 	fs.StringVar(&c.PodSubnet, "pod-subnet", process.DefaultSubnet.String(), "IPv4 subnet of sandboxed pods: the bridge gets its first address, each pod one of the rest")
 	fs.StringVar(&c.Images, "images", ImagesHost, "where pods of the process runtime find their filesystem: host (this host's, works offline) "+

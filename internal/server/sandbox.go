@@ -21,8 +21,12 @@ func makeDataDir(dir string) error {
 }
 
 // processSandbox decides how the process runtime isolates pods: a sandbox where the
-// host allows one; else, with --unsafe-no-sandbox, none and a loud warning; else none
-// and a refusal of every pod, saying why and what the flag does.
+// host allows one (as root: a uid of the workspace's own and mount, PID and network
+// namespaces; as another user: a user namespace mapped from its subordinate ids, on
+// the host's network) with cgroup limits; with --unsafe-no-sandbox, none and a loud
+// warning; with --unsafe-no-limits, a sandbox without limits and a loud warning. What
+// the host lacks otherwise refuses every pod, saying what is missing and which flag
+// runs pods without it: never a silent downgrade.
 func processSandbox(cfg Config, log *slog.Logger) (sandbox *process.Sandbox, refusal string, err error) {
 	uids, err := process.ParseIDRange(cfg.PodUIDRange)
 	if err != nil {
@@ -32,21 +36,70 @@ func processSandbox(cfg Config, log *slog.Logger) (sandbox *process.Sandbox, ref
 	if err != nil {
 		return nil, "", err
 	}
-	why := process.SandboxSupport()
-	switch {
-	case cfg.UnsafeNoSandbox:
+	if cfg.UnsafeNoSandbox {
 		log.Warn("UNSAFE: pods are not sandboxed (--unsafe-no-sandbox): they run as the server's user and can read "+
-			"its keys, its database and every other pod's files in the data dir", "data_dir", cfg.DataDir, "sandbox_possible", why == nil)
+			"its keys, its database and every other pod's files in the data dir", "data_dir", cfg.DataDir)
 		return nil, "", nil
-	case why != nil:
-		refusal = fmt.Sprintf("pods cannot be sandboxed here: %v; start berth as root, or with --unsafe-no-sandbox "+
-			"to run pods unsandboxed as the server's user", why)
+	}
+	sandbox, why := hostSandbox(uids, network)
+	var refusals []string
+	if why != nil {
+		refusals = append(refusals, fmt.Sprintf("pods cannot be sandboxed here: %v; start berth as root, or with "+
+			"--unsafe-no-sandbox to run pods unsandboxed as the server's user", why))
+	}
+	if r := limitsRefusal(cfg, log); r != "" {
+		refusals = append(refusals, r)
+	}
+	if len(refusals) > 0 {
+		refusal = strings.Join(refusals, "; and ")
 		log.Error("no pod will start: "+refusal, "data_dir", cfg.DataDir)
 		return nil, refusal, nil
 	}
+	logSandbox(sandbox, log)
+	return sandbox, "", nil
+}
+
+// hostSandbox is the sandbox this host allows, or why there is none: as root the
+// configured uids and network, else a user namespace per pod.
+func hostSandbox(uids process.IDRange, network process.Network) (*process.Sandbox, error) {
+	if os.Geteuid() != 0 {
+		return process.RootlessSandbox()
+	}
+	if err := process.SandboxSupport(); err != nil {
+		return nil, err
+	}
+	return &process.Sandbox{UIDs: uids, Network: network}, nil
+}
+
+// limitsRefusal is why pods are refused for want of cgroups ("" when they can be
+// limited, or --unsafe-no-limits lets them run without, which it warns of).
+func limitsRefusal(cfg Config, log *slog.Logger) string {
+	why := process.LimitsSupport(cfg.DataDir)
+	switch {
+	case why == nil:
+		return ""
+	case cfg.UnsafeNoLimits:
+		log.Warn("UNSAFE: pods run without cpu, memory and pids limits (--unsafe-no-limits): one pod can take "+
+			"the host's memory, CPUs or process table from every other, and one whose server is killed while starting it "+
+			"may be left running untracked", "reason", why)
+		return ""
+	}
+	return fmt.Sprintf("pods cannot be limited here: %v; start berth as root on a host with the memory, cpu, "+
+		"cpuacct and pids cgroup controllers, or with --unsafe-no-limits to run pods sandboxed but without "+
+		"cpu, memory and pids limits", why)
+}
+
+// logSandbox says at start how pods are isolated.
+func logSandbox(sb *process.Sandbox, log *slog.Logger) {
+	if ns := sb.UserNS; ns != nil {
+		log.Warn("the server is not root: pods are sandboxed in a user namespace each, as a subordinate uid of "+
+			"their workspace's own (--pod-uid-range is not used), in their own mount and PID namespace; they share "+
+			"the host's network, each with a loopback address of its own (127.223.x.y), as only root can make veths",
+			"subordinate_uids", ns.UIDs.String(), "first_subordinate_gid", ns.FirstGID)
+		return
+	}
 	log.Info("pods are sandboxed: a uid of their workspace's own, their own mount, PID and network namespace",
-		"pod_uid_range", uids.String(), "pod_bridge", network.Bridge, "pod_subnet", network.Subnet.String())
-	return &process.Sandbox{UIDs: uids, Network: network}, "", nil
+		"pod_uid_range", sb.UIDs.String(), "pod_bridge", sb.Network.Bridge, "pod_subnet", sb.Network.Subnet.String())
 }
 
 // podNetwork reads --pod-bridge and --pod-subnet, empty ones as their defaults.

@@ -3,28 +3,44 @@ package server
 import (
 	"log/slog"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/berth-dev/berth/internal/runtime/process"
 )
 
-// TestProcessSandbox: a root server sandboxes pods with the configured range; the
-// unsafe flag turns the sandbox off; otherwise a server that cannot sandbox refuses
-// pods, naming the flag; a bad range is an error.
+// TestProcessSandbox: a server sandboxes pods where the host allows (as root with the
+// configured range); otherwise it refuses pods, naming what is missing and the flag
+// that runs them without it: --unsafe-no-sandbox for the sandbox, --unsafe-no-limits
+// for cgroups; --unsafe-no-sandbox turns the sandbox off; bad flags are errors.
 func TestProcessSandbox(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	canSandbox := process.SandboxSupport() == nil
-	sandbox, refusal, err := processSandbox(Config{PodUIDRange: "3000-3009"}, log)
-	switch {
-	case err != nil:
-		t.Fatalf("processSandbox: %v", err)
-	case canSandbox && (sandbox == nil || sandbox.UIDs != process.IDRange{First: 3000, Last: 3009} || refusal != ""):
-		t.Errorf("where pods can be sandboxed: sandbox %+v, refusal %q; want the range 3000-3009 and none", sandbox, refusal)
-	case !canSandbox && (sandbox != nil || !strings.Contains(refusal, "--unsafe-no-sandbox")):
-		t.Errorf("where pods cannot be sandboxed: sandbox %+v, refusal %q; want none and a refusal naming the flag", sandbox, refusal)
+	dataDir := t.TempDir()
+	uids := process.IDRange{First: 3000, Last: 3009}
+	_, noSandbox := hostSandbox(uids, process.Network{})
+	noLimits := process.LimitsSupport(dataDir)
+	t.Logf("sandbox: %v; limits: %v", noSandbox, noLimits)
+	for _, unsafeNoLimits := range []bool{false, true} {
+		sandbox, refusal, err := processSandbox(Config{DataDir: dataDir, PodUIDRange: "3000-3009", UnsafeNoLimits: unsafeNoLimits}, log)
+		if err != nil {
+			t.Fatalf("processSandbox: %v", err)
+		}
+		refused := noSandbox != nil || (noLimits != nil && !unsafeNoLimits)
+		if refused != (refusal != "") || refused != (sandbox == nil) {
+			t.Errorf("--unsafe-no-limits=%v: sandbox %+v, refusal %q; want a refusal (and no sandbox) %v",
+				unsafeNoLimits, sandbox, refusal, refused)
+		}
+		for flag, named := range map[string]bool{"--unsafe-no-sandbox": noSandbox != nil, "--unsafe-no-limits": noLimits != nil && !unsafeNoLimits} {
+			if strings.Contains(refusal, flag) != named {
+				t.Errorf("--unsafe-no-limits=%v: refusal %q; want %s named %v", unsafeNoLimits, refusal, flag, named)
+			}
+		}
+		if sandbox != nil && os.Geteuid() == 0 && sandbox.UIDs != uids {
+			t.Errorf("a root server's sandbox %+v; want the range %s", sandbox, uids)
+		}
 	}
-	sandbox, refusal, err = processSandbox(Config{PodUIDRange: DefaultPodUIDRange, UnsafeNoSandbox: true}, log)
+	sandbox, refusal, err := processSandbox(Config{DataDir: dataDir, PodUIDRange: DefaultPodUIDRange, UnsafeNoSandbox: true}, log)
 	if err != nil || sandbox != nil || refusal != "" {
 		t.Errorf("--unsafe-no-sandbox: sandbox %+v, refusal %q, err %v; want pods run unsandboxed", sandbox, refusal, err)
 	}

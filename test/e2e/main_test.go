@@ -75,6 +75,13 @@ type server struct {
 // server and every pod it started are killed when the test ends.
 func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	t.Helper()
+	return startServerAs(t, nil, dataDir, extra...)
+}
+
+// startServerAs is startServer with the server run as cred (nil: as the tests), which
+// must be able to reach the binary and own dataDir.
+func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra ...string) *server {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
@@ -88,6 +95,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	}
 	args = append(args, extra...)
 	s.cmd = exec.Command(berthBin, args...)
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	out := &lockedWriter{w: s.log, mu: s.logMu}
 	s.cmd.Stdout, s.cmd.Stderr = out, out
 	if err := s.cmd.Start(); err != nil {

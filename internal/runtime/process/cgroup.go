@@ -74,6 +74,16 @@ func newLimiter(parent string, pidsLimit int64) *limiter {
 	return s
 }
 
+// LimitsSupport says why pods of a runtime on dataDir could not be limited here (nil
+// when they can): cgroups need root and the memory, cpu, cpuacct and pids controllers.
+func LimitsSupport(dataDir string) error {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	return newLimiter(cgroupParent(dir), DefaultPidsLimit).err
+}
+
 // podLevels is how far below the runtime's cgroup a pod's is: <workload>/<dispatch>/<pod>.
 const podLevels = 3
 

@@ -16,14 +16,18 @@
 // pods it finds through their pid files; a pid whose start time differs belongs to
 // another process and the pod is reported gone.
 //
-// With Config.Sandbox (a root server) a pod directory also has work/ (the pod's
+// With Config.Sandbox a pod directory also has work/ (the pod's
 // working directory, owned by its workspace's uid) and secrets/ (its general secrets),
 // and the shim runs the command through pod-init (PodInitMain, `berth pod-init <dir>`)
 // as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go. It also
 // gets a network namespace: the shim, outside it, gives it eth0, a veth on the host
 // bridge with an IP the runtime handed out at Start (pod-ips.json in the data dir,
-// freed at Release), before pod-init runs the command; see network.go. Without a
-// sandbox a pod shares the host's network, with a loopback address of its own.
+// freed at Release), before pod-init runs the command; see network.go. A server that
+// is not root (Sandbox.UserNS: rootless.go, userns.go) puts pod-init in a user
+// namespace instead of a network one: the shim maps the server's ids to 0 in it and
+// the workspace's subordinate id to itself (newuidmap, newgidmap), and pod-init, root
+// there, gives the pod its files before it makes the same view. Without a network
+// namespace a pod shares the host's network, with a loopback address of its own.
 // With Sandbox.PullImages the pod runs in its workload's image: the shim pulls it
 // into DataDir/images (package image) before it starts pod-init, which makes an
 // overlay of it the pod's root; see images.go and podrootfs.go.
@@ -41,6 +45,7 @@
 // between starting the shim and writing it) is reported and stopped through its cgroup; an
 // OOM kill in it reads OOMKilled, exit code 137. Status removes the cgroup of a pod
 // that ended once nothing is left in it, Stop that of a pod killed outright, and
-// Release what is left of the workload's. Where cgroups cannot be used the runtime
-// warns once, Limits says why, and pods run without limits.
+// Release what is left of the workload's. Where cgroups cannot be used Limits (and
+// LimitsSupport, before a runtime is made) says why, and pods run without limits: the
+// server refuses them unless told otherwise.
 package process

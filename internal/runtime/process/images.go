@@ -52,8 +52,8 @@ type podImage struct {
 // ImageSupport says why pods cannot run in their images on this host (nil when they
 // can): they need the sandbox and overlay mounts in the data dir.
 func ImageSupport(dataDir string, sandbox *Sandbox) error {
-	if sandbox == nil {
-		return errors.New("pods run in their images only in the sandbox, which needs the server to run as root")
+	if sandbox == nil || sandbox.UserNS != nil {
+		return errors.New("pods run in their images only in the sandbox of a server run as root")
 	}
 	dataDir, err := filepath.Abs(dataDir)
 	if err != nil {

@@ -19,8 +19,9 @@ import (
 
 // controlFD is the pod-init's end of its control socket with the shim: the shim
 // writes networkReady once it has set up the pod's network namespace (a pod with
-// one), then the signals meant for the pod (one byte each); pod-init answers once
-// with how the pod ended (initStatus) or why it could not start (initFailed +
+// one), idsMapped once it has mapped the pod's user namespace (a pod with one,
+// userns.go), then the signals meant for the pod (one byte each); pod-init answers
+// once with how the pod ended (initStatus) or why it could not start (initFailed +
 // message).
 const controlFD = 3
 
@@ -88,6 +89,9 @@ func startPod(podDir string, control io.Reader) (*os.Process, error) {
 		}
 	}
 	sb := *spec.Sandbox
+	if err := awaitIDs(control, sb); err != nil {
+		return nil, fmt.Errorf("pod-init: %w", err)
+	}
 	env, dir, err := enterView(podDir, spec)
 	if err != nil {
 		return nil, fmt.Errorf("pod-init: %w", err)
@@ -106,6 +110,10 @@ func startPod(podDir string, control io.Reader) (*os.Process, error) {
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
+	}
+	if err := leaveNamespaceRoot(sb); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("pod-init: %w", err)
 	}
 	return cmd.Process, nil
 }

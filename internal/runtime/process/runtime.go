@@ -99,6 +99,8 @@ func New(cfg Config) (*Runtime, error) {
 		if r.uids, err = loadPodUIDs(dir, cfg.Sandbox.UIDs); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Sandbox != nil && cfg.Sandbox.UserNS == nil {
 		r.network = cfg.Sandbox.Network.withDefaults()
 		if err := ensureBridge(r.network); err != nil {
 			return nil, fmt.Errorf("process: pod network: %w", err)
@@ -112,7 +114,7 @@ func New(cfg Config) (*Runtime, error) {
 		cfg.PidsLimit = DefaultPidsLimit
 	}
 	r.limits = newLimiter(cgroupParent(dir), cfg.PidsLimit)
-	if err := r.Limits(); err != nil {
+	if err := r.Limits(); err != nil && cfg.Refusal == "" {
 		slog.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
 	}
 	if err := r.resumeStarts(); err != nil {
@@ -232,7 +234,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		spec.Sandbox = sandbox
 		spec.Image = r.imageOf(req, p)
 		spec.PodIP = ips[p.PodID]
-		if sandbox != nil {
+		if sandbox != nil && sandbox.UserNS == nil {
 			spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
 		}
 		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)

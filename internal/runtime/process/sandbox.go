@@ -19,17 +19,22 @@ import (
 // Sandbox is how pods are isolated from the server and from each other: each runs
 // under `berth pod-init` in a mount and PID namespace of its own, where the data dir
 // is masked, /tmp and /proc are its own and its general secrets appear at
-// /etc/secrets/<id>/<key>, as a uid of its workspace's own (see podinit.go). It needs
-// root.
+// /etc/secrets/<id>/<key>, as a uid of its workspace's own (see podinit.go). As root
+// it also gets a network namespace; a server that is not root puts it in a user
+// namespace instead (RootlessSandbox in rootless.go, userns.go), on the host's
+// network.
 type Sandbox struct {
 	// UIDs is the range workspaces' uids are handed out from, one per workspace, its
-	// gid the same number.
+	// gid the same number (or UserNS's gid of it).
 	UIDs IDRange
-	// Network gives each pod a network namespace and IP of its own (network.go).
+	// Network gives each pod a network namespace and IP of its own (network.go);
+	// not with UserNS.
 	Network Network
 	// PullImages runs each pod in its workload's image instead of the host's
 	// filesystem (images.go).
 	PullImages bool
+	// UserNS, for a server that is not root, maps each pod's user namespace.
+	UserNS *UserNS
 }
 
 // IDRange is an inclusive range of uids.
@@ -47,6 +52,9 @@ func ParseIDRange(s string) (IDRange, error) {
 	}
 	return IDRange{First: uint32(a), Last: uint32(b)}, nil
 }
+
+// contains reports whether id is in the range.
+func (r IDRange) contains(id uint32) bool { return r.First <= id && id <= r.Last }
 
 // String is the range as ParseIDRange reads it.
 func (r IDRange) String() string { return fmt.Sprintf("%d-%d", r.First, r.Last) }
@@ -80,6 +88,8 @@ type podSandbox struct {
 	SecretsDir string `json:"secretsDir"`
 	// HasSecrets: the pod names a general secret, so /etc/secrets is made if missing.
 	HasSecrets bool `json:"hasSecrets"`
+	// UserNS is the pod's user namespace, where the server is not root.
+	UserNS *podUserNS `json:"userNS,omitempty"`
 }
 
 // Directories of a sandboxed pod inside its pod directory, and the file of workspace
@@ -113,23 +123,25 @@ func (u *podUIDs) read() error {
 	return nil
 }
 
-// of returns the workspace's uid, handing out the lowest free one the first time.
-// The runtime's lock serialises callers of one runtime.
+// of returns the workspace's uid, handing out the lowest free one the first time, or
+// when the one it has is outside the range (the range changed: another
+// --pod-uid-range, or other subordinate ids of a server that is not root, which
+// newuidmap would refuse). The runtime's lock serialises callers of one runtime.
 func (u *podUIDs) of(workspace string) (uint32, error) {
-	if id, ok := u.known[workspace]; ok {
+	if id, ok := u.known[workspace]; ok && u.ids.contains(id) {
 		return id, nil
 	}
 	var id uint32
 	err := updateJSONMap(u.path, func(known map[string]uint32) error {
 		u.known = known
-		if got, ok := known[workspace]; ok {
+		if got, ok := known[workspace]; ok && u.ids.contains(got) {
 			id = got
 			return nil
 		}
 		used := slices.Collect(maps.Values(known))
 		for id = u.ids.First; slices.Contains(used, id); id++ {
 			if id == u.ids.Last {
-				return fmt.Errorf("%w: every uid of --pod-uid-range %s is taken by a workspace", runtime.ErrRejected, u.ids)
+				return fmt.Errorf("%w: every uid of the pods' range %s is taken by a workspace", runtime.ErrRejected, u.ids)
 			}
 		}
 		known[workspace] = id
@@ -164,29 +176,37 @@ func (r *Runtime) sandboxFor(req runtime.StartRequest, dir string) (*podSandbox,
 	if err != nil {
 		return nil, err
 	}
-	return &podSandbox{UID: id, GID: id, DataDir: r.cfg.DataDir, WorkDir: filepath.Join(dir, workDirName),
-		SecretsDir: filepath.Join(dir, secretsDirName), HasSecrets: len(generalSecrets(req.Secrets)) > 0}, nil
+	sb := &podSandbox{UID: id, GID: id, DataDir: r.cfg.DataDir, WorkDir: filepath.Join(dir, workDirName),
+		SecretsDir: filepath.Join(dir, secretsDirName), HasSecrets: len(generalSecrets(req.Secrets)) > 0}
+	if ns := r.cfg.Sandbox.UserNS; ns != nil {
+		sb.GID, sb.UserNS = ns.gidOf(id), ns.pod()
+	}
+	if err := checkSecretsMount(sb); err != nil {
+		return nil, fmt.Errorf("%w: %w", runtime.ErrRejected, err)
+	}
+	return sb, nil
 }
 
 // prepareSandbox makes the pod's working directory, owned by its uid, and writes its
 // general secrets, readable by its gid alone; the pod directory (0700, the server's)
-// keeps every other uid out of both.
+// keeps every other uid out of both. A server that is not root cannot give them
+// away: the pod's pod-init does, in its user namespace (awaitIDs).
 func prepareSandbox(sb *podSandbox, secrets []runtime.Secret) error {
 	if err := os.MkdirAll(sb.WorkDir, 0o700); err != nil {
-		return err
-	}
-	if err := os.Chown(sb.WorkDir, int(sb.UID), int(sb.GID)); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(sb.SecretsDir, 0o755); err != nil {
 		return err
 	}
 	for id, keys := range generalSecrets(secrets) {
-		if err := writeSecret(filepath.Join(sb.SecretsDir, id), keys, sb.GID); err != nil {
+		if err := writeSecret(filepath.Join(sb.SecretsDir, id), keys); err != nil {
 			return fmt.Errorf("secret %s: %w", id, err)
 		}
 	}
-	return nil
+	if sb.UserNS != nil {
+		return nil
+	}
+	return giveToPod(*sb)
 }
 
 // generalSecrets are the keys of the general secrets among secrets, by id.
@@ -205,8 +225,9 @@ func generalSecrets(secrets []runtime.Secret) map[string]map[string][]byte {
 	return out
 }
 
-// writeSecret writes one secret's keys as files of dir, 0440 root:gid.
-func writeSecret(dir string, keys map[string][]byte, gid uint32) error {
+// writeSecret writes one secret's keys as files of dir, the server's alone until
+// giveToPod gives them to the pod.
+func writeSecret(dir string, keys map[string][]byte) error {
 	if err := validName(filepath.Base(dir)); err != nil {
 		return err
 	}
@@ -217,14 +238,7 @@ func writeSecret(dir string, keys map[string][]byte, gid uint32) error {
 		if err := validName(key); err != nil {
 			return err
 		}
-		path := filepath.Join(dir, key)
-		if err := writeFileAtomic(path, value); err != nil {
-			return err
-		}
-		if err := os.Chown(path, 0, int(gid)); err != nil {
-			return err
-		}
-		if err := os.Chmod(path, 0o440); err != nil {
+		if err := writeFileAtomic(filepath.Join(dir, key), value); err != nil {
 			return err
 		}
 	}

@@ -127,7 +127,8 @@ func start(t *testing.T, rt *Runtime, req runtime.StartRequest) {
 }
 
 // TestPodUIDs: each workspace keeps the uid it was first given, across runtimes on
-// the data dir; a full range rejects new workspaces.
+// the data dir; a full range rejects new workspaces; in another range (the server's
+// changed) workspaces get uids of that range.
 func TestPodUIDs(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -150,6 +151,15 @@ func TestPodUIDs(t *testing.T) {
 	}
 	if got, err := again.of("b"); err != nil || got != 5001 {
 		t.Fatalf("uid of b after a reload = %d, %v; want 5001", got, err)
+	}
+	moved, err := loadPodUIDs(dir, IDRange{First: 7000, Last: 7009})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ws := range []string{"b", "a"} {
+		if got, err := moved.of(ws); err != nil || got != 7000+uint32(i) {
+			t.Fatalf("uid of %s in a new range = %d, %v; want %d", ws, got, err, 7000+i)
+		}
 	}
 }
 

@@ -195,7 +195,11 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	if err := s.attachNetwork(cmd, control); err != nil {
+	err = s.attachNetwork(cmd, control)
+	if err == nil {
+		err = s.mapIDs(cmd, control)
+	}
+	if err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		return 0, err
@@ -216,7 +220,8 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 
 // command is what runs the pod: /bin/sh -c <command> as the shim's user, or for a
 // sandboxed pod `pod-init <dir>` (this binary) as PID 1 of new mount, PID and network
-// namespaces, with control the shim's end of its control socket (podinit.go).
+// (or, where the server is not root, user) namespaces, with control the shim's end
+// of its control socket (podinit.go).
 func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
 	if s.spec.Sandbox == nil {
 		cmd = exec.Command("/bin/sh", "-c", s.spec.Command)
@@ -241,6 +246,9 @@ func (s *shim) command() (cmd *exec.Cmd, control *os.File, err error) {
 	}
 	if s.spec.Image != nil {
 		cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWUTS // its hostname is the pod's name
+	}
+	if ns := s.spec.Sandbox.UserNS; ns != nil {
+		ns.clone(cmd.SysProcAttr, podInitCaps...)
 	}
 	return cmd, os.NewFile(uintptr(fds[0]), "control"), nil
 }

@@ -285,6 +285,7 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 	}
 	var cgroups []podCgroup
 	var networks []podNetwork
+	var sandboxes []*podSandbox
 	for _, dir := range dirs {
 		spec, err := readSpec(dir)
 		if errors.Is(err, os.ErrNotExist) {
@@ -308,12 +309,18 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 		if spec.Network != nil {
 			networks = append(networks, *spec.Network)
 		}
+		sandboxes = append(sandboxes, spec.Sandbox)
 	}
 	if err := removeCgroups(cgroups); err != nil {
 		return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
 	}
 	if err := r.removeNetworks(ref.WorkloadID, networks); err != nil {
 		return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
+	}
+	for _, sb := range sandboxes {
+		if err := removeWorkDir(sb); err != nil {
+			return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
+		}
 	}
 	r.watcher.removeUnder(r.workloadDir(ref.WorkloadID))
 	return os.RemoveAll(r.workloadDir(ref.WorkloadID))
