@@ -51,7 +51,7 @@ func TestStrictJSONBodies(t *testing.T) {
 		{name: "duplicate key", method: "POST", path: path, token: tm.alice, body: good[:len(good)-1] + `,"image":"evil:latest"}`,
 			status: 400, code: apiv1.CodeBadRequest, msg: `key "image" appears twice in the body`},
 		{name: "duplicate nested key", method: "POST", path: path, token: tm.alice,
-			body: good[:len(good)-1] + `,"env":{"A":"1","A":"2"}}`,
+			body:   good[:len(good)-1] + `,"env":{"A":"1","A":"2"}}`,
 			status: 400, code: apiv1.CodeBadRequest, msg: `key "A" appears twice in env`},
 		{name: "syntax error", method: "POST", path: path, token: tm.alice, body: `{"displayName":`,
 			status: 400, code: apiv1.CodeBadRequest, msg: "the body is not valid JSON"},

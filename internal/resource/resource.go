@@ -175,3 +175,8 @@ func (l List) Strings() map[string]string {
 		EphemeralStorage: Format(EphemeralStorage, l.EphemeralStorage),
 	}
 }
+
+// Max returns the larger amount of every resource of l and o.
+func (l List) Max(o List) List {
+	return List{max(l.MilliCPU, o.MilliCPU), max(l.Memory, o.Memory), max(l.GPU, o.GPU), max(l.EphemeralStorage, o.EphemeralStorage)}
+}
