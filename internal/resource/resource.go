@@ -6,7 +6,8 @@ package resource
 import (
 	"errors"
 	"fmt"
-	"strconv"
+	"math"
+	"math/bits"
 	"strings"
 
 	k8sresource "k8s.io/apimachinery/pkg/api/resource"
@@ -118,9 +119,22 @@ func (l List) Sub(o List) List {
 	return List{l.MilliCPU - o.MilliCPU, l.Memory - o.Memory, l.GPU - o.GPU, l.EphemeralStorage - o.EphemeralStorage}
 }
 
-// Scale returns l × n.
+// Scale returns l × n, each amount capped at math.MaxInt64 where the product of
+// non-negative numbers would not fit: a huge replica count must compare as more than
+// any node has, never wrap around to a small number.
 func (l List) Scale(n int64) List {
-	return List{l.MilliCPU * n, l.Memory * n, l.GPU * n, l.EphemeralStorage * n}
+	return List{mulCapped(l.MilliCPU, n), mulCapped(l.Memory, n), mulCapped(l.GPU, n), mulCapped(l.EphemeralStorage, n)}
+}
+
+func mulCapped(v, n int64) int64 {
+	if v < 0 || n < 0 {
+		return v * n
+	}
+	hi, lo := bits.Mul64(uint64(v), uint64(n))
+	if hi != 0 || lo > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(lo)
 }
 
 // Fits reports whether l fits in free; when it does not, it names the first resource
@@ -157,13 +171,20 @@ func (l List) Get(name string) int64 {
 // Format renders the amount of the named resource for people: cores, bytes with a
 // binary suffix, devices.
 func Format(name string, v int64) string {
+	q := Quantity(name, v)
+	return q.String()
+}
+
+// Quantity is the amount v of the named resource (cpu in millicores) as a Kubernetes
+// quantity, for exact arithmetic and formatting.
+func Quantity(name string, v int64) k8sresource.Quantity {
 	switch name {
 	case CPU:
-		return k8sresource.NewMilliQuantity(v, k8sresource.DecimalSI).String()
+		return *k8sresource.NewMilliQuantity(v, k8sresource.DecimalSI)
 	case Memory, EphemeralStorage:
-		return k8sresource.NewQuantity(v, k8sresource.BinarySI).String()
+		return *k8sresource.NewQuantity(v, k8sresource.BinarySI)
 	}
-	return strconv.FormatInt(v, 10)
+	return *k8sresource.NewQuantity(v, k8sresource.DecimalSI)
 }
 
 // Strings renders every resource of l.
