@@ -171,7 +171,15 @@ func (l List) Get(name string) int64 {
 // Format renders the amount of the named resource for people: cores, bytes with a
 // binary suffix, devices.
 func Format(name string, v int64) string {
-	q := Quantity(name, v)
+	return FormatQuantity(name, Quantity(name, v))
+}
+
+// FormatQuantity renders a quantity of the named resource for people: GPUs as a plain
+// count of devices ("16", never "16k"), the others in quantity syntax.
+func FormatQuantity(name string, q k8sresource.Quantity) string {
+	if name == GPU {
+		return q.AsDec().String()
+	}
 	return q.String()
 }
 

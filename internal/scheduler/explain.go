@@ -73,7 +73,7 @@ func (p *Planner) quotaReasons(sp *space, w *Workload) []string {
 			verb = "has only"
 		}
 		out = append(out, fmt.Sprintf("needs %s %s in all (%d × %s), workspace %s %s %s free",
-			need.String(), r, w.Replica, resource.Format(r, perPod), sp.id, verb, left.String()))
+			resource.FormatQuantity(r, need), r, w.Replica, resource.Format(r, perPod), sp.id, verb, resource.FormatQuantity(r, left)))
 	}
 	return out
 }

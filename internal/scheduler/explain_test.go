@@ -70,7 +70,7 @@ func TestExplainHugeRequests(t *testing.T) {
 	p := NewPlanner()
 	p.UpsertNode(node("n1", 8))
 	p.UpsertWorkload(wl("huge", 2147483648, 0, func(w *Workload) {
-		w.PerPod = resource.List{MilliCPU: 1500, Memory: 63232 << 20, EphemeralStorage: 50 * gi}
+		w.PerPod = resource.List{MilliCPU: 1500, Memory: 63232 << 20, GPU: 8, EphemeralStorage: 50 * gi}
 	}))
 	p.Plan(now)
 	got, ok := p.Explain("huge", now)
@@ -78,14 +78,15 @@ func TestExplainHugeRequests(t *testing.T) {
 		t.Fatal("Explain found nothing")
 	}
 	want := []string{
+		"needs 17179869184 gpu in all (2147483648 × 8), workspace ws has only 8 free",
 		"needs 3221225472 cpu in all (2147483648 × 1500m), workspace ws has only 64 free",
 		"needs 126464Pi memory in all (2147483648 × 63232Mi), workspace ws has only 512Gi free",
 		"needs 100Ei ephemeral-storage in all (2147483648 × 50Gi), workspace ws has only 1Ti free",
 	}
-	if diff := cmp.Diff(want, got.Reasons[:3]); diff != "" {
+	if diff := cmp.Diff(want, got.Reasons[:4]); diff != "" {
 		t.Errorf("reasons (-want +got):\n%s", diff)
 	}
-	if got.Message != "Insufficient total cpu resources" {
+	if got.Message != "Insufficient total gpu resources" {
 		t.Errorf("message %q: the total must not wrap around to something that fits", got.Message)
 	}
 }
