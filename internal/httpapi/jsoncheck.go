@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -39,6 +40,10 @@ func checkJSON(data []byte) string {
 	return ""
 }
 
+// maxJSONDepth bounds how deep a body may nest objects and arrays; real ones nest a
+// few levels. The bound keeps a body of brackets from costing memory per level.
+const maxJSONDepth = 100
+
 // walker follows the tokens of one JSON value, keeping the keys seen in every open
 // object.
 type walker struct {
@@ -48,7 +53,6 @@ type walker struct {
 
 // frame is an open object or array.
 type frame struct {
-	path    string
 	object  bool
 	wantKey bool
 	key     string // the last key of an object
@@ -66,16 +70,17 @@ func (w *walker) step(tok json.Token) string {
 		f := &w.stack[n-1]
 		key, _ := tok.(string)
 		if f.keys[key] {
-			return fmt.Sprintf("the body is ambiguous: key %q appears twice in %s", key, f.path)
+			return fmt.Sprintf("the body is ambiguous: key %q appears twice in %s", key, w.path())
 		}
 		f.keys[key], f.key, f.wantKey = true, key, false
 		return ""
 	}
 	switch tok {
-	case json.Delim('{'):
-		w.stack = append(w.stack, frame{path: w.childPath(), object: true, wantKey: true, keys: map[string]bool{}})
-	case json.Delim('['):
-		w.stack = append(w.stack, frame{path: w.childPath()})
+	case json.Delim('{'), json.Delim('['):
+		if len(w.stack) == maxJSONDepth {
+			return fmt.Sprintf("the body nests objects and arrays deeper than %d levels", maxJSONDepth)
+		}
+		w.stack = append(w.stack, frame{object: tok == json.Delim('{'), wantKey: true, keys: map[string]bool{}})
 	case json.Delim(']'):
 		w.pop()
 	default:
@@ -84,21 +89,24 @@ func (w *walker) step(tok json.Token) string {
 	return ""
 }
 
-// childPath names the value about to start, as the field paths of error messages do.
-func (w *walker) childPath() string {
-	n := len(w.stack)
-	if n == 0 {
+// path names the innermost open object as the field paths of error messages do
+// ("env", "cronJobs[0]"), or "the body" for the top level.
+func (w *walker) path() string {
+	var b strings.Builder
+	for i, f := range w.stack[:len(w.stack)-1] {
+		switch {
+		case !f.object:
+			b.WriteString("[" + strconv.Itoa(f.index) + "]")
+		case i > 0:
+			b.WriteString("." + f.key)
+		default:
+			b.WriteString(f.key)
+		}
+	}
+	if b.Len() == 0 {
 		return "the body"
 	}
-	f := &w.stack[n-1]
-	prefix := f.path + "."
-	if n == 1 {
-		prefix = ""
-	}
-	if f.object {
-		return prefix + f.key
-	}
-	return f.path + "[" + strconv.Itoa(f.index) + "]"
+	return b.String()
 }
 
 func (w *walker) pop() {

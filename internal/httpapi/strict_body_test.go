@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -53,6 +54,11 @@ func TestStrictJSONBodies(t *testing.T) {
 		{name: "duplicate nested key", method: "POST", path: path, token: tm.alice,
 			body:   good[:len(good)-1] + `,"env":{"A":"1","A":"2"}}`,
 			status: 400, code: apiv1.CodeBadRequest, msg: `key "A" appears twice in env`},
+		{name: "duplicate key in an array item", method: "POST", path: path, token: tm.alice,
+			body:   good[:len(good)-1] + `,"cronJobs":[{"schedule":"x"},{"action":"start","action":"start"}]}`,
+			status: 400, code: apiv1.CodeBadRequest, msg: `key "action" appears twice in cronJobs[1]`},
+		{name: "deep nesting", method: "POST", path: path, token: tm.alice, body: strings.Repeat("[", 1<<20),
+			status: 400, code: apiv1.CodeBadRequest, msg: "the body nests objects and arrays deeper than 100 levels"},
 		{name: "syntax error", method: "POST", path: path, token: tm.alice, body: `{"displayName":`,
 			status: 400, code: apiv1.CodeBadRequest, msg: "the body is not valid JSON"},
 		{name: "same key in two objects is fine", method: "POST", path: path, token: tm.alice,
