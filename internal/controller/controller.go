@@ -65,6 +65,10 @@ type Controller struct {
 	inv     int64 // InventoryChange at the last read of nodes and workspaces
 	planner *scheduler.Planner
 	nodes   map[string]bool // node names the planner knows
+	// spaceNodes are the nodes of each workspace, ready or not, for neverFits.
+	spaceNodes map[string][]scheduler.Node
+	// fitSeen remembers when each queued workload last could fit (neverFits).
+	fitSeen map[string]fitStamp
 	orphans map[string]bool // workloads the runtime holds pods of, unknown to the store
 	spaces  map[string]bool // workspace ids the planner knows
 	// down holds the nodes that are not Ready or that an ops job drains, with why: the
@@ -101,6 +105,7 @@ func New(cfg Config) *Controller {
 		cfg: cfg, wake: make(chan struct{}, 1),
 		live: map[string]*workload.Workload{}, planner: scheduler.NewPlanner(), dirty: map[string]bool{},
 		nodes: map[string]bool{}, spaces: map[string]bool{}, waiting: map[string]bool{},
+		fitSeen: map[string]fitStamp{},
 	}
 }
 

@@ -176,7 +176,8 @@ func TestDeletedWorkloadIsReleased(t *testing.T) {
 func TestQueuedWorkloadFailsWhenItsWorkspaceGoes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	id := e.submit("stuck", "true", func(s *apiv1.WorkloadSpec) { s.Resource.Replica, s.Resource.GPU = 3, "8" })
+	at := time.Now().UTC().Add(2 * time.Hour).Format("2006-01-02T15:04:05.000Z")
+	id := e.submit("stuck", "true", func(s *apiv1.WorkloadSpec) { s.CronJobs = []apiv1.CronJob{{Schedule: at, Action: "start"}} })
 	e.waitFor(id, "queued with a reason", func(w *workload.Workload) bool { return w.Status.Message != "" })
 	if err := e.store.WorkspaceDelete(t.Context(), testWorkspace); err != nil {
 		t.Fatal(err)

@@ -69,7 +69,8 @@ func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now ti
 }
 
 // checkQueued fails the queued workloads that can never run (their workspace or a
-// dependency is gone, or a dependency failed) and tells the planner which still wait
+// dependency is gone, a dependency failed, or the workspace's nodes could never hold
+// them) and tells the planner which still wait
 // for a dependency.
 func (c *Controller) checkQueued(ctx context.Context, now time.Time) error {
 	for _, w := range c.live {
@@ -78,6 +79,13 @@ func (c *Controller) checkQueued(ctx context.Context, now time.Time) error {
 		}
 		if !c.spaces[w.Workspace()] {
 			workload.Fail(w, "Workspace "+w.Workspace()+" not found.", now)
+			if err := c.save(ctx, w); err != nil {
+				return err
+			}
+			continue
+		}
+		if why := c.neverFits(w); why != "" {
+			workload.Fail(w, why, now)
 			if err := c.save(ctx, w); err != nil {
 				return err
 			}

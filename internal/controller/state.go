@@ -117,16 +117,18 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seenNodes, down := map[string]bool{}, map[string]string{}
+	seenNodes, down, spaceNodes := map[string]bool{}, map[string]string{}, map[string][]scheduler.Node{}
 	for _, n := range nodes {
 		seenNodes[n.Name] = true
 		if why := downBecause(n); why != "" {
 			down[n.Name] = why
 		}
-		c.planner.UpsertNode(scheduler.Node{
+		sn := scheduler.Node{
 			Name: n.Name, Workspace: n.Workspace, Capacity: n.Capacity, GPUIndices: gpuIndices(n.Capacity.GPU),
 			Labels: n.Labels, Ready: n.Ready && !n.Unschedulable && n.Drain == "", Tainted: len(n.Taints) > 0,
-		})
+		}
+		c.planner.UpsertNode(sn)
+		spaceNodes[n.Workspace] = append(spaceNodes[n.Workspace], sn)
 	}
 	// "" is the pool of the nodes of no workspace: only an ops job's check queues
 	// there (users' workloads need a workspace), and nothing is preempted in it.
@@ -145,7 +147,7 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 			c.planner.RemoveWorkspace(id)
 		}
 	}
-	c.nodes, c.down, c.spaces, c.inv = seenNodes, down, seenSpaces, v
+	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
 	return nil
 }
 
@@ -163,6 +165,7 @@ func (c *Controller) track(w *workload.Workload) {
 	if w.Released() {
 		delete(c.live, w.ID)
 		delete(c.waiting, w.ID)
+		delete(c.fitSeen, w.ID)
 		c.planner.RemoveWorkload(w.ID)
 		return
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,19 +17,57 @@ import (
 // MaxBodyBytes is the largest request body accepted (2 MiB, as the reference).
 const MaxBodyBytes = 2 << 20
 
-// decode reads a JSON body into v. An empty body leaves v as it is; unknown fields
-// are ignored; a body over MaxBodyBytes is refused with 413.
+// decode reads a JSON body into v: exactly one JSON value in UTF-8 with no key twice
+// in an object (checkJSON). An empty body leaves v as it is; unknown fields are
+// ignored, as the reference does; a body over MaxBodyBytes is refused with 413.
 func decode(r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
-	err := json.NewDecoder(r.Body).Decode(v)
-	var tooLarge *http.MaxBytesError
-	switch {
-	case err == nil, errors.Is(err, io.EOF):
-		return nil
-	case errors.As(err, &tooLarge):
+	return decodeBody(r, v, false)
+}
+
+// decodeKnown is decode for a body whose every field must be one of v's: a PATCH,
+// where a misspelled field would otherwise change nothing and still answer 200.
+func decodeKnown(r *http.Request, v any) error {
+	return decodeBody(r, v, true)
+}
+
+func decodeBody(r *http.Request, v any, knownOnly bool) error {
+	data, err := readBody(r)
+	if err != nil {
 		return err
 	}
-	return &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. " + jsonProblem(err)}
+	return unmarshal(data, v, knownOnly)
+}
+
+// readBody reads the whole body, refusing one over MaxBodyBytes.
+func readBody(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.As(err, &tooLarge):
+		return nil, err
+	}
+	return nil, &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. the body cannot be read: " + err.Error()}
+}
+
+// unmarshal decodes a JSON body strictly; an empty one (blanks only) leaves v as it is.
+func unmarshal(data []byte, v any, knownOnly bool) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if problem := checkJSON(data); problem != "" {
+		return &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. " + problem}
+	}
+	if knownOnly {
+		if problem := unknownField(data, v); problem != "" {
+			return &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. " + problem}
+		}
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. " + jsonProblem(err)}
+	}
+	return nil
 }
 
 // jsonProblem says what is wrong with a body in terms of its fields.

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 
@@ -43,28 +45,30 @@ func (a *API) envs(http.ResponseWriter, *http.Request) (any, error) {
 	return a.svc.Envs(), nil
 }
 
-// loginRequest reads a login body: form-encoded when the content type says so,
-// JSON otherwise.
+// loginRequest reads a login body: form-encoded when the content type says so, JSON
+// otherwise, and JSON too when a form content type carries a JSON object (what
+// `curl -d '{...}'` sends), as every other endpoint reads JSON whatever the type says.
 func loginRequest(r *http.Request) (*apiv1.LoginRequest, error) {
 	var req apiv1.LoginRequest
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch ct {
-	case "application/x-www-form-urlencoded", "multipart/form-data":
-		r.Body = http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
-		var tooLarge *http.MaxBytesError
-		switch err := r.ParseMultipartForm(MaxBodyBytes); {
-		case err == nil, errors.Is(err, http.ErrNotMultipart):
-		case errors.As(err, &tooLarge):
-			return nil, err
-		default:
-			return nil, &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. the form body cannot be read: " + err.Error()}
-		}
-		req = apiv1.LoginRequest{Name: r.PostFormValue("name"), Type: r.PostFormValue("type"), Password: r.PostFormValue("password")}
-	default:
-		if err := decode(r, &req); err != nil {
-			return nil, err
-		}
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
 	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	isForm := ct == "application/x-www-form-urlencoded" || ct == "multipart/form-data"
+	if !isForm || bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		if err := unmarshal(data, &req, false); err != nil {
+			return nil, err
+		}
+		return &req, nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	switch err := r.ParseMultipartForm(MaxBodyBytes); {
+	case err == nil, errors.Is(err, http.ErrNotMultipart):
+	default:
+		return nil, &usecase.Error{Code: apiv1.CodeBadRequest, Message: "Bad request. the form body cannot be read: " + err.Error()}
+	}
+	req = apiv1.LoginRequest{Name: r.PostFormValue("name"), Type: r.PostFormValue("type"), Password: r.PostFormValue("password")}
 	return &req, nil
 }
 

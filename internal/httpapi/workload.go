@@ -29,7 +29,7 @@ func (a *API) getWorkload(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) patchWorkload(r *http.Request, caller *auth.User) (any, error) {
 	var req apiv1.PatchWorkloadRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeKnown(r, &req); err != nil {
 		return nil, err
 	}
 	return nil, a.svc.PatchWorkload(r.Context(), caller, r.PathValue("id"), &req)

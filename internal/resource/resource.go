@@ -6,7 +6,8 @@ package resource
 import (
 	"errors"
 	"fmt"
-	"strconv"
+	"math"
+	"math/bits"
 	"strings"
 
 	k8sresource "k8s.io/apimachinery/pkg/api/resource"
@@ -118,9 +119,22 @@ func (l List) Sub(o List) List {
 	return List{l.MilliCPU - o.MilliCPU, l.Memory - o.Memory, l.GPU - o.GPU, l.EphemeralStorage - o.EphemeralStorage}
 }
 
-// Scale returns l × n.
+// Scale returns l × n, each amount capped at math.MaxInt64 where the product of
+// non-negative numbers would not fit: a huge replica count must compare as more than
+// any node has, never wrap around to a small number.
 func (l List) Scale(n int64) List {
-	return List{l.MilliCPU * n, l.Memory * n, l.GPU * n, l.EphemeralStorage * n}
+	return List{mulCapped(l.MilliCPU, n), mulCapped(l.Memory, n), mulCapped(l.GPU, n), mulCapped(l.EphemeralStorage, n)}
+}
+
+func mulCapped(v, n int64) int64 {
+	if v < 0 || n < 0 {
+		return v * n
+	}
+	hi, lo := bits.Mul64(uint64(v), uint64(n))
+	if hi != 0 || lo > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(lo)
 }
 
 // Fits reports whether l fits in free; when it does not, it names the first resource
@@ -157,13 +171,28 @@ func (l List) Get(name string) int64 {
 // Format renders the amount of the named resource for people: cores, bytes with a
 // binary suffix, devices.
 func Format(name string, v int64) string {
+	return FormatQuantity(name, Quantity(name, v))
+}
+
+// FormatQuantity renders a quantity of the named resource for people: GPUs as a plain
+// count of devices ("16", never "16k"), the others in quantity syntax.
+func FormatQuantity(name string, q k8sresource.Quantity) string {
+	if name == GPU {
+		return q.AsDec().String()
+	}
+	return q.String()
+}
+
+// Quantity is the amount v of the named resource (cpu in millicores) as a Kubernetes
+// quantity, for exact arithmetic and formatting.
+func Quantity(name string, v int64) k8sresource.Quantity {
 	switch name {
 	case CPU:
-		return k8sresource.NewMilliQuantity(v, k8sresource.DecimalSI).String()
+		return *k8sresource.NewMilliQuantity(v, k8sresource.DecimalSI)
 	case Memory, EphemeralStorage:
-		return k8sresource.NewQuantity(v, k8sresource.BinarySI).String()
+		return *k8sresource.NewQuantity(v, k8sresource.BinarySI)
 	}
-	return strconv.FormatInt(v, 10)
+	return *k8sresource.NewQuantity(v, k8sresource.DecimalSI)
 }
 
 // Strings renders every resource of l.
@@ -174,4 +203,9 @@ func (l List) Strings() map[string]string {
 		GPU:              Format(GPU, l.GPU),
 		EphemeralStorage: Format(EphemeralStorage, l.EphemeralStorage),
 	}
+}
+
+// Max returns the larger amount of every resource of l and o.
+func (l List) Max(o List) List {
+	return List{max(l.MilliCPU, o.MilliCPU), max(l.Memory, o.Memory), max(l.GPU, o.GPU), max(l.EphemeralStorage, o.EphemeralStorage)}
 }

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"testing"
 
@@ -175,4 +176,22 @@ func FuzzParseGPU(f *testing.F) {
 			t.Fatalf("ParseGPU(%q) = %d; ParseGPU(%d) = %d, %v", s, n, n, back, err)
 		}
 	})
+}
+
+func TestScaleCapsInsteadOfWrapping(t *testing.T) {
+	t.Parallel()
+	l := List{MilliCPU: 1500, Memory: 50 << 30, GPU: 8, EphemeralStorage: 0}
+	got := l.Scale(2147483648)
+	want := List{MilliCPU: 1500 * 2147483648, Memory: math.MaxInt64, GPU: 8 * 2147483648, EphemeralStorage: 0}
+	if got != want {
+		t.Errorf("Scale = %+v, want %+v", got, want)
+	}
+	if ok, _ := got.Fits(List{MilliCPU: math.MaxInt64, Memory: 1 << 40, GPU: math.MaxInt64, EphemeralStorage: 1}); ok {
+		t.Error("a wrapped-around product fits")
+	}
+	total := Quantity(Memory, 50<<30)
+	total.Mul(2147483648)
+	if total.String() != "100Ei" {
+		t.Errorf("50Gi × 2147483648 = %s, want 100Ei", total.String())
+	}
 }

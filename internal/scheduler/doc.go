@@ -43,6 +43,16 @@
 // a 1-based position in queue order; one the round never reached is told that higher
 // priority or earlier workloads are still waiting.
 //
+// # Feasibility
+//
+// NeverFits tells a workload that could never be placed, even with every node of its
+// workspace ready, untainted and empty, from one that only waits for room: pinned to a
+// node that is not the workspace's, a replica bigger than every node, or more replicas
+// than the nodes hold together. The API refuses such a workload at create and PATCH;
+// the controller fails a queued one that became so (its nodes removed), since a blocked
+// workload in a fifo workspace holds back every workload behind it. A workspace without
+// nodes fits anything: nodes may be added.
+//
 // # Preemption
 //
 // In a workspace with EnablePreempt, a requester whose quota or placement check failed

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,23 +54,26 @@ func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
 }
 
 // quotaReasons compares the total request with the workspace's free total, resource by
-// resource.
+// resource, in exact quantities: replicas × request may be far beyond int64.
 func (p *Planner) quotaReasons(sp *space, w *Workload) []string {
 	free := sp.sumClean
 	if w.TolerateAll {
 		free = free.Add(sp.sumTainted)
 	}
-	need := w.PerPod.Scale(int64(w.Replica))
 	var out []string
 	for _, r := range []string{resource.GPU, resource.CPU, resource.Memory, resource.EphemeralStorage} {
-		if n, f := need.Get(r), free.Get(r); n > 0 {
-			verb := "has"
-			if n > f {
-				verb = "has only"
-			}
-			out = append(out, fmt.Sprintf("needs %s %s in all (%d × %s), workspace %s %s %s free",
-				quantity(r, n), r, w.Replica, quantity(r, w.PerPod.Get(r)), sp.id, verb, quantity(r, max(f, 0))))
+		perPod := w.PerPod.Get(r)
+		if perPod <= 0 || w.Replica <= 0 {
+			continue
 		}
+		need, left := resource.Quantity(r, perPod), resource.Quantity(r, max(free.Get(r), 0))
+		need.Mul(int64(w.Replica))
+		verb := "has"
+		if need.Cmp(left) > 0 {
+			verb = "has only"
+		}
+		out = append(out, fmt.Sprintf("needs %s %s in all (%d × %s), workspace %s %s %s free",
+			resource.FormatQuantity(r, need), r, w.Replica, resource.Format(r, perPod), sp.id, verb, resource.FormatQuantity(r, left)))
 	}
 	return out
 }
@@ -164,18 +166,4 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// quantity writes an amount for people: cores for cpu, Gi or Mi for bytes.
-func quantity(name string, v int64) string {
-	switch name {
-	case resource.CPU:
-		return strconv.FormatFloat(float64(v)/1000, 'f', -1, 64)
-	case resource.Memory, resource.EphemeralStorage:
-		if v%(1<<30) == 0 {
-			return strconv.FormatInt(v>>30, 10) + "Gi"
-		}
-		return strconv.FormatFloat(float64(v)/(1<<20), 'f', 1, 64) + "Mi"
-	}
-	return strconv.FormatInt(v, 10)
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/berth-dev/berth/internal/resource"
 )
 
 func TestExplain(t *testing.T) {
@@ -58,5 +60,33 @@ func TestExplain(t *testing.T) {
 	}
 	if diff := cmp.Diff(Plan{}, p.Plan(now)); diff != "" {
 		t.Errorf("Explain changed what the next Plan sees (-want +got):\n%s", diff)
+	}
+}
+
+// TestExplainHugeRequests: totals beyond int64 are computed exactly and amounts are
+// written as quantities ("63232Mi", not "63232.0Mi").
+func TestExplainHugeRequests(t *testing.T) {
+	t.Parallel()
+	p := NewPlanner()
+	p.UpsertNode(node("n1", 8))
+	p.UpsertWorkload(wl("huge", 2147483648, 0, func(w *Workload) {
+		w.PerPod = resource.List{MilliCPU: 1500, Memory: 63232 << 20, GPU: 8, EphemeralStorage: 50 * gi}
+	}))
+	p.Plan(now)
+	got, ok := p.Explain("huge", now)
+	if !ok {
+		t.Fatal("Explain found nothing")
+	}
+	want := []string{
+		"needs 17179869184 gpu in all (2147483648 × 8), workspace ws has only 8 free",
+		"needs 3221225472 cpu in all (2147483648 × 1500m), workspace ws has only 64 free",
+		"needs 126464Pi memory in all (2147483648 × 63232Mi), workspace ws has only 512Gi free",
+		"needs 100Ei ephemeral-storage in all (2147483648 × 50Gi), workspace ws has only 1Ti free",
+	}
+	if diff := cmp.Diff(want, got.Reasons[:4]); diff != "" {
+		t.Errorf("reasons (-want +got):\n%s", diff)
+	}
+	if got.Message != "Insufficient total gpu resources" {
+		t.Errorf("message %q: the total must not wrap around to something that fits", got.Message)
 	}
 }

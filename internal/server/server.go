@@ -35,6 +35,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--stop-grace: %w", err)
 	}
+	// Bind first: a busy port must not leave a database, a key and an admin behind.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	defer ln.Close() // serve closes it; this covers the returns before serve
 	if err := makeDataDir(cfg.DataDir); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -73,10 +79,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, Now: time.Now,
 		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return err
-	}
 	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
 	return serve(ctx, ln, httpapi.New(svc), ctrl, log)
 }

@@ -34,8 +34,12 @@ func (s *Service) PatchWorkload(ctx context.Context, caller *auth.User, id strin
 		if w.Released() || w.IsDeleted || w.Status.Phase == apiv1.PhaseStopped {
 			return newError(apiv1.CodeResourceProcessing, "The workload can only be edited when it is running.")
 		}
+		old := w.Spec
 		if fe := workload.ApplyPatch(&w.Spec, p, s.now()); len(fe) > 0 {
 			return invalid(fe)
+		}
+		if err := s.checkAgainstWorld(ctx, ws, &w.Spec, &old); err != nil {
+			return err
 		}
 		if p.Description != nil {
 			w.Description = *p.Description

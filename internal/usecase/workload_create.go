@@ -10,7 +10,6 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
-	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -70,7 +69,7 @@ func (s *Service) admitSpec(ctx context.Context, caller *auth.User, w *workload.
 	if err := s.resolveSecrets(ctx, caller, ws, &w.Spec); err != nil {
 		return err
 	}
-	if err := s.checkFitsANode(ctx, ws, &w.Spec); err != nil {
+	if err := s.checkAgainstWorld(ctx, ws, &w.Spec, nil); err != nil {
 		return err
 	}
 	w.Cluster = ws.Cluster
@@ -114,46 +113,6 @@ func (s *Service) resolveSecrets(ctx context.Context, caller *auth.User, ws *inv
 	}
 	spec.Secrets = refs
 	return nil
-}
-
-// checkFitsANode refuses a workload that can never run: one replica asks for more
-// than any node of the workspace has (503, as the reference answers).
-func (s *Service) checkFitsANode(ctx context.Context, ws *inventory.Workspace, spec *apiv1.WorkloadSpec) error {
-	perPod, err := workload.PerPod(spec)
-	if err != nil {
-		return badRequest("resource: %v", err)
-	}
-	nodes, err := s.nodeList(ctx)
-	if err != nil {
-		return err
-	}
-	var largest resource.List
-	found := false
-	for _, n := range nodes {
-		if n.Workspace != ws.ID {
-			continue
-		}
-		found = true
-		if ok, _ := perPod.Fits(n.Capacity); ok {
-			return nil
-		}
-		largest = maxList(largest, n.Capacity)
-	}
-	if !found {
-		return nil // an empty workspace queues: nodes may be added later
-	}
-	_, short := perPod.Fits(largest)
-	return newError(apiv1.CodeQuotaInsufficient, "Insufficient resource: %s, request: %s, available: %s",
-		short, resource.Format(short, perPod.Get(short)), resource.Format(short, largest.Get(short)))
-}
-
-func maxList(a, b resource.List) resource.List {
-	return resource.List{
-		MilliCPU:         max(a.MilliCPU, b.MilliCPU),
-		Memory:           max(a.Memory, b.Memory),
-		GPU:              max(a.GPU, b.GPU),
-		EphemeralStorage: max(a.EphemeralStorage, b.EphemeralStorage),
-	}
 }
 
 // insertWorkload gives w its identity and stores it as Pending (a runner set with its

@@ -35,6 +35,13 @@ func ParseCronTime(s string) (time.Time, error) {
 func ValidateCronJobs(jobs []apiv1.CronJob, now time.Time, field string) FieldErrors {
 	var errs FieldErrors
 	for i, j := range jobs {
+		start := j.Action == "" || j.Action == CronActionDefault
+		if !start {
+			// The reference accepts other actions and never acts on them: a silent
+			// no-op helps nobody (DESIGN decision 19).
+			errs.add(fmt.Sprintf("%s[%d].action", field, i), fmt.Sprintf("must be %s (the only action; empty means %s), not %s",
+				CronActionDefault, CronActionDefault, quoteValue(j.Action)))
+		}
 		f := fmt.Sprintf("%s[%d].schedule", field, i)
 		if j.Schedule == "" {
 			errs.add(f, ruleRequired+": a UTC time like 2025-09-30T16:04:00.000Z")
@@ -45,10 +52,7 @@ func ValidateCronJobs(jobs []apiv1.CronJob, now time.Time, field string) FieldEr
 			errs.add(f, "must be a UTC time like 2025-09-30T16:04:00.000Z, 2025-09-30T16:04:00Z or 2025-09-30T16:04:00")
 			continue
 		}
-		if j.Action != "" && j.Action != CronActionDefault {
-			continue // other actions are accepted and never acted upon
-		}
-		if !t.After(now) || t.After(cronHorizon(now)) {
+		if start && (!t.After(now) || t.After(cronHorizon(now))) {
 			errs.add(f, fmt.Sprintf("must be after the current time (%s) and within one year of it, got %s",
 				now.UTC().Format(time.RFC3339), t.Format(time.RFC3339)))
 		}

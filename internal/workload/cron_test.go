@@ -44,9 +44,11 @@ func TestValidateCronJobs(t *testing.T) {
 		{"one year less a minute", []apiv1.CronJob{{Schedule: "2026-09-01T11:59:00Z", Action: "start"}}, nil},
 		{"one year", []apiv1.CronJob{{Schedule: "2026-09-01T12:00:00Z", Action: "start"}}, FieldErrors{{
 			"cronJobs[0].schedule", "must be after the current time (2025-09-01T12:00:30Z) and within one year of it, got 2026-09-01T12:00:00Z"}}},
-		{"other actions are not time-checked", []apiv1.CronJob{{Schedule: "2020-01-01T00:00:00Z", Action: "scale"}}, nil},
+		{"other actions are refused", []apiv1.CronJob{{Schedule: "2020-01-01T00:00:00Z", Action: "scale"}}, FieldErrors{
+			{"cronJobs[0].action", `must be start (the only action; empty means start), not "scale"`}}},
 		{"empty and bad", []apiv1.CronJob{{Action: "start"}, {Schedule: "soon", Action: "scale"}}, FieldErrors{
 			{"cronJobs[0].schedule", "is required: a UTC time like 2025-09-30T16:04:00.000Z"},
+			{"cronJobs[1].action", `must be start (the only action; empty means start), not "scale"`},
 			{"cronJobs[1].schedule", "must be a UTC time like 2025-09-30T16:04:00.000Z, 2025-09-30T16:04:00Z or 2025-09-30T16:04:00"},
 		}},
 	}

@@ -28,12 +28,10 @@ func ApplyPatch(spec *apiv1.WorkloadSpec, p *apiv1.PatchWorkloadRequest, now tim
 	setIf(&next.Resource.Memory, p.Memory)
 	setIf(&next.Resource.EphemeralStorage, p.EphemeralStorage)
 	setIf(&next.Resource.SharedMemory, p.SharedMemory)
-	if p.Image != nil && strings.TrimSpace(*p.Image) != "" {
-		next.Image = *p.Image
-	}
-	if p.EntryPoint != nil && strings.TrimSpace(*p.EntryPoint) != "" {
-		next.EntryPoint = *p.EntryPoint
-	}
+	// An empty image or entryPoint is refused as a create refuses it (the reference
+	// ignores it: a client that cleared a field would never learn it did nothing).
+	setIf(&next.Image, p.Image)
+	setIf(&next.EntryPoint, p.EntryPoint)
 	if p.Env != nil {
 		next.Env = maps.Clone(*p.Env)
 		if _, ok := next.Env[GitHubPATEnv]; ok && next.GroupVersionKind.Kind == apiv1.KindAutoscalingRunnerSet {

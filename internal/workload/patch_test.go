@@ -42,9 +42,6 @@ func TestApplyPatch(t *testing.T) {
 		}, want: func(s *apiv1.WorkloadSpec) {
 			s.Resource.Memory, s.Resource.SharedMemory, s.Resource.EphemeralStorage = "64Gi", "32Gi", "50Gi"
 		}},
-		{name: "empty image and entryPoint are ignored", patch: apiv1.PatchWorkloadRequest{
-			Image: new(" "), EntryPoint: new(""),
-		}, want: func(*apiv1.WorkloadSpec) {}},
 		{name: "image and entryPoint", patch: apiv1.PatchWorkloadRequest{
 			Image: new(" img:2 "), EntryPoint: new("bash run.sh"),
 		}, want: func(s *apiv1.WorkloadSpec) { s.Image, s.EntryPoint = "img:2", "YmFzaCBydW4uc2g=" }},
@@ -102,6 +99,8 @@ func TestApplyPatchErrors(t *testing.T) {
 		{"replica with specified nodes", func(r *apiv1.CreateWorkloadRequest) { r.SpecifiedNodes = []string{"n1", "n2"} },
 			apiv1.PatchWorkloadRequest{Replica: new(3)},
 			FieldErrors{{"replica", "cannot update replica when specifying nodes"}}},
+		{"empty image and entryPoint", nil, apiv1.PatchWorkloadRequest{Image: new(" "), EntryPoint: new("")},
+			FieldErrors{{"image", "is required: the container image to run"}, {"entryPoint", "is required: the command to run, as text or base64"}}},
 		{"priority out of range", nil, apiv1.PatchWorkloadRequest{Priority: new(3)},
 			FieldErrors{{"priority", "must be 0 (low), 1 (medium) or 2 (high)"}}},
 		{"every problem at once", nil, apiv1.PatchWorkloadRequest{

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
@@ -21,6 +22,10 @@ const (
 	PriorityMax = 2
 	// MaxRetryMax bounds maxRetry: at most 51 runs.
 	MaxRetryMax = 50
+	// EnvKeyMaxLen bounds the name of an environment variable.
+	EnvKeyMaxLen = 256
+	// keyShownMaxLen is how much of a refused key an error message repeats.
+	keyShownMaxLen = 100
 )
 
 var (
@@ -106,8 +111,12 @@ func ValidateSpec(spec *apiv1.WorkloadSpec) FieldErrors {
 	} else if _, ok := Scope(kind); !ok {
 		errs.add("groupVersionKind.kind", fmt.Sprintf("unknown workload kind, %s; must be one of %s", kind, strings.Join(kindNames, ", ")))
 	}
-	if spec.GroupVersionKind.Version == "" {
-		errs.add("groupVersionKind.version", ruleRequired+", e.g. v1")
+	switch spec.GroupVersionKind.Version {
+	case VersionDefault:
+	case "":
+		errs.add("groupVersionKind.version", ruleRequired+", e.g. "+VersionDefault)
+	default:
+		errs.add("groupVersionKind.version", fmt.Sprintf("must be %s, the only version Berth has templates for, not %s", VersionDefault, quoteValue(spec.GroupVersionKind.Version)))
 	}
 	if spec.Image == "" {
 		errs.add("image", ruleRequired+": the container image to run")
@@ -159,14 +168,30 @@ func validateLimits(errs *FieldErrors, spec *apiv1.WorkloadSpec) {
 func validateMaps(errs *FieldErrors, spec *apiv1.WorkloadSpec) {
 	for _, k := range slices.Sorted(maps.Keys(spec.CustomerLabels)) {
 		if !validLabelKey(k) {
-			errs.add("customerLabels["+k+"]", ruleLabelKey)
+			errs.add("customerLabels["+shownKey(k)+"]", ruleLabelKey)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		if !envKeyRe.MatchString(k) {
-			errs.add("env["+k+"]", ruleEnvKey)
+		switch {
+		case len(k) > EnvKeyMaxLen:
+			errs.add("env["+shownKey(k)+"]", fmt.Sprintf("must be at most %d characters long, not %d", EnvKeyMaxLen, len(k)))
+		case !envKeyRe.MatchString(k):
+			errs.add("env["+shownKey(k)+"]", ruleEnvKey)
 		}
 	}
+}
+
+// shownKey is a map key as an error message names it: cut short when it is long, so
+// that a message never repeats a huge request.
+func shownKey(k string) string {
+	if len(k) <= keyShownMaxLen {
+		return k
+	}
+	cut := keyShownMaxLen
+	for cut > 0 && !utf8.RuneStart(k[cut]) {
+		cut--
+	}
+	return k[:cut] + "..."
 }
 
 func validLabelKey(k string) bool {
