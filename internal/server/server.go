@@ -35,6 +35,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--stop-grace: %w", err)
 	}
+	if err := checkTokenTTL(cfg.TokenTTL); err != nil {
+		return err
+	}
 	if err := makeDataDir(cfg.DataDir); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -71,7 +74,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
-	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, Now: time.Now,
+	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, TokenTTL: cfg.TokenTTL, Now: time.Now,
 		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -22,6 +22,8 @@ type Service struct {
 	// cluster is Ready).
 	ClusterHealth func(ctx context.Context, id string) error
 	Keys          *auth.Keys
+	// TokenTTL is how long a login token lasts (zero: DefaultTokenTTL).
+	TokenTTL time.Duration
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Wake tells the control loops that something changed; it must not block.
