@@ -85,6 +85,19 @@ func (s *Service) wake() {
 	}
 }
 
+// workspaceIfAny loads the workspace a list query names: nil when it names none or
+// one that does not exist.
+func (s *Service) workspaceIfAny(ctx context.Context, id string) (*inventory.Workspace, error) {
+	if id == "" {
+		return nil, nil
+	}
+	ws, err := s.Store.WorkspaceGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return ws, err
+}
+
 // workspace loads a workspace, answering 404 with the workspace code when missing.
 func (s *Service) workspace(ctx context.Context, id string) (*inventory.Workspace, error) {
 	ws, err := s.Store.WorkspaceGet(ctx, id)
