@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -33,6 +34,7 @@ func TestTokenTTLFlag(t *testing.T) {
 	if want := time.Now().Add(90 * time.Minute).Unix(); login.Expire < want-10 || login.Expire > want+1 {
 		t.Errorf("expire = %d, want about %d (now + 90m)", login.Expire, want)
 	}
+	checkTokenCookie(t, s.URL, 90*time.Minute)
 	if err := c.Do(t.Context(), http.MethodGet, "/api/v1/users/self", nil, nil, nil); err != nil {
 		t.Fatalf("token before logout: %v", err)
 	}
@@ -45,4 +47,25 @@ func TestTokenTTLFlag(t *testing.T) {
 	if err := other.Do(t.Context(), http.MethodGet, "/api/v1/users/self", nil, nil, nil); err != nil {
 		t.Errorf("another login's token after the first logged out: %v", err)
 	}
+}
+
+// checkTokenCookie logs in as the console does (a form) and checks that the Token
+// cookie lasts as long as the token.
+func checkTokenCookie(t *testing.T, baseURL string, ttl time.Duration) {
+	t.Helper()
+	resp, err := http.PostForm(baseURL+"/api/v1/login", url.Values{"name": {"ttl-user"}, "password": {"not-the-admin-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name != "Token" {
+			continue
+		}
+		if want := int(ttl.Seconds()); c.MaxAge > want || c.MaxAge < want-10 {
+			t.Errorf("Token cookie max-age %d, want about %d (the token's lifetime)", c.MaxAge, want)
+		}
+		return
+	}
+	t.Errorf("login set no Token cookie: %v", resp.Cookies())
 }
