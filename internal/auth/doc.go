@@ -11,7 +11,10 @@
 //   - API keys are stored as HMAC-SHA256(server secret, key), hex encoded, as the
 //     reference does (DESIGN decision 8).
 //   - Login tokens are signed with HMAC-SHA256 under a key derived by HKDF-SHA256
-//     (label "berth login token v1").
+//     (label "berth login token v1"). A token names its user and the generation of
+//     their tokens, its expiry and a nonce; it is refused once expired, once the
+//     generation changes (a password change or a freeze) and once a logout has
+//     recorded its TokenID in the store.
 //   - Secrets are sealed with AES-256-GCM under a key derived by HKDF-SHA256
 //     (label "berth seal v1").
 //

@@ -81,8 +81,9 @@ func CanListWorkloads(u *User, ws *inventory.Workspace) bool {
 	return CanCreateWorkload(u, ws)
 }
 
-// CanManageWorkspace covers patching a workspace and moving nodes in and out of
-// it: admins and its managers.
+// CanManageWorkspace covers patching a workspace: admins and its managers. Giving
+// it nodes of the cluster, or taking them back, is for admins alone: the cluster's
+// capacity is theirs to share out.
 func CanManageWorkspace(u *User, ws *inventory.Workspace) bool {
 	return active(u) && ws != nil && (IsAdmin(u) || Manages(u, ws))
 }

@@ -29,9 +29,9 @@ func TestTokenRoundTrip(t *testing.T) {
 			if IsAPIKey(token) {
 				t.Errorf("login token %q taken for an API key", token)
 			}
-			got, err := k.ParseToken(token, tt.at)
-			if err != nil || got != tt.userID {
-				t.Errorf("ParseToken = %q, %v; want %q, nil", got, err, tt.userID)
+			got, expire, err := k.ParseToken(token, tt.at)
+			if err != nil || got != tt.userID || !expire.Equal(tt.expire.Truncate(time.Second)) {
+				t.Errorf("ParseToken = %q, %v, %v; want %q, %v, nil", got, expire, err, tt.userID, tt.expire)
 			}
 		})
 	}
@@ -62,15 +62,17 @@ func TestTokenRejected(t *testing.T) {
 		{"empty", "", now, ErrTokenInvalid},
 		{"api key", NewAPIKeySecret(), now, ErrTokenInvalid},
 		{"empty user", k.IssueToken("", time.Time{}), now, ErrTokenInvalid},
-		{"bad expiry", signed(k, "u1:soon"), now, ErrTokenInvalid},
-		{"expiry below -1", signed(k, "u1:-2"), now, ErrTokenInvalid},
+		{"bad expiry", signed(k, "u1:soon:ab"), now, ErrTokenInvalid},
+		{"expiry below -1", signed(k, "u1:-2:ab"), now, ErrTokenInvalid},
+		{"no nonce", signed(k, "u1:-1"), now, ErrTokenInvalid},
+		{"empty nonce", signed(k, "u1:-1:"), now, ErrTokenInvalid},
 		{"no expiry", signed(k, "u1"), now, ErrTokenInvalid},
-		{"bad base64 payload", signedEncoded(k, "u1:-1!"), now, ErrTokenInvalid},
+		{"bad base64 payload", signedEncoded(k, "u1:-1:ab!"), now, ErrTokenInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := k.ParseToken(tt.token, tt.at)
+			got, _, err := k.ParseToken(tt.token, tt.at)
 			if !errors.Is(err, tt.want) || got != "" {
 				t.Errorf("ParseToken(%q) = %q, %v; want %v", tt.token, got, err, tt.want)
 			}
@@ -109,5 +111,15 @@ func TestTokenSubject(t *testing.T) {
 	}
 	if id, gen := SplitTokenSubject("plain"); id != "plain" || gen != "" {
 		t.Errorf("subject without generation split into %q, %q", id, gen)
+	}
+}
+
+func TestTokenID(t *testing.T) {
+	t.Parallel()
+	k := testKeys(t, 1)
+	// Two logins in the same second get tokens of their own.
+	a, b := k.IssueToken("u1", time.Unix(100, 0)), k.IssueToken("u1", time.Unix(100, 0))
+	if TokenID(a) != TokenID(a) || TokenID(a) == TokenID(b) || len(TokenID(a)) != 64 || strings.Contains(TokenID(a), a) {
+		t.Errorf("TokenID(%q) = %q, TokenID(%q) = %q: want a stable 64-hex-digit id per token, not the token", a, TokenID(a), b, TokenID(b))
 	}
 }

@@ -44,6 +44,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if err != nil {
 		return err
 	}
+	recordObjectUID(w, statuses)
 	if w.Draining() {
 		return c.drain(ctx, w, statuses, now)
 	}
@@ -84,6 +85,17 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		c.markDirty(w.ID) // drain at once
 	}
 	return nil
+}
+
+// recordObjectUID keeps the uid of the dispatch's Kubernetes object that the
+// runtime reports (the kube runtime does; a new dispatch's object has a new one).
+func recordObjectUID(w *workload.Workload, statuses []runtime.PodStatus) {
+	for _, s := range statuses {
+		if s.ObjectUID != "" {
+			w.Status.K8sObjectUID = s.ObjectUID
+			return
+		}
+	}
 }
 
 // startFailed handles the outcome of a start: a rejected one fails w; another failure

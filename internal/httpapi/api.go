@@ -3,6 +3,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 type API struct {
 	svc *usecase.Service
 	mux *http.ServeMux
+	// patterns are the routes registered, for Routes.
+	patterns []string
 }
 
 // New returns the API's handler.
@@ -41,13 +44,27 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Routes lists the pattern of every route the API serves, "METHOD /path", in the
+// order they are registered (the catch-all that answers unknown routes aside).
+func Routes() []string {
+	a := &API{mux: http.NewServeMux()}
+	a.routes()
+	return slices.Clone(a.patterns)
+}
+
+// register adds a route to the mux and to the list Routes answers.
+func (a *API) register(pattern string, h http.HandlerFunc) {
+	a.patterns = append(a.patterns, pattern)
+	a.mux.HandleFunc(pattern, h)
+}
+
 // handlerFunc is an API handler: it gets the authenticated caller and returns the
 // response body (nil: JSON null) or an error.
 type handlerFunc func(r *http.Request, caller *auth.User) (any, error)
 
 // handle registers an authenticated route.
 func (a *API) handle(pattern string, h handlerFunc) {
-	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	a.register(pattern, func(w http.ResponseWriter, r *http.Request) {
 		caller, err := a.svc.Authenticate(r.Context(), token(r))
 		if err != nil {
 			writeError(w, r, err)
@@ -64,7 +81,7 @@ func (a *API) handle(pattern string, h handlerFunc) {
 
 // handlePublic registers a route that needs no authentication.
 func (a *API) handlePublic(pattern string, h func(w http.ResponseWriter, r *http.Request) (any, error)) {
-	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	a.register(pattern, func(w http.ResponseWriter, r *http.Request) {
 		body, err := h(w, r)
 		if err != nil {
 			writeError(w, r, err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/usecase"
@@ -16,9 +17,6 @@ const (
 	UserIDCookie   = "userId"
 	UserTypeCookie = "userType"
 )
-
-// cookieMaxAge is how long login cookies last: a year, since tokens never expire.
-const cookieMaxAge = 365 * 24 * 60 * 60
 
 // login answers POST /api/v1/login, from a JSON or a form-encoded body, and sets
 // the console's cookies (DESIGN decision 14).
@@ -31,12 +29,18 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	setCookies(w, r, cookieMaxAge, resp.Token, resp.ID, resp.Type)
+	// The cookies last as long as the token: a browser drops them when it would be refused.
+	maxAge := int(time.Unix(resp.Expire, 0).Sub(a.svc.Now()).Seconds())
+	setCookies(w, r, max(maxAge, 1), resp.Token, resp.ID, resp.Type)
 	return resp, nil
 }
 
-// logout answers POST /api/v1/logout: it clears the login cookies.
+// logout answers POST /api/v1/logout: it revokes the login token it was called
+// with and clears the login cookies.
 func (a *API) logout(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := a.svc.Logout(r.Context(), token(r)); err != nil {
+		return nil, err
+	}
 	setCookies(w, r, -1, "", "", "")
 	return nil, nil
 }

@@ -8,14 +8,17 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
-const yearSeconds = 365 * 24 * 60 * 60
+// ttlSeconds is the default lifetime of a login token, the cookies' max-age.
+const ttlSeconds = int(usecase.DefaultTokenTTL / time.Second)
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
@@ -25,7 +28,6 @@ func TestLogin(t *testing.T) {
 	want := apiv1.LoginResponse{
 		User: apiv1.User{ID: aliceID, Name: "alice", Type: "default", Roles: []string{"default"},
 			Workspaces: []apiv1.IDName{}, ManagedWorkspaces: []apiv1.IDName{}},
-		Expire: -1,
 	}
 	jsonBody := `{"name":"alice","type":"default","password":"` + userPassword + `"}`
 	formBody := url.Values{"name": {"alice"}, "password": {userPassword}}.Encode()
@@ -37,6 +39,7 @@ func TestLogin(t *testing.T) {
 		{"form", "application/x-www-form-urlencoded", formBody},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			before := time.Now().Add(usecase.DefaultTokenTTL).Unix() - 1
 			resp := e.send("POST", "/api/v1/login", "", tc.body, http.Header{"Content-Type": {tc.contentType}})
 			defer resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
@@ -47,11 +50,14 @@ func TestLogin(t *testing.T) {
 			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 				t.Fatal(err)
 			}
-			sub, err := e.svc.Keys.ParseToken(got.Token, e.svc.Now())
-			if id, _ := auth.SplitTokenSubject(sub); err != nil || id != aliceID {
-				t.Errorf("token %q parses to %q, %v; want %s", got.Token, sub, err, aliceID)
+			sub, expire, err := e.svc.Keys.ParseToken(got.Token, e.svc.Now())
+			if id, _ := auth.SplitTokenSubject(sub); err != nil || id != aliceID || expire.Unix() != got.Expire {
+				t.Errorf("token %q parses to %q expiring %v, %v; want %s expiring at expire %d", got.Token, sub, expire, err, aliceID, got.Expire)
 			}
-			diff(t, "login", want, got, cmpopts.IgnoreFields(apiv1.LoginResponse{}, "Token"),
+			if after := time.Now().Add(usecase.DefaultTokenTTL).Unix(); got.Expire < before || got.Expire > after {
+				t.Errorf("expire = %d, want between %d and %d: the default TTL (7 days) from now", got.Expire, before, after)
+			}
+			diff(t, "login", want, got, cmpopts.IgnoreFields(apiv1.LoginResponse{}, "Token", "Expire"),
 				cmpopts.IgnoreFields(apiv1.User{}, "CreationTime"))
 			checkLoginCookies(t, resp.Cookies(), got.Token, aliceID)
 		})
@@ -78,12 +84,16 @@ func checkLoginCookies(t *testing.T, cookies []*http.Cookie, token, userID strin
 	}
 	var got []cookie
 	for _, c := range cookies {
+		// The cookies last as long as the token: the TTL less the second or so the login took.
+		if c.MaxAge > ttlSeconds-5 && c.MaxAge <= ttlSeconds {
+			c.MaxAge = ttlSeconds
+		}
 		got = append(got, cookie{c.Name, c.Value, c.Path, c.MaxAge, c.HttpOnly, c.SameSite})
 	}
 	want := []cookie{
-		{"Token", token, "/", yearSeconds, true, http.SameSiteLaxMode},
-		{"userId", userID, "/", yearSeconds, false, 0},
-		{"userType", "default", "/", yearSeconds, false, 0},
+		{"Token", token, "/", ttlSeconds, true, http.SameSiteLaxMode},
+		{"userId", userID, "/", ttlSeconds, false, 0},
+		{"userType", "default", "/", ttlSeconds, false, 0},
 	}
 	diff(t, "cookies", want, got)
 }

@@ -9,7 +9,7 @@ import (
 // opsJobArtifactRoutes serves what ops jobs produce (dumplog archives) as files, with
 // the auth of GET /api/v1/opsjobs/{id}: the job's owner or an administrator.
 func (a *API) opsJobArtifactRoutes() {
-	a.mux.HandleFunc("GET /api/v1/opsjobs/{id}/artifacts/{name}", a.opsJobArtifact)
+	a.register("GET /api/v1/opsjobs/{id}/artifacts/{name}", a.opsJobArtifact)
 }
 
 func (a *API) opsJobArtifact(w http.ResponseWriter, r *http.Request) {

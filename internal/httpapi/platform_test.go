@@ -93,7 +93,7 @@ func (e *env) seedUser(name string, workspaces ...string) string {
 	e.t.Helper()
 	id := auth.NewUserID(name)
 	e.putUser(&auth.User{ID: id, Name: name, PasswordHash: userHash(), Roles: []string{apiv1.RoleDefault}, Workspaces: workspaces})
-	return e.svc.Keys.IssueToken(id, time.Time{})
+	return e.svc.Keys.IssueToken(id, time.Now().Add(time.Hour))
 }
 
 // capacity is what every seeded node offers.

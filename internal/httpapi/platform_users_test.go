@@ -101,7 +101,7 @@ func TestUserGetAndList(t *testing.T) {
 		{name: "unknown", method: "GET", path: "/api/v1/users/nobody", token: tm.admin, status: 404, code: apiv1.CodeNotFound, msg: "User nobody not found."},
 		{name: "no token", method: "GET", path: "/api/v1/users/self", status: 401, code: apiv1.CodeUnauthorized},
 		{name: "list another workspace", method: "GET", path: "/api/v1/users?workspaceId=" + teamID, token: tm.bob, status: 403, code: apiv1.CodeForbidden},
-		{name: "list unknown workspace", method: "GET", path: "/api/v1/users?workspaceId=c1-x", token: tm.admin, status: 404, code: apiv1.CodeWorkspaceNotFound},
+		{name: "member lists an unknown workspace", method: "GET", path: "/api/v1/users?workspaceId=c1-x", token: tm.alice, status: 403, code: apiv1.CodeForbidden},
 	})
 	for _, tc := range []struct {
 		name, token, query string
@@ -110,6 +110,7 @@ func TestUserGetAndList(t *testing.T) {
 		{"admin sees all", tm.admin, "", []string{"admin", "alice", "bob", "mgr"}},
 		{"admin filters by name", tm.admin, "?name=LI", []string{"alice"}},
 		{"admin filters by workspace", tm.admin, "?workspaceId=" + teamID, []string{"alice", "mgr"}},
+		{"admin filters by an unknown workspace", tm.admin, "?workspaceId=c1-x", nil},
 		{"member sees themselves", tm.bob, "", []string{"bob"}},
 		{"member sees their workspace", tm.alice, "?workspaceId=" + teamID + "&unknown=1", []string{"alice", "mgr"}},
 		{"empty values do not filter", tm.alice, "?workspaceId=&name=", []string{"alice"}},

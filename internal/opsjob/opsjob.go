@@ -17,6 +17,9 @@ const (
 	CondProcessing  = "JobProcessing"
 	ReasonSucceeded = "JobSucceeded"
 	ReasonFailed    = "JobFailed"
+	// ReasonAddonFailed is the reason of the condition an addon job records for each
+	// node that failed, of the node's name as type (reference §6.6).
+	ReasonAddonFailed = "AddonFailed"
 )
 
 // Job is the stored form of an ops job.

@@ -202,6 +202,9 @@ type PodStatus struct {
 	Template string
 	// PIDs are the process ids of the pod's process group (process runtime only).
 	PIDs []int
+	// ObjectUID is the uid of the Kubernetes object of the pod's dispatch (a bare
+	// pod's own), which the workload shows as k8sObjectUid (kube runtime only).
+	ObjectUID string
 }
 
 // Live reports whether the pod may still run.

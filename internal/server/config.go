@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/usecase"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -46,6 +48,8 @@ type Config struct {
 	PodSubnet string
 	// Images: ImagesHost or ImagesPull (images.go).
 	Images string
+	// TokenTTL is how long a login token lasts; it must be positive (checkTokenTTL).
+	TokenTTL time.Duration
 }
 
 // Defaults of Config.
@@ -90,7 +94,18 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PodSubnet, "pod-subnet", process.DefaultSubnet.String(), "IPv4 subnet of sandboxed pods: the bridge gets its first address, each pod one of the rest")
 	fs.StringVar(&c.Images, "images", ImagesHost, "where pods of the process runtime find their filesystem: host (this host's, works offline) "+
 		"or pull (each pod in its workload's image, pulled with its image secrets and unpacked once per digest under the data dir; needs root)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", usecase.DefaultTokenTTL, "how long a login token (and its cookie) lasts, e.g. 12h; "+
+		"logout, a password change, a freeze or a deletion of the user end it earlier")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
+}
+
+// checkTokenTTL refuses a TokenTTL that is not positive: a login token that never
+// expires could not be revoked by a logout without remembering it for ever.
+func checkTokenTTL(ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("--token-ttl %s: must be positive, e.g. 168h (login tokens that never expire are not offered)", ttl)
+	}
+	return nil
 }
 
 // applyEnvAndFile fills every flag not given on the command line from the

@@ -35,6 +35,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--stop-grace: %w", err)
 	}
+	if err := checkTokenTTL(cfg.TokenTTL); err != nil {
+		return err
+	}
 	// Bind first: a busy port must not leave a database, a key and an admin behind.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -77,7 +80,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
-	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, Now: time.Now,
+	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, TokenTTL: cfg.TokenTTL, Now: time.Now,
 		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log}
 	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
 	return serve(ctx, ln, httpapi.New(svc), ctrl, log)

@@ -140,7 +140,7 @@ type InventoryStore interface {
 	SecretDelete(ctx context.Context, id string) error
 }
 
-// AuthStore keeps users and API keys.
+// AuthStore keeps users, API keys and revoked login tokens.
 type AuthStore interface {
 	UserInsert(ctx context.Context, u *auth.User) error
 	UserGet(ctx context.Context, id string) (*auth.User, error)
@@ -153,4 +153,17 @@ type AuthStore interface {
 	APIKeyGetByHash(ctx context.Context, hash string) (*auth.APIKey, error)
 	APIKeyListByUser(ctx context.Context, userID string) ([]*auth.APIKey, error)
 	APIKeyDelete(ctx context.Context, id string) error
+
+	// TokenRevoke records a login token as revoked until it expires, and forgets
+	// the revoked tokens that have expired by p.Now. Revoking twice is no error.
+	TokenRevoke(ctx context.Context, p TokenRevokeParams) error
+	// TokenRevoked reports whether the login token with the id was revoked.
+	TokenRevoked(ctx context.Context, id string) (bool, error)
+}
+
+// TokenRevokeParams names a login token to revoke.
+type TokenRevokeParams struct {
+	ID     string    // auth.TokenID of the token
+	Expire time.Time // when the token expires anyway
+	Now    time.Time
 }

@@ -46,12 +46,7 @@ type credential struct {
 
 func (s *Service) credential(ctx context.Context, token string) (credential, error) {
 	if !auth.IsAPIKey(token) {
-		subject, err := s.Keys.ParseToken(token, s.now())
-		if err != nil {
-			return credential{}, errBadToken
-		}
-		id, generation := auth.SplitTokenSubject(subject)
-		return credential{userID: id, login: true, generation: generation}, nil
+		return s.loginCredential(ctx, token)
 	}
 	k, err := s.Store.APIKeyGetByHash(ctx, s.Keys.HashAPIKey(token))
 	if errors.Is(err, store.ErrNotFound) {
@@ -64,4 +59,23 @@ func (s *Service) credential(ctx context.Context, token string) (credential, err
 		return credential{}, newError(apiv1.CodeUnauthorized, "the API key %s has expired", k.Name)
 	}
 	return credential{userID: k.UserID}, nil
+}
+
+// loginCredential checks a login token: signed by this server's keys, not expired,
+// not revoked by a logout. A token that never expires, issued by a Berth from before
+// login tokens had a lifetime, is refused too.
+func (s *Service) loginCredential(ctx context.Context, token string) (credential, error) {
+	subject, expire, err := s.Keys.ParseToken(token, s.now())
+	if err != nil || expire.IsZero() {
+		return credential{}, errBadToken
+	}
+	revoked, err := s.Store.TokenRevoked(ctx, auth.TokenID(token))
+	if err != nil {
+		return credential{}, err
+	}
+	if revoked {
+		return credential{}, errBadToken
+	}
+	id, generation := auth.SplitTokenSubject(subject)
+	return credential{userID: id, login: true, generation: generation}, nil
 }

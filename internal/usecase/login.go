@@ -11,8 +11,8 @@ import (
 	"github.com/berth-dev/berth/internal/store"
 )
 
-// TokenNeverExpires is the expire of a login answer: login tokens do not expire.
-const TokenNeverExpires = -1
+// DefaultTokenTTL is how long a login token lasts when Service.TokenTTL is zero.
+const DefaultTokenTTL = 7 * 24 * time.Hour
 
 var errLogin = newError(apiv1.CodeUnauthorized, "the user name or password is incorrect")
 
@@ -47,11 +47,40 @@ func (s *Service) Login(ctx context.Context, req *apiv1.LoginRequest) (*apiv1.Lo
 	if err != nil {
 		return nil, err
 	}
+	expire := s.now().Add(s.tokenTTL()).Truncate(time.Second)
 	return &apiv1.LoginResponse{
 		User:   userView(u, wss),
-		Token:  s.Keys.IssueToken(auth.TokenSubject(u), time.Time{}),
-		Expire: TokenNeverExpires,
+		Token:  s.Keys.IssueToken(auth.TokenSubject(u), expire),
+		Expire: expire.Unix(),
 	}, nil
+}
+
+func (s *Service) tokenTTL() time.Duration {
+	if s.TokenTTL > 0 {
+		return s.TokenTTL
+	}
+	return DefaultTokenTTL
+}
+
+// Logout answers POST /api/v1/logout: the login token it was called with is refused
+// from now on, by every server sharing the store. Without a token, or with one that
+// is no longer valid, there is nothing to end; an API key is refused, since logging
+// out does not delete it.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if auth.IsAPIKey(token) {
+		return badRequest("logout ends login tokens: an API key is deleted with DELETE /api/v1/apikeys/{id}")
+	}
+	if token == "" {
+		return nil
+	}
+	_, expire, err := s.Keys.ParseToken(token, s.now())
+	if err != nil {
+		return nil // refused already
+	}
+	if expire.IsZero() {
+		return nil // refused already: see credential
+	}
+	return s.Store.TokenRevoke(ctx, store.TokenRevokeParams{ID: auth.TokenID(token), Expire: expire, Now: s.now()})
 }
 
 // Envs answers the public GET /api/v1/envs: what the console may offer.

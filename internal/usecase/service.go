@@ -22,6 +22,8 @@ type Service struct {
 	// cluster is Ready).
 	ClusterHealth func(ctx context.Context, id string) error
 	Keys          *auth.Keys
+	// TokenTTL is how long a login token lasts (zero: DefaultTokenTTL).
+	TokenTTL time.Duration
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// Wake tells the control loops that something changed; it must not block.
@@ -81,6 +83,19 @@ func (s *Service) wake() {
 	if s.Wake != nil {
 		s.Wake()
 	}
+}
+
+// workspaceIfAny loads the workspace a list query names: nil when it names none or
+// one that does not exist.
+func (s *Service) workspaceIfAny(ctx context.Context, id string) (*inventory.Workspace, error) {
+	if id == "" {
+		return nil, nil
+	}
+	ws, err := s.Store.WorkspaceGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return ws, err
 }
 
 // workspace loads a workspace, answering 404 with the workspace code when missing.

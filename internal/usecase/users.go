@@ -101,14 +101,12 @@ func (s *Service) ListUsers(ctx context.Context, caller *auth.User, q url.Values
 	if err != nil {
 		return nil, err
 	}
-	var ws *inventory.Workspace
-	if id := q.Get("workspaceId"); id != "" {
-		if ws = findWorkspace(wss, id); ws == nil {
-			return nil, workspaceNotFound(id)
-		}
-		if !auth.IsAdmin(caller) && !auth.IsMember(caller, ws.ID) && !auth.Manages(caller, ws) {
-			return nil, forbidden("The user is not allowed to list user")
-		}
+	// As in the reference, the workspace is a filter: an administrator naming one
+	// that does not exist gets an empty list; anyone else belongs to no such workspace.
+	wsID := q.Get("workspaceId")
+	ws := findWorkspace(wss, wsID)
+	if wsID != "" && !auth.IsAdmin(caller) && (ws == nil || !auth.IsMember(caller, ws.ID) && !auth.Manages(caller, ws)) {
+		return nil, forbidden("The user is not allowed to list user")
 	}
 	users, err := s.Store.UserList(ctx)
 	if err != nil {
@@ -118,7 +116,8 @@ func (s *Service) ListUsers(ctx context.Context, caller *auth.User, q url.Values
 	out := &apiv1.UserList{Items: []apiv1.User{}}
 	for _, u := range users {
 		switch {
-		case ws == nil && !auth.IsAdmin(caller) && u.ID != caller.ID,
+		case wsID != "" && ws == nil,
+			ws == nil && !auth.IsAdmin(caller) && u.ID != caller.ID,
 			ws != nil && !auth.IsMember(u, ws.ID) && !ws.IsManager(u.ID),
 			!strings.Contains(strings.ToLower(u.Name), name),
 			!strings.Contains(strings.ToLower(u.Email), email):

@@ -28,11 +28,11 @@ func (s *Service) ListWorkloads(ctx context.Context, caller *auth.User, q url.Va
 	if err != nil {
 		return nil, err
 	}
-	var ws *inventory.Workspace
-	if p.Workspace != "" {
-		if ws, err = s.workspace(ctx, p.Workspace); err != nil {
-			return nil, err
-		}
+	// As in the reference, the workspace is a filter: an administrator naming one
+	// that does not exist gets an empty list; anyone else belongs to no such workspace.
+	ws, err := s.workspaceIfAny(ctx, p.Workspace)
+	if err != nil {
+		return nil, err
 	}
 	if !auth.CanListWorkloads(caller, ws) {
 		if ws == nil {

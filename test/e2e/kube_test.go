@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -83,8 +84,16 @@ func TestKubePyTorchJob(t *testing.T) {
 		planned[w.Ranks[0][i]] = node
 	}
 	ctx := context.Background()
-	if _, err := kc.Discovery().RESTClient().Get().AbsPath("/apis/kubeflow.org/v1/namespaces", workspace, "pytorchjobs", id).DoRaw(ctx); err != nil {
-		t.Errorf("the PyTorchJob %s/%s: %v", workspace, id, err)
+	raw, err := kc.Discovery().RESTClient().Get().AbsPath("/apis/kubeflow.org/v1/namespaces", workspace, "pytorchjobs", id).DoRaw(ctx)
+	if err != nil {
+		t.Fatalf("the PyTorchJob %s/%s: %v", workspace, id, err)
+	}
+	var pj metav1.PartialObjectMetadata
+	if err := json.Unmarshal(raw, &pj); err != nil {
+		t.Fatal(err)
+	}
+	if w.K8sObjectUID != string(pj.UID) || pj.UID == "" {
+		t.Errorf("k8sObjectUid = %q, want the PyTorchJob's uid %q", w.K8sObjectUID, pj.UID)
 	}
 	for rank, p := range w.Pods {
 		kp, err := kc.CoreV1().Pods(workspace).Get(ctx, p.PodID, metav1.GetOptions{})
@@ -115,8 +124,15 @@ func TestKubeService(t *testing.T) {
 	nodePort := 30000 + rand.IntN(2768) // the default NodePort range; earlier runs may hold some
 	req.Service = &apiv1.Service{Protocol: "TCP", ServiceType: "NodePort", Port: 8080, TargetPort: 8080, NodePort: nodePort}
 	id := create(t, s.Client, req)
-	waitPodsPhase(t, s, id, 3, "Running")
+	w := waitPodsPhase(t, s, id, 3, "Running")
 	ctx := context.Background()
+	deploy, err := kc.AppsV1().Deployments(workspace).Get(ctx, id, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the Deployment: %v", err)
+	}
+	if w.K8sObjectUID != string(deploy.UID) {
+		t.Errorf("k8sObjectUid = %q, want the Deployment's uid %q", w.K8sObjectUID, deploy.UID)
+	}
 	svc, err := kc.CoreV1().Services(workspace).Get(ctx, id, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("the Service: %v", err)

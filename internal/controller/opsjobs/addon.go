@@ -179,7 +179,11 @@ func (r *Runner) addonNode(ctx context.Context, j *opsjob.Job, n *inventory.Node
 		p.Phase, p.Message = phaseFailed, err.Error()
 	}
 	p.EndTime = r.now()
-	if err := r.setNode(ctx, j.ID, p); err != nil {
+	_, err = r.updateRunning(ctx, j.ID, func(j *opsjob.Job) error {
+		recordAddonNode(j, p)
+		return nil
+	})
+	if err != nil {
 		r.cfg.Log.Error("record addon node", "job", j.ID, "node", n.ID, "err", err)
 		return
 	}

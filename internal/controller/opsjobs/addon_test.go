@@ -59,6 +59,8 @@ func TestAddonBatchesWithRatio(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(e.dir, "amd-ran")); err == nil {
 				t.Error("the amd template ran on nvidia nodes")
 			}
+			checkAddonFailedNodes(t, j, "node-3")
+			checkAddonOutputs(t, j, tc.ratio == 1.0)
 			for _, n := range sixNodes { // the cleanup after the end clears a cut-short node's fault
 				poll(t, n+" untainted", func() bool { return !tainted(e.node(n), "addon") },
 					func() string { return n + " is still tainted" })
@@ -204,4 +206,56 @@ func sortedCopy(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// checkAddonFailedNodes checks the conditions of an ended addon job: one
+// {type: <node>, status: False, reason: AddonFailed} per failed node, saying why,
+// then JobCompleted.
+func checkAddonFailedNodes(t *testing.T, j *opsjob.Job, failed ...string) {
+	t.Helper()
+	var named []string
+	for _, c := range j.Status.Conditions {
+		if c.Reason != opsjob.ReasonAddonFailed {
+			continue
+		}
+		named = append(named, c.Type)
+		if c.Status != "False" || !strings.Contains(c.Message, "driver install failed") || c.LastTransitionTime.IsZero() {
+			t.Errorf("condition of failed node %s = %+v, want status False, the failure's message and a time", c.Type, c)
+		}
+	}
+	if strings.Join(named, ",") != strings.Join(failed, ",") {
+		t.Errorf("AddonFailed conditions name %v, want %v; conditions %+v", named, failed, j.Status.Conditions)
+	}
+	if cs := j.Status.Conditions; len(cs) == 0 || cs[len(cs)-1].Type != opsjob.CondCompleted {
+		t.Errorf("conditions %+v, want JobCompleted last", cs)
+	}
+}
+
+// checkAddonOutputs checks an addon job's outputs: each node's result, in node order.
+// With cutShort the job failed at node-3's failure, before node-5 and node-6 ran.
+func checkAddonOutputs(t *testing.T, j *opsjob.Job, cutShort bool) {
+	t.Helper()
+	out := j.Status.Outputs
+	if len(out) != len(sixNodes) {
+		t.Fatalf("outputs %+v, want one per node", out)
+	}
+	for i, o := range out {
+		want := addonSucceeded
+		switch {
+		case o.Name != sixNodes[i]:
+			t.Errorf("output %d is named %q, want %s", i, o.Name, sixNodes[i])
+		case o.Name == "node-3":
+			want = addonFailed
+		case cutShort && o.Name == "node-4":
+			continue // in node-3's batch: it may have finished or been cut short
+		case cutShort && i > 3:
+			want = addonNotRun
+		}
+		if !strings.HasPrefix(o.Value, want) {
+			t.Errorf("output %s = %q, want it to start with %q", o.Name, o.Value, want)
+		}
+	}
+	if !strings.Contains(out[2].Value, "driver install failed") {
+		t.Errorf("output of node-3 = %q, want the failure's message", out[2].Value)
+	}
 }

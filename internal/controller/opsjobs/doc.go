@@ -9,7 +9,9 @@
 //
 //   - addon runs templates on the nodes in batches of batchCount, each node tainted by
 //     an addon fault while it is worked on; availableRatio decides the outcome
-//     (DESIGN decision 11).
+//     (DESIGN decision 11). Each failed node gets the reference's condition
+//     {type: <node>, status: False, reason: AddonFailed}; each node's result is an
+//     output named after it, however the job ends.
 //   - preflight queues one high-priority workload pinned one replica per node, which
 //     the planner admits and the controller runs like any other; failing nodes get a
 //     preflight fault (and its taint).

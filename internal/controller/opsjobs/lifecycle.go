@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,9 @@ func (r *Runner) complete(ctx context.Context, id, phase, message string, output
 	_, err := r.updateRunning(ctx, id, func(j *opsjob.Job) error {
 		now := r.now()
 		st := &j.Status
+		if outputs == nil && j.Type == apiv1.OpsJobAddon {
+			outputs = addonOutputs(st.Nodes) // however it ends: stopped, timed out, decided
+		}
 		st.Phase, st.EndTime, st.Outputs = phase, now, outputs
 		if st.StartTime.IsZero() {
 			st.StartTime = now
@@ -84,7 +88,10 @@ func (r *Runner) complete(ctx context.Context, id, phase, message string, output
 		if phase != apiv1.OpsJobSucceeded {
 			c.Status, c.Reason = "False", opsjob.ReasonFailed
 		}
-		st.Conditions = []opsjob.Condition{c}
+		// JobCompleted replaces the progress conditions; the failed nodes stay named.
+		st.Conditions = append(slices.DeleteFunc(st.Conditions, func(c opsjob.Condition) bool {
+			return c.Reason != opsjob.ReasonAddonFailed
+		}), c)
 		return nil
 	})
 	if err == nil {

@@ -141,14 +141,19 @@ func (r *Runner) dispatched(ctx context.Context, match func(*workload.Workload) 
 // setNode records the progress of one node, persisted at once.
 func (r *Runner) setNode(ctx context.Context, id string, p opsjob.NodeProgress) error {
 	_, err := r.updateRunning(ctx, id, func(j *opsjob.Job) error {
-		for i := range j.Status.Nodes {
-			if j.Status.Nodes[i].Node == p.Node {
-				j.Status.Nodes[i] = p
-				return nil
-			}
-		}
-		j.Status.Nodes = append(j.Status.Nodes, p)
+		setProgress(j, p)
 		return nil
 	})
 	return err
+}
+
+// setProgress replaces the progress of p's node, or adds it.
+func setProgress(j *opsjob.Job, p opsjob.NodeProgress) {
+	for i := range j.Status.Nodes {
+		if j.Status.Nodes[i].Node == p.Node {
+			j.Status.Nodes[i] = p
+			return
+		}
+	}
+	j.Status.Nodes = append(j.Status.Nodes, p)
 }

@@ -175,6 +175,15 @@ func TestDeploymentBoundToPlannedNodes(t *testing.T) {
 	}
 	pods := waitStatus(t, rt, req, "3 Running pods", allPhase(3, workload.PodRunning))
 	wantPlaced(t, pods, req)
+	deploy, err := c.client.AppsV1().Deployments(req.Workspace).Get(ctx, req.WorkloadID, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods {
+		if p.ObjectUID != string(deploy.UID) {
+			t.Errorf("pod %s: ObjectUID %q, want the Deployment's uid %q", p.PodID, p.ObjectUID, deploy.UID)
+		}
+	}
 	victim := pods[1]
 	if err := c.client.CoreV1().Pods(req.Workspace).Delete(ctx, victim.PodID, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
@@ -191,7 +200,7 @@ func TestDeploymentBoundToPlannedNodes(t *testing.T) {
 		t.Fatalf("Stop: %v", err)
 	}
 	c.wantGone(t, req.Workspace, req.WorkloadID)
-	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, clusterDeadline, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, clusterDeadline, true, func(ctx context.Context) (bool, error) {
 		_, err := c.client.AppsV1().Deployments(req.Workspace).Get(ctx, req.WorkloadID, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})

@@ -24,8 +24,32 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	if err != nil {
 		return nil, err
 	}
-	stopping := r.stops.stopping(ref.WorkloadID)
 	obj, found := r.dispatchObject(ref.WorkloadID, ref.Dispatch)
+	out, err := r.status(ref, pods, obj, found)
+	uid := objectUID(obj, found, pods)
+	for i := range out {
+		out[i].ObjectUID = uid
+	}
+	return out, err
+}
+
+// objectUID is the uid of the dispatch's object, or of its pod when that is a bare
+// pod (Authoring), which is its own object; "" before either exists.
+func objectUID(obj object, found bool, pods []*corev1.Pod) string {
+	if found {
+		return string(obj.GetUID())
+	}
+	for _, p := range pods {
+		if metav1.GetControllerOf(p) == nil {
+			return string(p.UID)
+		}
+	}
+	return ""
+}
+
+// status reports the dispatch's pods, or stands in for those it will have.
+func (r *Runtime) status(ref runtime.Ref, pods []*corev1.Pod, obj object, found bool) ([]runtime.PodStatus, error) {
+	stopping := r.stops.stopping(ref.WorkloadID)
 	current := found && obj.GetDeletionTimestamp() == nil // not being deleted
 	if current && obj.gvr == runnerSets && !stopping {
 		out := runnerSetStatus(ref.WorkloadID, obj, pods)

@@ -2,8 +2,10 @@ package rowstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/store"
 )
 
 var userVersion versionOf[auth.User] = func(u *auth.User) *int64 { return &u.Version }
@@ -71,4 +73,30 @@ func (e Entities) APIKeyListByUser(ctx context.Context, userID string) ([]*auth.
 // APIKeyDelete deletes a key.
 func (e Entities) APIKeyDelete(ctx context.Context, id string) error {
 	return remove(ctx, e.E, "api key delete", "api_keys", id)
+}
+
+// TokenRevoke records a revoked login token and drops those that have expired.
+func (e Entities) TokenRevoke(ctx context.Context, p store.TokenRevokeParams) error {
+	return e.E.Tx(ctx, false, func(q Querier) error {
+		if _, err := q.Exec(ctx, "DELETE FROM revoked_tokens WHERE expire_unix <= $1", p.Now.Unix()); err != nil {
+			return fmt.Errorf("revoked tokens prune: %w", err)
+		}
+		_, err := q.Exec(ctx, "INSERT INTO revoked_tokens (id, expire_unix) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+			p.ID, p.Expire.Unix())
+		if err != nil {
+			return fmt.Errorf("token revoke: %w", err)
+		}
+		return nil
+	})
+}
+
+// TokenRevoked reports whether the login token with the id was revoked.
+func (e Entities) TokenRevoked(ctx context.Context, id string) (bool, error) {
+	found := false
+	err := e.E.Writer().Query(ctx, "SELECT 1 FROM revoked_tokens WHERE id = $1", []any{id},
+		func(func(...any) error) error { found = true; return nil })
+	if err != nil {
+		return false, fmt.Errorf("token revoked: %w", err)
+	}
+	return found, nil
 }

@@ -26,6 +26,7 @@ var authTests = slices.Concat(
 		{"UserName", testUserName},
 		{"APIKey", testAPIKey},
 		{"APIKeyDuplicate", testAPIKeyDuplicate},
+		{"TokenRevoke", testTokenRevoke},
 	},
 )
 
@@ -137,4 +138,25 @@ func testAPIKeyDuplicate(t *testing.T, s store.Store) {
 	if len(list) != 0 {
 		t.Errorf("failed insert left %d keys for u2", len(list))
 	}
+}
+
+func testTokenRevoke(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	revoked := func(id string, want bool) {
+		t.Helper()
+		got, err := s.TokenRevoked(ctx, id)
+		must(t, "TokenRevoked "+id, err)
+		if got != want {
+			t.Errorf("TokenRevoked(%s) = %v, want %v", id, got, want)
+		}
+	}
+	revoked("a", false)
+	must(t, "TokenRevoke a", s.TokenRevoke(ctx, store.TokenRevokeParams{ID: "a", Expire: at(3600), Now: base}))
+	must(t, "TokenRevoke a again", s.TokenRevoke(ctx, store.TokenRevokeParams{ID: "a", Expire: at(3600), Now: base}))
+	revoked("a", true)
+	revoked("b", false)
+	// Once a has expired, revoking another token forgets it: it is refused anyway.
+	must(t, "TokenRevoke b", s.TokenRevoke(ctx, store.TokenRevokeParams{ID: "b", Expire: at(9000), Now: at(3600)}))
+	revoked("a", false)
+	revoked("b", true)
 }
