@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -52,9 +53,10 @@ func TestKubeScaleService(t *testing.T) {
 	}
 }
 
-// TestKubeScaleWaitsForRoom: a service scaled past what its cluster holds keeps its
-// pod running and says, Updating, why the new replicas wait; scaled to what fits, it
-// grows, on the same dispatch.
+// TestKubeScaleWaitsForRoom: a service scaled past what its cluster could ever hold is
+// refused; scaled past the room other work leaves, it keeps its pod running and says,
+// Updating, why the new replicas wait; scaled to what fits, it grows, on the same
+// dispatch.
 func TestKubeScaleWaitsForRoom(t *testing.T) {
 	t.Parallel()
 	s, _ := kubeServer(t)
@@ -64,8 +66,16 @@ func TestKubeScaleWaitsForRoom(t *testing.T) {
 	id := create(t, s.Client, req)
 	first := podNames(waitPodsPhase(t, s, id, 1, "Running"))
 	nodes := len(strings.Fields(os.Getenv("BERTH_K8S_NODES")))
-	tooMany := nodes + 1
-	if err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &tooMany}); err != nil {
+	never := nodes + 1
+	err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &never})
+	wantAPIError(t, err, http.StatusServiceUnavailable, apiv1.CodeQuotaInsufficient)
+
+	blocker := job("kube-blocker", "sleep 600", 1)
+	blocker.Resource.GPU = "8"
+	blockerID := create(t, s.Client, blocker)
+	waitPodsPhase(t, s, blockerID, 1, "Running")
+	busy := nodes // fits the empty cluster, not beside the blocker
+	if err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &busy}); err != nil {
 		t.Fatal(err)
 	}
 	var w *apiv1.WorkloadDetail
@@ -87,6 +97,9 @@ func TestKubeScaleWaitsForRoom(t *testing.T) {
 	}
 	if why.Admitted || len(why.Reasons) == 0 {
 		t.Errorf("scheduling of a service waiting for room: %+v, want the reasons its new replicas wait", why)
+	}
+	if err := s.Client.StopWorkload(ctx, blockerID); err != nil {
+		t.Fatal(err)
 	}
 	fits := 2 // the test cluster's last nodes may still be tainted from TestKubeNodeNotReady
 	if err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &fits}); err != nil {

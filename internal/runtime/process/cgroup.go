@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/fs"
 	"github.com/opencontainers/cgroups/fs2"
+	"golang.org/x/sys/unix"
 
 	"github.com/berth-dev/berth/internal/resource"
 )
@@ -192,18 +195,24 @@ func (s *limiter) resources(res resource.List) *cgroups.Resources {
 
 // procsDir is the directory whose cgroup.procs lists the pod's processes.
 func (cg podCgroup) procsDir() string {
+	_, dir := cg.procsController()
+	return dir
+}
+
+// procsController is the controller (v1; "" on v2) of procsDir, and procsDir.
+func (cg podCgroup) procsController() (controller, dir string) {
 	if cgroups.IsCgroup2UnifiedMode() {
-		return cg[""]
+		return "", cg[""]
 	}
 	for _, k := range []string{"pids", "memory"} {
 		if dir, ok := cg[k]; ok {
-			return dir
+			return k, dir
 		}
 	}
-	for _, dir := range cg {
-		return dir
+	for k, dir := range cg {
+		return k, dir
 	}
-	return ""
+	return "", ""
 }
 
 // join moves the process pid into the cgroup, in every controller.
@@ -212,6 +221,52 @@ func (cg podCgroup) join(pid int) error {
 		if err := cgroups.WriteCgroupProc(dir, pid); err != nil {
 			return fmt.Errorf("join cgroup %s: %w", dir, err)
 		}
+	}
+	return nil
+}
+
+// startIn starts cmd in the cgroup, so that its process is there from its first
+// instruction: a server killed right after the fork leaves a shim that the next
+// server finds (and does not start again) even before the shim joins the cgroup
+// itself. On v2 the kernel forks it there (CLONE_INTO_CGROUP). On v1 it is forked
+// from a thread that moved itself into the cgroup of procsDir and back afterwards
+// (during the fork the server is in the pod's cgroup too; the runtime's lock keeps
+// its own readers out meanwhile), and that thread is then thrown away.
+func (cg podCgroup) startIn(cmd *exec.Cmd) error {
+	if cgroups.IsCgroup2UnifiedMode() {
+		fd, err := unix.Open(cg[""], unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open cgroup %s: %w", cg[""], err)
+		}
+		defer unix.Close(fd)
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
+		return cmd.Start()
+	}
+	controller, dir := cg.procsController()
+	home, err := cgroups.GetOwnCgroupPath(controller)
+	if err != nil {
+		return fmt.Errorf("the server's own cgroup: %w", err)
+	}
+	started := make(chan error, 1)
+	go func() {
+		goruntime.LockOSThread() // never unlocked: the thread ends with this goroutine
+		if err := joinThread(dir); err != nil {
+			started <- err
+			return
+		}
+		err := cmd.Start()
+		if back := joinThread(home); back != nil {
+			panic(back) // the server must never stay in a pod's cgroup: Stop would kill it
+		}
+		started <- err
+	}()
+	return <-started
+}
+
+// joinThread moves the calling thread (alone) into the v1 cgroup dir.
+func joinThread(dir string) error {
+	if err := os.WriteFile(filepath.Join(dir, "tasks"), []byte(strconv.Itoa(unix.Gettid())), 0); err != nil {
+		return fmt.Errorf("join cgroup %s: %w", dir, err)
 	}
 	return nil
 }

@@ -307,9 +307,7 @@ func TestResumeUnstartedRank(t *testing.T) {
 		t.Fatalf("Start rank 1: %v", err)
 	}
 	rank1Dir := filepath.Join(first.dispatchDir(req.WorkloadID, 1), req.Pods[1].PodID)
-	if err := os.Remove(filepath.Join(rank1Dir, pidFile)); err != nil {
-		t.Fatal(err)
-	}
+	forgetShim(t, first, rank1Dir)
 
 	second := newRuntime(t, dir)
 	if _, ok := readPid(rank1Dir); !ok {
@@ -336,9 +334,7 @@ func TestStartAgainAfterPreparing(t *testing.T) {
 	}
 	ddir := first.dispatchDir(req.WorkloadID, 1)
 	for _, p := range req.Pods {
-		if err := os.Remove(filepath.Join(ddir, p.PodID, pidFile)); err != nil {
-			t.Fatal(err)
-		}
+		forgetShim(t, first, filepath.Join(ddir, p.PodID))
 	}
 	if err := os.WriteFile(filepath.Join(ddir, preparingFile), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -355,4 +351,22 @@ func TestStartAgainAfterPreparing(t *testing.T) {
 	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
 		return len(pods) == 2 && allPhase(workload.PodRunning)(pods)
 	})
+}
+
+// forgetShim makes the pod in dir look as if its server died before starting its
+// shim: once the stand-in shim (/bin/true) has left the pod's cgroup, its pid file goes.
+func forgetShim(t *testing.T, rt *Runtime, dir string) {
+	t.Helper()
+	spec, err := readSpec(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var procs []int
+	waitFor(t, rt, "the stand-in shim to end", func() bool {
+		procs, err = spec.Cgroup.procs()
+		return err == nil && len(procs) == 0
+	}, func() any { return procs })
+	if err := os.Remove(filepath.Join(dir, pidFile)); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -389,7 +389,11 @@ func (r *Runtime) launch(dir string, spec podSpec) error {
 	// A session of its own: the pod outlives the server and its terminal's signals.
 	// Stdin, stdout and stderr are /dev/null (exec's default for nil).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if spec.Cgroup != nil {
+		start = func() error { return spec.Cgroup.startIn(cmd) }
+	}
+	if err := start(); err != nil {
 		failStart(dir, err)
 		if spec.Cgroup != nil {
 			_ = spec.Cgroup.remove()
