@@ -13,6 +13,7 @@ import (
 	goruntime "runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"github.com/opencontainers/cgroups"
@@ -112,7 +113,10 @@ func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
 		_ = made.remove()
 		return nil, fmt.Errorf("create cgroup %s: %w", cg.Path, err)
 	}
-	if err := m.Set(cg.Resources); err != nil {
+	librarySet.Lock()
+	err = m.Set(cg.Resources)
+	librarySet.Unlock()
+	if err != nil {
 		_ = made.remove()
 		return nil, fmt.Errorf("limit cgroup %s: %w", cg.Path, err)
 	}
@@ -129,6 +133,11 @@ func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
 	}
 	return out, nil
 }
+
+// librarySet serializes the library's Manager.Set: on v1 it records, on first use and
+// unguarded, which blkio files the host has in a value all managers share
+// (github.com/opencontainers/cgroups v0.1.1, found by the race detector).
+var librarySet sync.Mutex
 
 // v1Controllers are the cgroup v1 controllers a pod's cgroup is made in: those its
 // limits and accounting need. The others (cpuset above all, which copies its parent's
