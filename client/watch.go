@@ -17,6 +17,9 @@ import (
 // WatchEvent is one change a watch reports: its type (apiv1.WatchAdded,
 // WatchModified or WatchDeleted), its resourceVersion ("" for the events of the
 // list a watch starts with) and the workload as the list or the detail shows it.
+// A watch that starts with the list also reports an apiv1.WatchBookmark, without a
+// workload, when the list is complete: from then on a cut connection resumes
+// exactly where it was.
 type WatchEvent[T any] struct {
 	Type            string
 	ResourceVersion string
@@ -125,15 +128,17 @@ func connect[T any](ctx context.Context, w *watcher, yield func(WatchEvent[T], e
 		if ev.typ == apiv1.WatchError {
 			return true, streamError(ev.data)
 		}
+		if ev.typ == "" && !ev.hasID {
+			continue // only a retry
+		}
 		if ev.typ == "" {
-			if ev.hasID {
-				w.last = ev.id // a bookmark
-			}
-			continue
+			ev.typ = apiv1.WatchBookmark
 		}
 		out := WatchEvent[T]{Type: ev.typ, ResourceVersion: ev.id}
-		if err := json.Unmarshal([]byte(ev.data), &out.Object); err != nil {
-			return true, fmt.Errorf("watch %s: decode %s event: %w", w.path, ev.typ, err)
+		if ev.data != "" {
+			if err := json.Unmarshal([]byte(ev.data), &out.Object); err != nil {
+				return true, fmt.Errorf("watch %s: decode %s event: %w", w.path, ev.typ, err)
+			}
 		}
 		if ev.hasID {
 			w.last = ev.id

@@ -25,6 +25,9 @@ const (
 	WatchModified = "MODIFIED" // the workload changed and is still in view
 	WatchDeleted  = "DELETED"  // the workload left the view: deleted, or no longer matching; data is its last state
 	WatchError    = "ERROR"    // the stream failed; data is an Error
+	// WatchBookmark is how the Go client reports the event with only an id that
+	// ends the initial list; the stream itself sends it without an event line.
+	WatchBookmark = "BOOKMARK"
 )
 
 // Watch query parameters and header.
