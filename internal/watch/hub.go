@@ -21,9 +21,9 @@ const (
 	// HeartbeatDefault is how long a watch stream stays silent before it sends a
 	// comment, so that proxies keep the connection.
 	HeartbeatDefault = 15 * time.Second
-	// KeepDefault is how many events the log keeps whatever their age.
+	// KeepDefault is the most events the log keeps.
 	KeepDefault = 100_000
-	// MaxAgeDefault is how long the log keeps an event beyond the newest KeepDefault.
+	// MaxAgeDefault is the longest the log keeps an event.
 	MaxAgeDefault = time.Hour
 	// TrimEveryDefault is how often the log is trimmed.
 	TrimEveryDefault = time.Minute
