@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
@@ -70,9 +69,6 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, ww *usecase.Workloa
 	h.Set("X-Accel-Buffering", "no") // nginx: pass events on as they come
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	// The server's read timeout bounds reading the request; left on the connection
-	// it would end the stream, which reads nothing, when it passes.
-	_ = rc.SetReadDeadline(time.Time{})
 	out := bufio.NewWriter(w)
 	out.WriteString("retry: " + watchRetryMillis + "\n\n")
 	ctx, cancel := context.WithTimeout(r.Context(), ww.Timeout)

@@ -87,22 +87,31 @@ type watchEnv struct {
 
 func newWatchEnv(t *testing.T, st store.Store) *watchEnv {
 	t.Helper()
+	return newWatchEnvWithKeys(t, st, newKeys(t))
+}
+
+func newKeys(t *testing.T) *auth.Keys {
+	t.Helper()
 	secret := make([]byte, auth.SecretSize)
 	rand.Read(secret)
 	keys, err := auth.NewKeys(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newWatchEnvWithKeys(t, st, keys)
+	return keys
 }
 
 // newWatchEnvWithKeys is newWatchEnv with the keys of another server of the store,
-// whose tokens it then accepts.
-func newWatchEnvWithKeys(t *testing.T, st store.Store, keys *auth.Keys) *watchEnv {
+// whose tokens it then accepts, and its HTTP server changed by configure (nil: none).
+func newWatchEnvWithKeys(t *testing.T, st store.Store, keys *auth.Keys, configure ...func(*http.Server)) *watchEnv {
 	t.Helper()
 	hub := watch.New(watch.Config{Store: st, Heartbeat: watchHeartbeat})
 	svc := &usecase.Service{Store: st, Keys: keys, Now: time.Now, Watch: hub}
-	srv := httptest.NewServer(httpapi.New(svc))
+	srv := httptest.NewUnstartedServer(httpapi.New(svc))
+	for _, c := range configure {
+		c(srv.Config)
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	ctx, stop := context.WithCancel(context.Background())
 	go hub.Run(ctx)

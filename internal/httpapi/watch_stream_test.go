@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/client"
@@ -90,6 +91,35 @@ func TestWatchStreamFormat(t *testing.T) {
 	}
 	if rest, err := io.ReadAll(resp.Body); err != nil || strings.Contains(string(rest), "event:") {
 		t.Errorf("after the timeout: rest %q, error %v; want the stream to end with heartbeats only", rest, err)
+	}
+}
+
+// TestWatchOutlivesReadTimeout: the server's read timeout, which bounds reading a
+// request, does not end a watch stream that reads nothing after it.
+func TestWatchOutlivesReadTimeout(t *testing.T) {
+	t.Parallel()
+	const readTimeout = 300 * time.Millisecond
+	st := openSQLite(t)
+	e := newWatchEnvWithKeys(t, st, newKeys(t), func(s *http.Server) { s.ReadTimeout = readTimeout })
+	w := e.put("w1", "ws1")
+	events := watchEvents(t, func(ctx context.Context) iter.Seq2[client.WatchEvent[apiv1.WorkloadDetail], error] {
+		return e.admin.WatchWorkload(ctx, "w1", fast(""))
+	}, detailView)
+	nextEvent(t, events) // ADDED
+	nextEvent(t, events) // the bookmark
+	// Let the read timeout pass three times over on the idle stream: time passing is
+	// the point here, nothing is awaited.
+	select {
+	case r := <-events:
+		t.Fatalf("unexpected event %+v", r)
+	case <-time.After(3 * readTimeout):
+	}
+	e.setPhase(w, apiv1.PhaseRunning)
+	if got := nextEvent(t, events); got.Phase != apiv1.PhaseRunning {
+		t.Fatalf("event %+v, want phase Running", got)
+	}
+	if n := e.cut.dialCount(); n != 1 {
+		t.Errorf("the watch connected %d times, want once: the stream outlived the read timeout", n)
 	}
 }
 

@@ -57,12 +57,16 @@ func (s *Service) WatchWorkloads(ctx context.Context, caller *auth.User, req Wat
 	if err != nil {
 		return nil, err
 	}
+	start, err := parseWatchStart(req)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.canList(ctx, caller, p.Workspace); err != nil {
 		return nil, err
 	}
 	now := s.now
 	w := &WorkloadWatch{match: p.Matches, render: func(w *workload.Workload) any { return listItem(w, now()) }}
-	return s.startWatch(ctx, w, req, p)
+	return s.startWatch(ctx, w, start, p)
 }
 
 // WatchWorkload answers GET /api/v1/workloads/{id}?watch=true: the changes of one
@@ -84,12 +88,15 @@ func (s *Service) WatchWorkload(ctx context.Context, caller *auth.User, id strin
 			return &d
 		},
 	}
-	ww, err := s.startWatch(ctx, w, req, store.WorkloadListParams{WorkloadID: id})
-	if err == nil && !start.resume && len(ww.pending) < 2 {
+	ww, err := s.startWatch(ctx, w, start, store.WorkloadListParams{WorkloadID: id})
+	if err != nil {
+		return nil, err
+	}
+	if !start.resume && !ww.listedAny() {
 		ww.Close()
 		return nil, workloadNotFound(id) // deleted between the check and the list
 	}
-	return ww, err
+	return ww, nil
 }
 
 // canList is the list's authorization: the workspace named, or all for admins. As
@@ -133,16 +140,13 @@ func (s *Service) canWatch(ctx context.Context, caller *auth.User, id string, re
 	return nil
 }
 
-// startWatch opens w where req says: after its resourceVersion, checked against
-// the log, or from a list of what w matches among the workloads p filters.
-func (s *Service) startWatch(ctx context.Context, w *WorkloadWatch, req WatchRequest, p store.WorkloadListParams) (*WorkloadWatch, error) {
+// startWatch opens w at start: after its resourceVersion, checked against the
+// log, or from a list of what w matches among the workloads p filters.
+func (s *Service) startWatch(ctx context.Context, w *WorkloadWatch, start watchStart, p store.WorkloadListParams) (*WorkloadWatch, error) {
 	if s.Watch == nil {
 		return nil, newError(apiv1.CodeNotImplemented, "Watches are not served by this server.")
 	}
-	start, err := parseWatchStart(req)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	w.hub, w.Timeout = s.Watch, start.timeout
 	if start.resume {
 		err = w.resume(ctx, start.after)

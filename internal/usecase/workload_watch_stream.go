@@ -58,6 +58,11 @@ func (w *WorkloadWatch) list(ctx context.Context, p store.WorkloadListParams) er
 	return nil
 }
 
+// listedAny reports whether the list the watch started with held a workload.
+func (w *WorkloadWatch) listedAny() bool {
+	return len(w.pending) > 0 && w.pending[0].Type == apiv1.WatchAdded
+}
+
 // resume starts the watch after change number after, which the log must still
 // hold (410 if not) and which must have happened (400 if not).
 func (w *WorkloadWatch) resume(ctx context.Context, after int64) error {
