@@ -211,3 +211,34 @@ func wantAPIStatus(t *testing.T, what string, err error, status int, code string
 		t.Errorf("%s: error %v, want HTTP %d %s", what, err, status, code)
 	}
 }
+
+// TestWatchResumesLongBacklog: a watch resuming from far back gets every change of
+// a backlog longer than a page of the log, in order.
+func TestWatchResumesLongBacklog(t *testing.T) {
+	t.Parallel()
+	e := newWatchEnv(t, openSQLite(t))
+	w := e.put("w1", "ws1")
+	from, err := e.store.WorkloadEventHead(t.Context())
+	mustNot(t, err)
+	n := 2*store.WorkloadEventLimitDefault + 7
+	for i := range n {
+		w.Description = strconv.Itoa(i)
+		mustNot(t, e.store.WorkloadUpdate(t.Context(), w))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), watchDeadline)
+	defer cancel()
+	i := 0
+	for ev, err := range e.admin.WatchWorkload(ctx, "w1", fast(strconv.FormatInt(from, 10))) {
+		mustNot(t, err)
+		if ev.Type != apiv1.WatchModified || ev.Object.Description != strconv.Itoa(i) ||
+			ev.ResourceVersion != strconv.FormatInt(from+int64(i)+1, 10) {
+			t.Fatalf("event %d: %s %q rv %s, want MODIFIED %d rv %d", i, ev.Type, ev.Object.Description, ev.ResourceVersion, i, from+int64(i)+1)
+		}
+		if i++; i == n {
+			break
+		}
+	}
+	if i != n {
+		t.Errorf("got %d events within %v, want %d", i, watchDeadline, n)
+	}
+}

@@ -25,12 +25,13 @@ type WorkloadWatch struct {
 	// Timeout is how long the stream may last.
 	Timeout time.Duration
 
-	hub     *watch.Hub
-	match   func(*workload.Workload) bool
-	render  func(*workload.Workload) any
-	after   int64              // the newest change read from the log
-	pending []apiv1.WatchEvent // read, not yet returned
-	release func()
+	hub      *watch.Hub
+	match    func(*workload.Workload) bool
+	render   func(*workload.Workload) any
+	after    int64              // the newest change read from the log
+	caughtUp bool               // the last read of the log found its end
+	pending  []apiv1.WatchEvent // read, not yet returned
+	release  func()
 }
 
 // Close ends the watch.
@@ -53,7 +54,7 @@ func (w *WorkloadWatch) list(ctx context.Context, p store.WorkloadListParams) er
 			w.pending = append(w.pending, apiv1.WatchEvent{Type: apiv1.WatchAdded, Object: w.render(x)})
 		}
 	}
-	w.after = at
+	w.after, w.caughtUp = at, true
 	w.pending = append(w.pending, apiv1.WatchEvent{ResourceVersion: rv(at)})
 	return nil
 }
@@ -84,11 +85,15 @@ func (w *WorkloadWatch) Next(ctx context.Context, wait time.Duration) (*apiv1.Wa
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for len(w.pending) == 0 {
-		select {
-		case <-w.hub.Next(w.after):
+		if !w.caughtUp {
 			if err := w.read(ctx); err != nil {
 				return nil, err
 			}
+			continue
+		}
+		select {
+		case <-w.hub.Next(w.after):
+			w.caughtUp = false
 		case <-timer.C:
 			return nil, nil
 		case <-ctx.Done():
@@ -102,30 +107,27 @@ func (w *WorkloadWatch) Next(ctx context.Context, wait time.Duration) (*apiv1.Wa
 	return &ev, nil
 }
 
-// read reads the log after w.after, a page at a time, and queues the events of the
-// writes the watch shows.
+// read reads a page of the log after w.after and queues the events of the writes
+// the watch shows: a watch far behind holds one page at a time.
 func (w *WorkloadWatch) read(ctx context.Context) error {
-	for {
-		events, err := w.hub.Store().WorkloadEventList(ctx, store.WorkloadEventListParams{After: w.after})
-		var gone *store.GoneError
-		if errors.As(err, &gone) {
-			return newError(apiv1.CodeGone, "resourceVersion %d is too old: the changes up to %d are no longer kept, "+
-				"so the oldest resourceVersion to resume from is %d; watch again without one to start from the current state",
-				gone.After, gone.Trimmed, gone.Trimmed)
-		}
-		if err != nil {
-			return err
-		}
-		for _, ev := range events {
-			w.after = ev.Seq
-			if e, ok := w.event(ev); ok {
-				w.pending = append(w.pending, e)
-			}
-		}
-		if len(events) < store.WorkloadEventLimitDefault {
-			return nil
+	events, err := w.hub.Store().WorkloadEventList(ctx, store.WorkloadEventListParams{After: w.after})
+	var gone *store.GoneError
+	if errors.As(err, &gone) {
+		return newError(apiv1.CodeGone, "resourceVersion %d is too old: the changes up to %d are no longer kept, "+
+			"so the oldest resourceVersion to resume from is %d; watch again without one to start from the current state",
+			gone.After, gone.Trimmed, gone.Trimmed)
+	}
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		w.after = ev.Seq
+		if e, ok := w.event(ev); ok {
+			w.pending = append(w.pending, e)
 		}
 	}
+	w.caughtUp = len(events) < store.WorkloadEventLimitDefault
+	return nil
 }
 
 // event is what the watch shows of a write, if anything: ADDED when the workload
