@@ -64,8 +64,8 @@ func (s *Service) WatchWorkloads(ctx context.Context, caller *auth.User, req Wat
 	if err := s.canList(ctx, caller, p.Workspace); err != nil {
 		return nil, err
 	}
-	now := s.now
-	w := &WorkloadWatch{match: p.Matches, render: func(w *workload.Workload) any { return listItem(w, now()) }}
+	w := &WorkloadWatch{now: s.now, match: p.Matches,
+		render: func(w *workload.Workload, now time.Time) any { return listItem(w, now) }}
 	return s.startWatch(ctx, w, start, p)
 }
 
@@ -80,11 +80,11 @@ func (s *Service) WatchWorkload(ctx context.Context, caller *auth.User, id strin
 	if err := s.canWatch(ctx, caller, id, start.resume); err != nil {
 		return nil, err
 	}
-	now := s.now
 	w := &WorkloadWatch{
+		now:   s.now,
 		match: func(w *workload.Workload) bool { return w.ID == id && !w.IsDeleted },
-		render: func(w *workload.Workload) any {
-			d := detail(w, now(), auth.CanSeeSecrets(caller, w.UserID))
+		render: func(w *workload.Workload, now time.Time) any {
+			d := detail(w, now, auth.CanSeeSecrets(caller, w.UserID))
 			return &d
 		},
 	}

@@ -25,9 +25,11 @@ type WorkloadWatch struct {
 	// Timeout is how long the stream may last.
 	Timeout time.Duration
 
-	hub      *watch.Hub
-	match    func(*workload.Workload) bool
-	render   func(*workload.Workload) any
+	hub   *watch.Hub
+	now   func() time.Time
+	match func(*workload.Workload) bool
+	// render is the workload as the API shows it at a time.
+	render   func(*workload.Workload, time.Time) any
 	after    int64              // the newest change read from the log
 	caughtUp bool               // the last read of the log found its end
 	pending  []apiv1.WatchEvent // read, not yet returned
@@ -49,9 +51,10 @@ func (w *WorkloadWatch) list(ctx context.Context, p store.WorkloadListParams) er
 	if err != nil {
 		return err
 	}
+	now := w.now()
 	for _, x := range ws {
 		if w.match(x) {
-			w.pending = append(w.pending, apiv1.WatchEvent{Type: apiv1.WatchAdded, Object: w.render(x)})
+			w.pending = append(w.pending, apiv1.WatchEvent{Type: apiv1.WatchAdded, Object: w.render(x, now)})
 		}
 	}
 	w.after, w.caughtUp = at, true
@@ -139,8 +142,10 @@ func (w *WorkloadWatch) event(ev store.WorkloadEvent) (apiv1.WatchEvent, bool) {
 	if typ == "" {
 		return apiv1.WatchEvent{}, false
 	}
-	obj := w.render(ev.Workload)
-	if typ == apiv1.WatchModified && sameJSON(obj, w.render(ev.Previous)) {
+	// Both at one time, so that a duration that grew is no difference.
+	now := w.now()
+	obj := w.render(ev.Workload, now)
+	if typ == apiv1.WatchModified && sameJSON(obj, w.render(ev.Previous, now)) {
 		return apiv1.WatchEvent{}, false // a write of what the API does not show
 	}
 	return apiv1.WatchEvent{Type: typ, ResourceVersion: rv(ev.Seq), Object: obj}, true

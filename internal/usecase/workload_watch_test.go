@@ -39,7 +39,8 @@ func TestWatchEvent(t *testing.T) {
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range cases {
-		w := &WorkloadWatch{match: running.Matches, render: func(w *workload.Workload) any { return listItem(w, now) }}
+		w := &WorkloadWatch{now: func() time.Time { return now }, match: running.Matches,
+			render: func(w *workload.Workload, now time.Time) any { return listItem(w, now) }}
 		ev, ok := w.event(store.WorkloadEvent{Seq: 7, Workload: tc.next, Previous: tc.prev})
 		if ok != (tc.want != "") || ev.Type != tc.want {
 			t.Errorf("%s: event %q (%v), want %q", tc.name, ev.Type, ok, tc.want)
