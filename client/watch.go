@@ -43,11 +43,11 @@ type WatchOptions struct {
 const WatchRetryDelayDefault = time.Second
 
 // WatchWorkloads watches the workloads the list with the filters q shows. The
-// iterator reconnects after a cut connection with the last resourceVersion it got,
-// so it yields every change once, in order; it ends when ctx ends, when the loop
-// stops, or after yielding an error the server answered (an *APIError: 410 Gone when
-// the changes to resume from are no longer kept, then watch again without a
-// resourceVersion). A connection cut before the initial list was complete is
+// iterator reconnects after a cut connection, or a server error (5xx), with the last
+// resourceVersion it got, so it yields every change once, in order; it ends when ctx
+// ends, when the loop stops, or after yielding an error the server answered the
+// request with (an *APIError of 4xx: 410 Gone when the changes to resume from are no
+// longer kept, then watch again without a resourceVersion). A connection cut before the initial list was complete is
 // listed again from the start.
 func (c *Client) WatchWorkloads(ctx context.Context, q url.Values, opts WatchOptions) iter.Seq2[WatchEvent[apiv1.WorkloadListItem], error] {
 	return watch[apiv1.WorkloadListItem](ctx, c, PrefixV1+"/workloads", q, opts)
@@ -80,12 +80,10 @@ func watch[T any](ctx context.Context, c *Client, path string, q url.Values, opt
 			if !more {
 				return
 			}
-			if err != nil && ctx.Err() == nil {
-				var apiErr *APIError
-				if errors.As(err, &apiErr) {
-					yield(WatchEvent[T]{}, err)
-					return
-				}
+			var apiErr *APIError
+			if errors.As(err, &apiErr) && apiErr.Status < 500 && ctx.Err() == nil {
+				yield(WatchEvent[T]{}, err) // the request itself is refused: retrying will not help
+				return
 			}
 			select {
 			case <-ctx.Done():
