@@ -112,11 +112,7 @@ func (c *Client) DoRaw(ctx context.Context, method, path string, query url.Value
 		return fmt.Errorf("%s %s: read response: %w", method, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &APIError{Status: resp.StatusCode}
-		if json.Unmarshal(raw, &e.Body) != nil || e.Body.ErrorCode == "" {
-			e.Body.ErrorMessage = strings.TrimSpace(string(raw))
-		}
-		return e
+		return apiError(resp.StatusCode, raw)
 	}
 	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
 		return nil
@@ -125,6 +121,15 @@ func (c *Client) DoRaw(ctx context.Context, method, path string, query url.Value
 		return fmt.Errorf("%s %s: decode response: %w", method, path, err)
 	}
 	return nil
+}
+
+// apiError is the *APIError of a response outside 2xx with the body raw.
+func apiError(status int, raw []byte) *APIError {
+	e := &APIError{Status: status}
+	if json.Unmarshal(raw, &e.Body) != nil || e.Body.ErrorCode == "" {
+		e.Body.ErrorMessage = strings.TrimSpace(string(raw))
+	}
+	return e
 }
 
 // Login exchanges a user name and password for a token. The returned client is not

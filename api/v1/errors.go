@@ -21,6 +21,7 @@ const (
 	CodeUnauthorized       = "Berth.00009" // 401
 	CodeResourceProcessing = "Berth.00010" // 409
 	CodeUserNotRegistered  = "Berth.00011" // 401
+	CodeGone               = "Berth.00012" // 410: a watch resumes from changes no longer kept
 	CodeWorkloadNotFound   = "Berth.01001" // 404
 	CodeWorkspaceNotFound  = "Berth.02001" // 404
 	CodeNodeNotFound       = "Berth.03002" // 404

@@ -44,6 +44,10 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer, to flush
+// watch streams.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 // Routes lists the pattern of every route the API serves, "METHOD /path", in the
 // order they are registered (the catch-all that answers unknown routes aside).
 func Routes() []string {

@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	apiv1.CodeUnauthorized:       http.StatusUnauthorized,
 	apiv1.CodeResourceProcessing: http.StatusConflict,
 	apiv1.CodeUserNotRegistered:  http.StatusUnauthorized,
+	apiv1.CodeGone:               http.StatusGone,
 	apiv1.CodeWorkloadNotFound:   http.StatusNotFound,
 	apiv1.CodeWorkspaceNotFound:  http.StatusNotFound,
 	apiv1.CodeNodeNotFound:       http.StatusNotFound,

@@ -20,8 +20,8 @@ func (a *API) routes() {
 
 func (a *API) workloadRoutes() {
 	a.handle("POST /api/v1/workloads", a.createWorkload)
-	a.handle("GET /api/v1/workloads", a.listWorkloads)
-	a.handle("GET /api/v1/workloads/{id}", a.getWorkload)
+	a.handleWatchable("GET /api/v1/workloads", a.listWorkloads, a.watchWorkloads)
+	a.handleWatchable("GET /api/v1/workloads/{id}", a.getWorkload, a.watchWorkload)
 	a.handle("PATCH /api/v1/workloads/{id}", a.patchWorkload)
 	a.handle("DELETE /api/v1/workloads/{id}", a.deleteWorkload)
 	a.handle("POST /api/v1/workloads/delete", a.batch(usecase.BatchDelete))

@@ -5,6 +5,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
 func (a *API) createWorkload(r *http.Request, caller *auth.User) (any, error) {
@@ -25,6 +26,14 @@ func (a *API) listWorkloads(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) getWorkload(r *http.Request, caller *auth.User) (any, error) {
 	return a.svc.GetWorkload(r.Context(), caller, r.PathValue("id"))
+}
+
+func (a *API) watchWorkloads(r *http.Request, caller *auth.User) (*usecase.WorkloadWatch, error) {
+	return a.svc.WatchWorkloads(r.Context(), caller, watchRequest(r))
+}
+
+func (a *API) watchWorkload(r *http.Request, caller *auth.User) (*usecase.WorkloadWatch, error) {
+	return a.svc.WatchWorkload(r.Context(), caller, r.PathValue("id"), watchRequest(r))
 }
 
 func (a *API) patchWorkload(r *http.Request, caller *auth.User) (any, error) {

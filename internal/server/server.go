@@ -26,6 +26,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/usecase"
+	"github.com/berth-dev/berth/internal/watch"
 )
 
 // Run serves until ctx ends, then shuts down gracefully. Pods keep running across a
@@ -80,8 +81,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
 	}
+	hub := watch.New(watch.Config{Store: st, Log: log})
+	go hub.Run(ctx) // ends with ctx, and the watch streams with it, before shutdown waits on them
 	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, TokenTTL: cfg.TokenTTL, Now: time.Now,
-		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log}
+		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub}
 	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
 	return serve(ctx, ln, httpapi.New(svc), ctrl, log)
 }

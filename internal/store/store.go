@@ -47,6 +47,7 @@ type Store interface {
 	AuthStore
 	LeaseStore
 	OpsJobStore
+	WorkloadEventStore
 	Close() error
 }
 

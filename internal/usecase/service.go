@@ -12,6 +12,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/watch"
 )
 
 // Service carries out API requests over the store and the runtime.
@@ -36,6 +37,8 @@ type Service struct {
 	ArtifactPath func(jobID, name string) (string, error)
 	// Log takes what a request cannot report to its caller (nil: slog's default).
 	Log *slog.Logger
+	// Watch follows the workload change log for watches (nil: watches answer 501).
+	Watch *watch.Hub
 
 	nodes nodeCache
 	// opsJobCreate serializes this server's ops job creates (lockOpsJobCreate).

@@ -28,17 +28,8 @@ func (s *Service) ListWorkloads(ctx context.Context, caller *auth.User, q url.Va
 	if err != nil {
 		return nil, err
 	}
-	// As in the reference, the workspace is a filter: an administrator naming one
-	// that does not exist gets an empty list; anyone else belongs to no such workspace.
-	ws, err := s.workspaceIfAny(ctx, p.Workspace)
-	if err != nil {
+	if err := s.canList(ctx, caller, p.Workspace); err != nil {
 		return nil, err
-	}
-	if !auth.CanListWorkloads(caller, ws) {
-		if ws == nil {
-			return nil, forbidden("The user is not allowed to list workload: pass the workspaceId of a workspace you belong to")
-		}
-		return nil, forbidden("The user is not allowed to list workload")
 	}
 	items, total, err := s.Store.WorkloadList(ctx, p)
 	if err != nil {

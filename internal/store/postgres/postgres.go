@@ -14,8 +14,9 @@ import (
 )
 
 var (
-	_ store.Store       = (*Store)(nil)
-	_ store.OpsJobStore = (*Store)(nil)
+	_ store.Store            = (*Store)(nil)
+	_ store.OpsJobStore      = (*Store)(nil)
+	_ store.WorkloadNotifier = (*Store)(nil)
 )
 
 // Store is a store.Store kept in a PostgreSQL database.
@@ -24,6 +25,8 @@ type Store struct {
 	pool              *pgxpool.Pool
 	// channel is the notification channel of Wake and Listen.
 	channel string
+	// watchChannel is the notification channel of WorkloadListen.
+	watchChannel string
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value string, with
@@ -45,7 +48,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if s.channel, err = s.wakeChannel(ctx); err != nil {
+	if s.channel, s.watchChannel, err = s.channels(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // dialect is PostgreSQL's: booleans are booleans, and the planner needs no hints.
-var dialect = rowstore.Dialect{False: "false", True: "true", Integer: "BIGINT"}
+var dialect = rowstore.Dialect{False: "false", True: "true", Integer: "BIGINT",
+	UnixNow: "CAST(extract(epoch FROM now()) AS BIGINT)"}
 
 // migrationsOf takes turns with other servers on an advisory lock.
 var migrationsOf = rowstore.Migrations{

@@ -48,6 +48,8 @@ type Dialect struct {
 	False, True string
 	// Integer is the type of a 64-bit integer column.
 	Integer string
+	// UnixNow is the database's clock in unix seconds, as an integer expression.
+	UnixNow string
 	// IndexHints makes reads that must walk one index name it (SQLite's INDEXED BY):
 	// without statistics, SQLite's planner would pick the wrong one.
 	IndexHints bool

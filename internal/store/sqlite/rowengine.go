@@ -8,7 +8,8 @@ import (
 )
 
 // dialect is SQLite's: booleans are integers, and a few reads name their index.
-var dialect = rowstore.Dialect{False: "0", True: "1", Integer: "INTEGER", IndexHints: true}
+var dialect = rowstore.Dialect{False: "0", True: "1", Integer: "INTEGER", IndexHints: true,
+	UnixNow: "CAST(strftime('%s', 'now') AS INTEGER)"}
 
 // migrationsOf needs no lock: the write lock that BEGIN IMMEDIATE takes serializes
 // two processes opening the same file.

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Inventory", inventoryTests, nil},
 		{"Auth", authTests, nil},
 		{"Changes", changeTests, nil},
+		{"Events", eventTests, nil},
 		{"Lease", leaseTests, nil},
 		{"OpsJob", opsJobTests, implements[store.OpsJobStore]("store.OpsJobStore")},
 		{"StoredFormat", formatTests, implements[RowReader]("storetest.RowReader")},
