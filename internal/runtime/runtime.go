@@ -197,6 +197,9 @@ type PodStatus struct {
 	Reason    string // e.g. "Completed", "Error", "Killed"
 	Message   string
 	Restarts  int
+	// Ready: the pod serves (Kubernetes' Ready condition: its readiness probe passes;
+	// a runtime without probes counts a running pod ready).
+	Ready bool
 	// Template is the workload.PodTemplateHash the pod was made from ("" where the
 	// runtime does not update pods in place).
 	Template string
