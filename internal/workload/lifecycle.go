@@ -102,6 +102,7 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) bool {
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
 	st.TemplateHash = TemplateHash(&w.Spec)
 	st.Rollout, st.Releasing = RolloutNone, nil
+	st.LastOutput = time.Time{} // the new dispatch's pods have written nothing yet
 	if IsService(w.Kind()) {
 		rolloutBegins(st, now) // its first pods are its first rollout, as a Deployment's
 	}

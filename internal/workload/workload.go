@@ -79,7 +79,10 @@ type Status struct {
 	Replicas *ReplicaCounts `json:"Replicas,omitempty"`
 	// ProgressTime is when a service's rollout last made progress (it began, or more
 	// of its pods were updated or available): its progress deadline counts from it.
-	ProgressTime time.Time   `json:"ProgressTime,omitzero"`
+	ProgressTime time.Time `json:"ProgressTime,omitzero"`
+	// LastOutput is when a pod of a supervised job's current dispatch last wrote
+	// output, as last read from the runtime (zero before any was read).
+	LastOutput   time.Time   `json:"LastOutput,omitzero"`
 	StartTime    time.Time   `json:"StartTime"`
 	EndTime      time.Time   `json:"EndTime"`
 	DeletionTime time.Time   `json:"DeletionTime"`

@@ -114,3 +114,22 @@ func TestRolloutDeadlineKeepsOldPods(t *testing.T) {
 		t.Errorf("the surge pod is not on the node of the rank it shares: %+v", got)
 	}
 }
+
+// TestLastOutput: the time of a pod's last log line, as the kubelet (KWOK, whose
+// log of every pod ends at 2025-01-01T00:00:01Z) stamped it; another dispatch has no
+// such pod.
+func TestLastOutput(t *testing.T) {
+	t.Parallel()
+	c := testCluster(t)
+	rt := c.runtime(t)
+	req, pods := c.startTwo(t, rt, apiv1.KindDeployment)
+	got, err := rt.LastOutput(context.Background(), req.Ref(), pods[0].PodID)
+	if want := time.Date(2025, 1, 1, 0, 0, 1, 0, time.UTC); err != nil || !got.Equal(want) {
+		t.Errorf("LastOutput = %v, %v; want %v", got, err, want)
+	}
+	other := req.Ref()
+	other.Dispatch++
+	if _, err := rt.LastOutput(context.Background(), other, pods[0].PodID); err != runtime.ErrNotFound {
+		t.Errorf("LastOutput of another dispatch: %v, want runtime.ErrNotFound", err)
+	}
+}

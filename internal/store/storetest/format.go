@@ -141,6 +141,7 @@ func storedWorkload() *workload.Workload {
 			Preemptions: 1, Rollout: workload.RolloutRolling,
 			Replicas:     &workload.ReplicaCounts{Replicas: 3, Ready: 2, Available: 2, Updated: 1},
 			ProgressTime: at(7),
+			LastOutput:   at(8),
 			StartTime:    at(1), EndTime: at(2), DeletionTime: at(3),
 			Conditions: []workload.Condition{{
 				Type: workload.CondScheduling, Status: "True", Reason: "Scheduled", Message: "on n1",
