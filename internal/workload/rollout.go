@@ -64,8 +64,17 @@ var rolloutDefaults = map[string]string{
 	ExtendProgressDeadline: ProgressDeadlineDefault,
 }
 
+// extend is the value of a rollout key of service.extends, or def where it has none
+// or one that does not parse (a workload stored before the values were checked).
 func extend(ext map[string]string, key, def string) string {
-	if v := ext[key]; v != "" {
+	v := ext[key]
+	if key == ExtendProgressDeadline {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return v
+		}
+		return def
+	}
+	if _, _, ok := parseIntOrPercent(v); ok {
 		return v
 	}
 	return def
@@ -94,14 +103,22 @@ func parseIntOrPercent(v string) (n int, percent, ok bool) {
 	return n, percent, err == nil
 }
 
+// raw is the value of a rollout key of service.extends as given, or its default.
+func raw(ext map[string]string, key string) string {
+	if v, ok := ext[key]; ok && v != "" {
+		return v
+	}
+	return rolloutDefaults[key]
+}
+
 // validateRollout checks the rollout keys of service.extends.
 func validateRollout(errs *FieldErrors, ext map[string]string) {
 	const rule = `must be a whole number of pods ("1") or a percentage of the replicas ("25%")`
-	surge, _, surgeOK := parseIntOrPercent(extend(ext, ExtendMaxSurge, MaxSurgeDefault))
+	surge, _, surgeOK := parseIntOrPercent(raw(ext, ExtendMaxSurge))
 	if !surgeOK {
 		errs.add("service.extends."+ExtendMaxSurge, rule)
 	}
-	unavailable, unavailablePercent, unavailableOK := parseIntOrPercent(extend(ext, ExtendMaxUnavailable, MaxUnavailableDefault))
+	unavailable, unavailablePercent, unavailableOK := parseIntOrPercent(raw(ext, ExtendMaxUnavailable))
 	switch {
 	case !unavailableOK:
 		errs.add("service.extends."+ExtendMaxUnavailable, rule)
@@ -110,7 +127,7 @@ func validateRollout(errs *FieldErrors, ext map[string]string) {
 	case surgeOK && surge == 0 && unavailable == 0:
 		errs.add("service.extends."+ExtendMaxUnavailable, "must not be 0 when maxSurge is 0: the rollout could not replace any pod")
 	}
-	if secs, err := strconv.Atoi(extend(ext, ExtendProgressDeadline, ProgressDeadlineDefault)); err != nil || secs <= 0 {
+	if secs, err := strconv.Atoi(raw(ext, ExtendProgressDeadline)); err != nil || secs <= 0 {
 		errs.add("service.extends."+ExtendProgressDeadline, "must be a whole number of seconds greater than 0")
 	}
 }

@@ -23,6 +23,8 @@ func TestLimits(t *testing.T) {
 		{"percentages", 10, map[string]string{"maxSurge": "50%", "maxUnavailable": "15%"}, RolloutLimits{5, 1, 600 * time.Second}},
 		{"both 0 after rounding: one may be unavailable", 1, map[string]string{"maxSurge": "0", "maxUnavailable": "25%"},
 			RolloutLimits{0, 1, 600 * time.Second}},
+		{"stored values that do not parse take the defaults", 4, map[string]string{"maxSurge": "lots", "progressDeadlineSeconds": "0"},
+			RolloutLimits{1, 1, 600 * time.Second}},
 	} {
 		spec := &apiv1.WorkloadSpec{Resource: apiv1.WorkloadResource{Replica: tc.replicas}}
 		if tc.extends != nil {
