@@ -107,7 +107,7 @@ func Grow(w *Workload, more []PodPlacement, now time.Time) {
 		placement = append(placement, p)
 	}
 	st.Placement, st.Rollout = placement, RolloutRecorded
-	st.Message = "" // no longer waiting for room
+	st.Message, st.QueuePosition = "", 0 // no longer waiting for room
 	st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(placement)
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgRolling, now)
 }
