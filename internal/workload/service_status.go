@@ -93,7 +93,9 @@ func rolloutBegins(st *Status, now time.Time) {
 	st.SetStatusCondition(CondProgressing, ConditionTrue, ReasonRolloutMoves, "the workload is rolling out its pods", now)
 }
 
-// setAvailable says whether at least the floor of a service's replicas is available.
+// setAvailable says whether at least the floor of a service's replicas is available,
+// and one at least: a floor of 0 (maxUnavailable 100%) does not make a service that
+// serves nothing Available.
 func setAvailable(w *Workload, c ReplicaCounts, now time.Time) {
 	want, floor := w.Spec.Resource.Replica, AvailableFloor(&w.Spec)
 	msg := fmt.Sprintf("%d of %d replicas available, %d needed", c.Available, want, floor)
