@@ -54,6 +54,11 @@ func (c *Client) PatchWorkload(ctx context.Context, id string, p *apiv1.PatchWor
 	return c.Do(ctx, http.MethodPatch, workloadPath(id), nil, p, nil)
 }
 
+// ScaleWorkload gives a Deployment or StatefulSet n replicas, in place when it runs.
+func (c *Client) ScaleWorkload(ctx context.Context, id string, n int) error {
+	return c.Do(ctx, http.MethodPost, workloadPath(id)+"/scale", nil, apiv1.ScaleRequest{Replica: &n}, nil)
+}
+
 // DeleteWorkload stops a workload and hides it from list and get.
 func (c *Client) DeleteWorkload(ctx context.Context, id string) error {
 	return c.Do(ctx, http.MethodDelete, workloadPath(id), nil, nil, nil)

@@ -157,6 +157,17 @@ type WorkloadListItem struct {
 	K8sObjectUID        string           `json:"k8sObjectUid"`
 	AvgGPUUsage         float64          `json:"avgGpuUsage"`
 	ScaleRunnerSet      string           `json:"scaleRunnerSet,omitempty"`
+	// The replica counts of a service (seed 002), absent for other kinds: its pods
+	// that may run, those ready, those available, those made from its current spec.
+	Replicas          *int `json:"replicas,omitempty"`
+	ReadyReplicas     *int `json:"readyReplicas,omitempty"`
+	AvailableReplicas *int `json:"availableReplicas,omitempty"`
+	UpdatedReplicas   *int `json:"updatedReplicas,omitempty"`
+}
+
+// ScaleRequest is the body of POST /api/v1/workloads/{id}/scale.
+type ScaleRequest struct {
+	Replica *int `json:"replica"`
 }
 
 // WorkloadList is the body of GET /api/v1/workloads.

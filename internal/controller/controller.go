@@ -45,6 +45,10 @@ type Config struct {
 	// Secrets, when set, decrypts the secrets a workload names for the runtime; an
 	// error wrapping runtime.ErrRejected (a secret is gone) fails the workload.
 	Secrets func(ctx context.Context, refs []apiv1.SecretRef) ([]runtime.Secret, error)
+	// SuperviseAfter is how long the pods of a supervised job may print nothing before
+	// it is failed over as hung (0 means workload.SuperviseAfterDefault; negative
+	// turns hang detection off).
+	SuperviseAfter time.Duration
 	// RunOpsJobs, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
 	RunOpsJobs func(ctx context.Context) error
@@ -97,6 +101,9 @@ func New(cfg Config) *Controller {
 	}
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = DefaultStopGrace
+	}
+	if cfg.SuperviseAfter == 0 {
+		cfg.SuperviseAfter = workload.SuperviseAfterDefault
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

@@ -42,6 +42,13 @@ func newEnvWith(t *testing.T, mutate func(*inventory.Workspace)) *env {
 // newEnvFull also lets the test wrap the runtime the controller drives.
 func newEnvFull(t *testing.T, mutate func(*inventory.Workspace), wrap func(runtime.Runtime) runtime.Runtime) *env {
 	t.Helper()
+	return newEnvConfig(t, mutate, wrap, nil)
+}
+
+// newEnvConfig also lets the test change the controller's configuration.
+func newEnvConfig(t *testing.T, mutate func(*inventory.Workspace), wrap func(runtime.Runtime) runtime.Runtime,
+	configure func(*Config)) *env {
+	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "berth.db"))
@@ -78,7 +85,11 @@ func newEnvFull(t *testing.T, mutate func(*inventory.Workspace), wrap func(runti
 	if wrap != nil {
 		driven = wrap(rt)
 	}
-	ctrl := New(Config{Store: st, Runtime: driven, Interval: 50 * time.Millisecond, StopGrace: time.Second})
+	cfg := Config{Store: st, Runtime: driven, Interval: 50 * time.Millisecond, StopGrace: time.Second}
+	if configure != nil {
+		configure(&cfg)
+	}
+	ctrl := New(cfg)
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { ctrl.Run(runCtx); close(done) }()

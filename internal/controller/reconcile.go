@@ -67,6 +67,8 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 		c.lost(w, "", now) // Observe recorded which pods failed and why
 	} else if node := c.downNodeOf(w); node != "" {
 		c.lost(w, c.down[node], now)
+	} else {
+		c.supervise(ctx, w, now)
 	}
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)

@@ -43,7 +43,7 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 		position, message := p.Position, p.Message
 		w, ok := c.live[p.WorkloadID]
 		if p.Growth && ok {
-			position, message = w.Status.QueuePosition, msgGrowWaits+p.Message
+			message = msgGrowWaits + p.Message // its position is its new replicas'
 		}
 		if !ok || (w.Status.QueuePosition == position && w.Status.Message == message) {
 			continue

@@ -32,7 +32,7 @@ func (c *Controller) update(w *workload.Workload, now time.Time) {
 		return
 	}
 	workload.UpdateInPlace(w, now)
-	w.Status.Message = ""
+	w.Status.Message, w.Status.QueuePosition = "", 0 // the planner says again if it waits
 	c.markDirty(w.ID)
 	if workload.Growing(w) {
 		c.cfg.Log.Info("service waits for room to scale up in place", "workload", w.ID)

@@ -10,6 +10,7 @@ import (
 	"github.com/berth-dev/berth/internal/nodefault"
 	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/runtime/process"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // The callers of the authorization matrix, its columns in order. Each has a login
@@ -96,6 +97,15 @@ func (m *matrix) fresh(kind string) string {
 func (m *matrix) workload() string {
 	id := m.fresh("w")
 	m.seedOwned(id, "carol", nil)
+	return id
+}
+
+// service stores a running Deployment of carol's.
+func (m *matrix) service() string {
+	id := m.fresh("svc")
+	m.seedOwned(id, "carol", func(w *workload.Workload) {
+		w.Spec.GroupVersionKind.Kind = apiv1.KindDeployment
+	})
 	return id
 }
 

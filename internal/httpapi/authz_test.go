@@ -46,6 +46,7 @@ func batchOn(p string) func(*matrix) (string, any) {
 }
 
 func workloadTarget(m *matrix) string { return m.workload() }
+func serviceTarget(m *matrix) string  { return m.service() }
 func userTarget(m *matrix) string     { return m.user() }
 func carolKey(m *matrix) string       { return m.apiKeyOfCarol() }
 func wsTarget(m *matrix) string       { return m.workspace() }
@@ -77,6 +78,7 @@ var authzMatrix = []authzRow{
 	{"GET /api/v1/workloads", path("/api/v1/workloads?workspaceId=" + teamID), "200 200 200 200 200 200 403 403", signedOut},
 	{"GET /api/v1/workloads/{id}", on("/api/v1/workloads/%s", workloadTarget, nil), "200 200 200 200 200 200 403 403", signedOut},
 	{"PATCH /api/v1/workloads/{id}", on("/api/v1/workloads/%s", workloadTarget, map[string]any{"priority": 1}), "200 200 200 200 403 403 403 403", signedOut},
+	{"POST /api/v1/workloads/{id}/scale", on("/api/v1/workloads/%s/scale", serviceTarget, apiv1.ScaleRequest{Replica: new(2)}), "200 200 200 200 403 403 403 403", signedOut},
 	{"DELETE /api/v1/workloads/{id}", on("/api/v1/workloads/%s", workloadTarget, nil), "200 200 200 200 403 403 403 403", signedOut},
 	{"POST /api/v1/workloads/delete", batchOn("/api/v1/workloads/delete"), "200 200 200 200 403 403 403 403", signedOut},
 	{"POST /api/v1/workloads/stop", batchOn("/api/v1/workloads/stop"), "200 200 200 200 403 403 403 403", signedOut},

@@ -44,6 +44,14 @@ func (a *API) patchWorkload(r *http.Request, caller *auth.User) (any, error) {
 	return nil, a.svc.PatchWorkload(r.Context(), caller, r.PathValue("id"), &req)
 }
 
+func (a *API) scaleWorkload(r *http.Request, caller *auth.User) (any, error) {
+	var req apiv1.ScaleRequest
+	if err := decodeKnown(r, &req); err != nil {
+		return nil, err
+	}
+	return nil, a.svc.ScaleWorkload(r.Context(), caller, r.PathValue("id"), &req)
+}
+
 func (a *API) deleteWorkload(r *http.Request, caller *auth.User) (any, error) {
 	return nil, a.svc.DeleteWorkload(r.Context(), caller, r.PathValue("id"))
 }

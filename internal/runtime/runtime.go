@@ -107,6 +107,15 @@ type DispatchLogger interface {
 	DispatchLogs(ctx context.Context, ref Ref, podID string) ([]string, error)
 }
 
+// OutputReader is an optional extra of a runtime: when a pod last wrote output, by
+// which the controller tells a supervised job that looks hung.
+type OutputReader interface {
+	// LastOutput returns when the pod, in the dispatch ref names, last wrote a line
+	// to its log (the zero time if it wrote none yet); ErrNotFound when it has no
+	// such pod.
+	LastOutput(ctx context.Context, ref Ref, podID string) (time.Time, error)
+}
+
 // ServiceReader is an optional extra of a runtime whose services are objects of their
 // own (kube): how a workload's service is reached, read from the service itself.
 type ServiceReader interface {
@@ -197,6 +206,9 @@ type PodStatus struct {
 	Reason    string // e.g. "Completed", "Error", "Killed"
 	Message   string
 	Restarts  int
+	// Ready: the pod serves (Kubernetes' Ready condition: its readiness probe passes;
+	// a runtime without probes counts a running pod ready).
+	Ready bool
 	// Template is the workload.PodTemplateHash the pod was made from ("" where the
 	// runtime does not update pods in place).
 	Template string

@@ -11,6 +11,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/usecase"
+	"github.com/berth-dev/berth/internal/workload"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 	Images string
 	// TokenTTL is how long a login token lasts; it must be positive (checkTokenTTL).
 	TokenTTL time.Duration
+	// SuperviseAfter is how long a supervised job's pods may print nothing before it
+	// is failed over as hung; 0 turns hang detection off.
+	SuperviseAfter time.Duration
 }
 
 // Defaults of Config.
@@ -96,6 +100,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 		"or pull (each pod in its workload's image, pulled with its image secrets and unpacked once per digest under the data dir; needs root)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", usecase.DefaultTokenTTL, "how long a login token (and its cookie) lasts, e.g. 12h; "+
 		"logout, a password change, a freeze or a deletion of the user end it earlier")
+	fs.DurationVar(&c.SuperviseAfter, "supervise-after", workload.SuperviseAfterDefault, "how long the pods of a supervised job "+
+		"(isSupervised) may print nothing before it looks hung and is failed over, as a node fault would be; 0 turns hang detection off")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 

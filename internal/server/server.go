@@ -73,7 +73,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go clusterLoop.Run(ctx)
 
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg),
-		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys)}
+		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys), SuperviseAfter: superviseAfter(cfg)}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.RunOpsJobs = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
@@ -87,6 +87,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub}
 	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
 	return serve(ctx, ln, httpapi.New(svc), ctrl, log)
+}
+
+// superviseAfter is --supervise-after as the controller reads it: off is negative.
+func superviseAfter(cfg Config) time.Duration {
+	if cfg.SuperviseAfter <= 0 {
+		return -1
+	}
+	return cfg.SuperviseAfter
 }
 
 // serve runs the API on ln and the control loops until ctx ends or the listener

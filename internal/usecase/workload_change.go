@@ -15,6 +15,33 @@ import (
 // live state still exists. A queued workload is re-evaluated by the scheduler; a
 // running one keeps running with its pods as they are until its next dispatch.
 func (s *Service) PatchWorkload(ctx context.Context, caller *auth.User, id string, p *apiv1.PatchWorkloadRequest) error {
+	return s.patch(ctx, caller, id, p, nil)
+}
+
+// ScaleWorkload answers POST /api/v1/workloads/{id}/scale: a Deployment or
+// StatefulSet gets the replicas asked for. A running one keeps the pods of the ranks
+// it keeps; the controller adds the others once the planner finds them room, or
+// stops the highest ranks.
+func (s *Service) ScaleWorkload(ctx context.Context, caller *auth.User, id string, req *apiv1.ScaleRequest) error {
+	if req.Replica == nil {
+		return invalid(workload.FieldErrors{{Field: "replica", Rule: "is required: the number of replicas wanted"}})
+	}
+	return s.patch(ctx, caller, id, &apiv1.PatchWorkloadRequest{Replica: req.Replica}, scalable)
+}
+
+// scalable refuses to scale what is not a service of replicas.
+func scalable(w *workload.Workload) error {
+	if k := w.Kind(); k != apiv1.KindDeployment && k != apiv1.KindStatefulSet {
+		return invalid(workload.FieldErrors{{Field: "replica", Rule: "only a Deployment or a StatefulSet scales; " +
+			"a " + k + " changes its replicas with PATCH, for its next run"}})
+	}
+	return nil
+}
+
+// patch applies p to the workload once the caller may change it and check, if any,
+// accepts it.
+func (s *Service) patch(ctx context.Context, caller *auth.User, id string, p *apiv1.PatchWorkloadRequest,
+	check func(*workload.Workload) error) error {
 	if p.Priority != nil && (*p.Priority < 0 || *p.Priority > 2) {
 		return invalid(workload.FieldErrors{{Field: "priority", Rule: "must be 0, 1 or 2"}})
 	}
@@ -33,6 +60,11 @@ func (s *Service) PatchWorkload(ctx context.Context, caller *auth.User, id strin
 		// finished job until its TTL; a stopped or deleted one has none.
 		if w.Released() || w.IsDeleted || w.Status.Phase == apiv1.PhaseStopped {
 			return newError(apiv1.CodeResourceProcessing, "The workload can only be edited when it is running.")
+		}
+		if check != nil {
+			if err := check(w); err != nil {
+				return err
+			}
 		}
 		old := w.Spec
 		if fe := workload.ApplyPatch(&w.Spec, p, s.now()); len(fe) > 0 {

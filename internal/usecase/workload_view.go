@@ -43,6 +43,10 @@ func listItem(w *workload.Workload, now time.Time) apiv1.WorkloadListItem {
 	if st.Phase == apiv1.PhasePending || st.Phase == apiv1.PhaseUpdating {
 		item.Message = st.Message // why it waits: to start, or for a change to take
 	}
+	if c := st.Replicas; c != nil && workload.IsService(w.Kind()) {
+		item.Replicas, item.ReadyReplicas = &c.Replicas, &c.Ready
+		item.AvailableReplicas, item.UpdatedReplicas = &c.Available, &c.Updated
+	}
 	if item.EndTime == "" {
 		item.EndTime = item.DeletionTime
 	}

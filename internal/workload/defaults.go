@@ -185,7 +185,7 @@ func defaultService(s *apiv1.Service) {
 	if s.Extends == nil {
 		s.Extends = map[string]string{}
 	}
-	for k, v := range map[string]string{ExtendMaxUnavailable: MaxUnavailableDefault, ExtendMaxSurge: MaxSurgeDefault} {
+	for k, v := range rolloutDefaults {
 		if s.Extends[k] == "" {
 			s.Extends[k] = v
 		}

@@ -144,12 +144,13 @@ func TestApplyDefaults(t *testing.T) {
 		}, func(s *apiv1.WorkloadSpec) {
 			s.Service.Protocol, s.Service.Port = "UDP", 8080
 			s.Service.Extends["maxUnavailable"] = "25%"
+			s.Service.Extends["progressDeadlineSeconds"] = "600"
 		}},
 		{"service without protocol or extends", apiv1.WorkloadSpec{
 			Service: &apiv1.Service{Port: 80, TargetPort: 8080},
 		}, func(s *apiv1.WorkloadSpec) {
 			s.Service.Protocol = "TCP"
-			s.Service.Extends = map[string]string{"maxUnavailable": "25%", "maxSurge": "25%"}
+			s.Service.Extends = map[string]string{"maxUnavailable": "25%", "maxSurge": "25%", "progressDeadlineSeconds": "600"}
 		}},
 	}
 	for _, tt := range tests {

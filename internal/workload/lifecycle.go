@@ -102,6 +102,10 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) bool {
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
 	st.TemplateHash = TemplateHash(&w.Spec)
 	st.Rollout, st.Releasing = RolloutNone, nil
+	st.LastOutput = time.Time{} // the new dispatch's pods have written nothing yet
+	if IsService(w.Kind()) {
+		rolloutBegins(st, now) // its first pods are its first rollout, as a Deployment's
+	}
 	st.SetCondition(CondScheduled, n, MsgScheduled, now)
 	st.SetCondition(CondDispatched, n, MsgDispatched, now)
 	st.Pods = make([]Pod, len(placement))
@@ -161,6 +165,9 @@ func Drained(w *Workload, now time.Time) bool {
 	restart := w.Status.Desired == DesireRestart
 	if !w.move(EventDrained) {
 		return false
+	}
+	if w.Status.Replicas != nil {
+		w.Status.Replicas = &ReplicaCounts{} // none of its pods is left
 	}
 	if w.Status.Stage != StageQueued {
 		return true
@@ -245,7 +252,7 @@ func Observe(w *Workload, pods []Pod, now time.Time) (failed bool) {
 		}
 	}
 	if IsService(w.Kind()) {
-		observeServicePods(w, pods, len(running), now)
+		observeServicePods(w, pods, now)
 		return false
 	}
 	switch {
@@ -278,12 +285,13 @@ func observeService(w *Workload, allRunning bool, now time.Time) {
 	}
 }
 
-// observeServicePods folds the pods of a service into its phase. Ended pods do not
-// count: its controller replaces them (an evicted one stays until collected). It is
-// Running while as many pods as placed run; while it changes in place, only once they
-// are as many as asked and all run the new template. Dropped replicas are held until
-// their pods are gone.
-func observeServicePods(w *Workload, pods []Pod, running int, now time.Time) {
+// observeServicePods folds the pods of a service into its replica counts,
+// conditions and phase. Ended pods do not count: its controller replaces them (an
+// evicted one stays until collected). It is Running while as many pods as placed are
+// ready; while it changes in place, only once they are as many as asked and all run
+// the new template; a rollout stuck past its progress deadline reads as its available
+// replicas say. Dropped replicas are held until their pods are gone.
+func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 	st := &w.Status
 	var live []Pod
 	for _, p := range pods {
@@ -297,12 +305,22 @@ func observeServicePods(w *Workload, pods []Pod, running int, now time.Time) {
 	if len(st.Releasing) == 0 {
 		st.Releasing = nil
 	}
-	ready := len(live) > 0 && len(live) == len(st.Placement) && running == len(live)
+	template := PodTemplateHash(&w.Spec)
+	prev, counts := st.Replicas, countReplicas(live, template)
+	st.Replicas = &counts
+	ready := len(live) > 0 && len(live) == len(st.Placement) && counts.Ready == len(live)
+	whole := ready && len(st.Placement) == w.Spec.Resource.Replica
+	complete := whole && counts.Updated == len(live) && st.Rollout != RolloutRecorded
+	setProgressing(w, prev, counts, complete, now)
+	setAvailable(w, counts, now)
 	switch st.Rollout {
 	case RolloutRecorded:
 		return // Updating until the runtime has been told...
 	case RolloutRolling:
-		if !(ready && len(st.Placement) == w.Spec.Resource.Replica && rolled(live, PodTemplateHash(&w.Spec))) {
+		if RolloutStuck(w) {
+			observeStuck(w, counts, now)
+		}
+		if !whole || !rolled(live, template) {
 			return // ...and it is all the change asked for
 		}
 	}

@@ -133,11 +133,11 @@ func TestObserveService(t *testing.T) {
 	t.Parallel()
 	w := job(apiv1.KindDeployment, 2, 0)
 	Admit(w, placement(2), t0)
-	Observe(w, []Pod{{Phase: PodRunning}, {Phase: PodRunning}}, t0)
+	Observe(w, []Pod{{Phase: PodRunning, Ready: true}, {Phase: PodRunning, Ready: true}}, t0)
 	if w.Status.Phase != apiv1.PhaseRunning {
 		t.Fatalf("phase = %s, want Running", w.Status.Phase)
 	}
-	if failed := Observe(w, []Pod{{Phase: PodRunning}, {Phase: PodPending}}, t0); failed {
+	if failed := Observe(w, []Pod{{Phase: PodRunning, Ready: true}, {Phase: PodPending}}, t0); failed {
 		t.Errorf("a service never reports failed: its pods restart")
 	}
 	if w.Status.Phase != apiv1.PhaseNotReady {

@@ -75,6 +75,7 @@ func UpdateInPlace(w *Workload, now time.Time) {
 		st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(st.Placement)
 	}
 	st.Rollout = RolloutRecorded
+	rolloutBegins(st, now)
 	msg := MsgRolling
 	if Growing(w) {
 		msg = MsgGrowing
@@ -106,7 +107,7 @@ func Grow(w *Workload, more []PodPlacement, now time.Time) {
 		placement = append(placement, p)
 	}
 	st.Placement, st.Rollout = placement, RolloutRecorded
-	st.Message = "" // no longer waiting for room
+	st.Message, st.QueuePosition = "", 0 // no longer waiting for room
 	st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(placement)
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgRolling, now)
 }
@@ -124,5 +125,6 @@ func Restart(w *Workload, now time.Time) bool {
 	st.Message = "" // what it waited for in place is moot
 	st.Phase = apiv1.PhaseUpdating
 	st.SetCondition(CondUpdating, st.DispatchCount, MsgUpdating, now)
+	rolloutBegins(st, now)
 	return true
 }

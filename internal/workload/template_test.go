@@ -14,7 +14,7 @@ func runningService(t *testing.T) *Workload {
 	w.Spec.Image, w.Spec.Resource.CPU, w.Spec.Resource.Memory = "app:1", "1", "1Gi"
 	Admit(w, placement(2), t0)
 	old := PodTemplateHash(&w.Spec)
-	Observe(w, []Pod{{Phase: PodRunning, Template: old}, {Phase: PodRunning, Template: old}}, t0)
+	Observe(w, []Pod{{Phase: PodRunning, Ready: true, Template: old}, {Phase: PodRunning, Ready: true, Template: old}}, t0)
 	if w.Status.Phase != apiv1.PhaseRunning {
 		t.Fatalf("phase %s, want Running", w.Status.Phase)
 	}
@@ -61,8 +61,8 @@ func TestScaleInPlace(t *testing.T) {
 	}
 	UpdateApplied(w) // the runtime was told
 	tmpl := PodTemplateHash(&w.Spec)
-	kept := Pod{Rank: 0, Node: "node-1", Phase: PodRunning, Template: tmpl}
-	dropped := Pod{Rank: 1, Node: "node-1", Phase: PodRunning, Template: tmpl}
+	kept := Pod{Rank: 0, Node: "node-1", Phase: PodRunning, Ready: true, Template: tmpl}
+	dropped := Pod{Rank: 1, Node: "node-1", Phase: PodRunning, Ready: true, Template: tmpl}
 	Observe(w, []Pod{kept, dropped}, t0)
 	if w.Status.Phase != apiv1.PhaseUpdating || len(w.Status.Releasing) != 1 {
 		t.Fatalf("the dropped pod still there: phase %s, releasing %v; want Updating, held", w.Status.Phase, w.Status.Releasing)
@@ -71,7 +71,7 @@ func TestScaleInPlace(t *testing.T) {
 	// its node until it is gone.
 	regrown := *w
 	regrown.Status.Placement = append(slices.Clone(w.Status.Placement), PodPlacement{Rank: 1, Node: "node-2"})
-	Observe(&regrown, []Pod{kept, dropped, {Rank: 1, Node: "node-2", Phase: PodRunning, Template: tmpl}}, t0)
+	Observe(&regrown, []Pod{kept, dropped, {Rank: 1, Node: "node-2", Phase: PodRunning, Ready: true, Template: tmpl}}, t0)
 	if len(regrown.Status.Releasing) != 1 {
 		t.Fatalf("a rank placed again elsewhere freed the old pod's node too early: releasing %v", regrown.Status.Releasing)
 	}
@@ -87,7 +87,7 @@ func TestScaleInPlace(t *testing.T) {
 	if !Growing(w) || w.Status.Phase != apiv1.PhaseUpdating {
 		t.Fatalf("growing: growing %v, rollout %q, phase %s", Growing(w), w.Status.Rollout, w.Status.Phase)
 	}
-	Observe(w, []Pod{{Phase: PodRunning, Template: tmpl}}, t0)
+	Observe(w, []Pod{{Phase: PodRunning, Ready: true, Template: tmpl}}, t0)
 	if w.Status.Phase != apiv1.PhaseUpdating {
 		t.Fatalf("waiting for room, its one pod Running: phase %s, want Updating", w.Status.Phase)
 	}
@@ -100,7 +100,7 @@ func TestScaleInPlace(t *testing.T) {
 	if nodes := w.Status.Nodes[len(w.Status.Nodes)-1]; !slices.Equal(nodes, []string{"node-1", "node-2", "node-3"}) {
 		t.Errorf("the dispatch's nodes: %v", nodes)
 	}
-	running := Pod{Phase: PodRunning, Template: tmpl}
+	running := Pod{Phase: PodRunning, Ready: true, Template: tmpl}
 	Observe(w, []Pod{running, running, running}, t0)
 	if w.Status.Phase != apiv1.PhaseUpdating {
 		t.Fatalf("grown, the runtime not told yet: phase %s, want Updating", w.Status.Phase)
@@ -126,16 +126,16 @@ func TestUpdateInPlaceRollsOver(t *testing.T) {
 		t.Fatalf("after UpdateInPlace: pod hash %s (was %s), TemplateChanged %v, phase %s", fresh, old, TemplateChanged(w), w.Status.Phase)
 	}
 	for _, pods := range [][]Pod{
-		{{Phase: PodRunning, Template: old}, {Phase: PodRunning, Template: old}},
-		{{Phase: PodRunning, Template: fresh}, {Phase: PodPending, Template: fresh}},
-		{{Phase: PodRunning, Template: fresh}, {Phase: PodRunning, Template: old}},
+		{{Phase: PodRunning, Ready: true, Template: old}, {Phase: PodRunning, Ready: true, Template: old}},
+		{{Phase: PodRunning, Ready: true, Template: fresh}, {Phase: PodPending, Template: fresh}},
+		{{Phase: PodRunning, Ready: true, Template: fresh}, {Phase: PodRunning, Ready: true, Template: old}},
 	} {
 		Observe(w, pods, t0)
 		if w.Status.Phase != apiv1.PhaseUpdating || w.Status.Rollout != RolloutRolling {
 			t.Fatalf("pods %+v: phase %s, rollout %q; want Updating", pods, w.Status.Phase, w.Status.Rollout)
 		}
 	}
-	Observe(w, []Pod{{Phase: PodRunning, Template: fresh}, {Phase: PodRunning, Template: fresh}}, t0)
+	Observe(w, []Pod{{Phase: PodRunning, Ready: true, Template: fresh}, {Phase: PodRunning, Ready: true, Template: fresh}}, t0)
 	if w.Status.Phase != apiv1.PhaseRunning || w.Status.Rollout != RolloutNone || w.Status.DispatchCount != 1 {
 		t.Fatalf("rolled over: phase %s, rollout %q, dispatch %d; want Running on dispatch 1",
 			w.Status.Phase, w.Status.Rollout, w.Status.DispatchCount)

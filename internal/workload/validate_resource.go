@@ -108,6 +108,7 @@ func validateService(errs *FieldErrors, s *apiv1.Service) {
 	default:
 		errs.add("service.serviceType", "must be ClusterIP or NodePort")
 	}
+	validateRollout(errs, s.Extends)
 }
 
 func validateHealthCheck(errs *FieldErrors, field string, h *apiv1.HealthCheck) {

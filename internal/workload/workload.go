@@ -73,7 +73,16 @@ type Status struct {
 	// maxRetry.
 	Preemptions int `json:"Preemptions"`
 	// Rollout is how far a change in place of a running service has got.
-	Rollout      Rollout     `json:"Rollout,omitempty"`
+	Rollout Rollout `json:"Rollout,omitempty"`
+	// Replicas counts a service's pods as its runtime last reported them (nil for
+	// other kinds, and before its first dispatch).
+	Replicas *ReplicaCounts `json:"Replicas,omitempty"`
+	// ProgressTime is when a service's rollout last made progress (it began, or more
+	// of its pods were updated or available): its progress deadline counts from it.
+	ProgressTime time.Time `json:"ProgressTime,omitzero"`
+	// LastOutput is when a pod of a supervised job's current dispatch last wrote
+	// output, as last read from the runtime (zero before any was read).
+	LastOutput   time.Time   `json:"LastOutput,omitzero"`
 	StartTime    time.Time   `json:"StartTime"`
 	EndTime      time.Time   `json:"EndTime"`
 	DeletionTime time.Time   `json:"DeletionTime"`
@@ -147,6 +156,8 @@ type Pod struct {
 	// Template is the PodTemplateHash the pod was made from, where the runtime tells
 	// ("" otherwise).
 	Template string `json:"Template,omitempty"`
+	// Ready: the runtime counts the pod ready to serve (its readiness probe passes).
+	Ready bool `json:"Ready,omitempty"`
 }
 
 // Pod phases.

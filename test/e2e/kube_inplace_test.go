@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
@@ -53,40 +56,45 @@ func TestKubeScaleService(t *testing.T) {
 	}
 }
 
-// TestKubeScaleWaitsForRoom: a service scaled past what its cluster could ever hold is
-// refused; scaled past the room other work leaves, it keeps its pod running and says,
-// Updating, why the new replicas wait; scaled to what fits, it grows, on the same
-// dispatch.
+// TestKubeScaleWaitsForRoom: a service (a whole node a pod, on the two nodes the
+// test labels) scaled past what the cluster could ever hold is refused; scaled to 2
+// while another service holds the second node it keeps its pod running and says,
+// Updating, why the new replica waits, with a queue position; once the other is
+// stopped it grows, on the same dispatch.
 func TestKubeScaleWaitsForRoom(t *testing.T) {
 	t.Parallel()
-	s, _ := kubeServer(t)
+	s, kc := kubeServer(t)
 	ctx := context.Background()
-	req := service("kube-grow")
-	req.Resource.GPU = "8" // a whole node each: the test cluster has 4
-	id := create(t, s.Client, req)
-	first := podNames(waitPodsPhase(t, s, id, 1, "Running"))
-	nodes := len(strings.Fields(os.Getenv("BERTH_K8S_NODES")))
-	never := nodes + 1
-	err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &never})
-	wantAPIError(t, err, http.StatusServiceUnavailable, apiv1.CodeQuotaInsufficient)
-
-	blocker := job("kube-blocker", "sleep 600", 1)
-	blocker.Resource.GPU = "8"
+	nodes := strings.Fields(os.Getenv("BERTH_K8S_NODES"))[:2] // never turned NotReady by other tests
+	label := labelNodes(t, s, kc, nodes)
+	whole := func(name string) *apiv1.CreateWorkloadRequest {
+		req := service(name)
+		req.Resource.GPU = "8"
+		req.CustomerLabels = map[string]string{label: "yes"}
+		return req
+	}
+	blocker := whole("kube-blocker")
+	blocker.SpecifiedNodes = []string{nodes[1]}
 	blockerID := create(t, s.Client, blocker)
 	waitPodsPhase(t, s, blockerID, 1, "Running")
-	busy := nodes // fits the empty cluster, not beside the blocker
-	if err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &busy}); err != nil {
+	id := create(t, s.Client, whole("kube-grow"))
+	first := podNames(waitPodsPhase(t, s, id, 1, "Running"))
+	never := len(strings.Fields(os.Getenv("BERTH_K8S_NODES"))) + 1
+	err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &never})
+	wantAPIError(t, err, http.StatusServiceUnavailable, apiv1.CodeQuotaInsufficient)
+	if err := s.Client.ScaleWorkload(ctx, id, 2); err != nil {
 		t.Fatal(err)
 	}
 	var w *apiv1.WorkloadDetail
 	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("last seen: phase %s, message %q, pods %+v", w.Phase, w.Message, w.Pods)
+		if t.Failed() && w != nil {
+			t.Logf("last seen: phase %s, message %q, queuePosition %d, pods %+v", w.Phase, w.Message, w.QueuePosition, w.Pods)
 		}
 	})
 	waitFor(t, kubeDeadline, func() (bool, error) {
 		w = get(t, s.Client, id)
-		return w.Phase == apiv1.PhaseUpdating && strings.HasPrefix(w.Message, "waiting for room for the new replicas: "), nil
+		return w.Phase == apiv1.PhaseUpdating && strings.HasPrefix(w.Message, "waiting for room for the new replicas: ") &&
+			w.QueuePosition > 0, nil
 	})
 	if len(w.Pods) != 1 || w.Pods[0].Phase != "Running" || w.Pods[0].PodID != first[0] {
 		t.Errorf("while it waits for room its pod %v should keep running: %+v", first, w.Pods)
@@ -101,15 +109,43 @@ func TestKubeScaleWaitsForRoom(t *testing.T) {
 	if err := s.Client.StopWorkload(ctx, blockerID); err != nil {
 		t.Fatal(err)
 	}
-	fits := 2 // the test cluster's last nodes may still be tainted from TestKubeNodeNotReady
-	if err := s.Client.PatchWorkload(ctx, id, &apiv1.PatchWorkloadRequest{Replica: &fits}); err != nil {
-		t.Fatal(err)
-	}
-	w = waitPodsPhase(t, s, id, fits, "Running")
+	w = waitPodsPhase(t, s, id, 2, "Running")
 	w = waitPhase(t, s.Client, id, apiv1.PhaseRunning, kubeDeadline)
-	if w.DispatchCount != 1 || !slices.Contains(podNames(w), first[0]) {
-		t.Errorf("grown to %d: dispatchCount %d, pods %v; want dispatch 1 still holding %s", fits, w.DispatchCount, podNames(w), first[0])
+	if w.DispatchCount != 1 || !slices.Contains(podNames(w), first[0]) || w.QueuePosition != 0 {
+		t.Errorf("grown to 2: dispatchCount %d, pods %v, queuePosition %d; want dispatch 1 still holding %s, position 0",
+			w.DispatchCount, podNames(w), w.QueuePosition, first[0])
 	}
+}
+
+// labelNodes gives the nodes a label of the test's own, removed when it ends, and
+// waits until the server knows it: workloads that ask for it run there only.
+func labelNodes(t *testing.T, s *server, kc kubernetes.Interface, nodes []string) string {
+	t.Helper()
+	label := "berth.test/" + strings.ToLower(t.Name())
+	patch := func(value string) {
+		body := fmt.Appendf(nil, `{"metadata":{"labels":{%q:%s}}}`, label, value)
+		for _, n := range nodes {
+			if _, err := kc.CoreV1().Nodes().Patch(context.Background(), n, types.MergePatchType, body, metav1.PatchOptions{}); err != nil {
+				t.Fatalf("label node %s: %v", n, err)
+			}
+		}
+	}
+	patch(`"yes"`)
+	t.Cleanup(func() { patch("null") })
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		var list apiv1.NodeList
+		if err := s.Client.Do(context.Background(), "GET", "/api/v1/nodes", nil, nil, &list); err != nil {
+			return false, err
+		}
+		labelled := 0
+		for _, n := range list.Items {
+			if slices.Contains(nodes, n.NodeName) && n.Labels[label] == "yes" {
+				labelled++
+			}
+		}
+		return labelled == len(nodes), nil
+	})
+	return label
 }
 
 func podNames(w *apiv1.WorkloadDetail) []string {

@@ -163,10 +163,13 @@ func (r *Runtime) placementOf(p *corev1.Pod) ([]string, error) {
 
 // assignRanks gives each pod its rank: from its operator's labels where it has them
 // (PyTorchJob, StatefulSet), from its binding when it is bound, and otherwise
-// (Deployment) the lowest rank no other pod holds.
+// (Deployment) the lowest rank no other pod holds. A Deployment's rollout may surge
+// (maxSurge): the pods it makes beyond its replicas, while every rank is held, each
+// share the rank, and the node, of a running pod of an older revision that the
+// rollout is to replace.
 func assignRanks(pods []*corev1.Pod, placement []string) (map[string]int, error) {
 	ranks := map[string]int{}
-	taken := make([]bool, len(placement))
+	holders := make([][]*corev1.Pod, len(placement))
 	var free []*corev1.Pod
 	for _, p := range pods {
 		rank, ok := knownRank(p)
@@ -177,19 +180,45 @@ func assignRanks(pods []*corev1.Pod, placement []string) (map[string]int, error)
 		if rank < 0 || rank >= len(placement) {
 			return nil, fmt.Errorf("pod %s has rank %d, but the placement has %d nodes", p.Name, rank, len(placement))
 		}
-		ranks[p.Name], taken[rank] = rank, true
+		ranks[p.Name] = rank
+		holders[rank] = append(holders[rank], p)
 	}
+	surge := len(live(pods)) - len(placement) // pods a rollout made beyond the replicas
 	next := 0
 	for _, p := range free {
-		for next < len(taken) && taken[next] {
+		for next < len(holders) && len(holders[next]) > 0 {
 			next++
 		}
-		if next == len(taken) {
-			return nil, fmt.Errorf("more pods than the %d planned", len(placement))
+		rank := next
+		if rank == len(holders) {
+			if rank = sharedRank(p, holders); rank < 0 || surge <= 0 {
+				return nil, fmt.Errorf("more pods than the %d planned", len(placement))
+			}
+			surge--
 		}
-		ranks[p.Name], taken[next] = next, true
+		ranks[p.Name] = rank
+		holders[rank] = append(holders[rank], p)
 	}
 	return ranks, nil
+}
+
+// sharedRank is the lowest rank that a surge pod p may share: held by one running
+// pod alone, of another ReplicaSet (an older revision of the Deployment); -1 when
+// there is none.
+func sharedRank(p *corev1.Pod, holders [][]*corev1.Pod) int {
+	owner := metav1.GetControllerOf(p)
+	if owner == nil || owner.Kind != "ReplicaSet" {
+		return -1
+	}
+	for rank, h := range holders {
+		if len(h) != 1 || h[0].DeletionTimestamp != nil {
+			continue
+		}
+		if o := metav1.GetControllerOf(h[0]); o != nil && o.Kind == "ReplicaSet" && o.UID != owner.UID {
+			return rank
+		}
+	}
+	return -1
 }
 
 // knownRank is a pod's rank when its labels or its binding say it.

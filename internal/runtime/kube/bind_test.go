@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func pod(name string, labels, annotations map[string]string, owned bool) *corev1.Pod {
@@ -69,5 +70,43 @@ func TestAssignRanksRefusesMorePodsThanPlanned(t *testing.T) {
 	outside := []*corev1.Pod{pod("s-5", map[string]string{labelPodIndex: "5"}, nil, true)}
 	if _, err := assignRanks(outside, []string{"a", "b"}); err == nil {
 		t.Error("a pod of rank 5 got a rank in a placement of 2")
+	}
+}
+
+// TestAssignRanksSurge: a rollout's surge pod shares the rank of a running pod of an
+// older ReplicaSet; a new pod that replaces a pod still being deleted waits for its rank.
+func TestAssignRanksSurge(t *testing.T) {
+	const old, fresh = "rs-old", "rs-new"
+	controller := true
+	of := func(p *corev1.Pod, rs string) *corev1.Pod {
+		p.OwnerReferences = []metav1.OwnerReference{{Kind: "ReplicaSet", Name: rs, UID: types.UID(rs), Controller: &controller}}
+		return p
+	}
+	bound := func(name string, rs string, rank string) *corev1.Pod {
+		return of(pod(name, nil, map[string]string{annotationRank: rank}, true), rs)
+	}
+	unbound := func(name, rs string) *corev1.Pod { return of(pod(name, nil, nil, true), rs) }
+	surge := []*corev1.Pod{bound("d-a", old, "0"), bound("d-b", old, "1"), unbound("d-n", fresh)}
+	got, err := assignRanks(surge, []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"d-a": 0, "d-b": 1, "d-n": 0}, got); diff != "" {
+		t.Errorf("ranks with a surge pod (-want +got):\n%s", diff)
+	}
+	// Once d-a is gone, the next new pod shares the rank of d-b, the old one left.
+	second := []*corev1.Pod{bound("d-n", fresh, "0"), bound("d-b", old, "1"), unbound("d-m", fresh)}
+	if got, err := assignRanks(second, []string{"a", "b"}); err != nil || got["d-m"] != 1 {
+		t.Errorf("the next surge pod: ranks %v, err %v; want d-m on rank 1", got, err)
+	}
+	deleting := bound("d-a", old, "0")
+	deleting.DeletionTimestamp = &metav1.Time{}
+	replacing := []*corev1.Pod{deleting, bound("d-b", old, "1"), unbound("d-n", fresh)}
+	if got, err := assignRanks(replacing, []string{"a", "b"}); err == nil {
+		t.Errorf("a pod replacing one being deleted got rank %d before it was gone", got["d-n"])
+	}
+	twoSurge := []*corev1.Pod{bound("d-a", old, "0"), bound("d-b", old, "1"), unbound("d-n", fresh), unbound("d-m", fresh)}
+	if got, err := assignRanks(twoSurge, []string{"a", "b"}); err != nil || got["d-n"] == got["d-m"] {
+		t.Errorf("two surge pods: ranks %v, err %v; want one on each old pod's rank", got, err)
 	}
 }

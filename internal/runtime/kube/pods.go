@@ -229,7 +229,7 @@ func podStatus(p *corev1.Pod) runtime.PodStatus {
 	}
 	switch p.Status.Phase {
 	case corev1.PodRunning:
-		s.Phase = workload.PodRunning
+		s.Phase, s.Ready = workload.PodRunning, podReady(p)
 	case corev1.PodSucceeded:
 		s.Phase = workload.PodSucceeded
 	case corev1.PodFailed:
@@ -253,6 +253,17 @@ func podStatus(p *corev1.Pod) runtime.PodStatus {
 		}
 	}
 	return s
+}
+
+// podReady reads the pod's Ready condition: its containers run and its readiness
+// probe passes (on the test control plane, KWOK sets it as a kubelet would).
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // pod finds one pod of the workload by name in the cache.

@@ -311,13 +311,30 @@ func appsObject(req runtime.StartRequest, tmpl *corev1.PodTemplateSpec) (map[str
 	if req.Kind == apiv1.KindStatefulSet {
 		spec["serviceName"] = req.WorkloadID
 		spec["podManagementPolicy"] = "Parallel" // a gang: every pod at once
+		// It replaces its pods from the highest ordinal down; maxUnavailable needs the
+		// MaxUnavailableStatefulSet feature gate (one at a time without it), and at
+		// least 1, as a StatefulSet never surges.
+		spec["updateStrategy"] = map[string]any{"type": "RollingUpdate", "rollingUpdate": map[string]any{
+			"partition": int64(0), "maxUnavailable": int64(max(1, workload.Limits(&req.Spec).MaxUnavailable))}}
 	} else {
-		// An update replaces one pod at a time and never adds one: each new pod takes
-		// the rank, and the node, of the pod it replaces.
-		spec["strategy"] = map[string]any{"type": "RollingUpdate",
-			"rollingUpdate": map[string]any{"maxSurge": int64(0), "maxUnavailable": int64(1)}}
+		// Each new pod takes the rank, and the node, of the pod it replaces; a surge
+		// pod shares it with that pod until the handover (assignRanks).
+		spec["strategy"] = map[string]any{"type": "RollingUpdate", "rollingUpdate": map[string]any{
+			"maxSurge":       intOrPercent(workload.Extend(&req.Spec, workload.ExtendMaxSurge)),
+			"maxUnavailable": intOrPercent(workload.Extend(&req.Spec, workload.ExtendMaxUnavailable)),
+		}}
+		spec["progressDeadlineSeconds"] = int64(workload.Limits(&req.Spec).ProgressDeadline.Seconds())
 	}
 	return map[string]any{"apiVersion": "apps/v1", "kind": req.Kind, "spec": spec}, nil
+}
+
+// intOrPercent is a validated rollout bound as Kubernetes reads it: "25%" stays a
+// string, "1" becomes a number.
+func intOrPercent(v string) any {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n
+	}
+	return v
 }
 
 // barePod is the one pod of an Authoring workload (a dev machine).

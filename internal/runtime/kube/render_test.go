@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -129,5 +130,41 @@ func TestRenderRejects(t *testing.T) {
 	req.Spec.Resource.SharedMemory = "lots"
 	if _, err := render(req, target{namespace: "team-a"}); err == nil || !strings.Contains(err.Error(), "sharedMemory") {
 		t.Errorf("render with a bad sharedMemory = %v, want an error naming it", err)
+	}
+}
+
+// TestRenderRolloutStrategy: service.extends become the Deployment's strategy and
+// progress deadline, and the StatefulSet's maxUnavailable (resolved, at least 1).
+func TestRenderRolloutStrategy(t *testing.T) {
+	for _, tc := range []struct {
+		kind    string
+		replica int
+		extends map[string]string
+		path    []string
+		want    any
+	}{
+		{apiv1.KindDeployment, 3, map[string]string{"maxSurge": "1", "maxUnavailable": "0"},
+			[]string{"spec", "strategy", "rollingUpdate", "maxSurge"}, int64(1)},
+		{apiv1.KindDeployment, 3, map[string]string{"maxSurge": "1", "maxUnavailable": "0"},
+			[]string{"spec", "strategy", "rollingUpdate", "maxUnavailable"}, int64(0)},
+		{apiv1.KindDeployment, 3, map[string]string{"maxSurge": "50%"},
+			[]string{"spec", "strategy", "rollingUpdate", "maxSurge"}, "50%"},
+		{apiv1.KindDeployment, 3, map[string]string{"progressDeadlineSeconds": "120"},
+			[]string{"spec", "progressDeadlineSeconds"}, int64(120)},
+		{apiv1.KindStatefulSet, 4, map[string]string{"maxUnavailable": "50%"},
+			[]string{"spec", "updateStrategy", "rollingUpdate", "maxUnavailable"}, int64(2)},
+		{apiv1.KindStatefulSet, 4, map[string]string{"maxSurge": "1", "maxUnavailable": "0"},
+			[]string{"spec", "updateStrategy", "rollingUpdate", "maxUnavailable"}, int64(1)},
+	} {
+		req := renderRequest(tc.kind, tc.replica)
+		req.Spec.Service = &apiv1.Service{Protocol: "TCP", Port: 80, TargetPort: 8080, ServiceType: "ClusterIP", Extends: tc.extends}
+		out, err := render(req, target{namespace: "team-a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, found, err := unstructured.NestedFieldNoCopy(out.object.Object, tc.path...)
+		if err != nil || !found || got != tc.want {
+			t.Errorf("%s with extends %v: %s = %v (%T), want %v (%T)", tc.kind, tc.extends, strings.Join(tc.path, "."), got, got, tc.want, tc.want)
+		}
 	}
 }

@@ -67,10 +67,11 @@ func (r *Runtime) Updates(req runtime.StartRequest) bool {
 	return req.Kind == apiv1.KindDeployment || req.Kind == apiv1.KindStatefulSet
 }
 
-// takeSpec gives obj the pod template, replicas, update strategy (a Deployment made
-// by an older Berth may have the default one) and placement of want.
+// takeSpec gives obj the pod template, replicas, update strategy and progress
+// deadline (an object made by an older Berth may have other ones) and placement of
+// want.
 func takeSpec(obj, want *unstructured.Unstructured) error {
-	for _, field := range []string{"template", "replicas", "strategy"} {
+	for _, field := range []string{"template", "replicas", "strategy", "updateStrategy", "progressDeadlineSeconds"} {
 		v, found, err := unstructured.NestedFieldNoCopy(want.Object, "spec", field)
 		if err != nil {
 			return err

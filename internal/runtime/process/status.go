@@ -137,7 +137,7 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 	return runtime.PodStatus{
 		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: podIP,
 		Phase: st.Phase, StartTime: st.StartTime, EndTime: st.EndTime, ExitCode: st.ExitCode,
-		Reason: st.Reason, Message: st.Message, Restarts: st.Restarts,
+		Reason: st.Reason, Message: st.Message, Restarts: st.Restarts, Ready: st.Phase == phaseRunning,
 	}, live, nil
 }
 

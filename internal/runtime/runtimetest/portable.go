@@ -64,7 +64,8 @@ func (h *harness) portableRequest(kind, command string, n int) runtime.StartRequ
 	return req
 }
 
-// running starts req and waits until all its pods run, each on its planned node.
+// running starts req and waits until all its pods run, each on its planned node and
+// ready (it has no readiness probe).
 func (h *harness) running(req runtime.StartRequest) []runtime.PodStatus {
 	h.t.Helper()
 	h.start(req)
@@ -72,6 +73,9 @@ func (h *harness) running(req runtime.StartRequest) []runtime.PodStatus {
 	for _, p := range pods {
 		if p.Rank < 0 || p.Rank >= len(req.Pods) || p.Node != req.Pods[p.Rank].Node {
 			h.t.Errorf("pod %s (rank %d) runs on %q; planned %+v", p.PodID, p.Rank, p.Node, req.Pods)
+		}
+		if !p.Ready {
+			h.t.Errorf("pod %s runs, without a readiness probe, but is not Ready", p.PodID)
 		}
 	}
 	return pods
