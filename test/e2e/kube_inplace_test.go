@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
