@@ -285,7 +285,9 @@ func TestKubeVanished(t *testing.T) {
 		t.Fatalf("delete the PyTorchJob: %v", err)
 	}
 	zero := int64(0)
-	if err := kc.CoreV1().Pods(workspace).Delete(ctx, w.Pods[0].PodID, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+	// The garbage collector may delete it first, as an object of the PyTorchJob.
+	err = kc.CoreV1().Pods(workspace).Delete(ctx, w.Pods[0].PodID, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	if err != nil && !apierrors.IsNotFound(err) {
 		t.Fatal(err)
 	}
 	waitFor(t, kubeDeadline, func() (bool, error) {

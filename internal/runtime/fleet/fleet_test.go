@@ -120,8 +120,18 @@ func TestRoutesEachWorkloadToItsCluster(t *testing.T) {
 	if _, err := f.Service(ctx, ref); !errors.Is(err, runtime.ErrUnsupported) {
 		t.Fatalf("Service on a process cluster: %v, want ErrUnsupported", err)
 	}
-	if _, all := f.ChangedWorkloads(); !all {
-		t.Fatal("a process runtime signalled changes but ChangedWorkloads did not ask for a full look")
+	// The member's signal reaches the fleet on a goroutine of its own: poll.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, all := f.ChangedWorkloads(); all {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a process runtime signalled changes but ChangedWorkloads did not ask for a full look")
+		}
+		select {
+		case <-f.Changed():
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	if err := f.Release(ctx, ref); err != nil {
 		t.Fatalf("Release: %v", err)
