@@ -389,6 +389,9 @@ func (r *Runtime) launch(dir string, spec podSpec) error {
 	// A session of its own: the pod outlives the server and its terminal's signals.
 	// Stdin, stdout and stderr are /dev/null (exec's default for nil).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if shimIsInit(spec) {
+		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID // the shim is the pod's PID 1 (shiminit.go)
+	}
 	if err := cmd.Start(); err != nil {
 		failStart(dir, err)
 		if spec.Cgroup != nil {

@@ -51,7 +51,7 @@ func TestSandboxConformance(t *testing.T) {
 }
 
 // TestSandboxForwardsSignal: SIGTERM sent to the shim alone reaches the sandboxed
-// command once, through pod-init, and its exit is recorded.
+// command once, through the shim, PID 1 of the pod, and its exit is recorded.
 func TestSandboxForwardsSignal(t *testing.T) {
 	t.Parallel()
 	requireSandbox(t)
@@ -113,8 +113,8 @@ func TestSandboxIsolation(t *testing.T) {
 	if rt.uids.known["a"] == rt.uids.known["b"] {
 		t.Errorf("uids %v; want one per workspace", rt.uids.known)
 	}
-	if !strings.Contains(log, " pod-init ") {
-		t.Errorf("/proc/1 is not the pod's init; /proc is not the pod's own:\n%s", log)
+	if !strings.Contains(log, " pod-shim ") { // the shim is the pod's PID 1 (shiminit.go)
+		t.Errorf("/proc/1 is not the pod's shim; /proc is not the pod's own:\n%s", log)
 	}
 }
 

@@ -57,6 +57,9 @@ func ShimMain(podDir string) int {
 		// First of all, so that everything the pod runs is in its cgroup.
 		err = spec.Cgroup.join(os.Getpid())
 	}
+	if err == nil && shimIsInit(spec) && os.Getpid() == 1 {
+		err = becomeInit()
+	}
 	if err != nil {
 		return shimError(podDir, err)
 	}
@@ -173,6 +176,9 @@ func (s *shim) sleep(d time.Duration) bool {
 
 // runOnce runs the command once and returns how it ended.
 func (s *shim) runOnce() (syscall.WaitStatus, error) {
+	if s.runsAsInit() {
+		return s.runAsInit()
+	}
 	cmd, control, err := s.command()
 	if err != nil {
 		return 0, err
@@ -207,15 +213,20 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 	// Only the child holds the write ends now, so the readers see EOF when it (and
 	// whatever it started) closes them, and pod-init's answer ends when it exits.
 	closeChildEnds()
+	s.markRunning()
+	s.wait(cmd, control)
+	s.awaitDrain(&drain)
+	return podExit(cmd, control)
+}
+
+// markRunning records that the command runs.
+func (s *shim) markRunning() {
 	if s.state.StartTime.IsZero() {
 		s.state.StartTime = time.Now()
 	}
 	s.state.Phase, s.state.Reason, s.state.Message = phaseRunning, "", ""
 	s.state.EndTime = time.Time{}
 	_ = writeState(s.dir, s.state)
-	s.wait(cmd, control)
-	s.awaitDrain(&drain)
-	return podExit(cmd, control)
 }
 
 // command is what runs the pod: /bin/sh -c <command> as the shim's user, or for a
