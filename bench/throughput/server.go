@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/runtime/process"
 )
 
 // stopWait bounds how long the server may take to exit after SIGTERM before it is killed.
@@ -27,6 +28,9 @@ type server struct {
 	cmd    *exec.Cmd
 	done   chan struct{} // closed when the process has exited
 }
+
+// dataDirName is the server's data dir in the temporary dir.
+const dataDirName = "data"
 
 // startServer builds berth unless cfg.berth names a binary, starts it on a free
 // loopback port and waits until its API answers with the admin key.
@@ -51,7 +55,7 @@ func startServer(ctx context.Context, cfg config) (*server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	data := filepath.Join(dir, "data")
+	data := filepath.Join(dir, dataDirName)
 	s.cmd = exec.Command(bin, "serve", "--listen", addr, "--data-dir", data, "--log-level", "warn",
 		"--nodes", strconv.Itoa(cfg.nodes), "--cpus-per-node", cfg.cpusPerNode,
 		"--memory-per-node", cfg.memPerNode, "--gpus-per-node", "0", "--stop-grace", "2s")
@@ -105,6 +109,10 @@ func (s *server) stop() {
 	for _, pid := range pidsNaming(s.dir) {
 		fmt.Fprintf(os.Stderr, "killing leftover process %d\n", pid)
 		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	// The pods' cgroups, left behind, would slow every later pod's start on the host.
+	if err := process.RemoveCgroups(filepath.Join(s.dir, dataDirName)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
 	if err := os.RemoveAll(s.dir); err != nil {
 		fmt.Fprintln(os.Stderr, "remove", s.dir+":", err)

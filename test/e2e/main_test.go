@@ -103,7 +103,12 @@ func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
 	// Cleanups run last-registered first: the server dies, then its pods.
-	t.Cleanup(func() { killPods(dataDir) })
+	t.Cleanup(func() {
+		killPods(dataDir)
+		if err := removePodCgroups(dataDir); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Kill()
 		<-s.done

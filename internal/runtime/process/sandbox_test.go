@@ -40,6 +40,7 @@ func newSandboxRuntime(t *testing.T, dataDir string) *Runtime {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { removeBridge(t, network.Bridge) })
+	t.Cleanup(func() { removeSandbox(t, rt) })
 	return rt
 }
 
