@@ -33,7 +33,7 @@ func needCgroups(t *testing.T, rt *Runtime) {
 
 // removeSandbox kills whatever a test left in the runtime's cgroups and removes them,
 // and checks that none is left.
-func removeSandbox(t *testing.T, rt *Runtime) {
+func removeSandbox(t testing.TB, rt *Runtime) {
 	if rt.limits.err != nil {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -185,6 +186,9 @@ func detachNetwork(n podNetwork) error {
 	}
 	if err == nil {
 		err = netlink.LinkDel(link)
+	}
+	if errors.Is(err, syscall.ENODEV) {
+		return nil // the kernel removed it meanwhile, with the pod's namespace
 	}
 	if err != nil {
 		return fmt.Errorf("remove veth %s: %w", n.HostVeth, err)

@@ -20,14 +20,14 @@ import (
 var testUIDs = IDRange{First: 2147483648, Last: 2147483648 + 99}
 
 // requireSandbox skips a test that needs what SandboxSupport checks, except under CI.
-func requireSandbox(t *testing.T) {
+func requireSandbox(t testing.TB) {
 	t.Helper()
 	if err := SandboxSupport(); err != nil {
 		testenv.Unavailable(t, "the sandbox needs root and mount and PID namespaces: "+err.Error())
 	}
 }
 
-func newSandboxRuntime(t *testing.T, dataDir string) *Runtime {
+func newSandboxRuntime(t testing.TB, dataDir string) *Runtime {
 	t.Helper()
 	self, err := filepath.Abs(os.Args[0])
 	if err != nil {
