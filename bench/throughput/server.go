@@ -44,10 +44,12 @@ func startServer(ctx context.Context, cfg config) (*server, error) {
 	if bin == "" {
 		bin = filepath.Join(dir, "berth")
 		fmt.Fprintln(os.Stderr, "building berth")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/berth-dev/berth/cmd/berth")
+		// berth-shim beside berth, as installed: the server starts pods with it.
+		build := exec.CommandContext(ctx, "go", "build", "-o", dir+"/",
+			"github.com/berth-dev/berth/cmd/berth", "github.com/berth-dev/berth/cmd/berth-shim")
 		if out, err := build.CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("go build ./cmd/berth: %w\n%s", err, out)
+			return nil, fmt.Errorf("go build ./cmd/berth ./cmd/berth-shim: %w\n%s", err, out)
 		}
 	}
 	addr, err := freeAddr()

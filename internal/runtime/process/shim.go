@@ -35,11 +35,19 @@ const (
 // exit status.
 const logDrainTimeout = 2 * time.Second
 
-// ShimOrRun lets a test binary stand in for `berth pod-shim DIR` and `berth pod-init
-// DIR`: started with those arguments it runs the pod shim or init, else run (the
-// tests). Its result is the exit code:
+// ShimOrRun lets a test binary (or berth-shim) stand in for `berth pod-shim DIR` and
+// `berth pod-init DIR`: started with those arguments it runs the pod shim or init,
+// with `shim-fingerprint` it prints ShimFingerprint, else it calls run (the tests).
+// Its result is the exit code:
 // func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }.
 func ShimOrRun(run func() int) int {
+	if len(os.Args) == 2 && os.Args[1] == ShimFingerprintArg {
+		_, err := fmt.Println(ShimFingerprint())
+		if err != nil {
+			return 1
+		}
+		return 0
+	}
 	if len(os.Args) == 3 && os.Args[1] == "pod-shim" {
 		return ShimMain(os.Args[2])
 	}
@@ -48,6 +56,9 @@ func ShimOrRun(run func() int) int {
 	}
 	return run()
 }
+
+// ShimFingerprintArg, as a shim binary's one argument, asks it for its ShimFingerprint.
+const ShimFingerprintArg = "shim-fingerprint"
 
 // ShimMain runs the pod in podDir until it ends and returns the shim's exit code. The
 // server binary calls it for `berth pod-shim <dir>`.
