@@ -21,6 +21,7 @@ func shimCommand(exe string, log *slog.Logger) []string {
 	own := []string{exe, "pod-shim"}
 	shim := filepath.Join(filepath.Dir(exe), shimBinary)
 	if _, err := os.Stat(shim); err != nil {
+		log.Info("pods start with this binary: no "+shimBinary+" beside it", "path", shim)
 		return own
 	}
 	out, err := exec.Command(shim, process.ShimFingerprintArg).Output()
