@@ -13,10 +13,10 @@
 // A pod runs under a shim (ShimMain, started as `berth pod-shim <dir>`, or as
 // `berth-shim pod-shim <dir>` where the server found cmd/berth-shim, this package alone,
 // beside it with its own ShimFingerprint) in a session of its own, so it outlives the
-// server; the shim runs /bin/sh -c <command>, writes the log
-// and records every state change. A Runtime started later on the same DataDir adopts the
-// pods it finds through their pid files; a pid whose start time differs belongs to
-// another process and the pod is reported gone.
+// server; the shim runs /bin/sh -c <command>, writes the log and records every state
+// change. A Runtime started later on the same DataDir adopts the pods it finds through
+// their pid files; a pid whose start time differs belongs to another process and the
+// pod is reported gone.
 //
 // With Config.Sandbox a pod directory also has work/ (the pod's
 // working directory, owned by its workspace's uid) and secrets/ (its general secrets),
