@@ -388,3 +388,24 @@ func TestRemoveCgroups(t *testing.T) {
 		return err != nil || st.Start != shim.Start || st.State == 'Z'
 	}, func() any { st, err := readStat(shim.PID); return []any{st, err} })
 }
+
+// TestPodManagerPaths: the directories of a pod's cgroup made from its parent's,
+// resolved once, are those the library resolves for the pod's cgroup itself.
+func TestPodManagerPaths(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	needCgroups(t, rt)
+	rel := "workload/1/pod"
+	cg := &cgroups.Cgroup{Path: rt.limits.parent + "/" + rel, Resources: &cgroups.Resources{SkipDevices: true}}
+	want, err := manager(cg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := rt.limits.podManager(cg, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.GetPaths(), got.GetPaths()); diff != "" {
+		t.Errorf("pod cgroup directories (-resolved +from the parent's):\n%s", diff)
+	}
+}
