@@ -68,7 +68,7 @@ func ShimMain(podDir string) int {
 		// First of all, so that everything the pod runs is in its cgroup.
 		err = spec.Cgroup.join(os.Getpid())
 	}
-	if err == nil && shimIsInit(spec) && os.Getpid() == 1 {
+	if err == nil && runsAsInit(spec) {
 		err = becomeInit()
 	}
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *shim) sleep(d time.Duration) bool {
 
 // runOnce runs the command once and returns how it ended.
 func (s *shim) runOnce() (syscall.WaitStatus, error) {
-	if s.runsAsInit() {
+	if runsAsInit(s.spec) {
 		return s.runAsInit()
 	}
 	cmd, control, err := s.command()

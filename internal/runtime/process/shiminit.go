@@ -32,11 +32,11 @@ func shimIsInit(spec podSpec) bool {
 	return spec.Sandbox != nil && spec.Sandbox.UserNS == nil && spec.Image == nil
 }
 
-// runsAsInit reports whether this shim sandboxes its pod itself: one launched so
-// (a shim of such a pod that an older server started without a PID namespace of its
-// own runs the pod under pod-init).
-func (s *shim) runsAsInit() bool {
-	return shimIsInit(s.spec) && os.Getpid() == 1
+// runsAsInit reports whether this shim, of the pod of spec, sandboxes its pod itself:
+// one launched so (a shim of such a pod that an older server started without a PID
+// namespace of its own runs the pod under pod-init).
+func runsAsInit(spec podSpec) bool {
+	return shimIsInit(spec) && os.Getpid() == 1
 }
 
 // becomeInit readies the shim, PID 1 of the pod, for the pod: undumpable, so no
