@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/runtime/process"
 )
 
 // stopWait bounds how long the server may take to exit after SIGTERM before it is killed.
@@ -28,6 +29,9 @@ type server struct {
 	done   chan struct{} // closed when the process has exited
 }
 
+// dataDirName is the server's data dir in the temporary dir.
+const dataDirName = "data"
+
 // startServer builds berth unless cfg.berth names a binary, starts it on a free
 // loopback port and waits until its API answers with the admin key.
 func startServer(ctx context.Context, cfg config) (*server, error) {
@@ -40,10 +44,12 @@ func startServer(ctx context.Context, cfg config) (*server, error) {
 	if bin == "" {
 		bin = filepath.Join(dir, "berth")
 		fmt.Fprintln(os.Stderr, "building berth")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/berth-dev/berth/cmd/berth")
+		// berth-shim beside berth, as installed: the server starts pods with it.
+		build := exec.CommandContext(ctx, "go", "build", "-o", dir+"/",
+			"github.com/berth-dev/berth/cmd/berth", "github.com/berth-dev/berth/cmd/berth-shim")
 		if out, err := build.CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("go build ./cmd/berth: %w\n%s", err, out)
+			return nil, fmt.Errorf("go build ./cmd/berth ./cmd/berth-shim: %w\n%s", err, out)
 		}
 	}
 	addr, err := freeAddr()
@@ -51,7 +57,7 @@ func startServer(ctx context.Context, cfg config) (*server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	data := filepath.Join(dir, "data")
+	data := filepath.Join(dir, dataDirName)
 	s.cmd = exec.Command(bin, "serve", "--listen", addr, "--data-dir", data, "--log-level", "warn",
 		"--nodes", strconv.Itoa(cfg.nodes), "--cpus-per-node", cfg.cpusPerNode,
 		"--memory-per-node", cfg.memPerNode, "--gpus-per-node", "0", "--stop-grace", "2s")
@@ -105,6 +111,10 @@ func (s *server) stop() {
 	for _, pid := range pidsNaming(s.dir) {
 		fmt.Fprintf(os.Stderr, "killing leftover process %d\n", pid)
 		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	// The pods' cgroups, left behind, would slow every later pod's start on the host.
+	if err := process.RemoveCgroups(filepath.Join(s.dir, dataDirName)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
 	if err := os.RemoveAll(s.dir); err != nil {
 		fmt.Fprintln(os.Stderr, "remove", s.dir+":", err)

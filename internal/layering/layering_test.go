@@ -35,6 +35,7 @@ var rules = []rule{
 	{"api/v1", []string{""}, "wire types import no project package"},
 	{"client", []string{"internal/", "cmd/", "bench/", "test/"}, "the client is public: it cannot use internal packages"},
 	{"cmd/berth", []string{"internal/controller", "internal/usecase", "internal/httpapi", "internal/store", "internal/scheduler", "internal/workload", "internal/opsjob"}, "main only starts the server (and the pod shim)"},
+	{"cmd/berth-shim", []string{"internal/controller", "internal/usecase", "internal/httpapi", "internal/store", "internal/scheduler", "internal/server", "internal/runtime/kube", "internal/runtime/fleet", "internal/opsjob", "internal/executor"}, "the shim binary links the process runtime alone, so that each pod starts fast"},
 	{"bench", []string{"internal/httpapi", "internal/usecase", "internal/controller", "test/"}, "benchmarks drive the binary, the planner or the store, not the server's insides"},
 	{"test", []string{"internal/"}, "black-box tests see only the binary, the client and api/v1"},
 	{"internal/workload", pure, "the workload domain is pure"},

@@ -196,7 +196,7 @@ func newProcessRuntime(cfg Config, log *slog.Logger) (*process.Runtime, error) {
 	return process.New(process.Config{
 		DataDir:     cfg.DataDir,
 		Nodes:       nodes,
-		ShimCommand: []string{exe, "pod-shim"},
+		ShimCommand: shimCommand(exe, log),
 		Sandbox:     sandbox,
 		Refusal:     refusal,
 	})

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -155,10 +153,9 @@ type podHost struct {
 }
 
 func newPodHost(dataDir string, workloads []string) podHost {
-	sum := sha256.Sum256([]byte(dataDir))
 	return podHost{
 		podsDir:   filepath.Join(dataDir, "pods") + "/",
-		cgroupDir: "/berth/" + hex.EncodeToString(sum[:6]) + "/",
+		cgroupDir: "/" + podCgroupRel(dataDir) + "/",
 		workloads: workloads,
 	}
 }

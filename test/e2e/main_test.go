@@ -37,10 +37,11 @@ func buildAndRun(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	berthBin = filepath.Join(dir, "berth")
-	cmd := exec.Command("go", "build", "-o", berthBin, "./cmd/berth")
+	// berth-shim beside berth, as installed: the server starts pods with it.
+	cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/berth", "./cmd/berth-shim")
 	cmd.Dir = repoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/berth: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/berth ./cmd/berth-shim: %v\n%s", err, out)
 		return 1
 	}
 	return m.Run()
@@ -103,7 +104,12 @@ func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
 	// Cleanups run last-registered first: the server dies, then its pods.
-	t.Cleanup(func() { killPods(dataDir) })
+	t.Cleanup(func() {
+		killPods(dataDir)
+		if err := removePodCgroups(dataDir); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Kill()
 		<-s.done

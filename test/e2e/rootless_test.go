@@ -184,7 +184,7 @@ func checkAttackFailed(t *testing.T, s *server, attackLog string) {
 		}
 	}
 	for _, want := range []string{"FAILED admin key", "FAILED database", "FAILED other log", "FAILED other ls",
-		"FAILED other cat", "FAILED secret", "FAILED other shm", "FAILED other proc", "pid1=" + berthBin + " pod-init",
+		"FAILED other cat", "FAILED secret", "FAILED other shm", "FAILED other proc", "pid1=" + filepath.Join(filepath.Dir(berthBin), "berth-shim") + " pod-init",
 		"own-work", "own-tmp"} {
 		if !strings.Contains(attackLog, want) {
 			t.Errorf("the member's pod log lacks %q:\n%s", want, attackLog)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func TestPodSandbox(t *testing.T) {
 	team := splitWorkspace(t, s.Client, "team-b")
 	secret := createSecret(t, s.Client, "wandb", "token", "s3cret-token")
 
-	victimReq := job("victim", `echo victim-data > mine; cat /etc/secrets/`+secret+`/token; echo; echo "uid=$(id -u)"; echo victim-ready; sleep 120`, 1)
+	victimReq := job("victim", `echo victim-data > mine; cat /etc/secrets/`+secret+`/token; echo; echo "uid=$(id -u)"; echo "pid1=$(tr '\0' ' ' < /proc/1/cmdline)"; echo victim-ready; sleep 120`, 1)
 	victimReq.WorkspaceID = team
 	victimReq.Secrets = []apiv1.SecretRef{{ID: secret}}
 	victim := create(t, s.Client, victimReq)
@@ -35,6 +36,10 @@ func TestPodSandbox(t *testing.T) {
 		return strings.Contains(strings.Join(victimLog, "\n"), "victim-ready"), nil
 	})
 	victimDir := filepath.Join(s.DataDir, "pods", victim, "1", w.Pods[0].PodID)
+	// The pod's PID 1 is its shim, berth-shim (built beside berth), not berth itself.
+	if want := "pid1=" + filepath.Join(filepath.Dir(berthBin), "berth-shim") + " pod-shim " + victimDir; !slices.Contains(victimLog, want+" ") {
+		t.Errorf("the victim's log lacks %q:\n%s", want, strings.Join(victimLog, "\n"))
+	}
 
 	mallory := userClient(t, s, "mallory", workspace)
 	script := strings.Join([]string{

@@ -55,11 +55,22 @@ type limiter struct {
 	// library ignores a host without swap), on v1 with swap accounting.
 	noSwap bool
 	err    error
+	// parentPaths are the directories of the parent per v1 controller, resolved once:
+	// the library reads /proc/self/mountinfo and /proc/self/cgroup for each manager
+	// it resolves.
+	parentPaths func() (map[string]string, error)
 }
 
 // newLimiter checks that cgroups can be made under parent by making and removing one.
 func newLimiter(parent string, pidsLimit int64) *limiter {
 	s := &limiter{parent: parent, pidsLimit: pidsLimit}
+	s.parentPaths = sync.OnceValues(func() (map[string]string, error) {
+		m, err := manager(&cgroups.Cgroup{Path: parent, Resources: &cgroups.Resources{SkipDevices: true}})
+		if err != nil {
+			return nil, err
+		}
+		return m.GetPaths(), nil
+	})
 	if os.Geteuid() != 0 {
 		s.err = errors.New("cgroups need root")
 		return s
@@ -104,7 +115,7 @@ func (s *limiter) create(rel string, res resource.List) (podCgroup, error) {
 
 func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
 	cg := &cgroups.Cgroup{Path: path.Join(s.parent, rel), Resources: s.resources(res)}
-	m, err := manager(cg)
+	m, err := s.podManager(cg, rel)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +149,27 @@ func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
 // unguarded, which blkio files the host has in a value all managers share
 // (github.com/opencontainers/cgroups v0.1.1, found by the race detector).
 var librarySet sync.Mutex
+
+// podManager is the library's manager of cg, the cgroup rel under the limiter's
+// parent: on v1 made from the parent's directories, resolved once.
+func (s *limiter) podManager(cg *cgroups.Cgroup, rel string) (cgroups.Manager, error) {
+	if cgroups.IsCgroup2UnifiedMode() {
+		return manager(cg)
+	}
+	parent, err := s.parentPaths()
+	if err != nil {
+		return nil, err
+	}
+	paths := make(map[string]string, len(parent))
+	for k, dir := range parent {
+		paths[k] = filepath.Join(dir, rel)
+	}
+	m, err := fs.NewManager(cg, paths)
+	if err != nil {
+		return nil, fmt.Errorf("cgroup %s: %w", cg.Path, err)
+	}
+	return m, nil
+}
 
 // v1Controllers are the cgroup v1 controllers a pod's cgroup is made in: those its
 // limits and accounting need. The others (cpuset above all, which copies its parent's

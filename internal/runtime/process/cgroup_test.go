@@ -31,25 +31,23 @@ func needCgroups(t *testing.T, rt *Runtime) {
 	}
 }
 
-// removeSandbox kills whatever a test left in the runtime's cgroups and removes them.
-func removeSandbox(t *testing.T, rt *Runtime) {
+// removeSandbox kills whatever a test left in the runtime's cgroups and removes them,
+// and checks that none is left.
+func removeSandbox(t testing.TB, rt *Runtime) {
 	if rt.limits.err != nil {
 		return
 	}
+	if err := RemoveCgroups(rt.cfg.DataDir); err != nil {
+		t.Errorf("remove the test's cgroups: %v", err)
+	}
 	m, err := manager(&cgroups.Cgroup{Path: rt.limits.parent, Resources: &cgroups.Resources{SkipDevices: true}})
 	if err != nil {
-		t.Errorf("sandbox cgroup: %v", err)
-		return
+		t.Fatal(err)
 	}
-	dirs := podCgroup(m.GetPaths())
-	for _, dir := range dirs {
-		pids, _ := cgroups.GetAllPids(dir)
-		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+	for _, dir := range m.GetPaths() {
+		if cgroups.PathExists(dir) {
+			t.Errorf("cgroup %s is left after RemoveCgroups", dir)
 		}
-	}
-	if err := dirs.remove(); err != nil {
-		t.Errorf("remove the test's cgroups: %v", err)
 	}
 }
 
@@ -368,5 +366,60 @@ func forgetShim(t *testing.T, rt *Runtime, dir string) {
 	}, func() any { return procs })
 	if err := os.Remove(filepath.Join(dir, pidFile)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRemoveCgroups: what a harness calls once it killed a server kills the pods left
+// in the data dir's cgroups and removes every one, the runtime's own included.
+func TestRemoveCgroups(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	rt := newRuntime(t, dataDir)
+	needCgroups(t, rt)
+	req := request("left", apiv1.KindPyTorchJob, "sleep 1000", 2)
+	if err := rt.Start(context.Background(), req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	waitPods(t, rt, req, allPhase(workload.PodRunning))
+	shim, ok := readPid(filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID))
+	if !ok {
+		t.Fatal("no pid file")
+	}
+	if err := RemoveCgroups(dataDir); err != nil {
+		t.Fatalf("RemoveCgroups: %v", err)
+	}
+	m, err := manager(&cgroups.Cgroup{Path: rt.limits.parent, Resources: &cgroups.Resources{SkipDevices: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range m.GetPaths() {
+		if cgroups.PathExists(dir) {
+			t.Errorf("cgroup %s is left", dir)
+		}
+	}
+	waitFor(t, rt, "the pod's shim killed", func() bool {
+		st, err := readStat(shim.PID)
+		return err != nil || st.Start != shim.Start || st.State == 'Z'
+	}, func() any { st, err := readStat(shim.PID); return []any{st, err} })
+}
+
+// TestPodManagerPaths: the directories of a pod's cgroup made from its parent's,
+// resolved once, are those the library resolves for the pod's cgroup itself.
+func TestPodManagerPaths(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	needCgroups(t, rt)
+	rel := "workload/1/pod"
+	cg := &cgroups.Cgroup{Path: rt.limits.parent + "/" + rel, Resources: &cgroups.Resources{SkipDevices: true}}
+	want, err := manager(cg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := rt.limits.podManager(cg, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.GetPaths(), got.GetPaths()); diff != "" {
+		t.Errorf("pod cgroup directories (-resolved +from the parent's):\n%s", diff)
 	}
 }

@@ -6,31 +6,39 @@
 //
 //	spec.json    what to run (command, env, restartAlways, kind, rank, node), its cgroup and IP
 //	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat)
-//	status.json  phase, times, exit code, reason, restarts; written by the shim
+//	status.json  phase, times, exit code, reason, restarts; written by the shim (none: Pending)
 //	log          stdout and stderr in the CRI log format kubelet writes
 //	stop         the time of the first stop request
 //
-// A pod runs under a shim (ShimMain, started as `berth pod-shim <dir>`) in a session of
-// its own, so it outlives the server; the shim runs /bin/sh -c <command>, writes the log
-// and records every state change. A Runtime started later on the same DataDir adopts the
-// pods it finds through their pid files; a pid whose start time differs belongs to
-// another process and the pod is reported gone.
+// A pod runs under a shim (ShimMain, started as `berth pod-shim <dir>`, or as
+// `berth-shim pod-shim <dir>` where the server found cmd/berth-shim, this package alone,
+// beside it with its own ShimFingerprint) in a session of its own, so it outlives the
+// server; the shim runs /bin/sh -c <command>, writes the log and records every state
+// change. A Runtime started later on the same DataDir adopts the pods it finds through
+// their pid files; a pid whose start time differs belongs to another process and the
+// pod is reported gone.
 //
 // With Config.Sandbox a pod directory also has work/ (the pod's
 // working directory, owned by its workspace's uid) and secrets/ (its general secrets),
-// and the shim runs the command through pod-init (PodInitMain, `berth pod-init <dir>`)
-// as PID 1 of new mount and PID namespaces: see sandbox.go and podinit.go. It also
-// gets a network namespace: the shim, outside it, gives it eth0, a veth on the host
-// bridge with an IP the runtime handed out at Start (pod-ips.json in the data dir,
-// freed at Release), before pod-init runs the command; see network.go. A server that
-// is not root (Sandbox.UserNS: rootless.go, userns.go) puts pod-init in a user
-// namespace instead of a network one: the shim maps the server's ids to 0 in it and
-// the workspace's subordinate id to itself (newuidmap, newgidmap), and pod-init, root
-// there, gives the pod its files before it makes the same view. Without a network
-// namespace a pod shares the host's network, with a loopback address of its own.
-// With Sandbox.PullImages the pod runs in its workload's image: the shim pulls it
-// into DataDir/images (package image) before it starts pod-init, which makes an
-// overlay of it the pod's root; see images.go and podrootfs.go.
+// and the pod runs in new mount, PID and network namespaces, where the data dir is
+// masked, as its workspace's uid without capabilities: see sandbox.go. On the host's
+// filesystem, as root, the runtime starts the shim itself as PID 1 of the pod's new
+// PID namespace, and the shim makes the mount and network namespaces on a thread of
+// its own and forks the command from it: one exec of this binary per pod
+// (shiminit.go). In a user namespace or an image the shim runs the command through
+// pod-init (PodInitMain, `berth pod-init <dir>`), PID 1 of the namespaces it is
+// cloned into (podinit.go). Either way the pod's eth0 is one end of a veth on the host
+// bridge, with an IP the runtime handed out at Start (pod-ips.json in the data dir,
+// freed at Release), set up by the shim from outside the namespace before the command
+// runs; see network.go. A server that is not root (Sandbox.UserNS: rootless.go,
+// userns.go) puts pod-init in a user namespace instead of a network one: the shim maps
+// the server's ids to 0 in it and the workspace's subordinate id to itself
+// (newuidmap, newgidmap), and pod-init, root there, gives the pod its files before it
+// makes the same view. Without a network namespace a pod shares the host's network,
+// with a loopback address of its own. With Sandbox.PullImages the pod runs in its
+// workload's image: the shim pulls it into DataDir/images (package image) before it
+// starts pod-init, which makes an overlay of it the pod's root; see images.go and
+// podrootfs.go.
 //
 // Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
 // makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under
@@ -45,7 +53,8 @@
 // between starting the shim and writing it) is reported and stopped through its cgroup; an
 // OOM kill in it reads OOMKilled, exit code 137. Status removes the cgroup of a pod
 // that ended once nothing is left in it, Stop that of a pod killed outright, and
-// Release what is left of the workload's. Where cgroups cannot be used Limits (and
-// LimitsSupport, before a runtime is made) says why, and pods run without limits: the
-// server refuses them unless told otherwise.
+// Release what is left of the workload's; RemoveCgroups removes those of a data dir
+// whose server is gone (for test and benchmark harnesses). Where cgroups cannot be
+// used Limits (and LimitsSupport, before a runtime is made) says why, and pods run
+// without limits: the server refuses them unless told otherwise.
 package process

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -117,6 +118,20 @@ func attachNetwork(pid int, n podNetwork) error {
 		return fmt.Errorf("the pod's network namespace: %w", err)
 	}
 	defer ns.Close()
+	if err := addVeth(ns, n); err != nil {
+		return err
+	}
+	inside, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return fmt.Errorf("the pod's network namespace: %w", err)
+	}
+	defer inside.Close()
+	return configurePodLinks(inside, n)
+}
+
+// addVeth makes the pod's veth pair, the host's end on the bridge and up, the pod's
+// (eth0) in the network namespace ns. It runs in the host's network namespace.
+func addVeth(ns netns.NsHandle, n podNetwork) error {
 	bridge, err := netlink.LinkByName(n.Bridge)
 	if err != nil {
 		return fmt.Errorf("bridge %s: %w", n.Bridge, err)
@@ -132,12 +147,7 @@ func attachNetwork(pid int, n podNetwork) error {
 	if err := netlink.LinkSetUp(veth); err != nil {
 		return fmt.Errorf("bring veth %s up: %w", n.HostVeth, err)
 	}
-	inside, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return fmt.Errorf("the pod's network namespace: %w", err)
-	}
-	defer inside.Close()
-	return configurePodLinks(inside, n)
+	return nil
 }
 
 // configurePodLinks brings lo and eth0 up inside the pod, eth0 with the pod's IP and
@@ -176,6 +186,9 @@ func detachNetwork(n podNetwork) error {
 	}
 	if err == nil {
 		err = netlink.LinkDel(link)
+	}
+	if errors.Is(err, syscall.ENODEV) {
+		return nil // the kernel removed it meanwhile, with the pod's namespace
 	}
 	if err != nil {
 		return fmt.Errorf("remove veth %s: %w", n.HostVeth, err)

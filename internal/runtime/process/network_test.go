@@ -33,7 +33,7 @@ func testNetwork(dataDir string) Network {
 }
 
 // removeBridge removes a test runtime's bridge.
-func removeBridge(t *testing.T, name string) {
+func removeBridge(t testing.TB, name string) {
 	link, err := netlink.LinkByName(name)
 	if err == nil {
 		err = netlink.LinkDel(link)

@@ -92,22 +92,11 @@ func startPod(podDir string, control io.Reader) (*os.Process, error) {
 	if err := awaitIDs(control, sb); err != nil {
 		return nil, fmt.Errorf("pod-init: %w", err)
 	}
-	env, dir, err := enterView(podDir, spec)
+	cmd, err := enterPod(podDir, spec)
 	if err != nil {
 		return nil, fmt.Errorf("pod-init: %w", err)
 	}
-	if _, ok := env["HOME"]; !ok {
-		env["HOME"] = sb.WorkDir
-	}
-	cmd := exec.Command("/bin/sh", "-c", spec.Command)
-	cmd.Env = shimEnv(env)
-	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: sb.UID, Gid: sb.GID, Groups: []uint32{}}}
-	if err := dropCapabilityBound(); err != nil {
-		return nil, fmt.Errorf("pod-init: %w", err)
-	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -116,6 +105,29 @@ func startPod(podDir string, control io.Reader) (*os.Process, error) {
 		return nil, fmt.Errorf("pod-init: %w", err)
 	}
 	return cmd.Process, nil
+}
+
+// enterPod makes the view of the sandboxed pod in podDir in this thread's (new) mount
+// namespace and drops this thread's capability bounding set; it returns the pod's
+// command, to be started from this thread as the pod's uid and gid.
+func enterPod(podDir string, spec podSpec) (*exec.Cmd, error) {
+	sb := *spec.Sandbox
+	env, dir, err := enterView(podDir, spec)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := env["HOME"]; !ok {
+		env["HOME"] = sb.WorkDir
+	}
+	cmd := exec.Command("/bin/sh", "-c", spec.Command)
+	cmd.Env = shimEnv(env)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: sb.UID, Gid: sb.GID, Groups: []uint32{}}}
+	if err := dropCapabilityBound(); err != nil {
+		return nil, err
+	}
+	return cmd, nil
 }
 
 // mountStep is one mount of a pod's view.

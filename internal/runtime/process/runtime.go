@@ -349,8 +349,8 @@ func masterPort(ddir string) (string, error) {
 	return port, writeFileAtomic(path, []byte(port))
 }
 
-// preparePod writes what the pod's shim needs: its directory, sandbox, spec and
-// Pending state. The pod's cgroup (named cgroup under the runtime's, limited to res)
+// preparePod writes what the pod's shim needs: its directory, sandbox and spec, and
+// leaves it Pending. The pod's cgroup (named cgroup under the runtime's, limited to res)
 // is made and recorded in its spec before the shim starts, so the pod is found
 // through it even if the server dies before writing the pid file.
 func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret, cgroup string, res resource.List) error {
@@ -379,7 +379,11 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
 		return err
 	}
-	return writeState(dir, podState{Phase: phasePending})
+	// No status.json reads Pending: the status of an earlier try that failed goes.
+	if err := os.Remove(filepath.Join(dir, statusFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // launch starts the shim of a prepared pod and records its pid.
@@ -389,6 +393,9 @@ func (r *Runtime) launch(dir string, spec podSpec) error {
 	// A session of its own: the pod outlives the server and its terminal's signals.
 	// Stdin, stdout and stderr are /dev/null (exec's default for nil).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if shimIsInit(spec) {
+		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID // the shim is the pod's PID 1 (shiminit.go)
+	}
 	start := cmd.Start
 	if spec.Cgroup != nil {
 		start = func() error { return spec.Cgroup.startIn(cmd) }

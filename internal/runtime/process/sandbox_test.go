@@ -20,14 +20,14 @@ import (
 var testUIDs = IDRange{First: 2147483648, Last: 2147483648 + 99}
 
 // requireSandbox skips a test that needs what SandboxSupport checks, except under CI.
-func requireSandbox(t *testing.T) {
+func requireSandbox(t testing.TB) {
 	t.Helper()
 	if err := SandboxSupport(); err != nil {
 		testenv.Unavailable(t, "the sandbox needs root and mount and PID namespaces: "+err.Error())
 	}
 }
 
-func newSandboxRuntime(t *testing.T, dataDir string) *Runtime {
+func newSandboxRuntime(t testing.TB, dataDir string) *Runtime {
 	t.Helper()
 	self, err := filepath.Abs(os.Args[0])
 	if err != nil {
@@ -40,6 +40,7 @@ func newSandboxRuntime(t *testing.T, dataDir string) *Runtime {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { removeBridge(t, network.Bridge) })
+	t.Cleanup(func() { removeSandbox(t, rt) })
 	return rt
 }
 
@@ -51,7 +52,7 @@ func TestSandboxConformance(t *testing.T) {
 }
 
 // TestSandboxForwardsSignal: SIGTERM sent to the shim alone reaches the sandboxed
-// command once, through pod-init, and its exit is recorded.
+// command once, through the shim, PID 1 of the pod, and its exit is recorded.
 func TestSandboxForwardsSignal(t *testing.T) {
 	t.Parallel()
 	requireSandbox(t)
@@ -113,8 +114,8 @@ func TestSandboxIsolation(t *testing.T) {
 	if rt.uids.known["a"] == rt.uids.known["b"] {
 		t.Errorf("uids %v; want one per workspace", rt.uids.known)
 	}
-	if !strings.Contains(log, " pod-init ") {
-		t.Errorf("/proc/1 is not the pod's init; /proc is not the pod's own:\n%s", log)
+	if !strings.Contains(log, " pod-shim ") { // the shim is the pod's PID 1 (shiminit.go)
+		t.Errorf("/proc/1 is not the pod's shim; /proc is not the pod's own:\n%s", log)
 	}
 }
 

@@ -35,11 +35,19 @@ const (
 // exit status.
 const logDrainTimeout = 2 * time.Second
 
-// ShimOrRun lets a test binary stand in for `berth pod-shim DIR` and `berth pod-init
-// DIR`: started with those arguments it runs the pod shim or init, else run (the
-// tests). Its result is the exit code:
+// ShimOrRun lets a test binary (or berth-shim) stand in for `berth pod-shim DIR` and
+// `berth pod-init DIR`: started with those arguments it runs the pod shim or init,
+// with `shim-fingerprint` it prints ShimFingerprint, else it calls run (the tests).
+// Its result is the exit code:
 // func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }.
 func ShimOrRun(run func() int) int {
+	if len(os.Args) == 2 && os.Args[1] == ShimFingerprintArg {
+		_, err := fmt.Println(ShimFingerprint())
+		if err != nil {
+			return 1
+		}
+		return 0
+	}
 	if len(os.Args) == 3 && os.Args[1] == "pod-shim" {
 		return ShimMain(os.Args[2])
 	}
@@ -49,6 +57,9 @@ func ShimOrRun(run func() int) int {
 	return run()
 }
 
+// ShimFingerprintArg, as a shim binary's one argument, asks it for its ShimFingerprint.
+const ShimFingerprintArg = "shim-fingerprint"
+
 // ShimMain runs the pod in podDir until it ends and returns the shim's exit code. The
 // server binary calls it for `berth pod-shim <dir>`.
 func ShimMain(podDir string) int {
@@ -56,6 +67,9 @@ func ShimMain(podDir string) int {
 	if err == nil && spec.Cgroup != nil {
 		// First of all, so that everything the pod runs is in its cgroup.
 		err = spec.Cgroup.join(os.Getpid())
+	}
+	if err == nil && runsAsInit(spec) {
+		err = becomeInit()
 	}
 	if err != nil {
 		return shimError(podDir, err)
@@ -173,6 +187,9 @@ func (s *shim) sleep(d time.Duration) bool {
 
 // runOnce runs the command once and returns how it ended.
 func (s *shim) runOnce() (syscall.WaitStatus, error) {
+	if runsAsInit(s.spec) {
+		return s.runAsInit()
+	}
 	cmd, control, err := s.command()
 	if err != nil {
 		return 0, err
@@ -207,15 +224,20 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 	// Only the child holds the write ends now, so the readers see EOF when it (and
 	// whatever it started) closes them, and pod-init's answer ends when it exits.
 	closeChildEnds()
+	s.markRunning()
+	s.wait(cmd, control)
+	s.awaitDrain(&drain)
+	return podExit(cmd, control)
+}
+
+// markRunning records that the command runs.
+func (s *shim) markRunning() {
 	if s.state.StartTime.IsZero() {
 		s.state.StartTime = time.Now()
 	}
 	s.state.Phase, s.state.Reason, s.state.Message = phaseRunning, "", ""
 	s.state.EndTime = time.Time{}
 	_ = writeState(s.dir, s.state)
-	s.wait(cmd, control)
-	s.awaitDrain(&drain)
-	return podExit(cmd, control)
 }
 
 // command is what runs the pod: /bin/sh -c <command> as the shim's user, or for a

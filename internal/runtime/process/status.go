@@ -75,8 +75,8 @@ type liveness struct {
 	// cgroupPIDs are the processes in the pod's cgroup, sorted; nil without one.
 	cgroupPIDs []int
 	// unstarted is true when the server died before it started the pod's shim: the
-	// pod has a cgroup with nothing in it, no pid file, no stop and the Pending state
-	// the server wrote (New starts it: resumeStarts). A shim that ran would be in the
+	// pod has a cgroup with nothing in it, no pid file, no stop and no status.json,
+	// which reads Pending (New starts it: resumeStarts). A shim that ran would be in the
 	// cgroup or have recorded its end; a pod without a cgroup cannot be told from one
 	// whose shim runs unrecorded.
 	unstarted bool

@@ -1,0 +1,176 @@
+package process
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	goruntime "runtime"
+	"sync"
+	"syscall"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// A sandboxed pod on the host's filesystem, of a server that is root, starts with one
+// exec of this binary instead of two (the shim, then pod-init): the runtime starts
+// the shim as PID 1 of a new PID namespace (launch), and the shim makes the pod's
+// mount and network namespaces itself, on a thread of its own (locked to its
+// goroutine, never unlocked, so it ends with it): unshare there, the veth set up from
+// another thread, the pod's view mounted and the capability bounding set dropped
+// there, and the command forked from there, which inherits all of it. The shim's
+// other threads stay in the host's mount and network namespaces, so it writes the
+// log and status.json as any shim does. As PID 1 it reaps every process of the pod,
+// and when the command ends it kills what is left, as the end of pod-init's PID
+// namespace does. A pod in a user namespace or an image still runs under pod-init.
+
+// shimIsInit reports whether the pod's shim is started as PID 1 of the pod's PID
+// namespace and sandboxes the pod itself.
+func shimIsInit(spec podSpec) bool {
+	return spec.Sandbox != nil && spec.Sandbox.UserNS == nil && spec.Image == nil
+}
+
+// runsAsInit reports whether this shim, of the pod of spec, sandboxes its pod itself:
+// one launched so (a shim of such a pod that an older server started without a PID
+// namespace of its own runs the pod under pod-init).
+func runsAsInit(spec podSpec) bool {
+	return shimIsInit(spec) && os.Getpid() == 1
+}
+
+// becomeInit readies the shim, PID 1 of the pod, for the pod: undumpable, so no
+// process of the pod, which sees it as /proc/1, can read its memory or files (it holds
+// the host's mount namespace) even under the same uid.
+func becomeInit() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("make the shim undumpable: %w", err)
+	}
+	return nil
+}
+
+// runAsInit runs the command once, in new mount and network namespaces, from the
+// shim, PID 1 of the pod, and returns how it ended.
+func (s *shim) runAsInit() (syscall.WaitStatus, error) {
+	cmd := &exec.Cmd{}
+	var drain sync.WaitGroup
+	closeWriters, err := s.pipeOutput(cmd, &drain)
+	defer closeWriters()
+	if err != nil {
+		return 0, err
+	}
+	if err := s.startInPod(cmd); err != nil {
+		return 0, err
+	}
+	defer cmd.Process.Release()
+	closeWriters() // only the command holds the write ends now
+	s.markRunning()
+	ws, err := s.waitAsInit(cmd.Process)
+	s.awaitDrain(&drain)
+	return ws, err
+}
+
+// startInPod sets cmd to the pod's command and starts it in the pod's namespaces,
+// made on a thread of their own.
+func (s *shim) startInPod(cmd *exec.Cmd) error {
+	started := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread, in the pod's namespaces and without
+		// capabilities, ends with this goroutine.
+		goruntime.LockOSThread()
+		started <- s.forkPod(cmd)
+	}()
+	return <-started
+}
+
+// forkPod, on a locked thread, moves it into new mount (and network) namespaces,
+// makes the pod's view and network there and starts the command from it.
+func (s *shim) forkPod(cmd *exec.Cmd) error {
+	flags := unix.CLONE_NEWNS
+	if s.spec.Network != nil {
+		flags |= unix.CLONE_NEWNET
+	}
+	if err := unix.Unshare(flags); err != nil {
+		return fmt.Errorf("make the pod's namespaces: %w", err)
+	}
+	if s.spec.Network != nil {
+		if err := attachThreadNetwork(*s.spec.Network); err != nil {
+			return fmt.Errorf("pod network: %w", err)
+		}
+	}
+	pod, err := enterPod(s.dir, s.spec)
+	if err != nil {
+		return err
+	}
+	cmd.Path, cmd.Args, cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Path, pod.Args, pod.Env, pod.Dir, pod.SysProcAttr
+	return cmd.Start()
+}
+
+// attachThreadNetwork gives the network namespace of this (locked) thread the pod's
+// eth0, its IP, lo and default route: the veth is made from another thread, in the
+// host's namespace, the pod's links are configured from this one.
+func attachThreadNetwork(n podNetwork) error {
+	// Not netns.Get: it names the thread by pids of the host's /proc, which this
+	// shim, in a PID namespace of its own, does not know.
+	ns, err := netns.GetFromPath("/proc/thread-self/ns/net")
+	if err != nil {
+		return fmt.Errorf("the pod's network namespace: %w", err)
+	}
+	defer ns.Close()
+	added := make(chan error, 1)
+	go func() { added <- addVeth(ns, n) }()
+	if err := <-added; err != nil {
+		return err
+	}
+	inside, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return fmt.Errorf("the pod's network namespace: %w", err)
+	}
+	defer inside.Close()
+	return configurePodLinks(inside, n)
+}
+
+// waitAsInit waits for the pod's command, reaping every process of the pod that ends
+// meanwhile and passing on the signals sent to the shim alone; then it kills and
+// reaps what the command left, so that a restart starts from an empty pod.
+func (s *shim) waitAsInit(pod *os.Process) (syscall.WaitStatus, error) {
+	type exit struct {
+		ws  syscall.WaitStatus
+		err error
+	}
+	done := make(chan exit, 1)
+	go func() {
+		ws, err := reap(pod.Pid)
+		done <- exit{ws, err}
+	}()
+	for {
+		select {
+		case sig := <-s.signals:
+			s.stopping = true
+			// A stop by the runtime signals every process of the pod, the command
+			// included: forward only signals sent to the shim alone.
+			if !stopRequested(s.dir) {
+				_ = pod.Signal(sig)
+			}
+		case e := <-done:
+			killPodLeftovers()
+			return e.ws, e.err
+		}
+	}
+}
+
+// killPodLeftovers kills every other process of the shim's PID namespace and reaps
+// them.
+func killPodLeftovers() {
+	// kill(-1) from PID 1 of a namespace reaches the processes of that namespace
+	// alone, never the shim itself.
+	if err := syscall.Kill(-1, syscall.SIGKILL); err != nil {
+		return // ESRCH: none left
+	}
+	for {
+		_, err := syscall.Wait4(-1, nil, 0, nil)
+		if err != nil && !errors.Is(err, syscall.EINTR) {
+			return // ECHILD: all reaped
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+)
+
+// BenchmarkSandboxStart starts one sandboxed pod running `true` at a time, as root,
+// and reports the median time from Start to the shim's record that the command runs
+// (ms-to-running) and the CPU the pods used per start (pod-cpu-ms/op: the shims and
+// what they ran, reaped by this process). The shim is this test binary.
+func BenchmarkSandboxStart(b *testing.B) {
+	requireSandbox(b)
+	rt := newSandboxRuntime(b, b.TempDir())
+	ctx := context.Background()
+	cpuBefore := childrenCPU()
+	var toRunning []time.Duration
+	for b.Loop() {
+		req := request(fmt.Sprintf("bench-%d", len(toRunning)), apiv1.KindPyTorchJob, "true", 1)
+		dir := filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
+		started := time.Now()
+		if err := rt.Start(ctx, req); err != nil {
+			b.Fatalf("Start: %v", err)
+		}
+		st := awaitEnd(b, dir)
+		toRunning = append(toRunning, st.StartTime.Sub(started))
+		if err := rt.Release(ctx, req.Ref()); err != nil {
+			b.Fatalf("Release: %v", err)
+		}
+	}
+	slices.Sort(toRunning)
+	b.ReportMetric(float64(toRunning[len(toRunning)/2].Microseconds())/1000, "ms-to-running")
+	b.ReportMetric(float64((childrenCPU()-cpuBefore).Microseconds())/1000/float64(len(toRunning)), "pod-cpu-ms/op")
+}
+
+// awaitEnd polls the pod's status until its shim has recorded its end and exited.
+func awaitEnd(b *testing.B, dir string) podState {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := readState(dir)
+		id, ok := readPid(dir)
+		if err == nil && (st.Phase == phaseSucceeded || st.Phase == phaseFailed) && ok && !id.alive() {
+			if st.Phase != phaseSucceeded {
+				b.Fatalf("pod %+v, want Succeeded", st)
+			}
+			return st
+		}
+		time.Sleep(time.Millisecond)
+	}
+	b.Fatalf("the pod in %s did not end within 30s", dir)
+	return podState{}
+}
+
+// childrenCPU is the user and system CPU of the reaped children of this process.
+func childrenCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
