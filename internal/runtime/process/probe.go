@@ -72,11 +72,16 @@ func check(ctx context.Context, url string) error {
 	return nil
 }
 
-// probeLoop asks url as h says until ctx ends: first after h.InitialDelaySeconds, then
-// every h.PeriodSeconds. It calls set(true) after every success and set(false) after
+// initialDelay is how long after a run starts h is first asked.
+func initialDelay(h *apiv1.HealthCheck) time.Duration {
+	return time.Duration(h.InitialDelaySeconds) * time.Second
+}
+
+// probeLoop asks url as h says until ctx ends: first after first, then every
+// h.PeriodSeconds. It calls set(true) after every success and set(false) after
 // every failure from the h.FailureThreshold-th in a row on (successThreshold 1).
-func probeLoop(ctx context.Context, url string, h *apiv1.HealthCheck, set func(healthy bool)) {
-	wait := time.Duration(h.InitialDelaySeconds) * time.Second
+func probeLoop(ctx context.Context, url string, h *apiv1.HealthCheck, first time.Duration, set func(healthy bool)) {
+	wait := first
 	period := time.Duration(max(h.PeriodSeconds, 1)) * time.Second
 	failures := 0
 	for {

@@ -69,7 +69,7 @@ func TestProbeLoopThreshold(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	h := &apiv1.HealthCheck{Path: "/healthz", PeriodSeconds: 1, FailureThreshold: 2}
-	go probeLoop(ctx, srv.URL+h.Path, h, func(healthy bool) { verdicts <- healthy })
+	go probeLoop(ctx, srv.URL+h.Path, h, 0, func(healthy bool) { verdicts <- healthy })
 	if v := <-verdicts; !v {
 		t.Fatalf("first verdict of a healthy server: %v", v)
 	}

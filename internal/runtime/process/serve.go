@@ -33,6 +33,7 @@ type serving struct {
 // servedPod is one run of a live pod with probes or a service.
 type servedPod struct {
 	workloadID string
+	dir        string
 	run        podRun
 	ip         string
 	// ready is the readiness probe's verdict; a pod without one is ready while it runs.
@@ -43,8 +44,30 @@ type servedPod struct {
 // podRun tells the runs of a pod apart: a restart of its command is probed afresh,
 // initial delay included, as the kubelet does for a new container.
 type podRun struct {
-	start    time.Time
-	restarts int
+	Start    time.Time `json:"start"`
+	Restarts int       `json:"restarts"`
+}
+
+// readyFile, in a pod directory, holds the readiness probe's last verdict on the
+// pod's run, so that a server started later counts an adopted pod as it was,
+// without waiting out the initial delay again.
+const readyFile = "ready"
+
+// readyVerdict is readyFile.
+type readyVerdict struct {
+	Run   podRun `json:"run"`
+	Ready bool   `json:"ready"`
+}
+
+// lastVerdict is the readiness verdict recorded on run of the pod in dir; false when
+// there is none.
+func lastVerdict(dir string, run podRun) (ready, ok bool) {
+	var v readyVerdict
+	if err := readJSON(filepath.Join(dir, readyFile), &v); err != nil || !v.Run.Start.Equal(run.Start) ||
+		v.Run.Restarts != run.Restarts {
+		return false, false
+	}
+	return v.Ready, true
 }
 
 // observe takes note of pod p read from dir and returns whether it is ready: it runs
@@ -59,7 +82,7 @@ func (s *serving) observe(workloadID, dir string, spec podSpec, p runtime.PodSta
 	defer s.mu.Unlock()
 	s.forgetOtherDispatches(workloadID, filepath.Dir(dir))
 	sp := s.pods[dir]
-	run := podRun{start: p.StartTime, restarts: p.Restarts}
+	run := podRun{Start: p.StartTime, Restarts: p.Restarts}
 	if sp != nil && (!running || sp.run != run) {
 		s.forget(dir)
 		sp = nil
@@ -77,14 +100,18 @@ func (s *serving) observe(workloadID, dir string, spec podSpec, p runtime.PodSta
 // start probes a new run of the pod in dir; the caller holds s.mu.
 func (s *serving) start(workloadID, dir string, ps *podServing, run podRun, ip string) *servedPod {
 	ctx, cancel := context.WithCancel(context.Background())
-	sp := &servedPod{workloadID: workloadID, run: run, ip: ip, ready: ps.Readiness == nil, cancel: cancel}
+	sp := &servedPod{workloadID: workloadID, dir: dir, run: run, ip: ip, ready: ps.Readiness == nil, cancel: cancel}
 	s.pods[dir] = sp
 	if h := ps.Readiness; h != nil {
-		go probeLoop(ctx, probeURL(ip, h), h, func(healthy bool) { s.setReady(sp, healthy) })
+		first := initialDelay(h)
+		if ready, ok := lastVerdict(dir, run); ok {
+			sp.ready, first = ready, 0 // adopted: its initial delay is over
+		}
+		go probeLoop(ctx, probeURL(ip, h), h, first, func(healthy bool) { s.setReady(sp, healthy) })
 	}
 	if h := ps.Liveness; h != nil {
 		live, stop := context.WithCancel(ctx)
-		go probeLoop(live, probeURL(ip, h), h, func(healthy bool) {
+		go probeLoop(live, probeURL(ip, h), h, initialDelay(h), func(healthy bool) {
 			if healthy {
 				return
 			}
@@ -103,10 +130,13 @@ func (s *serving) start(workloadID, dir string, ps *podServing, run podRun, ip s
 // the pod in or out of its endpoint and tells the controller.
 func (s *serving) setReady(sp *servedPod, ready bool) {
 	s.mu.Lock()
-	changed := sp.ready != ready
-	sp.ready = ready
+	changed := s.pods[sp.dir] == sp && sp.ready != ready // a pod forgotten has no say
 	if changed {
+		sp.ready = ready
 		s.refresh(sp.workloadID)
+		if err := writeJSON(filepath.Join(sp.dir, readyFile), readyVerdict{Run: sp.run, Ready: ready}); err != nil {
+			slog.Warn("process runtime: record a pod's readiness", "pod", filepath.Base(sp.dir), "err", err)
+		}
 	}
 	s.mu.Unlock()
 	if changed {

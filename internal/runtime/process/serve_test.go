@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -105,7 +106,7 @@ func podIDs(req runtime.StartRequest) []string {
 
 // TestReadinessEndpoint: three sandboxed replicas, each on its own IP and the same
 // port, become ready as their readiness probe passes, and the endpoint balances over
-// them; one whose probe fails is not ready and gets no connection until it passes
+// them, on its loopback port and its nodePort; one whose probe fails is not ready and gets no connection until it passes
 // again; the endpoint keeps its port and closes at release.
 func TestReadinessEndpoint(t *testing.T) {
 	t.Parallel()
@@ -114,6 +115,8 @@ func TestReadinessEndpoint(t *testing.T) {
 	rt := newSandboxRuntime(t, t.TempDir())
 	req := deployment("web", "", 3, 8080, "/ready", "")
 	req.Workspace = "a"
+	nodePort := freePort(t)
+	req.Spec.Service.ServiceType, req.Spec.Service.NodePort = "NodePort", nodePort
 	root := webRoot(t, req)
 	req.Command = httpdCommand(root, 8080)
 	if err := rt.Start(t.Context(), req); err != nil {
@@ -132,6 +135,9 @@ func TestReadinessEndpoint(t *testing.T) {
 	}
 	if got := names(t, ep.Address, 6); !slices.Equal(got, all) {
 		t.Errorf("the endpoint reached %v; want every pod %v", got, all)
+	}
+	if got := names(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(nodePort)), 6); !slices.Equal(got, all) {
+		t.Errorf("the nodePort reached %v; want every pod %v", got, all)
 	}
 
 	if err := os.Remove(filepath.Join(root, all[1], "ready")); err != nil {
@@ -246,4 +252,41 @@ func waitReady(t *testing.T, rt *Runtime, req runtime.StartRequest, want ...stri
 		}
 		return true
 	})
+}
+
+// TestServingAdopted: a runtime started later on the same data directory counts an
+// adopted pod ready from its first look, as the runtime before it last saw it, and
+// serves its endpoint on the same port.
+func TestServingAdopted(t *testing.T) {
+	t.Parallel()
+	requireHTTPD(t)
+	dataDir := t.TempDir()
+	rt := newRuntime(t, dataDir)
+	port := freePort(t)
+	req := deployment("adopt", "", 1, port, "/ready", "")
+	root := webRoot(t, req)
+	req.Command = httpdCommand(root, port)
+	if err := rt.Start(t.Context(), req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	stopAll(t, rt, req)
+	waitReady(t, rt, req, req.Pods[0].PodID)
+	ep, err := rt.Service(t.Context(), req.Ref())
+	if err != nil {
+		t.Fatalf("Service: %v", err)
+	}
+	rt.serving.release(req.WorkloadID) // as the server's exit would
+
+	later := newRuntime(t, dataDir)
+	pods, err := later.Status(t.Context(), req.Ref())
+	if err != nil || len(pods) != 1 || !pods[0].Ready {
+		t.Fatalf("first Status of the later runtime: %+v, %v; want the pod ready", pods, err)
+	}
+	again, err := later.Service(t.Context(), req.Ref())
+	if err != nil || again.Address != ep.Address {
+		t.Fatalf("Service of the later runtime: %+v, %v; want the address %s", again, err, ep.Address)
+	}
+	if got := names(t, again.Address, 2); !slices.Equal(got, podIDs(req)) {
+		t.Errorf("the later runtime's endpoint reached %v; want %v", got, podIDs(req))
+	}
 }
