@@ -48,6 +48,10 @@ type podRun struct {
 	Restarts int       `json:"restarts"`
 }
 
+// is reports whether r and o are the same run (times read back from JSON compare
+// by instant, not by location).
+func (r podRun) is(o podRun) bool { return r.Start.Equal(o.Start) && r.Restarts == o.Restarts }
+
 // readyFile, in a pod directory, holds the readiness probe's last verdict on the
 // pod's run, so that a server started later counts an adopted pod as it was,
 // without waiting out the initial delay again.
@@ -63,8 +67,7 @@ type readyVerdict struct {
 // there is none.
 func lastVerdict(dir string, run podRun) (ready, ok bool) {
 	var v readyVerdict
-	if err := readJSON(filepath.Join(dir, readyFile), &v); err != nil || !v.Run.Start.Equal(run.Start) ||
-		v.Run.Restarts != run.Restarts {
+	if err := readJSON(filepath.Join(dir, readyFile), &v); err != nil || !v.Run.is(run) {
 		return false, false
 	}
 	return v.Ready, true
@@ -83,7 +86,7 @@ func (s *serving) observe(workloadID, dir string, spec podSpec, p runtime.PodSta
 	s.forgetOtherDispatches(workloadID, filepath.Dir(dir))
 	sp := s.pods[dir]
 	run := podRun{Start: p.StartTime, Restarts: p.Restarts}
-	if sp != nil && (!running || sp.run != run) {
+	if sp != nil && (!running || !sp.run.is(run)) {
 		s.forget(dir)
 		sp = nil
 	}
