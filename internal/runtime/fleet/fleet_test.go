@@ -117,8 +117,8 @@ func TestRoutesEachWorkloadToItsCluster(t *testing.T) {
 	if err != nil || !slices.Contains(lines, "from-b") {
 		t.Fatalf("DispatchLogs through the fleet: %q, %v", lines, err)
 	}
-	if _, err := f.Service(ctx, ref); !errors.Is(err, runtime.ErrNotFound) {
-		t.Fatalf("Service of a job (no service) on a process cluster: %v, want ErrNotFound", err)
+	if _, err := f.Service(ctx, ref); !errors.Is(err, runtime.ErrUnsupported) {
+		t.Fatalf("Service on a process cluster: %v, want ErrUnsupported", err)
 	}
 	// The member's signal reaches the fleet on a goroutine of its own: poll.
 	for deadline := time.Now().Add(10 * time.Second); ; {

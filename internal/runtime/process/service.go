@@ -107,8 +107,11 @@ func (s *serving) endpoint(workloadID string, specs func() ([]podSpec, error)) (
 		}
 		slices.Reverse(all) // the latest dispatch's first
 		i := slices.IndexFunc(all, func(p podSpec) bool { return p.Serving != nil && p.Serving.Service != nil })
-		if i < 0 {
-			return runtime.Endpoint{}, runtime.ErrNotFound
+		switch {
+		case len(all) == 0:
+			return runtime.Endpoint{}, runtime.ErrNotFound // not started: no endpoint yet
+		case i < 0:
+			return runtime.Endpoint{}, runtime.ErrUnsupported // no service, or pods of an older server
 		}
 		spec := *all[i].Serving.Service
 		if !balanced(spec) {
@@ -129,8 +132,9 @@ func (s *serving) endpoint(workloadID string, specs func() ([]podSpec, error)) (
 }
 
 // Service returns the workload's endpoint: the balancer on a loopback port over its
-// ready pods. ErrNotFound when the workload has no TCP service here; a UDP service
-// is runtime.ErrUnsupported (the endpoint balances TCP only).
+// ready pods. ErrNotFound when the workload has no pods here; runtime.ErrUnsupported
+// when its pods have no TCP service to balance (a job, a UDP service, pods started
+// by a server that did not balance services).
 func (r *Runtime) Service(ctx context.Context, ref runtime.Ref) (runtime.Endpoint, error) {
 	if err := validName(ref.WorkloadID); err != nil {
 		return runtime.Endpoint{}, err
