@@ -30,7 +30,7 @@ type service struct {
 	balancer *endpoint.Balancer
 	port     int
 	// nodePort is true once the balancer listens on spec.NodePort; nodePortErr is
-	// why it could not, the last time it tried.
+	// why it could not, the last time it tried (nil before).
 	nodePort    bool
 	nodePortErr error
 }
@@ -58,7 +58,7 @@ func (s *serving) ensureService(workloadID string, spec apiv1.Service) *service 
 	svc.spec = spec
 	if wantsNodePort(spec) && !svc.nodePort {
 		_, err := svc.balancer.Listen(net.JoinHostPort("", strconv.Itoa(spec.NodePort)))
-		if err != nil && (svc.nodePortErr == nil || err.Error() != svc.nodePortErr.Error()) {
+		if err != nil && svc.nodePortErr == nil { // said once, tried again at every look
 			slog.Warn("process runtime: listen on a service's nodePort", "workload", workloadID, "nodePort", spec.NodePort, "err", err)
 		}
 		svc.nodePort, svc.nodePortErr = err == nil, err
