@@ -207,6 +207,9 @@ type WorkloadPod struct {
 	FailedMessage string            `json:"failedMessage,omitempty"`
 	Containers    []ContainerStatus `json:"containers,omitempty"`
 	SSHAddr       string            `json:"sshAddr"`
+	// RestartCount is how often the pod's container was restarted (Kubernetes'
+	// restartCount): after a crash or a failed liveness probe.
+	RestartCount int `json:"restartCount"`
 }
 
 // WorkloadDetail is the body of GET /api/v1/workloads/{id}.

@@ -136,7 +136,7 @@ func pods(w *workload.Workload, statuses []runtime.PodStatus) []workload.Pod {
 		p := workload.Pod{
 			PodID: s.PodID, Dispatch: w.Status.DispatchCount, Rank: s.Rank, Node: s.Node,
 			HostIP: s.HostIP, PodIP: s.PodIP, Phase: s.Phase, StartTime: s.StartTime, EndTime: s.EndTime,
-			Template: s.Template, Ready: s.Ready,
+			Template: s.Template, Ready: s.Ready, RestartCount: s.Restarts,
 		}
 		if s.Phase == workload.PodSucceeded || s.Phase == workload.PodFailed {
 			p.Containers = []apiv1.ContainerStatus{{

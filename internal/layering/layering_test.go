@@ -51,6 +51,7 @@ var rules = []rule{
 	{"internal/store/sqlite", []string{"internal/store/postgres"}, "each store driver stands alone; what they share is rowstore"},
 	{"internal/store/postgres", []string{"internal/store/sqlite"}, "each store driver stands alone; what they share is rowstore"},
 	{"internal/runtime", []string{"internal/store", "internal/httpapi", "internal/usecase", "internal/controller", "internal/server", "internal/scheduler"}, "runtimes run pods; they know nothing of the store or the loops"},
+	{"internal/endpoint", []string{""}, "the balancer is plain TCP: it imports no project package"},
 	{"internal/runtime/fleet", []string{"internal/runtime/process", "internal/runtime/kube"}, "the fleet holds runtimes through the interface"},
 	{"internal/runtime/process", []string{"internal/runtime/kube"}, "each runtime stands alone"},
 	{"internal/runtime/kube", []string{"internal/runtime/process"}, "each runtime stands alone"},

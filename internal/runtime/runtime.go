@@ -127,6 +127,9 @@ type ServiceReader interface {
 type Endpoint struct {
 	Namespace, ClusterIP, Type, Protocol, PortName string
 	Port, TargetPort, NodePort                     int
+	// Address is where the service is reached when not through the cluster's DNS
+	// (the process runtime's balancer on this host: 127.0.0.1:<port>); "" on kube.
+	Address string
 }
 
 // Ref names a workload to a runtime, with where it runs, so that a runtime over

@@ -77,9 +77,9 @@ func (s *Service) podError(err error, id, podID string) error {
 	return err
 }
 
-// WorkloadService answers GET .../workloads/{id}/service: from the service object
-// where the runtime makes one (kube), else, on this host, the pods' own port on the
-// loopback address.
+// WorkloadService answers GET .../workloads/{id}/service: from the runtime where it
+// serves the service itself (kube's Service object, the process runtime's balancer),
+// else the pods' own port on the loopback address.
 func (s *Service) WorkloadService(ctx context.Context, caller *auth.User, id string) (*apiv1.WorkloadService, error) {
 	w, _, err := s.readableWorkload(ctx, caller, id)
 	if err != nil {
@@ -112,10 +112,14 @@ func runtimeService(ctx context.Context, sr runtime.ServiceReader, w *workload.W
 	if err != nil {
 		return nil, fmt.Errorf("read the service of %s: %w", w.ID, err)
 	}
+	internal := e.Address
+	if internal == "" {
+		internal = fmt.Sprintf("%s.%s.svc.cluster.local:%d", w.ID, e.Namespace, e.Port)
+	}
 	return &apiv1.WorkloadService{
 		Port: apiv1.ServicePort{Name: e.PortName, Protocol: e.Protocol, Port: e.Port, TargetPort: e.TargetPort,
 			NodePort: e.NodePort},
-		InternalDomain: fmt.Sprintf("%s.%s.svc.cluster.local:%d", w.ID, e.Namespace, e.Port),
+		InternalDomain: internal,
 		ClusterIP:      e.ClusterIP,
 		Type:           e.Type,
 	}, nil

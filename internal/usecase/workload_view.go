@@ -162,6 +162,7 @@ func pods(ps []workload.Pod) []apiv1.WorkloadPod {
 			EndTime:       workload.FormatTime(p.EndTime),
 			FailedMessage: p.FailedMessage,
 			Containers:    p.Containers,
+			RestartCount:  p.RestartCount,
 		})
 	}
 	return out

@@ -158,6 +158,9 @@ type Pod struct {
 	Template string `json:"Template,omitempty"`
 	// Ready: the runtime counts the pod ready to serve (its readiness probe passes).
 	Ready bool `json:"Ready,omitempty"`
+	// RestartCount is how often the pod's command was restarted in place (a crash or
+	// a failed liveness probe of a service's pod).
+	RestartCount int `json:"RestartCount,omitempty"`
 }
 
 // Pod phases.

@@ -57,4 +57,9 @@
 // whose server is gone (for test and benchmark harnesses). Where cgroups cannot be
 // used Limits (and LimitsSupport, before a runtime is made) says why, and pods run
 // without limits: the server refuses them unless told otherwise.
+//
+// The server probes service pods as the kubelet does, over HTTP on their IP (serve.go,
+// probe.go): readiness makes PodStatus.Ready, a failed liveness kills the command but
+// not the shim, which restarts it. Each TCP service gets an endpoint, a round-robin
+// balancer (package endpoint) on a loopback port over its ready pods (service.go).
 package process

@@ -43,6 +43,8 @@ type podSpec struct {
 	// Cgroup holds every process of the pod, the shim first; none when the runtime
 	// runs pods without limits.
 	Cgroup podCgroup `json:"cgroup,omitempty"`
+	// Serving is the pod's probes and service (serve.go); nil without either.
+	Serving *podServing `json:"serving,omitempty"`
 }
 
 // podState is status.json.

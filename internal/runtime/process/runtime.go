@@ -72,6 +72,7 @@ type Runtime struct {
 	network Network
 	ips     *podIPs
 	limits  *limiter
+	serving *serving
 }
 
 // New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.
@@ -110,6 +111,7 @@ func New(cfg Config) (*Runtime, error) {
 		r.ips = loopbackIPs(dir)
 	}
 	r.watcher.notify = r.notify
+	r.serving = newServing(r.podsDir, r.notify)
 	if cfg.PidsLimit == 0 {
 		cfg.PidsLimit = DefaultPidsLimit
 	}
@@ -314,7 +316,7 @@ func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterAdd
 		env[visibleDevicesVar(r.vendor(p.Node))] = strings.Join(ids, ",")
 	}
 	return podSpec{PodID: p.PodID, Rank: p.Rank, Node: p.Node, Kind: req.Kind, Command: req.Command,
-		Env: env, RestartAlways: req.RestartAlways}
+		Env: env, RestartAlways: req.RestartAlways, Serving: servingOf(req)}
 }
 
 // vendor is the GPU vendor of the named node ("" when unknown).

@@ -49,6 +49,7 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 		if err != nil {
 			return nil, err
 		}
+		p.Ready = r.serving.observe(ref.WorkloadID, dir, spec, p)
 		switch {
 		case live.cgroupPIDs != nil:
 			p.PIDs = live.cgroupPIDs
@@ -323,6 +324,7 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 		}
 	}
 	r.watcher.removeUnder(r.workloadDir(ref.WorkloadID))
+	r.serving.release(ref.WorkloadID)
 	return os.RemoveAll(r.workloadDir(ref.WorkloadID))
 }
 

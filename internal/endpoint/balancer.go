@@ -1,0 +1,174 @@
+// Package endpoint balances TCP connections over a set of backends that changes while
+// it serves: the process runtime's stand-in for a Kubernetes Service (kube-proxy's
+// round robin over the ready endpoints).
+//
+// A Balancer accepts on one or more listeners and hands each connection to the next
+// backend in turn; a backend that refuses is skipped for the next one, so a pod that
+// died since the set was last updated costs a retry, not the connection. Changing the
+// set affects new connections only: those already open run until either side closes.
+package endpoint
+
+import (
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"sync"
+	"time"
+)
+
+// DialTimeout bounds the connection to one backend before the next is tried.
+const DialTimeout = 2 * time.Second
+
+// Balancer proxies the connections it accepts to its backends, round robin.
+type Balancer struct {
+	mu        sync.Mutex
+	backends  []string
+	next      int
+	listeners []net.Listener
+	conns     map[net.Conn]struct{}
+	closed    bool
+	serving   sync.WaitGroup
+}
+
+// New returns a balancer with no listener and no backend.
+func New() *Balancer {
+	return &Balancer{conns: map[net.Conn]struct{}{}}
+}
+
+// Listen accepts connections on addr (host:port, port 0 for any) and returns the
+// address it listens on.
+func (b *Balancer) Listen(addr string) (net.Addr, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		l.Close()
+		return nil, net.ErrClosed
+	}
+	b.listeners = append(b.listeners, l)
+	b.serving.Go(func() { b.accept(l) })
+	return l.Addr(), nil
+}
+
+// SetBackends replaces the backends (host:port) new connections go to.
+func (b *Balancer) SetBackends(addrs []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.backends = slices.Clone(addrs)
+}
+
+// Backends returns the backends new connections go to.
+func (b *Balancer) Backends() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.backends)
+}
+
+// Close stops listening, closes every proxied connection and waits for them to end.
+func (b *Balancer) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	var errs []error
+	for _, l := range b.listeners {
+		errs = append(errs, l.Close())
+	}
+	for c := range b.conns {
+		c.Close()
+	}
+	b.mu.Unlock()
+	b.serving.Wait()
+	return errors.Join(errs...)
+}
+
+func (b *Balancer) accept(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if err != nil {
+			continue // a transient error (too many open files): the next Accept may work
+		}
+		if !b.track(c) {
+			c.Close()
+			return
+		}
+		b.serving.Go(func() { b.proxy(c) })
+	}
+}
+
+// track records c so that Close closes it; false once the balancer is closed.
+func (b *Balancer) track(c net.Conn) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.conns[c] = struct{}{}
+	return true
+}
+
+func (b *Balancer) untrack(c net.Conn) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.conns, c)
+}
+
+// proxy copies between client and the first backend that answers, in turn.
+func (b *Balancer) proxy(client net.Conn) {
+	defer b.untrack(client)
+	defer client.Close()
+	backend := b.dial()
+	if backend == nil {
+		return // no backend serves: the client sees the connection closed
+	}
+	if !b.track(backend) {
+		backend.Close()
+		return
+	}
+	defer b.untrack(backend)
+	defer backend.Close()
+	var copying sync.WaitGroup
+	copying.Go(func() { pipe(backend, client) })
+	pipe(client, backend)
+	copying.Wait()
+}
+
+// dial connects to the backends in turn from the next one, each at most once.
+func (b *Balancer) dial() net.Conn {
+	for _, addr := range b.order() {
+		c, err := net.DialTimeout("tcp", addr, DialTimeout)
+		if err == nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// order is every backend, starting with the one whose turn it is; the next
+// connection starts one further.
+func (b *Balancer) order() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(b.backends)
+	if n == 0 {
+		return nil
+	}
+	start := b.next % n
+	b.next = start + 1
+	return append(slices.Clone(b.backends[start:]), b.backends[:start]...)
+}
+
+// pipe copies src to dst, then half-closes dst so that its reader sees the end.
+func pipe(dst, src net.Conn) {
+	_, _ = io.Copy(dst, src)
+	if tc, ok := dst.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	} else {
+		dst.Close()
+	}
+}
