@@ -93,6 +93,8 @@ func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra
 	if os.Geteuid() != 0 {
 		// Only root can sandbox pods; a developer's server runs them as itself.
 		args = append(args, "--unsafe-no-sandbox")
+	} else {
+		args = append(args, podNetwork(t, dataDir)...)
 	}
 	args = append(args, extra...)
 	s.cmd = exec.Command(berthBin, args...)
@@ -230,4 +232,28 @@ func isGone(pid int) bool {
 	}
 	i := bytes.LastIndexByte(stat, ')')
 	return i >= 0 && len(stat) > i+2 && (stat[i+2] == 'Z' || stat[i+2] == 'X')
+}
+
+// podNetworks numbers the data dirs of this process's servers: each gets a pod bridge
+// and subnet of its own (servers on one bridge and subnet would hand out the same
+// pod IPs), kept for servers started again on the same data dir.
+var podNetworks = struct {
+	sync.Mutex
+	index map[string]int
+}{index: map[string]int{}}
+
+// podNetwork is the flags that give the servers of dataDir their own pod network;
+// the bridge is removed when the test ends.
+func podNetwork(t *testing.T, dataDir string) []string {
+	podNetworks.Lock()
+	n, ok := podNetworks.index[dataDir]
+	if !ok {
+		n = len(podNetworks.index)
+		podNetworks.index[dataDir] = n
+	}
+	podNetworks.Unlock()
+	pid := os.Getpid()
+	bridge := fmt.Sprintf("be%d-%d", pid%100000, n)
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", bridge).Run() })
+	return []string{"--pod-bridge", bridge, "--pod-subnet", fmt.Sprintf("10.%d.0.0/16", 64+(pid+n)%128)}
 }

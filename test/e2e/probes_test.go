@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net/http"
 	"os"
@@ -26,19 +25,6 @@ func requireHTTPD(t *testing.T) {
 	if err != nil || !slices.Contains(strings.Fields(string(out)), "httpd") {
 		testenv.Unavailable(t, "busybox with httpd is needed to serve the pods' probes")
 	}
-}
-
-// ownPodNetwork is the flags that give a test server a pod bridge and subnet of its
-// own: servers sharing the default bridge on one host would hand out the same IPs.
-// The bridge is removed when the test ends.
-func ownPodNetwork(t *testing.T) []string {
-	t.Helper()
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(t.Name()))
-	sum := h.Sum32()
-	bridge := fmt.Sprintf("bq%08x", sum)
-	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", bridge).Run() })
-	return []string{"--pod-bridge", bridge, "--pod-subnet", fmt.Sprintf("172.31.%d.0/24", sum%256)}
 }
 
 // webService is a Deployment of n replicas, each serving root/<its pod name> on port
@@ -102,7 +88,7 @@ func TestReadinessEndpoint(t *testing.T) {
 	t.Parallel()
 	requireRoot(t, "pods of their own IP (the sandbox)")
 	requireHTTPD(t)
-	s := startServer(t, "", ownPodNetwork(t)...)
+	s := startServer(t, "")
 	c := s.Client
 	root := sharedDir(t)
 	id := create(t, c, webService("web", root, 3, "/ready", ""))
@@ -147,7 +133,7 @@ func TestLivenessRestart(t *testing.T) {
 	t.Parallel()
 	requireRoot(t, "pods of their own IP (the sandbox)")
 	requireHTTPD(t)
-	s := startServer(t, "", ownPodNetwork(t)...)
+	s := startServer(t, "")
 	c := s.Client
 	root := sharedDir(t)
 	id := create(t, c, webService("live", root, 1, "", "/alive"))

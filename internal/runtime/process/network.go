@@ -13,8 +13,6 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-
-	"github.com/berth-dev/berth/internal/runtime"
 )
 
 // Network is how sandboxed pods are networked, as the CNI bridge plugin does it: each
@@ -226,7 +224,8 @@ func (p *podIPs) assign(pods []string) (map[string]netip.Addr, error) {
 			for ; held[next] != ""; next = next.Next() {
 			}
 			if !p.subnet.Contains(next.Next()) { // the last address is the broadcast's
-				return fmt.Errorf("%w: every IP of the pod subnet %s is taken", runtime.ErrRejected, p.subnet)
+				// Not a rejection: the IPs come back as workloads are released.
+				return fmt.Errorf("every IP of the pod subnet %s is taken", p.subnet)
 			}
 			held[next], out[pod] = pod, next
 		}
