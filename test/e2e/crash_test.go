@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -242,4 +244,12 @@ func unlisted(t *testing.T, c *client.Client, ps []podProc) []podProc {
 
 func podLive(p apiv1.WorkloadPod) bool {
 	return p.Phase == apiv1.PhaseRunning || p.Phase == apiv1.PhasePending
+}
+
+// podCgroupRel is the cgroup, relative to the server's own, that holds the pods of
+// the server on dataDir, as internal/runtime/process names it: berth/<first 6 bytes of
+// the data dir's SHA-256, in hex>.
+func podCgroupRel(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return filepath.Join("berth", hex.EncodeToString(sum[:6]))
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/runtime/process"
 )
 
 // berthBin is the binary TestMain built.
@@ -108,7 +109,7 @@ func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra
 	// Cleanups run last-registered first: the server dies, then its pods.
 	t.Cleanup(func() {
 		killPods(dataDir)
-		if err := removePodCgroups(dataDir); err != nil {
+		if err := process.RemoveCgroups(dataDir); err != nil {
 			t.Error(err)
 		}
 	})

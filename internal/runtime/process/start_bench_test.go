@@ -43,7 +43,9 @@ func BenchmarkSandboxStart(b *testing.B) {
 // awaitEnd polls the pod's status until its shim has recorded its end and exited.
 func awaitEnd(b *testing.B, dir string) podState {
 	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for ; time.Now().Before(deadline); <-tick.C {
 		st, err := readState(dir)
 		id, ok := readPid(dir)
 		if err == nil && (st.Phase == phaseSucceeded || st.Phase == phaseFailed) && ok && !id.alive() {
@@ -52,7 +54,6 @@ func awaitEnd(b *testing.B, dir string) podState {
 			}
 			return st
 		}
-		time.Sleep(time.Millisecond)
 	}
 	b.Fatalf("the pod in %s did not end within 30s", dir)
 	return podState{}
