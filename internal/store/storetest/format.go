@@ -155,7 +155,7 @@ func storedWorkload() *workload.Workload {
 				PodID: "w-format-1", Dispatch: 2, Rank: 1, Node: "n1", HostIP: "10.0.0.1", PodIP: "10.1.0.1",
 				Phase: workload.PodRunning, StartTime: at(5), EndTime: at(6), FailedMessage: "none",
 				Containers: []apiv1.ContainerStatus{{Name: "main", Reason: "Started", Message: "ok", ExitCode: 1}},
-				Template:   "tmpl-1", Ready: true,
+				Template:   "tmpl-1", Ready: true, RestartCount: 2,
 			}},
 			Nodes:             [][]string{{"n1"}},
 			Ranks:             [][]string{{"1"}},
