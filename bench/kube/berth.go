@@ -86,7 +86,7 @@ func startServer(ctx context.Context, tb *testbed, dir string, qps int) (*client
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfg := server.Config{Listen: addr, DataDir: dir, Kubeconfig: tb.kubeconfig, KubeAPIQPS: qps, StopGrace: server.DefaultStopGrace,
+	cfg := server.Config{Listen: addr, DataDir: dir, Kubeconfig: tb.kubeconfig, KubeAPIQPS: qps, StopGrace: server.DefaultStopGrace, TokenTTL: server.DefaultTokenTTL, PodUIDRange: server.DefaultPodUIDRange,
 		LogLevel: "warn", CPUsPerNode: "1", MemoryPerNode: "1Gi", GPUsPerNode: "0", EphemeralStoragePerNode: "1Gi"}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srvCtx, cancel := context.WithCancel(ctx)

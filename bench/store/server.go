@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -43,20 +44,22 @@ func measureServer(ctx context.Context, tg *target) (serverResult, error) {
 	cfg := server.Config{
 		Listen: addr, DataDir: tg.dataDir, Database: tg.database,
 		Nodes: 2, CPUsPerNode: "8", MemoryPerNode: "32Gi", GPUsPerNode: "0",
-		EphemeralStoragePerNode: "100Gi", GPUVendor: "nvidia", StopGrace: server.DefaultStopGrace,
+		EphemeralStoragePerNode: "100Gi", GPUVendor: "nvidia", StopGrace: server.DefaultStopGrace, TokenTTL: server.DefaultTokenTTL, PodUIDRange: server.DefaultPodUIDRange,
 		LogLevel: "warn",
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srvCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- server.Run(srvCtx, cfg, log) }()
+	var runErr error
+	exited := make(chan struct{}) // closed once runErr is set
+	go func() { runErr = server.Run(srvCtx, cfg, log); close(exited) }()
 	defer func() {
 		stop()
-		if err := <-done; err != nil {
-			fmt.Fprintln(os.Stderr, "store: server:", err)
+		<-exited
+		if runErr != nil {
+			fmt.Fprintln(os.Stderr, "store: server:", runErr)
 		}
 	}()
-	c, err := connect(ctx, "http://"+addr, filepath.Join(tg.dataDir, server.AdminKeyFile), done)
+	c, err := connect(ctx, "http://"+addr, filepath.Join(tg.dataDir, server.AdminKeyFile), exited)
 	if err != nil {
 		return serverResult{}, err
 	}
@@ -80,12 +83,13 @@ func measureServer(ctx context.Context, tg *target) (serverResult, error) {
 }
 
 // connect waits until the server has written its admin key and answers with it.
-func connect(ctx context.Context, base, keyFile string, done <-chan error) (*client.Client, error) {
+// A server that exits first (exited closed) makes it fail; the caller reports why.
+func connect(ctx context.Context, base, keyFile string, exited <-chan struct{}) (*client.Client, error) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		select {
-		case err := <-done:
-			return nil, fmt.Errorf("exited early: %v", err)
+		case <-exited:
+			return nil, errors.New("the server exited early")
 		default:
 		}
 		if key, err := os.ReadFile(keyFile); err == nil {

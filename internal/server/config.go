@@ -61,6 +61,7 @@ const (
 	DefaultListen    = "127.0.0.1:8088"
 	DefaultDataDir   = "./berth-data"
 	DefaultStopGrace = "10s"
+	DefaultTokenTTL  = usecase.DefaultTokenTTL
 	// DefaultPodUIDRange is 2^31 and the 65535 uids above it: Debian gives users and
 	// the system 0-59999 and reserves 60000-65535, adduser never hands out more,
 	// useradd's subordinate ids (/etc/subuid) stay below 600100000 and
@@ -98,7 +99,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PodSubnet, "pod-subnet", process.DefaultSubnet.String(), "IPv4 subnet of sandboxed pods: the bridge gets its first address, each pod one of the rest")
 	fs.StringVar(&c.Images, "images", ImagesHost, "where pods of the process runtime find their filesystem: host (this host's, works offline) "+
 		"or pull (each pod in its workload's image, pulled with its image secrets and unpacked once per digest under the data dir; needs root)")
-	fs.DurationVar(&c.TokenTTL, "token-ttl", usecase.DefaultTokenTTL, "how long a login token (and its cookie) lasts, e.g. 12h; "+
+	fs.DurationVar(&c.TokenTTL, "token-ttl", DefaultTokenTTL, "how long a login token (and its cookie) lasts, e.g. 12h; "+
 		"logout, a password change, a freeze or a deletion of the user end it earlier")
 	fs.DurationVar(&c.SuperviseAfter, "supervise-after", workload.SuperviseAfterDefault, "how long the pods of a supervised job "+
 		"(isSupervised) may print nothing before it looks hung and is failed over, as a node fault would be; 0 turns hang detection off")
