@@ -73,7 +73,7 @@ func (a *API) getUser(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) patchUser(r *http.Request, caller *auth.User) (any, error) {
 	var req apiv1.PatchUserRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeKnown(r, &req); err != nil {
 		return nil, err
 	}
 	return nil, a.svc.PatchUser(r.Context(), caller, r.PathValue("id"), &req)
@@ -125,7 +125,7 @@ func (a *API) getWorkspace(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) patchWorkspace(r *http.Request, caller *auth.User) (any, error) {
 	var req apiv1.PatchWorkspaceRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeKnown(r, &req); err != nil {
 		return nil, err
 	}
 	return nil, a.svc.PatchWorkspace(r.Context(), caller, r.PathValue("id"), &req)
@@ -153,7 +153,7 @@ func (a *API) getNode(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) patchNode(r *http.Request, caller *auth.User) (any, error) {
 	var req apiv1.PatchNodeRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeKnown(r, &req); err != nil {
 		return nil, err
 	}
 	return nil, a.svc.PatchNode(r.Context(), caller, r.PathValue("id"), &req)
@@ -181,7 +181,7 @@ func (a *API) getSecret(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) patchSecret(r *http.Request, caller *auth.User) (any, error) {
 	var req apiv1.PatchSecretRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeKnown(r, &req); err != nil {
 		return nil, err
 	}
 	return nil, a.svc.PatchSecret(r.Context(), caller, r.PathValue("id"), &req)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/auth"
 )
 
 // trainJob is a valid create body for the team workspace: one small replica.
@@ -83,6 +84,21 @@ func TestPatchRefusesUnknownFields(t *testing.T) {
 			status: 400, code: apiv1.CodeBadRequest, msg: "replica: must be a number, not a JSON string"},
 		{name: "known field, any case", method: "PATCH", path: path, token: tm.alice, body: `{"Description":"d"}`, status: 200},
 	})
+}
+
+// TestPlatformPatchRefusesUnknownFields: the PATCH of a user, a workspace, a node or
+// a secret refuses a field it does not take, as the workload PATCH does.
+func TestPlatformPatchRefusesUnknownFields(t *testing.T) {
+	t.Parallel()
+	tm := newTeam(t)
+	var secret apiv1.CreateSecretResponse
+	tm.ok("POST", "/api/v1/secrets", tm.admin, apiv1.CreateSecretRequest{Name: "s", Type: apiv1.SecretTypeGeneral,
+		Params: []map[string]string{{"k": "dg=="}}}, &secret)
+	for _, path := range []string{"/api/v1/users/" + auth.NewUserID("alice"), "/api/v1/workspaces/" + teamID,
+		"/api/v1/nodes/n1", "/api/v1/secrets/" + secret.SecretID} {
+		tm.run([]apiCase{{name: "misspelled on " + path, method: "PATCH", path: path, token: tm.admin,
+			body: `{"descriptionn":"d"}`, status: 400, code: apiv1.CodeBadRequest, msg: `unknown field "descriptionn"`}})
+	}
 }
 
 func TestLoginReadsJSONSentAsForm(t *testing.T) {
