@@ -25,6 +25,9 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	if err := validName(ref.WorkloadID); err != nil {
 		return nil, err
 	}
+	if err := r.reapDropped(ref.WorkloadID, ref.Dispatch); err != nil {
+		return nil, err
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	ddir := r.dispatchDir(ref.WorkloadID, ref.Dispatch)
@@ -139,6 +142,7 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: podIP,
 		Phase: st.Phase, StartTime: st.StartTime, EndTime: st.EndTime, ExitCode: st.ExitCode,
 		Reason: st.Reason, Message: st.Message, Restarts: st.Restarts, Ready: st.Phase == phaseRunning,
+		Template: spec.Template,
 	}, live, nil
 }
 
