@@ -52,6 +52,9 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 		if err != nil {
 			return nil, err
 		}
+		if !p.Live() && dropped(dir) {
+			continue // gone with its rank: released at the next reapDropped
+		}
 		p.Ready = r.serving.observe(ref.WorkloadID, dir, spec, p)
 		switch {
 		case live.cgroupPIDs != nil:

@@ -58,8 +58,7 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 		if err := validName(p.PodID); err != nil {
 			return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 		}
-		dir := filepath.Join(r.dispatchDir(req.WorkloadID, req.Dispatch), p.PodID)
-		if _, err := os.Stat(filepath.Join(dir, droppedFile)); err == nil {
+		if dropped(filepath.Join(r.dispatchDir(req.WorkloadID, req.Dispatch), p.PodID)) {
 			// Tried again once the pod is gone: it cannot run again in its directory.
 			return fmt.Errorf("process: pod %s is still stopping after a scale down", p.PodID)
 		}
@@ -183,6 +182,12 @@ func (r *Runtime) reapPod(workloadID, dir string, now time.Time) error {
 	return os.RemoveAll(dir)
 }
 
+// dropped reports whether the pod in dir was dropped by a scale down.
+func dropped(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, droppedFile))
+	return err == nil
+}
+
 // dispatchSpecs reads the specs of the pods of a dispatch that are not dropped.
 func (r *Runtime) dispatchSpecs(workloadID string, dispatch int) ([]podSpec, error) {
 	dirs, err := podDirs(r.dispatchDir(workloadID, dispatch))
@@ -191,7 +196,7 @@ func (r *Runtime) dispatchSpecs(workloadID string, dispatch int) ([]podSpec, err
 	}
 	var out []podSpec
 	for _, dir := range dirs {
-		if _, err := os.Stat(filepath.Join(dir, droppedFile)); err == nil {
+		if dropped(dir) {
 			continue
 		}
 		spec, err := readSpec(dir)
