@@ -11,9 +11,9 @@ import (
 )
 
 // TestScaleInPlace: POST .../scale 3 -> 5 -> 2 of a Deployment on the process
-// runtime: Updating, then Running (as a watch sees it) with the replicas asked for, each time on the first
-// dispatch; the pods that stay keep their start times and processes, the dropped
-// ones are gone from the workload and their processes ended.
+// runtime: Updating, then Running (as a watch sees it) with the replicas asked for,
+// each time on the first dispatch; the pods that stay keep their start times and
+// processes, the dropped ones are gone from the workload and their processes ended.
 func TestScaleInPlace(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "")

@@ -82,10 +82,12 @@ func (r *Runtime) dropPods(req runtime.StartRequest) error {
 	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)
 	now := time.Now()
 	var errs []error
+	dropping := false
 	for _, s := range specs {
 		if slices.ContainsFunc(req.Pods, func(p runtime.PodSpec) bool { return p.PodID == s.PodID }) {
 			continue
 		}
+		dropping = true
 		dir := filepath.Join(ddir, s.PodID)
 		if err := os.WriteFile(filepath.Join(dir, droppedFile), nil, 0o600); err != nil {
 			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", s.PodID, err))
@@ -95,8 +97,9 @@ func (r *Runtime) dropPods(req runtime.StartRequest) error {
 			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", s.PodID, err))
 		}
 	}
-	// A reconcile once the grace has passed kills what is left (reapDropped).
-	time.AfterFunc(r.cfg.StopGrace, r.notify)
+	if dropping { // a reconcile once the grace has passed kills what is left (reapDropped)
+		time.AfterFunc(r.cfg.StopGrace, r.notify)
+	}
 	return errors.Join(errs...)
 }
 
