@@ -193,7 +193,12 @@ func newProcessRuntime(cfg Config, log *slog.Logger) (*process.Runtime, error) {
 	if err := processImages(cfg, sandbox, log); err != nil {
 		return nil, err
 	}
+	grace, err := time.ParseDuration(cfg.StopGrace)
+	if err != nil {
+		return nil, fmt.Errorf("--stop-grace: %w", err)
+	}
 	return process.New(process.Config{
+		StopGrace:   grace,
 		DataDir:     cfg.DataDir,
 		Nodes:       nodes,
 		ShimCommand: shimCommand(exe, log),

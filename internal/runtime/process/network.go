@@ -246,6 +246,18 @@ func (p *podIPs) release(workloadID string) error {
 	})
 }
 
+// releasePod frees the IP of one pod ("<workload>/<dispatch>/<pod>").
+func (p *podIPs) releasePod(pod string) error {
+	return p.update(func(held map[netip.Addr]string) error {
+		for ip, holder := range held {
+			if holder == pod {
+				delete(held, ip)
+			}
+		}
+		return nil
+	})
+}
+
 // update changes the record under its lock.
 func (p *podIPs) update(change func(map[netip.Addr]string) error) error {
 	return updateJSONMap(p.path, change)

@@ -43,6 +43,9 @@ type podSpec struct {
 	// Cgroup holds every process of the pod, the shim first; none when the runtime
 	// runs pods without limits.
 	Cgroup podCgroup `json:"cgroup,omitempty"`
+	// Template is the workload.PodTemplateHash the pod was made from ("" for a pod
+	// started before pods recorded it): Update scales only pods of the same one.
+	Template string `json:"template,omitempty"`
 	// Serving is the pod's probes and service (serve.go); nil without either.
 	Serving *podServing `json:"serving,omitempty"`
 }

@@ -49,7 +49,14 @@ type Config struct {
 	Refusal string
 	// PidsLimit is the most processes one pod may have; zero means DefaultPidsLimit.
 	PidsLimit int64
+	// StopGrace is how long a pod that a scale down drops gets between SIGTERM and
+	// SIGKILL; zero means DefaultStopGrace.
+	StopGrace time.Duration
 }
+
+// DefaultStopGrace is the stop grace of dropped pods when Config.StopGrace is zero
+// (the controller's default).
+const DefaultStopGrace = 10 * time.Second
 
 // DefaultPidsLimit is the most processes a pod may have when Config.PidsLimit is zero.
 const DefaultPidsLimit = 32768
@@ -88,6 +95,9 @@ func New(cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	cfg.DataDir = dir
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = DefaultStopGrace
+	}
 	r := &Runtime{cfg: cfg, podsDir: filepath.Join(dir, "pods"), changed: make(chan struct{}, 1)}
 	// The pods' directories are the server's alone: logs, specs and env included.
 	if err := os.MkdirAll(r.podsDir, 0o700); err != nil {
@@ -316,7 +326,7 @@ func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterAdd
 		env[visibleDevicesVar(r.vendor(p.Node))] = strings.Join(ids, ",")
 	}
 	return podSpec{PodID: p.PodID, Rank: p.Rank, Node: p.Node, Kind: req.Kind, Command: req.Command,
-		Env: env, RestartAlways: req.RestartAlways, Serving: servingOf(req)}
+		Env: env, RestartAlways: req.RestartAlways, Serving: servingOf(req), Template: workload.PodTemplateHash(&req.Spec)}
 }
 
 // vendor is the GPU vendor of the named node ("" when unknown).

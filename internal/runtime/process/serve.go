@@ -155,6 +155,15 @@ func (s *serving) forget(dir string) {
 	}
 }
 
+// forgetPod stops probing the pod in dir, a pod the workload no longer has, and
+// points its endpoint at the others.
+func (s *serving) forgetPod(workloadID, dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forget(dir)
+	s.refresh(workloadID)
+}
+
 // forgetOtherDispatches stops probing the pods of the workload that are not in the
 // dispatch directory ddir, the one the controller reads: those of earlier dispatches
 // ended; the caller holds s.mu.

@@ -25,29 +25,46 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	if err := validName(ref.WorkloadID); err != nil {
 		return nil, err
 	}
+	if err := r.reapDropped(ref.WorkloadID, ref.Dispatch); err != nil {
+		return nil, err
+	}
+	pods, ended, err := r.dispatchStatus(ref)
+	if err == nil && ended {
+		err = r.reapDropped(ref.WorkloadID, ref.Dispatch)
+	}
+	return pods, err
+}
+
+// dispatchStatus reads the pods of a dispatch, by rank, and whether a dropped pod
+// ended, to be released: it is not reported.
+func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []runtime.PodStatus, droppedEnded bool, err error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	ddir := r.dispatchDir(ref.WorkloadID, ref.Dispatch)
 	if _, err := os.Stat(filepath.Join(ddir, preparingFile)); err == nil {
-		return nil, nil // a Start died preparing it: no pod started, the controller starts it again
+		return nil, false, nil // a Start died preparing it: no pod started, the controller starts it again
 	}
 	dirs, err := podDirs(ddir)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var procs map[int][]int // scanned once, when a pod is live
-	out := make([]runtime.PodStatus, 0, len(dirs))
+	out = make([]runtime.PodStatus, 0, len(dirs))
 	for _, dir := range dirs {
 		spec, err := readSpec(dir)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // created by a Start that crashed before writing the spec
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		p, live, err := podStatus(dir, spec)
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if !p.Live() && dropped(dir) {
+			droppedEnded = true // gone with its rank
+			continue
 		}
 		p.Ready = r.serving.observe(ref.WorkloadID, dir, spec, p)
 		switch {
@@ -65,7 +82,7 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b runtime.PodStatus) int { return a.Rank - b.Rank })
-	return out, nil
+	return out, droppedEnded, nil
 }
 
 // liveness is what runs of a pod.
@@ -139,6 +156,7 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 		PodID: spec.PodID, Rank: spec.Rank, Node: spec.Node, HostIP: localIP, PodIP: podIP,
 		Phase: st.Phase, StartTime: st.StartTime, EndTime: st.EndTime, ExitCode: st.ExitCode,
 		Reason: st.Reason, Message: st.Message, Restarts: st.Restarts, Ready: st.Phase == phaseRunning,
+		Template: spec.Template,
 	}, live, nil
 }
 

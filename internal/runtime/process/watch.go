@@ -60,6 +60,13 @@ func (w *watcher) removeUnder(root string) {
 	}
 }
 
+// remove forgets the pod in dir.
+func (w *watcher) remove(dir string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.forget(dir)
+}
+
 func (w *watcher) forget(dir string) {
 	delete(w.pods, dir)
 	if w.fs != nil {
