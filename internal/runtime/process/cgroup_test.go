@@ -40,6 +40,12 @@ func removeSandbox(t testing.TB, rt *Runtime) {
 	if err := RemoveCgroups(rt.cfg.DataDir); err != nil {
 		t.Errorf("remove the test's cgroups: %v", err)
 	}
+	wantNoCgroups(t, rt)
+}
+
+// wantNoCgroups fails t when any cgroup of rt's (its own included) is left.
+func wantNoCgroups(t testing.TB, rt *Runtime) {
+	t.Helper()
 	m, err := manager(&cgroups.Cgroup{Path: rt.limits.parent, Resources: &cgroups.Resources{SkipDevices: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -388,15 +394,7 @@ func TestRemoveCgroups(t *testing.T) {
 	if err := RemoveCgroups(dataDir); err != nil {
 		t.Fatalf("RemoveCgroups: %v", err)
 	}
-	m, err := manager(&cgroups.Cgroup{Path: rt.limits.parent, Resources: &cgroups.Resources{SkipDevices: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, dir := range m.GetPaths() {
-		if cgroups.PathExists(dir) {
-			t.Errorf("cgroup %s is left", dir)
-		}
-	}
+	wantNoCgroups(t, rt)
 	waitFor(t, rt, "the pod's shim killed", func() bool {
 		st, err := readStat(shim.PID)
 		return err != nil || st.Start != shim.Start || st.State == 'Z'
