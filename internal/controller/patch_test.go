@@ -28,21 +28,38 @@ func (e *env) patch(id string, p apiv1.PatchWorkloadRequest) {
 	}
 }
 
-func TestPatchedServiceRestartsWithItsNewSpec(t *testing.T) {
+// TestPatchedServiceRollsOrRestarts: an env change of a running Deployment rolls its
+// pod in place (the dispatch stays; the new pod has the new env); a change of what
+// each pod asks for restarts it as a new dispatch.
+func TestPatchedServiceRollsOrRestarts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	id := e.submit("svc", `echo "greeting=$GREETING"; exec sleep 60`, func(s *apiv1.WorkloadSpec) {
 		s.GroupVersionKind.Kind = apiv1.KindDeployment
 		s.Env = map[string]string{"GREETING": "hello"}
 	})
-	e.waitFor(id, "Running", phaseIs(apiv1.PhaseRunning))
+	first := e.waitFor(id, "Running", phaseIs(apiv1.PhaseRunning)).Status.Pods[0].PodID
 	e.patch(id, apiv1.PatchWorkloadRequest{Env: &map[string]string{"GREETING": "bonjour"}})
-	w := e.waitFor(id, "running its second dispatch", func(w *workload.Workload) bool {
+	w := e.waitFor(id, "rolled in place", func(w *workload.Workload) bool {
+		return w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Pods) == 1 &&
+			w.Status.Pods[0].Template == workload.PodTemplateHash(&w.Spec)
+	})
+	if w.Status.DispatchCount != 1 || w.Status.Pods[0].PodID == first || !w.Status.HasCondition(workload.CondUpdating, 1) {
+		t.Errorf("after the env change: dispatch %d, pod %s (was %s), conditions %+v; want dispatch 1, a new pod, K8sUpdating",
+			w.Status.DispatchCount, w.Status.Pods[0].PodID, first, w.Status.Conditions)
+	}
+	waitGreeting(t, e, w, "greeting=bonjour")
+
+	e.patch(id, apiv1.PatchWorkloadRequest{CPU: new("2"), Env: &map[string]string{"GREETING": "hola"}})
+	w = e.waitFor(id, "running its second dispatch", func(w *workload.Workload) bool {
 		return w.Status.DispatchCount == 2 && w.Status.Phase == apiv1.PhaseRunning
 	})
-	if !w.Status.HasCondition(workload.CondUpdating, 1) {
-		t.Errorf("no K8sUpdating condition for the first run: %+v", w.Status.Conditions)
-	}
+	waitGreeting(t, e, w, "greeting=hola")
+}
+
+// waitGreeting waits for the first line of w's pod and fails unless it is want.
+func waitGreeting(t *testing.T, e *env, w *workload.Workload, want string) {
+	t.Helper()
 	// Running comes before the pod's first line is written: wait for it.
 	var lines []string
 	var err error
@@ -53,8 +70,8 @@ func TestPatchedServiceRestartsWithItsNewSpec(t *testing.T) {
 		<-tick.C
 		lines, err = e.rt.Logs(t.Context(), runtime.RefOf(w), w.Status.Pods[0].PodID, runtime.LogOptions{})
 	}
-	if err != nil || len(lines) == 0 || lines[0] != "greeting=bonjour" {
-		t.Errorf("logs of the restarted pod = %q, %v; want greeting=bonjour", lines, err)
+	if err != nil || len(lines) == 0 || lines[0] != want {
+		t.Errorf("logs of pod %s = %q, %v; want %s", w.Status.Pods[0].PodID, lines, err, want)
 	}
 }
 

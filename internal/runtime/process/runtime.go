@@ -71,7 +71,10 @@ type Runtime struct {
 	podsDir string
 	// mu orders Start (writer) against readers of pod directories, so a pod being
 	// created is never seen without its pid file.
-	mu      sync.RWMutex
+	mu sync.RWMutex
+	// rolling orders the steps of rollouts (rollout.go) against Stop, so that no
+	// rollout starts a pod once its workload stops.
+	rolling sync.Mutex
 	changed chan struct{}
 	watcher watcher
 	groups  groupCache
@@ -238,19 +241,11 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		if started(dir) {
 			continue
 		}
-		spec := r.podSpec(req, p, masterAddr, port)
-		sandbox, err := r.sandboxFor(req, dir)
+		spec, err := r.newPod(req, p, dir, ips[p.PodID], masterAddr, port)
 		if err != nil {
 			return err
 		}
-		spec.Sandbox = sandbox
-		spec.Image = r.imageOf(req, p)
-		spec.PodIP = ips[p.PodID]
-		if sandbox != nil && sandbox.UserNS == nil {
-			spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
-		}
-		cgroup := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
-		if err := r.preparePod(dir, &spec, req.Secrets, cgroup, res); err != nil {
+		if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
 			continue
 		}
@@ -265,6 +260,28 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// newPod is the spec of pod p of req, to run in dir with the given IP, isolated as
+// the runtime isolates pods; preparePod makes it.
+func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string, ip netip.Addr, masterAddr, port string) (podSpec, error) {
+	spec := r.podSpec(req, p, masterAddr, port)
+	sandbox, err := r.sandboxFor(req, dir)
+	if err != nil {
+		return spec, err
+	}
+	spec.Sandbox = sandbox
+	spec.Image = r.imageOf(req, p)
+	spec.PodIP = ip
+	if sandbox != nil && sandbox.UserNS == nil {
+		spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
+	}
+	return spec, nil
+}
+
+// podCgroupPath names the cgroup of pod p of req under the runtime's.
+func podCgroupPath(req runtime.StartRequest, p runtime.PodSpec) string {
+	return path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
 }
 
 // preparingFile marks a dispatch whose pods are being prepared: until Start removes

@@ -20,7 +20,8 @@ const localIP = "127.0.0.1"
 const msgDisappeared = "the pod's process disappeared"
 
 // Status reports the pods of one dispatch, by rank. A dispatch that was never started
-// has no pods.
+// has no pods. It also moves the dispatch on: dropped pods that ended are released,
+// and its rollout, if it has one, takes its next step.
 func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodStatus, error) {
 	if err := validName(ref.WorkloadID); err != nil {
 		return nil, err
@@ -28,16 +29,24 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	if err := r.reapDropped(ref.WorkloadID, ref.Dispatch); err != nil {
 		return nil, err
 	}
-	pods, ended, err := r.dispatchStatus(ref)
+	views, ended, err := r.dispatchStatus(ref)
 	if err == nil && ended {
 		err = r.reapDropped(ref.WorkloadID, ref.Dispatch)
 	}
-	return pods, err
+	if err == nil {
+		err = r.rollOn(ref, views)
+	}
+	out := make([]runtime.PodStatus, len(views))
+	for i, v := range views {
+		out[i] = v.status
+	}
+	return out, err
 }
 
 // dispatchStatus reads the pods of a dispatch, by rank, and whether a dropped pod
-// ended, to be released: it is not reported.
-func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []runtime.PodStatus, droppedEnded bool, err error) {
+// ended, to be released: it is not reported. A dropped pod that still runs is
+// reported, not ready.
+func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []podView, droppedEnded bool, err error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	ddir := r.dispatchDir(ref.WorkloadID, ref.Dispatch)
@@ -49,7 +58,7 @@ func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []runtime.PodStatus, drop
 		return nil, false, err
 	}
 	var procs map[int][]int // scanned once, when a pod is live
-	out = make([]runtime.PodStatus, 0, len(dirs))
+	out = make([]podView, 0, len(dirs))
 	for _, dir := range dirs {
 		spec, err := readSpec(dir)
 		if errors.Is(err, os.ErrNotExist) {
@@ -62,11 +71,16 @@ func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []runtime.PodStatus, drop
 		if err != nil {
 			return nil, false, err
 		}
-		if !p.Live() && dropped(dir) {
+		isDropped := dropped(dir)
+		if !p.Live() && isDropped {
 			droppedEnded = true // gone with its rank
 			continue
 		}
-		p.Ready = r.serving.observe(ref.WorkloadID, dir, spec, p)
+		if isDropped {
+			r.serving.forgetPod(ref.WorkloadID, dir)
+		} else {
+			p.Ready = r.serving.observe(ref.WorkloadID, dir, spec, p)
+		}
 		switch {
 		case live.cgroupPIDs != nil:
 			p.PIDs = live.cgroupPIDs
@@ -79,9 +93,9 @@ func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []runtime.PodStatus, drop
 		if live.shim {
 			r.watcher.add(dir, live.id)
 		}
-		out = append(out, p)
+		out = append(out, podView{dir: dir, spec: spec, status: p, dropped: isDropped})
 	}
-	slices.SortFunc(out, func(a, b runtime.PodStatus) int { return a.Rank - b.Rank })
+	slices.SortFunc(out, func(a, b podView) int { return a.status.Rank - b.status.Rank })
 	return out, droppedEnded, nil
 }
 
@@ -216,6 +230,9 @@ func (r *Runtime) WorkloadIDs(ctx context.Context) ([]string, error) {
 // deadline survives a restart of the server.
 func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration) error {
 	if err := validName(ref.WorkloadID); err != nil {
+		return err
+	}
+	if err := r.endRollouts(ref.WorkloadID); err != nil {
 		return err
 	}
 	r.mu.RLock()

@@ -6,25 +6,22 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"syscall"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
-	"github.com/berth-dev/berth/internal/workload"
 )
 
 var _ runtime.Updater = (*Runtime)(nil)
 
-// droppedFile marks a pod that a scale down removed: once it has ended, its
+// droppedFile marks a pod that a scale down or a rollout removed: once it has ended, its
 // directory, cgroup, network and IP go (reapDropped), so Status no longer reports it.
 const droppedFile = "dropped"
 
-// Updates reports whether Update can apply the request: a scale of a Deployment or
-// StatefulSet whose running pods were all made from the request's pod template. A
-// changed template (a rolling update) is not supported: the service starts again as
-// a new dispatch.
+// Updates reports whether Update can apply the request: a change of a Deployment or
+// StatefulSet that has pods here, to another pod template, another number of
+// replicas, or both.
 func (r *Runtime) Updates(req runtime.StartRequest) bool {
 	if r.cfg.Refusal != "" || validName(req.WorkloadID) != nil ||
 		(req.Kind != apiv1.KindDeployment && req.Kind != apiv1.KindStatefulSet) {
@@ -33,22 +30,14 @@ func (r *Runtime) Updates(req runtime.StartRequest) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	specs, err := r.dispatchSpecs(req.WorkloadID, req.Dispatch)
-	if err != nil || len(specs) == 0 {
-		return false
-	}
-	template := workload.PodTemplateHash(&req.Spec)
-	for _, s := range specs {
-		if s.Template != template || s.Command != req.Command {
-			return false
-		}
-	}
-	return true
+	return err == nil && len(specs) > 0
 }
 
-// Update scales the request's dispatch to its placement: the pods of ranks it no
-// longer has are stopped, the highest rank first (SIGTERM, then SIGKILL once the
-// runtime's stop grace has passed), and released once ended; the pods of new ranks
-// start as Start starts them. The pods that stay are not touched.
+// Update moves the request's dispatch to the request's pod template and placement,
+// as a rollout (rollout.go) that Status carries on until it is done, across restarts
+// of the server: the pods of ranks the placement no longer has stop at once, the
+// ranks it adds start, and the pods of another template are replaced within the
+// service's maxSurge and maxUnavailable. Pods that already run the template stay.
 // runtime.ErrUnsupported where Updates is false.
 func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	if !r.Updates(req) {
@@ -58,48 +47,40 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 		if err := validName(p.PodID); err != nil {
 			return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 		}
-		if dropped(filepath.Join(r.dispatchDir(req.WorkloadID, req.Dispatch), p.PodID)) {
-			// Tried again once the pod is gone: it cannot run again in its directory.
-			return fmt.Errorf("process: pod %s is still stopping after a scale down", p.PodID)
-		}
 	}
-	if err := r.dropPods(req); err != nil {
+	if err := r.checkImage(req); err != nil {
 		return err
 	}
-	return r.Start(ctx, req)
+	if err := r.recordRollout(req); err != nil {
+		return err
+	}
+	_, err := r.Status(ctx, req.Ref()) // its first step
+	return err
 }
 
-// dropPods marks the pods of the dispatch that req has no place for as dropped and
-// signals them to stop, the highest rank first.
-func (r *Runtime) dropPods(req runtime.StartRequest) error {
+// dropPods marks the pods as dropped and signals them to stop: they leave their
+// service's endpoint at once, and once they have ended they are released
+// (reapDropped).
+func (r *Runtime) dropPods(workloadID string, pods []podView) error {
+	if len(pods) == 0 {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	specs, err := r.dispatchSpecs(req.WorkloadID, req.Dispatch)
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(specs, func(a, b podSpec) int { return b.Rank - a.Rank })
-	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)
 	now := time.Now()
 	var errs []error
-	dropping := false
-	for _, s := range specs {
-		if slices.ContainsFunc(req.Pods, func(p runtime.PodSpec) bool { return p.PodID == s.PodID }) {
+	for _, v := range pods {
+		r.serving.forgetPod(workloadID, v.dir)
+		if err := os.WriteFile(filepath.Join(v.dir, droppedFile), nil, 0o600); err != nil {
+			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", v.spec.PodID, err))
 			continue
 		}
-		dropping = true
-		dir := filepath.Join(ddir, s.PodID)
-		if err := os.WriteFile(filepath.Join(dir, droppedFile), nil, 0o600); err != nil {
-			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", s.PodID, err))
-			continue
-		}
-		if err := r.stopPod(dir, now); err != nil {
-			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", s.PodID, err))
+		if err := r.stopPod(v.dir, now); err != nil {
+			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", v.spec.PodID, err))
 		}
 	}
-	if dropping { // a reconcile once the grace has passed kills what is left (reapDropped)
-		time.AfterFunc(r.cfg.StopGrace, r.notify)
-	}
+	// A reconcile once the grace has passed kills what is left (reapDropped).
+	time.AfterFunc(r.cfg.StopGrace, r.notify)
 	return errors.Join(errs...)
 }
 

@@ -136,9 +136,10 @@ func TestUpdateKillsDroppedAfterGrace(t *testing.T) {
 	}
 }
 
-// TestUpdatesOnlyScales: a changed pod template, a kind that is not a service, or a
-// dispatch that does not run here cannot be updated in place.
-func TestUpdatesOnlyScales(t *testing.T) {
+// TestUpdatesServices: a service that runs here can be updated in place to another
+// template, another number of replicas or both; a kind that is not a service, or a
+// dispatch that does not run here, cannot.
+func TestUpdatesServices(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	rt := newRuntime(t, t.TempDir())
@@ -154,7 +155,7 @@ func TestUpdatesOnlyScales(t *testing.T) {
 	job.Kind = apiv1.KindPyTorchJob
 	other := req
 	other.Dispatch = 2
-	for name, r := range map[string]runtime.StartRequest{"changed env": changed, "job": job, "other dispatch": other} {
+	for name, r := range map[string]runtime.StartRequest{"job": job, "other dispatch": other} {
 		if rt.Updates(r) {
 			t.Errorf("Updates(%s) = true, want false", name)
 		}
@@ -162,7 +163,9 @@ func TestUpdatesOnlyScales(t *testing.T) {
 			t.Errorf("Update(%s) = %v, want ErrUnsupported", name, err)
 		}
 	}
-	if !rt.Updates(req) {
-		t.Errorf("Updates(same request) = false, want true")
+	for name, r := range map[string]runtime.StartRequest{"same request": req, "changed env and replicas": changed} {
+		if !rt.Updates(r) {
+			t.Errorf("Updates(%s) = false, want true", name)
+		}
 	}
 }
