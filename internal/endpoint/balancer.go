@@ -5,7 +5,9 @@
 // A Balancer accepts on one or more listeners and hands each connection to the next
 // backend in turn; a backend that refuses is skipped for the next one, so a pod that
 // died since the set was last updated costs a retry, not the connection. Changing the
-// set affects new connections only: those already open run until either side closes.
+// set affects new connections only: those already open run until either side closes,
+// and Open counts them, so that a backend taken out of the set can be let go once
+// the connections it still serves have ended (drained).
 package endpoint
 
 import (
@@ -27,13 +29,17 @@ type Balancer struct {
 	next      int
 	listeners []net.Listener
 	conns     map[net.Conn]struct{}
-	closed    bool
-	serving   sync.WaitGroup
+	// open counts the connections to each backend, being dialled or proxied.
+	open    map[string]int
+	drained func(addr string)
+	closed  bool
+	serving sync.WaitGroup
 }
 
-// New returns a balancer with no listener and no backend.
-func New() *Balancer {
-	return &Balancer{conns: map[net.Conn]struct{}{}}
+// New returns a balancer with no listener and no backend. drained, if not nil, is
+// called whenever a backend no longer in the set has no connection left.
+func New(drained func(addr string)) *Balancer {
+	return &Balancer{conns: map[net.Conn]struct{}{}, open: map[string]int{}, drained: drained}
 }
 
 // Listen accepts connections on addr (host:port, port 0 for any) and returns the
@@ -66,6 +72,40 @@ func (b *Balancer) Backends() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.backends)
+}
+
+// Open is the number of connections to the backend addr, being dialled or proxied.
+func (b *Balancer) Open(addr string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.open[addr]
+}
+
+// hold counts a connection to addr from now, unless addr left the set since the
+// connection chose it: a backend out of the set gets no new connection.
+func (b *Balancer) hold(addr string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Contains(b.backends, addr) {
+		return false
+	}
+	b.open[addr]++
+	return true
+}
+
+// release ends the count of one connection to addr, and says when a backend out of
+// the set is drained.
+func (b *Balancer) release(addr string) {
+	b.mu.Lock()
+	b.open[addr]--
+	drained := b.open[addr] == 0 && !slices.Contains(b.backends, addr)
+	if b.open[addr] == 0 {
+		delete(b.open, addr)
+	}
+	b.mu.Unlock()
+	if drained && b.drained != nil {
+		b.drained(addr)
+	}
 }
 
 // Close stops listening, closes every proxied connection and waits for them to end.
@@ -122,10 +162,11 @@ func (b *Balancer) untrack(c net.Conn) {
 func (b *Balancer) proxy(client net.Conn) {
 	defer b.untrack(client)
 	defer client.Close()
-	backend := b.dial()
+	backend, addr := b.dial()
 	if backend == nil {
 		return // no backend serves: the client sees the connection closed
 	}
+	defer b.release(addr)
 	if !b.track(backend) {
 		backend.Close()
 		return
@@ -138,15 +179,20 @@ func (b *Balancer) proxy(client net.Conn) {
 	copying.Wait()
 }
 
-// dial connects to the backends in turn from the next one, each at most once.
-func (b *Balancer) dial() net.Conn {
+// dial connects to the backends in turn from the next one, each at most once, and
+// returns the connection, held (release), and its backend.
+func (b *Balancer) dial() (net.Conn, string) {
 	for _, addr := range b.order() {
+		if !b.hold(addr) {
+			continue
+		}
 		c, err := net.DialTimeout("tcp", addr, DialTimeout)
 		if err == nil {
-			return c
+			return c, addr
 		}
+		b.release(addr)
 	}
-	return nil
+	return nil, ""
 }
 
 // order is every backend, starting with the one whose turn it is; the next

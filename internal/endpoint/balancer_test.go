@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -78,7 +79,7 @@ func listen(t *testing.T, b *Balancer) string {
 // a backend taken out gets no new connection.
 func TestRoundRobin(t *testing.T) {
 	t.Parallel()
-	b := New()
+	b := New(nil)
 	t.Cleanup(func() { b.Close() })
 	addr := listen(t, b)
 	a, bb, c := serveName(t, "a"), serveName(t, "b"), serveName(t, "c")
@@ -105,7 +106,7 @@ func TestRoundRobin(t *testing.T) {
 // TestNoBackend: with no backend that answers, a client sees its connection closed.
 func TestNoBackend(t *testing.T) {
 	t.Parallel()
-	b := New()
+	b := New(nil)
 	t.Cleanup(func() { b.Close() })
 	addr := listen(t, b)
 	if got := greeting(t, addr); got != "" {
@@ -121,7 +122,7 @@ func TestNoBackend(t *testing.T) {
 // listener.
 func TestProxyBothWays(t *testing.T) {
 	t.Parallel()
-	b := New()
+	b := New(nil)
 	t.Cleanup(func() { b.Close() })
 	b.SetBackends([]string{serveName(t, "echo")})
 	for _, addr := range []string{listen(t, b), listen(t, b)} {
@@ -146,7 +147,7 @@ func TestProxyBothWays(t *testing.T) {
 // TestClose: Close ends the connections being proxied and stops listening.
 func TestClose(t *testing.T) {
 	t.Parallel()
-	b := New()
+	b := New(nil)
 	addr := listen(t, b)
 	b.SetBackends([]string{serveName(t, "a")})
 	c, err := net.Dial("tcp", addr)
@@ -169,5 +170,49 @@ func TestClose(t *testing.T) {
 	}
 	if _, err := b.Listen("127.0.0.1:0"); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Listen after Close: %v; want net.ErrClosed", err)
+	}
+}
+
+// TestDrain: a backend taken out of the set keeps the connection it serves, which
+// Open counts, and is reported drained once that connection ends.
+func TestDrain(t *testing.T) {
+	t.Parallel()
+	drained := make(chan string, 1)
+	b := New(func(addr string) { drained <- addr })
+	t.Cleanup(func() { b.Close() })
+	backend := serveName(t, "a")
+	b.SetBackends([]string{backend})
+	c, err := net.Dial("tcp", listen(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	if line, err := r.ReadString('\n'); err != nil || line != "a\n" {
+		t.Fatalf("greeting %q, %v", line, err)
+	}
+	b.SetBackends(nil)
+	if n := b.Open(backend); n != 1 {
+		t.Errorf("Open(%s) = %d with one connection proxied, want 1", backend, n)
+	}
+	fmt.Fprintln(c, "still there")
+	if line, err := r.ReadString('\n'); err != nil || line != "STILL THERE\n" {
+		t.Errorf("the connection after its backend left the set: %q, %v; want it served", line, err)
+	}
+	select {
+	case addr := <-drained:
+		t.Fatalf("%s reported drained with a connection open", addr)
+	default:
+	}
+	c.Close()
+	select {
+	case addr := <-drained:
+		if addr != backend {
+			t.Errorf("drained %s, want %s", addr, backend)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s not reported drained once its connection closed", backend)
+	}
+	if n := b.Open(backend); n != 0 {
+		t.Errorf("Open(%s) = %d once drained, want 0", backend, n)
 	}
 }

@@ -45,7 +45,7 @@ func newServing(podsDir string, notify func()) *serving {
 func (s *serving) ensureService(workloadID string, spec apiv1.Service) *service {
 	svc, ok := s.services[workloadID]
 	if !ok {
-		b := endpoint.New()
+		b := endpoint.New(func(string) { s.notify() }) // a dropped pod may stop (reapDropped)
 		port, err := s.listenLoopback(workloadID, b)
 		if err != nil {
 			slog.Warn("process runtime: open a service's endpoint", "workload", workloadID, "err", err)
@@ -64,6 +64,15 @@ func (s *serving) ensureService(workloadID string, spec apiv1.Service) *service 
 		svc.nodePort, svc.nodePortErr = err == nil, err
 	}
 	return svc
+}
+
+// draining reports whether the workload's endpoint still proxies connections to the
+// pod at ip, taken out of it: the pod is let go once they end.
+func (s *serving) draining(workloadID, ip string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	svc, ok := s.services[workloadID]
+	return ok && svc.balancer.Open(net.JoinHostPort(ip, strconv.Itoa(svc.spec.TargetPort))) > 0
 }
 
 // balanced reports whether the endpoint balances the service: TCP only.

@@ -58,9 +58,9 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	return err
 }
 
-// dropPods marks the pods as dropped and signals them to stop: they leave their
-// service's endpoint at once, and once they have ended they are released
-// (reapDropped).
+// dropPods marks the pods as dropped: they leave their service's endpoint at once,
+// are asked to stop once the connections it still proxies to them have ended (or the
+// stop grace has passed), and are released once they have ended (reapDropped).
 func (r *Runtime) dropPods(workloadID string, pods []podView) error {
 	if len(pods) == 0 {
 		return nil
@@ -75,13 +75,24 @@ func (r *Runtime) dropPods(workloadID string, pods []podView) error {
 			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", v.spec.PodID, err))
 			continue
 		}
-		if err := r.stopPod(v.dir, now); err != nil {
+		if err := r.stopDrained(workloadID, v.dir, v.status, now); err != nil {
 			errs = append(errs, fmt.Errorf("process: drop pod %s: %w", v.spec.PodID, err))
 		}
 	}
-	// A reconcile once the grace has passed kills what is left (reapDropped).
+	// A reconcile once the grace has passed stops what still drains (reapDropped).
 	time.AfterFunc(r.cfg.StopGrace, r.notify)
 	return errors.Join(errs...)
+}
+
+// stopDrained asks the dropped pod in dir to stop, unless its service's endpoint still
+// proxies connections to it and it was dropped less than the stop grace ago.
+func (r *Runtime) stopDrained(workloadID, dir string, p runtime.PodStatus, now time.Time) error {
+	if r.serving.draining(workloadID, p.PodIP) {
+		if fi, err := os.Stat(filepath.Join(dir, droppedFile)); err == nil && now.Sub(fi.ModTime()) < r.cfg.StopGrace {
+			return nil
+		}
+	}
+	return r.stopPod(dir, now)
 }
 
 // stopPod asks the pod in dir to stop as Stop does: SIGTERM on the first request,
@@ -95,6 +106,7 @@ func (r *Runtime) stopPod(dir string, now time.Time) error {
 	switch {
 	case first:
 		sig = syscall.SIGTERM
+		time.AfterFunc(r.cfg.StopGrace, r.notify) // a reconcile then kills what is left
 	case now.Sub(at) >= r.cfg.StopGrace:
 		sig = syscall.SIGKILL
 	}
@@ -136,7 +148,7 @@ func (r *Runtime) reapPod(workloadID, dir string, now time.Time) error {
 		return err
 	}
 	if p.Live() {
-		return r.stopPod(dir, now)
+		return r.stopDrained(workloadID, dir, p, now)
 	}
 	if spec.Cgroup != nil {
 		if err := spec.Cgroup.signal(syscall.SIGKILL); err != nil { // what it left running
