@@ -1,5 +1,5 @@
-// Package endpoint balances TCP connections over a set of backends that changes while
-// it serves: the process runtime's stand-in for a Kubernetes Service (kube-proxy's
+// Package endpoint balances TCP connections, and UDP sessions, over a set of backends
+// that changes while it serves: the process runtime's stand-in for a Kubernetes Service (kube-proxy's
 // round robin over the ready endpoints).
 //
 // A Balancer accepts on one or more listeners and hands each connection to the next
@@ -12,6 +12,7 @@ package endpoint
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -27,7 +28,7 @@ type Balancer struct {
 	mu        sync.Mutex
 	backends  []string
 	next      int
-	listeners []net.Listener
+	listeners []io.Closer
 	conns     map[net.Conn]struct{}
 	// open counts the connections to each backend, being dialled or proxied.
 	open    map[string]int
@@ -42,12 +43,27 @@ func New(drained func(addr string)) *Balancer {
 	return &Balancer{conns: map[net.Conn]struct{}{}, open: map[string]int{}, drained: drained}
 }
 
-// Listen accepts connections on addr (host:port, port 0 for any) and returns the
-// address it listens on.
-func (b *Balancer) Listen(addr string) (net.Addr, error) {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
+// Listen serves network ("tcp", or "udp": each client address is a session with one
+// backend) on addr (host:port, port 0 for any) and returns the address it listens on.
+func (b *Balancer) Listen(network, addr string) (net.Addr, error) {
+	var l io.Closer
+	var local net.Addr
+	var serve func()
+	switch network {
+	case "tcp":
+		tl, err := net.Listen(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		l, local, serve = tl, tl.Addr(), func() { b.accept(tl) }
+	case "udp":
+		pc, err := net.ListenPacket(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		l, local, serve = pc, pc.LocalAddr(), func() { b.listenUDP(pc) }
+	default:
+		return nil, fmt.Errorf("endpoint: network %q is not tcp or udp", network)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -56,8 +72,8 @@ func (b *Balancer) Listen(addr string) (net.Addr, error) {
 		return nil, net.ErrClosed
 	}
 	b.listeners = append(b.listeners, l)
-	b.serving.Go(func() { b.accept(l) })
-	return l.Addr(), nil
+	b.serving.Go(serve)
+	return local, nil
 }
 
 // SetBackends replaces the backends (host:port) new connections go to.

@@ -68,7 +68,7 @@ func greeting(t *testing.T, addr string) string {
 
 func listen(t *testing.T, b *Balancer) string {
 	t.Helper()
-	addr, err := b.Listen("127.0.0.1:0")
+	addr, err := b.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestClose(t *testing.T) {
 	if _, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("dial after Close: %v; want connection refused", err)
 	}
-	if _, err := b.Listen("127.0.0.1:0"); !errors.Is(err, net.ErrClosed) {
+	if _, err := b.Listen("tcp", "127.0.0.1:0"); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Listen after Close: %v; want net.ErrClosed", err)
 	}
 }

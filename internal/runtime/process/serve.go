@@ -93,7 +93,7 @@ func (s *serving) observe(workloadID, dir string, spec podSpec, p runtime.PodSta
 	if running && sp == nil {
 		sp = s.start(workloadID, dir, spec.Serving, run, p.PodIP)
 	}
-	if svc := spec.Serving.Service; svc != nil && balanced(*svc) {
+	if svc := spec.Serving.Service; svc != nil {
 		s.ensureService(workloadID, *svc)
 	}
 	s.refresh(workloadID)

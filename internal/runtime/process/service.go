@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,9 +45,14 @@ func newServing(podsDir string, notify func()) *serving {
 // that failed before; the caller holds s.mu.
 func (s *serving) ensureService(workloadID string, spec apiv1.Service) *service {
 	svc, ok := s.services[workloadID]
+	if ok && network(svc.spec) != network(spec) { // a PATCH changed its protocol
+		_ = svc.balancer.Close()
+		delete(s.services, workloadID)
+		ok = false
+	}
 	if !ok {
 		b := endpoint.New(func(string) { s.notify() }) // a dropped pod may stop (reapDropped)
-		port, err := s.listenLoopback(workloadID, b)
+		port, err := s.listenLoopback(workloadID, network(spec), b)
 		if err != nil {
 			slog.Warn("process runtime: open a service's endpoint", "workload", workloadID, "err", err)
 			_ = b.Close()
@@ -57,7 +63,7 @@ func (s *serving) ensureService(workloadID string, spec apiv1.Service) *service 
 	}
 	svc.spec = spec
 	if wantsNodePort(spec) && !svc.nodePort {
-		_, err := svc.balancer.Listen(net.JoinHostPort("", strconv.Itoa(spec.NodePort)))
+		_, err := svc.balancer.Listen(network(spec), net.JoinHostPort("", strconv.Itoa(spec.NodePort)))
 		if err != nil && svc.nodePortErr == nil { // said once, tried again at every look
 			slog.Warn("process runtime: listen on a service's nodePort", "workload", workloadID, "nodePort", spec.NodePort, "err", err)
 		}
@@ -75,8 +81,14 @@ func (s *serving) draining(workloadID, ip string) bool {
 	return ok && svc.balancer.Open(net.JoinHostPort(ip, strconv.Itoa(svc.spec.TargetPort))) > 0
 }
 
-// balanced reports whether the endpoint balances the service: TCP only.
-func balanced(spec apiv1.Service) bool { return spec.Protocol != "UDP" }
+// network is what the service's endpoint balances: "udp" sessions for a UDP
+// service, else "tcp" connections.
+func network(spec apiv1.Service) string {
+	if spec.Protocol == "UDP" {
+		return "udp"
+	}
+	return "tcp"
+}
 
 // wantsNodePort reports whether the service is reached on its nodePort on every
 // node, as Kubernetes does for NodePort and LoadBalancer services.
@@ -84,22 +96,26 @@ func wantsNodePort(spec apiv1.Service) bool {
 	return spec.NodePort > 0 && (spec.ServiceType == "NodePort" || spec.ServiceType == "LoadBalancer")
 }
 
-// listenLoopback makes b listen on the workload's recorded loopback port, or on a
-// new one (recorded) when it has none or it is taken.
-func (s *serving) listenLoopback(workloadID string, b *endpoint.Balancer) (int, error) {
+// listenLoopback makes b serve network on the workload's recorded loopback port, or
+// on a new one (recorded) when it has none or it is taken.
+func (s *serving) listenLoopback(workloadID, network string, b *endpoint.Balancer) (int, error) {
 	file := filepath.Join(s.podsDir, workloadID, servicePortFile)
 	if data, err := os.ReadFile(file); err == nil {
 		if port, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
-			if _, err := b.Listen(net.JoinHostPort(localIP, strconv.Itoa(port))); err == nil {
+			if _, err := b.Listen(network, net.JoinHostPort(localIP, strconv.Itoa(port))); err == nil {
 				return port, nil
 			}
 		}
 	}
-	addr, err := b.Listen(net.JoinHostPort(localIP, "0"))
+	addr, err := b.Listen(network, net.JoinHostPort(localIP, "0"))
 	if err != nil {
 		return 0, err
 	}
-	port := addr.(*net.TCPAddr).Port
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return 0, err
+	}
+	port := int(ap.Port())
 	return port, writeFileAtomic(file, []byte(strconv.Itoa(port)))
 }
 
@@ -123,9 +139,6 @@ func (s *serving) endpoint(workloadID string, specs func() ([]podSpec, error)) (
 			return runtime.Endpoint{}, runtime.ErrUnsupported // no service, or pods of an older server
 		}
 		spec := *all[i].Serving.Service
-		if !balanced(spec) {
-			return runtime.Endpoint{}, runtime.ErrUnsupported
-		}
 		s.mu.Lock()
 		svc = s.ensureService(workloadID, spec)
 		s.mu.Unlock()
@@ -142,8 +155,8 @@ func (s *serving) endpoint(workloadID string, specs func() ([]podSpec, error)) (
 
 // Service returns the workload's endpoint: the balancer on a loopback port over its
 // ready pods. ErrNotFound when the workload has no pods here; runtime.ErrUnsupported
-// when its pods have no TCP service to balance (a job, a UDP service, pods started
-// by a server that did not balance services).
+// when its pods have no service to balance (a job, pods started by a server that did
+// not balance services).
 func (r *Runtime) Service(ctx context.Context, ref runtime.Ref) (runtime.Endpoint, error) {
 	if err := validName(ref.WorkloadID); err != nil {
 		return runtime.Endpoint{}, err
