@@ -78,7 +78,9 @@ func (r *Registry) Admitted(workspace string, pods int) {
 }
 
 // DispatchFailed implements controller.Metrics.
-func (r *Registry) DispatchFailed(workspace string) { r.dispatchErrors.WithLabelValues(workspace).Inc() }
+func (r *Registry) DispatchFailed(workspace string) {
+	r.dispatchErrors.WithLabelValues(workspace).Inc()
+}
 
 // Running implements controller.Metrics.
 func (r *Registry) Running(workspace string, wait time.Duration) {
