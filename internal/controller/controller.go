@@ -167,7 +167,7 @@ func (c *Controller) Cycle(ctx context.Context) error { return c.cycle(ctx, true
 func (c *Controller) cycle(ctx context.Context, full bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defer c.cycleDone(time.Now(), full)
+	defer c.cycleDone(c.cfg.Now(), full)
 	if err := c.refresh(ctx); err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 // cycleDone reports a cycle that started at start and, after a full one, publishes
 // the stats; c.mu is held.
 func (c *Controller) cycleDone(start time.Time, full bool) {
-	c.cfg.Metrics.CycleDone(time.Since(start))
+	c.cfg.Metrics.CycleDone(c.cfg.Now().Sub(start))
 	if full {
 		s := c.stats()
 		c.published.Store(&s)

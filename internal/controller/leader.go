@@ -45,6 +45,9 @@ func NewLeader(cfg Config, holder string, ttl time.Duration) *Leader {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &Leader{cfg: cfg, holder: holder, ttl: ttl}
 }
 
@@ -79,7 +82,7 @@ func (l *Leader) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			l.lease.Store(&leaseAttempt{at: time.Now(), stopped: true})
+			l.lease.Store(&leaseAttempt{at: l.cfg.Now(), stopped: true})
 			release, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 			defer cancel()
 			return l.cfg.Store.LeaseRelease(release, LeaseName, l.holder)
@@ -136,7 +139,7 @@ func (l *Leader) lead(ctx context.Context) {
 
 // noteAttempt records an attempt to take or renew the lease that ended with err.
 func (l *Leader) noteAttempt(err error) {
-	l.lease.Store(&leaseAttempt{at: time.Now(), err: err})
+	l.lease.Store(&leaseAttempt{at: l.cfg.Now(), err: err})
 }
 
 // Leading reports whether this server runs the control loops now.
@@ -165,8 +168,8 @@ func (l *Leader) Ready() error {
 		return errors.New("the control loops have stopped")
 	case a.err != nil:
 		return fmt.Errorf("the control lease could not be read: %w", a.err)
-	case time.Since(a.at) > l.ttl:
-		return fmt.Errorf("the control loops have not asked for the lease for %s", time.Since(a.at).Round(time.Second))
+	case l.cfg.Now().Sub(a.at) > l.ttl:
+		return fmt.Errorf("the control loops have not asked for the lease for %s", l.cfg.Now().Sub(a.at).Round(time.Second))
 	}
 	return nil
 }
