@@ -67,10 +67,15 @@ func (a *API) authenticate(r *http.Request) (*auth.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
-		info.userID = caller.ID
-	}
+	noteUser(r, caller.ID)
 	return caller, nil
+}
+
+// noteUser records the id of the user r acts as, for its log line.
+func noteUser(r *http.Request, id string) {
+	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		info.userID = id
+	}
 }
 
 type statusRecorder struct {

@@ -227,7 +227,7 @@ func TestLogsJSONWithoutSecrets(t *testing.T) {
 		}
 	}
 	records := jsonRecords(t, log)
-	var served, aliceCall int
+	var served, aliceCall, aliceLogin int
 	for _, r := range records {
 		if r["msg"] == "berth serving" {
 			served++
@@ -238,9 +238,12 @@ func TestLogsJSONWithoutSecrets(t *testing.T) {
 		if r["msg"] == "http request" && r["route"] == "POST /api/v1/apikeys" && r["user_id"] == login.ID && r["status"] == float64(200) {
 			aliceCall++
 		}
+		if r["msg"] == "http request" && r["route"] == "POST /api/v1/login" && r["user_id"] == login.ID {
+			aliceLogin++
+		}
 	}
-	if served != 1 || aliceCall != 1 {
-		t.Errorf("%d start records and %d logged API key creations by %s, want one each", served, aliceCall, login.ID)
+	if served != 1 || aliceCall != 1 || aliceLogin != 1 {
+		t.Errorf("%d start records, %d logged API key creations and %d logins by %s, want one each", served, aliceCall, aliceLogin, login.ID)
 	}
 }
 
