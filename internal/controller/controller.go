@@ -3,11 +3,12 @@ package controller
 import (
 	"context"
 	"errors"
-	apiv1 "github.com/berth-dev/berth/api/v1"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
 
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
