@@ -9,7 +9,6 @@ import (
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
-
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/store"
