@@ -3,11 +3,12 @@ package controller
 import (
 	"context"
 	"errors"
-	apiv1 "github.com/berth-dev/berth/api/v1"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/store"
@@ -52,6 +53,8 @@ type Config struct {
 	// RunOpsJobs, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
 	RunOpsJobs func(ctx context.Context) error
+	// Metrics is told of cycles, admissions, failed starts and first runs (nil: nothing is).
+	Metrics Metrics
 }
 
 // Controller runs the control loops. It keeps the live workloads and the scheduler's
@@ -86,6 +89,11 @@ type Controller struct {
 	lastFull time.Time // when every live workload was last reconciled
 	// lastOrphanScan is when the runtime was last searched for orphans.
 	lastOrphanScan time.Time
+	// phases is the last phase seen of each live workload (notePhase).
+	phases map[string]string
+
+	// published is what stats counted at the end of the last full cycle.
+	published atomic.Pointer[Stats]
 }
 
 // New returns a controller; Run starts it.
@@ -108,11 +116,14 @@ func New(cfg Config) *Controller {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
+	}
 	return &Controller{
 		cfg: cfg, wake: make(chan struct{}, 1),
 		live: map[string]*workload.Workload{}, planner: scheduler.NewPlanner(), dirty: map[string]bool{},
 		nodes: map[string]bool{}, spaces: map[string]bool{}, waiting: map[string]bool{},
-		fitSeen: map[string]fitStamp{},
+		fitSeen: map[string]fitStamp{}, phases: map[string]string{},
 	}
 }
 
@@ -156,6 +167,7 @@ func (c *Controller) Cycle(ctx context.Context) error { return c.cycle(ctx, true
 func (c *Controller) cycle(ctx context.Context, full bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.cycleDone(c.cfg.Now(), full)
 	if err := c.refresh(ctx); err != nil {
 		return err
 	}
@@ -190,6 +202,16 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		}
 	}
 	return c.schedule(ctx, now)
+}
+
+// cycleDone reports a cycle that started at start and, after a full one, publishes
+// the stats; c.mu is held.
+func (c *Controller) cycleDone(start time.Time, full bool) {
+	c.cfg.Metrics.CycleDone(c.cfg.Now().Sub(start))
+	if full {
+		s := c.stats()
+		c.published.Store(&s)
+	}
 }
 
 // markDirty has the next cycle look at the workload, and wakes it.

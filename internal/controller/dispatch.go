@@ -31,6 +31,7 @@ func (c *Controller) admit(ctx context.Context, w *workload.Workload, placement 
 		return false, err
 	}
 	c.track(w)
+	c.cfg.Metrics.Admitted(w.Workspace(), len(placement))
 	return true, nil
 }
 

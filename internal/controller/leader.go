@@ -2,6 +2,8 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,15 @@ type Leader struct {
 	holder  string
 	ttl     time.Duration
 	current atomic.Pointer[Controller]
+	// lease is the outcome of the last attempt to take or renew the lease (Ready).
+	lease atomic.Pointer[leaseAttempt]
+}
+
+// leaseAttempt is one attempt to take or renew the control lease.
+type leaseAttempt struct {
+	at      time.Time
+	err     error
+	stopped bool // Run has returned
 }
 
 // NewLeader returns a Leader for the server named holder; Run starts it.
@@ -33,6 +44,9 @@ func NewLeader(cfg Config, holder string, ttl time.Duration) *Leader {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	return &Leader{cfg: cfg, holder: holder, ttl: ttl}
 }
@@ -59,6 +73,7 @@ func (l *Leader) Run(ctx context.Context) error {
 	defer retry.Stop()
 	for {
 		ok, err := l.cfg.Store.LeaseAcquire(ctx, LeaseName, l.holder, l.ttl)
+		l.noteAttempt(err)
 		if err != nil && ctx.Err() == nil {
 			l.cfg.Log.Error("control lease", "err", err)
 		}
@@ -67,6 +82,7 @@ func (l *Leader) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			l.lease.Store(&leaseAttempt{at: l.cfg.Now(), stopped: true})
 			release, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 			defer cancel()
 			return l.cfg.Store.LeaseRelease(release, LeaseName, l.holder)
@@ -110,6 +126,7 @@ func (l *Leader) lead(ctx context.Context) {
 			return
 		case <-renew.C:
 			ok, err := l.cfg.Store.LeaseAcquire(termCtx, LeaseName, l.holder, l.ttl)
+			l.noteAttempt(err)
 			if !ok || err != nil {
 				l.cfg.Log.Warn("lost the control lease", "holder", l.holder, "err", err)
 				endTerm()
@@ -118,4 +135,41 @@ func (l *Leader) lead(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// noteAttempt records an attempt to take or renew the lease that ended with err.
+func (l *Leader) noteAttempt(err error) {
+	l.lease.Store(&leaseAttempt{at: l.cfg.Now(), err: err})
+}
+
+// Leading reports whether this server runs the control loops now.
+func (l *Leader) Leading() bool { return l.current.Load() != nil }
+
+// Stats returns what the loops counted at the end of their last full cycle, and
+// whether this server runs them (else the Stats are empty).
+func (l *Leader) Stats() (Stats, bool) {
+	c := l.current.Load()
+	if c == nil {
+		return Stats{}, false
+	}
+	return c.Stats(), true
+}
+
+// Ready says why this server is not ready to serve, or nil: its lease loop must be
+// running and must have asked the store for the lease within one lease TTL, without
+// an error. An answer, yes or no, means the leader is known: this server, or another
+// one whose lease is still valid.
+func (l *Leader) Ready() error {
+	a := l.lease.Load()
+	switch {
+	case a == nil:
+		return errors.New("the control loops have not asked for the lease yet")
+	case a.stopped:
+		return errors.New("the control loops have stopped")
+	case a.err != nil:
+		return fmt.Errorf("the control lease could not be read: %w", a.err)
+	case l.cfg.Now().Sub(a.at) > l.ttl:
+		return fmt.Errorf("the control loops have not asked for the lease for %s", l.cfg.Now().Sub(a.at).Round(time.Second))
+	}
+	return nil
 }

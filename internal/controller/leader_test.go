@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,5 +74,53 @@ func TestLeaderRunsOpsJobs(t *testing.T) {
 	case <-ended:
 	default:
 		t.Fatal("the leader returned while the ops job hook still ran")
+	}
+}
+
+// Ready: not before the lease loop asked, yes for the leader and for a server that
+// sees another lead, not after the loop stopped.
+func TestLeaderReady(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := Config{Store: e.store, Runtime: e.rt, Interval: 50 * time.Millisecond}
+	a, b := NewLeader(cfg, "a", time.Second), NewLeader(cfg, "b", time.Second)
+	if err := a.Ready(); err == nil {
+		t.Fatal("a is ready before it ran")
+	}
+	ctxA, stopA := context.WithCancel(context.Background())
+	doneA := make(chan error, 1)
+	go func() { doneA <- a.Run(ctxA) }()
+	waitLeading(t, a)
+	ctxB, stopB := context.WithCancel(context.Background())
+	doneB := make(chan error, 1)
+	go func() { doneB <- b.Run(ctxB) }()
+	t.Cleanup(func() { stopB(); <-doneB })
+	waitReady(t, b)
+	if err := a.Ready(); err != nil {
+		t.Errorf("the leader is not ready: %v", err)
+	}
+	if b.Leading() || !a.Leading() {
+		t.Errorf("Leading: a %v, b %v; want a alone", a.Leading(), b.Leading())
+	}
+	if _, ok := b.Stats(); ok {
+		t.Error("b has stats of loops it does not run")
+	}
+	stopA()
+	<-doneA
+	if err := a.Ready(); err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Errorf("a after it stopped: Ready() = %v, want the loops have stopped", err)
+	}
+}
+
+func waitReady(t *testing.T, l *Leader) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for l.Ready() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never ready: %v", l.holder, l.Ready())
+		}
+		<-tick.C
 	}
 }

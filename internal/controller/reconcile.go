@@ -103,6 +103,9 @@ func recordObjectUID(w *workload.Workload, statuses []runtime.PodStatus) {
 // startFailed handles the outcome of a start: a rejected one fails w; another failure
 // shows in w's message until a later cycle's start succeeds.
 func (c *Controller) startFailed(w *workload.Workload, err error, now time.Time) {
+	if err != nil {
+		c.cfg.Metrics.DispatchFailed(w.Workspace())
+	}
 	switch {
 	case err == nil:
 		if strings.HasPrefix(w.Status.Message, msgStartRetry) {

@@ -166,10 +166,12 @@ func (c *Controller) track(w *workload.Workload) {
 		delete(c.live, w.ID)
 		delete(c.waiting, w.ID)
 		delete(c.fitSeen, w.ID)
+		delete(c.phases, w.ID)
 		c.planner.RemoveWorkload(w.ID)
 		return
 	}
 	c.live[w.ID] = w
+	c.notePhase(w)
 	sw, ok := c.schedWorkload(w)
 	if ok {
 		c.planner.UpsertWorkload(sw)

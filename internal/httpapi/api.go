@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -13,25 +14,68 @@ import (
 
 // API serves Berth's HTTP API over the use cases of a usecase.Service.
 type API struct {
-	svc *usecase.Service
-	mux *http.ServeMux
+	svc  *usecase.Service
+	mux  *http.ServeMux
+	opts Options
 	// patterns are the routes registered, for Routes.
 	patterns []string
 }
 
-// New returns the API's handler.
-func New(svc *usecase.Service) http.Handler {
+// New returns the API's handler; opts may be left out (the probes then check
+// nothing and /metrics is empty).
+func New(svc *usecase.Service, opts ...Options) http.Handler {
 	a := &API{svc: svc, mux: http.NewServeMux()}
+	if len(opts) > 0 {
+		a.opts = opts[0]
+	}
+	a.opts.defaults()
 	a.routes()
 	return a
 }
 
-// ServeHTTP logs each request and answers unknown routes in the API's error format.
+// ServeHTTP logs and measures each request: its method, the route pattern that
+// matched (never the raw path alone, so the metrics' series stay few), its status,
+// duration and the calling user's id. Never a header, a cookie or a body: they carry
+// tokens, passwords and secrets. Probes and scrapes are logged at debug level only.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	info := &requestInfo{}
+	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 	a.mux.ServeHTTP(rec, r)
-	slog.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "took", time.Since(start))
+	took := time.Since(start)
+	route := r.Pattern // set by the mux on r: "/" is the catch-all of unknown routes
+	a.opts.Metrics.ObserveRequest(r.Method, route, rec.status, took)
+	level := slog.LevelInfo
+	if quietRoutes[route] {
+		level = slog.LevelDebug
+	}
+	a.opts.Log.LogAttrs(r.Context(), level, "http request", slog.String("method", r.Method), slog.String("route", route),
+		slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Duration("took", took), slog.String("user_id", info.userID))
+}
+
+// requestInfo is what a request's handlers learn for its log line.
+type requestInfo struct {
+	userID string
+}
+
+type requestInfoKey struct{}
+
+// authenticate finds the caller of r, and notes its id for the request's log line.
+func (a *API) authenticate(r *http.Request) (*auth.User, error) {
+	caller, err := a.svc.Authenticate(r.Context(), token(r))
+	if err != nil {
+		return nil, err
+	}
+	noteUser(r, caller.ID)
+	return caller, nil
+}
+
+// noteUser records the id of the user r acts as, for its log line.
+func noteUser(r *http.Request, id string) {
+	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		info.userID = id
+	}
 }
 
 type statusRecorder struct {
@@ -69,7 +113,7 @@ type handlerFunc func(r *http.Request, caller *auth.User) (any, error)
 // handle registers an authenticated route.
 func (a *API) handle(pattern string, h handlerFunc) {
 	a.register(pattern, func(w http.ResponseWriter, r *http.Request) {
-		caller, err := a.svc.Authenticate(r.Context(), token(r))
+		caller, err := a.authenticate(r)
 		if err != nil {
 			writeError(w, r, err)
 			return

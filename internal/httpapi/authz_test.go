@@ -102,6 +102,11 @@ var authzMatrix = []authzRow{
 	{"POST /api/v1/logout", path("/api/v1/logout"), "200 400 200 400 200 400 200 400", "200 400 200 200"},
 	{"GET /api/v1/envs", path("/api/v1/envs"), "200 200 200 200 200 200 200 200", public},
 
+	// Probes and metrics: public (MetricsAdminOnly is tested in probe_test.go).
+	{"GET /healthz", path("/healthz"), "200 200 200 200 200 200 200 200", public},
+	{"GET /readyz", path("/readyz"), "200 200 200 200 200 200 200 200", public},
+	{"GET /metrics", path("/metrics"), "200 200 200 200 200 200 200 200", public},
+
 	// Users: administrators manage them; everyone lists and sees themselves.
 	{"POST /api/v1/users", func(m *matrix) (string, any) {
 		return "/api/v1/users", apiv1.CreateUserRequest{Name: m.fresh("new"), Password: userPassword}

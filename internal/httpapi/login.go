@@ -29,6 +29,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	noteUser(r, resp.ID) // the log line names who logged in
 	// The cookies last as long as the token: a browser drops them when it would be refused.
 	maxAge := int(time.Unix(resp.Expire, 0).Sub(a.svc.Now()).Seconds())
 	setCookies(w, r, max(maxAge, 1), resp.Token, resp.ID, resp.Type)

@@ -13,7 +13,7 @@ func (a *API) opsJobArtifactRoutes() {
 }
 
 func (a *API) opsJobArtifact(w http.ResponseWriter, r *http.Request) {
-	caller, err := a.svc.Authenticate(r.Context(), token(r))
+	caller, err := a.authenticate(r)
 	if err != nil {
 		writeError(w, r, err)
 		return

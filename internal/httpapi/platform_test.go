@@ -49,7 +49,10 @@ type env struct {
 	admin  string // the administrator's login token
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvOpts(t, httpapi.Options{}) }
+
+// newEnvOpts serves the API with opts.
+func newEnvOpts(t *testing.T, opts httpapi.Options) *env {
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "berth.db")
 	st, err := sqlite.Open(t.Context(), dbPath)
@@ -64,7 +67,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	svc := &usecase.Service{Store: st, Keys: keys, Now: time.Now}
-	srv := httptest.NewServer(httpapi.New(svc))
+	srv := httptest.NewServer(httpapi.New(svc, opts))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, dbPath: dbPath, store: st, svc: svc}
 	hash, err := auth.HashPassword(adminPassword)

@@ -21,7 +21,7 @@ type watchFunc func(r *http.Request, caller *auth.User) (*usecase.WorkloadWatch,
 // error found before the stream starts is an ordinary error response.
 func (a *API) handleWatchable(pattern string, get handlerFunc, open watchFunc) {
 	a.register(pattern, func(w http.ResponseWriter, r *http.Request) {
-		caller, err := a.svc.Authenticate(r.Context(), token(r))
+		caller, err := a.authenticate(r)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -59,6 +59,7 @@ var rules = []rule{
 	{"internal/watch", append([]string{"internal/runtime", "internal/httpapi", "internal/usecase", "internal/controller", "internal/server"}, drivers...), "watches follow the store's change log through its seam"},
 	{"internal/usecase", append([]string{"internal/httpapi", "internal/controller", "std:net/http"}, drivers...), "use cases know only the seams"},
 	{"internal/controller", append([]string{"internal/httpapi", "internal/usecase"}, drivers...), "the loops know only the seams"},
+	{"internal/metrics", append([]string{"internal/httpapi", "internal/usecase", "internal/server", "internal/runtime"}, drivers...), "metrics turn what the loops, the API and the store report into Prometheus metrics; they drive nothing"},
 	{"internal/server", []string{"cmd/", "bench/", "test/"}, "the composition root is started by main, never the reverse"},
 	{"internal/layering", []string{""}, "the import check imports nothing it checks"},
 	{"internal/testenv", []string{""}, "what a test needs of the machine is said without the project"},

@@ -9,6 +9,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// configEnv names the config file when --config is not given.
+const configEnv = "BERTH_CONFIG"
+
 // ServeCommand is `berth serve`.
 func ServeCommand() *cobra.Command {
 	var cfg Config
@@ -17,13 +20,14 @@ func ServeCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the Berth server (API and control loops)",
 		Long: `Run the Berth server. Every flag can also be set by the environment variable
-BERTH_<FLAG> (e.g. BERTH_DATA_DIR) or in the YAML file given with --config.`,
+BERTH_<FLAG> (e.g. BERTH_DATA_DIR) or in the YAML file given with --config (or
+BERTH_CONFIG). A flag wins over the environment, which wins over the file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyEnvAndFile(cmd.Flags(), configPath); err != nil {
 				return err
 			}
-			log, err := newLogger(cfg.LogLevel)
+			log, err := newLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
 			if err != nil {
 				return err
 			}
@@ -36,12 +40,4 @@ BERTH_<FLAG> (e.g. BERTH_DATA_DIR) or in the YAML file given with --config.`,
 	cmd.Flags().StringVar(&configPath, "config", "", "YAML file with settings (keys are flag names)")
 	cfg.bindFlags(cmd.Flags())
 	return cmd
-}
-
-func newLogger(level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, err
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
 }

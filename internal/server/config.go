@@ -8,11 +8,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/workload"
-	"go.yaml.in/yaml/v3"
 )
 
 // Config is everything `berth serve` can be told.
@@ -28,6 +29,10 @@ type Config struct {
 	GPUVendor               string
 	StopGrace               string
 	LogLevel                string
+	// LogFormat: LogFormatText or LogFormatJSON (logging.go).
+	LogFormat string
+	// MetricsAdminOnly makes /metrics ask for a system administrator's credentials.
+	MetricsAdminOnly bool
 	// Registry, RegistrySecret: where exportimage jobs push, with which image secret.
 	Registry        string
 	RegistrySecret  string
@@ -82,6 +87,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GPUVendor, "gpu-vendor", "nvidia", "GPU vendor of virtual nodes (nvidia or amd): decides CUDA_ or HIP_VISIBLE_DEVICES")
 	fs.StringVar(&c.StopGrace, "stop-grace", DefaultStopGrace, "time between SIGTERM and SIGKILL when pods are stopped")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", LogFormatText, "text (one key=value line per record) or json (one JSON object per line)")
+	fs.BoolVar(&c.MetricsAdminOnly, "metrics-admin-only", false, "ask for a system administrator's token or API key on /metrics (else it needs none, like /healthz and /readyz)")
 	fs.StringVar(&c.Registry, "registry", "", "registry host exportimage jobs push to (empty: those jobs fail)")
 	fs.StringVar(&c.RegistrySecret, "registry-secret", "", "id of the image secret holding the registry's credentials")
 	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig of a Kubernetes cluster to run workloads on (empty: processes on this host)")
@@ -117,8 +124,12 @@ func checkTokenTTL(ttl time.Duration) error {
 
 // applyEnvAndFile fills every flag not given on the command line from the
 // environment (BERTH_<NAME>, e.g. BERTH_DATA_DIR) or else from the YAML config file
-// (keys are the flag names, e.g. data-dir). Precedence: flag, environment, file, default.
+// configPath, or BERTH_CONFIG's when empty (keys are the flag names, e.g. data-dir).
+// Precedence: flag, environment, file, default.
 func applyEnvAndFile(fs *pflag.FlagSet, configPath string) error {
+	if configPath == "" {
+		configPath = os.Getenv(configEnv)
+	}
 	file := map[string]any{}
 	if configPath != "" {
 		raw, err := os.ReadFile(configPath)
@@ -139,7 +150,7 @@ func applyEnvAndFile(fs *pflag.FlagSet, configPath string) error {
 		if err != nil || f.Changed || f.Name == "config" {
 			return
 		}
-		env := "BERTH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		env := envName(f.Name)
 		if v, ok := os.LookupEnv(env); ok {
 			if e := f.Value.Set(v); e != nil {
 				err = fmt.Errorf("%s=%q: %w", env, v, e)
@@ -153,4 +164,9 @@ func applyEnvAndFile(fs *pflag.FlagSet, configPath string) error {
 		}
 	})
 	return err
+}
+
+// envName is the environment variable of the flag name: BERTH_DATA_DIR for data-dir.
+func envName(flag string) string {
+	return "BERTH_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }

@@ -22,9 +22,11 @@ import (
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/kubeconfig"
+	"github.com/berth-dev/berth/internal/metrics"
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/store/observed"
 	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/watch"
 )
@@ -53,6 +55,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer closeStore()
+	reg := metrics.New()
+	st = observed.New(st, reg)
 	ctx, cancel := context.WithCancel(ctx) // ends what uses the store before it closes
 	defer cancel()
 	keys, err := auth.LoadOrCreateKeys(filepath.Join(cfg.DataDir, "secret.key"))
@@ -69,14 +73,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
-	log.Info("admin API key", "file", keyFile)
 	go clusterLoop.Run(ctx)
 
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg),
-		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys), SuperviseAfter: superviseAfter(cfg)}
+		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys), SuperviseAfter: superviseAfter(cfg), Metrics: reg}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.RunOpsJobs = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
+	reg.WatchLoops(ctrl)
 	wake := func() { ctrl.Wake(); ops.Wake(); clusterLoop.Wake() }
 	if w, ok := st.(store.Waker); ok {
 		wake = wakeAcross(ctx, w, wake, log)
@@ -85,8 +89,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go hub.Run(ctx) // ends with ctx, and the watch streams with it, before shutdown waits on them
 	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, TokenTTL: cfg.TokenTTL, Now: time.Now,
 		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub}
-	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
-	return serve(ctx, ln, httpapi.New(svc), ctrl, log)
+	api := httpapi.New(svc, httpapi.Options{Log: log, Metrics: reg, MetricsHandler: reg.Handler(),
+		MetricsAdminOnly: cfg.MetricsAdminOnly, Ready: readyChecks(st, ctrl)})
+	logServing(log, ln.Addr(), keyFile, cfg.DataDir)
+	return serve(ctx, ln, api, ctrl, log)
+}
+
+// readyChecks are what /readyz asks: the store answers, and this server's control
+// loops are running and know the leader (this server or another).
+func readyChecks(st store.Store, ctrl *controller.Leader) []httpapi.ReadyCheck {
+	return []httpapi.ReadyCheck{
+		{Name: "store", Check: func(ctx context.Context) error {
+			_, err := st.InventoryChange(ctx)
+			return err
+		}},
+		{Name: "control loops", Check: func(context.Context) error { return ctrl.Ready() }},
+	}
 }
 
 // superviseAfter is --supervise-after as the controller reads it: off is negative.
