@@ -71,9 +71,9 @@ func (r *logReader) run(ctx context.Context) error {
 	if err := r.pickPod(ctx); err != nil {
 		return ended(ctx, err)
 	}
-	full, err := r.read(ctx, logWindow, 0)
+	full, err := r.firstRead(ctx)
 	if err != nil {
-		return err
+		return ended(ctx, err)
 	}
 	shown := full
 	if r.f.since > 0 {
@@ -111,6 +111,25 @@ func (r *logReader) pickPod(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// firstRead reads the whole log. Following, it waits for a pod the runtime has
+// not started yet (the API knows it, the runtime answers 404), unless the workload
+// ends first.
+func (r *logReader) firstRead(ctx context.Context) ([]string, error) {
+	for {
+		lines, err := r.read(ctx, logWindow, 0)
+		if apiErr, ok := client.AsAPIError(err); !r.f.follow || !ok || apiErr.Code() != apiv1.CodeNotFound {
+			return lines, err
+		}
+		d, werr := r.c.GetWorkload(ctx, r.id)
+		if werr != nil || finished(d.Phase) {
+			return nil, err
+		}
+		if err := pause(ctx, followInterval); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // followFrom prints the lines after prev, the last read, until the workload ends.

@@ -50,7 +50,7 @@ func (a *app) runCommand() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.image, "image", "", "the image each replica runs (required)")
 	fl.StringVar(&f.kind, "kind", apiv1.KindPyTorchJob, "PyTorchJob, Deployment, StatefulSet or Authoring")
-	fl.StringVarP(&f.workspace, "workspace", "w", "", "the workspace (default: the server's default one)")
+	fl.StringVarP(&f.workspace, "workspace", "w", "", "the workspace (required)")
 	fl.IntVar(&f.replicas, "replicas", 1, "how many replicas")
 	fl.StringVar(&f.gpus, "gpus", "", "GPUs per replica")
 	fl.StringVar(&f.cpu, "cpu", "1", "CPUs per replica")
@@ -59,6 +59,7 @@ func (a *app) runCommand() *cobra.Command {
 	fl.IntVar(&f.priority, "priority", 0, "0 (low), 1 or 2 (high)")
 	fl.StringArrayVarP(&f.env, "env", "e", nil, "KEY=VALUE in the environment (repeatable)")
 	_ = cmd.MarkFlagRequired("image")
+	_ = cmd.MarkFlagRequired("workspace")
 	return cmd
 }
 
