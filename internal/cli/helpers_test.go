@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -137,5 +140,49 @@ func TestErrorLine(t *testing.T) {
 		if got := ErrorLine(tt.err); got != tt.want {
 			t.Errorf("ErrorLine(%v) = %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestExamplesApply: every example in the repository is one body apply can send.
+func TestExamplesApply(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../examples/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies, err := splitBodies(raw)
+		if err != nil || len(bodies) != 1 {
+			t.Errorf("%s: %d bodies, %v; want one", f, len(bodies), err)
+			continue
+		}
+		var req apiv1.CreateWorkloadRequest
+		if err := json.Unmarshal(bodies[0], &req); err != nil || req.DisplayName == "" {
+			t.Errorf("%s: not a create body: %v", f, err)
+		}
+	}
+}
+
+func TestOpsJobRequest(t *testing.T) {
+	t.Parallel()
+	f := opsJobFlags{typ: "addon", name: "drivers", inputs: []string{"node=n1", "node=n2", "addon.template=gpu=v2"},
+		excluded: []string{"n3"}, timeout: 600, batchCount: 2, availableRatio: 0.5}
+	got, err := f.request()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &apiv1.CreateOpsJobRequest{Name: "drivers", Type: "addon", TimeoutSecond: 600, BatchCount: 2,
+		ExcludedNodes: []string{"n3"}, AvailableRatio: ptr(0.5), Inputs: []apiv1.Parameter{
+			{Name: "node", Value: "n1"}, {Name: "node", Value: "n2"}, {Name: "addon.template", Value: "gpu=v2"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+	f.inputs = []string{"node"}
+	if _, err := f.request(); err == nil || !strings.Contains(err.Error(), "--input") {
+		t.Errorf("--input node: %v, want an error naming --input", err)
 	}
 }

@@ -22,8 +22,8 @@ var resources = []resource{
 	{names: []string{"clusters", "cluster"}, kind: "cluster", args: noArgs, fetch: fetchClusters},
 }
 
-// DetailList is the -o json|yaml body of a get of several ids.
-type DetailList[T any] struct {
+// detailList is the -o json|yaml body of a get of several ids.
+type detailList[T any] struct {
 	Items []T `json:"items"`
 }
 
@@ -32,7 +32,7 @@ func one[T any](items []T) any {
 	if len(items) == 1 {
 		return items[0]
 	}
-	return DetailList[T]{Items: items}
+	return detailList[T]{Items: items}
 }
 
 func workloadView(g *getter, body any, items []apiv1.WorkloadListItem) *view {

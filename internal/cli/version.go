@@ -9,8 +9,8 @@ import (
 	"github.com/berth-dev/berth/internal/cli/output"
 )
 
-// Versions is what `berth version -o json|yaml` prints.
-type Versions struct {
+// versions is what `berth version -o json|yaml` prints.
+type versions struct {
 	Client apiv1.Version  `json:"client"`
 	Server *apiv1.Version `json:"server,omitempty"`
 }
@@ -26,7 +26,7 @@ func (a *app) versionCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v := Versions{Client: a.opts.Version}
+			v := versions{Client: a.opts.Version}
 			c, err := a.client()
 			if err == nil {
 				v.Server, err = c.ServerVersion(cmd.Context())

@@ -55,6 +55,11 @@ func TestCLILogin(t *testing.T) {
 		t.Errorf("login with a wrong password: exit %d, stderr %q", code, errOut)
 	}
 	c.fails("--server", "login", "--server", "ftp://x", "--token", "t")
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		if out := c.ok("completion", shell); !strings.Contains(out, "berth") {
+			t.Errorf("completion %s prints no script for berth", shell)
+		}
+	}
 }
 
 // TestCLIWorkloads drives a server through the CLI alone: run, get in every
