@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,11 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/cli/output"
 )
 
 func TestSplitBodies(t *testing.T) {
@@ -184,5 +187,31 @@ func TestOpsJobRequest(t *testing.T) {
 	f.inputs = []string{"node"}
 	if _, err := f.request(); err == nil || !strings.Contains(err.Error(), "--input") {
 		t.Errorf("--input node: %v, want an error naming --input", err)
+	}
+}
+
+// TestChangesPrintsOnlyWhatChanged: a watch prints the header once, each item the
+// first time, and an item again only when it changed.
+func TestChangesPrintsOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	g := &getter{a: &app{opts: Options{Now: func() time.Time { return now }}}}
+	var b bytes.Buffer
+	c := newChanges(&b, output.Table)
+	running := train
+	pending := web
+	steps := [][]apiv1.WorkloadListItem{{running, pending}, {running, pending}, {running}}
+	pending.Phase = apiv1.PhaseRunning
+	steps = append(steps, []apiv1.WorkloadListItem{pending})
+	for _, items := range steps {
+		if err := c.show(workloadView(g, nil, items)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "ID            NAME    KIND         PHASE     REPLICAS   WORKSPACE   AGE\n" +
+		"train-x7k2p   train   PyTorchJob   Running   2          team-a      3m\n" +
+		"web-q9d1a     web     Deployment   Pending   1/3        team-b      2d\n" +
+		"web-q9d1a     web     Deployment   Running   1/3        team-b      2d\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("watch output (-want +got):\n%s", diff)
 	}
 }

@@ -50,23 +50,32 @@ func (v *view) print(w io.Writer, f output.Format) error {
 	return tw.Flush()
 }
 
-// printItem writes item i of v alone, as a watch prints a change: a row on rows
-// (after the header, when header is set), a name, or the object.
-func (v *view) printItem(w io.Writer, rows *output.Stream, f output.Format, i int, header bool) error {
-	switch f {
-	case output.JSON:
-		return output.WriteJSON(w, v.objects[i])
-	case output.YAML:
-		fmt.Fprintln(w, "---")
-		return output.WriteYAML(w, v.objects[i])
-	case output.Name:
-		_, err := fmt.Fprintf(w, "%s/%s\n", v.kind, v.ids[i])
-		return err
-	}
+// printItems writes the items of v at indexes, as a watch prints changes: rows on
+// rows (after the header, when header is set), names, or the objects.
+func (v *view) printItems(w io.Writer, rows *output.Stream, f output.Format, indexes []int, header bool) error {
+	var table [][]string
 	if header {
-		if err := rows.Write(v.headers); err != nil {
+		table = append(table, v.headers)
+	}
+	for _, i := range indexes {
+		var err error
+		switch f {
+		case output.JSON:
+			err = output.WriteJSON(w, v.objects[i])
+		case output.YAML:
+			fmt.Fprintln(w, "---")
+			err = output.WriteYAML(w, v.objects[i])
+		case output.Name:
+			_, err = fmt.Fprintf(w, "%s/%s\n", v.kind, v.ids[i])
+		default:
+			table = append(table, v.rows[i])
+		}
+		if err != nil {
 			return err
 		}
 	}
-	return rows.Write(v.rows[i])
+	if len(indexes) == 0 || len(table) == 0 {
+		return nil
+	}
+	return rows.Write(table...)
 }

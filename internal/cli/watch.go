@@ -29,23 +29,22 @@ func newChanges(w io.Writer, f output.Format) *changes {
 	return &changes{w: w, format: f, rows: output.NewStream(w), seen: map[string]string{}}
 }
 
-// show prints the items of v that are new or changed.
+// show prints the items of v that are new or changed, after the header the first
+// time.
 func (c *changes) show(v *view) error {
+	first := len(c.seen) == 0
+	var changed []int
 	for i, id := range v.ids {
 		raw, err := json.Marshal(v.objects[i])
 		if err != nil {
 			return fmt.Errorf("compare %s/%s: %w", v.kind, id, err)
 		}
-		if c.seen[id] == string(raw) {
-			continue
-		}
-		first := len(c.seen) == 0
-		c.seen[id] = string(raw)
-		if err := v.printItem(c.w, c.rows, c.format, i, first); err != nil {
-			return err
+		if c.seen[id] != string(raw) {
+			c.seen[id] = string(raw)
+			changed = append(changed, i)
 		}
 	}
-	return nil
+	return v.printItems(c.w, c.rows, c.format, changed, first)
 }
 
 // poll lists r again every pollInterval and prints what changed, until ctx ends.

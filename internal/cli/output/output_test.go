@@ -98,10 +98,11 @@ func TestStreamAlignsWithWhatItHasSeen(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	s := output.NewStream(&b)
-	for _, row := range [][]string{{"NAME", "PHASE"}, {"a", "Pending"}, {"a-long-one", "Running"}} {
-		if err := s.Write(row); err != nil {
-			t.Fatal(err)
-		}
+	if err := s.Write([]string{"NAME", "PHASE"}, []string{"a", "Pending"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write([]string{"a-long-one", "Running"}); err != nil {
+		t.Fatal(err)
 	}
 	want := "NAME   PHASE\na      Pending\na-long-one   Running\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {

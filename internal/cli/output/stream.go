@@ -1,7 +1,6 @@
 package output
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -17,20 +16,26 @@ type Stream struct {
 // NewStream returns a Stream writing to w.
 func NewStream(w io.Writer) *Stream { return &Stream{w: w} }
 
-// Write writes one row.
-func (s *Stream) Write(cells []string) error {
-	var b strings.Builder
-	for i, c := range cells {
-		n := utf8.RuneCountInString(c)
-		if i == len(s.widths) {
-			s.widths = append(s.widths, n)
-		}
-		s.widths[i] = max(s.widths[i], n)
-		b.WriteString(c)
-		if i < len(cells)-1 {
-			b.WriteString(strings.Repeat(" ", s.widths[i]-n+3))
+// Write writes rows, aligned with each other and with the rows written before.
+func (s *Stream) Write(rows ...[]string) error {
+	for _, cells := range rows {
+		for i, c := range cells {
+			if i == len(s.widths) {
+				s.widths = append(s.widths, 0)
+			}
+			s.widths[i] = max(s.widths[i], utf8.RuneCountInString(c))
 		}
 	}
-	_, err := fmt.Fprintln(s.w, b.String())
+	var b strings.Builder
+	for _, cells := range rows {
+		for i, c := range cells {
+			b.WriteString(c)
+			if i < len(cells)-1 {
+				b.WriteString(strings.Repeat(" ", s.widths[i]-utf8.RuneCountInString(c)+3))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(s.w, b.String())
 	return err
 }
