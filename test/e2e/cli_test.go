@@ -101,6 +101,10 @@ func TestCLIWorkloads(t *testing.T) {
 	if got := c.ok("logs", job, "--tail", "1"); got != "second-line\n" {
 		t.Errorf("logs --tail 1 = %q", got)
 	}
+	if got := c.ok("logs", job, "--since", "1h"); got != "started\nsecond-line\n" {
+		t.Errorf("logs --since 1h = %q", got)
+	}
+	checkOpsJob(t, c, job)
 
 	labels := map[string]string{"kubernetes.io/hostname": "node-1", "tier": "web"}
 	if err := s.Client.Do(t.Context(), http.MethodPatch, "/api/v1/nodes/node-1", nil,
@@ -136,6 +140,25 @@ func TestCLIWorkloads(t *testing.T) {
 	c.fails("Berth.01001", "get", "workload", web)
 	c.fails("Berth.01001", "describe", "workload", "no-such-1")
 	checkPending(t, c)
+}
+
+// checkOpsJob: opsjob create from flags, get opsjobs, and a refused type.
+func checkOpsJob(t *testing.T, c *cli, job string) {
+	t.Helper()
+	out := c.ok("opsjob", "create", "--type", "dumplog", "--name", "dump", "--input", "workload="+job)
+	id, ok := strings.CutPrefix(strings.TrimSuffix(out, " created\n"), "opsjob/")
+	if !ok {
+		t.Fatalf("opsjob create printed %q", out)
+	}
+	waitFor(t, 60*time.Second, func() (bool, error) {
+		var d apiv1.OpsJobDetail
+		err := json.Unmarshal([]byte(c.ok("get", "opsjob", id, "-o", "json")), &d)
+		return d.Phase == apiv1.OpsJobSucceeded, err
+	})
+	if names := c.ok("get", "opsjobs", "--kind", "dumplog", "-o", "name"); !strings.Contains(names, "opsjob/"+id+"\n") {
+		t.Errorf("get opsjobs --kind dumplog:\n%s", names)
+	}
+	c.fails("Berth.00002", "opsjob", "create", "--type", "defrag", "--name", "x", "--input", "node=node-1")
 }
 
 // checkPending: describe says why a workload waits and which one it waits for.
