@@ -73,15 +73,21 @@ func (a *app) load() (*config.File, string, error) {
 
 // client returns a client of the chosen context's server with its token.
 func (a *app) client() (*client.Client, error) {
+	c, _, err := a.connect()
+	return c, err
+}
+
+// connect returns a client of the chosen context's server, and the context.
+func (a *app) connect() (*client.Client, config.Context, error) {
 	f, _, err := a.load()
 	if err != nil {
-		return nil, err
+		return nil, config.Context{}, err
 	}
 	c, err := f.Resolve(a.contextName, a.opts.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, config.Context{}, err
 	}
-	return client.New(c.Server, c.Token), nil
+	return client.New(c.Server, c.Token), c, nil
 }
 
 // ErrorLine is err as the one line berth prints for it: an API error shows the

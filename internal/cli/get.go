@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/cli/config"
 	"github.com/berth-dev/berth/internal/cli/output"
 )
 
@@ -72,7 +73,7 @@ func (a *app) getCommand() *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.workspace, flagWorkspace, "w", "", "only in this workspace (workloads, nodes)")
+	fl.StringVarP(&f.workspace, flagWorkspace, "w", "", "only in this workspace (workloads: default the context's; nodes)")
 	fl.StringVar(&f.phase, flagPhase, "", "only in these phases, comma-separated (workloads, opsjobs)")
 	fl.StringVar(&f.kind, flagKind, "", "only of these kinds (workloads, comma-separated) or this type (opsjobs)")
 	fl.StringVarP(&f.selector, flagSelector, "l", "", "only with these labels, e.g. team=a,tier!=web (a node's labels, a workload's customerLabels)")
@@ -98,8 +99,12 @@ func (a *app) get(cmd *cobra.Command, f getFlags, args []string) error {
 			return fmt.Errorf("-l %q: %w", f.selector, err)
 		}
 	}
-	if g.c, err = a.client(); err != nil {
+	var cfg config.Context
+	if g.c, cfg, err = a.connect(); err != nil {
 		return err
+	}
+	if g.f.workspace == "" && r.kind == "workload" {
+		g.f.workspace = cfg.Workspace
 	}
 	ctx := cmd.Context()
 	switch {

@@ -172,7 +172,7 @@ func TestGoldenDescribe(t *testing.T) {
 
 func TestGoldenContexts(t *testing.T) {
 	var b bytes.Buffer
-	ctxs := []config.Context{{Name: "alice@lab:8088", Server: "http://lab:8088", User: "alice", Token: "secret-1"},
+	ctxs := []config.Context{{Name: "alice@lab:8088", Server: "http://lab:8088", User: "alice", Token: "secret-1", Workspace: "team-a"},
 		{Name: "prod", Server: "https://berth.example.com", Token: "secret-2"}}
 	if err := output.WriteTable(&b, contextColumns("prod"), ctxs, false); err != nil {
 		t.Fatal(err)

@@ -104,6 +104,10 @@ func TestRunRequest(t *testing.T) {
 	if _, err := f.request("web", []string{"true"}); err == nil {
 		t.Error("--env =1 accepted")
 	}
+	f.env, f.workspace = nil, ""
+	if _, err := f.request("web", []string{"true"}); err == nil || !strings.Contains(err.Error(), "--workspace") {
+		t.Errorf("no workspace: %v, want an error naming --workspace", err)
+	}
 }
 
 func TestNewLines(t *testing.T) {

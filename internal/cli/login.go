@@ -19,8 +19,8 @@ import (
 
 // loginFlags are the flags of `berth login`.
 type loginFlags struct {
-	server, user, token string
-	passwordStdin       bool
+	server, user, token, workspace string
+	passwordStdin                  bool
 }
 
 func (a *app) loginCommand() *cobra.Command {
@@ -39,6 +39,7 @@ func (a *app) loginCommand() *cobra.Command {
 	cmd.Flags().StringVar(&f.user, "user", "", "the user name to sign in as")
 	cmd.Flags().StringVar(&f.token, "token", "", "an API key to use instead of a user and password")
 	cmd.Flags().BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from stdin")
+	cmd.Flags().StringVarP(&f.workspace, "workspace", "w", "", "the workspace get and run use when not told")
 	_ = cmd.MarkFlagRequired("server")
 	cmd.MarkFlagsMutuallyExclusive("user", "token")
 	cmd.MarkFlagsMutuallyExclusive("token", "password-stdin")
@@ -51,7 +52,8 @@ func (a *app) login(cmd *cobra.Command, f loginFlags) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--server %q: must be an http:// or https:// URL with a host", f.server)
 	}
-	c := config.Context{Name: a.contextName, Server: strings.TrimRight(f.server, "/"), User: f.user, Token: f.token}
+	c := config.Context{Name: a.contextName, Server: strings.TrimRight(f.server, "/"), User: f.user,
+		Token: f.token, Workspace: f.workspace}
 	if c.Name == "" {
 		c.Name = contextName(f.user, u.Host)
 	}
@@ -159,6 +161,24 @@ func (a *app) configCommand() *cobra.Command {
 			return nil
 		},
 	}, &cobra.Command{
+		Use:   "set-workspace WORKSPACE",
+		Short: "Set the workspace get and run use when not told, in the current context",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, path, err := a.load()
+			if err != nil {
+				return err
+			}
+			if err := f.SetWorkspace(args[0]); err != nil {
+				return err
+			}
+			if err := f.Save(path); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Context %q uses workspace %q.\n", f.CurrentContext, args[0])
+			return nil
+		},
+	}, &cobra.Command{
 		Use:   "current-context",
 		Short: "Print the current context's name",
 		Args:  cobra.NoArgs,
@@ -189,5 +209,6 @@ func contextColumns(current string) []output.Column[config.Context] {
 		{Header: "NAME", Value: func(c config.Context) string { return c.Name }},
 		{Header: "SERVER", Value: func(c config.Context) string { return c.Server }},
 		{Header: "USER", Value: func(c config.Context) string { return c.User }},
+		{Header: "WORKSPACE", Value: func(c config.Context) string { return c.Workspace }},
 	}
 }

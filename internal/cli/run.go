@@ -31,11 +31,14 @@ func (a *app) runCommand() *cobra.Command {
 			if dash != 1 {
 				return errors.New("give the name, then -- and the command: berth run NAME [flags] -- COMMAND [ARG...]")
 			}
-			req, err := f.request(args[0], args[1:])
+			c, cfg, err := a.connect()
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
+			if f.workspace == "" {
+				f.workspace = cfg.Workspace
+			}
+			req, err := f.request(args[0], args[1:])
 			if err != nil {
 				return err
 			}
@@ -50,7 +53,7 @@ func (a *app) runCommand() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.image, "image", "", "the image each replica runs (required)")
 	fl.StringVar(&f.kind, "kind", apiv1.KindPyTorchJob, "PyTorchJob, Deployment, StatefulSet or Authoring")
-	fl.StringVarP(&f.workspace, "workspace", "w", "", "the workspace (required)")
+	fl.StringVarP(&f.workspace, "workspace", "w", "", "the workspace (default: the context's)")
 	fl.IntVar(&f.replicas, "replicas", 1, "how many replicas")
 	fl.StringVar(&f.gpus, "gpus", "", "GPUs per replica")
 	fl.StringVar(&f.cpu, "cpu", "1", "CPUs per replica")
@@ -59,12 +62,14 @@ func (a *app) runCommand() *cobra.Command {
 	fl.IntVar(&f.priority, "priority", 0, "0 (low), 1 or 2 (high)")
 	fl.StringArrayVarP(&f.env, "env", "e", nil, "KEY=VALUE in the environment (repeatable)")
 	_ = cmd.MarkFlagRequired("image")
-	_ = cmd.MarkFlagRequired("workspace")
 	return cmd
 }
 
 // request is the create body of f for the workload name running command.
 func (f *runFlags) request(name string, command []string) (*apiv1.CreateWorkloadRequest, error) {
+	if f.workspace == "" {
+		return nil, errors.New("--workspace: required, unless the context has one (berth config set-workspace)")
+	}
 	env, err := parseEnv(f.env)
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func TestCLILogin(t *testing.T) {
 		&apiv1.CreateUserRequest{Name: "carol", Password: "carols-pass-1", Workspaces: []string{workspace}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if out, errOut, code := c.run("carols-pass-1\n", "login", "--server", s.URL, "--user", "carol", "--password-stdin"); code != 0 {
+	if out, errOut, code := c.run("carols-pass-1\n", "login", "--server", s.URL, "--user", "carol", "--password-stdin", "-w", workspace); code != 0 {
 		t.Fatalf("login carol: exit %d %s %s", code, out, errOut)
 	}
 	c.ok("login", "--server", s.URL, "--token", s.Client.Token(), "--context", "admin")
@@ -46,8 +46,15 @@ func TestCLILogin(t *testing.T) {
 	if got := strings.TrimSpace(c.ok("config", "current-context")); got != "carol@"+host {
 		t.Errorf("current-context %q after use-context", got)
 	}
-	c.ok("get", "workloads", "-w", workspace)
+	c.ok("get", "workloads") // in the context's workspace
+	id := c.created("", "run", "carols", "--image", "busybox", "--ephemeral-storage", "1Gi", "--", "true")
+	if names := c.ok("get", "workloads", "-o", "name"); names != "workload/"+id+"\n" {
+		t.Errorf("carol's get workloads: %q, want her workload %s", names, id)
+	}
 	c.fails("Berth.00003", "get", "workloads", "-w", "someone-elses") // carol is a member of one workspace
+	c.ok("config", "set-workspace", "someone-elses")
+	c.fails("Berth.00003", "get", "workloads")
+	c.ok("get", "workloads", "-w", workspace)
 
 	c.env = append(c.env, "BERTH_TOKEN=not-a-token")
 	c.fails("Berth.00009", "get", "workloads", "-w", workspace)

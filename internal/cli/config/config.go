@@ -31,6 +31,9 @@ type Context struct {
 	// User is the name the token was obtained for ("" for an API key given as such).
 	User  string `yaml:"user,omitempty"`
 	Token string `yaml:"token"`
+	// Workspace is the workspace get and run use when not told (as kubectl's
+	// namespace): members may list only the workspaces they belong to.
+	Workspace string `yaml:"workspace,omitempty"`
 }
 
 // File is the CLI's configuration file.
@@ -113,6 +116,16 @@ func (f *File) Set(c Context) {
 		f.Contexts[i] = c
 	}
 	f.CurrentContext = c.Name
+}
+
+// SetWorkspace makes ws the default workspace of the current context.
+func (f *File) SetWorkspace(ws string) error {
+	i := slices.IndexFunc(f.Contexts, func(x Context) bool { return x.Name == f.CurrentContext })
+	if i < 0 {
+		return ErrNoContext
+	}
+	f.Contexts[i].Workspace = ws
+	return nil
 }
 
 // Use makes the context name current.

@@ -66,6 +66,16 @@ func TestUse(t *testing.T) {
 	if err := f.Use("nope"); err == nil || f.CurrentContext != "a" {
 		t.Errorf("Use(nope) = %v, current %q; want an error and a unchanged", err, f.CurrentContext)
 	}
+	if err := f.SetWorkspace("team-a"); err != nil {
+		t.Fatal(err)
+	}
+	want := []config.Context{{Name: "a", Server: "http://a", Workspace: "team-a"}, {Name: "b", Server: "http://b"}}
+	if diff := cmp.Diff(want, f.Contexts); diff != "" {
+		t.Errorf("after SetWorkspace (-want +got):\n%s", diff)
+	}
+	if err := (&config.File{}).SetWorkspace("x"); !errors.Is(err, config.ErrNoContext) {
+		t.Errorf("SetWorkspace without a context = %v, want ErrNoContext", err)
+	}
 }
 
 func TestResolve(t *testing.T) {
