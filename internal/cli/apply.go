@@ -108,19 +108,27 @@ func splitBodies(raw []byte) ([]json.RawMessage, error) {
 	return out, nil
 }
 
-// listItems is the items of a JSON list, or the JSON object alone.
+// listItems is the items of a JSON list, or the JSON object alone; each must be an
+// object.
 func listItems(js []byte) ([]json.RawMessage, error) {
-	switch bytes.TrimSpace(js)[0] {
-	case '[':
-		var items []json.RawMessage
+	items := []json.RawMessage{js}
+	if isJSON(js, '[') {
 		if err := json.Unmarshal(js, &items); err != nil {
 			return nil, err
 		}
-		return items, nil
-	case '{':
-		return []json.RawMessage{js}, nil
 	}
-	return nil, errors.New("must be a workload object or a list of them")
+	for i, it := range items {
+		if !isJSON(it, '{') {
+			return nil, fmt.Errorf("item %d: must be a JSON or YAML object, not %.40s", i+1, it)
+		}
+	}
+	return items, nil
+}
+
+// isJSON reports whether the JSON value js starts with the delimiter open.
+func isJSON(js []byte, open byte) bool {
+	js = bytes.TrimSpace(js)
+	return len(js) > 0 && js[0] == open
 }
 
 // createRaw sends body as is, so that the server judges every field of it.
