@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,17 @@ func TestCLILogin(t *testing.T) {
 	c.ok("config", "set-workspace", "someone-elses")
 	c.fails("Berth.00003", "get", "workloads")
 	c.ok("get", "workloads", "-w", workspace)
+
+	other := filepath.Join(t.TempDir(), "other.yaml")
+	c.fails("no server configured", "get", "workloads", "--config", other)
+	c.ok("login", "--server", s.URL, "--token", s.Client.Token(), "--config", other, "--context", "elsewhere")
+	if got := c.ok("config", "current-context", "--config", other); got != "elsewhere\n" {
+		t.Errorf("--config names another file: its current context is %q", got)
+	}
+
+	fresh := newCLI(t) // no config file: the environment alone
+	fresh.env = append(fresh.env, "BERTH_SERVER="+s.URL, "BERTH_TOKEN="+s.Client.Token())
+	fresh.ok("get", "workloads")
 
 	c.env = append(c.env, "BERTH_TOKEN=not-a-token")
 	c.fails("Berth.00009", "get", "workloads", "-w", workspace)
