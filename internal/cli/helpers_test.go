@@ -219,3 +219,19 @@ func TestChangesPrintsOnlyWhatChanged(t *testing.T) {
 		t.Errorf("watch output (-want +got):\n%s", diff)
 	}
 }
+
+// TestChangesByName: a watch -o name prints names only, never a header.
+func TestChangesByName(t *testing.T) {
+	t.Parallel()
+	g := &getter{a: &app{opts: Options{Now: func() time.Time { return now }}}}
+	var b bytes.Buffer
+	c := newChanges(&b, output.Name)
+	for _, items := range [][]apiv1.WorkloadListItem{nil, {train}, {train, web}} {
+		if err := c.show(workloadView(g, nil, items)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := "workload/train-x7k2p\nworkload/web-q9d1a\n"; b.String() != want {
+		t.Errorf("watch -o name printed %q, want %q", b.String(), want)
+	}
+}

@@ -54,7 +54,7 @@ func (v *view) print(w io.Writer, f output.Format) error {
 // rows (after the header, when header is set), names, or the objects.
 func (v *view) printItems(w io.Writer, rows *output.Stream, f output.Format, indexes []int, header bool) error {
 	var table [][]string
-	if header {
+	if header && (f == output.Table || f == output.Wide) {
 		table = append(table, v.headers)
 	}
 	for _, i := range indexes {
@@ -75,7 +75,7 @@ func (v *view) printItems(w io.Writer, rows *output.Stream, f output.Format, ind
 		}
 	}
 	if len(indexes) == 0 || len(table) == 0 {
-		return nil
+		return nil // nothing changed, or not a table
 	}
 	return rows.Write(table...)
 }

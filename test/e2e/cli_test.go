@@ -138,8 +138,15 @@ func TestCLIWorkloads(t *testing.T) {
 	if got := c.ok("get", "nodes", "-l", "tier=web", "-o", "name"); got != "node/node-1\n" {
 		t.Errorf("get nodes -l tier=web = %q", got)
 	}
+	podWatch := c.command("", "get", "pods", web, "--watch", "-o", "name")
+	watchedPods := lines(t, podWatch)
+	t.Cleanup(func() { _ = podWatch.Process.Kill(); _ = podWatch.Wait() })
+	seen := map[string]bool{nextLine(t, watchedPods, "pod/"+web): true}
 	if got := c.ok("scale", web, "--replicas", "2"); got != "workload/"+web+" scaled to 2\n" {
 		t.Errorf("scale printed %q", got)
+	}
+	for len(seen) < 2 { // the watch shows the new pod
+		seen[nextLine(t, watchedPods, "pod/"+web)] = true
 	}
 	waitFor(t, 60*time.Second, func() (bool, error) {
 		d := c.detail(web)
