@@ -74,7 +74,7 @@ func (a *app) getCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.workspace, flagWorkspace, "w", "", "only in this workspace (workloads: default the context's; nodes)")
-	fl.StringVar(&f.phase, flagPhase, "", "only in these phases, comma-separated (workloads, opsjobs)")
+	fl.StringVar(&f.phase, flagPhase, "", "only in these phases (workloads: comma-separated; opsjobs: one)")
 	fl.StringVar(&f.kind, flagKind, "", "only of these kinds (workloads, comma-separated) or this type (opsjobs)")
 	fl.StringVarP(&f.selector, flagSelector, "l", "", "only with these labels, e.g. team=a,tier!=web (a node's labels, a workload's customerLabels)")
 	fl.StringVarP(&f.output, "output", "o", "", "output format: wide, json, yaml or name")
