@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -93,6 +94,10 @@ func (a *app) connect() (*client.Client, config.Context, error) {
 // ErrorLine is err as the one line berth prints for it: an API error shows the
 // server's code and message, with a hint when the credentials were refused.
 func ErrorLine(err error) string {
+	return strings.Join(strings.Fields(errorLine(err)), " ")
+}
+
+func errorLine(err error) string {
 	apiErr, ok := client.AsAPIError(err)
 	if !ok {
 		return "error: " + err.Error()

@@ -143,6 +143,7 @@ func TestErrorLine(t *testing.T) {
 			"error: Berth.00009: bad token (run `berth login`)"},
 		{&client.APIError{Status: 502, Body: apiv1.Error{ErrorMessage: "Bad Gateway"}}, "error: HTTP 502: Bad Gateway"},
 		{errors.New("dial tcp: refused"), "error: dial tcp: refused"},
+		{errors.New("unknown command \"gte\"\n\nDid you mean this?\n\tget\n"), `error: unknown command "gte" Did you mean this? get`},
 	} {
 		if got := ErrorLine(tt.err); got != tt.want {
 			t.Errorf("ErrorLine(%v) = %q, want %q", tt.err, got, tt.want)
