@@ -1,7 +1,9 @@
 // Package client is a small Go client of Berth's HTTP API (api/v1): one method per
-// workload endpoint plus login. It uses net/http only. A response outside 2xx comes
-// back as an *APIError carrying the HTTP status and the server's error body, so
-// callers match on Status and ErrorCode, never on message text.
+// workload endpoint plus login, ops jobs and the platform reads the CLI shows
+// (nodes, workspaces, clusters, users, the server's version). It uses net/http
+// only. A response outside 2xx comes back as an *APIError carrying the HTTP status
+// and the server's error body, so callers match on Status and ErrorCode, never on
+// message text.
 package client
 
 import (

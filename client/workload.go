@@ -120,3 +120,12 @@ func (c *Client) WorkloadService(ctx context.Context, id string) (*apiv1.Workloa
 	}
 	return &out, nil
 }
+
+// WorkloadScheduling explains, for people, why a workload waits or where it was placed.
+func (c *Client) WorkloadScheduling(ctx context.Context, id string) (*apiv1.WorkloadScheduling, error) {
+	var out apiv1.WorkloadScheduling
+	if err := c.Do(ctx, http.MethodGet, workloadPath(id)+"/scheduling", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

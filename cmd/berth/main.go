@@ -2,10 +2,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/buildinfo"
+	"github.com/berth-dev/berth/internal/cli"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/server"
 )
@@ -15,10 +18,14 @@ func main() {
 		Use:           "berth",
 		Short:         "Berth: queue, place and run workloads on GPU clusters",
 		SilenceUsage:  true,
-		SilenceErrors: false,
+		SilenceErrors: true,
 	}
 	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand())
+	root.AddCommand(cli.Commands(cli.Options{Version: buildinfo.Read()})...)
 	if err := root.Execute(); err != nil {
+		if !cli.IsSilent(err) {
+			fmt.Fprintln(os.Stderr, cli.ErrorLine(err))
+		}
 		os.Exit(1)
 	}
 }

@@ -101,6 +101,7 @@ var authzMatrix = []authzRow{
 	}, "200 200 200 200 200 200 200 200", public},
 	{"POST /api/v1/logout", path("/api/v1/logout"), "200 400 200 400 200 400 200 400", "200 400 200 200"},
 	{"GET /api/v1/envs", path("/api/v1/envs"), "200 200 200 200 200 200 200 200", public},
+	{"GET /version", path("/version"), "200 200 200 200 200 200 200 200", public},
 
 	// Probes and metrics: public (MetricsAdminOnly is tested in probe_test.go).
 	{"GET /healthz", path("/healthz"), "200 200 200 200 200 200 200 200", public},

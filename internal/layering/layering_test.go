@@ -26,6 +26,17 @@ var pure = []string{
 	"std:net/http", "std:os/exec", "std:database/sql",
 }
 
+// notForCLI is every internal package but the CLI's own: it reaches the server only
+// through package client (DESIGN: cli imports only client and api/v1).
+var notForCLI = []string{
+	"internal/auth", "internal/buildinfo", "internal/controller", "internal/endpoint",
+	"internal/executor", "internal/httpapi", "internal/inventory", "internal/kubeconfig",
+	"internal/layering", "internal/nodefault", "internal/opsjob", "internal/resource",
+	"internal/runtime", "internal/scheduler", "internal/server", "internal/store",
+	"internal/testenv", "internal/usecase", "internal/watch", "internal/workload",
+	"cmd/", "bench/", "test/",
+}
+
 // drivers are the concrete stores and runtimes: only the composition root picks them.
 var drivers = []string{"internal/store/sqlite", "internal/store/postgres", "internal/runtime/process", "internal/runtime/kube"}
 
@@ -63,6 +74,8 @@ var rules = []rule{
 	{"internal/server", []string{"cmd/", "bench/", "test/"}, "the composition root is started by main, never the reverse"},
 	{"internal/layering", []string{""}, "the import check imports nothing it checks"},
 	{"internal/testenv", []string{""}, "what a test needs of the machine is said without the project"},
+	{"internal/cli", notForCLI, "the CLI speaks to the server only through client and api/v1"},
+	{"internal/buildinfo", []string{"internal/", "client", "cmd/", "bench/", "test/"}, "build facts come from the toolchain alone"},
 }
 
 // everywhere holds for every internal package.

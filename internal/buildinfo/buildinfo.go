@@ -1,0 +1,46 @@
+// Package buildinfo says which build of Berth this binary is, from the module and
+// VCS facts the Go toolchain stamps into every binary it builds.
+package buildinfo
+
+import (
+	"runtime"
+	"runtime/debug"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+)
+
+// develVersion is the version of a binary built from a checkout rather than from a
+// tagged module.
+const develVersion = "devel"
+
+// Read returns this binary's version, commit and Go version.
+func Read() apiv1.Version {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return apiv1.Version{Version: develVersion, GoVersion: runtime.Version()}
+	}
+	return FromBuildInfo(info)
+}
+
+// FromBuildInfo returns the version info holds: the main module's version ("devel"
+// when it has none), the VCS revision with "-dirty" when the tree had changes, and
+// the Go version.
+func FromBuildInfo(info *debug.BuildInfo) apiv1.Version {
+	v := apiv1.Version{Version: info.Main.Version, GoVersion: info.GoVersion}
+	if v.Version == "" || v.Version == "(devel)" {
+		v.Version = develVersion
+	}
+	dirty := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v.Commit = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if dirty && v.Commit != "" {
+		v.Commit += "-dirty"
+	}
+	return v
+}

@@ -1,0 +1,13 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/berth-dev/berth/internal/buildinfo"
+)
+
+// version answers the public GET /version: the server's build, which `berth
+// version` shows beside the client's.
+func (a *API) version(http.ResponseWriter, *http.Request) (any, error) {
+	return buildinfo.Read(), nil
+}

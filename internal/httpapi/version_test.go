@@ -1,0 +1,20 @@
+package httpapi_test
+
+import (
+	"testing"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/buildinfo"
+)
+
+// TestVersion: GET /version answers without credentials with the server's build.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var got apiv1.Version
+	e.ok("GET", "/version", "", nil, &got)
+	diff(t, "version", buildinfo.Read(), got)
+	if got.GoVersion == "" || got.Version == "" {
+		t.Errorf("version %+v lacks a version or a Go version", got)
+	}
+}
