@@ -1,0 +1,139 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/berth-dev/berth/internal/runtime"
+)
+
+// execDrainTimeout bounds how long Exec waits, after the command exited, for output
+// that a process it left in the background may hold open for ever.
+const execDrainTimeout = 2 * time.Second
+
+// runExec runs req in the pod t names and returns its exit code.
+func runExec(ctx context.Context, t execTarget, req runtime.ExecRequest) (int, error) {
+	// The pod's shell looks the program up on the pod's PATH.
+	args := append([]string{"/bin/sh", "-c", `exec "$@"`, "sh"}, req.Command...)
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env, cmd.Dir = t.env, t.dir
+	// A session of its own, killed whole when ctx ends.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if req.TTY {
+		return runTTY(cmd, t, req)
+	}
+	return runPiped(cmd, t, req)
+}
+
+// runTTY runs cmd on a new terminal, its controlling one.
+func runTTY(cmd *exec.Cmd, t execTarget, req runtime.ExecRequest) (int, error) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		return -1, err
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	setSize(ptmx, req.Size)
+	if t.pid != 0 {
+		// The pod's user owns its terminal, as a login's user does.
+		if err := tty.Chown(int(t.uid), int(t.gid)); err != nil {
+			return -1, err
+		}
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr.Setctty, cmd.SysProcAttr.Ctty = true, 0
+	if err := t.startIn(cmd); err != nil {
+		return -1, err
+	}
+	tty.Close() // only the command holds the terminal now: the reader ends when it does
+	if req.Stdin != nil {
+		go func() { _, _ = io.Copy(ptmx, req.Stdin) }()
+	}
+	output := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(req.Stdout, ptmx)
+		close(output)
+	}()
+	exited := make(chan struct{})
+	defer close(exited)
+	go resizeUntil(ptmx, req.Resize, exited)
+	err = cmd.Wait()
+	select {
+	case <-output:
+	case <-time.After(execDrainTimeout):
+	}
+	return exitCode(cmd, err)
+}
+
+// runPiped runs cmd with pipes for its stdin, stdout and stderr.
+func runPiped(cmd *exec.Cmd, t execTarget, req runtime.ExecRequest) (int, error) {
+	cmd.Stdout, cmd.Stderr = req.Stdout, req.Stderr
+	cmd.WaitDelay = execDrainTimeout
+	var stdin *os.File
+	if req.Stdin != nil {
+		// A pipe of our own, not exec's: Wait must not wait for the caller's stdin,
+		// which may stay open after the command exited.
+		r, w, err := os.Pipe()
+		if err != nil {
+			return -1, err
+		}
+		defer r.Close()
+		cmd.Stdin, stdin = r, w
+	}
+	if err := t.startIn(cmd); err != nil {
+		if stdin != nil {
+			stdin.Close()
+		}
+		return -1, err
+	}
+	if stdin != nil {
+		go func() {
+			_, _ = io.Copy(stdin, req.Stdin)
+			stdin.Close()
+		}()
+	}
+	return exitCode(cmd, cmd.Wait())
+}
+
+// resizeUntil applies the sizes that come on resize to the terminal until done.
+func resizeUntil(ptmx *os.File, resize <-chan runtime.TermSize, done <-chan struct{}) {
+	for {
+		select {
+		case s, ok := <-resize:
+			if !ok {
+				return
+			}
+			setSize(ptmx, s)
+		case <-done:
+			return
+		}
+	}
+}
+
+func setSize(ptmx *os.File, s runtime.TermSize) {
+	if s.Cols > 0 && s.Rows > 0 {
+		_ = pty.Setsize(ptmx, &pty.Winsize{Cols: s.Cols, Rows: s.Rows})
+	}
+}
+
+// exitCode is the command's exit code, 128+n for signal n, as a shell reports it.
+func exitCode(cmd *exec.Cmd, err error) (int, error) {
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) && !errors.Is(err, exec.ErrWaitDelay) {
+		return -1, err
+	}
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok {
+		return cmd.ProcessState.ExitCode(), nil
+	}
+	code, _ := exitResult(ws)
+	return int(code), nil
+}
