@@ -17,7 +17,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand())
+	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand(), sftpServerCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
@@ -46,6 +46,19 @@ func podInitCommand() *cobra.Command {
 		Args:   cobra.ExactArgs(1),
 		Run: func(_ *cobra.Command, args []string) {
 			os.Exit(process.PodInitMain(args[0]))
+		},
+	}
+}
+
+// sftpServerCommand is the hidden `berth sftp-server` the process runtime runs in a
+// pod for SSH's sftp subsystem (sftp, scp): SFTP on stdin and stdout.
+func sftpServerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    process.SFTPServerArg,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			os.Exit(process.SFTPServerMain())
 		},
 	}
 }

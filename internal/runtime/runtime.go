@@ -148,6 +148,9 @@ type ExecRequest struct {
 	Container string
 	// Command is the program and its arguments, looked up on the pod's PATH.
 	Command []string
+	// SFTP runs an SFTP server on Stdin and Stdout in place of Command (SSH's sftp
+	// subsystem, which sftp and scp use), serving the pod's files as the pod's user.
+	SFTP bool
 	// TTY runs the command on a terminal of Size, resized by what comes on Resize;
 	// its output all comes on Stdout.
 	TTY    bool

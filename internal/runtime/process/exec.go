@@ -52,7 +52,7 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 	if req.Container != "" && req.Container != workload.MainContainer(spec.Kind) {
 		return -1, fmt.Errorf("container %s of pod %s: %w", req.Container, podID, runtime.ErrNotFound)
 	}
-	if len(req.Command) == 0 {
+	if len(req.Command) == 0 && !req.SFTP {
 		return -1, errors.New("exec: no command")
 	}
 	t, err := podTarget(dir, spec)

@@ -3,6 +3,7 @@ package process
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -20,9 +21,22 @@ const execDrainTimeout = 2 * time.Second
 
 // runExec runs req in the pod t names and returns its exit code.
 func runExec(ctx context.Context, t execTarget, req runtime.ExecRequest) (int, error) {
+	command := req.Command
+	var extra []*os.File
+	if req.SFTP {
+		// This binary's sftp-server, handed to the pod open: the pod may not see
+		// its path, nor have an sftp-server of its own.
+		self, err := openExecutable()
+		if err != nil {
+			return -1, err
+		}
+		defer self.Close()
+		extra, command = []*os.File{self}, []string{"/proc/self/fd/3", SFTPServerArg}
+	}
 	// The pod's shell looks the program up on the pod's PATH.
-	args := append([]string{"/bin/sh", "-c", `exec "$@"`, "sh"}, req.Command...)
+	args := append([]string{"/bin/sh", "-c", `exec "$@"`, "sh"}, command...)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.ExtraFiles = extra
 	cmd.Env, cmd.Dir = t.env, t.dir
 	// A session of its own, killed whole when ctx ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -101,6 +115,15 @@ func runPiped(cmd *exec.Cmd, t execTarget, req runtime.ExecRequest) (int, error)
 		}()
 	}
 	return exitCode(cmd, cmd.Wait())
+}
+
+// openExecutable opens this binary for reading.
+func openExecutable() (*os.File, error) {
+	path, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find this binary for the sftp server: %w", err)
+	}
+	return os.Open(path)
 }
 
 // resizeUntil applies the sizes that come on resize to the terminal until done.

@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pkg/sftp"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
@@ -139,5 +145,52 @@ func TestExecTTY(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the shell did not exit; output %q", out.String())
+	}
+}
+
+// TestExecSFTP: the SFTP server runs in the pod as its user: a file written through
+// it lands in the pod's working directory, owned by the pod's uid.
+func TestExecSFTP(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	rt := newSandboxRuntime(t, t.TempDir())
+	req := runningPod(t, rt, "files")
+	toServer, fromClient := io.Pipe()
+	fromServer, toClient := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		code, err := rt.Exec(context.Background(), req.Ref(), req.Pods[0].PodID, runtime.ExecRequest{
+			SFTP: true, Stdin: toServer, Stdout: toClient, Stderr: os.Stderr})
+		toClient.Close()
+		if err == nil && code != 0 {
+			err = fmt.Errorf("exit code %d", code)
+		}
+		done <- err
+	}()
+	client, err := sftp.NewClientPipe(fromServer, fromClient)
+	if err != nil {
+		t.Fatalf("sftp client: %v", err)
+	}
+	f, err := client.Create("copied.txt")
+	if err != nil {
+		t.Fatalf("sftp create: %v", err)
+	}
+	if _, err := f.Write([]byte("over sftp\n")); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	client.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Exec sftp: %v", err)
+	}
+	dir, _, _ := rt.latestPod("files", req.Pods[0].PodID)
+	path := filepath.Join(dir, workDirName, "copied.txt")
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != "over sftp\n" {
+		t.Fatalf("copied file = %q, %v", b, err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil || st.Uid != rt.uids.known["a"] {
+		t.Errorf("copied file owned by %d (%v), want the pod's uid %d", st.Uid, err, rt.uids.known["a"])
 	}
 }
