@@ -31,9 +31,13 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 	if p.Status.Phase != corev1.PodRunning {
 		return -1, fmt.Errorf("pod %s does not run: %w", podID, runtime.ErrNotFound)
 	}
+	command := req.Command
+	if req.SFTP {
+		command = sftpServerCommand
+	}
 	u := r.client.CoreV1().RESTClient().Post().Resource("pods").Namespace(p.Namespace).Name(p.Name).
 		SubResource("exec").VersionedParams(&corev1.PodExecOptions{
-		Container: container, Command: req.Command, Stdin: req.Stdin != nil, Stdout: true,
+		Container: container, Command: command, Stdin: req.Stdin != nil, Stdout: true,
 		Stderr: !req.TTY, TTY: req.TTY,
 	}, scheme.ParameterCodec).URL()
 	ws, err := remotecommand.NewWebSocketExecutor(r.rest, "GET", u.String())
@@ -66,6 +70,13 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 	}
 	return 0, nil
 }
+
+// sftpServerCommand runs the container's own sftp-server, where its image has one.
+var sftpServerCommand = []string{"/bin/sh", "-c", `for p in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server /usr/lib/ssh/sftp-server /usr/lib/sftp-server; do
+	[ -x "$p" ] && exec "$p"
+done
+echo "the container has no sftp-server" >&2
+exit 127`}
 
 // sizeQueue hands remotecommand the terminal's first size, then each resize.
 type sizeQueue struct {
