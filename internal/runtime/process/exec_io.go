@@ -38,6 +38,9 @@ func runExec(ctx context.Context, t execTarget, req runtime.ExecRequest) (int, e
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.ExtraFiles = extra
 	cmd.Env, cmd.Dir = t.env, t.dir
+	for k, v := range req.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	// A session of its own, killed whole when ctx ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }

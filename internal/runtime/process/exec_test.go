@@ -119,7 +119,7 @@ func TestExecTTY(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		code, err := rt.Exec(context.Background(), req.Ref(), req.Pods[0].PodID, runtime.ExecRequest{
-			Command: []string{"sh"}, TTY: true, Size: runtime.TermSize{Cols: 80, Rows: 24},
+			Command: []string{"sh"}, TTY: true, Env: map[string]string{"TERM": "xterm"}, Size: runtime.TermSize{Cols: 80, Rows: 24},
 			Resize: resize, Stdin: stdin, Stdout: out})
 		done <- result{code, err}
 	}()
@@ -128,9 +128,10 @@ func TestExecTTY(t *testing.T) {
 		waitFor(t, rt, "terminal output "+want, func() bool { return strings.Contains(out.String(), want) },
 			func() any { return out.String() })
 	}
-	_, _ = io.WriteString(typed, "stty size; tty\n")
+	_, _ = io.WriteString(typed, "stty size; tty; echo term=$TERM\n")
 	waitOutput("24 80")
 	waitOutput("/dev/pts/")
+	waitOutput("term=xterm")
 	resize <- runtime.TermSize{Cols: 100, Rows: 40}
 	// The resize goes on its own channel: ask again until the shell sees it.
 	waitFor(t, rt, "the resized terminal", func() bool {
