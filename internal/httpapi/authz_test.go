@@ -92,6 +92,8 @@ var authzMatrix = []authzRow{
 	{"GET /api/custom/workloads/{id}/pods/{podId}/logs", on("/api/custom/workloads/%s/pods/nope/logs", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	{"GET /api/v1/workloads/{id}/pods/{podId}/containers", on("/api/v1/workloads/%s/pods/nope/containers", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	{"GET /api/custom/workloads/{id}/pods/{podId}/containers", on("/api/custom/workloads/%s/pods/nope/containers", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
+	{"GET /api/v1/workloads/{id}/pods/{podId}/webshell", on("/api/v1/workloads/%s/pods/nope/webshell", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
+	{"GET /api/custom/workloads/{id}/pods/{podId}/webshell", on("/api/custom/workloads/%s/pods/nope/webshell", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	// A PyTorchJob has no service.
 	{"GET /api/v1/workloads/{id}/service", on("/api/v1/workloads/%s/service", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	{"GET /api/custom/workloads/{id}/service", on("/api/custom/workloads/%s/service", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},

@@ -2,8 +2,9 @@ package sshserver
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/usecase"
 )
 
 // target is what an SSH user name names.
@@ -12,9 +13,6 @@ type target struct {
 	// workspace is set by the three-part form, container and shell by the four-part one.
 	workspace, container, shell string
 }
-
-// shellName is a shell named in a user name: a program on the pod's PATH, not a path.
-var shellName = regexp.MustCompile(`^[A-Za-z0-9_+-]+$`)
 
 // parseUser reads `<userId>.<podId>.<workspaceId>` or
 // `<userId>.<podId>.<container>.<shell>`.
@@ -29,7 +27,7 @@ func parseUser(name string) (target, error) {
 	case 3:
 		return target{userID: parts[0], podID: parts[1], workspace: parts[2]}, nil
 	case 4:
-		if !shellName.MatchString(parts[3]) {
+		if !usecase.ValidShell(parts[3]) {
 			return target{}, fmt.Errorf("user name %q: the shell %q is not a program name", name, parts[3])
 		}
 		return target{userID: parts[0], podID: parts[1], container: parts[2], shell: parts[3]}, nil
@@ -37,13 +35,7 @@ func parseUser(name string) (target, error) {
 	return target{}, fmt.Errorf("user name %q is neither <userId>.<podId>.<workspaceId> nor <userId>.<podId>.<container>.<shell>", name)
 }
 
-// defaultShell runs bash where the pod has it, else sh, with args.
-const defaultShell = `if command -v bash >/dev/null 2>&1; then exec bash "$@"; fi; exec sh "$@"`
-
 // command is the program a session runs: the target's shell with args.
 func (t target) command(args ...string) []string {
-	if t.shell == "" {
-		return append([]string{"/bin/sh", "-c", defaultShell, "sh"}, args...)
-	}
-	return append([]string{t.shell}, args...)
+	return usecase.ShellCommand(t.shell, args...)
 }
