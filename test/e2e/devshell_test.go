@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"golang.org/x/crypto/ssh"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -68,6 +70,19 @@ func newSSHKey(t *testing.T, c *client.Client) (string, string) {
 		t.Fatalf("register the key: %v", err)
 	}
 	return path, k.ID
+}
+
+// strangerClient makes a user of no workspace (users join the default one, which
+// they leave here), who may not read alice's workloads, and returns their client.
+func strangerClient(t *testing.T, s *server, name string) *client.Client {
+	t.Helper()
+	c := userClient(t, s, name)
+	err := s.Client.Do(t.Context(), http.MethodPatch, "/api/v1/users/"+auth.NewUserID(name), nil,
+		&apiv1.PatchUserRequest{Workspaces: &[]string{}}, nil)
+	if err != nil {
+		t.Fatalf("take %s out of the default workspace: %v", name, err)
+	}
+	return c
 }
 
 // sshOptions are the client options of every test login: no known hosts, only the key given.
@@ -125,13 +140,7 @@ func TestSSHIntoDevMachine(t *testing.T) {
 	if _, errOut, code := d.runSSH(t, bobKey, user, "true"); code != 255 || !strings.Contains(errOut, "Permission denied") {
 		t.Errorf("bob's key as alice: %d, %q; want refused", code, errOut)
 	}
-	carol := userClient(t, d.s, "carol")
-	// Users join the default workspace: take carol out, so that she may not read.
-	err := d.s.Client.Do(t.Context(), http.MethodPatch, "/api/v1/users/"+auth.NewUserID("carol"), nil,
-		&apiv1.PatchUserRequest{Workspaces: &[]string{}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	carol := strangerClient(t, d.s, "carol")
 	carolKey, _ := newSSHKey(t, carol)
 	if _, errOut, code := d.runSSH(t, carolKey, auth.NewUserID("carol")+"."+d.pod+".main.bash", "true"); code != 255 {
 		t.Errorf("a stranger into alice's pod: %d, %q; want refused", code, errOut)
@@ -221,5 +230,65 @@ func TestSSHTerminal(t *testing.T) {
 	var exit *ssh.ExitError
 	if err := sess.Wait(); !errors.As(err, &exit) || exit.ExitStatus() != 5 {
 		t.Errorf("the shell ended with %v, want exit status 5", err)
+	}
+}
+
+// TestWebShell: the web shell runs `uname -a` in the pod and returns its output,
+// follows a RESIZE message, and closes normally when the shell exits; a user who may
+// not read the workload is refused before any upgrade.
+func TestWebShell(t *testing.T) {
+	t.Parallel()
+	d := startDevShell(t)
+	u := strings.Replace(d.s.URL, "http://", "ws://", 1) +
+		"/api/custom/workloads/" + d.id + "/pods/" + d.pod + "/webshell?cmd=sh&cols=90&rows=30"
+	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": []string{"Bearer " + d.alice.Token()}}})
+	if err != nil {
+		t.Fatalf("dial the web shell: %v", err)
+	}
+	defer conn.CloseNow()
+	var out strings.Builder
+	read := func(want string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		for !strings.Contains(out.String(), want) {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatalf("waiting for %q: %v; got %q", want, err, out.String())
+			}
+			out.Write(data)
+		}
+	}
+	send := func(text string) {
+		t.Helper()
+		if err := conn.Write(t.Context(), websocket.MessageText, []byte(text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("uname -a\n")
+	read("Linux ")
+	send("stty size\n")
+	read("30 90")
+	send("RESIZE 120 40")
+	send("stty size\n")
+	read("40 120")
+	send("exit\n")
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for {
+		if _, _, err = conn.Read(ctx); err != nil {
+			break
+		}
+	}
+	if status := websocket.CloseStatus(err); status != websocket.StatusNormalClosure {
+		t.Errorf("the web shell ended with %v, want a normal closure", err)
+	}
+
+	carol := strangerClient(t, d.s, "carol")
+	_, resp, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": []string{"Bearer " + carol.Token()}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a stranger's web shell: %v (%v), want 403", err, resp)
 	}
 }
