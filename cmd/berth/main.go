@@ -17,7 +17,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand(), sftpServerCommand())
+	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand(), sftpServerCommand(), podEnterCommand())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
@@ -59,6 +59,20 @@ func sftpServerCommand() *cobra.Command {
 		Args:   cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
 			os.Exit(process.SFTPServerMain())
+		},
+	}
+}
+
+// podEnterCommand is the hidden `berth pod-enter UID GID DIR -- COMMAND...` that
+// nsenter runs in a pod's user namespace for a session in the pod of a server that
+// is not root: it becomes the pod's user, without privileges, and runs COMMAND.
+func podEnterCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                process.PodEnterArg + " UID GID DIR -- COMMAND...",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		Run: func(_ *cobra.Command, args []string) {
+			os.Exit(process.PodEnterMain(args))
 		},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
@@ -27,8 +28,8 @@ import (
 // ends with it: unshare(CLONE_FS), then setns), drops the capability bounding set
 // there and forks the command from it as the pod's uid and gid, in the pod's working
 // directory, with its env; the command joins the pod's cgroup. A pod of a server
-// that is not root (in a user namespace) cannot be entered so: setns into a user
-// namespace needs a process with one thread.
+// that is not root is in a user namespace, which a process with threads cannot join:
+// it is entered through nsenter (enter.go).
 
 var _ runtime.Execer = (*Runtime)(nil)
 
@@ -38,6 +39,8 @@ type execTarget struct {
 	pid      int
 	uid, gid uint32
 	network  bool
+	// userNS: the pod is in a user namespace, entered through nsenter (enter.go).
+	userNS bool
 	dir      string
 	env      []string
 	cgroup   podCgroup
@@ -55,7 +58,7 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 	if len(req.Command) == 0 && !req.SFTP {
 		return -1, errors.New("exec: no command")
 	}
-	t, err := podTarget(dir, spec)
+	t, err := podTarget(ctx, dir, spec)
 	if err != nil {
 		return -1, err
 	}
@@ -63,7 +66,7 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 }
 
 // podTarget finds how to join the running pod in dir.
-func podTarget(dir string, spec podSpec) (execTarget, error) {
+func podTarget(ctx context.Context, dir string, spec podSpec) (execTarget, error) {
 	notRunning := fmt.Errorf("pod %s does not run: %w", spec.PodID, runtime.ErrNotFound)
 	if st, err := readState(dir); err != nil || st.Phase != phaseRunning {
 		return execTarget{}, notRunning
@@ -78,10 +81,7 @@ func podTarget(dir string, spec podSpec) (execTarget, error) {
 		t.env = shimEnv(env)
 		return t, nil
 	}
-	if sb.UserNS != nil {
-		return execTarget{}, fmt.Errorf("%w: a command in a pod of a server that is not root (the pod is in a user namespace)", runtime.ErrUnsupported)
-	}
-	t.dir, t.uid, t.gid, t.network = sb.WorkDir, sb.UID, sb.GID, spec.Network != nil
+	t.dir, t.uid, t.gid, t.network, t.userNS = sb.WorkDir, sb.UID, sb.GID, spec.Network != nil, sb.UserNS != nil
 	if spec.Image != nil {
 		var pulled image.Unpacked
 		if err := readJSON(filepath.Join(dir, pulledImageFile), &pulled); err != nil {
@@ -100,7 +100,7 @@ func podTarget(dir string, spec podSpec) (execTarget, error) {
 	if !ok || !shim.alive() {
 		return execTarget{}, notRunning
 	}
-	pid, err := childOf(shim.PID)
+	pid, err := awaitPodProcess(ctx, shim.PID)
 	if err != nil {
 		return execTarget{}, notRunning
 	}
@@ -108,15 +108,60 @@ func podTarget(dir string, spec podSpec) (execTarget, error) {
 	return t, nil
 }
 
-// childOf returns a child of the shim: in the pod's namespaces, whether the shim
-// is PID 1 of the pod (its command, or what the command left) or runs pod-init.
-func childOf(shim int) (int, error) {
-	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", shim))
+// podStartWait bounds how long Exec waits for the command of a pod that reads
+// Running while pod-init still makes its view.
+const podStartWait = 5 * time.Second
+
+// awaitPodProcess polls podProcess until it finds one, ctx ends or podStartWait passes.
+func awaitPodProcess(ctx context.Context, shim int) (int, error) {
+	deadline := time.NewTimer(podStartWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		pid, err := podProcess(shim)
+		if err == nil {
+			return pid, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-deadline.C:
+			return 0, err
+		case <-tick.C:
+		}
+	}
+}
+
+// podProcess returns a process of the pod whose view is made: a child of the shim
+// where the shim is PID 1 of the pod (its command, or what the command left), else a
+// child of pod-init, the shim's child, which starts the command once it has made the
+// view.
+func podProcess(shim int) (int, error) {
+	child, err := childOf(shim)
+	if err != nil {
+		return 0, err
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", shim))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(status)) {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "NSpid:" && f[len(f)-1] == "1" {
+			return child, nil
+		}
+	}
+	return childOf(child)
+}
+
+// childOf returns a child of the process.
+func childOf(pid int) (int, error) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, task := range tasks {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", shim, task.Name()))
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
 		if err != nil {
 			continue
 		}
@@ -124,7 +169,7 @@ func childOf(shim int) (int, error) {
 			return strconv.Atoi(f[0])
 		}
 	}
-	return 0, errors.New("the shim has no child")
+	return 0, fmt.Errorf("process %d has no child", pid)
 }
 
 // podNamespaces are the namespaces a command joins, in the order it joins them: the
@@ -141,7 +186,7 @@ var podNamespaces = []struct {
 // startIn starts cmd in the pod t names: in its namespaces and cgroup, for a
 // sandboxed one.
 func (t execTarget) startIn(cmd *exec.Cmd) error {
-	if t.pid == 0 {
+	if t.pid == 0 || t.userNS {
 		return t.startInCgroup(cmd, cmd.Start)
 	}
 	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: t.uid, Gid: t.gid, Groups: []uint32{}}

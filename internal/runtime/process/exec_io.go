@@ -21,16 +21,19 @@ const execDrainTimeout = 2 * time.Second
 
 // runExec runs req in the pod t names and returns its exit code.
 func runExec(ctx context.Context, t execTarget, req runtime.ExecRequest) (int, error) {
-	command := req.Command
-	var extra []*os.File
-	if req.SFTP {
-		// This binary's sftp-server, handed to the pod open: the pod may not see
-		// its path, nor have an sftp-server of its own.
-		self, err := openExecutable()
-		if err != nil {
+	// This binary, handed to the pod open (the pod may not see its path), serves
+	// SFTP (the pod may have no sftp-server of its own) and enters a user namespace.
+	var self *os.File
+	if req.SFTP || t.userNS {
+		var err error
+		if self, err = openExecutable(); err != nil {
 			return -1, err
 		}
 		defer self.Close()
+	}
+	command := req.Command
+	var extra []*os.File
+	if req.SFTP {
 		extra, command = []*os.File{self}, []string{"/proc/self/fd/3", SFTPServerArg}
 	}
 	// The pod's shell looks the program up on the pod's PATH.
@@ -44,6 +47,11 @@ func runExec(ctx context.Context, t execTarget, req runtime.ExecRequest) (int, e
 	// A session of its own, killed whole when ctx ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if t.userNS {
+		if err := t.viaNsenter(cmd, self); err != nil {
+			return -1, err
+		}
+	}
 	if req.TTY {
 		return runTTY(cmd, t, req)
 	}
@@ -59,8 +67,9 @@ func runTTY(cmd *exec.Cmd, t execTarget, req runtime.ExecRequest) (int, error) {
 	defer ptmx.Close()
 	defer tty.Close()
 	setSize(ptmx, req.Size)
-	if t.pid != 0 {
-		// The pod's user owns its terminal, as a login's user does.
+	if t.pid != 0 && !t.userNS {
+		// The pod's user owns its terminal, as a login's user does (a server that
+		// is not root cannot give it away: the pod uses it all the same).
 		if err := tty.Chown(int(t.uid), int(t.gid)); err != nil {
 			return -1, err
 		}
@@ -124,7 +133,7 @@ func runPiped(cmd *exec.Cmd, t execTarget, req runtime.ExecRequest) (int, error)
 func openExecutable() (*os.File, error) {
 	path, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("find this binary for the sftp server: %w", err)
+		return nil, fmt.Errorf("find this binary: %w", err)
 	}
 	return os.Open(path)
 }

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,8 +43,10 @@ func runningPod(t *testing.T, rt *Runtime, id string) runtime.StartRequest {
 	t.Helper()
 	req := request(id, apiv1.KindAuthoring, "sleep 300", 1)
 	req.Workspace, req.Env = "a", map[string]string{"BERTH_TEST": id + "-env"}
+	// Cleanups run last first: start's stops the pod, then this releases what is
+	// left of it.
+	t.Cleanup(func() { _ = rt.Release(context.Background(), req.Ref()) })
 	start(t, rt, req)
-	stopAll(t, rt, req)
 	waitPods(t, rt, req, allPhase(workload.PodRunning))
 	return req
 }
@@ -155,7 +155,12 @@ func TestExecSFTP(t *testing.T) {
 	t.Parallel()
 	requireSandbox(t)
 	rt := newSandboxRuntime(t, t.TempDir())
-	req := runningPod(t, rt, "files")
+	checkSFTP(t, rt, runningPod(t, rt, "files"))
+}
+
+// checkSFTP writes a file into the pod over SFTP and checks it and its owner.
+func checkSFTP(t *testing.T, rt *Runtime, req runtime.StartRequest) {
+	t.Helper()
 	toServer, fromClient := io.Pipe()
 	fromServer, toClient := io.Pipe()
 	done := make(chan error, 1)
@@ -184,14 +189,12 @@ func TestExecSFTP(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Exec sftp: %v", err)
 	}
-	dir, _, _ := rt.latestPod("files", req.Pods[0].PodID)
-	path := filepath.Join(dir, workDirName, "copied.txt")
-	b, err := os.ReadFile(path)
-	if err != nil || string(b) != "over sftp\n" {
-		t.Fatalf("copied file = %q, %v", b, err)
-	}
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil || st.Uid != rt.uids.known["a"] {
-		t.Errorf("copied file owned by %d (%v), want the pod's uid %d", st.Uid, err, rt.uids.known["a"])
+	// Read back in the pod: the working directory is the pod's uid's alone.
+	var out bytes.Buffer
+	code, err := rt.Exec(t.Context(), req.Ref(), req.Pods[0].PodID, runtime.ExecRequest{
+		Command: []string{"sh", "-c", "stat -c %u copied.txt; cat copied.txt"}, Stdout: &out, Stderr: os.Stderr})
+	want := strconv.Itoa(int(rt.uids.known["a"])) + "\nover sftp\n"
+	if err != nil || code != 0 || out.String() != want {
+		t.Errorf("the copied file and its owner: %q (%d, %v), want %q", out.String(), code, err, want)
 	}
 }

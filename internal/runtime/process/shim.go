@@ -36,8 +36,8 @@ const (
 const logDrainTimeout = 2 * time.Second
 
 // ShimOrRun lets a test binary (or berth-shim) stand in for `berth pod-shim DIR`,
-// `berth pod-init DIR` and `berth sftp-server`: started with those arguments it runs
-// the pod shim, init or SFTP server,
+// `berth pod-init DIR`, `berth sftp-server` and `berth pod-enter ...`: started with
+// those arguments it runs the pod shim, init, SFTP server or PodEnterMain,
 // with `shim-fingerprint` it prints ShimFingerprint, else it calls run (the tests).
 // Its result is the exit code:
 // func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }.
@@ -57,6 +57,9 @@ func ShimOrRun(run func() int) int {
 	}
 	if len(os.Args) == 2 && os.Args[1] == SFTPServerArg {
 		return SFTPServerMain()
+	}
+	if len(os.Args) > 1 && os.Args[1] == PodEnterArg {
+		return PodEnterMain(os.Args[2:])
 	}
 	return run()
 }
