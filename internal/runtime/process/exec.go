@@ -41,9 +41,9 @@ type execTarget struct {
 	network  bool
 	// userNS: the pod is in a user namespace, entered through nsenter (enter.go).
 	userNS bool
-	dir      string
-	env      []string
-	cgroup   podCgroup
+	dir    string
+	env    []string
+	cgroup podCgroup
 }
 
 // Exec runs a command in the pod (runtime.Execer).
