@@ -30,7 +30,7 @@ type Server struct {
 	Log     *slog.Logger
 }
 
-// Serve accepts connections on ln until ctx ends (then nil) or ln fails.
+// Serve accepts connections on ln until ctx ends (then nil) or ln is closed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	cfg := &ssh.ServerConfig{
 		PublicKeyCallback: func(c ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
@@ -41,14 +41,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	cfg.AddHostKey(s.HostKey)
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	backoff := time.Duration(0)
 	for {
 		conn, err := ln.Accept()
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return fmt.Errorf("ssh accept: %w", err)
 		}
+		if err != nil {
+			// Out of file descriptors, say: wait a little, as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.Log.Warn("ssh accept", "error", err, "retryIn", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
 		go s.serveConn(ctx, conn, cfg)
 	}
 }
