@@ -233,61 +233,83 @@ func TestSSHTerminal(t *testing.T) {
 	}
 }
 
+// webShell is a test's end of a web shell.
+type webShell struct {
+	t    *testing.T
+	conn *websocket.Conn
+	out  strings.Builder
+}
+
+// dialWebShell opens the web shell of the pod with token and the query.
+func dialWebShell(t *testing.T, s *server, token, id, pod, query string) (*webShell, *http.Response, error) {
+	t.Helper()
+	u := strings.Replace(s.URL, "http://", "ws://", 1) + "/api/custom/workloads/" + id + "/pods/" + pod + "/webshell?" + query
+	conn, resp, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": []string{"Bearer " + token}}})
+	if err != nil {
+		return nil, resp, err
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	return &webShell{t: t, conn: conn}, resp, nil
+}
+
+// send sends a text message.
+func (w *webShell) send(text string) {
+	w.t.Helper()
+	if err := w.conn.Write(w.t.Context(), websocket.MessageText, []byte(text)); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// read reads the terminal until its output holds want.
+func (w *webShell) read(want string) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(w.t.Context(), 20*time.Second)
+	defer cancel()
+	for !strings.Contains(w.out.String(), want) {
+		_, data, err := w.conn.Read(ctx)
+		if err != nil {
+			w.t.Fatalf("waiting for %q: %v; got %q", want, err, w.out.String())
+		}
+		w.out.Write(data)
+	}
+}
+
+// closed reads until the server closes the WebSocket and returns how it closed it.
+func (w *webShell) closed() error {
+	ctx, cancel := context.WithTimeout(w.t.Context(), 20*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := w.conn.Read(ctx); err != nil {
+			return err
+		}
+	}
+}
+
 // TestWebShell: the web shell runs `uname -a` in the pod and returns its output,
 // follows a RESIZE message, and closes normally when the shell exits; a user who may
 // not read the workload is refused before any upgrade.
 func TestWebShell(t *testing.T) {
 	t.Parallel()
 	d := startDevShell(t)
-	u := strings.Replace(d.s.URL, "http://", "ws://", 1) +
-		"/api/custom/workloads/" + d.id + "/pods/" + d.pod + "/webshell?cmd=sh&cols=90&rows=30"
-	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
-		HTTPHeader: http.Header{"Authorization": []string{"Bearer " + d.alice.Token()}}})
+	sh, _, err := dialWebShell(t, d.s, d.alice.Token(), d.id, d.pod, "cmd=sh&cols=90&rows=30")
 	if err != nil {
 		t.Fatalf("dial the web shell: %v", err)
 	}
-	defer conn.CloseNow()
-	var out strings.Builder
-	read := func(want string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-		defer cancel()
-		for !strings.Contains(out.String(), want) {
-			_, data, err := conn.Read(ctx)
-			if err != nil {
-				t.Fatalf("waiting for %q: %v; got %q", want, err, out.String())
-			}
-			out.Write(data)
-		}
-	}
-	send := func(text string) {
-		t.Helper()
-		if err := conn.Write(t.Context(), websocket.MessageText, []byte(text)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	send("uname -a\n")
-	read("Linux ")
-	send("stty size\n")
-	read("30 90")
-	send("RESIZE 120 40")
-	send("stty size\n")
-	read("40 120")
-	send("exit\n")
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	for {
-		if _, _, err = conn.Read(ctx); err != nil {
-			break
-		}
-	}
-	if status := websocket.CloseStatus(err); status != websocket.StatusNormalClosure {
+	sh.send("uname -a\n")
+	sh.read("Linux ")
+	sh.send("stty size\n")
+	sh.read("30 90")
+	sh.send("RESIZE 120 40")
+	sh.send("stty size\n")
+	sh.read("40 120")
+	sh.send("exit\n")
+	if err := sh.closed(); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
 		t.Errorf("the web shell ended with %v, want a normal closure", err)
 	}
 
 	carol := strangerClient(t, d.s, "carol")
-	_, resp, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
-		HTTPHeader: http.Header{"Authorization": []string{"Bearer " + carol.Token()}}})
+	_, resp, err := dialWebShell(t, d.s, carol.Token(), d.id, d.pod, "")
 	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a stranger's web shell: %v (%v), want 403", err, resp)
 	}
