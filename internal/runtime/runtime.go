@@ -151,8 +151,7 @@ type ExecRequest struct {
 	// SFTP runs an SFTP server on Stdin and Stdout in place of Command (SSH's sftp
 	// subsystem, which sftp and scp use), serving the pod's files as the pod's user.
 	SFTP bool
-	// Env holds variables set besides the pod's (TERM for a terminal); runtimes
-	// that cannot set them (kube) leave them out.
+	// Env holds variables set besides the pod's (TERM for a terminal).
 	Env map[string]string
 	// TTY runs the command on a terminal of Size, resized by what comes on Resize;
 	// its output all comes on Stdout.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,7 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 	if p.Status.Phase != corev1.PodRunning {
 		return -1, fmt.Errorf("pod %s does not run: %w", podID, runtime.ErrNotFound)
 	}
-	command := req.Command
+	command := withEnv(req.Env, req.Command)
 	if req.SFTP {
 		command = sftpServerCommand
 	}
@@ -69,6 +70,18 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 		return -1, fmt.Errorf("exec in pod %s: %w", podID, err)
 	}
 	return 0, nil
+}
+
+// withEnv runs command with env set: pods/exec takes no variables of its own.
+func withEnv(env map[string]string, command []string) []string {
+	if len(env) == 0 {
+		return command
+	}
+	out := []string{"env"}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return append(out, command...)
 }
 
 // sftpServerCommand runs the container's own sftp-server, where its image has one.

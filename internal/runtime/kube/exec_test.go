@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,5 +39,16 @@ func TestExecReachesTheKubelet(t *testing.T) {
 	_, err = rt.Exec(ctx, req.Ref(), "nope", runtime.ExecRequest{Command: []string{"id"}})
 	if !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("Exec in an unknown pod = %v, want ErrNotFound", err)
+	}
+}
+
+func TestWithEnv(t *testing.T) {
+	t.Parallel()
+	got := withEnv(map[string]string{"TERM": "xterm", "LANG": "C.UTF-8"}, []string{"bash", "-l"})
+	if want := []string{"env", "LANG=C.UTF-8", "TERM=xterm", "bash", "-l"}; !slices.Equal(got, want) {
+		t.Errorf("withEnv = %q, want %q", got, want)
+	}
+	if got := withEnv(nil, []string{"id"}); !slices.Equal(got, []string{"id"}) {
+		t.Errorf("withEnv without env = %q, want the command alone", got)
 	}
 }
