@@ -21,6 +21,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/client"
 	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/store/pgtest"
 )
 
 // devShell is a server with an SSH server and alice's running dev machine.
@@ -312,5 +313,30 @@ func TestWebShell(t *testing.T) {
 	_, resp, err := dialWebShell(t, d.s, carol.Token(), d.id, d.pod, "")
 	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a stranger's web shell: %v (%v), want 403", err, resp)
+	}
+}
+
+// TestSSHHostKeyAcrossServers: two servers of one database present one SSH host key.
+func TestSSHHostKeyAcrossServers(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("ssh-keyscan"); err != nil {
+		t.Skip("no ssh-keyscan: apt-get install openssh-client")
+	}
+	db := pgtest.URL(t)
+	dataDir := t.TempDir()
+	var keys []string
+	for range 2 {
+		addr := freeAddr(t)
+		startServer(t, dataDir, "--database", db, "--ssh-listen", addr)
+		_, port, _ := net.SplitHostPort(addr)
+		out, err := exec.CommandContext(t.Context(), "ssh-keyscan", "-t", "ed25519", "-p", port, "127.0.0.1").Output()
+		fields := strings.Fields(string(out))
+		if err != nil || len(fields) != 3 || fields[1] != "ssh-ed25519" {
+			t.Fatalf("ssh-keyscan -p %s: %q, %v", port, out, err)
+		}
+		keys = append(keys, fields[2])
+	}
+	if keys[0] != keys[1] {
+		t.Errorf("the servers present different host keys: %s and %s", keys[0], keys[1])
 	}
 }
