@@ -298,3 +298,34 @@ type ClusterList struct {
 	TotalCount int       `json:"totalCount"`
 	Items      []Cluster `json:"items"`
 }
+
+// CreatePublicKeyRequest is the body of POST /api/v1/publickeys: an SSH public key
+// in the authorized_keys format.
+type CreatePublicKeyRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	PublicKey   string `json:"publicKey"`
+}
+
+// PublicKey is a registered SSH public key; Status true means enabled.
+type PublicKey struct {
+	ID          string `json:"id"`
+	UserID      string `json:"userId"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	PublicKey   string `json:"publicKey"`
+	Status      bool   `json:"status"`
+	CreateTime  string `json:"createTime"`
+	UpdateTime  string `json:"updateTime"`
+}
+
+// PublicKeyList is the body of GET /api/v1/publickeys.
+type PublicKeyList struct {
+	TotalCount int         `json:"totalCount"`
+	Items      []PublicKey `json:"items"`
+}
+
+// PublicKeyStatusRequest is the body of PUT /api/v1/publickeys/{id}/status.
+type PublicKeyStatusRequest struct {
+	Status *bool `json:"status"`
+}

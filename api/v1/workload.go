@@ -207,6 +207,9 @@ type WorkloadPod struct {
 	FailedMessage string            `json:"failedMessage,omitempty"`
 	Containers    []ContainerStatus `json:"containers,omitempty"`
 	SSHAddr       string            `json:"sshAddr"`
+	// SSHCommand is the command line that logs in to the pod's main container with
+	// bash ("" when sshAddr is).
+	SSHCommand string `json:"sshCommand"`
 	// RestartCount is how often the pod's container was restarted (Kubernetes'
 	// restartCount): after a crash or a failed liveness probe.
 	RestartCount int `json:"restartCount"`

@@ -20,7 +20,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand())
+	root.AddCommand(server.ServeCommand(), podShimCommand(), podInitCommand(), sftpServerCommand(), podEnterCommand())
 	root.AddCommand(cli.Commands(cli.Options{Version: buildinfo.Read()})...)
 	if err := root.Execute(); err != nil {
 		if !cli.IsSilent(err) {
@@ -53,6 +53,33 @@ func podInitCommand() *cobra.Command {
 		Args:   cobra.ExactArgs(1),
 		Run: func(_ *cobra.Command, args []string) {
 			os.Exit(process.PodInitMain(args[0]))
+		},
+	}
+}
+
+// sftpServerCommand is the hidden `berth sftp-server` the process runtime runs in a
+// pod for SSH's sftp subsystem (sftp, scp): SFTP on stdin and stdout.
+func sftpServerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    process.SFTPServerArg,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			os.Exit(process.SFTPServerMain())
+		},
+	}
+}
+
+// podEnterCommand is the hidden `berth pod-enter UID GID DIR -- COMMAND...` that
+// nsenter runs in a pod's user namespace for a session in the pod of a server that
+// is not root: it becomes the pod's user, without privileges, and runs COMMAND.
+func podEnterCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                process.PodEnterArg + " UID GID DIR -- COMMAND...",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		Run: func(_ *cobra.Command, args []string) {
+			os.Exit(process.PodEnterMain(args))
 		},
 	}
 }

@@ -127,6 +127,20 @@ func (m *matrix) apiKeyOfCarol() string {
 	return id
 }
 
+// publicKeyOfCarol stores an SSH public key of carol's and returns its id.
+func (m *matrix) publicKeyOfCarol() string {
+	id := m.fresh("pk")
+	k := &auth.PublicKey{ID: id, UserID: auth.NewUserID("carol"), Key: testPublicKey, Enabled: true,
+		CreationTime: time.Now()}
+	if err := m.store.PublicKeyInsert(m.t.Context(), k); err != nil {
+		m.t.Fatal(err)
+	}
+	return id
+}
+
+// testPublicKey is an SSH public key in the authorized_keys format.
+const testPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL0GTIWBzEfYJY3jceo5BqxzcpMrEROz08V1+kH5z4WF test"
+
 // workspace stores an empty workspace of cluster c1 managed by mgr.
 func (m *matrix) workspace() string {
 	id := m.fresh("c1-ws")

@@ -49,6 +49,7 @@ func workloadTarget(m *matrix) string { return m.workload() }
 func serviceTarget(m *matrix) string  { return m.service() }
 func userTarget(m *matrix) string     { return m.user() }
 func carolKey(m *matrix) string       { return m.apiKeyOfCarol() }
+func carolSSHKey(m *matrix) string    { return m.publicKeyOfCarol() }
 func wsTarget(m *matrix) string       { return m.workspace() }
 func nodeTarget(m *matrix) string     { return m.node() }
 func faultTarget(m *matrix) string    { return m.fault() }
@@ -91,6 +92,8 @@ var authzMatrix = []authzRow{
 	{"GET /api/custom/workloads/{id}/pods/{podId}/logs", on("/api/custom/workloads/%s/pods/nope/logs", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	{"GET /api/v1/workloads/{id}/pods/{podId}/containers", on("/api/v1/workloads/%s/pods/nope/containers", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	{"GET /api/custom/workloads/{id}/pods/{podId}/containers", on("/api/custom/workloads/%s/pods/nope/containers", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
+	{"GET /api/v1/workloads/{id}/pods/{podId}/webshell", on("/api/v1/workloads/%s/pods/nope/webshell", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
+	{"GET /api/custom/workloads/{id}/pods/{podId}/webshell", on("/api/custom/workloads/%s/pods/nope/webshell", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	// A PyTorchJob has no service.
 	{"GET /api/v1/workloads/{id}/service", on("/api/v1/workloads/%s/service", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	{"GET /api/custom/workloads/{id}/service", on("/api/custom/workloads/%s/service", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
@@ -125,6 +128,13 @@ var authzMatrix = []authzRow{
 	// A login token is no API key: there is no current one.
 	{"GET /api/v1/apikeys/current", path("/api/v1/apikeys/current"), "404 200 404 200 404 200 404 200", signedOut},
 	{"DELETE /api/v1/apikeys/{id}", on("/api/v1/apikeys/%s", carolKey, nil), "200 200 403 403 403 403 403 403", signedOut},
+	// SSH public keys: each user's own (another's is not found); admins see all.
+	{"POST /api/v1/publickeys", func(*matrix) (string, any) {
+		return "/api/v1/publickeys", apiv1.CreatePublicKeyRequest{Name: "laptop", PublicKey: testPublicKey}
+	}, "200 200 200 200 200 200 200 200", signedOut},
+	{"GET /api/v1/publickeys", path("/api/v1/publickeys"), "200 200 200 200 200 200 200 200", signedOut},
+	{"DELETE /api/v1/publickeys/{id}", on("/api/v1/publickeys/%s", carolSSHKey, nil), "200 200 404 404 404 404 404 404", signedOut},
+	{"PUT /api/v1/publickeys/{id}/status", on("/api/v1/publickeys/%s/status", carolSSHKey, apiv1.PublicKeyStatusRequest{Status: new(false)}), "200 200 404 404 404 404 404 404", signedOut},
 
 	// Workspaces: administrators create and delete them and give them nodes of the
 	// cluster; managers change theirs.

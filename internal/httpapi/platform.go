@@ -27,6 +27,10 @@ func (a *API) platformRoutes() {
 	a.handle("GET /api/v1/apikeys", a.listAPIKeys)
 	a.handle("GET /api/v1/apikeys/current", a.currentAPIKey)
 	a.handle("DELETE /api/v1/apikeys/{id}", a.deleteAPIKey)
+	a.handle("POST /api/v1/publickeys", a.createPublicKey)
+	a.handle("GET /api/v1/publickeys", a.listPublicKeys)
+	a.handle("DELETE /api/v1/publickeys/{id}", a.deletePublicKey)
+	a.handle("PUT /api/v1/publickeys/{id}/status", a.setPublicKeyStatus)
 
 	a.handle("POST /api/v1/workspaces", a.createWorkspace)
 	a.handle("GET /api/v1/workspaces", a.listWorkspaces)
@@ -101,6 +105,30 @@ func (a *API) currentAPIKey(r *http.Request, caller *auth.User) (any, error) {
 
 func (a *API) deleteAPIKey(r *http.Request, caller *auth.User) (any, error) {
 	return nil, a.svc.DeleteAPIKey(r.Context(), caller, r.PathValue("id"))
+}
+
+func (a *API) createPublicKey(r *http.Request, caller *auth.User) (any, error) {
+	var req apiv1.CreatePublicKeyRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	return a.svc.CreatePublicKey(r.Context(), caller, &req)
+}
+
+func (a *API) listPublicKeys(r *http.Request, caller *auth.User) (any, error) {
+	return a.svc.ListPublicKeys(r.Context(), caller, r.URL.Query())
+}
+
+func (a *API) deletePublicKey(r *http.Request, caller *auth.User) (any, error) {
+	return nil, a.svc.DeletePublicKey(r.Context(), caller, r.PathValue("id"))
+}
+
+func (a *API) setPublicKeyStatus(r *http.Request, caller *auth.User) (any, error) {
+	var req apiv1.PublicKeyStatusRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	return nil, a.svc.SetPublicKeyStatus(r.Context(), caller, r.PathValue("id"), &req)
 }
 
 func (a *API) createWorkspace(r *http.Request, caller *auth.User) (any, error) {

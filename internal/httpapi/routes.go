@@ -37,5 +37,6 @@ func (a *API) workloadRoutes() {
 		a.handle("GET "+prefix+"/workloads/{id}/pods/{podId}/logs", a.podLogs)
 		a.handle("GET "+prefix+"/workloads/{id}/pods/{podId}/containers", a.podContainers)
 		a.handle("GET "+prefix+"/workloads/{id}/service", a.workloadService)
+		a.register("GET "+prefix+"/workloads/{id}/pods/{podId}/webshell", a.webShell)
 	}
 }

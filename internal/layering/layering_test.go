@@ -68,6 +68,7 @@ var rules = []rule{
 	{"internal/runtime/kube", []string{"internal/runtime/process"}, "each runtime stands alone"},
 	{"internal/httpapi", append([]string{"internal/server", "internal/controller"}, drivers...), "httpapi serves the use cases; it never names a concrete driver"},
 	{"internal/watch", append([]string{"internal/runtime", "internal/httpapi", "internal/usecase", "internal/controller", "internal/server"}, drivers...), "watches follow the store's change log through its seam"},
+	{"internal/sshserver", append([]string{"internal/httpapi", "internal/controller", "internal/server"}, drivers...), "the SSH server serves the use cases; it never names a concrete driver"},
 	{"internal/usecase", append([]string{"internal/httpapi", "internal/controller", "std:net/http"}, drivers...), "use cases know only the seams"},
 	{"internal/controller", append([]string{"internal/httpapi", "internal/usecase"}, drivers...), "the loops know only the seams"},
 	{"internal/metrics", append([]string{"internal/httpapi", "internal/usecase", "internal/server", "internal/runtime"}, drivers...), "metrics turn what the loops, the API and the store report into Prometheus metrics; they drive nothing"},

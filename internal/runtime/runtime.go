@@ -11,6 +11,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -130,6 +131,41 @@ type Endpoint struct {
 	// Address is where the service is reached when not through the cluster's DNS
 	// (the process runtime's balancer on this host: 127.0.0.1:<port>); "" on kube.
 	Address string
+}
+
+// Execer is an optional extra of a runtime: a command run in a running pod, as the
+// pod runs (its namespaces, uid, working directory and env), for SSH sessions and web
+// shells. ErrNotFound: no such pod or container, or the pod does not run.
+type Execer interface {
+	// Exec runs req.Command in the pod's container until it exits or ctx ends (which
+	// kills it), and returns its exit code (128+n for signal n).
+	Exec(ctx context.Context, ref Ref, podID string, req ExecRequest) (exitCode int, err error)
+}
+
+// ExecRequest is a command to run in a pod.
+type ExecRequest struct {
+	// Container is the container to run in ("": the pod's main one).
+	Container string
+	// Command is the program and its arguments, looked up on the pod's PATH.
+	Command []string
+	// SFTP runs an SFTP server on Stdin and Stdout in place of Command (SSH's sftp
+	// subsystem, which sftp and scp use), serving the pod's files as the pod's user.
+	SFTP bool
+	// Env holds variables set besides the pod's (TERM for a terminal).
+	Env map[string]string
+	// TTY runs the command on a terminal of Size, resized by what comes on Resize;
+	// its output all comes on Stdout.
+	TTY    bool
+	Size   TermSize
+	Resize <-chan TermSize
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// TermSize is a terminal's size in characters.
+type TermSize struct {
+	Cols, Rows uint16
 }
 
 // Ref names a workload to a runtime, with where it runs, so that a runtime over

@@ -18,7 +18,9 @@ import (
 
 // Config is everything `berth serve` can be told.
 type Config struct {
-	Listen                  string
+	Listen string
+	// SSHListen is where the SSH server into pods listens ("": no SSH server).
+	SSHListen               string
 	DataDir                 string
 	Database                string
 	Nodes                   int
@@ -77,6 +79,8 @@ const (
 // bindFlags declares every flag of `berth serve` on fs, writing into c.
 func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", DefaultListen, "address the API listens on")
+	fs.StringVar(&c.SSHListen, "ssh-listen", "", "address the SSH server into pods listens on, e.g. :2222 (empty: no SSH server); "+
+		"pods' sshAddr names its host, or this host's name when it has none")
 	fs.StringVar(&c.DataDir, "data-dir", DefaultDataDir, "directory for the database, keys, pod logs")
 	fs.StringVar(&c.Database, "database", "", "PostgreSQL URL (postgres://...); empty: SQLite in the data dir")
 	fs.IntVar(&c.Nodes, "nodes", 0, "number of virtual nodes (0: one node describing this host)")

@@ -47,6 +47,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("--listen: %w", err)
 	}
 	defer ln.Close() // serve closes it; this covers the returns before serve
+	sshLn, sshAt, err := listenSSH(cfg.SSHListen)
+	if err != nil {
+		return err
+	}
+	if sshLn != nil {
+		defer sshLn.Close()
+	}
 	if err := makeDataDir(cfg.DataDir); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -88,7 +95,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hub := watch.New(watch.Config{Store: st, Log: log})
 	go hub.Run(ctx) // ends with ctx, and the watch streams with it, before shutdown waits on them
 	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, TokenTTL: cfg.TokenTTL, Now: time.Now,
-		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub}
+		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub, SSH: sshAt}
+	if sshLn != nil {
+		if err := startSSH(ctx, sshLn, svc, st, keys, log); err != nil {
+			return err
+		}
+	}
 	api := httpapi.New(svc, httpapi.Options{Log: log, Metrics: reg, MetricsHandler: reg.Handler(),
 		MetricsAdminOnly: cfg.MetricsAdminOnly, Ready: readyChecks(st, ctrl)})
 	logServing(log, ln.Addr(), keyFile, cfg.DataDir)

@@ -141,7 +141,7 @@ type InventoryStore interface {
 	SecretDelete(ctx context.Context, id string) error
 }
 
-// AuthStore keeps users, API keys and revoked login tokens.
+// AuthStore keeps users, API keys, revoked login tokens and SSH keys.
 type AuthStore interface {
 	UserInsert(ctx context.Context, u *auth.User) error
 	UserGet(ctx context.Context, id string) (*auth.User, error)
@@ -160,6 +160,25 @@ type AuthStore interface {
 	TokenRevoke(ctx context.Context, p TokenRevokeParams) error
 	// TokenRevoked reports whether the login token with the id was revoked.
 	TokenRevoked(ctx context.Context, id string) (bool, error)
+
+	PublicKeyStore
+}
+
+// PublicKeyStore keeps users' SSH public keys and the SSH server's host key.
+type PublicKeyStore interface {
+	// PublicKeyInsert stores a new key with Version 1; a taken id is ErrConflict.
+	PublicKeyInsert(ctx context.Context, k *auth.PublicKey) error
+	PublicKeyGet(ctx context.Context, id string) (*auth.PublicKey, error)
+	// PublicKeyList returns the keys of the user (every user's for "") by id.
+	PublicKeyList(ctx context.Context, userID string) ([]*auth.PublicKey, error)
+	// PublicKeyUpdate writes k if its Version is the stored one, then increments it.
+	PublicKeyUpdate(ctx context.Context, k *auth.PublicKey) error
+	PublicKeyDelete(ctx context.Context, id string) error
+
+	// HostKeyInsert stores a host key; a taken id is ErrConflict (another server
+	// stored its key first: read that one).
+	HostKeyInsert(ctx context.Context, k *auth.HostKey) error
+	HostKeyGet(ctx context.Context, id string) (*auth.HostKey, error)
 }
 
 // TokenRevokeParams names a login token to revoke.

@@ -82,8 +82,3 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	}
 	return s.Store.TokenRevoke(ctx, store.TokenRevokeParams{ID: auth.TokenID(token), Expire: expire, Now: s.now()})
 }
-
-// Envs answers the public GET /api/v1/envs: what the console may offer.
-func (s *Service) Envs() apiv1.Envs {
-	return apiv1.Envs{EnableLog: true}
-}

@@ -39,6 +39,8 @@ type Service struct {
 	Log *slog.Logger
 	// Watch follows the workload change log for watches (nil: watches answer 501).
 	Watch *watch.Hub
+	// SSH is where the SSH server is reached (nil: there is none).
+	SSH *SSHEndpoint
 
 	nodes nodeCache
 	// opsJobCreate serializes this server's ops job creates (lockOpsJobCreate).

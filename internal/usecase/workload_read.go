@@ -124,6 +124,7 @@ func (s *Service) GetWorkload(ctx context.Context, caller *auth.User, id string)
 		return nil, err
 	}
 	d := detail(w, s.now(), auth.CanSeeSecrets(caller, w.UserID))
+	s.podSSH(&d, caller, w)
 	return &d, nil
 }
 

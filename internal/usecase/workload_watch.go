@@ -85,6 +85,7 @@ func (s *Service) WatchWorkload(ctx context.Context, caller *auth.User, id strin
 		match: func(w *workload.Workload) bool { return w.ID == id && !w.IsDeleted },
 		render: func(w *workload.Workload, now time.Time) any {
 			d := detail(w, now, auth.CanSeeSecrets(caller, w.UserID))
+			s.podSSH(&d, caller, w)
 			return &d
 		},
 	}

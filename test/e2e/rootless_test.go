@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/testenv"
 )
@@ -255,4 +257,28 @@ func podInitOf(t *testing.T, dir string) int {
 	}
 	t.Fatalf("no pod-init runs for %s", dir)
 	return 0
+}
+
+// TestRootlessWebShell: a server that is not root enters its pods, each in a user
+// namespace: the web shell runs as the pod's uid in its working directory.
+func TestRootlessWebShell(t *testing.T) {
+	t.Parallel()
+	s, cred := rootlessServer(t, "--unsafe-no-limits")
+	req := job("dev", "ignored", 1)
+	req.GroupVersionKind.Kind = apiv1.KindAuthoring
+	id := create(t, s.Client, req)
+	pod := waitPhase(t, s.Client, id, apiv1.PhaseRunning, 30*time.Second).Pods[0].PodID
+	sh, _, err := dialWebShell(t, s, s.Client.Token(), id, pod, "cmd=sh")
+	if err != nil {
+		t.Fatalf("dial the web shell: %v", err)
+	}
+	sh.send("echo uid=$(id -u) dir=$(pwd)\n")
+	sh.read("/work\r\n")
+	sh.send("exit 0\n")
+	if err := sh.closed(); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Errorf("the web shell ended with %v, want a normal closure", err)
+	}
+	if strings.Contains(sh.out.String(), "uid=0 ") || strings.Contains(sh.out.String(), fmt.Sprintf("uid=%d ", cred.Uid)) {
+		t.Errorf("the shell runs as the server's or root's uid: %q", sh.out.String())
+	}
 }

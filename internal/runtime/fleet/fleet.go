@@ -30,6 +30,7 @@ var _ runtime.Updater = (*Fleet)(nil)
 var _ runtime.SecretUpdater = (*Fleet)(nil)
 var _ runtime.DispatchLogger = (*Fleet)(nil)
 var _ runtime.ServiceReader = (*Fleet)(nil)
+var _ runtime.Execer = (*Fleet)(nil)
 
 // Fleet routes each call to the runtime of the cluster its reference names. It is
 // safe for concurrent use.
@@ -289,6 +290,20 @@ func (f *Fleet) DispatchLogs(ctx context.Context, ref runtime.Ref, podID string)
 		return nil, runtime.ErrUnsupported
 	}
 	return dl.DispatchLogs(ctx, ref, podID)
+}
+
+// Exec runs a command in a pod of the workload's cluster; runtime.ErrUnsupported
+// where that cluster's runtime cannot.
+func (f *Fleet) Exec(ctx context.Context, ref runtime.Ref, podID string, req runtime.ExecRequest) (int, error) {
+	rt, err := f.located(ref)
+	if err != nil {
+		return -1, err
+	}
+	ex, ok := rt.(runtime.Execer)
+	if !ok {
+		return -1, runtime.ErrUnsupported
+	}
+	return ex.Exec(ctx, ref, podID, req)
 }
 
 // Service reads the workload's service from its cluster; runtime.ErrUnsupported

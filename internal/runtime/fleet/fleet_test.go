@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,11 @@ func TestRoutesEachWorkloadToItsCluster(t *testing.T) {
 	lines, err = f.DispatchLogs(ctx, ref, "on-b-master-0")
 	if err != nil || !slices.Contains(lines, "from-b") {
 		t.Fatalf("DispatchLogs through the fleet: %q, %v", lines, err)
+	}
+	// Cluster b knows the pod, which has ended; cluster a would not know it.
+	_, err = f.Exec(ctx, ref, "on-b-master-0", runtime.ExecRequest{Command: []string{"true"}})
+	if !errors.Is(err, runtime.ErrNotFound) || !strings.Contains(err.Error(), "does not run") {
+		t.Fatalf("Exec through the fleet in an ended pod: %v, want its cluster's ErrNotFound", err)
 	}
 	if _, err := f.Service(ctx, ref); !errors.Is(err, runtime.ErrUnsupported) {
 		t.Fatalf("Service on a process cluster: %v, want ErrUnsupported", err)

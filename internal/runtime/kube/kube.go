@@ -67,15 +67,18 @@ var _ runtime.WorkloadLister = (*Runtime)(nil)
 var _ runtime.Updater = (*Runtime)(nil)
 var _ runtime.SecretUpdater = (*Runtime)(nil)
 var _ runtime.ServiceReader = (*Runtime)(nil)
+var _ runtime.Execer = (*Runtime)(nil)
 
 // Runtime runs pods on one Kubernetes cluster. It is safe for concurrent use.
 type Runtime struct {
 	log      *slog.Logger
 	instance string
 	client   kubernetes.Interface
-	dynamic  dynamic.Interface
-	nodes    corelisters.NodeLister
-	pods     corelisters.PodLister
+	// rest is the client configuration, for the streams of pods/exec.
+	rest    *rest.Config
+	dynamic dynamic.Interface
+	nodes   corelisters.NodeLister
+	pods    corelisters.PodLister
 	// podIndex indexes the pods' cache by workload (byWorkload).
 	podIndex cache.Indexer
 	// binds holds "namespace/workload/dispatch" groups whose pods may need binding.
@@ -150,7 +153,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if errs := validation.IsValidLabelValue(cfg.Instance); cfg.Instance == "" || len(errs) > 0 {
 		return nil, fmt.Errorf("kube runtime: instance %q is not a label value: %v", cfg.Instance, errs)
 	}
-	r := &Runtime{log: cfg.Log, instance: cfg.Instance, client: client, dynamic: dyn, changed: make(chan struct{}, 1),
+	r := &Runtime{log: cfg.Log, instance: cfg.Instance, client: client, rest: rc, dynamic: dyn, changed: make(chan struct{}, 1),
 		events: podEvents{byPod: map[types.UID]waitEvent{}},
 		binds:  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[bindKey]())}
 	if r.log == nil {

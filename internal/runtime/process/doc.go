@@ -58,6 +58,13 @@
 // used Limits (and LimitsSupport, before a runtime is made) says why, and pods run
 // without limits: the server refuses them unless told otherwise.
 //
+// Exec (exec.go) runs a command in a running pod as the pod runs: the server enters
+// the namespaces of a process of the pod from a thread of its own and forks the
+// command there, as the pod's uid, in its working directory and cgroup, with its env;
+// a pod in a user namespace is entered through nsenter and `berth pod-enter`
+// (enter.go). SSH's sftp subsystem runs this binary's own SFTP server
+// (`berth sftp-server`, sftp.go) in the pod, handed to it as an open file.
+//
 // The server probes service pods as the kubelet does, over HTTP on their IP (serve.go,
 // probe.go): readiness makes PodStatus.Ready, a failed liveness kills the command but
 // not the shim, which restarts it. Each TCP service gets an endpoint, a round-robin

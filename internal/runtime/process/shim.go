@@ -35,8 +35,9 @@ const (
 // exit status.
 const logDrainTimeout = 2 * time.Second
 
-// ShimOrRun lets a test binary (or berth-shim) stand in for `berth pod-shim DIR` and
-// `berth pod-init DIR`: started with those arguments it runs the pod shim or init,
+// ShimOrRun lets a test binary (or berth-shim) stand in for `berth pod-shim DIR`,
+// `berth pod-init DIR`, `berth sftp-server` and `berth pod-enter ...`: started with
+// those arguments it runs the pod shim, init, SFTP server or PodEnterMain,
 // with `shim-fingerprint` it prints ShimFingerprint, else it calls run (the tests).
 // Its result is the exit code:
 // func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }.
@@ -53,6 +54,12 @@ func ShimOrRun(run func() int) int {
 	}
 	if len(os.Args) == 3 && os.Args[1] == "pod-init" {
 		return PodInitMain(os.Args[2])
+	}
+	if len(os.Args) == 2 && os.Args[1] == SFTPServerArg {
+		return SFTPServerMain()
+	}
+	if len(os.Args) > 1 && os.Args[1] == PodEnterArg {
+		return PodEnterMain(os.Args[2:])
 	}
 	return run()
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WorkloadList", workloadListTests, nil},
 		{"Inventory", inventoryTests, nil},
 		{"Auth", authTests, nil},
+		{"PublicKey", publicKeyTests, nil},
 		{"Changes", changeTests, nil},
 		{"Events", eventTests, nil},
 		{"Lease", leaseTests, nil},
