@@ -101,6 +101,7 @@ var authzMatrix = []authzRow{
 	}, "200 200 200 200 200 200 200 200", public},
 	{"POST /api/v1/logout", path("/api/v1/logout"), "200 400 200 400 200 400 200 400", "200 400 200 200"},
 	{"GET /api/v1/envs", path("/api/v1/envs"), "200 200 200 200 200 200 200 200", public},
+	{"GET /api/v1/openapi.json", path("/api/v1/openapi.json"), "200 200 200 200 200 200 200 200", public},
 
 	// Users: administrators manage them; everyone lists and sees themselves.
 	{"POST /api/v1/users", func(m *matrix) (string, any) {

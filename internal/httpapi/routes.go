@@ -13,6 +13,7 @@ func (a *API) routes() {
 	a.opsNodeRoutes()
 	a.opsJobRoutes()
 	a.opsJobArtifactRoutes()
+	a.openAPIRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiv1.Error{ErrorCode: apiv1.CodeNotFound, ErrorMessage: r.URL.RequestURI() + " not found"})
 	})
