@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -99,6 +100,9 @@ func (c *Checker) Check(ctx context.Context, x Exchange) error {
 // not know it either.
 func (c *Checker) unknownRoute(x Exchange, routeErr error) error {
 	name := x.Request.Method + " " + x.Request.URL.Path
+	if isCleaning(x) {
+		return nil
+	}
 	if x.Response.StatusCode != http.StatusNotFound {
 		return fmt.Errorf("openapi: %s is not in the document (%v), but the server answered %d", name, routeErr, x.Response.StatusCode)
 	}
@@ -114,6 +118,22 @@ func (c *Checker) unknownRoute(x Exchange, routeErr error) error {
 		return fmt.Errorf("openapi: %s: the 404 of an unknown route is no Error: %w", name, err)
 	}
 	return nil
+}
+
+// isCleaning reports whether the exchange is the router sending a path with . or ..
+// segments (which no document describes) to its clean form, where a client that
+// follows the redirect is checked again.
+func isCleaning(x Exchange) bool {
+	p := x.Request.URL.Path
+	if clean := path.Clean(p); clean == p || clean+"/" == p {
+		return false
+	}
+	switch x.Response.StatusCode {
+	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		loc, err := x.Response.Location()
+		return err == nil && loc.Path == path.Clean(p)
+	}
+	return false
 }
 
 // options are the validation options of a check: every problem reported, each
