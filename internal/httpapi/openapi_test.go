@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,16 +21,25 @@ import (
 // checker judges exchanges against the OpenAPI document; it is loaded once.
 var checker = sync.OnceValues(openapitest.New)
 
-// checkedClient returns an http.Client whose every exchange must match the OpenAPI
-// document: env.send uses it, so every test here that calls the API over HTTP (the
-// authorization matrix calls every route as every caller) also checks the document.
-func checkedClient(t *testing.T) *http.Client {
+// checkedClient returns an http.Client that sends through base (nil: the default
+// transport) and fails t when an exchange departs from the OpenAPI document. env.send
+// and the watch tests' clients use it, so every test here that calls the API over
+// HTTP (the authorization matrix calls every route as every caller) checks it too.
+func checkedClient(t *testing.T, base http.RoundTripper) *http.Client {
 	t.Helper()
 	c, err := checker()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &http.Client{Transport: &openapitest.Transport{Checker: c, Report: func(err error) { t.Error(err) }}}
+	// A watch may still be read while the test ends: a report then has no test to fail.
+	var ended atomic.Bool
+	t.Cleanup(func() { ended.Store(true) })
+	report := func(err error) {
+		if !ended.Load() {
+			t.Error(err)
+		}
+	}
+	return &http.Client{Transport: &openapitest.Transport{Base: base, Checker: c, Report: report}}
 }
 
 // TestOpenAPIDescribesEveryRoute: the document's operations are the router's routes.

@@ -176,7 +176,7 @@ func (e *env) send(method, path, token string, body any, header http.Header) *ht
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := checkedClient(e.t).Do(req)
+	resp, err := checkedClient(e.t, nil).Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/berth-dev/berth/api/openapi"
 )
@@ -24,10 +26,17 @@ import (
 // never ends while the watch lasts, so only their status and headers are checked.
 const eventStream = "text/event-stream"
 
-// Checker validates exchanges against one document.
+// documentURL is the name the document's schemas are compiled under.
+const documentURL = "berth:openapi.json"
+
+// Checker validates exchanges against one document. It is safe for concurrent use.
 type Checker struct {
-	doc    *openapi3.T
-	router routers.Router
+	doc      *openapi3.T
+	router   routers.Router
+	compiler *jsonschema.Compiler
+
+	mu       sync.Mutex
+	compiled map[string]*jsonschema.Schema // component schemas by name
 }
 
 // New returns a Checker of the document package openapi embeds.
@@ -49,7 +58,16 @@ func NewFromJSON(data []byte) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapitest: route the document: %w", err)
 	}
-	return &Checker{doc: doc, router: router}, nil
+	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("openapitest: read the document: %w", err)
+	}
+	compiler := jsonschema.NewCompiler()
+	compiler.DefaultDraft(jsonschema.Draft2020)
+	if err := compiler.AddResource(documentURL, raw); err != nil {
+		return nil, fmt.Errorf("openapitest: read the document's schemas: %w", err)
+	}
+	return &Checker{doc: doc, router: router, compiler: compiler, compiled: map[string]*jsonschema.Schema{}}, nil
 }
 
 // Exchange is one request and its response, with both bodies read.

@@ -9,7 +9,8 @@ import (
 
 // Transport is an http.RoundTripper that sends each request through Base (nil:
 // http.DefaultTransport) and hands every departure from the document to Report.
-// It reads each response body whole before returning it, except an event stream's.
+// It reads each response body whole before returning it, except an event stream's,
+// whose events it checks as the caller reads them.
 type Transport struct {
 	Base    http.RoundTripper
 	Checker *Checker
@@ -34,7 +35,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	var respBody []byte
-	if !isEventStream(resp.Header) {
+	if isEventStream(resp.Header) {
+		t.checkEvents(req, resp)
+	} else {
 		respBody, err = io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
 		if err != nil {
@@ -47,6 +50,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.Report(err)
 	}
 	return resp, nil
+}
+
+// checkEvents makes the body of an event stream check each event as it is read.
+func (t *Transport) checkEvents(req *http.Request, resp *http.Response) {
+	schemas, name, err := t.Checker.eventSchemas(req, resp.StatusCode)
+	if err != nil {
+		t.Report(err)
+		return
+	}
+	if schemas == nil {
+		return
+	}
+	resp.Body = &eventReader{ReadCloser: resp.Body, name: name, schemas: schemas, report: t.Report}
 }
 
 func (t *Transport) base() http.RoundTripper {
