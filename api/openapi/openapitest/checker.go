@@ -3,7 +3,6 @@ package openapitest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -91,7 +90,7 @@ func (c *Checker) Check(ctx context.Context, x Exchange) error {
 	if err != nil {
 		return c.unknownRoute(x, err)
 	}
-	name := fmt.Sprintf("%s %s (%s)", route.Method, route.Path, route.Operation.OperationID)
+	name := operationName(route)
 	in := &openapi3filter.RequestValidationInput{
 		Request: req, PathParams: params, Route: route,
 		Options: options(),
@@ -124,18 +123,23 @@ func (c *Checker) unknownRoute(x Exchange, routeErr error) error {
 	if x.Response.StatusCode != http.StatusNotFound {
 		return fmt.Errorf("openapi: %s is not in the document (%v), but the server answered %d", name, routeErr, x.Response.StatusCode)
 	}
-	var body any
-	if err := json.Unmarshal(x.ResponseBody, &body); err != nil {
+	errorSchema, err := c.component("Error")
+	if err != nil {
+		return fmt.Errorf("openapi: the document's Error schema: %w", err)
+	}
+	body, err := jsonschema.UnmarshalJSON(bytes.NewReader(x.ResponseBody))
+	if err != nil {
 		return fmt.Errorf("openapi: %s: the 404 of an unknown route is not JSON: %w", name, err)
 	}
-	schema := c.doc.Components.Schemas["Error"]
-	if schema == nil {
-		return errors.New("openapi: the document has no Error schema")
-	}
-	if err := schema.Value.VisitJSON(body, openapi3.EnableJSONSchema2020()); err != nil {
+	if err := errorSchema.Validate(body); err != nil {
 		return fmt.Errorf("openapi: %s: the 404 of an unknown route is no Error: %w", name, err)
 	}
 	return nil
+}
+
+// operationName names an operation in reports: its method, path and id.
+func operationName(route *routers.Route) string {
+	return fmt.Sprintf("%s %s (%s)", route.Method, route.Path, route.Operation.OperationID)
 }
 
 // isCleaning reports whether the exchange is the router sending a path with . or ..

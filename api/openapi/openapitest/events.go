@@ -21,7 +21,7 @@ func (c *Checker) eventSchemas(req *http.Request, status int) (map[string]*jsons
 	if err != nil {
 		return nil, "", nil // Check reports the unknown route
 	}
-	name := fmt.Sprintf("%s %s (%s)", route.Method, route.Path, route.Operation.OperationID)
+	name := operationName(route)
 	resp := route.Operation.Responses.Status(status)
 	if resp == nil || resp.Value.Content.Get(eventStream) == nil {
 		return nil, name, fmt.Errorf("openapi: %s: response %d documents no %s", name, status, eventStream)
