@@ -61,6 +61,15 @@ type document struct {
 		SecuritySchemes map[string]struct {
 			Description string `json:"description"`
 		} `json:"securitySchemes"`
+		Schemas struct {
+			Error struct {
+				Properties struct {
+					ErrorCode struct {
+						Description string `json:"description"`
+					} `json:"errorCode"`
+				} `json:"properties"`
+			} `json:"Error"`
+		} `json:"schemas"`
 	} `json:"components"`
 }
 
@@ -88,7 +97,8 @@ func render(doc *document) []byte {
 		desc := strings.Join(strings.Fields(doc.Components.SecuritySchemes[name].Description), " ")
 		fmt.Fprintf(&b, "- `%s`: %s\n", name, desc)
 	}
-	b.WriteString("\nEndpoints marked *public* need neither.\n")
+	b.WriteString("\nEndpoints marked *public* need neither.\n\n## Errors\n\n")
+	b.WriteString(strings.TrimSpace(doc.Components.Schemas.Error.Properties.ErrorCode.Description) + "\n")
 	ops := operations(doc)
 	for _, tag := range doc.Tags {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| Endpoint | Operation | What it does |\n|---|---|---|\n", tag.Name, tag.Description)

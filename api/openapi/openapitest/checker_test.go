@@ -40,6 +40,8 @@ func TestCheckRules(t *testing.T) {
 		{"no credentials accepted", "GET", "/api/v1/workloads", "", 200, nil, `{"totalCount":0,"items":[]}`, "calls the request invalid"},
 		{"a path cleaned", "GET", "/api/v1/opsjobs/j/artifacts/../x", "k", 307,
 			http.Header{"Location": {"/api/v1/opsjobs/j/x"}}, "", ""},
+		{"a fixed segment read as an id", "GET", "/api/v1/workloads/delete", "k", 404, nil, notFound, ""},
+		{"a fixed segment read as an id too", "DELETE", "/api/v1/apikeys/current", "k", 200, nil, "null", ""},
 		{"an undocumented content type", "GET", "/api/v1/openapi.json", "", 200, http.Header{"Content-Type": {"text/plain"}}, "x", "openapi.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
