@@ -97,7 +97,7 @@ func render(doc *document) []byte {
 		desc := strings.Join(strings.Fields(doc.Components.SecuritySchemes[name].Description), " ")
 		fmt.Fprintf(&b, "- `%s`: %s\n", name, desc)
 	}
-	b.WriteString("\nEndpoints marked *public* need neither.\n\n## Errors\n\n")
+	b.WriteString("\nEndpoints marked *public* need none of them.\n\n## Errors\n\n")
 	b.WriteString(strings.TrimSpace(doc.Components.Schemas.Error.Properties.ErrorCode.Description) + "\n")
 	ops := operations(doc)
 	for _, tag := range doc.Tags {
