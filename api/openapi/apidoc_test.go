@@ -1,6 +1,7 @@
 package openapi_test
 
 import (
+	"cmp"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -112,7 +113,16 @@ func render(doc *document) []byte {
 // operations renders each operation's table row, by tag, in path order.
 func operations(doc *document) map[string][]string {
 	rows := map[string][]string{}
-	for _, path := range slices.Sorted(maps.Keys(doc.Paths)) {
+	paths := slices.Sorted(maps.Keys(doc.Paths))
+	// The seed's /api/custom paths repeat /api/v1 ones: they come last.
+	seedPath := func(p string) int {
+		if strings.HasPrefix(p, "/api/custom/") {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(seedPath(a), seedPath(b)) })
+	for _, path := range paths {
 		for _, method := range methods {
 			raw, ok := doc.Paths[path][method]
 			if !ok {

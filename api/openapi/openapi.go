@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -18,8 +19,11 @@ var sources embed.FS
 // rootFile is the source every area file is merged into.
 const rootFile = "openapi.yaml"
 
-// Document returns the assembled document as JSON.
-func Document() ([]byte, error) { return document() }
+// Document returns the assembled document as JSON, a copy the caller may keep.
+func Document() ([]byte, error) {
+	doc, err := document()
+	return bytes.Clone(doc), err
+}
 
 var document = sync.OnceValues(func() ([]byte, error) {
 	doc, err := assemble(sources)
