@@ -1,8 +1,8 @@
 package openapi_test
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
