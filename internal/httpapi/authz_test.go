@@ -110,6 +110,7 @@ var authzMatrix = []authzRow{
 	{"GET /healthz", path("/healthz"), "200 200 200 200 200 200 200 200", public},
 	{"GET /readyz", path("/readyz"), "200 200 200 200 200 200 200 200", public},
 	{"GET /metrics", path("/metrics"), "200 200 200 200 200 200 200 200", public},
+	{"GET /api/v1/openapi.json", path("/api/v1/openapi.json"), "200 200 200 200 200 200 200 200", public},
 
 	// Users: administrators manage them; everyone lists and sees themselves.
 	{"POST /api/v1/users", func(m *matrix) (string, any) {

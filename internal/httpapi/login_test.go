@@ -105,7 +105,8 @@ func TestCookieSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Jar: jar}
+	client := checkedClient(t, nil)
+	client.Jar = jar
 	post := func(path, body string) int {
 		t.Helper()
 		resp, err := client.Post(e.url+path, "application/x-www-form-urlencoded", strings.NewReader(body))

@@ -179,7 +179,7 @@ func (e *env) send(method, path, token string, body any, header http.Header) *ht
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(e.t, nil).Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ func (a *API) routes() {
 	a.opsJobArtifactRoutes()
 	a.probeRoutes()
 	a.handlePublic("GET /version", a.version)
+	a.openAPIRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiv1.Error{ErrorCode: apiv1.CodeNotFound, ErrorMessage: r.URL.RequestURI() + " not found"})
 	})

@@ -79,7 +79,7 @@ func (c *cluster) statusOn(url, token string) int {
 		c.env.t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(c.env.t, nil).Do(req)
 	if err != nil {
 		c.env.t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func (e *watchEnv) user(name, role string, workspaces ...string) string {
 }
 
 func (e *watchEnv) clientOf(token string) *client.Client {
-	return client.New(e.url, token, client.WithHTTPClient(e.cut.client()))
+	return client.New(e.url, token, client.WithHTTPClient(checkedClient(e.t, e.cut.client().Transport)))
 }
 
 // put stores a new workload of the workspace in phase Pending, as a create would.

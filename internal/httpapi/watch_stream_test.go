@@ -28,7 +28,7 @@ func (e *watchEnv) rawWatch(path string, header http.Header) *http.Response {
 		req.Header = http.Header{}
 	}
 	req.Header.Set("Authorization", "Bearer "+e.admin.Token())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedClient(e.t, nil).Do(req)
 	mustNot(e.t, err)
 	e.t.Cleanup(func() { resp.Body.Close() })
 	return resp

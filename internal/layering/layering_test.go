@@ -44,6 +44,7 @@ var drivers = []string{"internal/store/sqlite", "internal/store/postgres", "inte
 // each package matches one and each rule some package.
 var rules = []rule{
 	{"api/v1", []string{""}, "wire types import no project package"},
+	{"api/openapi", []string{"internal/", "cmd/", "bench/", "test/", "client"}, "the API's document and its checker describe the wire, not the server's insides"},
 	{"client", []string{"internal/", "cmd/", "bench/", "test/"}, "the client is public: it cannot use internal packages"},
 	{"cmd/berth", []string{"internal/controller", "internal/usecase", "internal/httpapi", "internal/store", "internal/scheduler", "internal/workload", "internal/opsjob"}, "main only starts the server (and the pod shim)"},
 	{"cmd/berth-shim", []string{"internal/controller", "internal/usecase", "internal/httpapi", "internal/store", "internal/scheduler", "internal/server", "internal/runtime/kube", "internal/runtime/fleet", "internal/opsjob", "internal/executor"}, "the shim binary links the process runtime alone, so that each pod starts fast"},

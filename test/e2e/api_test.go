@@ -87,7 +87,7 @@ func createRaw(t *testing.T, s *server, req *apiv1.CreateWorkloadRequest) string
 	body, _ := json.Marshal(req)
 	hreq, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/workloads", bytes.NewReader(body))
 	hreq.Header.Set("Authorization", "Bearer "+s.Client.Token())
-	resp, err := http.DefaultClient.Do(hreq)
+	resp, err := checkedHTTP(t, nil).Do(hreq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +113,9 @@ func TestAuthentication(t *testing.T) {
 	s := startServer(t, "")
 	ctx := t.Context()
 	for name, c := range map[string]*client.Client{
-		"no token":    client.New(s.URL, ""),
-		"wrong token": client.New(s.URL, "not-a-token"),
-		"wrong key":   client.New(s.URL, s.Client.Token()+"x"),
+		"no token":    newClient(t, s.URL, ""),
+		"wrong token": newClient(t, s.URL, "not-a-token"),
+		"wrong key":   newClient(t, s.URL, s.Client.Token()+"x"),
 	} {
 		calls := map[string]error{}
 		_, calls["create"] = c.CreateWorkload(ctx, job("auth", "true", 1))

@@ -130,7 +130,7 @@ func startServerAs(t *testing.T, cred *syscall.Credential, dataDir string, extra
 		if err != nil {
 			return false, nil
 		}
-		s.Client = client.New(s.URL, strings.TrimSpace(string(key)))
+		s.Client = newClient(t, s.URL, strings.TrimSpace(string(key)))
 		_, err = s.Client.ListWorkloads(t.Context(), nil)
 		return err == nil, nil
 	})

@@ -265,7 +265,7 @@ func userClient(t *testing.T, s *server, name string, workspaces ...string) *cli
 	if err != nil {
 		t.Fatalf("login %s: %v", name, err)
 	}
-	return client.New(s.URL, login.Token)
+	return newClient(t, s.URL, login.Token)
 }
 
 // download GETs url with token and returns the status and the body.
@@ -276,7 +276,7 @@ func download(t *testing.T, u, token string) (int, []byte) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedHTTP(t, nil).Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
-	"github.com/berth-dev/berth/client"
 )
 
 // TestTokenTTLFlag: --token-ttl sets when login tokens expire, as the login answer
@@ -43,7 +42,7 @@ func TestTokenTTLFlag(t *testing.T) {
 	}
 	err = c.Do(t.Context(), http.MethodGet, "/api/v1/users/self", nil, nil, nil)
 	wantAPIError(t, err, http.StatusUnauthorized, apiv1.CodeUnauthorized)
-	other := client.New(s.URL, login.Token)
+	other := newClient(t, s.URL, login.Token)
 	if err := other.Do(t.Context(), http.MethodGet, "/api/v1/users/self", nil, nil, nil); err != nil {
 		t.Errorf("another login's token after the first logged out: %v", err)
 	}
@@ -53,7 +52,7 @@ func TestTokenTTLFlag(t *testing.T) {
 // cookie lasts as long as the token.
 func checkTokenCookie(t *testing.T, baseURL string, ttl time.Duration) {
 	t.Helper()
-	resp, err := http.PostForm(baseURL+"/api/v1/login", url.Values{"name": {"ttl-user"}, "password": {"not-the-admin-1"}})
+	resp, err := checkedHTTP(t, nil).PostForm(baseURL+"/api/v1/login", url.Values{"name": {"ttl-user"}, "password": {"not-the-admin-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func startWatch(t *testing.T, s *server) *watchLog {
 	t.Helper()
 	l := &watchLog{}
 	dialer := &net.Dialer{}
-	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	dial := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dialer.DialContext(ctx, network, addr)
 		if err == nil {
 			l.mu.Lock()
@@ -44,8 +44,8 @@ func startWatch(t *testing.T, s *server) *watchLog {
 			l.mu.Unlock()
 		}
 		return conn, err
-	}}}
-	c := client.New(s.URL, s.Client.Token(), client.WithHTTPClient(hc))
+	}}
+	c := client.New(s.URL, s.Client.Token(), client.WithHTTPClient(checkedHTTP(t, dial)))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	synced := make(chan struct{})

@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/berth-dev/berth/api/openapi/openapitest"
+	"github.com/berth-dev/berth/client"
+)
+
+// checker judges the suite's exchanges against the OpenAPI document; it is loaded once.
+var checker = sync.OnceValues(openapitest.New)
+
+// checkedHTTP returns an http.Client that sends through base (nil: the default
+// transport) and fails t when an exchange departs from the OpenAPI document: a route
+// it lacks, a request it calls invalid that the server accepted, a response other
+// than it says. Every client of this suite that calls a server's API is one.
+func checkedHTTP(t *testing.T, base http.RoundTripper) *http.Client {
+	t.Helper()
+	c, err := checker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A watch's goroutine may reconnect while the test ends: a report then has no
+	// test to fail.
+	var ended atomic.Bool
+	t.Cleanup(func() { ended.Store(true) })
+	report := func(err error) {
+		if !ended.Load() {
+			t.Error(err)
+		}
+	}
+	return &http.Client{Transport: &openapitest.Transport{Base: base, Checker: c, Report: report}}
+}
+
+// newClient is client.New whose exchanges are checked against the OpenAPI document.
+func newClient(t *testing.T, baseURL, token string) *client.Client {
+	t.Helper()
+	return client.New(baseURL, token, client.WithHTTPClient(checkedHTTP(t, nil)))
+}
+
+// TestOpenAPIDocumentServed: the document is served to anyone, and it describes the
+// API this suite drives (every exchange here is checked against it).
+func TestOpenAPIDocumentServed(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "")
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := newClient(t, s.URL, "").Do(t.Context(), http.MethodGet, "/api/v1/openapi.json", nil, nil, &doc); err != nil {
+		t.Fatalf("GET /api/v1/openapi.json without a token: %v", err)
+	}
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	if _, ok := doc.Paths["/api/v1/workloads"]["post"]; !ok {
+		t.Errorf("the served document lacks POST /api/v1/workloads")
+	}
+}
