@@ -18,6 +18,9 @@ const (
 	PhaseStopped   = "Stopped"
 	PhaseUpdating  = "Updating"
 	PhaseNotReady  = "NotReady"
+	// PhasePaused: a service (a dev machine) paused by its user or culled when idle;
+	// no pod runs until it is resumed.
+	PhasePaused = "Paused"
 )
 
 // GroupVersionKind names the kind of a workload.

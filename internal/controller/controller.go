@@ -182,8 +182,8 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		if !full && !dirty[w.ID] {
 			continue
 		}
-		if w.Status.Stage == workload.StageQueued {
-			continue // the planner's business
+		if w.Status.Stage == workload.StageQueued || w.Status.Stage == workload.StagePaused {
+			continue // the planner's business, or nobody's until a resume
 		}
 		if err := c.reconcile(ctx, w, now); err != nil && ctx.Err() == nil { // a server stopping has nothing to report
 			c.cfg.Log.Error("reconcile workload", "workload", w.ID, "err", err)

@@ -206,7 +206,7 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 		}
 		sw.PerPod = w.Status.AdmittedPerPod
 		return sw, true
-	case w.Ended() || w.IsDeleted:
+	case w.Ended() || w.IsDeleted || w.Paused():
 		return sw, false
 	}
 	sw.DependenciesWaiting = len(w.Spec.Dependencies) > 0 && c.waitingOnDeps(w.ID)
