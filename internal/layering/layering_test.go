@@ -62,6 +62,7 @@ var rules = []rule{
 	{"internal/server", []string{"cmd/", "bench/", "test/"}, "the composition root is started by main, never the reverse"},
 	{"internal/layering", []string{""}, "the import check imports nothing it checks"},
 	{"internal/testenv", []string{""}, "what a test needs of the machine is said without the project"},
+	{"internal/activity", []string{""}, "the activity recorder is a leaf the shells and the loops share"},
 }
 
 // everywhere holds for every internal package.
