@@ -116,6 +116,15 @@ type OutputReader interface {
 	LastOutput(ctx context.Context, ref Ref, podID string) (time.Time, error)
 }
 
+// UsageReader is an optional extra of a runtime: how much CPU the pods of a dispatch
+// have used, by which the controller tells a dev machine in use from an idle one.
+type UsageReader interface {
+	// CPUUsage returns the CPU time the live pods of the dispatch ref names have used
+	// (a counter: its growth between two reads is the use meanwhile); ErrUnsupported
+	// where the runtime cannot tell (pods without cgroups).
+	CPUUsage(ctx context.Context, ref Ref) (time.Duration, error)
+}
+
 // ServiceReader is an optional extra of a runtime whose services are objects of their
 // own (kube): how a workload's service is reached, read from the service itself.
 type ServiceReader interface {
