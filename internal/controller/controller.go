@@ -49,6 +49,16 @@ type Config struct {
 	// it is failed over as hung (0 means workload.SuperviseAfterDefault; negative
 	// turns hang detection off).
 	SuperviseAfter time.Duration
+	// Activity, when set, says when a workload was last used through a shell (now
+	// while a session is open; zero when never): idle culling reads it
+	// (activity.Recorder.Last).
+	Activity func(workloadID string) time.Time
+	// CullSample is how often a dev machine's activity is sampled for idle culling
+	// (0 means DefaultCullSample).
+	CullSample time.Duration
+	// CPUBusy is the CPU use, in cores, above which a sampled dev machine counts as
+	// in use (0 means DefaultCPUBusy).
+	CPUBusy float64
 	// RunOpsJobs, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
 	RunOpsJobs func(ctx context.Context) error
@@ -86,6 +96,10 @@ type Controller struct {
 	lastFull time.Time // when every live workload was last reconciled
 	// lastOrphanScan is when the runtime was last searched for orphans.
 	lastOrphanScan time.Time
+	// cullAfter is how long a dev machine of each workspace may be idle (absent or 0:
+	// never culled); samples is the last activity sample of each dev machine.
+	cullAfter map[string]time.Duration
+	samples   map[string]usageSample
 }
 
 // New returns a controller; Run starts it.
@@ -102,6 +116,12 @@ func New(cfg Config) *Controller {
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = DefaultStopGrace
 	}
+	if cfg.CullSample <= 0 {
+		cfg.CullSample = DefaultCullSample
+	}
+	if cfg.CPUBusy <= 0 {
+		cfg.CPUBusy = DefaultCPUBusy
+	}
 	if cfg.SuperviseAfter == 0 {
 		cfg.SuperviseAfter = workload.SuperviseAfterDefault
 	}
@@ -112,7 +132,7 @@ func New(cfg Config) *Controller {
 		cfg: cfg, wake: make(chan struct{}, 1),
 		live: map[string]*workload.Workload{}, planner: scheduler.NewPlanner(), dirty: map[string]bool{},
 		nodes: map[string]bool{}, spaces: map[string]bool{}, waiting: map[string]bool{},
-		fitSeen: map[string]fitStamp{},
+		fitSeen: map[string]fitStamp{}, cullAfter: map[string]time.Duration{}, samples: map[string]usageSample{},
 	}
 }
 

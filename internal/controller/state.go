@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
@@ -133,8 +134,10 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	// "" is the pool of the nodes of no workspace: only an ops job's check queues
 	// there (users' workloads need a workspace), and nothing is preempted in it.
 	seenSpaces := map[string]bool{"": true}
+	cullAfter := map[string]time.Duration{}
 	for _, ws := range spaces {
 		seenSpaces[ws.ID] = true
+		cullAfter[ws.ID] = time.Duration(ws.CullIdleAfterSeconds) * time.Second
 		c.planner.UpsertWorkspace(scheduler.Workspace{ID: ws.ID, QueuePolicy: ws.QueuePolicy, EnablePreempt: ws.EnablePreempt})
 	}
 	for name := range c.nodes {
@@ -148,6 +151,7 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 		}
 	}
 	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
+	c.cullAfter = cullAfter
 	return nil
 }
 
@@ -166,6 +170,7 @@ func (c *Controller) track(w *workload.Workload) {
 		delete(c.live, w.ID)
 		delete(c.waiting, w.ID)
 		delete(c.fitSeen, w.ID)
+		delete(c.samples, w.ID)
 		c.planner.RemoveWorkload(w.ID)
 		return
 	}

@@ -16,6 +16,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/berth-dev/berth/internal/activity"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/controller/clusters"
@@ -72,8 +73,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("admin API key", "file", keyFile)
 	go clusterLoop.Run(ctx)
 
+	shells := activity.New(nil)
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg),
-		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys), SuperviseAfter: superviseAfter(cfg)}
+		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys), SuperviseAfter: superviseAfter(cfg),
+		Activity: shells.Last, CullSample: cfg.CullSample}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.RunOpsJobs = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
@@ -84,7 +87,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hub := watch.New(watch.Config{Store: st, Log: log})
 	go hub.Run(ctx) // ends with ctx, and the watch streams with it, before shutdown waits on them
 	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, TokenTTL: cfg.TokenTTL, Now: time.Now,
-		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub}
+		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub, Activity: shells}
 	log.Info("berth serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir)
 	return serve(ctx, ln, httpapi.New(svc), ctrl, log)
 }

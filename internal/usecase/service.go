@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth-dev/berth/internal/activity"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
@@ -39,6 +40,10 @@ type Service struct {
 	Log *slog.Logger
 	// Watch follows the workload change log for watches (nil: watches answer 501).
 	Watch *watch.Hub
+	// Activity records the shell sessions into dev machines (SSH, web shell), which
+	// keep them from idle culling; the shells Open a session on it for as long as
+	// it lasts (nil: none are recorded).
+	Activity *activity.Recorder
 
 	nodes nodeCache
 	// opsJobCreate serializes this server's ops job creates (lockOpsJobCreate).
