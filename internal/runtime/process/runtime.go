@@ -239,6 +239,11 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			continue
 		}
 		spec := r.podSpec(req, p, masterAddr, port)
+		if home := r.homeOf(req); home != "" {
+			if err := makeHome(home, &spec); err != nil {
+				return err
+			}
+		}
 		sandbox, err := r.sandboxFor(req, dir)
 		if err != nil {
 			return err
