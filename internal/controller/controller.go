@@ -100,6 +100,8 @@ type Controller struct {
 	// never culled); samples is the last activity sample of each dev machine.
 	cullAfter map[string]time.Duration
 	samples   map[string]usageSample
+	// homes is how each workspace shapes its dev machines' homes.
+	homes map[string]runtime.Home
 }
 
 // New returns a controller; Run starts it.

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -32,15 +33,17 @@ func (e *env) change(id string, step func(*workload.Workload) bool) {
 
 // TestPauseFreesGPUsAndResumeQueues: a paused dev machine's pods go and its GPUs
 // serve a queued job; resumed, it waits for room with a message, and runs again as
-// its next dispatch once the job is stopped.
+// its next dispatch once the job is stopped, with what it wrote in its home.
 func TestPauseFreesGPUsAndResumeQueues(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	filler := e.submit("filler", "sleep 600", func(s *apiv1.WorkloadSpec) { s.Resource.GPU = "8" })
 	e.waitFor(filler, "Running", phaseIs(apiv1.PhaseRunning)) // one node's GPUs
-	dev := e.submit("dev", "sleep 600", func(s *apiv1.WorkloadSpec) {
+	// Each dispatch shows what the home holds, then adds to it.
+	notes := `cat "$HOME/notes" 2>/dev/null; echo "written by $DISPATCH_COUNT" >> "$HOME/notes"; sleep 600`
+	dev := e.submitRaw("dev", "", func(s *apiv1.WorkloadSpec) {
 		s.GroupVersionKind.Kind, s.Resource.GPU = apiv1.KindAuthoring, "8"
-	})
+	}, func(s *apiv1.WorkloadSpec) { s.EntryPoint = workload.EncodeEntryPoint(notes) })
 	e.waitFor(dev, "Running", phaseIs(apiv1.PhaseRunning)) // the other's
 	train := e.submit("train", "sleep 600", func(s *apiv1.WorkloadSpec) { s.Resource.GPU = "8" })
 	e.waitFor(train, "waiting for GPUs", func(w *workload.Workload) bool { return w.Status.Message != "" })
@@ -74,5 +77,14 @@ func TestPauseFreesGPUsAndResumeQueues(t *testing.T) {
 	})
 	if !w.Active() {
 		t.Errorf("state %v, want running", w.State())
+	}
+	var log []string
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(20 * time.Second); !slices.Contains(log, "written by 1") && time.Now().Before(deadline); <-tick.C {
+		log, _ = e.rt.Logs(t.Context(), runtime.RefOf(w), w.Status.Pods[0].PodID, runtime.LogOptions{})
+	}
+	if !slices.Contains(log, "written by 1") {
+		t.Errorf("the resumed dev machine's home lacks what it wrote before the pause; its log: %q", log)
 	}
 }

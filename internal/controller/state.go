@@ -134,10 +134,11 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	// "" is the pool of the nodes of no workspace: only an ops job's check queues
 	// there (users' workloads need a workspace), and nothing is preempted in it.
 	seenSpaces := map[string]bool{"": true}
-	cullAfter := map[string]time.Duration{}
+	cullAfter, homes := map[string]time.Duration{}, map[string]runtime.Home{}
 	for _, ws := range spaces {
 		seenSpaces[ws.ID] = true
 		cullAfter[ws.ID] = time.Duration(ws.CullIdleAfterSeconds) * time.Second
+		homes[ws.ID] = runtime.Home{StorageClass: ws.HomeStorageClass, Size: ws.HomeSize}
 		c.planner.UpsertWorkspace(scheduler.Workspace{ID: ws.ID, QueuePolicy: ws.QueuePolicy, EnablePreempt: ws.EnablePreempt})
 	}
 	for name := range c.nodes {
@@ -151,7 +152,7 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 		}
 	}
 	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
-	c.cullAfter = cullAfter
+	c.cullAfter, c.homes = cullAfter, homes
 	return nil
 }
 

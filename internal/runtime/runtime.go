@@ -181,6 +181,18 @@ type StartRequest struct {
 	Spec apiv1.WorkloadSpec
 	// Secrets are the workload's secrets, decrypted, for runtimes that use them.
 	Secrets []Secret
+	// Home, when set, is the workload's home (a dev machine's): a volume that outlives
+	// its pods, mounted at their HOME, kept by Stop, removed by Release.
+	Home *Home
+}
+
+// Home is how a workload's home volume is made where the runtime makes volumes
+// (kube: a PersistentVolumeClaim).
+type Home struct {
+	// StorageClass is the class of the volume ("": the cluster's default).
+	StorageClass string
+	// Size is the quantity of storage asked for (such as 50Gi).
+	Size string
 }
 
 // Ref is the reference to the request's dispatch.

@@ -8,12 +8,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
 )
 
-// A dev machine (an Authoring workload) has a home that outlives its pods: the
-// directory homes/<workload> of the data dir, made by the first Start, owned by the
+// A workload with a home (runtime.StartRequest.Home: a dev machine's) keeps it
+// beyond its pods: the directory homes/<workload> of the data dir, made by the
+// first Start, owned by the
 // workspace's uid, which a sandboxed pod sees at its own path (the rest of the data
 // dir masked) and gets as HOME. A pod without a sandbox runs as the server and gets
 // it as HOME too. Stopping the pods (a pause) keeps it; Release, when the workload is
@@ -22,9 +22,10 @@ import (
 // homesDirName is the directory of the homes in the data dir, the server's alone.
 const homesDirName = "homes"
 
-// homeOf is the home of the pods of req's workload; "" for kinds without one.
+// homeOf is the home of the pods of req's workload; "" when it has none. Its class
+// and size are for runtimes that make volumes: a home here is a directory.
 func (r *Runtime) homeOf(req runtime.StartRequest) string {
-	if req.Kind != apiv1.KindAuthoring {
+	if req.Home == nil {
 		return ""
 	}
 	return r.homeDir(req.WorkloadID)

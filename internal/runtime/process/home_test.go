@@ -14,13 +14,13 @@ import (
 
 // TestHomeOutlivesPods: a sandboxed dev machine's pod has a home, its HOME, owned by
 // its uid; what it writes there is there for the pod of its next dispatch (after a
-// pause); Release removes it. A job has none.
+// pause); Release removes it. A workload without one (a job) has none.
 func TestHomeOutlivesPods(t *testing.T) {
 	t.Parallel()
 	requireSandbox(t)
 	rt := newSandboxRuntime(t, t.TempDir())
 	// Pods that end by themselves: Release, not stopAll, removes them.
-	first := request("dev", apiv1.KindAuthoring, `echo "home=$HOME"; id -u; echo kept > "$HOME/notes"`, 1)
+	first := withHome(request("dev", apiv1.KindAuthoring, `echo "home=$HOME"; id -u; echo kept > "$HOME/notes"`, 1))
 	startOnce(t, rt, first)
 	waitPods(t, rt, first, noneLive)
 	home := rt.homeDir("dev")
@@ -53,6 +53,12 @@ func TestHomeOutlivesPods(t *testing.T) {
 	}
 }
 
+// withHome is req with a home, as the controller asks for a dev machine.
+func withHome(req runtime.StartRequest) runtime.StartRequest {
+	req.Home = &runtime.Home{Size: "1Gi"}
+	return req
+}
+
 func startOnce(t *testing.T, rt *Runtime, req runtime.StartRequest) {
 	t.Helper()
 	if err := rt.Start(context.Background(), req); err != nil {
@@ -64,7 +70,7 @@ func startOnce(t *testing.T, rt *Runtime, req runtime.StartRequest) {
 func TestHomeWithoutSandbox(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, t.TempDir())
-	req := request("dev", apiv1.KindAuthoring, `echo "home=$HOME"; echo kept > "$HOME/notes"`, 1)
+	req := withHome(request("dev", apiv1.KindAuthoring, `echo "home=$HOME"; echo kept > "$HOME/notes"`, 1))
 	start(t, rt, req)
 	waitPods(t, rt, req, noneLive)
 	home := rt.homeDir("dev")
