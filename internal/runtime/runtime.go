@@ -11,6 +11,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -123,6 +124,18 @@ type UsageReader interface {
 	// (a counter: its growth between two reads is the use meanwhile); ErrUnsupported
 	// where the runtime cannot tell (pods without cgroups).
 	CPUUsage(ctx context.Context, ref Ref) (time.Duration, error)
+}
+
+// Committer is an optional extra of a runtime whose pods run in images: what a pod
+// changed in its image's filesystem, as a layer over that image (as `nerdctl commit`
+// makes one), for exportimage to save a dev machine's environment.
+type Committer interface {
+	// Diff writes the changes of the pod of the dispatch ref names to layer, an
+	// uncompressed tar with deletions as the OCI image spec's whiteouts, and returns
+	// the manifest digest of the image they are over; an error wrapping
+	// ErrUnsupported, saying why, where the pod does not run in an image the runtime
+	// unpacked; ErrNotFound where there is no such pod.
+	Diff(ctx context.Context, ref Ref, podID string, layer io.Writer) (base string, err error)
 }
 
 // ServiceReader is an optional extra of a runtime whose services are objects of their
