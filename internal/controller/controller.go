@@ -3,11 +3,11 @@ package controller
 import (
 	"context"
 	"errors"
-	apiv1 "github.com/berth-dev/berth/api/v1"
 	"log/slog"
 	"sync"
 	"time"
 
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/store"
