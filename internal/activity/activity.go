@@ -13,7 +13,8 @@ import (
 )
 
 // Recorder keeps, per workload, how many shell sessions are open and when one was
-// last used. It is safe for concurrent use; the zero value is not, use New.
+// last used. It is safe for concurrent use; the zero value is not, use New. A nil
+// Recorder records nothing, so a server without culling need not make one.
 type Recorder struct {
 	now  func() time.Time
 	mu   sync.Mutex
@@ -32,6 +33,9 @@ func New(now func() time.Time) *Recorder {
 // Open records that a session into the workload began; calling the returned func
 // records that it ended (once, however often it is called).
 func (r *Recorder) Open(workloadID string) (done func()) {
+	if r == nil {
+		return func() {}
+	}
 	r.mu.Lock()
 	r.open[workloadID]++
 	r.last[workloadID] = r.now()
@@ -51,6 +55,9 @@ func (r *Recorder) Open(workloadID string) (done func()) {
 
 // Touch records that the workload was used now (input on a session, a command run).
 func (r *Recorder) Touch(workloadID string) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.last[workloadID] = r.now()
@@ -59,6 +66,9 @@ func (r *Recorder) Touch(workloadID string) {
 // Last returns when the workload was last used through a shell: now while a session
 // is open, the zero time when none was ever recorded.
 func (r *Recorder) Last(workloadID string) time.Time {
+	if r == nil {
+		return time.Time{}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.open[workloadID] > 0 {
@@ -69,6 +79,9 @@ func (r *Recorder) Last(workloadID string) time.Time {
 
 // Forget drops what is known of a workload that is gone.
 func (r *Recorder) Forget(workloadID string) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.last, workloadID)

@@ -62,6 +62,19 @@ func TestTouchAndForget(t *testing.T) {
 	}
 }
 
+// TestNilRecorder: a nil recorder records nothing and never fails its callers.
+func TestNilRecorder(t *testing.T) {
+	t.Parallel()
+	var r *Recorder
+	done := r.Open("dev")
+	r.Touch("dev")
+	done()
+	r.Forget("dev")
+	if got := r.Last("dev"); !got.IsZero() {
+		t.Errorf("Last of a nil recorder = %v, want zero", got)
+	}
+}
+
 // TestConcurrentSessions: sessions opened and closed from many goroutines leave
 // none open (run with -race).
 func TestConcurrentSessions(t *testing.T) {

@@ -42,7 +42,7 @@ type Service struct {
 	Watch *watch.Hub
 	// Activity records the shell sessions into dev machines (SSH, web shell), which
 	// keep them from idle culling; the shells Open a session on it for as long as
-	// it lasts (nil: none are recorded).
+	// it lasts (a nil recorder records nothing).
 	Activity *activity.Recorder
 
 	nodes nodeCache
