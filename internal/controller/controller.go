@@ -59,6 +59,9 @@ type Config struct {
 	// CPUBusy is the CPU use, in cores, above which a sampled dev machine counts as
 	// in use (0 means DefaultCPUBusy).
 	CPUBusy float64
+	// GPUBusy is the utilization, in percent, of the busiest GPU a sampled dev
+	// machine holds above which it counts as in use (0 means DefaultGPUBusy).
+	GPUBusy float64
 	// RunOpsJobs, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
 	RunOpsJobs func(ctx context.Context) error
@@ -123,6 +126,9 @@ func New(cfg Config) *Controller {
 	}
 	if cfg.CPUBusy <= 0 {
 		cfg.CPUBusy = DefaultCPUBusy
+	}
+	if cfg.GPUBusy <= 0 {
+		cfg.GPUBusy = DefaultGPUBusy
 	}
 	if cfg.SuperviseAfter == 0 {
 		cfg.SuperviseAfter = workload.SuperviseAfterDefault

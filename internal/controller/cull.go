@@ -16,6 +16,9 @@ const (
 	// DefaultCPUBusy is the CPU use, in cores, above which a dev machine counts as in
 	// use between two samples: a shell waiting for input uses none.
 	DefaultCPUBusy = 0.05
+	// DefaultGPUBusy is the utilization, in percent, of the busiest GPU a dev machine
+	// holds above which it counts as in use when sampled.
+	DefaultGPUBusy = 5.0
 )
 
 // usageSample is what the last sample of a dev machine read.
@@ -27,8 +30,9 @@ type usageSample struct {
 }
 
 // cull samples the activity of a running dev machine in a workspace that culls, at
-// most every Config.CullSample: an open shell session (Config.Activity) or CPU use
-// above Config.CPUBusy since the last sample is activity now. It records the last
+// most every Config.CullSample: an open shell session (Config.Activity), CPU use
+// above Config.CPUBusy since the last sample or a GPU busier than Config.GPUBusy is
+// activity now. It records the last
 // activity in the status and pauses the machine once it was idle for the
 // workspace's cullIdleAfterSeconds.
 func (c *Controller) cull(ctx context.Context, w *workload.Workload, now time.Time) {
@@ -48,6 +52,8 @@ func (c *Controller) cull(ctx context.Context, w *workload.Workload, now time.Ti
 		active = c.cfg.Activity(w.ID)
 	}
 	if seen && prev.known && cur.known && busy(cur.cpu-prev.cpu, now.Sub(prev.at), c.cfg.CPUBusy) {
+		active = now
+	} else if c.gpuBusy(ctx, w) {
 		active = now
 	}
 	if active.After(w.Status.LastActivity) {
@@ -75,6 +81,20 @@ func (c *Controller) sampleCPU(ctx context.Context, w *workload.Workload, now ti
 		c.cfg.Log.Warn("read a dev machine's CPU use", "workload", w.ID, "err", err)
 	}
 	return s
+}
+
+// gpuBusy reports whether the busiest GPU w's pods hold is busier than
+// Config.GPUBusy; false where the runtime cannot tell.
+func (c *Controller) gpuBusy(ctx context.Context, w *workload.Workload) bool {
+	reader, ok := c.cfg.Runtime.(runtime.UsageReader)
+	if !ok || w.Spec.Resource.GPU == "" || w.Spec.Resource.GPU == "0" {
+		return false
+	}
+	util, err := reader.GPUUtilization(ctx, runtime.RefOf(w))
+	if err != nil && !errors.Is(err, runtime.ErrUnsupported) {
+		c.cfg.Log.Warn("read a dev machine's GPU use", "workload", w.ID, "err", err)
+	}
+	return err == nil && util > c.cfg.GPUBusy
 }
 
 // busy reports whether used CPU time over a window of elapsed wall time is more than

@@ -117,13 +117,16 @@ type OutputReader interface {
 	LastOutput(ctx context.Context, ref Ref, podID string) (time.Time, error)
 }
 
-// UsageReader is an optional extra of a runtime: how much CPU the pods of a dispatch
-// have used, by which the controller tells a dev machine in use from an idle one.
+// UsageReader is an optional extra of a runtime: how much CPU and GPU the pods of a
+// dispatch use, by which the controller tells a dev machine in use from an idle one.
 type UsageReader interface {
 	// CPUUsage returns the CPU time the live pods of the dispatch ref names have used
 	// (a counter: its growth between two reads is the use meanwhile); ErrUnsupported
 	// where the runtime cannot tell (pods without cgroups).
 	CPUUsage(ctx context.Context, ref Ref) (time.Duration, error)
+	// GPUUtilization returns how busy the busiest GPU the dispatch's pods hold is
+	// now, in percent; ErrUnsupported where they hold none or it cannot tell.
+	GPUUtilization(ctx context.Context, ref Ref) (float64, error)
 }
 
 // Committer is an optional extra of a runtime whose pods run in images: what a pod
