@@ -10,6 +10,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/runtime/process/image/imagetest"
 )
 
 // TestHomeOutlivesPods: a sandboxed dev machine's pod has a home, its HOME, owned by
@@ -79,5 +80,23 @@ func TestHomeWithoutSandbox(t *testing.T) {
 	}
 	if b, err := os.ReadFile(home + "/notes"); err != nil || string(b) != "kept\n" {
 		t.Errorf("notes in the home: %q, %v", b, err)
+	}
+}
+
+// TestHomeInImage: a dev machine run in its image sees its home at HOME too.
+func TestHomeInImage(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	rt := newImageRuntime(t, t.TempDir())
+	reg := imagetest.Serve(t, "", "")
+	req := withHome(imageRequest("imgdev", reg.Ref(), `echo kept > "$HOME/notes" && cat "$HOME/notes" && echo "home=$HOME"`))
+	startOnce(t, rt, req)
+	waitPods(t, rt, req, noneLive)
+	home := rt.homeDir("imgdev")
+	if log := podLog(t, rt, req); !strings.Contains(log, "kept\nhome="+home) {
+		t.Errorf("log %q; want kept and home=%s", log, home)
+	}
+	if b, err := os.ReadFile(home + "/notes"); err != nil || string(b) != "kept\n" {
+		t.Errorf("notes in the home on the host: %q, %v", b, err)
 	}
 }
