@@ -69,6 +69,17 @@ func (c *Client) StopWorkload(ctx context.Context, id string) error {
 	return c.Do(ctx, http.MethodPost, customPath(id)+"/stop", nil, nil, nil)
 }
 
+// PauseWorkload pauses a workload that is not a job: its pods stop, it keeps its
+// record and home until ResumeWorkload.
+func (c *Client) PauseWorkload(ctx context.Context, id string) error {
+	return c.Do(ctx, http.MethodPost, workloadPath(id)+"/pause", nil, nil, nil)
+}
+
+// ResumeWorkload queues a paused workload again.
+func (c *Client) ResumeWorkload(ctx context.Context, id string) error {
+	return c.Do(ctx, http.MethodPost, workloadPath(id)+"/resume", nil, nil, nil)
+}
+
 // BatchDelete deletes several workloads.
 func (c *Client) BatchDelete(ctx context.Context, ids []string) (*apiv1.BatchResult, error) {
 	return c.batch(ctx, "delete", ids)

@@ -131,6 +131,12 @@ type CreateWorkspaceRequest struct {
 	ImageSecretIDs []string `json:"imageSecretIds"`
 	Managers       []string `json:"managers"`
 	NodeIDs        []string `json:"nodeIds"`
+	// CullIdleAfterSeconds pauses a dev machine idle that long (0, the default: never).
+	CullIdleAfterSeconds int `json:"cullIdleAfterSeconds,omitempty"`
+	// HomeStorageClass and HomeSize shape a dev machine's home volume on Kubernetes
+	// (defaults: the cluster's default storage class, 50Gi).
+	HomeStorageClass string `json:"homeStorageClass,omitempty"`
+	HomeSize         string `json:"homeSize,omitempty"`
 }
 
 // CreateWorkspaceResponse answers a workspace create.
@@ -147,6 +153,11 @@ type PatchWorkspaceRequest struct {
 	Managers       *[]string `json:"managers,omitempty"`
 	IsDefault      *bool     `json:"isDefault,omitempty"`
 	ImageSecretIDs *[]string `json:"imageSecretIds,omitempty"`
+	// CullIdleAfterSeconds, HomeStorageClass, HomeSize: as on create; a home already
+	// made keeps its class and size.
+	CullIdleAfterSeconds *int    `json:"cullIdleAfterSeconds,omitempty"`
+	HomeStorageClass     *string `json:"homeStorageClass,omitempty"`
+	HomeSize             *string `json:"homeSize,omitempty"`
 }
 
 // WorkspaceNodesRequest is the body of POST /api/v1/workspaces/{id}/nodes.
@@ -181,6 +192,10 @@ type Workspace struct {
 	AvailQuota        ResourceList `json:"availQuota,omitempty"`
 	UsedQuota         ResourceList `json:"usedQuota,omitempty"`
 	AbnormalQuota     ResourceList `json:"abnormalQuota,omitempty"`
+	// CullIdleAfterSeconds: 0 when its dev machines are never culled.
+	CullIdleAfterSeconds int    `json:"cullIdleAfterSeconds"`
+	HomeStorageClass     string `json:"homeStorageClass"`
+	HomeSize             string `json:"homeSize"`
 }
 
 // WorkspaceList is the body of GET /api/v1/workspaces.

@@ -18,6 +18,9 @@ const (
 	PhaseStopped   = "Stopped"
 	PhaseUpdating  = "Updating"
 	PhaseNotReady  = "NotReady"
+	// PhasePaused: a service (a dev machine) paused by its user or culled when idle;
+	// no pod runs until it is resumed.
+	PhasePaused = "Paused"
 )
 
 // GroupVersionKind names the kind of a workload.
@@ -236,6 +239,12 @@ type WorkloadDetail struct {
 	Dependencies            []string            `json:"dependencies,omitempty"`
 	CronJobs                []CronJob           `json:"cronJobs,omitempty"`
 	Secrets                 []SecretRef         `json:"secrets,omitempty"`
+	// Sleeping and waking, for the kinds that may be paused (not jobs), as seed 003's
+	// Workspace status has them: times are UNIX seconds, 0 when unset.
+	Paused         *bool  `json:"paused,omitempty"`
+	PauseTime      *int64 `json:"pauseTime,omitempty"`
+	LastActivity   *int64 `json:"lastActivity,omitempty"`
+	PendingRestart *bool  `json:"pendingRestart,omitempty"`
 }
 
 // WorkloadIDs is the body of the batch endpoints (delete, stop, clone).

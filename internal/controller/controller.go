@@ -50,6 +50,19 @@ type Config struct {
 	// it is failed over as hung (0 means workload.SuperviseAfterDefault; negative
 	// turns hang detection off).
 	SuperviseAfter time.Duration
+	// Activity, when set, says when a workload was last used through a shell (now
+	// while a session is open; zero when never): idle culling reads it
+	// (activity.Recorder.Last).
+	Activity func(workloadID string) time.Time
+	// CullSample is how often a dev machine's activity is sampled for idle culling
+	// (0 means DefaultCullSample).
+	CullSample time.Duration
+	// CPUBusy is the CPU use, in cores, above which a sampled dev machine counts as
+	// in use (0 means DefaultCPUBusy).
+	CPUBusy float64
+	// GPUBusy is the utilization, in percent, of the busiest GPU a sampled dev
+	// machine holds above which it counts as in use (0 means DefaultGPUBusy).
+	GPUBusy float64
 	// RunOpsJobs, when set, runs next to the controller for each term of leadership
 	// (the ops job runner) until its context ends.
 	RunOpsJobs func(ctx context.Context) error
@@ -94,6 +107,12 @@ type Controller struct {
 
 	// published is what stats counted at the end of the last full cycle.
 	published atomic.Pointer[Stats]
+	// cullAfter is how long a dev machine of each workspace may be idle (absent or 0:
+	// never culled); samples is the last activity sample of each dev machine.
+	cullAfter map[string]time.Duration
+	samples   map[string]usageSample
+	// homes is how each workspace shapes its dev machines' homes.
+	homes map[string]runtime.Home
 }
 
 // New returns a controller; Run starts it.
@@ -110,6 +129,15 @@ func New(cfg Config) *Controller {
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = DefaultStopGrace
 	}
+	if cfg.CullSample <= 0 {
+		cfg.CullSample = DefaultCullSample
+	}
+	if cfg.CPUBusy <= 0 {
+		cfg.CPUBusy = DefaultCPUBusy
+	}
+	if cfg.GPUBusy <= 0 {
+		cfg.GPUBusy = DefaultGPUBusy
+	}
 	if cfg.SuperviseAfter == 0 {
 		cfg.SuperviseAfter = workload.SuperviseAfterDefault
 	}
@@ -123,7 +151,7 @@ func New(cfg Config) *Controller {
 		cfg: cfg, wake: make(chan struct{}, 1),
 		live: map[string]*workload.Workload{}, planner: scheduler.NewPlanner(), dirty: map[string]bool{},
 		nodes: map[string]bool{}, spaces: map[string]bool{}, waiting: map[string]bool{},
-		fitSeen: map[string]fitStamp{}, phases: map[string]string{},
+		fitSeen: map[string]fitStamp{}, phases: map[string]string{}, cullAfter: map[string]time.Duration{}, samples: map[string]usageSample{},
 	}
 }
 
@@ -194,8 +222,8 @@ func (c *Controller) cycle(ctx context.Context, full bool) error {
 		if !full && !dirty[w.ID] {
 			continue
 		}
-		if w.Status.Stage == workload.StageQueued {
-			continue // the planner's business
+		if w.Status.Stage == workload.StageQueued || w.Status.Stage == workload.StagePaused {
+			continue // the planner's business, or nobody's until a resume
 		}
 		if err := c.reconcile(ctx, w, now); err != nil && ctx.Err() == nil { // a server stopping has nothing to report
 			c.cfg.Log.Error("reconcile workload", "workload", w.ID, "err", err)

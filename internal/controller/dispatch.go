@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
@@ -80,9 +82,15 @@ func (c *Controller) start(ctx context.Context, w *workload.Workload) error {
 	return c.cfg.Runtime.Start(ctx, req)
 }
 
-// request describes w's current dispatch to the runtime, with its secrets.
+// request describes w's current dispatch to the runtime, with its secrets and, for a
+// dev machine, its home as its workspace shapes it.
 func (c *Controller) request(ctx context.Context, w *workload.Workload) (runtime.StartRequest, error) {
 	req := startRequest(w)
+	if w.Kind() == apiv1.KindAuthoring {
+		home := c.homes[w.Workspace()]
+		home.Size = cmp.Or(home.Size, inventory.DefaultHomeSize)
+		req.Home = &home
+	}
 	if c.cfg.Secrets != nil && len(w.Spec.Secrets) > 0 {
 		secrets, err := c.cfg.Secrets(ctx, w.Spec.Secrets)
 		if err != nil {

@@ -103,6 +103,13 @@ func newEnvConfig(t *testing.T, mutate func(*inventory.Workspace), wrap func(run
 // submit stores a workload as the API would and wakes the controller.
 func (e *env) submit(name, script string, mutate func(*apiv1.WorkloadSpec)) string {
 	e.t.Helper()
+	return e.submitRaw(name, script, mutate, nil)
+}
+
+// submitRaw is submit with raw changing the spec after its defaults, as no request
+// could (a dev machine running another command than its own).
+func (e *env) submitRaw(name, script string, mutate, raw func(*apiv1.WorkloadSpec)) string {
+	e.t.Helper()
 	req := &apiv1.CreateWorkloadRequest{
 		DisplayName: name,
 		WorkspaceID: testWorkspace,
@@ -117,6 +124,9 @@ func (e *env) submit(name, script string, mutate func(*apiv1.WorkloadSpec)) stri
 	workload.ApplyCreateDefaults(req)
 	if fe := workload.ValidateCreate(req, time.Now()); len(fe) > 0 {
 		e.t.Fatalf("invalid test workload: %v", fe)
+	}
+	if raw != nil {
+		raw(&req.WorkloadSpec)
 	}
 	w := &workload.Workload{
 		ID: workload.NewID(name), DisplayName: name, UserName: "tester", Spec: req.WorkloadSpec,

@@ -73,6 +73,7 @@ func (c *Controller) reconcileDispatched(ctx context.Context, w *workload.Worklo
 	if workload.TimedOut(w, now) {
 		workload.TimeOut(w, now)
 	}
+	c.cull(ctx, w, now)
 	// The runtime is told of a change only once an earlier reconcile recorded (and
 	// saved) it, and no newer one came since.
 	changed := workload.TemplateChanged(w)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
@@ -133,8 +134,11 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	// "" is the pool of the nodes of no workspace: only an ops job's check queues
 	// there (users' workloads need a workspace), and nothing is preempted in it.
 	seenSpaces := map[string]bool{"": true}
+	cullAfter, homes := map[string]time.Duration{}, map[string]runtime.Home{}
 	for _, ws := range spaces {
 		seenSpaces[ws.ID] = true
+		cullAfter[ws.ID] = time.Duration(ws.CullIdleAfterSeconds) * time.Second
+		homes[ws.ID] = runtime.Home{StorageClass: ws.HomeStorageClass, Size: ws.HomeSize}
 		c.planner.UpsertWorkspace(scheduler.Workspace{ID: ws.ID, QueuePolicy: ws.QueuePolicy, EnablePreempt: ws.EnablePreempt})
 	}
 	for name := range c.nodes {
@@ -148,6 +152,7 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 		}
 	}
 	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
+	c.cullAfter, c.homes = cullAfter, homes
 	return nil
 }
 
@@ -167,6 +172,7 @@ func (c *Controller) track(w *workload.Workload) {
 		delete(c.waiting, w.ID)
 		delete(c.fitSeen, w.ID)
 		delete(c.phases, w.ID)
+		delete(c.samples, w.ID)
 		c.planner.RemoveWorkload(w.ID)
 		return
 	}
@@ -208,7 +214,7 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 		}
 		sw.PerPod = w.Status.AdmittedPerPod
 		return sw, true
-	case w.Ended() || w.IsDeleted:
+	case w.Ended() || w.IsDeleted || w.Paused():
 		return sw, false
 	}
 	sw.DependenciesWaiting = len(w.Spec.Dependencies) > 0 && c.waitingOnDeps(w.ID)

@@ -80,6 +80,8 @@ var authzMatrix = []authzRow{
 	{"GET /api/v1/workloads/{id}", on("/api/v1/workloads/%s", workloadTarget, nil), "200 200 200 200 200 200 403 403", signedOut},
 	{"PATCH /api/v1/workloads/{id}", on("/api/v1/workloads/%s", workloadTarget, map[string]any{"priority": 1}), "200 200 200 200 403 403 403 403", signedOut},
 	{"POST /api/v1/workloads/{id}/scale", on("/api/v1/workloads/%s/scale", serviceTarget, apiv1.ScaleRequest{Replica: new(2)}), "200 200 200 200 403 403 403 403", signedOut},
+	{"POST /api/v1/workloads/{id}/pause", on("/api/v1/workloads/%s/pause", serviceTarget, nil), "200 200 200 200 403 403 403 403", signedOut},
+	{"POST /api/v1/workloads/{id}/resume", on("/api/v1/workloads/%s/resume", serviceTarget, nil), "200 200 200 200 403 403 403 403", signedOut},
 	{"DELETE /api/v1/workloads/{id}", on("/api/v1/workloads/%s", workloadTarget, nil), "200 200 200 200 403 403 403 403", signedOut},
 	{"POST /api/v1/workloads/delete", batchOn("/api/v1/workloads/delete"), "200 200 200 200 403 403 403 403", signedOut},
 	{"POST /api/v1/workloads/stop", batchOn("/api/v1/workloads/stop"), "200 200 200 200 403 403 403 403", signedOut},

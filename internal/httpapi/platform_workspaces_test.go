@@ -48,7 +48,7 @@ func TestWorkspaceCreate(t *testing.T) {
 		TargetNodeCount: 1, CurrentNodeCount: 1, Phase: "Running", QueuePolicy: "balance", Scopes: []string{"Train", "CICD"},
 		Managers: []apiv1.IDName{{ID: auth.NewUserID("bob"), Name: "bob"}}, ImageSecretIDs: []string{},
 		TotalQuota: quota("8", "64Gi", "8", "100Gi"), AvailQuota: quota("8", "64Gi", "8", "100Gi"),
-		UsedQuota: quota("0", "0", "0", "0"), AbnormalQuota: quota("0", "0", "0", "0"),
+		UsedQuota: quota("0", "0", "0", "0"), AbnormalQuota: quota("0", "0", "0", "0"), HomeSize: "50Gi",
 	}
 	diff(t, "workspace", want, ws, cmpopts.IgnoreFields(apiv1.Workspace{}, "CreationTime"))
 	var bob apiv1.User
@@ -82,7 +82,7 @@ func TestWorkspaceGetAndList(t *testing.T) {
 		Scopes: []string{"Train", "Infer", "Authoring"}, Managers: []apiv1.IDName{{ID: auth.NewUserID("mgr"), Name: "mgr"}},
 		ImageSecretIDs: []string{},
 		TotalQuota:     quota("16", "128Gi", "16", "200Gi"), AvailQuota: quota("8", "64Gi", "8", "100Gi"),
-		UsedQuota: quota("4", "16Gi", "2", "0"), AbnormalQuota: quota("8", "64Gi", "8", "100Gi"),
+		UsedQuota: quota("4", "16Gi", "2", "0"), AbnormalQuota: quota("8", "64Gi", "8", "100Gi"), HomeSize: "50Gi",
 	}
 	diff(t, "workspace", want, ws, cmpopts.IgnoreFields(apiv1.Workspace{}, "CreationTime"))
 	tm.run([]apiCase{

@@ -27,6 +27,8 @@ func (a *API) workloadRoutes() {
 	a.handleWatchable("GET /api/v1/workloads/{id}", a.getWorkload, a.watchWorkload)
 	a.handle("PATCH /api/v1/workloads/{id}", a.patchWorkload)
 	a.handle("POST /api/v1/workloads/{id}/scale", a.scaleWorkload)
+	a.handle("POST /api/v1/workloads/{id}/pause", a.pauseWorkload)
+	a.handle("POST /api/v1/workloads/{id}/resume", a.resumeWorkload)
 	a.handle("DELETE /api/v1/workloads/{id}", a.deleteWorkload)
 	a.handle("POST /api/v1/workloads/delete", a.batch(usecase.BatchDelete))
 	a.handle("POST /api/v1/workloads/stop", a.batch(usecase.BatchStop))

@@ -60,6 +60,14 @@ func (a *API) stopWorkload(r *http.Request, caller *auth.User) (any, error) {
 	return nil, a.svc.StopWorkload(r.Context(), caller, r.PathValue("id"))
 }
 
+func (a *API) pauseWorkload(r *http.Request, caller *auth.User) (any, error) {
+	return nil, a.svc.PauseWorkload(r.Context(), caller, r.PathValue("id"))
+}
+
+func (a *API) resumeWorkload(r *http.Request, caller *auth.User) (any, error) {
+	return nil, a.svc.ResumeWorkload(r.Context(), caller, r.PathValue("id"))
+}
+
 func (a *API) batch(op string) handlerFunc {
 	return func(r *http.Request, caller *auth.User) (any, error) {
 		var req apiv1.WorkloadIDs

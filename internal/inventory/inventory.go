@@ -65,20 +65,31 @@ func (n *Node) Available() bool { return n.Ready && !n.Unschedulable && len(n.Ta
 
 // Workspace is a share of a cluster's nodes where a team's workloads queue.
 type Workspace struct {
-	ID             string    `json:"ID"`
-	Name           string    `json:"Name"`
-	Cluster        string    `json:"Cluster"`
-	Description    string    `json:"Description"`
-	UserID         string    `json:"UserID"`
-	QueuePolicy    string    `json:"QueuePolicy"`
-	Scopes         []string  `json:"Scopes"`
-	EnablePreempt  bool      `json:"EnablePreempt"`
-	Managers       []string  `json:"Managers"` // user ids
-	IsDefault      bool      `json:"IsDefault"`
-	ImageSecretIDs []string  `json:"ImageSecretIDs"`
-	CreationTime   time.Time `json:"CreationTime"`
-	Version        int64     `json:"Version"`
+	ID             string   `json:"ID"`
+	Name           string   `json:"Name"`
+	Cluster        string   `json:"Cluster"`
+	Description    string   `json:"Description"`
+	UserID         string   `json:"UserID"`
+	QueuePolicy    string   `json:"QueuePolicy"`
+	Scopes         []string `json:"Scopes"`
+	EnablePreempt  bool     `json:"EnablePreempt"`
+	Managers       []string `json:"Managers"` // user ids
+	IsDefault      bool     `json:"IsDefault"`
+	ImageSecretIDs []string `json:"ImageSecretIDs"`
+	// CullIdleAfterSeconds pauses a dev machine of the workspace idle that long (0:
+	// never).
+	CullIdleAfterSeconds int `json:"CullIdleAfterSeconds,omitempty"`
+	// HomeStorageClass and HomeSize shape the home volume of its dev machines on
+	// Kubernetes ("": the cluster's default class, DefaultHomeSize).
+	HomeStorageClass string    `json:"HomeStorageClass,omitempty"`
+	HomeSize         string    `json:"HomeSize,omitempty"`
+	CreationTime     time.Time `json:"CreationTime"`
+	Version          int64     `json:"Version"`
 }
+
+// DefaultHomeSize is the size of a dev machine's home volume where its workspace
+// names none.
+const DefaultHomeSize = "50Gi"
 
 // HasScope reports whether the workspace accepts workloads of the scope; a workspace
 // without scopes accepts all.

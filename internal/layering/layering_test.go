@@ -78,6 +78,7 @@ var rules = []rule{
 	{"internal/testenv", []string{""}, "what a test needs of the machine is said without the project"},
 	{"internal/cli", notForCLI, "the CLI speaks to the server only through client and api/v1"},
 	{"internal/buildinfo", []string{"internal/", "client", "cmd/", "bench/", "test/"}, "build facts come from the toolchain alone"},
+	{"internal/activity", []string{""}, "the activity recorder is a leaf the shells and the loops share"},
 }
 
 // everywhere holds for every internal package.

@@ -117,6 +117,30 @@ type OutputReader interface {
 	LastOutput(ctx context.Context, ref Ref, podID string) (time.Time, error)
 }
 
+// UsageReader is an optional extra of a runtime: how much CPU and GPU the pods of a
+// dispatch use, by which the controller tells a dev machine in use from an idle one.
+type UsageReader interface {
+	// CPUUsage returns the CPU time the live pods of the dispatch ref names have used
+	// (a counter: its growth between two reads is the use meanwhile); ErrUnsupported
+	// where the runtime cannot tell (pods without cgroups).
+	CPUUsage(ctx context.Context, ref Ref) (time.Duration, error)
+	// GPUUtilization returns how busy the busiest GPU the dispatch's pods hold is
+	// now, in percent; ErrUnsupported where they hold none or it cannot tell.
+	GPUUtilization(ctx context.Context, ref Ref) (float64, error)
+}
+
+// Committer is an optional extra of a runtime whose pods run in images: what a pod
+// changed in its image's filesystem, as a layer over that image (as `nerdctl commit`
+// makes one), for exportimage to save a dev machine's environment.
+type Committer interface {
+	// Diff writes the changes of the pod of the dispatch ref names to layer, an
+	// uncompressed tar with deletions as the OCI image spec's whiteouts, and returns
+	// the manifest digest of the image they are over; an error wrapping
+	// ErrUnsupported, saying why, where the pod does not run in an image the runtime
+	// unpacked; ErrNotFound where there is no such pod.
+	Diff(ctx context.Context, ref Ref, podID string, layer io.Writer) (base string, err error)
+}
+
 // ServiceReader is an optional extra of a runtime whose services are objects of their
 // own (kube): how a workload's service is reached, read from the service itself.
 type ServiceReader interface {
@@ -208,6 +232,18 @@ type StartRequest struct {
 	Spec apiv1.WorkloadSpec
 	// Secrets are the workload's secrets, decrypted, for runtimes that use them.
 	Secrets []Secret
+	// Home, when set, is the workload's home (a dev machine's): a volume that outlives
+	// its pods, mounted at their HOME, kept by Stop, removed by Release.
+	Home *Home
+}
+
+// Home is how a workload's home volume is made where the runtime makes volumes
+// (kube: a PersistentVolumeClaim).
+type Home struct {
+	// StorageClass is the class of the volume ("": the cluster's default).
+	StorageClass string
+	// Size is the quantity of storage asked for (such as 50Gi).
+	Size string
 }
 
 // Ref is the reference to the request's dispatch.

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/runtime/kube"
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/usecase"
@@ -61,6 +62,8 @@ type Config struct {
 	// SuperviseAfter is how long a supervised job's pods may print nothing before it
 	// is failed over as hung; 0 turns hang detection off.
 	SuperviseAfter time.Duration
+	// CullSample is how often dev machines' activity is sampled for idle culling.
+	CullSample time.Duration
 }
 
 // Defaults of Config.
@@ -114,6 +117,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 		"logout, a password change, a freeze or a deletion of the user end it earlier")
 	fs.DurationVar(&c.SuperviseAfter, "supervise-after", workload.SuperviseAfterDefault, "how long the pods of a supervised job "+
 		"(isSupervised) may print nothing before it looks hung and is failed over, as a node fault would be; 0 turns hang detection off")
+	fs.DurationVar(&c.CullSample, "cull-sample", controller.DefaultCullSample, "how often the activity of dev machines "+
+		"(open shell sessions, CPU use) is sampled for their workspace's cullIdleAfterSeconds")
 	fs.BoolVar(&c.AllowHostReboot, "allow-host-reboot", false, "let reboot jobs reboot this host (nodes of the process runtime)")
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/berth-dev/berth/internal/activity"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/controller"
 	"github.com/berth-dev/berth/internal/controller/clusters"
@@ -82,8 +83,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	go clusterLoop.Run(ctx)
 
+	shells := activity.New(nil)
 	ctrlCfg := controller.Config{Store: st, Runtime: rt, Log: log, StopGrace: grace, Interval: loopInterval(cfg),
-		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys), SuperviseAfter: superviseAfter(cfg), Metrics: reg}
+		StartConcurrency: startConcurrency, Secrets: workloadSecrets(st, keys), SuperviseAfter: superviseAfter(cfg), Metrics: reg,
+		Activity: shells.Last, CullSample: cfg.CullSample}
 	ops := newOpsJobRunner(cfg, st, rt, keys, log)
 	ctrlCfg.RunOpsJobs = ops.Run
 	ctrl := controller.NewLeader(ctrlCfg, holderName(cfg), controller.DefaultLeaseTTL)
@@ -95,7 +98,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hub := watch.New(watch.Config{Store: st, Log: log})
 	go hub.Run(ctx) // ends with ctx, and the watch streams with it, before shutdown waits on them
 	svc := &usecase.Service{Store: st, Runtime: rt, ClusterHealth: clusterLoop.Health, Keys: keys, TokenTTL: cfg.TokenTTL, Now: time.Now,
-		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub, SSH: sshAt}
+		Wake: wake, Explain: ctrl.Explain, ArtifactPath: ops.ArtifactPath, Log: log, Watch: hub, SSH: sshAt, Activity: shells}
 	if sshLn != nil {
 		if err := startSSH(ctx, sshLn, svc, st, keys, log); err != nil {
 			return err

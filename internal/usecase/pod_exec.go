@@ -34,7 +34,9 @@ func (s *Service) PodExec(ctx context.Context, caller *auth.User, via, id, podID
 		"podId", podID, "container", req.Container, "tty", req.TTY, "sftp", req.SFTP)
 	start := time.Now()
 	log.Info("pod session started")
+	done := s.Activity.Open(id) // an open session keeps a dev machine from idle culling
 	code, err := ex.Exec(ctx, runtime.RefOf(w), podID, req)
+	done()
 	log.Info("pod session ended", "exitCode", code, "took", time.Since(start).Round(time.Millisecond), "error", err)
 	if errors.Is(err, runtime.ErrUnsupported) {
 		return -1, newError(apiv1.CodeNotImplemented, "%s", err.Error())

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth-dev/berth/internal/activity"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
@@ -41,6 +42,10 @@ type Service struct {
 	Watch *watch.Hub
 	// SSH is where the SSH server is reached (nil: there is none).
 	SSH *SSHEndpoint
+	// Activity records the shell sessions into dev machines (SSH, web shell), which
+	// keep them from idle culling; the shells Open a session on it for as long as
+	// it lasts (a nil recorder records nothing).
+	Activity *activity.Recorder
 
 	nodes nodeCache
 	// opsJobCreate serializes this server's ops job creates (lockOpsJobCreate).

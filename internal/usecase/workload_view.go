@@ -105,7 +105,26 @@ func detail(w *workload.Workload, now time.Time, showSecrets bool) apiv1.Workloa
 	if showSecrets {
 		d.Secrets = spec.Secrets
 	}
+	if workload.Pausable(w.Kind()) {
+		sleepFields(&d, w)
+	}
 	return d
+}
+
+// sleepFields shows whether w is paused, since when, when it was last active and
+// whether a restart would apply a changed spec.
+func sleepFields(d *apiv1.WorkloadDetail, w *workload.Workload) {
+	st := &w.Status
+	d.Paused, d.PendingRestart = new(w.Paused()), new(workload.PendingRestart(w))
+	d.PauseTime, d.LastActivity = new(unixOrZero(st.PauseTime)), new(unixOrZero(st.LastActivity))
+}
+
+// unixOrZero is t in UNIX seconds, 0 for the zero time.
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // visibleEnv is the env shown back: no empty values, no credentials.

@@ -33,6 +33,7 @@ func (s *Service) PatchWorkspace(ctx context.Context, caller *auth.User, id stri
 	if req.Scopes != nil {
 		scs = scopes(*req.Scopes, &fe)
 	}
+	checkSleep(&fe, deref(req.CullIdleAfterSeconds), deref(req.HomeStorageClass), deref(req.HomeSize))
 	if len(fe) > 0 {
 		return invalid(fe)
 	}
@@ -79,6 +80,15 @@ func applyWorkspacePatch(w *inventory.Workspace, req *apiv1.PatchWorkspaceReques
 	}
 	if req.ImageSecretIDs != nil {
 		w.ImageSecretIDs = secrets
+	}
+	if req.CullIdleAfterSeconds != nil {
+		w.CullIdleAfterSeconds = *req.CullIdleAfterSeconds
+	}
+	if req.HomeStorageClass != nil {
+		w.HomeStorageClass = *req.HomeStorageClass
+	}
+	if req.HomeSize != nil {
+		w.HomeSize = *req.HomeSize
 	}
 }
 

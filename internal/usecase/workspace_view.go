@@ -1,6 +1,7 @@
 package usecase
 
 import (
+	"cmp"
 	"context"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -52,7 +53,9 @@ func workspaceView(ws *inventory.Workspace, in *workspaceInputs) apiv1.Workspace
 		Phase: WorkspacePhaseAbnormal, CreationTime: workload.FormatTime(ws.CreationTime),
 		Description: ws.Description, QueuePolicy: ws.QueuePolicy, Scopes: nonNil(ws.Scopes),
 		EnablePreempt: ws.EnablePreempt, Managers: []apiv1.IDName{}, IsDefault: ws.IsDefault,
-		ImageSecretIDs: nonNil(ws.ImageSecretIDs),
+		ImageSecretIDs:       nonNil(ws.ImageSecretIDs),
+		CullIdleAfterSeconds: ws.CullIdleAfterSeconds, HomeStorageClass: ws.HomeStorageClass,
+		HomeSize: cmp.Or(ws.HomeSize, inventory.DefaultHomeSize),
 	}
 	for _, n := range in.nodes {
 		if n.Workspace != ws.ID {

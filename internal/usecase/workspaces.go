@@ -41,7 +41,9 @@ func (s *Service) CreateWorkspace(ctx context.Context, caller *auth.User, req *a
 		Name: req.Name, Description: req.Description, UserID: caller.ID,
 		QueuePolicy: queuePolicy(req.QueuePolicy, &fe), Scopes: scopes(req.Scopes, &fe),
 		EnablePreempt: req.EnablePreempt, IsDefault: req.IsDefault, CreationTime: s.now(),
+		CullIdleAfterSeconds: req.CullIdleAfterSeconds, HomeStorageClass: req.HomeStorageClass, HomeSize: req.HomeSize,
 	}
+	checkSleep(&fe, ws.CullIdleAfterSeconds, ws.HomeStorageClass, ws.HomeSize)
 	if len(fe) > 0 {
 		return "", invalid(fe)
 	}

@@ -158,7 +158,8 @@ func PodID(id, kind string, rank int) string {
 }
 
 // Drained records that no pod of w's dispatch is left: an ended w keeps its record
-// until its TTL; one that was leaving goes back to the queue, ahead of the others
+// until its TTL; a paused one waits for a resume; one that was leaving goes back to
+// the queue, ahead of the others
 // after a failover or for a restart (Updating meanwhile), by its priority after a
 // preemption. It reports false, changing nothing, unless w's pods were being stopped.
 func Drained(w *Workload, now time.Time) bool {
@@ -168,6 +169,10 @@ func Drained(w *Workload, now time.Time) bool {
 	}
 	if w.Status.Replicas != nil {
 		w.Status.Replicas = &ReplicaCounts{} // none of its pods is left
+	}
+	if w.Status.Stage == StagePaused {
+		pauseDone(&w.Status)
+		return true
 	}
 	if w.Status.Stage != StageQueued {
 		return true

@@ -18,6 +18,9 @@ const (
 	StageDispatched Stage = "Dispatched"
 	StageEnded      Stage = "Ended"
 	StageReleased   Stage = "Released"
+	// StagePaused: a paused service; it holds nothing but its record and its home
+	// until it is resumed (pause.go).
+	StagePaused Stage = "Paused"
 )
 
 // Desired is what the controller is to do with the pods of a workload's current
@@ -34,6 +37,7 @@ const (
 	DesirePreempt  Desired = "Preempt"
 	DesireRestart  Desired = "Restart"
 	DesireStop     Desired = "Stop"
+	DesirePause    Desired = "Pause"
 )
 
 // Event is what moves a workload from one state to the next.
@@ -48,6 +52,8 @@ const (
 	EventEnd      Event = "end"      // Stop, TimeOut, Fail, a job's pods succeeded or failed for good
 	EventDrained  Event = "drained"  // Drained: no pod of the dispatch is left
 	EventRelease  Event = "release"  // Release: its logs and bookkeeping are removed
+	EventPause    Event = "pause"    // Pause: its pods stop, it keeps its record and home
+	EventResume   Event = "resume"   // Resume: a paused workload queues again
 )
 
 // State is a workload's stage together with what is desired of its pods.
@@ -77,20 +83,25 @@ var (
 	stopping    = State{StageDispatched, DesireStop}
 	ended       = State{StageEnded, DesireStop}
 	released    = State{StageReleased, DesireStop}
+	pausing     = State{StageDispatched, DesirePause}
+	paused      = State{StagePaused, DesirePause}
 )
 
 // States lists every state a workload can be in.
-var States = []State{queued, running, failingOver, preempting, restarting, stopping, ended, released}
+var States = []State{queued, running, failingOver, preempting, restarting, stopping, ended, released, pausing, paused}
 
 // moves is the lifecycle: from a state, the state each allowed event leads to. Any
 // other move is refused. Ending overrides a move back to the queue that is under way;
-// nothing overrides an end.
+// nothing overrides an end. Only a queued or running workload pauses, and only a
+// paused one (its pods gone) resumes.
 var moves = map[State]map[Event]State{
-	queued: {EventAdmit: running, EventEnd: ended},
+	queued: {EventAdmit: running, EventEnd: ended, EventPause: paused},
 	running: {
 		EventFailover: failingOver, EventPreempt: preempting, EventRestart: restarting,
-		EventEnd: stopping,
+		EventEnd: stopping, EventPause: pausing,
 	},
+	pausing:     {EventEnd: stopping, EventDrained: paused},
+	paused:      {EventEnd: ended, EventResume: queued},
 	failingOver: {EventEnd: stopping, EventDrained: queued},
 	preempting:  {EventEnd: stopping, EventDrained: queued},
 	restarting:  {EventEnd: stopping, EventDrained: queued},
@@ -124,6 +135,10 @@ func (w *Workload) Dispatched() bool { return w.Status.Stage == StageDispatched 
 // Active reports whether w's pods are to run: it is dispatched, and it neither ended
 // nor is leaving its dispatch.
 func (w *Workload) Active() bool { return w.State() == running }
+
+// Paused reports whether w is paused: its pods are gone (or going) and it waits for
+// a resume.
+func (w *Workload) Paused() bool { return w.Status.Desired == DesirePause }
 
 // Released reports whether what w ran has been removed; only its record is left.
 func (w *Workload) Released() bool { return w.Status.Stage == StageReleased }

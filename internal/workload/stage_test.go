@@ -13,16 +13,22 @@ import (
 func TestLifecycleMoves(t *testing.T) {
 	t.Parallel()
 	allowed := map[State]map[Event]State{
-		queued:      {EventAdmit: running, EventEnd: ended},
-		running:     {EventFailover: failingOver, EventPreempt: preempting, EventRestart: restarting, EventEnd: stopping},
+		queued: {EventAdmit: running, EventEnd: ended, EventPause: paused},
+		running: {
+			EventFailover: failingOver, EventPreempt: preempting, EventRestart: restarting, EventEnd: stopping,
+			EventPause: pausing,
+		},
 		failingOver: {EventEnd: stopping, EventDrained: queued},
 		preempting:  {EventEnd: stopping, EventDrained: queued},
 		restarting:  {EventEnd: stopping, EventDrained: queued},
 		stopping:    {EventDrained: ended},
 		ended:       {EventRelease: released},
 		released:    {},
+		pausing:     {EventEnd: stopping, EventDrained: paused},
+		paused:      {EventEnd: ended, EventResume: queued},
 	}
-	events := []Event{EventAdmit, EventFailover, EventPreempt, EventRestart, EventEnd, EventDrained, EventRelease}
+	events := []Event{EventAdmit, EventFailover, EventPreempt, EventRestart, EventEnd, EventDrained, EventRelease,
+		EventPause, EventResume}
 	for _, from := range States {
 		for _, e := range events {
 			want, ok := allowed[from][e]
@@ -47,9 +53,12 @@ func TestTransitionsRefuseWrongStates(t *testing.T) {
 		{"FailOver", func(w *Workload) bool { return FailOver(w, "lost", t0) }, []State{running}},
 		{"Preempt", func(w *Workload) bool { return Preempt(w, "high", t0) }, []State{running}},
 		{"Restart", func(w *Workload) bool { return Restart(w, t0) }, []State{running}},
-		{"Drained", func(w *Workload) bool { return Drained(w, t0) }, []State{failingOver, preempting, restarting, stopping}},
+		{"Drained", func(w *Workload) bool { return Drained(w, t0) }, []State{failingOver, preempting, restarting, stopping, pausing}},
 		{"Release", Release, []State{ended}},
-		{"Stop", func(w *Workload) bool { return Stop(w, "alice", false, t0) }, []State{queued, running, failingOver, preempting, restarting}},
+		{"Stop", func(w *Workload) bool { return Stop(w, "alice", false, t0) },
+			[]State{queued, running, failingOver, preempting, restarting, pausing, paused}},
+		{"Pause", func(w *Workload) bool { return Pause(w, MsgPausedBy+"alice", t0) }, []State{queued, running}},
+		{"Resume", func(w *Workload) bool { return Resume(w, "alice", t0) }, []State{paused}},
 	}
 	for _, step := range steps {
 		for _, from := range States {

@@ -40,10 +40,12 @@ func hashTemplate(spec *apiv1.WorkloadSpec, res apiv1.WorkloadResource) string {
 
 // TemplateChanged reports whether a running service was started (or last changed in
 // place) with another template than its spec now asks for: a PATCH changed it. Jobs
-// keep running as they are; the new spec applies to their next run.
+// keep running as they are; the new spec applies to their next run. So does a dev
+// machine (Authoring): a restart would end the sessions and lose what is not in its
+// home, so it waits for a pause and resume (PendingRestart says so meanwhile).
 func TemplateChanged(w *Workload) bool {
 	st := &w.Status
-	return IsService(w.Kind()) && w.Active() &&
+	return IsService(w.Kind()) && w.Kind() != apiv1.KindAuthoring && w.Active() &&
 		st.TemplateHash != "" && st.TemplateHash != TemplateHash(&w.Spec)
 }
 

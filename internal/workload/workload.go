@@ -82,7 +82,13 @@ type Status struct {
 	ProgressTime time.Time `json:"ProgressTime,omitzero"`
 	// LastOutput is when a pod of a supervised job's current dispatch last wrote
 	// output, as last read from the runtime (zero before any was read).
-	LastOutput   time.Time   `json:"LastOutput,omitzero"`
+	LastOutput time.Time `json:"LastOutput,omitzero"`
+	// PauseTime is when the workload was paused (zero unless it is paused or pausing).
+	PauseTime time.Time `json:"PauseTime,omitzero"`
+	// LastActivity is when a dev machine was last seen in use (a shell session open,
+	// its CPU busy) or resumed, as the controller last sampled it: idle culling
+	// counts from it.
+	LastActivity time.Time   `json:"LastActivity,omitzero"`
 	StartTime    time.Time   `json:"StartTime"`
 	EndTime      time.Time   `json:"EndTime"`
 	DeletionTime time.Time   `json:"DeletionTime"`

@@ -20,7 +20,8 @@
 //     left it reboots the node through the executor, waits for it to answer again and
 //     clears the intent.
 //   - dumplog archives the logs, conditions and record of a workload under ArtifactDir.
-//   - exportimage copies a workload's image to the configured registry.
+//   - exportimage copies a workload's image to the configured registry; a running
+//     dev machine's is committed with its pod's changes (commit.go).
 //
 // The runner places no pod and moves no workload through its lifecycle: capacity is
 // the planner's, workload status the controller's.

@@ -15,20 +15,27 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/opsjob"
 	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // exportTagLayout is the tag of an exported image: the minute of the export.
 const exportTagLayout = "200601021504"
 
 // exportImage copies the workload's image to the configured registry as
-// custom/<ns>/<repo>:<YYYYMMDDHHmm> (reference §6.6).
+// custom/<ns>/<repo>:<YYYYMMDDHHmm> (reference §6.6); a running dev machine's is
+// committed with its pod's changes (commit.go).
 func (r *Runner) exportImage(ctx context.Context, j *opsjob.Job) error {
-	src, err := r.exportSource(ctx, j)
+	w, src, err := r.exportSource(ctx, j)
 	if err == nil && r.cfg.Registry == "" {
 		err = errors.New("no registry is configured for image export: start berth with --registry")
 	}
 	var target string
-	if err == nil {
+	switch {
+	case err != nil:
+	case committing(w):
+		target = ExportTarget(r.cfg.Registry, src, r.now().Format(exportTagLayout))
+		err = r.commitImage(ctx, w, src, target)
+	default:
 		target = ExportTarget(r.cfg.Registry, src, r.now().Format(exportTagLayout))
 		err = r.copyImage(ctx, src, target)
 	}
@@ -47,27 +54,27 @@ func (r *Runner) exportImage(ctx context.Context, j *opsjob.Job) error {
 	})
 }
 
-// exportSource is the image of the job's workload (the image input if the workload
-// record has none).
-func (r *Runner) exportSource(ctx context.Context, j *opsjob.Job) (string, error) {
+// exportSource is the job's workload and its image (the image input if the
+// workload record has none).
+func (r *Runner) exportSource(ctx context.Context, j *opsjob.Job) (*workload.Workload, string, error) {
 	id := workloadInput(j)
 	if id == "" {
-		return "", errors.New("workload ID is required in inputs")
+		return nil, "", errors.New("workload ID is required in inputs")
 	}
 	w, err := r.cfg.Store.WorkloadGetAny(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", fmt.Errorf("the workload %s is not found", id)
+		return nil, "", fmt.Errorf("the workload %s is not found", id)
 	}
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	if w.Spec.Image != "" {
-		return w.Spec.Image, nil
+		return w, w.Spec.Image, nil
 	}
 	if v := j.InputValues(apiv1.InputImage); len(v) > 0 && v[0] != "" {
-		return v[0], nil
+		return w, v[0], nil
 	}
-	return "", fmt.Errorf("the workload %s has no image", id)
+	return nil, "", fmt.Errorf("the workload %s has no image", id)
 }
 
 // ExportTarget is where an image is exported: <registry>/custom/<ns>/<repo>:<tag>,
@@ -96,19 +103,10 @@ func ExportTarget(registry, image, tag string) string {
 // copyImage copies src (an image or an index) to dst with the registry secret's
 // credentials. Registries on loopback are spoken to over plain HTTP.
 func (r *Runner) copyImage(ctx context.Context, src, dst string) error {
-	kc, err := r.registryKeychain(ctx)
+	srcRef, dstRef, opts, err := r.refsAndOptions(ctx, src, dst)
 	if err != nil {
 		return err
 	}
-	srcRef, err := parseRef(src)
-	if err != nil {
-		return fmt.Errorf("source image %s: %w", src, err)
-	}
-	dstRef, err := parseRef(dst)
-	if err != nil {
-		return fmt.Errorf("target image %s: %w", dst, err)
-	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
 	desc, err := remote.Get(srcRef, opts...)
 	if err != nil {
 		return fmt.Errorf("failed to read the image %s: %w", src, err)
@@ -125,6 +123,22 @@ func (r *Runner) copyImage(ctx context.Context, src, dst string) error {
 		err = remote.Write(dstRef, img, opts...)
 	}
 	return wrapPush(dst, err)
+}
+
+// refsAndOptions parses the source and target of an export and says how to reach
+// their registries.
+func (r *Runner) refsAndOptions(ctx context.Context, src, dst string) (srcRef, dstRef name.Reference, opts []remote.Option, err error) {
+	kc, err := r.registryKeychain(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if srcRef, err = parseRef(src); err != nil {
+		return nil, nil, nil, fmt.Errorf("source image %s: %w", src, err)
+	}
+	if dstRef, err = parseRef(dst); err != nil {
+		return nil, nil, nil, fmt.Errorf("target image %s: %w", dst, err)
+	}
+	return srcRef, dstRef, []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}, nil
 }
 
 func wrapPush(dst string, err error) error {

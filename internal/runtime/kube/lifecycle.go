@@ -65,6 +65,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err := r.ensureService(ctx, out.service); err != nil {
 		return r.namespaceGone(ns, err)
 	}
+	if err := r.ensureHome(ctx, out.home); err != nil {
+		return r.namespaceGone(ns, err)
+	}
 	obj, err := r.createObject(ctx, gvr, out.object, req)
 	if err != nil {
 		return err
@@ -234,9 +237,13 @@ func (r *Runtime) Stop(ctx context.Context, ref runtime.Ref, grace time.Duration
 	return r.remove(ctx, ref.WorkloadID, grace, first)
 }
 
-// Release removes whatever is left of the workload at once: its pods have ended.
+// Release removes whatever is left of the workload at once, its home included: its
+// pods have ended.
 func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 	err := r.remove(ctx, ref.WorkloadID, 0, true)
+	if err == nil {
+		err = r.removeHomes(ctx, ref.WorkloadID)
+	}
 	if err == nil {
 		r.stops.forget(ref.WorkloadID)
 	}

@@ -51,7 +51,8 @@ var priorityClasses = []struct {
 // rendered is what one dispatch of a workload becomes in the cluster.
 type rendered struct {
 	object  *unstructured.Unstructured
-	service *corev1.Service // nil without spec.service
+	service *corev1.Service               // nil without spec.service
+	home    *corev1.PersistentVolumeClaim // nil without a home (home.go)
 }
 
 // target says where a dispatch is rendered to.
@@ -92,7 +93,8 @@ func render(req runtime.StartRequest, to target) (*rendered, error) {
 	if req.Spec.Service != nil {
 		out.service = service(req, to)
 	}
-	return out, nil
+	out.home, err = homeClaim(req, to)
+	return out, err
 }
 
 // placementAnnotation lists the planned node of each rank.
@@ -166,6 +168,7 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 		}
 	}
 	mountHostPaths(t, req.Spec.Hostpath)
+	mountHome(t, req)
 	useSecrets(t, podSecrets(req), to.instance)
 	return t, nil
 }

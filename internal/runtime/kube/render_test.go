@@ -64,7 +64,9 @@ func TestRenderGolden(t *testing.T) {
 		{"pytorchjob-1-amd", apiv1.KindPyTorchJob, 1, "amd", nil},
 		{"deployment-service", apiv1.KindDeployment, 3, "nvidia", service},
 		{"statefulset", apiv1.KindStatefulSet, 2, "", nil},
-		{"authoring", apiv1.KindAuthoring, 1, "nvidia", func(r *runtime.StartRequest) { r.Spec.SSHPort = 22222 }},
+		{"authoring", apiv1.KindAuthoring, 1, "nvidia", func(r *runtime.StartRequest) {
+			r.Spec.SSHPort, r.Home = 22222, &runtime.Home{StorageClass: "fast-ssd", Size: "50Gi"}
+		}},
 		{"runnerset", apiv1.KindAutoscalingRunnerSet, 1, "nvidia", runnerSetRequest},
 	}
 	for _, tc := range cases {
@@ -80,6 +82,9 @@ func TestRenderGolden(t *testing.T) {
 			docs := []any{out.object.Object}
 			if out.service != nil {
 				docs = append(docs, out.service)
+			}
+			if out.home != nil {
+				docs = append(docs, out.home)
 			}
 			var b strings.Builder
 			for _, d := range docs {

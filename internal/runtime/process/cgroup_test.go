@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,27 +167,11 @@ func TestCPUQuota(t *testing.T) {
 // cpuUsage is the cpu time the processes of the cgroup used.
 func cpuUsage(t *testing.T, cg podCgroup) time.Duration {
 	t.Helper()
-	if cgroups.IsCgroup2UnifiedMode() {
-		b, err := os.ReadFile(filepath.Join(cg[""], "cpu.stat"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := regexp.MustCompile(`(?m)^usage_usec (\d+)$`).FindSubmatch(b)
-		if m == nil {
-			t.Fatalf("no usage_usec in cpu.stat: %s", b)
-		}
-		us, _ := strconv.ParseInt(string(m[1]), 10, 64)
-		return time.Duration(us) * time.Microsecond
-	}
-	b, err := os.ReadFile(filepath.Join(cg["cpuacct"], "cpuacct.usage"))
+	used, err := cg.cpuUsage()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ns)
+	return used
 }
 
 // TestStopKillsWholeCgroup: a process that left the pod's process group (setsid) is

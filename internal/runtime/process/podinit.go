@@ -154,12 +154,19 @@ func enterSandbox(sb podSandbox) error {
 		return fmt.Errorf("open the secrets directory: %w", err)
 	}
 	defer unix.Close(secrets)
+	home, err := openHome(sb)
+	if err != nil {
+		return err
+	}
+	if home >= 0 {
+		defer unix.Close(home)
+	}
 	const hardened = unix.MS_NOSUID | unix.MS_NODEV
 	steps := []mountStep{
 		{"make / private", func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") }},
 		{"mount a private /tmp", func() error { return unix.Mount("tmpfs", "/tmp", "tmpfs", hardened, "mode=1777") }},
 		{"mount a private /dev/shm", func() error { return unix.Mount("tmpfs", "/dev/shm", "tmpfs", hardened, "mode=1777") }},
-		{"mask the data dir", func() error { return maskDataDir(sb, work) }},
+		{"mask the data dir", func() error { return maskDataDir(sb, work, home) }},
 		{"mount the secrets", func() error { return mountSecrets(sb.HasSecrets, secrets) }},
 		{"mount /proc", func() error { return unix.Mount("proc", "/proc", "proc", hardened|unix.MS_NOEXEC, "") }},
 	}
@@ -172,9 +179,10 @@ func enterSandbox(sb podSandbox) error {
 }
 
 // maskDataDir covers the data dir with an empty tmpfs, binds the working directory
-// (the handle work) at its own path in it, and makes the tmpfs read-only. A data dir
-// under /tmp is made again in the private /tmp first.
-func maskDataDir(sb podSandbox, work int) error {
+// (the handle work) and the home, if any (the handle home), at their own paths in
+// it, and makes the tmpfs read-only. A data dir under /tmp is made again in the
+// private /tmp first.
+func maskDataDir(sb podSandbox, work, home int) error {
 	if err := os.MkdirAll(sb.DataDir, 0o755); err != nil {
 		return err
 	}
@@ -187,6 +195,9 @@ func maskDataDir(sb podSandbox, work int) error {
 	}
 	if err := unix.Mount(fdPath(work), sb.WorkDir, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("bind the working directory: %w", err)
+	}
+	if err := bindHome(sb, home); err != nil {
+		return err
 	}
 	return unix.Mount("", sb.DataDir, "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, "")
 }

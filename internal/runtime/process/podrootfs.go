@@ -109,6 +109,12 @@ func enterImage(podDir string, spec podSpec, pulled image.Unpacked) (string, err
 		{"make /dev", func() error { return makeDev(root, spec.Image.GPUs) }},
 		{"mount a private /tmp", func() error { return mountIn(root, "/tmp", "tmpfs", "tmpfs", hardened, "mode=1777") }},
 		{"bind the working directory", func() error { return bindIn(root, sb.WorkDir, sb.WorkDir, false, true) }},
+		{"bind the home", func() error {
+			if sb.HomeDir == "" {
+				return nil
+			}
+			return bindIn(root, sb.HomeDir, sb.HomeDir, false, true)
+		}},
 		{"bind the secrets", func() error {
 			if !sb.HasSecrets {
 				return nil

@@ -266,6 +266,11 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 // the runtime isolates pods; preparePod makes it.
 func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string, ip netip.Addr, masterAddr, port string) (podSpec, error) {
 	spec := r.podSpec(req, p, masterAddr, port)
+	if home := r.homeOf(req); home != "" {
+		if err := makeHome(home, &spec); err != nil {
+			return spec, err
+		}
+	}
 	sandbox, err := r.sandboxFor(req, dir)
 	if err != nil {
 		return spec, err

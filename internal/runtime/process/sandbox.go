@@ -86,6 +86,9 @@ type podSandbox struct {
 	// SecretsDir holds the pod's general secrets as <id>/<key>; it is mounted
 	// read-only at /etc/secrets.
 	SecretsDir string `json:"secretsDir"`
+	// HomeDir is the home of a dev machine's pod (home.go), owned by UID; it stays
+	// visible at its own path and is its HOME. "" for other kinds.
+	HomeDir string `json:"homeDir,omitempty"`
 	// HasSecrets: the pod names a general secret, so /etc/secrets is made if missing.
 	HasSecrets bool `json:"hasSecrets"`
 	// UserNS is the pod's user namespace, where the server is not root.
@@ -176,7 +179,7 @@ func (r *Runtime) sandboxFor(req runtime.StartRequest, dir string) (*podSandbox,
 	if err != nil {
 		return nil, err
 	}
-	sb := &podSandbox{UID: id, GID: id, DataDir: r.cfg.DataDir, WorkDir: filepath.Join(dir, workDirName),
+	sb := &podSandbox{UID: id, GID: id, DataDir: r.cfg.DataDir, WorkDir: filepath.Join(dir, workDirName), HomeDir: r.homeOf(req),
 		SecretsDir: filepath.Join(dir, secretsDirName), HasSecrets: len(generalSecrets(req.Secrets)) > 0}
 	if ns := r.cfg.Sandbox.UserNS; ns != nil {
 		sb.GID, sb.UserNS = ns.gidOf(id), ns.pod()

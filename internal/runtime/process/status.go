@@ -358,6 +358,9 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 			return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
 		}
 	}
+	if err := r.removeHome(ref.WorkloadID, sandboxes); err != nil {
+		return fmt.Errorf("process: release %s: %w", ref.WorkloadID, err)
+	}
 	r.watcher.removeUnder(r.workloadDir(ref.WorkloadID))
 	r.serving.release(ref.WorkloadID)
 	return os.RemoveAll(r.workloadDir(ref.WorkloadID))

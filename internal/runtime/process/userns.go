@@ -128,6 +128,11 @@ func giveToPod(sb podSandbox) error {
 	if err := os.Chown(sb.WorkDir, int(sb.UID), int(sb.GID)); err != nil {
 		return fmt.Errorf("give the pod its working directory: %w", err)
 	}
+	if sb.HomeDir != "" {
+		if err := os.Chown(sb.HomeDir, int(sb.UID), int(sb.GID)); err != nil {
+			return fmt.Errorf("give the pod its home: %w", err)
+		}
+	}
 	secrets, err := os.ReadDir(sb.SecretsDir)
 	if err != nil {
 		return fmt.Errorf("read the pod's secrets: %w", err)
@@ -175,11 +180,17 @@ func removeWorkDir(sb *podSandbox) error {
 	if sb == nil || sb.UserNS == nil {
 		return nil
 	}
-	if _, err := os.Lstat(sb.WorkDir); errors.Is(err, os.ErrNotExist) {
+	return removeAsPod(sb, sb.WorkDir)
+}
+
+// removeAsPod removes dir, which holds files of the pod's uid, from a user namespace
+// that maps it (the pod's sandbox has one).
+func removeAsPod(sb *podSandbox, dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	// The shell waits for the ids before rm starts: unmapped, it could remove nothing.
-	cmd := exec.Command("/bin/sh", "-c", `read -r _ && exec rm -rf -- "$0"`, sb.WorkDir)
+	cmd := exec.Command("/bin/sh", "-c", `read -r _ && exec rm -rf -- "$0"`, dir)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return err
@@ -189,7 +200,7 @@ func removeWorkDir(sb *podSandbox) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	sb.UserNS.clone(cmd.SysProcAttr, unix.CAP_DAC_OVERRIDE, unix.CAP_FOWNER)
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("remove %s: %w", sb.WorkDir, err)
+		return fmt.Errorf("remove %s: %w", dir, err)
 	}
 	err = sb.UserNS.mapIDs(cmd.Process.Pid, sb.UID, sb.GID)
 	if err == nil {
@@ -200,7 +211,7 @@ func removeWorkDir(sb *podSandbox) error {
 		err = fmt.Errorf("%w: %s", werr, strings.TrimSpace(out.String()))
 	}
 	if err != nil {
-		return fmt.Errorf("remove %s: %w", sb.WorkDir, err)
+		return fmt.Errorf("remove %s: %w", dir, err)
 	}
 	return nil
 }

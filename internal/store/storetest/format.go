@@ -142,7 +142,8 @@ func storedWorkload() *workload.Workload {
 			Replicas:     &workload.ReplicaCounts{Replicas: 3, Ready: 2, Available: 2, Updated: 1},
 			ProgressTime: at(7),
 			LastOutput:   at(8),
-			StartTime:    at(1), EndTime: at(2), DeletionTime: at(3),
+			PauseTime:    at(9), LastActivity: at(10),
+			StartTime: at(1), EndTime: at(2), DeletionTime: at(3),
 			Conditions: []workload.Condition{{
 				Type: workload.CondScheduling, Status: "True", Reason: "Scheduled", Message: "on n1",
 				LastTransitionTime: at(4),

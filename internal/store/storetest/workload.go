@@ -263,6 +263,7 @@ func testWorkloadListLive(t *testing.T, s store.Store) {
 		{"running-deleted", apiv1.PhaseRunning, false, true, true},
 		{"stopped-deleted", apiv1.PhaseStopped, false, true, true},
 		{"stopped-deleted-released", apiv1.PhaseStopped, true, true, false},
+		{"paused", apiv1.PhasePaused, false, false, true}, // its home and record stay
 	}
 	var want []string
 	// Inserted newest first, so an answer in insertion order fails.
@@ -270,8 +271,11 @@ func testWorkloadListLive(t *testing.T, s store.Store) {
 		w := newWorkload(c.id)
 		w.CreationTime = at(len(cases) - i)
 		w.Status.Phase, w.IsDeleted = c.phase, c.deleted
-		if c.released {
+		switch {
+		case c.released:
 			w.Status.Stage = workload.StageReleased
+		case c.phase == apiv1.PhasePaused:
+			w.Status.Stage, w.Status.Desired = workload.StagePaused, workload.DesirePause
 		}
 		insertWorkload(t, s, w)
 		if c.live {
