@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +11,8 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/client"
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 // devMachine returns an Authoring request of gpus GPUs.
@@ -84,4 +88,43 @@ func patchWorkspace(t *testing.T, c *client.Client, body map[string]any) {
 	if err := c.Do(t.Context(), "PATCH", "/api/v1/workspaces/"+workspace, nil, body, nil); err != nil {
 		t.Fatalf("patch workspace: %v", err)
 	}
+}
+
+// TestSSHSessionKeepsDevMachineAwake: in a workspace that culls after 4 s of
+// idleness, an open SSH session into a dev machine (running a command that uses no
+// CPU) keeps it running; once the session ends the machine is culled.
+func TestSSHSessionKeepsDevMachineAwake(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("ssh"); err != nil {
+		testenv.Unavailable(t, "no ssh client: apt-get install openssh-client")
+	}
+	sshAddr := freeAddr(t)
+	d := &devShell{s: startServer(t, "", "--ssh-listen", sshAddr, "--cull-sample", "200ms")}
+	_, d.sshPort, _ = net.SplitHostPort(sshAddr)
+	patchWorkspace(t, d.s.Client, map[string]any{"cullIdleAfterSeconds": 4})
+	d.alice = userClient(t, d.s, "alice", workspace)
+	d.aliceKey, _ = newSSHKey(t, d.alice)
+	d.id = create(t, d.alice, devMachine("awake", "0"))
+	d.pod = waitPhase(t, d.alice, d.id, apiv1.PhaseRunning, 60*time.Second).Pods[0].PodID
+
+	session := make(chan int, 1)
+	go func() {
+		_, _, code := d.runSSH(t, d.aliceKey, auth.NewUserID("alice")+"."+d.pod+"."+workspace, "sleep 10")
+		session <- code
+	}()
+	ended := false
+	for !ended {
+		select {
+		case code := <-session:
+			if code != 0 {
+				t.Fatalf("the ssh session ended with %d", code)
+			}
+			ended = true
+		case <-time.After(250 * time.Millisecond):
+		}
+		if w := get(t, d.alice, d.id); !ended && w.Phase != apiv1.PhaseRunning {
+			t.Fatalf("the dev machine is %s during an open ssh session, want Running", w.Phase)
+		}
+	}
+	waitPhase(t, d.alice, d.id, apiv1.PhasePaused, 30*time.Second)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/berth-dev/berth/client"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/store/pgtest"
+	"github.com/berth-dev/berth/internal/testenv"
 )
 
 // devShell is a server with an SSH server and alice's running dev machine.
@@ -39,7 +40,7 @@ type devShell struct {
 func startDevShell(t *testing.T) *devShell {
 	t.Helper()
 	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Skip("no ssh client: apt-get install openssh-client")
+		testenv.Unavailable(t, "no ssh client: apt-get install openssh-client")
 	}
 	sshAddr := freeAddr(t)
 	d := &devShell{s: startServer(t, "", "--ssh-listen", sshAddr)}
