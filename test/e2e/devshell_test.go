@@ -127,8 +127,8 @@ func TestSSHIntoDevMachine(t *testing.T) {
 	if code != 0 || len(lines) != 2 {
 		t.Fatalf("ssh 'echo $HOME; id -u' = %d, %q (%s); want two lines", code, out, errOut)
 	}
-	if os.Geteuid() == 0 && (!strings.HasSuffix(lines[0], "/"+d.pod+"/work") || lines[1] == "0") {
-		t.Errorf("HOME %s, uid %s: want the pod's working directory and its own uid", lines[0], lines[1])
+	if os.Geteuid() == 0 && (!strings.HasSuffix(lines[0], "/homes/"+d.id) || lines[1] == "0") {
+		t.Errorf("HOME %s, uid %s: want the dev machine's home and the pod's own uid", lines[0], lines[1])
 	}
 	if _, _, code := d.runSSH(t, d.aliceKey, user, "exit 3"); code != 3 {
 		t.Errorf("ssh 'exit 3' = %d, want 3", code)

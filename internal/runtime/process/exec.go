@@ -95,6 +95,9 @@ func podTarget(ctx context.Context, dir string, spec podSpec) (execTarget, error
 	if _, ok := env["HOME"]; !ok {
 		env["HOME"] = sb.WorkDir
 	}
+	if sb.HomeDir != "" {
+		t.dir = sb.HomeDir // a session starts in the dev machine's home, as an SSH login does
+	}
 	t.env = shimEnv(env)
 	shim, ok := readPid(dir)
 	if !ok || !shim.alive() {
