@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
@@ -186,6 +187,9 @@ func (c *Controller) track(w *workload.Workload) {
 // schedWorkload describes w to the planner: admitted while its pods may hold
 // resources, queued while it waits; ok is false when the planner need not see it.
 func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bool) {
+	if w.Kind() == apiv1.KindModelInfer {
+		return scheduler.Workload{}, false // not scheduled yet: checkQueued says so
+	}
 	perPod, err := workload.PerPod(&w.Spec)
 	if err != nil {
 		return scheduler.Workload{}, false // validated on create; an old bad row is left alone
