@@ -172,15 +172,14 @@ type ContainerPort struct {
 	Protocol      string `json:"protocol,omitempty"`
 }
 
-// Probe checks a container over HTTP or TCP.
+// Probe checks a container over HTTP (the probe Berth runs).
 type Probe struct {
-	HTTPGet             *HTTPGetAction   `json:"httpGet,omitempty"`
-	TCPSocket           *TCPSocketAction `json:"tcpSocket,omitempty"`
-	InitialDelaySeconds int              `json:"initialDelaySeconds,omitempty"`
-	PeriodSeconds       int              `json:"periodSeconds,omitempty"`
-	TimeoutSeconds      int              `json:"timeoutSeconds,omitempty"`
-	SuccessThreshold    int              `json:"successThreshold,omitempty"`
-	FailureThreshold    int              `json:"failureThreshold,omitempty"`
+	HTTPGet             *HTTPGetAction `json:"httpGet,omitempty"`
+	InitialDelaySeconds int            `json:"initialDelaySeconds,omitempty"`
+	PeriodSeconds       int            `json:"periodSeconds,omitempty"`
+	TimeoutSeconds      int            `json:"timeoutSeconds,omitempty"`
+	SuccessThreshold    int            `json:"successThreshold,omitempty"`
+	FailureThreshold    int            `json:"failureThreshold,omitempty"`
 }
 
 // HTTPGetAction is an HTTP probe.
@@ -188,11 +187,6 @@ type HTTPGetAction struct {
 	Path   string      `json:"path,omitempty"`
 	Port   IntOrString `json:"port"`
 	Scheme string      `json:"scheme,omitempty"`
-}
-
-// TCPSocketAction is a TCP probe.
-type TCPSocketAction struct {
-	Port IntOrString `json:"port"`
 }
 
 // VolumeMount mounts a volume of the pod into a container.

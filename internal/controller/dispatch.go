@@ -123,10 +123,28 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 	}
 	for _, p := range st.Placement {
 		req.Pods = append(req.Pods, runtime.PodSpec{
-			PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs,
+			PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs, Role: podRole(w, p.Rank),
 		})
 	}
 	return req
+}
+
+// podRole is what the pod of rank runs where a workload's pods differ (a ModelInfer's
+// roles); nil otherwise.
+func podRole(w *workload.Workload, rank int) *runtime.PodRole {
+	if w.Infer == nil {
+		return nil
+	}
+	p, ok := workload.InferPodAt(&w.Infer.Spec, rank)
+	if !ok {
+		return nil
+	}
+	role := &runtime.PodRole{Command: p.Command(), Env: p.Env(), Readiness: p.Readiness(), Liveness: p.Liveness(),
+		EntryPod: workload.PodID(w.ID, w.Kind(), p.EntryRank), Group: p.Group, GroupPods: p.GroupSize, Entry: p.Entry()}
+	if ports := p.Template.Spec.Containers[0].Ports; len(ports) > 0 {
+		role.Port = ports[0].ContainerPort
+	}
+	return role
 }
 
 // pods turns the runtime's view of the current dispatch into the workload's pods.

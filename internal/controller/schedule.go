@@ -11,10 +11,6 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// msgInferNotScheduled is the message of a ModelInfer: this server keeps the object
-// but does not place its groups yet.
-const msgInferNotScheduled = "waiting: this server stores ModelInfer objects but does not schedule their inference groups yet"
-
 // schedule settles dependencies, asks the planner for a plan and applies it.
 func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	if err := c.checkQueued(ctx, now); err != nil {
@@ -46,7 +42,10 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	for _, p := range plan.Pending {
 		position, message := p.Position, p.Message
 		w, ok := c.live[p.WorkloadID]
-		if p.Growth && ok {
+		switch {
+		case ok && w.Infer != nil:
+			message = groupsWait(w, p.Message)
+		case p.Growth && ok:
 			message = msgGrowWaits + p.Message // its position is its new replicas'
 		}
 		if !ok || (w.Status.QueuePosition == position && w.Status.Message == message) {
@@ -79,13 +78,6 @@ func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now ti
 func (c *Controller) checkQueued(ctx context.Context, now time.Time) error {
 	for _, w := range c.live {
 		if w.Status.Stage != workload.StageQueued {
-			continue
-		}
-		if w.Kind() == apiv1.KindModelInfer && w.Status.Message != msgInferNotScheduled {
-			w.Status.Message = msgInferNotScheduled
-			if err := c.save(ctx, w); err != nil {
-				return err
-			}
 			continue
 		}
 		if !c.spaces[w.Workspace()] {

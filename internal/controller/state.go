@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 
-	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/scheduler"
@@ -187,9 +186,6 @@ func (c *Controller) track(w *workload.Workload) {
 // schedWorkload describes w to the planner: admitted while its pods may hold
 // resources, queued while it waits; ok is false when the planner need not see it.
 func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bool) {
-	if w.Kind() == apiv1.KindModelInfer {
-		return scheduler.Workload{}, false // not scheduled yet: checkQueued says so
-	}
 	perPod, err := workload.PerPod(&w.Spec)
 	if err != nil {
 		return scheduler.Workload{}, false // validated on create; an old bad row is left alone
@@ -212,6 +208,9 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 		return sw, true
 	case w.Ended() || w.IsDeleted:
 		return sw, false
+	}
+	if w.Infer != nil {
+		sw.Replica = workload.GroupGrowth(w) // its groups are admitted one by one, the first now
 	}
 	sw.DependenciesWaiting = len(w.Spec.Dependencies) > 0 && c.waitingOnDeps(w.ID)
 	if w.Status.DispatchCount == 0 {

@@ -216,5 +216,5 @@ func (m *matrix) modelInfer() string {
 func matrixInfer(name string) apiv1.ModelInfer {
 	return apiv1.ModelInfer{Metadata: apiv1.ObjectMeta{Name: name}, Spec: apiv1.ModelInferSpec{Template: apiv1.InferGroup{
 		Roles: []apiv1.Role{{Name: "serve", EntryTemplate: apiv1.PodTemplateSpec{Spec: apiv1.PodSpec{
-			Containers: []apiv1.Container{{Name: "main", Image: "busybox"}}}}}}}}}
+			Containers: []apiv1.Container{{Name: "main", Image: "busybox", Command: []string{"sleep", "100"}}}}}}}}}}
 }

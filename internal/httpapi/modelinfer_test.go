@@ -35,15 +35,15 @@ spec:
       workerTemplate:
         spec:
           containers:
-          - {name: engine, image: busybox, resources: {requests: {cpu: "2", memory: 1Gi}}}
+          - {name: engine, image: busybox, command: [sleep, "1000"], resources: {requests: {cpu: "2", memory: 1Gi}}}
     - name: decode
       entryTemplate:
         spec:
-          containers: [{name: engine, image: busybox, resources: {requests: {cpu: "1", memory: 1Gi}}}]
+          containers: [{name: engine, image: busybox, command: [sleep, "1000"], resources: {requests: {cpu: "1", memory: 1Gi}}}]
       workerReplicas: 2
       workerTemplate:
         spec:
-          containers: [{name: engine, image: busybox, resources: {requests: {cpu: "1", memory: 1Gi}}}]
+          containers: [{name: engine, image: busybox, command: [sleep, "1000"], resources: {requests: {cpu: "1", memory: 1Gi}}}]
 `
 
 // postInfer creates a ModelInfer from YAML in workspace ws.

@@ -100,7 +100,7 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) bool {
 	st.QueuePosition, st.Message = 0, ""
 	st.Placement = placement
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
-	st.TemplateHash = TemplateHash(&w.Spec)
+	st.TemplateHash = w.templateHash()
 	st.Rollout, st.Releasing = RolloutNone, nil
 	st.LastOutput = time.Time{} // the new dispatch's pods have written nothing yet
 	if IsService(w.Kind()) {
@@ -277,7 +277,9 @@ func observeService(w *Workload, allRunning bool, now time.Time) {
 	switch {
 	case allRunning:
 		st.Phase = apiv1.PhaseRunning
-		st.Message = ""
+		if !Growing(w) { // a ModelInfer's message says why its other groups wait
+			st.Message = ""
+		}
 		st.SetCondition(CondRunning, st.DispatchCount, MsgSvcRunning, now)
 	case st.Phase == apiv1.PhaseRunning:
 		st.Phase = apiv1.PhaseNotReady

@@ -123,7 +123,6 @@ func ModelInferWorkloadSpec(namespace string, spec *apiv1.ModelInferSpec) apiv1.
 		GroupVersionKind: apiv1.GroupVersionKind{
 			Group: apiv1.ModelInferGroup, Version: apiv1.ModelInferVersion, Kind: apiv1.KindModelInfer,
 		},
-		IsSupervised: false,
 	}
 	if len(spec.Template.Roles) > 0 && len(spec.Template.Roles[0].EntryTemplate.Spec.Containers) > 0 {
 		c := spec.Template.Roles[0].EntryTemplate.Spec.Containers[0]
@@ -144,6 +143,9 @@ func ModelInferWorkloadSpec(namespace string, spec *apiv1.ModelInferSpec) apiv1.
 	}
 	if largest.GPU > 0 {
 		ws.Resource.GPU = resource.Format(resource.GPU, largest.GPU)
+	}
+	if port := ServePort(spec); port > 0 {
+		ws.Service = &apiv1.Service{Protocol: ProtocolTCP, Port: port, TargetPort: port, ServiceType: ServiceTypeClusterIP}
 	}
 	if largest.EphemeralStorage > 0 {
 		ws.Resource.EphemeralStorage = resource.Format(resource.EphemeralStorage, largest.EphemeralStorage)

@@ -78,8 +78,8 @@ func parseResource(name, v string) int64 {
 // validatePodTemplate checks a pod template; at is its field path.
 func validatePodTemplate(errs *FieldErrors, at string, t *apiv1.PodTemplateSpec) {
 	spec := &t.Spec
-	if len(spec.Containers) == 0 {
-		errs.add(at+".spec.containers", ruleRequired+": at least one container")
+	if len(spec.Containers) != 1 {
+		errs.add(at+".spec.containers", fmt.Sprintf("must hold exactly one container, not %d: Berth runs a pod as one process", len(spec.Containers)))
 	}
 	volumes := map[string]bool{}
 	for i, v := range spec.Volumes {
@@ -121,6 +121,9 @@ func validateVolume(errs *FieldErrors, at string, v apiv1.Volume, seen map[strin
 func validateContainer(errs *FieldErrors, at string, c *apiv1.Container, volumes map[string]bool) {
 	if c.Image == "" {
 		errs.add(at+".image", ruleRequired+": the container image to run")
+	}
+	if len(c.Command)+len(c.Args) == 0 {
+		errs.add(at+".command", ruleRequired+": the command to run, as a workload's entryPoint")
 	}
 	if c.WorkingDir != "" && !path.IsAbs(c.WorkingDir) {
 		errs.add(at+".workingDir", ruleAbsolutePath)
@@ -195,25 +198,14 @@ func validateProbe(errs *FieldErrors, at string, p *apiv1.Probe, ports map[strin
 	if p == nil {
 		return
 	}
-	var port *apiv1.IntOrString
-	switch {
-	case (p.HTTPGet == nil) == (p.TCPSocket == nil):
-		errs.add(at, "must have exactly one of httpGet and tcpSocket, the probes Berth runs")
-	case p.HTTPGet != nil:
-		port = &p.HTTPGet.Port
+	if p.HTTPGet == nil {
+		errs.add(at+".httpGet", ruleRequired+": Berth probes over HTTP")
+	} else {
 		if s := p.HTTPGet.Scheme; s != "" && s != "HTTP" {
 			errs.add(at+".httpGet.scheme", "must be HTTP, the only scheme Berth probes")
 		}
-	default:
-		port = &p.TCPSocket.Port
-	}
-	if port != nil {
-		field := at + ".httpGet.port"
-		if p.HTTPGet == nil {
-			field = at + ".tcpSocket.port"
-		}
-		if port.IsString && !ports[port.StrVal] || !port.IsString && !validPort(port.IntVal) {
-			errs.add(field, "must be a port number between 1 and 65535 or the name of a port of the container")
+		if port := p.HTTPGet.Port; port.IsString && !ports[port.StrVal] || !port.IsString && !validPort(port.IntVal) {
+			errs.add(at+".httpGet.port", "must be a port number between 1 and 65535 or the name of a port of the container")
 		}
 	}
 	for _, f := range []struct {

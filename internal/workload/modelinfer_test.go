@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -168,7 +169,13 @@ func TestValidateInferPodTemplate(t *testing.T) {
 			c.ReadinessProbe = &apiv1.Probe{HTTPGet: &apiv1.HTTPGetAction{Path: "/health", Port: apiv1.IntOrString{IsString: true, StrVal: "http"}}}
 			c.LivenessProbe = &apiv1.Probe{HTTPGet: &apiv1.HTTPGetAction{Port: apiv1.IntOrString{IsString: true, StrVal: "grpc"}}, PeriodSeconds: -1}
 			c.StartupProbe = &apiv1.Probe{}
-		}, []string{c0 + ".livenessProbe.httpGet.port", c0 + ".livenessProbe.periodSeconds", c0 + ".startupProbe"}},
+		}, []string{c0 + ".livenessProbe.httpGet.port", c0 + ".livenessProbe.periodSeconds", c0 + ".startupProbe.httpGet"}},
+		{"no command", func(c *apiv1.Container, _ *apiv1.PodSpec) { c.Command, c.Args = nil, nil }, []string{c0 + ".command"}},
+		{"two containers", func(c *apiv1.Container, s *apiv1.PodSpec) {
+			side := *c
+			side.Name = "side"
+			s.Containers = append(s.Containers, side)
+		}, []string{"spec.template.roles[0].entryTemplate.spec.containers"}},
 		{"volumes", func(c *apiv1.Container, s *apiv1.PodSpec) {
 			s.Volumes = []apiv1.Volume{
 				{Name: "cache", EmptyDir: &apiv1.EmptyDirVolumeSource{SizeLimit: "10Gi"}},
@@ -214,8 +221,50 @@ func TestModelInferWorkloadSpec(t *testing.T) {
 		GroupVersionKind: apiv1.GroupVersionKind{Group: "workload.volcano.sh", Version: "v1alpha1", Kind: "ModelInfer"},
 		Image:            "busybox", EntryPoint: "sh -c sleep 100",
 		Resource: apiv1.WorkloadResource{Replica: 10, CPU: "2", Memory: "1Gi"},
+		Service:  &apiv1.Service{Protocol: "TCP", Port: 8000, TargetPort: 8000, ServiceType: "ClusterIP"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("workload spec (-want +got):\n%s", diff)
+	}
+}
+
+// TestInferPodAt: ranks go group by group, role by role, instance by instance, the
+// entry pod before its workers; each pod's env says where it is.
+func TestInferPodAt(t *testing.T) {
+	t.Parallel()
+	m := validInfer()
+	ApplyModelInferDefaults(&m.Spec)
+	var got []map[string]string
+	for rank := range 11 {
+		p, ok := InferPodAt(&m.Spec, rank)
+		if !ok {
+			got = append(got, nil)
+			continue
+		}
+		env := p.Env()
+		env["ENTRY_RANK"] = strconv.Itoa(p.EntryRank)
+		got = append(got, env)
+	}
+	pod := func(group, role, idx, worker, size, entry string) map[string]string {
+		env := map[string]string{"GROUP_INDEX": group, "ROLE": role, "ROLE_INDEX": idx, "GROUP_SIZE": size, "ENTRY_RANK": entry}
+		if worker != "" {
+			env["WORKER_INDEX"] = worker
+		}
+		return env
+	}
+	want := []map[string]string{
+		pod("0", "prefill", "0", "", "2", "0"), pod("0", "prefill", "0", "0", "2", "0"),
+		pod("0", "decode", "0", "", "3", "2"), pod("0", "decode", "0", "0", "3", "2"), pod("0", "decode", "0", "1", "3", "2"),
+		pod("1", "prefill", "0", "", "2", "5"), pod("1", "prefill", "0", "0", "2", "5"),
+		pod("1", "decode", "0", "", "3", "7"), pod("1", "decode", "0", "0", "3", "7"), pod("1", "decode", "0", "1", "3", "7"),
+		nil,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pods by rank (-want +got):\n%s", diff)
+	}
+	p, _ := InferPodAt(&m.Spec, 0)
+	p.Template.Spec.Containers[0].Args = []string{"echo 'hi'"}
+	if got, want := p.Command(), `'sh' '-c' 'echo '\''hi'\'''`; got != want {
+		t.Errorf("Command = %s, want %s", got, want)
 	}
 }

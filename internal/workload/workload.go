@@ -192,7 +192,7 @@ func (w *Workload) Ended() bool { return IsTerminal(w.Status.Phase) }
 // IsService reports whether the kind runs until stopped (restart policy Always).
 func IsService(kind string) bool {
 	return kind == apiv1.KindDeployment || kind == apiv1.KindStatefulSet ||
-		kind == apiv1.KindAuthoring || kind == apiv1.KindAutoscalingRunnerSet
+		kind == apiv1.KindAuthoring || kind == apiv1.KindAutoscalingRunnerSet || kind == apiv1.KindModelInfer
 }
 
 // ConditionReason is the reason of a condition that belongs to dispatch n.
