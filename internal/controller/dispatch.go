@@ -140,7 +140,8 @@ func podRole(w *workload.Workload, rank int) *runtime.PodRole {
 		return nil
 	}
 	role := &runtime.PodRole{Command: p.Command(), Env: p.Env(), Readiness: p.Readiness(), Liveness: p.Liveness(),
-		EntryPod: workload.PodID(w.ID, w.Kind(), p.EntryRank), Group: p.Group, GroupPods: p.GroupSize, Entry: p.Entry()}
+		EntryPod: workload.PodID(w.ID, w.Kind(), p.EntryRank), Group: p.Group, GroupPods: p.GroupSize, Entry: p.Entry(),
+		Role: p.Role, Recovery: w.Infer.Spec.RecoveryPolicy, RestartGrace: workload.RestartGrace(&w.Infer.Spec)}
 	if ports := p.Template.Spec.Containers[0].Ports; len(ports) > 0 {
 		role.Port = ports[0].ContainerPort
 	}

@@ -215,6 +215,13 @@ type PodRole struct {
 	Group, GroupPods int
 	Entry            bool
 	Port             int
+	// Role names the pod's role. Recovery is what a failed pod recreates besides
+	// itself (apiv1.RecoveryInferGroupRecreate: its group; RecoveryRoleRecreate: the
+	// pods of its role in its group; RecoveryNone: nothing), RestartGrace how long
+	// after the failure.
+	Role         string
+	Recovery     string
+	RestartGrace time.Duration
 }
 
 // PodStatus is what the runtime knows of one pod.

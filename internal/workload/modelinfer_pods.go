@@ -3,6 +3,7 @@ package workload
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
@@ -185,4 +186,12 @@ func InferMaxUnavailable(spec *apiv1.ModelInferSpec) int {
 		return n * deref(spec.Replicas) / 100
 	}
 	return n
+}
+
+// RestartGrace is how long after a pod's failure its group or role is recreated.
+func RestartGrace(spec *apiv1.ModelInferSpec) time.Duration {
+	if p := spec.Template.RestartGracePeriodSeconds; p != nil {
+		return time.Duration(*p) * time.Second
+	}
+	return 0
 }

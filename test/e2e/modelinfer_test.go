@@ -14,8 +14,8 @@ import (
 )
 
 // inferRole is a role of 1 instance whose entry pod serves <group>-<role> at /name on
-// port 8000 (ready once it does) and whose workers sleep; every pod writes its env to
-// root/<pod>.env.
+// port 8000 (ready once it does) and whose workers sleep until root/<pod>.crash
+// exists, then fail; every pod writes its env to root/<pod>.env as it starts.
 func inferRole(name, root, cpu string, workers int) apiv1.Role {
 	dump := "env > " + root + "/$POD_NAME.env && "
 	entry := dump + fmt.Sprintf("mkdir -p %[1]s/$POD_NAME && echo -n $GROUP_INDEX-$ROLE > %[1]s/$POD_NAME/name && "+
@@ -30,7 +30,7 @@ func inferRole(name, root, cpu string, workers int) apiv1.Role {
 		}
 		return apiv1.PodTemplateSpec{Spec: apiv1.PodSpec{Containers: []apiv1.Container{c}}}
 	}
-	worker := pod(dump+"exec sleep 1000", false)
+	worker := pod(dump+fmt.Sprintf("while [ ! -e %[1]s/$POD_NAME.crash ]; do sleep 0.2; done; rm -f %[1]s/$POD_NAME.crash; exit 1", root), false)
 	return apiv1.Role{Name: name, EntryTemplate: pod(entry, true), WorkerReplicas: workers, WorkerTemplate: &worker}
 }
 
@@ -163,4 +163,80 @@ func TestModelInferGroupWaits(t *testing.T) {
 	}) {
 		t.Errorf("once room appeared: message %q, %d pods, conditions %+v; want no message, 10 pods, complete", w.Message, len(w.Pods), m.Status.Conditions)
 	}
+}
+
+// TestModelInferRecovery: a decode worker that fails recreates what its ModelInfer's
+// recoveryPolicy says, after restartGracePeriodSeconds: itself alone (None), the pods
+// of its role in its group (RoleRecreate), its whole group (InferGroupRecreate).
+func TestModelInferRecovery(t *testing.T) {
+	t.Parallel()
+	requireRoot(t, "pods of their own IP (the sandbox)")
+	requireHTTPD(t)
+	s := startServer(t, "")
+	c := s.Client
+	root := sharedDir(t)
+	const grace = 3
+	cases := []struct {
+		name, policy string
+		grace        int64
+		recreated    []int // ranks restarted besides the failed worker, rank 3
+	}{
+		{"none", apiv1.RecoveryNone, 0, nil},
+		{"role", apiv1.RecoveryRoleRecreate, 0, []int{2, 4}},
+		{"group", apiv1.RecoveryInferGroupRecreate, grace, []int{0, 1, 2, 4}},
+	}
+	ids := map[string]string{}
+	for _, tc := range cases {
+		m := proofInfer(tc.name, root, "1", 1)
+		m.Spec.RecoveryPolicy, m.Spec.Template.RestartGracePeriodSeconds = tc.policy, &tc.grace
+		created, err := c.CreateModelInfer(t.Context(), workspace, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[tc.name] = created.Metadata.Annotations["berth.dev/workload-id"]
+	}
+	for _, tc := range cases {
+		waitGroups(t, c, tc.name, 1)
+	}
+	crashed := time.Now()
+	for _, tc := range cases {
+		if err := os.WriteFile(filepath.Join(root, ids[tc.name]+"-3.crash"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range cases {
+		want := []int{0, 0, 0, 1, 0}
+		for _, r := range tc.recreated {
+			want[r] = 1
+		}
+		var got []int
+		waitFor(t, 60*time.Second, func() (bool, error) {
+			got = restartsByRank(t, c, ids[tc.name])
+			return slices.Equal(got, want) && get(t, c, ids[tc.name]).Phase == apiv1.PhaseRunning, nil
+		})
+		for _, r := range tc.recreated {
+			fi, err := os.Stat(filepath.Join(root, fmt.Sprintf("%s-%d.env", ids[tc.name], r)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if since := fi.ModTime().Sub(crashed); since < time.Duration(tc.grace)*time.Second {
+				t.Errorf("%s: pod of rank %d started again %s after the failure, before the grace of %ds", tc.name, r, since, tc.grace)
+			}
+		}
+	}
+}
+
+// restartsByRank is the restartCount of each pod of the workload, by rank.
+func restartsByRank(t *testing.T, c *client.Client, id string) []int {
+	t.Helper()
+	w := get(t, c, id)
+	out := make([]int, len(w.Pods))
+	for _, p := range w.Pods {
+		var rank int
+		fmt.Sscan(p.Rank, &rank)
+		if rank < len(out) {
+			out[rank] = p.RestartCount
+		}
+	}
+	return out
 }

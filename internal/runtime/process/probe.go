@@ -34,6 +34,10 @@ type groupServing struct {
 	Pods  int  `json:"pods"`
 	Entry bool `json:"entry"`
 	Port  int  `json:"port,omitempty"`
+	// Role, Recovery and Grace say what the pod's failure recreates (recovery.go).
+	Role     string        `json:"role"`
+	Recovery string        `json:"recovery"`
+	Grace    time.Duration `json:"grace,omitempty"`
 }
 
 // servingOf is what the runtime does for pod p of req besides running it; nil for a
@@ -46,7 +50,8 @@ func servingOf(req runtime.StartRequest, p runtime.PodSpec) *podServing {
 	}
 	if r := p.Role; r != nil {
 		s.Readiness, s.Liveness = r.Readiness, r.Liveness
-		s.Group = &groupServing{Group: r.Group, Pods: r.GroupPods, Entry: r.Entry, Port: r.Port}
+		s.Group = &groupServing{Group: r.Group, Pods: r.GroupPods, Entry: r.Entry, Port: r.Port,
+			Role: r.Role, Recovery: r.Recovery, Grace: r.RestartGrace}
 	}
 	if s == (podServing{}) {
 		return nil
