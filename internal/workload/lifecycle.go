@@ -311,7 +311,11 @@ func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 	prev, counts := st.Replicas, countReplicas(live, template)
 	st.Replicas = &counts
 	ready := len(live) > 0 && len(live) == len(st.Placement) && counts.Ready == len(live)
-	whole := ready && len(st.Placement) == w.Spec.Resource.Replica
+	want := w.Spec.Resource.Replica
+	if w.Infer != nil {
+		want = len(st.Placement) // groups waiting for room wait for the planner, not for a rollout
+	}
+	whole := ready && len(st.Placement) == want
 	complete := whole && counts.Updated == len(live) && st.Rollout != RolloutRecorded
 	setProgressing(w, prev, counts, complete, now)
 	setAvailable(w, counts, now)

@@ -150,6 +150,9 @@ func TestModelInferGroupWaits(t *testing.T) {
 	if w.Phase != apiv1.PhaseRunning || len(w.Pods) != 5 {
 		t.Errorf("with one group placed: %s with %d pods, want Running with 5", w.Phase, len(w.Pods))
 	}
+	if why := scheduling(t, c, id); why.Message != w.Message || len(why.Reasons) == 0 || !strings.Contains(strings.Join(why.Reasons, "; "), "cpu") {
+		t.Errorf("scheduling = %+v; want the message %q and the cpu it lacks", why, w.Message)
+	}
 	list, err := c.ListWorkloads(t.Context(), map[string][]string{"workspaceId": {workspace}, "kind": {apiv1.KindModelInfer}})
 	if err != nil || len(list.Items) != 1 || list.Items[0].Message != w.Message {
 		t.Errorf("listed ModelInfers %+v (%v); want llm with the message %q", list, err, w.Message)

@@ -1,0 +1,84 @@
+package controller
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/store"
+	"github.com/berth-dev/berth/internal/workload"
+)
+
+// submitInfer stores a ModelInfer of groups groups, each one role of an entry pod
+// and a worker asking for cpu, as the API would.
+func (e *env) submitInfer(name string, groups int, cpu string) string {
+	e.t.Helper()
+	pod := apiv1.PodTemplateSpec{Spec: apiv1.PodSpec{Containers: []apiv1.Container{{Name: "main", Image: "none",
+		Command: []string{"sh", "-c", "exec sleep 60"}, Resources: apiv1.ResourceRequirements{Requests: map[string]string{"cpu": cpu, "memory": "1Gi"}}}}}}
+	m := apiv1.ModelInfer{APIVersion: apiv1.ModelInferAPIVersion, Kind: apiv1.KindModelInfer,
+		Metadata: apiv1.ObjectMeta{Name: name, Namespace: testWorkspace},
+		Spec: apiv1.ModelInferSpec{Replicas: &groups, Template: apiv1.InferGroup{Roles: []apiv1.Role{
+			{Name: "serve", EntryTemplate: pod, WorkerReplicas: 1, WorkerTemplate: &pod}}}}}
+	workload.ApplyModelInferDefaults(&m.Spec)
+	if fe := workload.ValidateModelInfer(&m); fe != nil {
+		e.t.Fatalf("invalid test ModelInfer: %v", fe)
+	}
+	w := &workload.Workload{
+		ID: workload.NewID(name), DisplayName: name, UserName: "tester", CreationTime: time.Now().UTC(),
+		Spec:   workload.ModelInferWorkloadSpec(testWorkspace, &m.Spec),
+		Infer:  &workload.Infer{Generation: 1, Spec: m.Spec},
+		Status: workload.Status{Phase: apiv1.PhasePending},
+	}
+	if err := e.store.WorkloadInsert(e.t.Context(), w); err != nil {
+		e.t.Fatal(err)
+	}
+	e.ctrl.Wake()
+	return w.ID
+}
+
+// TestModelInferGroupsOneByOne: a ModelInfer's groups are gangs admitted one by one:
+// with room for two groups of three, two run, each on consecutive ranks, and the
+// message says one waits and why; a changed spec restarts it with its new groups.
+func TestModelInferGroupsOneByOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t) // two nodes of 16 cpus: a group of 2 x 8 cpus fills one
+	id := e.submitInfer("llm", 3, "8")
+	w := e.waitFor(id, "Running with 2 groups and 1 waiting", func(w *workload.Workload) bool {
+		return w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4 &&
+			strings.HasPrefix(w.Status.Message, "1 of 3 inference groups wait for room")
+	})
+	for i, p := range w.Status.Placement {
+		if p.Rank != i {
+			t.Errorf("placement %d has rank %d, want ranks in order", i, p.Rank)
+		}
+	}
+	if w.Status.Placement[0].Node != w.Status.Placement[1].Node || w.Status.Placement[2].Node != w.Status.Placement[3].Node {
+		t.Errorf("placement %+v: want each group's two pods on the node that holds it", w.Status.Placement)
+	}
+	if !strings.Contains(w.Status.Message, "cpu") {
+		t.Errorf("message %q: want why the group waits", w.Status.Message)
+	}
+
+	err := store.RetryOnConflict(t.Context(), func() error { // the controller writes it too
+		cur, err := e.store.WorkloadGetAny(t.Context(), id)
+		if err != nil {
+			return err
+		}
+		two := 2
+		cur.Infer.Spec.Replicas, cur.Infer.Generation = &two, 2
+		cur.Spec = workload.ModelInferWorkloadSpec(testWorkspace, &cur.Infer.Spec)
+		return e.store.WorkloadUpdate(t.Context(), cur)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ctrl.Wake()
+	w = e.waitFor(id, "restarted with its 2 groups", func(w *workload.Workload) bool {
+		return w.Status.DispatchCount == 2 && w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4 &&
+			w.Status.Message == ""
+	})
+	if replicas, _ := workload.InferGroups(w); replicas != 2 {
+		t.Errorf("%d groups counted, want 2", replicas)
+	}
+}
