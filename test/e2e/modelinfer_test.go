@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,4 +243,44 @@ func restartsByRank(t *testing.T, c *client.Client, id string) []int {
 		}
 	}
 	return out
+}
+
+// TestModelInferExample: the README's example, sent as YAML, runs its two groups;
+// each worker finds its entry pod at ENTRY_ADDR.
+func TestModelInferExample(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "")
+	body, err := os.Open(filepath.Join(repoRoot(), "examples", "modelinfer.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/api/v1/modelinfers?workspaceId="+workspace, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/yaml")
+	req.Header.Set("Authorization", "Bearer "+s.Client.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST the example: %s", resp.Status)
+	}
+	m := waitGroups(t, s.Client, "llm", 2)
+	id := m.Metadata.Annotations["berth.dev/workload-id"]
+	w := get(t, s.Client, id)
+	ips := map[string]string{}
+	for _, p := range w.Pods {
+		ips[p.Rank] = p.PodIP
+	}
+	for _, worker := range []struct{ rank, entry string }{{"1", "0"}, {"3", "2"}} {
+		var l string
+		waitFor(t, 30*time.Second, func() (bool, error) {
+			l = strings.Join(logs(t, s.Client, id, id+"-"+worker.rank, nil), "\n")
+			return strings.Contains(l, "joining "+ips[worker.entry]), nil
+		})
+	}
 }
