@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/inventory"
 )
 
 // inferYAML is the proof's ModelInfer as a user writes it: 2 groups of prefill (1
@@ -173,6 +175,14 @@ func TestModelInferCreateRefusals(t *testing.T) {
 				Resource:         apiv1.WorkloadResource{Replica: 1, CPU: "1", Memory: "1Gi"}}},
 			status: 400, code: apiv1.CodeBadRequest, msg: "through /api/v1/modelinfers"},
 	})
+	if err := tm.store.ClusterPut(t.Context(), &inventory.Cluster{ID: "k1", Runtime: inventory.RuntimeKube, CreationTime: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var ws apiv1.CreateWorkspaceResponse
+	tm.ok("POST", "/api/v1/workspaces", tm.admin, apiv1.CreateWorkspaceRequest{Name: "kube", ClusterID: "k1"}, &ws)
+	if status, raw := tm.postInfer(tm.admin, ws.WorkspaceID, inferYAML); status != http.StatusNotImplemented || !strings.Contains(string(raw), "does not run ModelInfer groups yet") {
+		t.Errorf("on a Kubernetes cluster: %d %s, want 501 saying so", status, raw)
+	}
 	if status, raw := tm.postInfer(tm.alice, teamID, "spec: [unclosed"); status != http.StatusBadRequest || !strings.Contains(string(raw), "not valid YAML") {
 		t.Errorf("bad YAML: %d %s, want 400 saying so", status, raw)
 	}
