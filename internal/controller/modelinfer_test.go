@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
@@ -80,5 +83,34 @@ func TestModelInferGroupsOneByOne(t *testing.T) {
 	})
 	if replicas, _ := workload.InferGroups(w); replicas != 2 {
 		t.Errorf("%d groups counted, want 2", replicas)
+	}
+}
+
+// TestInferStartRequest: each pod of a ModelInfer runs its role's template, knows
+// its entry pod, and sees only the GPUs it asked for of those placed for it.
+func TestInferStartRequest(t *testing.T) {
+	t.Parallel()
+	gpu := func(n string, cmd ...string) apiv1.PodTemplateSpec {
+		return apiv1.PodTemplateSpec{Spec: apiv1.PodSpec{Containers: []apiv1.Container{{Name: "main", Image: "none", Command: cmd,
+			Resources: apiv1.ResourceRequirements{Limits: map[string]string{"nvidia.com/gpu": n}}}}}}
+	}
+	worker := gpu("0", "join")
+	spec := apiv1.ModelInferSpec{Template: apiv1.InferGroup{Roles: []apiv1.Role{
+		{Name: "decode", EntryTemplate: gpu("2", "serve"), WorkerReplicas: 1, WorkerTemplate: &worker}}}}
+	workload.ApplyModelInferDefaults(&spec)
+	w := &workload.Workload{ID: "llm-abcde", Spec: workload.ModelInferWorkloadSpec("ws", &spec), Infer: &workload.Infer{Spec: spec}}
+	w.Status.Placement = []workload.PodPlacement{{Rank: 0, Node: "n1", GPUs: []int{0, 1}}, {Rank: 1, Node: "n1", GPUs: []int{2, 3}}}
+	req := startRequest(w)
+	type pod struct {
+		Command, Entry, Role string
+		GPUs                 []int
+	}
+	var got []pod
+	for _, p := range req.Pods {
+		got = append(got, pod{p.Role.Command, p.Role.EntryPod, p.Role.Env["ROLE"], p.GPUs})
+	}
+	want := []pod{{"'serve'", "llm-abcde-0", "decode", []int{0, 1}}, {"'join'", "llm-abcde-0", "decode", []int{}}}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("pods (-want +got):\n%s", diff)
 	}
 }
