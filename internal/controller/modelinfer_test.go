@@ -84,6 +84,10 @@ func TestModelInferGroupsOneByOne(t *testing.T) {
 	if replicas, _ := workload.InferGroups(w); replicas != 2 {
 		t.Errorf("%d groups counted, want 2", replicas)
 	}
+	zero := e.submitInfer("zero", 0, "1")
+	e.waitFor(zero, "Pending with no group, saying so", func(w *workload.Workload) bool {
+		return w.Status.Phase == apiv1.PhasePending && w.Status.Message == msgNoGroups && w.Status.DispatchCount == 0
+	})
 }
 
 // TestInferStartRequest: each pod of a ModelInfer runs its role's template, knows

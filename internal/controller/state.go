@@ -211,6 +211,9 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 	}
 	if w.Infer != nil {
 		sw.Replica = workload.GroupGrowth(w) // its groups are admitted one by one, the first now
+		if sw.Replica == 0 {
+			return sw, false // no group asked for: nothing to admit (checkQueued says so)
+		}
 	}
 	sw.DependenciesWaiting = len(w.Spec.Dependencies) > 0 && c.waitingOnDeps(w.ID)
 	if w.Status.DispatchCount == 0 {
