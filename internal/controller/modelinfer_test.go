@@ -17,12 +17,21 @@ import (
 // and a worker asking for cpu, as the API would.
 func (e *env) submitInfer(name string, groups int, cpu string) string {
 	e.t.Helper()
+	return e.submitInferWith(name, groups, cpu, nil)
+}
+
+// submitInferWith is submitInfer with the spec changed by mutate first.
+func (e *env) submitInferWith(name string, groups int, cpu string, mutate func(*apiv1.ModelInferSpec)) string {
+	e.t.Helper()
 	pod := apiv1.PodTemplateSpec{Spec: apiv1.PodSpec{Containers: []apiv1.Container{{Name: "main", Image: "none",
 		Command: []string{"sh", "-c", "exec sleep 60"}, Resources: apiv1.ResourceRequirements{Requests: map[string]string{"cpu": cpu, "memory": "1Gi"}}}}}}
 	m := apiv1.ModelInfer{APIVersion: apiv1.ModelInferAPIVersion, Kind: apiv1.KindModelInfer,
 		Metadata: apiv1.ObjectMeta{Name: name, Namespace: testWorkspace},
 		Spec: apiv1.ModelInferSpec{Replicas: &groups, Template: apiv1.InferGroup{Roles: []apiv1.Role{
 			{Name: "serve", EntryTemplate: pod, WorkerReplicas: 1, WorkerTemplate: &pod}}}}}
+	if mutate != nil {
+		mutate(&m.Spec)
+	}
 	workload.ApplyModelInferDefaults(&m.Spec)
 	if fe := workload.ValidateModelInfer(&m); fe != nil {
 		e.t.Fatalf("invalid test ModelInfer: %v", fe)
@@ -114,5 +123,38 @@ func TestInferStartRequest(t *testing.T) {
 	want := []pod{{"'serve'", "llm-abcde-0", "decode", []int{0, 1}}, {"'join'", "llm-abcde-0", "decode", []int{}}}
 	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("pods (-want +got):\n%s", diff)
+	}
+}
+
+// TestModelInferSpread: with a DoNotSchedule spread constraint of maxSkew 1 over a
+// zone label of two zones, the two groups run in different zones, each group within
+// one.
+func TestModelInferSpread(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	nodes, err := e.store.NodeList(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoneOf := map[string]string{}
+	for i, n := range nodes {
+		n.Labels = map[string]string{"zone": []string{"a", "b"}[i%2]}
+		zoneOf[n.Name] = n.Labels["zone"]
+		if err := e.store.NodePut(t.Context(), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := e.submitInferWith("llm", 2, "1", func(s *apiv1.ModelInferSpec) {
+		s.TopologySpreadConstraints = []apiv1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "zone", WhenUnsatisfiable: apiv1.DoNotSchedule}}
+	})
+	w := e.waitFor(id, "Running with both groups placed", func(w *workload.Workload) bool {
+		return w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4
+	})
+	var zones []string
+	for _, p := range w.Status.Placement {
+		zones = append(zones, zoneOf[p.Node])
+	}
+	if zones[0] != zones[1] || zones[2] != zones[3] || zones[0] == zones[2] {
+		t.Errorf("zones of the pods by rank %v: want each group within one zone, the two groups in different zones", zones)
 	}
 }

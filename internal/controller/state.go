@@ -148,6 +148,11 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 		}
 	}
 	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
+	for _, w := range c.live {
+		if w.Infer != nil && len(w.Infer.Spec.TopologySpreadConstraints) > 0 {
+			c.track(w) // its next group's domain depends on the nodes' labels
+		}
+	}
 	return nil
 }
 
@@ -172,11 +177,15 @@ func (c *Controller) track(w *workload.Workload) {
 	c.live[w.ID] = w
 	sw, ok := c.schedWorkload(w)
 	if ok {
+		if !w.Dispatched() {
+			c.spreadGroup(w, &sw)
+		}
 		c.planner.UpsertWorkload(sw)
 	} else {
 		c.planner.RemoveWorkload(w.ID)
 	}
 	if g, grows := growth(w, sw); ok && grows {
+		c.spreadGroup(w, &g)
 		c.planner.UpsertWorkload(g)
 	} else {
 		c.planner.RemoveGrowth(w.ID)
