@@ -131,11 +131,33 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 		Spec:          w.Spec,
 	}
 	for _, p := range st.Placement {
-		req.Pods = append(req.Pods, runtime.PodSpec{
-			PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs,
-		})
+		pod := runtime.PodSpec{PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs}
+		if role, gpus := podRole(w, p.Rank); role != nil {
+			// Each pod holds the largest pod's GPUs and sees those it asked for.
+			pod.Role, pod.GPUs = role, p.GPUs[:min(len(p.GPUs), gpus)]
+		}
+		req.Pods = append(req.Pods, pod)
 	}
 	return req
+}
+
+// podRole is what the pod of rank runs where a workload's pods differ (a ModelInfer's
+// roles), and how many GPUs it asked for; nil otherwise.
+func podRole(w *workload.Workload, rank int) (*runtime.PodRole, int) {
+	if w.Infer == nil {
+		return nil, 0
+	}
+	p, ok := workload.InferPodAt(&w.Infer.Spec, rank)
+	if !ok {
+		return nil, 0
+	}
+	role := &runtime.PodRole{Command: p.Command(), Env: p.Env(), Readiness: p.Readiness(), Liveness: p.Liveness(),
+		EntryPod: workload.PodID(w.ID, w.Kind(), p.EntryRank), Group: p.Group, GroupPods: p.GroupSize, Entry: p.Entry(),
+		Role: p.Role, Recovery: w.Infer.Spec.RecoveryPolicy, RestartGrace: workload.RestartGrace(&w.Infer.Spec)}
+	if ports := p.Template.Spec.Containers[0].Ports; len(ports) > 0 {
+		role.Port = ports[0].ContainerPort
+	}
+	return role, int(workload.PodResources(&p.Template.Spec).GPU)
 }
 
 // pods turns the runtime's view of the current dispatch into the workload's pods.

@@ -11,6 +11,10 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
+// msgNoGroups is the message of a ModelInfer of no group: it holds nothing and waits
+// for its spec to ask for some.
+const msgNoGroups = "no inference group to run: spec.replicas is 0"
+
 // schedule settles dependencies, asks the planner for a plan and applies it.
 func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	if err := c.checkQueued(ctx, now); err != nil {
@@ -42,7 +46,10 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 	for _, p := range plan.Pending {
 		position, message := p.Position, p.Message
 		w, ok := c.live[p.WorkloadID]
-		if p.Growth && ok {
+		switch {
+		case ok && w.Infer != nil:
+			message = groupsWait(w, p.Message)
+		case p.Growth && ok:
 			message = msgGrowWaits + p.Message // its position is its new replicas'
 		}
 		if !ok || (w.Status.QueuePosition == position && w.Status.Message == message) {
@@ -75,6 +82,15 @@ func (c *Controller) preempt(ctx context.Context, p scheduler.Preemption, now ti
 func (c *Controller) checkQueued(ctx context.Context, now time.Time) error {
 	for _, w := range c.live {
 		if w.Status.Stage != workload.StageQueued {
+			continue
+		}
+		if w.Infer != nil && w.Spec.Resource.Replica == 0 {
+			if w.Status.Message != msgNoGroups {
+				w.Status.Message = msgNoGroups
+				if err := c.save(ctx, w); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if !c.spaces[w.Workspace()] {

@@ -153,6 +153,11 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	}
 	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
 	c.cullAfter, c.homes = cullAfter, homes
+	for _, w := range c.live {
+		if w.Infer != nil && len(w.Infer.Spec.TopologySpreadConstraints) > 0 {
+			c.track(w) // its next group's domain depends on the nodes' labels
+		}
+	}
 	return nil
 }
 
@@ -180,11 +185,15 @@ func (c *Controller) track(w *workload.Workload) {
 	c.notePhase(w)
 	sw, ok := c.schedWorkload(w)
 	if ok {
+		if !w.Dispatched() {
+			c.spreadGroup(w, &sw)
+		}
 		c.planner.UpsertWorkload(sw)
 	} else {
 		c.planner.RemoveWorkload(w.ID)
 	}
 	if g, grows := growth(w, sw); ok && grows {
+		c.spreadGroup(w, &g)
 		c.planner.UpsertWorkload(g)
 	} else {
 		c.planner.RemoveGrowth(w.ID)
@@ -216,6 +225,12 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 		return sw, true
 	case w.Ended() || w.IsDeleted || w.Paused():
 		return sw, false
+	}
+	if w.Infer != nil {
+		sw.Replica = workload.GroupGrowth(w) // its groups are admitted one by one, the first now
+		if sw.Replica == 0 {
+			return sw, false // no group asked for: nothing to admit (checkQueued says so)
+		}
 	}
 	sw.DependenciesWaiting = len(w.Spec.Dependencies) > 0 && c.waitingOnDeps(w.ID)
 	if w.Status.DispatchCount == 0 {

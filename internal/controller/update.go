@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -27,7 +28,8 @@ const msgGrowWaits = "waiting for room for the new replicas: "
 // record is saved.
 func (c *Controller) update(w *workload.Workload, now time.Time) {
 	u, ok := c.cfg.Runtime.(runtime.Updater)
-	if !ok || !workload.InPlace(w) || !u.Updates(startRequest(w)) {
+	// A ModelInfer's changed spec restarts its groups, admitted one by one again.
+	if !ok || w.Infer != nil || !workload.InPlace(w) || !u.Updates(startRequest(w)) {
 		workload.Restart(w, now)
 		return
 	}
@@ -75,9 +77,30 @@ func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bo
 	}
 	sw.Growth = true
 	sw.Admitted, sw.Placement, sw.Preempted, sw.Rescheduled = false, nil, false, false
-	sw.Replica = w.Spec.Resource.Replica - len(w.Status.Placement)
+	sw.Replica = growthSize(w)
 	sw.PerPod = w.Status.AdmittedPerPod
 	return sw, true
+}
+
+// growthSize is how many replicas a service waits to add in place: all it lacks, or
+// for a ModelInfer the pods of its next group.
+func growthSize(w *workload.Workload) int {
+	if w.Infer != nil {
+		return workload.GroupGrowth(w)
+	}
+	return w.Spec.Resource.Replica - len(w.Status.Placement)
+}
+
+// groupsWait is the message of a ModelInfer whose groups wait for the planner: how
+// many, and why.
+func groupsWait(w *workload.Workload, why string) string {
+	size := workload.GroupSize(&w.Infer.Spec)
+	total := w.Spec.Resource.Replica / max(size, 1)
+	placed := len(w.Status.Placement) / max(size, 1)
+	if !w.Dispatched() {
+		placed = 0
+	}
+	return fmt.Sprintf("%d of %d inference groups wait for room (admitted one by one, each all or nothing): %s", total-placed, total, why)
 }
 
 // grown records the room the planner found for a service's added replicas; the
@@ -85,7 +108,7 @@ func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bo
 func (c *Controller) grown(ctx context.Context, a scheduler.Admission, now time.Time) {
 	id := a.WorkloadID
 	w, live := c.live[id]
-	if !live || !workload.Growing(w) || len(a.Placement) != w.Spec.Resource.Replica-len(w.Status.Placement) {
+	if !live || !workload.Growing(w) || len(a.Placement) != growthSize(w) {
 		c.planner.RemoveGrowth(id) // changed meanwhile: track says what holds
 		if live {
 			c.track(w)

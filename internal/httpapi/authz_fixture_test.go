@@ -218,3 +218,17 @@ func (m *matrix) nodeTemplate() string {
 	m.ok("POST", "/api/v1/nodetemplates", m.admin, apiv1.NodeTemplate{TemplateID: id, AddOnTemplates: []string{"t1"}}, nil)
 	return id
 }
+
+// modelInfer creates a ModelInfer of carol's in the team and returns its name.
+func (m *matrix) modelInfer() string {
+	name := m.fresh("mi")
+	m.ok("POST", "/api/v1/modelinfers?workspaceId="+teamID, m.token("carol"), matrixInfer(name), nil)
+	return name
+}
+
+// matrixInfer is a small valid ModelInfer body.
+func matrixInfer(name string) apiv1.ModelInfer {
+	return apiv1.ModelInfer{Metadata: apiv1.ObjectMeta{Name: name}, Spec: apiv1.ModelInferSpec{Template: apiv1.InferGroup{
+		Roles: []apiv1.Role{{Name: "serve", EntryTemplate: apiv1.PodTemplateSpec{Spec: apiv1.PodSpec{
+			Containers: []apiv1.Container{{Name: "main", Image: "busybox", Command: []string{"sleep", "100"}}}}}}}}}}
+}

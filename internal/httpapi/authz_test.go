@@ -46,6 +46,7 @@ func batchOn(p string) func(*matrix) (string, any) {
 }
 
 func workloadTarget(m *matrix) string { return m.workload() }
+func inferTarget(m *matrix) string    { return m.modelInfer() }
 func serviceTarget(m *matrix) string  { return m.service() }
 func userTarget(m *matrix) string     { return m.user() }
 func carolKey(m *matrix) string       { return m.apiKeyOfCarol() }
@@ -99,6 +100,20 @@ var authzMatrix = []authzRow{
 	// A PyTorchJob has no service.
 	{"GET /api/v1/workloads/{id}/service", on("/api/v1/workloads/%s/service", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
 	{"GET /api/custom/workloads/{id}/service", on("/api/custom/workloads/%s/service", workloadTarget, nil), "404 404 404 404 404 404 403 403", signedOut},
+
+	// ModelInfers are workloads: the same rights as a workload of the workspace.
+	{"POST /api/v1/modelinfers", func(m *matrix) (string, any) {
+		return "/api/v1/modelinfers?workspaceId=" + teamID, matrixInfer(m.fresh("mi"))
+	}, "200 200 200 200 200 200 403 403", signedOut},
+	{"GET /api/v1/modelinfers", path("/api/v1/modelinfers?workspaceId=" + teamID), "200 200 200 200 200 200 403 403", signedOut},
+	{"GET /api/v1/modelinfers/{name}", on("/api/v1/modelinfers/%s?workspaceId="+teamID, inferTarget, nil), "200 200 200 200 200 200 403 403", signedOut},
+	{"PUT /api/v1/modelinfers/{name}", func(m *matrix) (string, any) {
+		name := m.modelInfer()
+		return "/api/v1/modelinfers/" + name + "?workspaceId=" + teamID, matrixInfer(name)
+	}, "200 200 200 200 403 403 403 403", signedOut},
+	{"PATCH /api/v1/modelinfers/{name}", on("/api/v1/modelinfers/%s?workspaceId="+teamID, inferTarget, map[string]any{"spec": map[string]any{"replicas": 2}}),
+		"200 200 200 200 403 403 403 403", signedOut},
+	{"DELETE /api/v1/modelinfers/{name}", on("/api/v1/modelinfers/%s?workspaceId="+teamID, inferTarget, nil), "200 200 200 200 403 403 403 403", signedOut},
 
 	// Sign-in: public. Logging out with an API key is refused: it does not delete it.
 	{"POST /api/v1/login", func(*matrix) (string, any) {

@@ -9,6 +9,7 @@ import (
 
 func (a *API) routes() {
 	a.workloadRoutes()
+	a.modelInferRoutes()
 	a.platformRoutes()
 	a.opsNodeRoutes()
 	a.opsJobRoutes()

@@ -265,6 +265,35 @@ type PodSpec struct {
 	Node  string
 	// GPUs are device indices on Node handed to this pod.
 	GPUs []int
+	// Role is what this pod runs in place of the request's command and probes, for a
+	// workload whose pods are not all alike (a ModelInfer's); nil otherwise.
+	Role *PodRole `json:",omitempty"`
+}
+
+// PodRole is what one pod of a ModelInfer runs: its role's template, and its place
+// in its inference group.
+type PodRole struct {
+	// Command replaces the request's; Env adds to its env.
+	Command string
+	Env     map[string]string
+	// Readiness and Liveness replace the workload's probes (nil: none).
+	Readiness, Liveness *apiv1.HealthCheck `json:",omitempty"`
+	// EntryPod names the pod whose IP the pod gets as ENTRY_ADDR: its role instance's
+	// entry pod (itself on an entry pod).
+	EntryPod string
+	// Group is the pod's inference group, GroupPods how many pods it has: the
+	// workload's endpoint balances over the entry pods (Entry) of the groups whose
+	// every pod is ready, on Port.
+	Group, GroupPods int
+	Entry            bool
+	Port             int
+	// Role names the pod's role. Recovery is what a failed pod recreates besides
+	// itself (apiv1.RecoveryInferGroupRecreate: its group; RecoveryRoleRecreate: the
+	// pods of its role in its group; RecoveryNone: nothing), RestartGrace how long
+	// after the failure.
+	Role         string
+	Recovery     string
+	RestartGrace time.Duration
 }
 
 // PodStatus is what the runtime knows of one pod.

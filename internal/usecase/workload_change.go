@@ -61,6 +61,10 @@ func (s *Service) patch(ctx context.Context, caller *auth.User, id string, p *ap
 		if w.Released() || w.IsDeleted || w.Status.Phase == apiv1.PhaseStopped {
 			return newError(apiv1.CodeResourceProcessing, "The workload can only be edited when it is running.")
 		}
+		if w.Kind() == apiv1.KindModelInfer {
+			return invalid(workload.FieldErrors{{Field: "groupVersionKind.kind",
+				Rule: "a ModelInfer is changed with PUT or PATCH /api/v1/modelinfers/" + w.DisplayName + "?workspaceId=" + w.Workspace()}})
+		}
 		if check != nil {
 			if err := check(w); err != nil {
 				return err
@@ -146,8 +150,8 @@ func (s *Service) CloneWorkload(ctx context.Context, caller *auth.User, id strin
 	if !auth.CanCloneWorkload(caller, src.UserID) {
 		return "", forbidden("The user is not allowed to get workload")
 	}
-	if src.Kind() == apiv1.KindAutoscalingRunnerSet {
-		return "", newError(apiv1.CodeNotImplemented, "cloning an AutoscalingRunnerSet workload is not supported")
+	if k := src.Kind(); k == apiv1.KindAutoscalingRunnerSet || k == apiv1.KindModelInfer {
+		return "", newError(apiv1.CodeNotImplemented, "cloning an %s workload is not supported", k)
 	}
 	spec := src.Spec
 	spec.Hostpath = nil

@@ -56,6 +56,11 @@ func (s *Service) admitSpec(ctx context.Context, caller *auth.User, w *workload.
 			return err
 		}
 	}
+	if kind == apiv1.KindModelInfer {
+		if err := s.checkModelInferCluster(ctx, ws); err != nil {
+			return err
+		}
+	}
 	scope, _ := workload.Scope(kind)
 	if !ws.HasScope(scope) {
 		return forbidden("The workspace only supports %v and does not support %s", ws.Scopes, scope)
@@ -69,8 +74,10 @@ func (s *Service) admitSpec(ctx context.Context, caller *auth.User, w *workload.
 	if err := s.resolveSecrets(ctx, caller, ws, &w.Spec); err != nil {
 		return err
 	}
-	if err := s.checkAgainstWorld(ctx, ws, &w.Spec, nil); err != nil {
-		return err
+	if kind != apiv1.KindModelInfer { // a ModelInfer's groups are fitted by the planner, one by one
+		if err := s.checkAgainstWorld(ctx, ws, &w.Spec, nil); err != nil {
+			return err
+		}
 	}
 	w.Cluster = ws.Cluster
 	return nil

@@ -26,5 +26,8 @@ func (s *Service) WorkloadScheduling(ctx context.Context, caller *auth.User, id 
 		out.Reasons = append(out.Reasons, e.Reasons...)
 		out.Blockers = append(out.Blockers, e.Blockers...)
 	}
+	if w.Infer != nil && w.Status.Message != "" {
+		out.Message = w.Status.Message // how many of its groups wait, and why
+	}
 	return out, nil
 }

@@ -40,7 +40,7 @@ func listItem(w *workload.Workload, now time.Time) apiv1.WorkloadListItem {
 		AvgGPUUsage:         -1,
 		ScaleRunnerSet:      w.Spec.Env[workload.ScaleRunnerSetEnv],
 	}
-	if st.Phase == apiv1.PhasePending || st.Phase == apiv1.PhaseUpdating {
+	if st.Phase == apiv1.PhasePending || st.Phase == apiv1.PhaseUpdating || w.Infer != nil { // a ModelInfer's groups may wait while others run
 		item.Message = st.Message // why it waits: to start, or for a change to take
 	}
 	if c := st.Replicas; c != nil && workload.IsService(w.Kind()) {

@@ -100,7 +100,7 @@ func Admit(w *Workload, placement []PodPlacement, now time.Time) bool {
 	st.QueuePosition, st.Message = 0, ""
 	st.Placement = placement
 	st.AdmittedPerPod, _ = PerPod(&w.Spec) // validated on create
-	st.TemplateHash = TemplateHash(&w.Spec)
+	st.TemplateHash = w.templateHash()
 	st.Rollout, st.Releasing = RolloutNone, nil
 	st.LastOutput = time.Time{} // the new dispatch's pods have written nothing yet
 	if IsService(w.Kind()) {
@@ -282,7 +282,9 @@ func observeService(w *Workload, allRunning bool, now time.Time) {
 	switch {
 	case allRunning:
 		st.Phase = apiv1.PhaseRunning
-		st.Message = ""
+		if !Growing(w) { // a ModelInfer's message says why its other groups wait
+			st.Message = ""
+		}
 		st.SetCondition(CondRunning, st.DispatchCount, MsgSvcRunning, now)
 	case st.Phase == apiv1.PhaseRunning:
 		st.Phase = apiv1.PhaseNotReady
@@ -314,7 +316,11 @@ func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 	prev, counts := st.Replicas, countReplicas(live, template)
 	st.Replicas = &counts
 	ready := len(live) > 0 && len(live) == len(st.Placement) && counts.Ready == len(live)
-	whole := ready && len(st.Placement) == w.Spec.Resource.Replica
+	want := w.Spec.Resource.Replica
+	if w.Infer != nil {
+		want = len(st.Placement) // groups waiting for room wait for the planner, not for a rollout
+	}
+	whole := ready && len(st.Placement) == want
 	complete := whole && counts.Updated == len(live) && st.Rollout != RolloutRecorded
 	setProgressing(w, prev, counts, complete, now)
 	setAvailable(w, counts, now)

@@ -28,6 +28,19 @@ func PodTemplateHash(spec *apiv1.WorkloadSpec) string {
 	return hashTemplate(spec, res)
 }
 
+// templateHash is TemplateHash of w's spec and, for a ModelInfer, of its object's
+// spec too: its pods run their roles' templates, not the workload's image and
+// entryPoint alone.
+func (w *Workload) templateHash() string {
+	h := TemplateHash(&w.Spec)
+	if w.Infer == nil {
+		return h
+	}
+	b, _ := json.Marshal(w.Infer.Spec)
+	sum := sha256.Sum256(append([]byte(h), b...))
+	return hex.EncodeToString(sum[:8])
+}
+
 func hashTemplate(spec *apiv1.WorkloadSpec, res apiv1.WorkloadResource) string {
 	b, _ := json.Marshal(struct { // maps marshal in key order
 		Image, EntryPoint string
@@ -46,7 +59,7 @@ func hashTemplate(spec *apiv1.WorkloadSpec, res apiv1.WorkloadResource) string {
 func TemplateChanged(w *Workload) bool {
 	st := &w.Status
 	return IsService(w.Kind()) && w.Kind() != apiv1.KindAuthoring && w.Active() &&
-		st.TemplateHash != "" && st.TemplateHash != TemplateHash(&w.Spec)
+		st.TemplateHash != "" && st.TemplateHash != w.templateHash()
 }
 
 // Condition messages of a service changed in place.
@@ -69,7 +82,7 @@ func InPlace(w *Workload) bool {
 // pods are gone); added ones wait for Grow, the scheduler for room.
 func UpdateInPlace(w *Workload, now time.Time) {
 	st := &w.Status
-	st.TemplateHash = TemplateHash(&w.Spec)
+	st.TemplateHash = w.templateHash()
 	st.Phase = apiv1.PhaseUpdating
 	if n := w.Spec.Resource.Replica; n < len(st.Placement) {
 		st.Releasing = append(st.Releasing, st.Placement[n:]...)
@@ -96,7 +109,8 @@ func UpdateApplied(w *Workload) {
 
 // Growing reports whether w waits for room for the replicas a change in place adds.
 func Growing(w *Workload) bool {
-	return w.Status.Rollout != RolloutNone && w.Spec.Resource.Replica > len(w.Status.Placement)
+	inPlace := w.Status.Rollout != RolloutNone || w.Kind() == apiv1.KindModelInfer // its groups come one by one
+	return inPlace && w.Spec.Resource.Replica > len(w.Status.Placement)
 }
 
 // Grow adds the placement found for the replicas w waits for, ranked after the

@@ -52,6 +52,7 @@ var scopes = map[string]string{
 	apiv1.KindStatefulSet:          apiv1.ScopeInfer,
 	apiv1.KindAuthoring:            apiv1.ScopeAuthoring,
 	apiv1.KindAutoscalingRunnerSet: apiv1.ScopeCICD,
+	apiv1.KindModelInfer:           apiv1.ScopeInfer,
 }
 
 // kindNames lists the known kinds in the order the seed does, for messages.
@@ -108,6 +109,8 @@ func ValidateSpec(spec *apiv1.WorkloadSpec) FieldErrors {
 	kind := spec.GroupVersionKind.Kind
 	if kind == "" {
 		errs.add("groupVersionKind.kind", ruleRequired+": one of "+strings.Join(kindNames, ", "))
+	} else if kind == apiv1.KindModelInfer {
+		errs.add("groupVersionKind.kind", "a ModelInfer is created and changed through /api/v1/modelinfers")
 	} else if _, ok := Scope(kind); !ok {
 		errs.add("groupVersionKind.kind", fmt.Sprintf("unknown workload kind, %s; must be one of %s", kind, strings.Join(kindNames, ", ")))
 	}

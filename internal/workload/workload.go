@@ -44,7 +44,10 @@ type Workload struct {
 	Status      Status             `json:"Status"`
 	// OpsJob names the ops job this workload runs for (a preflight's check; "" for
 	// users' workloads).
-	OpsJob       string    `json:"OpsJob,omitempty"`
+	OpsJob string `json:"OpsJob,omitempty"`
+	// Infer is the ModelInfer object of a workload of kind ModelInfer (nil for the
+	// other kinds).
+	Infer        *Infer    `json:"Infer,omitempty"`
 	CreationTime time.Time `json:"CreationTime"`
 	// IsDeleted hides the workload from list and get; the row stays.
 	IsDeleted bool `json:"IsDeleted"`
@@ -195,7 +198,7 @@ func (w *Workload) Ended() bool { return IsTerminal(w.Status.Phase) }
 // IsService reports whether the kind runs until stopped (restart policy Always).
 func IsService(kind string) bool {
 	return kind == apiv1.KindDeployment || kind == apiv1.KindStatefulSet ||
-		kind == apiv1.KindAuthoring || kind == apiv1.KindAutoscalingRunnerSet
+		kind == apiv1.KindAuthoring || kind == apiv1.KindAutoscalingRunnerSet || kind == apiv1.KindModelInfer
 }
 
 // ConditionReason is the reason of a condition that belongs to dispatch n.

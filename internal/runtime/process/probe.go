@@ -23,15 +23,35 @@ type podServing struct {
 	Liveness  *apiv1.HealthCheck `json:"liveness,omitempty"`
 	// Service is the workload's service; nil without one.
 	Service *apiv1.Service `json:"service,omitempty"`
+	// Group is the pod's place in a ModelInfer's group; nil for other pods.
+	Group *groupServing `json:"group,omitempty"`
 }
 
-// servingOf is what the runtime does for the pods of req besides running them; nil
-// for a workload without probes or service (a pod is ready while it runs).
-func servingOf(req runtime.StartRequest) *podServing {
+// groupServing is a ModelInfer pod's place: its service balances over the entry
+// pods of the groups whose every pod is ready, each on its own port.
+type groupServing struct {
+	Group int  `json:"group"`
+	Pods  int  `json:"pods"`
+	Entry bool `json:"entry"`
+	Port  int  `json:"port,omitempty"`
+	// Role, Recovery and Grace say what the pod's failure recreates (recovery.go).
+	Role     string        `json:"role"`
+	Recovery string        `json:"recovery"`
+	Grace    time.Duration `json:"grace,omitempty"`
+}
+
+// servingOf is what the runtime does for pod p of req besides running it; nil for a
+// workload without probes or service (a pod is ready while it runs).
+func servingOf(req runtime.StartRequest, p runtime.PodSpec) *podServing {
 	s := podServing{Readiness: req.Spec.Readiness, Liveness: req.Spec.Liveness}
-	isService := req.Kind == apiv1.KindDeployment || req.Kind == apiv1.KindStatefulSet
+	isService := req.Kind == apiv1.KindDeployment || req.Kind == apiv1.KindStatefulSet || req.Kind == apiv1.KindModelInfer
 	if svc := req.Spec.Service; isService && svc != nil && svc.TargetPort > 0 {
 		s.Service = svc
+	}
+	if r := p.Role; r != nil {
+		s.Readiness, s.Liveness = r.Readiness, r.Liveness
+		s.Group = &groupServing{Group: r.Group, Pods: r.GroupPods, Entry: r.Entry, Port: r.Port,
+			Role: r.Role, Recovery: r.Recovery, Grace: r.RestartGrace}
 	}
 	if s == (podServing{}) {
 		return nil

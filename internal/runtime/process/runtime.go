@@ -278,6 +278,14 @@ func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string
 	spec.Sandbox = sandbox
 	spec.Image = r.imageOf(req, p)
 	spec.PodIP = ip
+	if p.Role != nil {
+		entry, err := r.assignIPs(runtime.StartRequest{WorkloadID: req.WorkloadID, Dispatch: req.Dispatch,
+			Pods: []runtime.PodSpec{{PodID: p.Role.EntryPod}}})
+		if err != nil {
+			return spec, err
+		}
+		spec.Env["ENTRY_ADDR"] = entry[p.Role.EntryPod].String()
+	}
 	if sandbox != nil && sandbox.UserNS == nil {
 		spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
 	}
@@ -340,6 +348,11 @@ func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterAdd
 		env["MASTER_ADDR"] = masterAddr
 		env["MASTER_PORT"] = masterPort
 	}
+	command := req.Command
+	if p.Role != nil {
+		command = p.Role.Command
+		maps.Copy(env, p.Role.Env)
+	}
 	if len(p.GPUs) > 0 {
 		ids := make([]string, len(p.GPUs))
 		for i, g := range p.GPUs {
@@ -347,8 +360,8 @@ func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterAdd
 		}
 		env[visibleDevicesVar(r.vendor(p.Node))] = strings.Join(ids, ",")
 	}
-	return podSpec{PodID: p.PodID, Rank: p.Rank, Node: p.Node, Kind: req.Kind, Command: req.Command,
-		Env: env, RestartAlways: req.RestartAlways, Serving: servingOf(req), Template: workload.PodTemplateHash(&req.Spec)}
+	return podSpec{PodID: p.PodID, Rank: p.Rank, Node: p.Node, Kind: req.Kind, Command: command,
+		Env: env, RestartAlways: req.RestartAlways, Serving: servingOf(req, p), Template: workload.PodTemplateHash(&req.Spec)}
 }
 
 // vendor is the GPU vendor of the named node ("" when unknown).

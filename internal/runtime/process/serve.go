@@ -1,6 +1,7 @@
 package process
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net"
@@ -37,7 +38,9 @@ type servedPod struct {
 	run        podRun
 	ip         string
 	// ready is the readiness probe's verdict; a pod without one is ready while it runs.
-	ready  bool
+	ready bool
+	// group is a ModelInfer pod's place in its group (nil for other pods).
+	group  *groupServing
 	cancel context.CancelFunc
 }
 
@@ -103,7 +106,7 @@ func (s *serving) observe(workloadID, dir string, spec podSpec, p runtime.PodSta
 // start probes a new run of the pod in dir; the caller holds s.mu.
 func (s *serving) start(workloadID, dir string, ps *podServing, run podRun, ip string) *servedPod {
 	ctx, cancel := context.WithCancel(context.Background())
-	sp := &servedPod{workloadID: workloadID, dir: dir, run: run, ip: ip, ready: ps.Readiness == nil, cancel: cancel}
+	sp := &servedPod{workloadID: workloadID, dir: dir, run: run, ip: ip, ready: ps.Readiness == nil, group: ps.Group, cancel: cancel}
 	s.pods[dir] = sp
 	if h := ps.Readiness; h != nil {
 		first := initialDelay(h)
@@ -196,11 +199,25 @@ func (s *serving) refresh(workloadID string) {
 	if !ok {
 		return
 	}
+	readyInGroup := map[int]int{}
+	for _, sp := range s.pods {
+		if sp.workloadID == workloadID && sp.ready && sp.group != nil {
+			readyInGroup[sp.group.Group]++
+		}
+	}
 	var backends []string
 	for _, sp := range s.pods {
-		if sp.workloadID == workloadID && sp.ready {
-			backends = append(backends, net.JoinHostPort(sp.ip, strconv.Itoa(svc.spec.TargetPort)))
+		if sp.workloadID != workloadID || !sp.ready {
+			continue
 		}
+		port := svc.spec.TargetPort
+		if g := sp.group; g != nil { // a ModelInfer's entry pod of a group all ready
+			if !g.Entry || readyInGroup[g.Group] < g.Pods {
+				continue
+			}
+			port = cmp.Or(g.Port, port)
+		}
+		backends = append(backends, net.JoinHostPort(sp.ip, strconv.Itoa(port)))
 	}
 	slices.Sort(backends) // a set that did not change keeps its turns
 	svc.balancer.SetBackends(backends)

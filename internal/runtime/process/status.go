@@ -36,6 +36,9 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	if err == nil {
 		err = r.rollOn(ref, views)
 	}
+	if err == nil {
+		err = r.recoverGroups(views)
+	}
 	out := make([]runtime.PodStatus, len(views))
 	for i, v := range views {
 		out[i] = v.status

@@ -21,10 +21,10 @@ const droppedFile = "dropped"
 
 // Updates reports whether Update can apply the request: a change of a Deployment or
 // StatefulSet that has pods here, to another pod template, another number of
-// replicas, or both.
+// replicas, or both; the groups a ModelInfer adds one by one.
 func (r *Runtime) Updates(req runtime.StartRequest) bool {
 	if r.cfg.Refusal != "" || validName(req.WorkloadID) != nil ||
-		(req.Kind != apiv1.KindDeployment && req.Kind != apiv1.KindStatefulSet) {
+		(req.Kind != apiv1.KindDeployment && req.Kind != apiv1.KindStatefulSet && req.Kind != apiv1.KindModelInfer) {
 		return false
 	}
 	r.mu.RLock()

@@ -34,6 +34,7 @@ var formatTests = []test{
 	{"Workload", testFormatWorkload},
 	{"Node", testFormatNode},
 	{"OpsJob", testFormatOpsJob},
+	{"ModelInfer", testFormatModelInfer},
 }
 
 // What a workload is stored as is pinned: renaming a Go field, or changing a JSON

@@ -1,0 +1,197 @@
+package workload
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+)
+
+// The pods of a ModelInfer are ranked group by group: group g holds the ranks
+// g*GroupSize to (g+1)*GroupSize-1; within a group, role by role in the order of
+// spec.template.roles, instance by instance, the entry pod then its workers.
+
+// InferPod is what one rank of a ModelInfer runs.
+type InferPod struct {
+	Group     int
+	Role      string
+	RoleIndex int
+	// Worker is the pod's index among its instance's workers; -1 on the entry pod.
+	Worker int
+	// EntryRank is the rank of its instance's entry pod (its own on the entry pod).
+	EntryRank int
+	// InstanceSize is the pods of its instance: the entry pod and its workers.
+	InstanceSize int
+	// GroupSize is the pods of its group.
+	GroupSize int
+	Template  *apiv1.PodTemplateSpec
+}
+
+// Entry reports whether the pod is its instance's entry pod.
+func (p InferPod) Entry() bool { return p.Worker < 0 }
+
+// InferPodAt is what rank runs; ok is false for a rank beyond the spec's pods.
+func InferPodAt(spec *apiv1.ModelInferSpec, rank int) (InferPod, bool) {
+	size := GroupSize(spec)
+	if size == 0 || rank < 0 || rank >= size*deref(spec.Replicas) {
+		return InferPod{}, false
+	}
+	base, i := rank-rank%size, rank%size
+	for r := range spec.Template.Roles {
+		role := &spec.Template.Roles[r]
+		inst := 1 + role.WorkerReplicas
+		if n := deref(role.Replicas) * inst; i >= n {
+			i, base = i-n, base+n
+			continue
+		}
+		p := InferPod{Group: rank / size, Role: role.Name, RoleIndex: i / inst, Worker: i%inst - 1,
+			EntryRank: base + i - i%inst, InstanceSize: inst, GroupSize: size, Template: &role.EntryTemplate}
+		if !p.Entry() {
+			p.Template = role.WorkerTemplate
+		}
+		return p, true
+	}
+	return InferPod{}, false
+}
+
+// Env is the pod's env: its container's, then what a serving engine needs to find
+// its place (ENTRY_ADDR, the entry pod's IP, is the runtime's to add).
+func (p InferPod) Env() map[string]string {
+	env := map[string]string{}
+	for _, e := range p.Template.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	env["GROUP_INDEX"] = strconv.Itoa(p.Group)
+	env["ROLE"] = p.Role
+	env["ROLE_INDEX"] = strconv.Itoa(p.RoleIndex)
+	env["GROUP_SIZE"] = strconv.Itoa(p.InstanceSize)
+	if !p.Entry() {
+		env["WORKER_INDEX"] = strconv.Itoa(p.Worker)
+	}
+	return env
+}
+
+// Command is the pod's container command and args as one shell command line.
+func (p InferPod) Command() string {
+	c := p.Template.Spec.Containers[0]
+	words := append(append([]string{}, c.Command...), c.Args...)
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// Readiness and Liveness are the container's HTTP probes, nil where it has none.
+func (p InferPod) Readiness() *apiv1.HealthCheck {
+	return healthCheck(p.Template.Spec.Containers[0], p.Template.Spec.Containers[0].ReadinessProbe)
+}
+
+// Liveness is the container's HTTP liveness probe, nil where it has none.
+func (p InferPod) Liveness() *apiv1.HealthCheck {
+	return healthCheck(p.Template.Spec.Containers[0], p.Template.Spec.Containers[0].LivenessProbe)
+}
+
+func healthCheck(c apiv1.Container, pr *apiv1.Probe) *apiv1.HealthCheck {
+	if pr == nil || pr.HTTPGet == nil {
+		return nil
+	}
+	h := &apiv1.HealthCheck{Path: pr.HTTPGet.Path, Port: portOf(c, pr.HTTPGet.Port), InitialDelaySeconds: pr.InitialDelaySeconds,
+		PeriodSeconds: pr.PeriodSeconds, FailureThreshold: pr.FailureThreshold}
+	if h.Path == "" {
+		h.Path = "/"
+	}
+	if h.PeriodSeconds == 0 {
+		h.PeriodSeconds = 10 // Kubernetes' default
+	}
+	if h.FailureThreshold == 0 {
+		h.FailureThreshold = 3
+	}
+	return h
+}
+
+// portOf resolves a probe's port: a number, or the name of a port of the container.
+func portOf(c apiv1.Container, v apiv1.IntOrString) int {
+	if !v.IsString {
+		return v.IntVal
+	}
+	for _, p := range c.Ports {
+		if p.Name == v.StrVal {
+			return p.ContainerPort
+		}
+	}
+	return 0
+}
+
+// ServePort is the port the ModelInfer's endpoint reaches its entry pods on: the
+// first port of the first role's entry container; 0 when it has none.
+func ServePort(spec *apiv1.ModelInferSpec) int {
+	if len(spec.Template.Roles) == 0 {
+		return 0
+	}
+	cs := spec.Template.Roles[0].EntryTemplate.Spec.Containers
+	if len(cs) == 0 || len(cs[0].Ports) == 0 {
+		return 0
+	}
+	return cs[0].Ports[0].ContainerPort
+}
+
+// GroupGrowth is how many pods a ModelInfer adds next: the pods of one group, as
+// groups are admitted one by one (0 when every group is placed).
+func GroupGrowth(w *Workload) int {
+	return min(GroupSize(&w.Infer.Spec), w.Spec.Resource.Replica-len(w.Status.Placement))
+}
+
+// InferGroups counts a ModelInfer's groups as seed 004 does: those with a live pod
+// in its current dispatch (running, updated or not: a changed spec restarts them
+// all), and those whose every pod runs and is ready.
+func InferGroups(w *Workload) (replicas, available int) {
+	size := GroupSize(&w.Infer.Spec)
+	if size == 0 || !w.Dispatched() {
+		return 0, 0
+	}
+	live, ready := map[int]int{}, map[int]int{}
+	for _, p := range w.Status.Pods {
+		if p.Dispatch != w.Status.DispatchCount || (p.Phase != PodPending && p.Phase != PodRunning) {
+			continue
+		}
+		live[p.Rank/size]++
+		if p.Phase == PodRunning && p.Ready {
+			ready[p.Rank/size]++
+		}
+	}
+	for _, n := range ready {
+		if n == size {
+			available++
+		}
+	}
+	return len(live), available
+}
+
+// InferMaxUnavailable is spec's maxUnavailable in groups: a percentage of its
+// replicas rounded down, as the seed says.
+func InferMaxUnavailable(spec *apiv1.ModelInferSpec) int {
+	rs := spec.RolloutStrategy
+	if rs == nil || rs.RollingUpdateConfiguration == nil || rs.RollingUpdateConfiguration.MaxUnavailable == nil {
+		return InferMaxUnavailableDefault
+	}
+	v := *rs.RollingUpdateConfiguration.MaxUnavailable
+	n, err := ParseIntOrPercent(v)
+	if err != nil {
+		return InferMaxUnavailableDefault
+	}
+	if v.IsString {
+		return n * deref(spec.Replicas) / 100
+	}
+	return n
+}
+
+// RestartGrace is how long after a pod's failure its group or role is recreated.
+func RestartGrace(spec *apiv1.ModelInferSpec) time.Duration {
+	if p := spec.Template.RestartGracePeriodSeconds; p != nil {
+		return time.Duration(*p) * time.Second
+	}
+	return 0
+}
