@@ -3,9 +3,7 @@ package process
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -47,15 +45,12 @@ func (r *Runtime) heldGPUs(ref runtime.Ref) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	specs, err := readSpecs(dirs)
+	if err != nil {
+		return nil, err
+	}
 	var held []int
-	for _, dir := range dirs {
-		spec, err := readSpec(dir)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	for _, spec := range specs {
 		for id := range strings.SplitSeq(spec.Env[visibleDevicesVar("nvidia")], ",") {
 			if g, err := strconv.Atoi(strings.TrimSpace(id)); err == nil {
 				held = append(held, g)

@@ -127,6 +127,23 @@ func updateJSONMap[K comparable, V any](path string, change func(map[K]V) error)
 	return nil
 }
 
+// readSpecs reads the specs of the pods in dirs, leaving out those that have none
+// yet (a Start that crashed before writing it).
+func readSpecs(dirs []string) ([]podSpec, error) {
+	var out []podSpec
+	for _, dir := range dirs {
+		spec, err := readSpec(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, spec)
+	}
+	return out, nil
+}
+
 func readSpec(dir string) (podSpec, error) {
 	var s podSpec
 	err := readJSON(filepath.Join(dir, specFile), &s)

@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -172,16 +171,5 @@ func (r *Runtime) podSpecs(workloadID string) ([]podSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []podSpec
-	for _, dir := range dirs {
-		spec, err := readSpec(dir)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, spec)
-	}
-	return out, nil
+	return readSpecs(dirs)
 }

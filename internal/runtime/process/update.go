@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -190,19 +191,5 @@ func (r *Runtime) dispatchSpecs(workloadID string, dispatch int) ([]podSpec, err
 	if err != nil {
 		return nil, err
 	}
-	var out []podSpec
-	for _, dir := range dirs {
-		if dropped(dir) {
-			continue
-		}
-		spec, err := readSpec(dir)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, spec)
-	}
-	return out, nil
+	return readSpecs(slices.DeleteFunc(dirs, dropped))
 }
