@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,28 +16,13 @@ import (
 	"github.com/berth-dev/berth/internal/httpapi"
 )
 
-// checker judges exchanges against the OpenAPI document; it is loaded once.
-var checker = sync.OnceValues(openapitest.New)
-
-// checkedClient returns an http.Client that sends through base (nil: the default
-// transport) and fails t when an exchange departs from the OpenAPI document. env.send
-// and the watch tests' clients use it, so every test here that calls the API over
-// HTTP (the authorization matrix calls every route as every caller) checks it too.
+// checkedClient returns an http.Client that fails t when an exchange departs from the
+// OpenAPI document. env.send and the watch tests' clients use it, so every test here
+// that calls the API over HTTP (the authorization matrix calls every route as every
+// caller) checks it too.
 func checkedClient(t *testing.T, base http.RoundTripper) *http.Client {
 	t.Helper()
-	c, err := checker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A watch may still be read while the test ends: a report then has no test to fail.
-	var ended atomic.Bool
-	t.Cleanup(func() { ended.Store(true) })
-	report := func(err error) {
-		if !ended.Load() {
-			t.Error(err)
-		}
-	}
-	return &http.Client{Transport: &openapitest.Transport{Base: base, Checker: c, Report: report}}
+	return openapitest.Client(t, base)
 }
 
 // TestOpenAPIDescribesEveryRoute: the document's operations are the router's routes.
@@ -93,7 +76,7 @@ func TestOpenAPICheckFailsOnRenamedField(t *testing.T) {
 	e := newEnv(t)
 	e.seedCluster()
 	e.seedRunning("w-renamed", "c1-team", "n1")
-	c, err := checker()
+	c, err := openapitest.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,11 @@ package e2e
 
 import (
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/berth-dev/berth/api/openapi/openapitest"
 	"github.com/berth-dev/berth/client"
 )
-
-// checker judges the suite's exchanges against the OpenAPI document; it is loaded once.
-var checker = sync.OnceValues(openapitest.New)
 
 // checkedHTTP returns an http.Client that sends through base (nil: the default
 // transport) and fails t when an exchange departs from the OpenAPI document: a route
@@ -19,20 +14,7 @@ var checker = sync.OnceValues(openapitest.New)
 // than it says. Every client of this suite that calls a server's API is one.
 func checkedHTTP(t *testing.T, base http.RoundTripper) *http.Client {
 	t.Helper()
-	c, err := checker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A watch's goroutine may reconnect while the test ends: a report then has no
-	// test to fail.
-	var ended atomic.Bool
-	t.Cleanup(func() { ended.Store(true) })
-	report := func(err error) {
-		if !ended.Load() {
-			t.Error(err)
-		}
-	}
-	return &http.Client{Transport: &openapitest.Transport{Base: base, Checker: c, Report: report}}
+	return openapitest.Client(t, base)
 }
 
 // newClient is client.New whose exchanges are checked against the OpenAPI document.

@@ -1,0 +1,30 @@
+package openapitest
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// shared is the checker of the embedded document, loaded once per test binary.
+var shared = sync.OnceValues(New)
+
+// Client returns an http.Client that sends through base (nil: the default transport)
+// and fails t when an exchange departs from the OpenAPI document. A watch may still be
+// read while t ends: a report then has no test to fail, and is dropped.
+func Client(t testing.TB, base http.RoundTripper) *http.Client {
+	t.Helper()
+	c, err := shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ended atomic.Bool
+	t.Cleanup(func() { ended.Store(true) })
+	report := func(err error) {
+		if !ended.Load() {
+			t.Error(err)
+		}
+	}
+	return &http.Client{Transport: &Transport{Base: base, Checker: c, Report: report}}
+}
