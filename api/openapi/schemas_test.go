@@ -95,12 +95,17 @@ var wire = map[string]struct {
 	"NodeTemplate":            {apiv1.NodeTemplate{}, true},
 	"NodeTemplateInput":       {apiv1.NodeTemplate{}, false},
 	"NodeTemplateList":        {apiv1.NodeTemplateList{}, true},
+	"CreatePublicKeyRequest":  {apiv1.CreatePublicKeyRequest{}, false},
+	"PublicKey":               {apiv1.PublicKey{}, true},
+	"PublicKeyList":           {apiv1.PublicKeyList{}, true},
+	"PublicKeyStatusRequest":  {apiv1.PublicKeyStatusRequest{}, false},
+	"Version":                 {apiv1.Version{}, true},
 }
 
 // enums maps each enum schema to the api/v1 constants it must list.
 var enums = map[string][]string{
 	"Phase": {apiv1.PhasePending, apiv1.PhaseRunning, apiv1.PhaseSucceeded, apiv1.PhaseFailed,
-		apiv1.PhaseStopped, apiv1.PhaseUpdating, apiv1.PhaseNotReady},
+		apiv1.PhaseStopped, apiv1.PhaseUpdating, apiv1.PhaseNotReady, apiv1.PhasePaused},
 	"Kind": {apiv1.KindPyTorchJob, apiv1.KindDeployment, apiv1.KindStatefulSet, apiv1.KindAuthoring,
 		apiv1.KindAutoscalingRunnerSet},
 	"QueuePolicy": {apiv1.QueuePolicyFIFO, apiv1.QueuePolicyBalance},

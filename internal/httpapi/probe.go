@@ -17,7 +17,7 @@ type Options struct {
 	Log *slog.Logger
 	// Metrics is told of every request (nothing is when nil).
 	Metrics RequestObserver
-	// MetricsHandler serves /metrics (an empty page when nil).
+	// MetricsHandler serves /metrics (a page of no metrics when nil).
 	MetricsHandler http.Handler
 	// MetricsAdminOnly makes /metrics ask for a system administrator's credentials;
 	// else, like the probes, it needs none.
@@ -56,8 +56,14 @@ func (o *Options) defaults() {
 		o.Metrics = nopObserver{}
 	}
 	if o.MetricsHandler == nil {
-		o.MetricsHandler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+		o.MetricsHandler = http.HandlerFunc(noMetrics)
 	}
+}
+
+// noMetrics serves a page of no metrics, typed as Prometheus' text format like any
+// other page of /metrics.
+func noMetrics(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 }
 
 // probeRoutes serves what Kubernetes probes and Prometheus call; they carry no

@@ -248,6 +248,9 @@ func dialWebShell(t *testing.T, s *server, token, id, pod, query string) (*webSh
 	u := strings.Replace(s.URL, "http://", "ws://", 1) + "/api/custom/workloads/" + id + "/pods/" + pod + "/webshell?" + query
 	conn, resp, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
 		HTTPHeader: http.Header{"Authorization": []string{"Bearer " + token}}})
+	if resp != nil {
+		checkHandshake(t, resp)
+	}
 	if err != nil {
 		return nil, resp, err
 	}
@@ -290,7 +293,9 @@ func (w *webShell) closed() error {
 
 // TestWebShell: the web shell runs `uname -a` in the pod and returns its output,
 // follows a RESIZE message, and closes normally when the shell exits; a user who may
-// not read the workload is refused before any upgrade.
+// not read the workload is refused before any upgrade, and a request that is no
+// WebSocket handshake is told the upgrade it needs. Every answer is checked against
+// the OpenAPI document.
 func TestWebShell(t *testing.T) {
 	t.Parallel()
 	d := startDevShell(t)
@@ -314,6 +319,21 @@ func TestWebShell(t *testing.T) {
 	_, resp, err := dialWebShell(t, d.s, carol.Token(), d.id, d.pod, "")
 	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a stranger's web shell: %v (%v), want 403", err, resp)
+	}
+
+	plain, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
+		d.s.URL+"/api/v1/workloads/"+d.id+"/pods/"+d.pod+"/webshell", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Header.Set("Authorization", "Bearer "+d.alice.Token())
+	resp, err = checkedHTTP(t, nil).Do(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUpgradeRequired || resp.Header.Get("Upgrade") != "websocket" {
+		t.Errorf("a plain GET of the web shell: %d Upgrade %q, want 426 Upgrade websocket", resp.StatusCode, resp.Header.Get("Upgrade"))
 	}
 }
 
