@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"testing"
 
@@ -20,25 +18,10 @@ func checkedHTTP(t *testing.T, base http.RoundTripper) *http.Client {
 }
 
 // checkHandshake fails t when a WebSocket handshake's answer departs from the OpenAPI
-// document: the WebSocket library sends it, not a checked client. The body of a
-// refusal is read and put back; a 101's is the connection, left alone.
+// document: the WebSocket library sends it, not a checked client.
 func checkHandshake(t *testing.T, resp *http.Response) {
 	t.Helper()
-	c, err := checker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body []byte
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		if body, err = io.ReadAll(resp.Body); err != nil {
-			t.Fatalf("read the handshake's answer: %v", err)
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	x := openapitest.Exchange{Request: resp.Request, Response: resp, ResponseBody: body}
-	if err := c.Check(t.Context(), x); err != nil {
-		t.Error(err)
-	}
+	openapitest.CheckHandshake(t, resp)
 }
 
 // newClient is client.New whose exchanges are checked against the OpenAPI document.
