@@ -260,7 +260,7 @@ func podInitOf(t *testing.T, dir string) int {
 }
 
 // TestRootlessWebShell: a server that is not root enters its pods, each in a user
-// namespace: the web shell runs as the pod's uid in its working directory.
+// namespace: the web shell runs as the pod's uid in the dev machine's home.
 func TestRootlessWebShell(t *testing.T) {
 	t.Parallel()
 	s, cred := rootlessServer(t, "--unsafe-no-limits")
@@ -273,7 +273,7 @@ func TestRootlessWebShell(t *testing.T) {
 		t.Fatalf("dial the web shell: %v", err)
 	}
 	sh.send("echo uid=$(id -u) dir=$(pwd)\n")
-	sh.read("/work\r\n")
+	sh.read("/homes/" + id + "\r\n")
 	sh.send("exit 0\n")
 	if err := sh.closed(); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
 		t.Errorf("the web shell ended with %v, want a normal closure", err)
