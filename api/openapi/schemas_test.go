@@ -100,6 +100,61 @@ var wire = map[string]struct {
 	"PublicKeyList":           {apiv1.PublicKeyList{}, true},
 	"PublicKeyStatusRequest":  {apiv1.PublicKeyStatusRequest{}, false},
 	"Version":                 {apiv1.Version{}, true},
+
+	"ModelInfer":                      {apiv1.ModelInfer{}, true},
+	"ModelInferInput":                 {apiv1.ModelInfer{}, false},
+	"ModelInferList":                  {apiv1.ModelInferList{}, true},
+	"ListMeta":                        {apiv1.ListMeta{}, true},
+	"ObjectMeta":                      {apiv1.ObjectMeta{}, true},
+	"ObjectMetaInput":                 {apiv1.ObjectMeta{}, false},
+	"ModelInferSpec":                  {apiv1.ModelInferSpec{}, true},
+	"ModelInferSpecInput":             {apiv1.ModelInferSpec{}, false},
+	"InferGroup":                      {apiv1.InferGroup{}, true},
+	"InferGroupInput":                 {apiv1.InferGroup{}, false},
+	"GangSchedule":                    {apiv1.GangSchedule{}, true},
+	"GangScheduleInput":               {apiv1.GangSchedule{}, false},
+	"NetworkTopologySpec":             {apiv1.NetworkTopologySpec{}, true},
+	"NetworkTopologySpecInput":        {apiv1.NetworkTopologySpec{}, false},
+	"Role":                            {apiv1.Role{}, true},
+	"RoleInput":                       {apiv1.Role{}, false},
+	"RolloutStrategy":                 {apiv1.RolloutStrategy{}, true},
+	"RolloutStrategyInput":            {apiv1.RolloutStrategy{}, false},
+	"RollingUpdateConfiguration":      {apiv1.RollingUpdateConfiguration{}, true},
+	"RollingUpdateConfigurationInput": {apiv1.RollingUpdateConfiguration{}, false},
+	"TopologySpreadConstraint":        {apiv1.TopologySpreadConstraint{}, true},
+	"TopologySpreadConstraintInput":   {apiv1.TopologySpreadConstraint{}, false},
+	"LabelSelector":                   {apiv1.LabelSelector{}, true},
+	"LabelSelectorInput":              {apiv1.LabelSelector{}, false},
+	"LabelSelectorRequirement":        {apiv1.LabelSelectorRequirement{}, true},
+	"LabelSelectorRequirementInput":   {apiv1.LabelSelectorRequirement{}, false},
+	"ModelInferStatus":                {apiv1.ModelInferStatus{}, true},
+	"MetaCondition":                   {apiv1.MetaCondition{}, true},
+	"PodTemplateSpec":                 {apiv1.PodTemplateSpec{}, true},
+	"PodTemplateSpecInput":            {apiv1.PodTemplateSpec{}, false},
+	"PodMetadata":                     {apiv1.PodMetadata{}, true},
+	"PodMetadataInput":                {apiv1.PodMetadata{}, false},
+	"PodSpec":                         {apiv1.PodSpec{}, true},
+	"PodSpecInput":                    {apiv1.PodSpec{}, false},
+	"Container":                       {apiv1.Container{}, true},
+	"ContainerInput":                  {apiv1.Container{}, false},
+	"EnvVar":                          {apiv1.EnvVar{}, true},
+	"EnvVarInput":                     {apiv1.EnvVar{}, false},
+	"ResourceRequirements":            {apiv1.ResourceRequirements{}, true},
+	"ResourceRequirementsInput":       {apiv1.ResourceRequirements{}, false},
+	"ContainerPort":                   {apiv1.ContainerPort{}, true},
+	"ContainerPortInput":              {apiv1.ContainerPort{}, false},
+	"Probe":                           {apiv1.Probe{}, true},
+	"ProbeInput":                      {apiv1.Probe{}, false},
+	"HTTPGetAction":                   {apiv1.HTTPGetAction{}, true},
+	"HTTPGetActionInput":              {apiv1.HTTPGetAction{}, false},
+	"VolumeMount":                     {apiv1.VolumeMount{}, true},
+	"VolumeMountInput":                {apiv1.VolumeMount{}, false},
+	"Volume":                          {apiv1.Volume{}, true},
+	"VolumeInput":                     {apiv1.Volume{}, false},
+	"EmptyDirVolumeSource":            {apiv1.EmptyDirVolumeSource{}, true},
+	"EmptyDirVolumeSourceInput":       {apiv1.EmptyDirVolumeSource{}, false},
+	"HostPathVolumeSource":            {apiv1.HostPathVolumeSource{}, true},
+	"HostPathVolumeSourceInput":       {apiv1.HostPathVolumeSource{}, false},
 }
 
 // enums maps each enum schema to the api/v1 constants it must list.
@@ -113,13 +168,17 @@ var enums = map[string][]string{
 	"OpsJobType": {apiv1.OpsJobAddon, apiv1.OpsJobPreflight, apiv1.OpsJobDumpLog, apiv1.OpsJobReboot,
 		apiv1.OpsJobExportImage},
 	"OpsJobPhase": {apiv1.OpsJobPending, apiv1.OpsJobRunning, apiv1.OpsJobSucceeded, apiv1.OpsJobFailed},
+
+	"RecoveryPolicy":      {apiv1.RecoveryInferGroupRecreate, apiv1.RecoveryRoleRecreate, apiv1.RecoveryNone},
+	"WhenUnsatisfiable":   {apiv1.DoNotSchedule, apiv1.ScheduleAnyway},
+	"NetworkTopologyMode": {apiv1.NetworkTopologyHard, apiv1.NetworkTopologySoft},
 }
 
 // field is what a struct field puts on the wire.
 type field struct {
 	name      string
 	typ       reflect.Type
-	omitEmpty bool
+	omitEmpty bool // left out when empty (omitempty) or zero (omitzero)
 }
 
 // fields lists the JSON fields of a struct, those of embedded structs included.
@@ -136,7 +195,8 @@ func fields(t reflect.Type) []field {
 			if name == "" {
 				name = f.Name
 			}
-			out = append(out, field{name: name, typ: f.Type, omitEmpty: strings.Contains(opts, "omitempty")})
+			omitted := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+			out = append(out, field{name: name, typ: f.Type, omitEmpty: omitted})
 		}
 	}
 	return out
@@ -176,8 +236,10 @@ func checkSchema(t *testing.T, name string, s *openapi3.Schema, typ reflect.Type
 		if prop == nil {
 			continue
 		}
-		if want := jsonType(f.typ); !allows(prop.Value, want) {
-			t.Errorf("%s.%s: the schema does not allow a JSON %s (Go %s)", name, f.name, want, f.typ)
+		for _, want := range jsonTypes(f.typ) {
+			if !allows(prop.Value, want) {
+				t.Errorf("%s.%s: the schema does not allow a JSON %s (Go %s)", name, f.name, want, f.typ)
+			}
 		}
 		if f.typ.Kind() == reflect.Pointer && !f.omitEmpty && !allows(prop.Value, "null") {
 			t.Errorf("%s.%s: a nil %s is written as null, which the schema refuses", name, f.name, f.typ)
@@ -197,6 +259,22 @@ func checkSchema(t *testing.T, name string, s *openapi3.Schema, typ reflect.Type
 	if s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has {
 		t.Errorf("%s: a response schema must set additionalProperties: false", name)
 	}
+}
+
+// selfEncoded lists the JSON types api/v1 types that encode themselves may write.
+var selfEncoded = map[reflect.Type][]string{
+	reflect.TypeFor[apiv1.IntOrString](): {"integer", "string"},
+}
+
+// jsonTypes are the JSON types a value of a Go type may be written as (null aside).
+func jsonTypes(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if types, ok := selfEncoded[t]; ok {
+		return types
+	}
+	return []string{jsonType(t)}
 }
 
 // jsonType is the JSON type encoding/json writes for a Go type (null aside).
