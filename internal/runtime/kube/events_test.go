@@ -11,9 +11,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/runtime/runtimetest"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -124,6 +126,9 @@ func TestDeploymentThatCannotMakePods(t *testing.T) {
 	if _, err := c.client.CoreV1().ResourceQuotas(req.Workspace).Create(ctx, quota, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// Admission holds pods to a quota only once its controller has counted what the
+	// namespace uses; until then the ReplicaSet's pod may get in.
+	waitQuotaCounted(t, c.client, req.Workspace, quota.Name)
 	if err := rt.Start(ctx, req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -168,6 +173,26 @@ func TestObjectVerdict(t *testing.T) {
 		got, ok := objectVerdict(tc.o)
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("%s: %+v, %v; want %+v, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// waitQuotaCounted waits until the quota controller has set the quota's status.
+func waitQuotaCounted(t *testing.T, client kubernetes.Interface, ns, name string) {
+	t.Helper()
+	deadline := time.NewTimer(runtimetest.WaitTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		q, err := client.CoreV1().ResourceQuotas(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err == nil && len(q.Status.Hard) > 0 {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			t.Fatalf("quota %s/%s never counted: %v", ns, name, err)
 		}
 	}
 }
