@@ -27,7 +27,7 @@ const resizePrefix = "RESIZE "
 // the API's own origin only.
 func (a *API) webShell(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	caller, err := a.svc.Authenticate(ctx, token(r))
+	caller, err := a.authenticate(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
