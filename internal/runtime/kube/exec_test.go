@@ -27,8 +27,8 @@ func TestExecReachesTheKubelet(t *testing.T) {
 		t.Fatalf("Start: %v", err)
 	}
 	pods := waitStatus(t, rt, req, "a Running pod", allPhase(1, workload.PodRunning))
-	var out bytes.Buffer
-	_, err := rt.Exec(ctx, req.Ref(), pods[0].PodID, runtime.ExecRequest{Command: []string{"id"}, Stdout: &out, Stderr: &out})
+	var stdout, stderr bytes.Buffer // one each: the two streams are copied at once
+	_, err := rt.Exec(ctx, req.Ref(), pods[0].PodID, runtime.ExecRequest{Command: []string{"id"}, Stdout: &stdout, Stderr: &stderr})
 	if err == nil || !strings.Contains(err.Error(), "no exec found") {
 		t.Errorf("Exec on KWOK = %v, want the fake kubelet's \"no exec found\"", err)
 	}
