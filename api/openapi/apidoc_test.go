@@ -92,7 +92,7 @@ func render(doc *document) []byte {
 		"     `go test ./api/openapi -run TestAPIDocIsCurrent -update`: edit the YAML, not this file. -->\n\n")
 	b.WriteString("Every endpoint of the API, a line each. The whole description (parameters, request\n" +
 		"and response schemas, errors) is the OpenAPI 3.1 document whose sources are in\n" +
-		"[`api/openapi`](../api/openapi/); every server serves it at `GET /api/v1/openapi.json`.\n\n")
+		"`api/openapi` in this repository; every server serves it at `GET /api/v1/openapi.json`.\n\n")
 	b.WriteString(strings.TrimSpace(doc.Info.Description) + "\n\n## Authentication\n\n")
 	for _, name := range slices.Sorted(maps.Keys(doc.Components.SecuritySchemes)) {
 		desc := strings.Join(strings.Fields(doc.Components.SecuritySchemes[name].Description), " ")
