@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -62,22 +61,23 @@ func waitReplicas(t *testing.T, c *client.Client, id, phase string, ready int) *
 // namesThrough GETs /name n times through addr and returns the distinct answers.
 func namesThrough(t *testing.T, addr string, n int) []string {
 	t.Helper()
-	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	hc := connPerRequest()
 	var out []string
 	for range n {
-		resp, err := hc.Get("http://" + addr + "/name")
+		name, err := getThrough(hc, addr, "/name")
 		if err != nil {
 			t.Fatalf("GET /name through %s: %v", addr, err)
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET /name through %s: %s %q, %v", addr, resp.Status, body, err)
-		}
-		out = append(out, string(body))
+		out = append(out, name)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// connPerRequest is an HTTP client that opens a connection per request, so that a
+// service's endpoint balances each one.
+func connPerRequest() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
 }
 
 // TestReadinessEndpoint is issue 15's first proof on the process runtime: a

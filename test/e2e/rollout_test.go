@@ -60,7 +60,7 @@ func TestRollingEnv(t *testing.T) {
 	if err := c.PatchWorkload(t.Context(), id, &apiv1.PatchWorkloadRequest{Env: &env}); err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	hc := connPerRequest()
 	lowest, sawUpdating, failed := 3, false, 0
 	deadline := time.Now().Add(2 * time.Minute)
 	sample := time.NewTicker(50 * time.Millisecond)
@@ -122,7 +122,7 @@ func TestRolloutDeadline(t *testing.T) {
 	if w.AvailableReplicas == nil || *w.AvailableReplicas < 2 {
 		t.Errorf("available replicas %v once stuck, want at least 2 old ones", w.AvailableReplicas)
 	}
-	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	hc := connPerRequest()
 	for range 6 {
 		name, err := getThrough(hc, svc.InternalDomain, "/name")
 		if err != nil || !slices.Contains(before, name) {

@@ -33,7 +33,8 @@ func (r *Runtime) Status(ctx context.Context, ref runtime.Ref) ([]runtime.PodSta
 	if err == nil && ended {
 		err = r.reapDropped(ref.WorkloadID, ref.Dispatch)
 	}
-	if err == nil {
+	// A job's dispatch has no rollout: its Status, the hot path, skips the look.
+	if err == nil && (len(views) == 0 || updatable(views[0].spec.Kind)) {
 		err = r.rollOn(ref, views)
 	}
 	if err == nil {
@@ -74,7 +75,7 @@ func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []podView, droppedEnded b
 		if err != nil {
 			return nil, false, err
 		}
-		isDropped := dropped(dir)
+		isDropped := updatable(spec.Kind) && dropped(dir) // no stat for a job's pod
 		if !p.Live() && isDropped {
 			droppedEnded = true // gone with its rank
 			continue

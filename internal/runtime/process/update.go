@@ -16,6 +16,12 @@ import (
 
 var _ runtime.Updater = (*Runtime)(nil)
 
+// updatable reports whether Update changes pods of the kind: only those may be
+// dropped.
+func updatable(kind string) bool {
+	return kind == apiv1.KindDeployment || kind == apiv1.KindStatefulSet || kind == apiv1.KindModelInfer
+}
+
 // droppedFile marks a pod that a scale down or a rollout removed: once it has ended, its
 // directory, cgroup, network and IP go (reapDropped), so Status no longer reports it.
 const droppedFile = "dropped"
@@ -24,8 +30,7 @@ const droppedFile = "dropped"
 // StatefulSet that has pods here, to another pod template, another number of
 // replicas, or both; the groups a ModelInfer adds one by one.
 func (r *Runtime) Updates(req runtime.StartRequest) bool {
-	if r.cfg.Refusal != "" || validName(req.WorkloadID) != nil ||
-		(req.Kind != apiv1.KindDeployment && req.Kind != apiv1.KindStatefulSet && req.Kind != apiv1.KindModelInfer) {
+	if r.cfg.Refusal != "" || validName(req.WorkloadID) != nil || !updatable(req.Kind) {
 		return false
 	}
 	r.mu.RLock()
