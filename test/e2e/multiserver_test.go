@@ -162,7 +162,9 @@ func waitAllSucceeded(t *testing.T, c *client.Client, deadline time.Duration) []
 			case apiv1.PhaseSucceeded:
 				done++
 			case apiv1.PhaseFailed, apiv1.PhaseStopped:
-				return false, fmt.Errorf("%s ended %s: %s", it.WorkloadID, it.Phase, it.Message)
+				w := get(t, c, it.WorkloadID)
+				return false, fmt.Errorf("%s ended %s: %s; conditions %+v; pods %+v", it.WorkloadID, it.Phase, it.Message,
+					w.Conditions, w.Pods)
 			}
 		}
 		return len(items) == multiJobs && done == multiJobs, nil
