@@ -274,14 +274,16 @@ func TestAdoptWithoutPidFile(t *testing.T) {
 }
 
 // TestResumeUnstartedRank: a gang whose server died after starting the shim of
-// rank 0 but before starting that of rank 1 has both ranks running once a new runtime
-// adopts it: New starts the pod left prepared, and Status reports every rank.
+// rank 0 but before starting that of rank 1 has both ranks running once another
+// runtime on the same data dir, made before the crash as a second server's is, reads
+// it: Status launches the pod left prepared.
 func TestResumeUnstartedRank(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
 	first := newRuntime(t, dir)
 	needCgroups(t, first)
+	survivor := newRuntime(t, dir)
 	req := request("resume", apiv1.KindPyTorchJob, "sleep 1000", 2)
 	stopAll(t, first, req)
 	rank0 := req
@@ -296,13 +298,62 @@ func TestResumeUnstartedRank(t *testing.T) {
 	rank1Dir := filepath.Join(first.dispatchDir(req.WorkloadID, 1), req.Pods[1].PodID)
 	forgetShim(t, first, rank1Dir)
 
-	second := newRuntime(t, dir)
-	if _, ok := readPid(rank1Dir); !ok {
-		t.Fatal("New did not start the prepared rank 1: no pid file")
+	pods, err := survivor.Status(ctx, req.Ref())
+	if err != nil || len(pods) != 2 || pods[1].Phase == workload.PodFailed {
+		t.Fatalf("Status = %+v, %v; want rank 1 launched, not Failed", pods, err)
 	}
-	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
+	if _, ok := readPid(rank1Dir); !ok {
+		t.Fatal("Status did not launch the prepared rank 1: no pid file")
+	}
+	waitPods(t, survivor, req, func(pods []runtime.PodStatus) bool {
 		return len(pods) == 2 && allPhase(workload.PodRunning)(pods)
 	})
+}
+
+// TestLaunchClaim: a pod whose launch another holds is not launched, and reads
+// Pending, not Failed; once the claim is released (its holder died) the next Status
+// launches it, and a launched pod is never launched again.
+func TestLaunchClaim(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	rt := newRuntime(t, dir)
+	needCgroups(t, rt)
+	shim := rt.cfg.ShimCommand
+	rt.cfg.ShimCommand = []string{"/bin/true"}
+	req := request("claim", apiv1.KindPyTorchJob, "sleep 1000", 1)
+	stopAll(t, rt, req)
+	if err := rt.Start(ctx, req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	podDir := filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
+	forgetShim(t, rt, podDir)
+	rt.cfg.ShimCommand = shim
+
+	unlock, err := lockFile(filepath.Join(podDir, launchLockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := rt.Status(ctx, req.Ref())
+	if err != nil || len(pods) != 1 || pods[0].Phase != workload.PodPending {
+		t.Fatalf("Status while another holds the launch = %+v, %v; want the pod Pending", pods, err)
+	}
+	if _, ok := readPid(podDir); ok {
+		t.Fatal("the pod was launched while another held its launch")
+	}
+	unlock()
+	waitPods(t, rt, req, allPhase(workload.PodRunning))
+	first, _ := readPid(podDir)
+	spec, err := readSpec(podDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.launch(podDir, spec); err != nil {
+		t.Fatalf("launch again: %v", err)
+	}
+	if again, _ := readPid(podDir); again != first {
+		t.Errorf("a running pod was launched again: shim %v, then %v", first, again)
+	}
 }
 
 // TestStartAgainAfterPreparing: a dispatch whose server died while preparing its

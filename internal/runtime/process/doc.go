@@ -47,8 +47,10 @@
 // spec.json before it starts the shim; the shim joins it before anything else, so every
 // process of the pod is in it, even one that leaves its process group. Start prepares
 // every pod of a dispatch (spec, cgroup, secrets) before it starts any, under a
-// "preparing" mark that makes the dispatch read as never started; New starts the
-// prepared pods a server that died left unstarted, so a gang never misses a rank.
+// "preparing" mark that makes the dispatch read as never started; Status launches the
+// prepared pods a server that died left unstarted, so a gang never misses a rank, even
+// when another server on the same data dir takes over. A launch holds a lock beside the
+// pid file (launch.lock), so no two callers launch one pod and a killed one's claim ends.
 // Stop signals every process in the cgroup; a pod without a pid file (the server died
 // between starting the shim and writing it) is reported and stopped through its cgroup; an
 // OOM kill in it reads OOMKilled, exit code 137. Status removes the cgroup of a pod

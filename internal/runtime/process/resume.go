@@ -3,44 +3,80 @@ package process
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
+
+	"github.com/berth-dev/berth/internal/runtime"
 )
 
-// resumeStarts starts the pods an earlier server prepared but died before starting:
-// a dispatch's pods are all prepared before any starts (Start), so those of a
-// dispatch no longer marked preparing are to run, and only a crash leaves one
-// without its shim. A pod stopped meanwhile stays as it is; the controller finds it
-// stopped.
-func (r *Runtime) resumeStarts() error {
-	specs, err := filepath.Glob(filepath.Join(r.podsDir, "*", "*", "*", specFile))
-	if err != nil {
-		return err
+// launchLockFile is the lock a launch of the pod holds until its pid file is written
+// (claimLaunch).
+const launchLockFile = "launch.lock"
+
+// claimLaunch claims the launch of the pod in dir. ok is false when another caller,
+// of this server or of another on the same data dir, is launching it or launched it.
+// The claim is a lock held until release, so it ends with its holder even when that
+// is killed mid-launch: the next server to find the pod unstarted launches it then.
+func claimLaunch(dir string, spec podSpec) (release func(), ok bool, err error) {
+	release, ok, err = tryLockFile(filepath.Join(dir, launchLockFile))
+	if err != nil || !ok {
+		return nil, false, err
 	}
-	var errs []error
-	for _, spec := range specs {
-		dir := filepath.Dir(spec)
-		if _, err := os.Stat(filepath.Join(dir, pidFile)); err == nil {
-			continue // started: the usual case
-		}
-		if _, err := os.Stat(filepath.Join(filepath.Dir(dir), preparingFile)); err == nil {
-			continue // reads as never started until the controller's Start prepares it again
-		}
-		if err := r.resumeStart(dir); err != nil {
-			errs = append(errs, fmt.Errorf("pod %s: %w", dir, err))
-		}
+	if launched, err := launchedBefore(dir, spec); err != nil || launched {
+		release()
+		return nil, false, err
 	}
-	return errors.Join(errs...)
+	return release, true, nil
 }
 
-// resumeStart starts the pod in dir if it was prepared and never started.
-func (r *Runtime) resumeStart(dir string) error {
-	spec, err := readSpec(dir)
+// launchedBefore reports whether the pod in dir was launched (or its launch failed,
+// or it was stopped) before: only a pod that never was may be launched.
+func launchedBefore(dir string, spec podSpec) (bool, error) {
+	if _, ok := readPid(dir); ok || stopRequested(dir) {
+		return true, nil
+	}
+	st, err := readState(dir)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if _, live, err := podStatus(dir, spec); err != nil || !live.unstarted {
-		return err
+	if st.Phase != phasePending || !st.StartTime.IsZero() {
+		return true, nil
 	}
-	return r.launch(dir, spec)
+	if spec.Cgroup == nil {
+		return false, nil
+	}
+	pids, err := spec.Cgroup.procs()
+	return len(pids) > 0, err // a shim whose launcher died before writing its pid file
+}
+
+// tryLockFile takes an exclusive lock on path if no one holds it; ok is false when
+// someone does.
+func tryLockFile(path string) (unlock func(), ok bool, err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, false, fmt.Errorf("process: %w", err)
+	}
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		f.Close()
+		return nil, false, nil
+	}
+	if err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("process: lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, true, nil
+}
+
+// resume launches the pod in dir, which its server prepared but died before
+// launching (possibly another server on the same data dir, which led before this
+// one), and reads it again. Under a Status, which Start and Stop exclude.
+func (r *Runtime) resume(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
+	if err := r.launch(dir, spec); err != nil {
+		// launch recorded a failed start in the pod's status, if it got that far
+		slog.Warn("process runtime: launch an unstarted pod", "pod", spec.PodID, "err", err)
+	}
+	return podStatus(dir, spec)
 }

@@ -132,9 +132,6 @@ func New(cfg Config) (*Runtime, error) {
 	if err := r.Limits(); err != nil && cfg.Refusal == "" {
 		slog.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
 	}
-	if err := r.resumeStarts(); err != nil {
-		return nil, fmt.Errorf("process: start the pods an earlier server left unstarted: %w", err)
-	}
 	return r, nil
 }
 
@@ -229,7 +226,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	masterAddr := masterIP(req, ips)
 	// Every pod is prepared before any starts, so that a server that dies part way
 	// leaves either a dispatch marked preparing, which reads as never started, or
-	// pods New can start (resumeStarts).
+	// pods the next Status launches (claimLaunch).
 	preparing := filepath.Join(ddir, preparingFile)
 	if err := os.WriteFile(preparing, nil, 0o600); err != nil {
 		return err
@@ -433,8 +430,14 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 	return nil
 }
 
-// launch starts the shim of a prepared pod and records its pid.
+// launch starts the shim of a prepared pod and records its pid, unless the launch is
+// another caller's (claimLaunch).
 func (r *Runtime) launch(dir string, spec podSpec) error {
+	release, ok, err := claimLaunch(dir, spec)
+	if err != nil || !ok {
+		return err
+	}
+	defer release()
 	argv := append(slices.Clone(r.cfg.ShimCommand), dir)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// A session of its own: the pod outlives the server and its terminal's signals.

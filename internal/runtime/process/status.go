@@ -72,6 +72,9 @@ func (r *Runtime) dispatchStatus(ref runtime.Ref) (out []podView, droppedEnded b
 			return nil, false, err
 		}
 		p, live, err := podStatus(dir, spec)
+		if err == nil && live.unstarted {
+			p, live, err = r.resume(dir, spec)
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -112,7 +115,7 @@ type liveness struct {
 	cgroupPIDs []int
 	// unstarted is true when the server died before it started the pod's shim: the
 	// pod has a cgroup with nothing in it, no pid file, no stop and no status.json,
-	// which reads Pending (New starts it: resumeStarts). A shim that ran would be in the
+	// which reads Pending (Status launches it: resume). A shim that ran would be in the
 	// cgroup or have recorded its end; a pod without a cgroup cannot be told from one
 	// whose shim runs unrecorded.
 	unstarted bool
@@ -150,7 +153,7 @@ func podStatus(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 		// The shim recorded the end and is gone, and nothing the pod started is left.
 		spec.Cgroup.removeEmpty()
 	}
-	if !live.running(pidFile) && (st.Phase == phasePending || st.Phase == phaseRunning) {
+	if !live.running(pidFile) && !live.unstarted && (st.Phase == phasePending || st.Phase == phaseRunning) {
 		st.Phase, st.Reason, st.Message = phaseFailed, "Killed", msgDisappeared
 		if stopped {
 			st.Reason, st.EndTime = "Stopped", stopAt
