@@ -284,6 +284,13 @@ func TestKubeVanished(t *testing.T) {
 	if err != nil {
 		t.Fatalf("delete the PyTorchJob: %v", err)
 	}
+	defer func() {
+		if t.Failed() {
+			log := s.Log()
+			t.Logf("last seen: %s, dispatch %d, pods %+v, conditions %+v; server log ends:\n%s",
+				w.Phase, w.DispatchCount, w.Pods, w.Conditions, log[max(0, len(log)-4000):])
+		}
+	}()
 	zero := int64(0)
 	// The garbage collector may delete it first, as an object of the PyTorchJob.
 	err = kc.CoreV1().Pods(workspace).Delete(ctx, w.Pods[0].PodID, metav1.DeleteOptions{GracePeriodSeconds: &zero})
