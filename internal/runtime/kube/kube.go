@@ -82,9 +82,13 @@ type Runtime struct {
 	// podIndex indexes the pods' cache by workload (byWorkload).
 	podIndex cache.Indexer
 	// binds holds "namespace/workload/dispatch" groups whose pods may need binding.
-	binds   workqueue.TypedRateLimitingInterface[bindKey]
-	changed chan struct{}
-	stops   stopClock
+	binds workqueue.TypedRateLimitingInterface[bindKey]
+	// inferQueue holds the ModelInfers whose pods are to be synced (infer_sync.go),
+	// recovery what syncing keeps between syncs.
+	inferQueue workqueue.TypedRateLimitingInterface[inferKey]
+	recovery   recovery
+	changed    chan struct{}
+	stops      stopClock
 	// changedMu guards changedIDs: the workloads whose pods or objects changed since
 	// ChangedWorkloads last ran.
 	changedMu  sync.Mutex
@@ -154,8 +158,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("kube runtime: instance %q is not a label value: %v", cfg.Instance, errs)
 	}
 	r := &Runtime{log: cfg.Log, instance: cfg.Instance, client: client, rest: rc, dynamic: dyn, changed: make(chan struct{}, 1),
-		events: podEvents{byPod: map[types.UID]waitEvent{}},
-		binds:  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[bindKey]())}
+		events:     podEvents{byPod: map[types.UID]waitEvent{}},
+		binds:      workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[bindKey]()),
+		inferQueue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[inferKey]())}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -173,6 +178,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	for range binders {
 		go r.runBinder(ctx)
+	}
+	for range inferSyncers {
+		go r.runInferSyncer(ctx)
 	}
 	return r, nil
 }
@@ -201,6 +209,7 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 	go func() {
 		<-ctx.Done()
 		r.binds.ShutDown()
+		r.inferQueue.ShutDown()
 	}()
 	syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -249,6 +258,7 @@ func (r *Runtime) podChanged(obj any) {
 	if p.Spec.NodeName == "" && p.DeletionTimestamp == nil && p.Spec.SchedulerName == SchedulerName {
 		r.binds.Add(bindKeyOf(p))
 	}
+	r.inferPodChanged(p, false)
 	r.changedWorkload(p.Labels[LabelWorkload])
 }
 
@@ -260,6 +270,7 @@ func (r *Runtime) podGone(obj any) {
 	if p, ok := obj.(*corev1.Pod); ok {
 		r.events.forget(p.UID)
 		r.binds.Add(bindKeyOf(p)) // a replacement may wait for its rank
+		r.inferPodChanged(p, true)
 		r.changedWorkload(p.Labels[LabelWorkload])
 	}
 }
