@@ -28,8 +28,8 @@ import (
 // Berth pods, makes a missing one again and recovers failed ones as the
 // recoveryPolicy says (infer_sync.go). Each group has a headless Service, so that a
 // pod reaches its instance's entry pod by DNS name; one Service, named after the
-// workload, selects every entry pod on the first port of the first role's entry
-// container.
+// workload, selects the entry pods of the groups whose every pod is ready (the sync
+// labels them so) on the first port of the first role's entry container.
 
 // Labels on a ModelInfer's pods: their place in their inference group.
 const (
@@ -40,6 +40,9 @@ const (
 	LabelInferEntry = "berth.io/infer-entry"
 	// LabelInferWorker is a worker's index among its instance's workers.
 	LabelInferWorker = "berth.io/infer-worker-index"
+	// LabelInferServing is "true" on the entry pods of the groups whose every pod is
+	// ready: those the ModelInfer's Service selects.
+	LabelInferServing = "berth.io/infer-serving"
 )
 
 // configMaps is the resource of a ModelInfer dispatch's record.
@@ -78,7 +81,7 @@ func renderInfer(req runtime.StartRequest, to target) (*rendered, error) {
 	out := &rendered{object: u}
 	if req.Spec.Service != nil {
 		out.service = service(req, to)
-		out.service.Spec.Selector[LabelInferEntry] = "true"
+		out.service.Spec.Selector[LabelInferServing] = "true"
 	}
 	for g := range derefInt(req.Infer.Replicas) {
 		out.groups = append(out.groups, groupService(req, to, g))

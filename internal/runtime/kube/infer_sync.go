@@ -226,6 +226,7 @@ func (r *Runtime) syncInfer(ctx context.Context, cm *unstructured.Unstructured) 
 		}
 	}
 	errs = append(errs, r.recoverDue(ctx, inferKey{ns, id}, dispatch, pods))
+	errs = append(errs, r.markServing(ctx, rec, pods, dispatch))
 	for rank := range placement {
 		if name := workload.PodID(id, apiv1.KindModelInfer, rank); !held[name] {
 			errs = append(errs, r.createInferPod(ctx, cm, rec, rank))
@@ -247,6 +248,39 @@ func (r *Runtime) recoverDue(ctx context.Context, key inferKey, dispatch string,
 			if slices.Contains(f.siblings, p.UID) && p.DeletionTimestamp == nil {
 				errs = append(errs, r.deleteOwn(ctx, p))
 			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// markServing labels the entry pods of the dispatch's available groups (every pod
+// live and ready) LabelInferServing, for the ModelInfer's Service to select, and
+// takes the label off the others.
+func (r *Runtime) markServing(ctx context.Context, rec *inferRecord, pods []*corev1.Pod, dispatch string) error {
+	ready := map[string]int{}
+	for _, p := range live(pods) {
+		if p.Labels[LabelDispatch] == dispatch && p.Status.Phase == corev1.PodRunning && podReady(p) {
+			ready[p.Labels[LabelInferGroup]]++
+		}
+	}
+	size := workload.GroupSize(&rec.Infer)
+	var errs []error
+	for _, p := range live(pods) {
+		if p.Labels[LabelDispatch] != dispatch || p.Labels[LabelInferEntry] != "true" {
+			continue
+		}
+		serving := ready[p.Labels[LabelInferGroup]] == size
+		if serving == (p.Labels[LabelInferServing] == "true") {
+			continue
+		}
+		value := "null"
+		if serving {
+			value = `"true"`
+		}
+		patch := []byte(`{"metadata":{"labels":{"` + LabelInferServing + `":` + value + `}}}`)
+		_, err := r.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("label pod %s/%s serving %v: %w", p.Namespace, p.Name, serving, err))
 		}
 	}
 	return errors.Join(errs...)

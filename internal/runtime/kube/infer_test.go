@@ -3,7 +3,6 @@ package kube
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"testing"
@@ -130,8 +129,8 @@ func TestInferGroupsOnKube(t *testing.T) {
 		if l.worker != "" {
 			wantLabels[LabelInferWorker] = l.worker
 		}
-		if gotLabels := maps.Clone(p.Labels); !labels.SelectorFromSet(wantLabels).Matches(labels.Set(gotLabels)) {
-			t.Errorf("pod %s labels %v, want %v among them", p.Name, gotLabels, wantLabels)
+		if !labels.SelectorFromSet(wantLabels).Matches(labels.Set(p.Labels)) {
+			t.Errorf("pod %s labels %v, want %v among them", p.Name, p.Labels, wantLabels)
 		}
 		if p.Spec.Subdomain != svc || p.Spec.SchedulerName != SchedulerName || (l.worker == "" && p.Spec.Hostname != l.entry) {
 			t.Errorf("pod %s: hostname %q subdomain %q scheduler %q; want subdomain %s, scheduler berth, entry hostname %s",
@@ -157,35 +156,49 @@ func TestInferGroupsOnKube(t *testing.T) {
 	waitStatus(t, rt, req, "the record gone", func(s []runtime.PodStatus) bool { return len(s) == 0 })
 }
 
-// wantEntryService checks that the ModelInfer's Service selects its 4 entry pods,
-// on the entry template's port, and that Service reads it.
+// wantEntryService checks that the ModelInfer's Service, which Service reads, selects
+// the entry pods of both groups (ranks 0, 2, 5, 7) while they are available, and only
+// those of group 0 while a worker of group 1 is not ready.
 func (c *cluster) wantEntryService(t *testing.T, rt *Runtime, req runtime.StartRequest) {
 	t.Helper()
 	ctx := t.Context()
+	ep, err := rt.Service(ctx, req.Ref())
+	if err != nil || ep.Port != 8000 || ep.TargetPort != 8000 || ep.Type != "ClusterIP" {
+		t.Errorf("Service = %+v (%v), want ClusterIP on 8000", ep, err)
+	}
 	svc, err := c.client.CoreV1().Services(req.Workspace).Get(ctx, req.WorkloadID, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	selected, err := c.client.CoreV1().Pods(req.Workspace).List(ctx, metav1.ListOptions{
-		LabelSelector: labels.SelectorFromSet(svc.Spec.Selector).String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, p := range selected.Items {
-		names = append(names, p.Name)
-	}
-	slices.Sort(names)
-	var want []string
-	for _, rank := range []int{0, 2, 5, 7} {
+	c.waitSelected(t, req, svc.Spec.Selector, 0, 2, 5, 7)
+	worker := workload.PodID(req.WorkloadID, apiv1.KindModelInfer, 9)
+	c.setReady(t, req.Workspace, worker, false)
+	c.waitSelected(t, req, svc.Spec.Selector, 0, 2)
+	c.setReady(t, req.Workspace, worker, true)
+	c.waitSelected(t, req, svc.Spec.Selector, 0, 2, 5, 7)
+}
+
+// waitSelected waits until the selector selects the pods of these ranks of req.
+func (c *cluster) waitSelected(t *testing.T, req runtime.StartRequest, selector map[string]string, ranks ...int) {
+	t.Helper()
+	var want, got []string
+	for _, rank := range ranks {
 		want = append(want, workload.PodID(req.WorkloadID, apiv1.KindModelInfer, rank))
 	}
-	if diff := cmp.Diff(want, names); diff != "" {
-		t.Errorf("the entry Service selects (-want +got):\n%s", diff)
-	}
-	ep, err := rt.Service(ctx, req.Ref())
-	if err != nil || ep.Port != 8000 || ep.TargetPort != 8000 || ep.Type != "ClusterIP" {
-		t.Errorf("Service = %+v (%v), want ClusterIP on 8000", ep, err)
+	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, clusterDeadline, true, func(ctx context.Context) (bool, error) {
+		list, err := c.client.CoreV1().Pods(req.Workspace).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(selector).String()})
+		if err != nil {
+			return false, err
+		}
+		got = nil
+		for _, p := range list.Items {
+			got = append(got, p.Name)
+		}
+		slices.Sort(got)
+		return slices.Equal(got, want), nil
+	})
+	if err != nil {
+		t.Fatalf("the entry Service selects %v, want %v", got, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package kube is the runtime that runs workloads on a Kubernetes cluster with
 // client-go: it renders each dispatch into a PyTorchJob, Deployment, StatefulSet or
-// bare Pod (plus its Service) in the workspace's namespace, binds every pod to the node
+// bare Pod (plus its Service) in the workspace's namespace, or for a ModelInfer into a
+// record whose pods it makes and recovers itself (infer.go), binds every pod to the node
 // the Berth scheduler planned for its rank through the pods/binding subresource, and
 // reads status, logs and containers back from informers and the API.
 //
