@@ -201,7 +201,7 @@ func inferPod(cm *unstructured.Unstructured, rec *inferRecord, rank int) (*corev
 	for i := range spec.Containers {
 		spec.Containers[i].Env = env
 	}
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: workload.PodID(workloadID, apiv1.KindModelInfer, rank), Namespace: ns,
+	pod := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: metav1.ObjectMeta{Name: workload.PodID(workloadID, apiv1.KindModelInfer, rank), Namespace: ns,
 		Labels: inferLabels(cm, rec, p), Annotations: map[string]string{annotationRank: strconv.Itoa(rank)},
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: cm.GetName(), UID: cm.GetUID()}}},
 		Spec: spec}
