@@ -14,7 +14,8 @@ import (
 // (a blocker holds 110 of each node's 128 CPUs; the groups of 5 pods ask for
 // 9 each), the first group runs as pods Berth bound itself, the second waits with a
 // message saying so, and starts once the blocker stops; the ModelInfer's Service is
-// read through Berth; deleting the ModelInfer removes its pods and Services.
+// read through Berth; a changed image restarts the groups as a new dispatch; deleting
+// the ModelInfer removes its pods and Services.
 func TestKubeModelInferGroupWaits(t *testing.T) {
 	t.Parallel()
 	s, kc := kubeServer(t)
@@ -50,6 +51,21 @@ func TestKubeModelInferGroupWaits(t *testing.T) {
 		t.Errorf("once room appeared: status %+v, want 2 groups, updated", st)
 	}
 	wantInferPods(t, kc, id, 10)
+
+	// A changed spec restarts the groups (a new dispatch); the rollout is not on kube yet.
+	m.Spec.Template.Roles[0].EntryTemplate.Spec.Containers[0].Image = "docker.io/library/busybox:1.37"
+	if _, err := c.ReplaceModelInfer(t.Context(), workspace, m); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, kubeDeadline, func() (bool, error) {
+		w = get(t, c, id)
+		return w.DispatchCount == 2 && w.Phase == apiv1.PhaseRunning && len(w.Pods) == 10, nil
+	})
+	waitGroups(t, c, "kube-llm", 2)
+	entry, err := kc.CoreV1().Pods(workspace).Get(t.Context(), w.Pods[0].PodID, metav1.GetOptions{})
+	if err != nil || entry.Spec.Containers[0].Image != "docker.io/library/busybox:1.37" || entry.Labels["berth.io/dispatch-count"] != "2" {
+		t.Errorf("after the change, pod %s: %+v (%v); want the new image, dispatch 2", w.Pods[0].PodID, entry, err)
+	}
 	if err := c.DeleteModelInfer(t.Context(), workspace, "kube-llm"); err != nil {
 		t.Fatal(err)
 	}
