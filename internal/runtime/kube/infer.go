@@ -94,11 +94,11 @@ func renderInfer(req runtime.StartRequest, to target) (*rendered, error) {
 func checkHostnames(spec *apiv1.ModelInferSpec) error {
 	seen := map[string]bool{}
 	for _, r := range spec.Template.Roles {
-		if name := strings.ToLower(r.Name); seen[name] {
+		name := strings.ToLower(r.Name)
+		if seen[name] {
 			return fmt.Errorf("roles named %q differ only in case: their pods would share a hostname", r.Name)
-		} else {
-			seen[name] = true
 		}
+		seen[name] = true
 	}
 	return nil
 }

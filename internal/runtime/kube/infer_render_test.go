@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -86,5 +87,27 @@ func TestGroupServiceName(t *testing.T) {
 	a, b := groupServiceName(long, 12), groupServiceName(other, 12)
 	if len(a) > 63 || len(b) > 63 || a == b || !strings.HasSuffix(a, "-g12") {
 		t.Errorf("long ids: %q and %q; want distinct names of at most 63 characters ending -g12", a, b)
+	}
+}
+
+// TestRecoveryTake: failures come out once due, those of another dispatch are
+// dropped, and the wait for the next one is told.
+func TestRecoveryTake(t *testing.T) {
+	var rc recovery
+	now := time.Now()
+	rc.add("w", failure{pod: "a", dispatch: "1", due: now.Add(-time.Second)})
+	rc.add("w", failure{pod: "a", dispatch: "1", due: now.Add(time.Hour)}) // the same pod: kept once
+	rc.add("w", failure{pod: "b", dispatch: "1", due: now.Add(2 * time.Second)})
+	rc.add("w", failure{pod: "c", dispatch: "0", due: now})
+	due, next := rc.take("w", "1", now)
+	if len(due) != 1 || due[0].pod != "a" || next != 2*time.Second {
+		t.Errorf("take at now = %+v, next %v; want pod a, next in 2s", due, next)
+	}
+	due, next = rc.take("w", "1", now.Add(2*time.Second))
+	if len(due) != 1 || due[0].pod != "b" || next != 0 {
+		t.Errorf("take 2s later = %+v, next %v; want pod b, none next", due, next)
+	}
+	if due, _ := rc.take("w", "1", now.Add(time.Hour)); len(due) != 0 {
+		t.Errorf("take once all were taken = %+v, want none", due)
 	}
 }
