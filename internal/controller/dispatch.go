@@ -119,6 +119,10 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 	if w.Kind() == apiv1.KindAutoscalingRunnerSet {
 		maps.Copy(env, workload.RunnerSetEnv(w))
 	}
+	var infer *apiv1.ModelInferSpec
+	if w.Infer != nil {
+		infer = &w.Infer.Spec
+	}
 	req := runtime.StartRequest{
 		WorkloadID:    w.ID,
 		Kind:          w.Kind(),
@@ -129,6 +133,7 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 		Command:       workload.DecodeEntryPoint(w.Spec.EntryPoint),
 		RestartAlways: workload.IsService(w.Kind()),
 		Spec:          w.Spec,
+		Infer:         infer,
 	}
 	for _, p := range st.Placement {
 		pod := runtime.PodSpec{PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs}

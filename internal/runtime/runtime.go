@@ -235,6 +235,9 @@ type StartRequest struct {
 	// Home, when set, is the workload's home (a dev machine's): a volume that outlives
 	// its pods, mounted at their HOME, kept by Stop, removed by Release.
 	Home *Home
+	// Infer is a ModelInfer's spec, for runtimes that render its roles' pod templates
+	// themselves (kube); nil for other kinds.
+	Infer *apiv1.ModelInferSpec
 }
 
 // Home is how a workload's home volume is made where the runtime makes volumes

@@ -8,7 +8,6 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/auth"
-	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -43,20 +42,6 @@ func (s *Service) CreateModelInfer(ctx context.Context, caller *auth.User, works
 		return nil, err
 	}
 	return modelInferView(w), nil
-}
-
-// checkModelInferCluster refuses a ModelInfer in a workspace of a Kubernetes
-// cluster: only the process runtime runs its groups yet.
-func (s *Service) checkModelInferCluster(ctx context.Context, ws *inventory.Workspace) error {
-	c, err := s.Store.ClusterGet(ctx, ws.Cluster)
-	if err != nil {
-		return fmt.Errorf("the cluster of workspace %s: %w", ws.ID, err)
-	}
-	if c.Runtime == inventory.RuntimeKube {
-		return newError(apiv1.CodeNotImplemented, "workspace %s runs on the Kubernetes cluster %s, which does not run ModelInfer groups yet; "+
-			"use a workspace of a process cluster", ws.ID, c.ID)
-	}
-	return nil
 }
 
 // prepareModelInfer fills the defaults of m and validates it.

@@ -56,11 +56,6 @@ func (s *Service) admitSpec(ctx context.Context, caller *auth.User, w *workload.
 			return err
 		}
 	}
-	if kind == apiv1.KindModelInfer {
-		if err := s.checkModelInferCluster(ctx, ws); err != nil {
-			return err
-		}
-	}
 	scope, _ := workload.Scope(kind)
 	if !ws.HasScope(scope) {
 		return forbidden("The workspace only supports %v and does not support %s", ws.Scopes, scope)

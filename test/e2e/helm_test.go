@@ -152,6 +152,11 @@ func TestHelmChart(t *testing.T) {
 		statefulSet, authoring, runnerSet("chart-ci")} {
 		ids[req.GroupVersionKind.Kind] = create(t, c, req)
 	}
+	m, err := c.CreateModelInfer(t.Context(), workspace, proofInfer("chart-llm", t.TempDir(), "1", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids[apiv1.KindModelInfer] = m.Metadata.Annotations["berth.dev/workload-id"]
 	dyn := dynamic.NewForConfigOrDie(restConfig(t))
 	var set *unstructured.Unstructured
 	waitFor(t, kubeDeadline, func() (bool, error) {

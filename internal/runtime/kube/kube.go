@@ -1,6 +1,7 @@
 // Package kube is the runtime that runs workloads on a Kubernetes cluster with
 // client-go: it renders each dispatch into a PyTorchJob, Deployment, StatefulSet or
-// bare Pod (plus its Service) in the workspace's namespace, binds every pod to the node
+// bare Pod (plus its Service) in the workspace's namespace, or for a ModelInfer into a
+// record whose pods it makes and recovers itself (infer.go), binds every pod to the node
 // the Berth scheduler planned for its rank through the pods/binding subresource, and
 // reads status, logs and containers back from informers and the API.
 //
@@ -82,9 +83,13 @@ type Runtime struct {
 	// podIndex indexes the pods' cache by workload (byWorkload).
 	podIndex cache.Indexer
 	// binds holds "namespace/workload/dispatch" groups whose pods may need binding.
-	binds   workqueue.TypedRateLimitingInterface[bindKey]
-	changed chan struct{}
-	stops   stopClock
+	binds workqueue.TypedRateLimitingInterface[bindKey]
+	// inferQueue holds the ModelInfers whose pods are to be synced (infer_sync.go),
+	// recovery what syncing keeps between syncs.
+	inferQueue workqueue.TypedRateLimitingInterface[inferKey]
+	recovery   recovery
+	changed    chan struct{}
+	stops      stopClock
 	// changedMu guards changedIDs: the workloads whose pods or objects changed since
 	// ChangedWorkloads last ran.
 	changedMu  sync.Mutex
@@ -154,8 +159,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("kube runtime: instance %q is not a label value: %v", cfg.Instance, errs)
 	}
 	r := &Runtime{log: cfg.Log, instance: cfg.Instance, client: client, rest: rc, dynamic: dyn, changed: make(chan struct{}, 1),
-		events: podEvents{byPod: map[types.UID]waitEvent{}},
-		binds:  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[bindKey]())}
+		events:     podEvents{byPod: map[types.UID]waitEvent{}},
+		binds:      workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[bindKey]()),
+		inferQueue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[inferKey]())}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -173,6 +179,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	for range binders {
 		go r.runBinder(ctx)
+	}
+	for range inferSyncers {
+		go r.runInferSyncer(ctx)
 	}
 	return r, nil
 }
@@ -201,6 +210,7 @@ func (r *Runtime) startInformers(ctx context.Context) error {
 	go func() {
 		<-ctx.Done()
 		r.binds.ShutDown()
+		r.inferQueue.ShutDown()
 	}()
 	syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -249,6 +259,7 @@ func (r *Runtime) podChanged(obj any) {
 	if p.Spec.NodeName == "" && p.DeletionTimestamp == nil && p.Spec.SchedulerName == SchedulerName {
 		r.binds.Add(bindKeyOf(p))
 	}
+	r.inferPodChanged(p, false)
 	r.changedWorkload(p.Labels[LabelWorkload])
 }
 
@@ -260,6 +271,7 @@ func (r *Runtime) podGone(obj any) {
 	if p, ok := obj.(*corev1.Pod); ok {
 		r.events.forget(p.UID)
 		r.binds.Add(bindKeyOf(p)) // a replacement may wait for its rank
+		r.inferPodChanged(p, true)
 		r.changedWorkload(p.Labels[LabelWorkload])
 	}
 }

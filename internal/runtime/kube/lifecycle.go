@@ -33,7 +33,7 @@ var (
 	objectKinds  = map[string]schema.GroupVersionResource{
 		apiv1.KindPyTorchJob: pytorchJobs, apiv1.KindDeployment: deployments,
 		apiv1.KindStatefulSet: statefulSets, apiv1.KindAuthoring: barePods,
-		apiv1.KindAutoscalingRunnerSet: runnerSets,
+		apiv1.KindAutoscalingRunnerSet: runnerSets, apiv1.KindModelInfer: configMaps,
 	}
 	// operators names what a cluster needs to serve a custom kind.
 	operators = map[schema.GroupVersionResource]string{
@@ -68,11 +68,19 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err := r.ensureHome(ctx, out.home); err != nil {
 		return r.namespaceGone(ns, err)
 	}
+	for _, svc := range out.groups {
+		if err := r.ensureService(ctx, svc); err != nil {
+			return r.namespaceGone(ns, err)
+		}
+	}
 	obj, err := r.createObject(ctx, gvr, out.object, req)
 	if err != nil {
 		return err
 	}
 	r.ownSecrets(ctx, ns, req.Secrets, obj)
+	if gvr == configMaps {
+		return r.syncInfer(ctx, obj)
+	}
 	return nil
 }
 
@@ -159,8 +167,11 @@ func (r *Runtime) existing(ctx context.Context, res dynamic.ResourceInterface, o
 
 // gvrOf is the resource of a rendered object.
 func gvrOf(o *unstructured.Unstructured) schema.GroupVersionResource {
-	if o.GetKind() == "Pod" {
+	switch o.GetKind() {
+	case "Pod":
 		return barePods
+	case "ConfigMap":
+		return configMaps
 	}
 	return objectKinds[o.GetKind()]
 }

@@ -23,13 +23,13 @@ type object struct {
 }
 
 // startObjectInformers watches this instance's PyTorchJobs, Deployments,
-// StatefulSets and AutoscalingRunnerSets; a kind the cluster does not serve
+// StatefulSets, AutoscalingRunnerSets and ModelInfer records (ConfigMaps); a kind the cluster does not serve
 // (PyTorchJob without the training-operator) is left out.
 func (r *Runtime) startObjectInformers(ctx context.Context) error {
 	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(r.dynamic, 0, metav1.NamespaceAll,
 		func(o *metav1.ListOptions) { o.LabelSelector = r.selector("") })
 	r.objectIndex = map[schema.GroupVersionResource]cache.Indexer{}
-	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets, runnerSets} {
+	for _, gvr := range []schema.GroupVersionResource{pytorchJobs, deployments, statefulSets, runnerSets, configMaps} {
 		served, err := r.serves(gvr)
 		if err != nil {
 			return err

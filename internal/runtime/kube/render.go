@@ -53,6 +53,7 @@ type rendered struct {
 	object  *unstructured.Unstructured
 	service *corev1.Service               // nil without spec.service
 	home    *corev1.PersistentVolumeClaim // nil without a home (home.go)
+	groups  []*corev1.Service             // a ModelInfer's headless Service of each group
 }
 
 // target says where a dispatch is rendered to.
@@ -64,6 +65,9 @@ type target struct {
 
 // render turns one dispatch into its object (and service).
 func render(req runtime.StartRequest, to target) (*rendered, error) {
+	if req.Kind == apiv1.KindModelInfer {
+		return renderInfer(req, to)
+	}
 	tmpl, err := podTemplate(req, to)
 	if err != nil {
 		return nil, err

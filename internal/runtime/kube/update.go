@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,8 +22,9 @@ import (
 // its pod template, whose change the workload controller rolls out one pod at a time
 // (each new pod takes the rank, and node, of the one it replaces), and to its
 // placement, whose extra ranks get new pods and whose dropped ranks lose theirs.
-// Other kinds are runtime.ErrUnsupported: their pods run to an end and start again as
-// a new dispatch.
+// A ModelInfer's record takes the request's spec and placement: the groups the
+// planner added get their pods. Other kinds are runtime.ErrUnsupported: their pods
+// run to an end and start again as a new dispatch.
 func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	if !r.Updates(req) {
 		return runtime.ErrUnsupported
@@ -30,6 +32,9 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	out, err := r.prepare(ctx, req)
 	if err != nil {
 		return err
+	}
+	if req.Kind == apiv1.KindModelInfer {
+		return r.updateInfer(ctx, req, out)
 	}
 	ns := out.object.GetNamespace()
 	if err := r.dropFirst(ctx, ns, req); err != nil {
@@ -62,9 +67,46 @@ func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	return nil
 }
 
-// Updates reports whether Update can apply the request: a Deployment or StatefulSet.
+// Updates reports whether Update can apply the request: a Deployment, StatefulSet
+// or ModelInfer.
 func (r *Runtime) Updates(req runtime.StartRequest) bool {
-	return req.Kind == apiv1.KindDeployment || req.Kind == apiv1.KindStatefulSet
+	return req.Kind == apiv1.KindDeployment || req.Kind == apiv1.KindStatefulSet || req.Kind == apiv1.KindModelInfer
+}
+
+// updateInfer gives the record of a ModelInfer's dispatch the request's spec and
+// placement, makes the Services of its groups, and syncs its pods.
+func (r *Runtime) updateInfer(ctx context.Context, req runtime.StartRequest, out *rendered) error {
+	ns := out.object.GetNamespace()
+	for _, svc := range append([]*corev1.Service{out.service}, out.groups...) {
+		if err := r.ensureService(ctx, svc); err != nil {
+			return err
+		}
+	}
+	res := r.dynamic.Resource(configMaps).Namespace(ns)
+	var obj *unstructured.Unstructured
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current, err := res.Get(ctx, req.WorkloadID, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if current.GetLabels()[LabelDispatch] != strconv.Itoa(req.Dispatch) {
+			return fmt.Errorf("the record %s/%s is not of dispatch %d", ns, req.WorkloadID, req.Dispatch)
+		}
+		obj = current.DeepCopy()
+		obj.Object["data"] = out.object.Object["data"]
+		annotations := obj.GetAnnotations()
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations[AnnotationPlacement] = out.object.GetAnnotations()[AnnotationPlacement]
+		obj.SetAnnotations(annotations)
+		obj, err = res.Update(ctx, obj, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update the record of ModelInfer %s/%s: %w", ns, req.WorkloadID, err)
+	}
+	return r.syncInfer(ctx, obj)
 }
 
 // takeSpec gives obj the pod template, replicas, update strategy and progress
