@@ -86,6 +86,21 @@
 // waits. Each replica gets the lowest free GPU indices of its node; ranks follow the
 // order nodes were chosen.
 //
+// A gang of Units (a ModelInfer group's role instances) is placed unit by unit, each
+// unit whole or not at all: its required units first, as one gang, then each optional
+// unit that still fits among the nodes the gang could use; the Admission leaves out the
+// ranks of those that did not (Volcano's minMember, per role as its minTaskMember). A
+// gang of optional units only needs its first smallest unit. Quota, preemption,
+// feasibility and the explanation count the pods of the required units only.
+//
+// A gang with a Topology is packed into few network domains, a domain being the nodes
+// that share a value of a tier's label: tier by tier from the lowest, it goes within the
+// tightest domain that holds it, so emptier domains stay whole for bigger gangs. When
+// none of the last tier holds it, a Hard gang waits, saying how much room the roomiest
+// domain has; a soft one goes on as few domains of the last tier as hold it, the
+// roomiest first, and at last on any node it may use (Volcano's network-topology-aware
+// scheduling over HyperNodes, with node labels as the tiers).
+//
 // Nodes of a workspace sit in buckets by free GPU count, so a search starts at the
 // first bucket that can hold the request and rarely looks at every node; a node
 // picked for a gang leaves the buckets until the gang is committed or dropped, so

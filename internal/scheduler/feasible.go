@@ -70,7 +70,7 @@ func NeverFits(w *Workload, nodes []Node) *Unfit {
 // tooBig reports a replica bigger than every node, or more replicas than the nodes
 // hold together (one per node when w is pinned to them).
 func tooBig(w *Workload, nodes []*Node) *Unfit {
-	k := int64(max(w.Replica, 0))
+	k := int64(max(minPods(w), 0))
 	if w.OnePerNode {
 		for _, n := range nodes {
 			if ok, short := w.PerPod.Fits(n.Capacity); !ok {

@@ -28,7 +28,9 @@ type Planner struct {
 	seq   uint64
 	stamp uint32
 	job   job
-	plan  Plan
+	// part is the gang of a workload's required units that attempt places.
+	part Workload
+	plan Plan
 	// round is scratch of the round in progress (preemption candidates).
 	round roundState
 }

@@ -160,7 +160,7 @@ func (p *Planner) walk(prio int, dst []victim) []victim {
 // a trial is taken back. A sum of what is freed bounds the quota, so nodes are only
 // touched once the total could fit.
 func (p *Planner) prefix(sp *space, w *Workload, base, walk []victim) (n int, ok bool) {
-	need := w.PerPod.Scale(int64(w.Replica))
+	need := w.PerPod.Scale(int64(minPods(w)))
 	bound := sp.sumClean.Add(sp.sumTainted)
 	for _, v := range base {
 		bound = bound.Add(v.total)

@@ -89,7 +89,15 @@ func same(a, b *Workload) bool {
 		a.Admitted == b.Admitted && a.Preempted == b.Preempted && a.PreemptedFor == b.PreemptedFor &&
 		a.DependenciesWaiting == b.DependenciesWaiting && a.NotBefore.Equal(b.NotBefore) &&
 		a.OnePerNode == b.OnePerNode && a.NoPreempt == b.NoPreempt && a.Growth == b.Growth &&
+		slices.Equal(a.Units, b.Units) && sameTopology(a.Topology, b.Topology) &&
 		slices.EqualFunc(a.Placement, b.Placement, func(x, y workload.PodPlacement) bool {
 			return x.Rank == y.Rank && x.Node == y.Node && slices.Equal(x.GPUs, y.GPUs)
 		})
+}
+
+func sameTopology(a, b *Topology) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Hard == b.Hard && slices.Equal(a.Tiers, b.Tiers)
 }

@@ -136,7 +136,11 @@ func (p *Planner) evaluate(sp *space, e *entry) string {
 	}
 	reason := p.attempt(sp, w, false)
 	if reason == "" {
-		w.Admitted, w.Placement, e.seq = true, sp.commit(&p.job), p.seq
+		placement := sp.commit(&p.job)
+		if len(w.Units) > 0 {
+			placement = p.placeUnits(sp, w, placement)
+		}
+		w.Admitted, w.Placement, e.seq = true, placement, p.seq
 		sp.admitted[w.ID] = e
 		p.round.fresh = min(p.round.fresh, w.Priority)
 		p.plan.Admit = append(p.plan.Admit, Admission{WorkloadID: e.id, Growth: w.Growth, Placement: w.Placement})
@@ -149,24 +153,29 @@ func (p *Planner) evaluate(sp *space, e *entry) string {
 }
 
 // attempt checks w against the workspace's free total, then chooses nodes for every
-// replica. It returns "" with the picks in p.job, out of the buckets until committed
+// replica (of its required units, in the fewest network domains when it has a
+// topology). It returns "" with the picks in p.job, out of the buckets until committed
 // or dropped, or the reason w does not fit (quiet: any non-empty string, cheaply).
 func (p *Planner) attempt(sp *space, w *Workload, quiet bool) string {
 	free := sp.sumClean
 	if w.TolerateAll {
 		free = free.Add(sp.sumTainted)
 	}
-	if ok, short := w.PerPod.Scale(int64(w.Replica)).Fits(free); !ok {
+	g := p.gangOf(w)
+	if ok, short := g.PerPod.Scale(int64(g.Replica)).Fits(free); !ok {
 		return "Insufficient total " + short + " resources"
 	}
 	p.stamp++
 	j := &p.job
-	*j = job{w: w, stamp: p.stamp, tolerate: w.TolerateAll, labelled: len(w.CustomerLabels) > 0, quiet: quiet, picks: j.picks[:0]}
+	*j = job{w: g, stamp: p.stamp, tolerate: w.TolerateAll, labelled: len(w.CustomerLabels) > 0, quiet: quiet, picks: j.picks[:0]}
 	if sp.candidates(j, p.names) == 0 {
 		if j.labelled {
 			return MsgUnavailable + MsgLabelSuffix
 		}
 		return MsgUnavailable
+	}
+	if w.Topology != nil && len(w.Topology.Tiers) > 0 {
+		return p.placeTopology(sp, j)
 	}
 	if reason := sp.place(j); reason != "" {
 		sp.drop(j)

@@ -74,6 +74,31 @@ type Workload struct {
 	// Growth marks the replicas a running service waits to add in place: a gang of
 	// their own, queued beside the service's admitted entry under the same ID.
 	Growth bool
+	// Units, when given, split the Replica pods of a queued gang, in rank order, into
+	// units each placed whole or not at all (a ModelInfer group's role instances). The
+	// gang is admitted when its units that are not Optional fit (or, when every unit
+	// is, the smallest first one); the optional ones are then placed as far as room
+	// allows, and the Admission leaves out the ranks of those that did not fit.
+	Units []Unit
+	// Topology, when set, packs the gang into the fewest network domains.
+	Topology *Topology
+}
+
+// Unit is a run of a gang's pods placed together or not at all.
+type Unit struct {
+	Pods     int
+	Optional bool
+}
+
+// Topology packs a gang into few network domains: nodes with the same value of a tier's
+// label share a domain of that tier (a switch, a rack).
+type Topology struct {
+	// Tiers are the node label keys of the tiers a gang may span, the lowest (the
+	// closest nodes) first: it goes within one domain of the lowest tier it fits in.
+	Tiers []string
+	// Hard: a gang that fits in no domain of the last tier waits; otherwise it is
+	// placed on as few domains of that tier as hold it.
+	Hard bool
 }
 
 // Plan is the scheduler's answer.
