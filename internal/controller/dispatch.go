@@ -137,7 +137,7 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 	for _, p := range st.Placement {
 		pod := runtime.PodSpec{PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs}
 		if role, gpus := podRole(w, p.Rank, groupPods); role != nil {
-			// Each pod holds the largest pod's GPUs and sees those it asked for.
+			// A pod sees the GPUs it asked for (those placed for it).
 			pod.Role, pod.GPUs = role, p.GPUs[:min(len(p.GPUs), gpus)]
 		}
 		req.Pods = append(req.Pods, pod)

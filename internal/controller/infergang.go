@@ -5,14 +5,15 @@ import (
 	"maps"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/scheduler"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
 // inferGang describes to the planner the gang a ModelInfer places next (its groups are
 // admitted one by one): the instances of its first group not wholly placed, as units
-// placed whole, those beyond their role's minRoleReplicas optional, packed by its
-// network topology. The rest of a group admitted in part goes where the group is: in
+// placed whole, each pod with its own request, those beyond their role's
+// minRoleReplicas optional, packed by its network topology. The rest of a group admitted in part goes where the group is: in
 // its domain of each DoNotSchedule spread constraint and, in hard mode, of its highest
 // network tier. It reports false when every group is placed.
 func (c *Controller) inferGang(w *workload.Workload, sw *scheduler.Workload) bool {
@@ -22,7 +23,13 @@ func (c *Controller) inferGang(w *workload.Workload, sw *scheduler.Workload) boo
 	}
 	sw.Replica, sw.Units = gang.Pods(), nil
 	for _, u := range gang.Units {
-		sw.Units = append(sw.Units, scheduler.Unit{Pods: u.Pods, Optional: u.Optional})
+		unit := scheduler.Unit{Pods: u.Pods, Optional: u.Optional, Requests: make([]resource.List, u.Pods)}
+		for k := range u.Pods {
+			if p, ok := workload.InferPodAt(&w.Infer.Spec, u.Rank+k); ok {
+				unit.Requests[k] = workload.PodResources(&p.Template.Spec)
+			}
+		}
+		sw.Units = append(sw.Units, unit)
 	}
 	tiers, hard := workload.NetworkTiers(&w.Infer.Spec)
 	sw.Topology = nil

@@ -99,3 +99,28 @@ func TestModelInferNetworkTopology(t *testing.T) {
 		})
 	}
 }
+
+// TestModelInferPodsHoldTheirOwnRequests: a group of a 12-cpu entry pod and a 4-cpu
+// worker fills one 16-cpu node, so two groups run on two nodes, each pod holding
+// what it asked for rather than the largest pod's request.
+func TestModelInferPodsHoldTheirOwnRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.submitInferWith("llm", 2, "12", func(s *apiv1.ModelInferSpec) {
+		worker := *s.Template.Roles[0].WorkerTemplate
+		worker.Spec.Containers = slices.Clone(worker.Spec.Containers)
+		worker.Spec.Containers[0].Resources.Requests = map[string]string{"cpu": "4", "memory": "1Gi"}
+		s.Template.Roles[0].WorkerTemplate = &worker
+	})
+	w := e.waitFor(id, "Running with both groups", func(w *workload.Workload) bool {
+		_, available := workload.InferGroups(w)
+		return w.Status.Phase == apiv1.PhaseRunning && available == 2 && w.Status.Message == ""
+	})
+	pl := w.Status.Placement
+	if pl[0].Node != pl[1].Node || pl[2].Node != pl[3].Node || pl[0].Node == pl[2].Node {
+		t.Errorf("placement %+v: want each group on a node of its own", pl)
+	}
+	if pl[0].Request != nil || pl[1].Request == nil || pl[1].Request.MilliCPU != 4000 {
+		t.Errorf("requests held %v, %v: want the entry pod's the workload's, the worker's its own 4 cpus", pl[0].Request, pl[1].Request)
+	}
+}

@@ -56,27 +56,33 @@ func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
 	return x, true
 }
 
-// quotaReasons compares the total request (of the pods that must fit at once) with the workspace's free total, resource by
-// resource, in exact quantities: replicas × request may be far beyond int64.
+// quotaReasons compares the total request (of the pods that must fit at once) with
+// the workspace's free total, resource by resource, in exact quantities: replicas ×
+// request may be far beyond int64. The pods of a gang of units, few, are summed.
 func (p *Planner) quotaReasons(sp *space, w *Workload) []string {
 	free := sp.sumClean
 	if w.TolerateAll {
 		free = free.Add(sp.sumTainted)
 	}
+	k, units := minPods(w), minNeed(w)
 	var out []string
 	for _, r := range []string{resource.GPU, resource.CPU, resource.Memory, resource.EphemeralStorage} {
-		perPod, k := w.PerPod.Get(r), minPods(w)
+		perPod := w.PerPod.Get(r)
 		if perPod <= 0 || k <= 0 {
 			continue
 		}
 		need, left := resource.Quantity(r, perPod), resource.Quantity(r, max(free.Get(r), 0))
 		need.Mul(int64(k))
+		each := fmt.Sprintf("%d × %s", k, resource.Format(r, perPod))
+		if len(w.Units) > 0 {
+			need, each = resource.Quantity(r, units.Get(r)), fmt.Sprintf("%d pods", k)
+		}
 		verb := "has"
 		if need.Cmp(left) > 0 {
 			verb = "has only"
 		}
-		out = append(out, fmt.Sprintf("needs %s %s in all (%d × %s), workspace %s %s %s free",
-			resource.FormatQuantity(r, need), r, k, resource.Format(r, perPod), sp.id, verb, resource.FormatQuantity(r, left)))
+		out = append(out, fmt.Sprintf("needs %s %s in all (%s), workspace %s %s %s free",
+			resource.FormatQuantity(r, need), r, each, sp.id, verb, resource.FormatQuantity(r, left)))
 	}
 	return out
 }
@@ -128,7 +134,7 @@ func (p *Planner) blockers(sp *space, w *Workload) []string {
 	}
 	all := make([]victim, 0, len(sp.admitted))
 	for _, e := range sp.admitted {
-		all = append(all, victim{e: e, score: sp.score(e.w.PerPod.Scale(int64(len(e.w.Placement))))})
+		all = append(all, victim{e: e, score: sp.score(e.w.held())})
 	}
 	slices.SortFunc(all, func(a, b victim) int {
 		if a.e.w.Preempted != b.e.w.Preempted {

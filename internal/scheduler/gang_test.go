@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/berth-dev/berth/internal/resource"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -168,4 +169,33 @@ func TestExplainTopology(t *testing.T) {
 	if !ok || !strings.HasPrefix(x.Message, "Network topology (hard)") || !strings.Contains(strings.Join(x.Reasons, "\n"), want) {
 		t.Errorf("Explain = %+v; want the message and the reason %q", x, want)
 	}
+}
+
+func cpu(milli int64) resource.List { return resource.List{MilliCPU: milli} }
+
+// TestUnitsHoldTheirOwnRequests: each pod of a gang of units is placed and held with
+// its own request, not the largest pod's.
+func TestUnitsHoldTheirOwnRequests(t *testing.T) {
+	t.Parallel()
+	small := cpu(4000)
+	instance := Unit{Pods: 3, Requests: []resource.List{cpu(8000), small, small}} // an entry pod and 2 workers
+	runPlanCases(t, []planCase{
+		{
+			name: "an entry pod and its smaller workers fill a node the largest pod's request thrice would not fit",
+			snap: Snapshot{Nodes: []Node{node("n1", 0, nodeCPU(16000))}, Workloads: []Workload{wl("g", 3, 0, perPod(cpu(8000)), units(instance))}},
+			want: Plan{Admit: []Admission{admit("g", pp(0, "n1"), ppReq(1, "n1", small), ppReq(2, "n1", small))}},
+		},
+		{
+			name: "a placed pod holds its own request",
+			snap: Snapshot{Nodes: []Node{node("n1", 0, nodeCPU(16000))}, Workloads: []Workload{
+				wl("g", 1, 0, perPod(cpu(8000)), admitted(ppReq(0, "n1", small))), wl("job", 1, 0, perPod(cpu(12000)))}},
+			want: Plan{Admit: []Admission{admit("job", pp(0, "n1"))}},
+		},
+	})
+}
+
+func ppReq(rank int, node string, req resource.List, gpus ...int) workload.PodPlacement {
+	pl := pp(rank, node, gpus...)
+	pl.Request = &req
+	return pl
 }

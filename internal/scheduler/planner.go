@@ -28,9 +28,7 @@ type Planner struct {
 	seq   uint64
 	stamp uint32
 	job   job
-	// part is the gang of a workload's required units that attempt places.
-	part Workload
-	plan Plan
+	plan  Plan
 	// round is scratch of the round in progress (preemption candidates).
 	round roundState
 }
@@ -183,7 +181,7 @@ func (p *Planner) hold(e *entry, take bool) {
 	}
 	for _, pl := range e.w.Placement {
 		if ref, ok := p.names[pl.Node]; ok {
-			ref.sp.change(ref.i, e.w.PerPod, pl.GPUs, take)
+			ref.sp.change(ref.i, e.w.holds(&pl), pl.GPUs, take)
 			ref.sp.dirty = true
 		}
 	}
@@ -213,7 +211,7 @@ func (p *Planner) rebuild() {
 			for _, pl := range e.w.Placement {
 				if ref, ok := p.names[pl.Node]; ok {
 					n := &ref.sp.nodes[ref.i]
-					n.raw = n.raw.Sub(e.w.PerPod)
+					n.raw = n.raw.Sub(e.w.holds(&pl))
 					n.mark(pl.GPUs, 1)
 				}
 			}

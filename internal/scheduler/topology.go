@@ -23,7 +23,7 @@ type domain struct {
 func (p *Planner) placeTopology(sp *space, j *job) string {
 	t, quiet := j.w.Topology, j.quiet
 	usable := sp.usableNodes(j)
-	need := j.w.PerPod.Scale(int64(j.w.Replica))
+	need := minNeed(j.w)
 	for _, key := range t.Tiers {
 		ds := sp.domains(usable, key)
 		slices.SortFunc(ds, func(a, b domain) int { return cmpFree(a.free, b.free, a.name, b.name) })
@@ -61,6 +61,9 @@ func (p *Planner) placeOn(sp *space, j *job, nodes []int32, quiet bool) string {
 		sp.nodes[i].cand = p.stamp
 	}
 	j.stamp, j.labelled, j.quiet, j.picks = p.stamp, true, quiet, j.picks[:0]
+	if len(j.w.Units) > 0 {
+		return sp.placeRequired(j)
+	}
 	reason := sp.place(j)
 	if reason != "" {
 		sp.drop(j)

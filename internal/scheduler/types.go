@@ -55,6 +55,7 @@ type Workload struct {
 	// nodes: one node per name, as the reference places them).
 	OnePerNode bool
 	// Admitted workloads hold the resources of Placement.
+	// A placed pod holds its placement's Request, or PerPod when that is nil.
 	Admitted  bool
 	Placement []workload.PodPlacement
 	// Preempted: admitted, chosen as a victim, being stopped; it still holds its
@@ -88,6 +89,9 @@ type Workload struct {
 type Unit struct {
 	Pods     int
 	Optional bool
+	// Requests are what each pod asks for, where they differ (an entry pod and its
+	// workers); a pod beyond them asks for PerPod.
+	Requests []resource.List
 }
 
 // Topology packs a gang into few network domains: nodes with the same value of a tier's
@@ -148,4 +152,21 @@ type Pending struct {
 	Position int
 	// Message is the reason, with the reference's exact strings.
 	Message string
+}
+
+// holds is what a placed pod of w holds.
+func (w *Workload) holds(pl *workload.PodPlacement) resource.List {
+	if pl.Request != nil {
+		return *pl.Request
+	}
+	return w.PerPod
+}
+
+// held is what all the placed pods of w hold.
+func (w *Workload) held() resource.List {
+	var sum resource.List
+	for k := range w.Placement {
+		sum = sum.Add(w.holds(&w.Placement[k]))
+	}
+	return sum
 }
