@@ -117,7 +117,7 @@ func (sp *space) placeRequired(j *job) string {
 func (sp *space) placePods(j *job, pods []podReq) int {
 	start := len(j.taken)
 	for k, p := range pods {
-		i := sp.nodeFor(j, p.req, sumOf(pods[k:]), start)
+		i := sp.nodeFor(j, p.req, sumOf(pods[k:]))
 		if i < 0 {
 			sp.giveBack(j, start)
 			return k
@@ -130,7 +130,7 @@ func (sp *space) placePods(j *job, pods []podReq) int {
 }
 
 // nodeFor chooses the node of the next pod (see placePods); -1 when none has room.
-func (sp *space) nodeFor(j *job, req, rest resource.List, start int) int32 {
+func (sp *space) nodeFor(j *job, req, rest resource.List) int32 {
 	held, whole, roomy := int32(-1), int32(-1), int32(-1)
 	for i := range sp.nodes {
 		n := &sp.nodes[i]
@@ -140,7 +140,7 @@ func (sp *space) nodeFor(j *job, req, rest resource.List, start int) int32 {
 		if ok, _ := req.Fits(n.free); !ok {
 			continue
 		}
-		if slices.ContainsFunc(j.taken[start:], func(t taken) bool { return t.node == int32(i) }) && (held < 0 || sp.tighter(int32(i), held)) {
+		if slices.ContainsFunc(j.taken, func(t taken) bool { return t.node == int32(i) }) && (held < 0 || sp.tighter(int32(i), held)) {
 			held = int32(i)
 		}
 		if ok, _ := rest.Fits(n.free); ok && (whole < 0 || sp.tighter(int32(i), whole)) {
