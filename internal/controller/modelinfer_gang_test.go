@@ -124,3 +124,36 @@ func TestModelInferPodsHoldTheirOwnRequests(t *testing.T) {
 		t.Errorf("requests held %v, %v: want the entry pod's the workload's, the worker's its own 4 cpus", pl[0].Request, pl[1].Request)
 	}
 }
+
+// TestModelInferRestOfGroupStaysInItsDomain: in hard mode a group started at its
+// minRoleReplicas within rack a places its other instance within rack a too: it waits
+// while only rack b has room, and goes once node-2 joins rack a.
+func TestModelInferRestOfGroupStaysInItsDomain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.labelRacks("a", "b")
+	id := e.submitInferWith("llm", 1, "4", func(s *apiv1.ModelInferSpec) { // an instance: 2 pods of 4 cpus
+		three := 3
+		s.Template.Roles[0].Replicas = &three
+		s.Template.GangSchedule = &apiv1.GangSchedule{MinRoleReplicas: map[string]int{"serve": 2},
+			NetworkTopology: &apiv1.NetworkTopologySpec{Mode: apiv1.NetworkTopologyHard}}
+	})
+	want := "1 instances of inference group 0 and 0 of 1 groups wait for room (admitted one by one, each once its minRoleReplicas fit): " +
+		"Network topology (hard): no domain of berth.dev/network-tier-1 has room for the 2 pods; the roomiest, berth.dev/network-tier-1=a, has room for 0"
+	w := e.waitFor(id, "running 2 instances in rack a, the third waiting for room there", func(w *workload.Workload) bool {
+		return len(w.Status.Placement) == 4 && w.Status.Message == want
+	})
+	for _, p := range w.Status.Placement {
+		if p.Node != "node-1" {
+			t.Errorf("placement %+v: want the first two instances on node-1, rack a", w.Status.Placement)
+			break
+		}
+	}
+	e.labelRacks("a", "a")
+	w = e.waitFor(id, "its third instance placed in rack a", func(w *workload.Workload) bool {
+		return len(w.Status.Placement) == 6 && w.Status.Message == ""
+	})
+	if got := w.Status.Placement[4].Node; got != "node-2" {
+		t.Errorf("third instance on %s, want node-2", got)
+	}
+}

@@ -154,8 +154,8 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
 	c.cullAfter, c.homes = cullAfter, homes
 	for _, w := range c.live {
-		if w.Infer != nil && len(w.Infer.Spec.TopologySpreadConstraints) > 0 {
-			c.track(w) // its next group's domain depends on the nodes' labels
+		if w.Infer != nil && (len(w.Infer.Spec.TopologySpreadConstraints) > 0 || w.Infer.Spec.Template.GangSchedule != nil) {
+			c.track(w) // its next group's domain, or the rest of its group's, depends on the nodes' labels
 		}
 	}
 	return nil
