@@ -150,8 +150,9 @@ func (p *Planner) evaluate(sp *space, e *entry) string {
 
 // attempt checks w against the workspace's free total, then chooses nodes for every
 // replica (of its required units, in the fewest network domains when it has a
-// topology). It returns "" with the picks in p.job (a gang of units: its pods taken), out of the buckets until committed
-// or dropped, or the reason w does not fit (quiet: any non-empty string, cheaply).
+// topology). It returns "" with the picks in p.job, out of the buckets (a gang of
+// units: its pods' room taken) until committed or dropped, or the reason w does not
+// fit (quiet: any non-empty string, cheaply).
 func (p *Planner) attempt(sp *space, w *Workload, quiet bool) string {
 	free := sp.sumClean
 	if w.TolerateAll {

@@ -112,9 +112,9 @@ func (sp *space) domains(nodes []int32, key string) []domain {
 }
 
 // noDomain says why a hard gang fits in no domain of the tier key: no usable node has
-// the label, or the roomiest domain has room for too few of its pods.
+// the label, or the roomiest domain has room for too few of the pods that must go.
 func (sp *space) noDomain(w *Workload, key string, ds []domain) string {
-	k := int64(max(w.Replica, 0))
+	k := int64(max(minPods(w), 0))
 	if len(ds) == 0 {
 		return fmt.Sprintf("Network topology (hard): no usable node has the label %s to hold the %d pods within one domain", key, k)
 	}
