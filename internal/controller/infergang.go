@@ -111,10 +111,12 @@ func groupsWait(w *workload.Workload, why string) string {
 	if gs := w.Infer.Spec.Template.GangSchedule; gs != nil && len(gs.MinRoleReplicas) > 0 {
 		how = "each once its minRoleReplicas fit"
 	}
-	msg := fmt.Sprintf("%d of %d inference groups wait for room (admitted one by one, %s): %s", total-placed, total, how, why)
+	what := fmt.Sprintf("%d of %d inference groups", total-placed, total)
 	if gang, ok := workload.NextInferGang(w); ok && gang.Partial {
-		msg = fmt.Sprintf("%d instances of inference group %d and %d of %d groups wait for room (admitted one by one, %s): %s",
-			len(gang.Units), gang.Group, total-placed, total, how, why)
+		what = fmt.Sprintf("%d of %d instances of inference group %d", len(gang.Units), workload.GroupInstances(&w.Infer.Spec), gang.Group)
+		if total > placed {
+			what += fmt.Sprintf(" and %d of %d inference groups", total-placed, total)
+		}
 	}
-	return msg
+	return fmt.Sprintf("%s wait for room (admitted one by one, %s): %s", what, how, why)
 }

@@ -36,7 +36,7 @@ func TestModelInferMinRoleReplicas(t *testing.T) {
 	w := e.waitFor(id, "Running with 2 of its 3 instances", func(w *workload.Workload) bool {
 		_, available := workload.InferGroups(w)
 		return w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4 && available == 1 &&
-			strings.HasPrefix(w.Status.Message, "1 instances of inference group 0 and 0 of 1 groups wait for room (admitted one by one, each once its minRoleReplicas fit): ")
+			strings.HasPrefix(w.Status.Message, "1 of 3 instances of inference group 0 wait for room (admitted one by one, each once its minRoleReplicas fit): ")
 	})
 	if got := ranksOf(w.Status.Placement); !slices.Equal(got, []int{0, 1, 2, 3}) {
 		t.Errorf("ranks %v placed, want the first two instances, 0 to 3", got)
@@ -138,7 +138,7 @@ func TestModelInferRestOfGroupStaysInItsDomain(t *testing.T) {
 		s.Template.GangSchedule = &apiv1.GangSchedule{MinRoleReplicas: map[string]int{"serve": 2},
 			NetworkTopology: &apiv1.NetworkTopologySpec{Mode: apiv1.NetworkTopologyHard}}
 	})
-	want := "1 instances of inference group 0 and 0 of 1 groups wait for room (admitted one by one, each once its minRoleReplicas fit): " +
+	want := "1 of 3 instances of inference group 0 wait for room (admitted one by one, each once its minRoleReplicas fit): " +
 		"Network topology (hard): no domain of berth.dev/network-tier-1 has room for the 2 pods; the roomiest, berth.dev/network-tier-1=a, has room for 0"
 	w := e.waitFor(id, "running 2 instances in rack a, the third waiting for room there", func(w *workload.Workload) bool {
 		return len(w.Status.Placement) == 4 && w.Status.Message == want
@@ -155,5 +155,24 @@ func TestModelInferRestOfGroupStaysInItsDomain(t *testing.T) {
 	})
 	if got := w.Status.Placement[4].Node; got != "node-2" {
 		t.Errorf("third instance on %s, want node-2", got)
+	}
+}
+
+// TestGroupsWait: the message of a ModelInfer whose groups wait says how many groups,
+// and how many instances of a group started at its minRoleReplicas, wait.
+func TestGroupsWait(t *testing.T) {
+	t.Parallel()
+	two, three := 2, 3
+	spec := apiv1.ModelInferSpec{Replicas: &two, Template: apiv1.InferGroup{Roles: []apiv1.Role{{Name: "serve", Replicas: &three}}}}
+	w := &workload.Workload{Spec: workload.ModelInferWorkloadSpec("ws", &spec), Infer: &workload.Infer{Spec: spec}}
+	if got, want := groupsWait(w, "why"), "2 of 2 inference groups wait for room (admitted one by one, each all or nothing): why"; got != want {
+		t.Errorf("none placed: %q, want %q", got, want)
+	}
+	w.Infer.Spec.Template.GangSchedule = &apiv1.GangSchedule{MinRoleReplicas: map[string]int{"serve": 1}}
+	w.Status.Stage = workload.StageDispatched
+	w.Status.Placement = []workload.PodPlacement{{Rank: 0}}
+	want := "2 of 3 instances of inference group 0 and 1 of 2 inference groups wait for room (admitted one by one, each once its minRoleReplicas fit): why"
+	if got := groupsWait(w, "why"); got != want {
+		t.Errorf("one instance placed: %q, want %q", got, want)
 	}
 }

@@ -90,7 +90,7 @@ func TestModelInferMinRoleReplicas(t *testing.T) {
 	var w *apiv1.WorkloadDetail
 	waitFor(t, 30*time.Second, func() (bool, error) {
 		w = get(t, c, id)
-		return strings.HasPrefix(w.Message, "1 instances of inference group 0 and 0 of 1 groups wait for room"), nil
+		return strings.HasPrefix(w.Message, "1 of 3 instances of inference group 0 wait for room"), nil
 	})
 	if w.Phase != apiv1.PhaseRunning || len(w.Pods) != 4 {
 		t.Errorf("with two instances placed: %s with %d pods, want Running with 4", w.Phase, len(w.Pods))
