@@ -23,9 +23,7 @@ type InferPod struct {
 	EntryRank int
 	// InstanceSize is the pods of its instance: the entry pod and its workers.
 	InstanceSize int
-	// GroupSize is the pods of its group.
-	GroupSize int
-	Template  *apiv1.PodTemplateSpec
+	Template     *apiv1.PodTemplateSpec
 }
 
 // Entry reports whether the pod is its instance's entry pod.
@@ -46,7 +44,7 @@ func InferPodAt(spec *apiv1.ModelInferSpec, rank int) (InferPod, bool) {
 			continue
 		}
 		p := InferPod{Group: rank / size, Role: role.Name, RoleIndex: i / inst, Worker: i%inst - 1,
-			EntryRank: base + i - i%inst, InstanceSize: inst, GroupSize: size, Template: &role.EntryTemplate}
+			EntryRank: base + i - i%inst, InstanceSize: inst, Template: &role.EntryTemplate}
 		if !p.Entry() {
 			p.Template = role.WorkerTemplate
 		}
