@@ -135,10 +135,14 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 		Spec:          w.Spec,
 		Infer:         infer,
 	}
+	var groupPods map[int]int
+	if w.Infer != nil {
+		groupPods = workload.GroupPods(w)
+	}
 	for _, p := range st.Placement {
 		pod := runtime.PodSpec{PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs}
-		if role, gpus := podRole(w, p.Rank); role != nil {
-			// Each pod holds the largest pod's GPUs and sees those it asked for.
+		if role, gpus := podRole(w, p.Rank, groupPods); role != nil {
+			// A pod sees the GPUs it asked for (those placed for it).
 			pod.Role, pod.GPUs = role, p.GPUs[:min(len(p.GPUs), gpus)]
 		}
 		req.Pods = append(req.Pods, pod)
@@ -147,8 +151,9 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 }
 
 // podRole is what the pod of rank runs where a workload's pods differ (a ModelInfer's
-// roles), and how many GPUs it asked for; nil otherwise.
-func podRole(w *workload.Workload, rank int) (*runtime.PodRole, int) {
+// roles), and how many GPUs it asked for; nil otherwise. A group serves once its
+// placed pods (groupPods, by group) are ready.
+func podRole(w *workload.Workload, rank int, groupPods map[int]int) (*runtime.PodRole, int) {
 	if w.Infer == nil {
 		return nil, 0
 	}
@@ -157,7 +162,7 @@ func podRole(w *workload.Workload, rank int) (*runtime.PodRole, int) {
 		return nil, 0
 	}
 	role := &runtime.PodRole{Command: p.Command(), Env: p.Env(), Readiness: p.Readiness(), Liveness: p.Liveness(),
-		EntryPod: workload.PodID(w.ID, w.Kind(), p.EntryRank), Group: p.Group, GroupPods: p.GroupSize, Entry: p.Entry(),
+		EntryPod: workload.PodID(w.ID, w.Kind(), p.EntryRank), Group: p.Group, GroupPods: groupPods[p.Group], Entry: p.Entry(),
 		Role: p.Role, Recovery: w.Infer.Spec.RecoveryPolicy, RestartGrace: workload.RestartGrace(&w.Infer.Spec)}
 	if ports := p.Template.Spec.Containers[0].Ports; len(ports) > 0 {
 		role.Port = ports[0].ContainerPort

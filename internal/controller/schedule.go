@@ -36,7 +36,14 @@ func (c *Controller) schedule(ctx context.Context, now time.Time) error {
 		if !ok {
 			continue
 		}
-		if ok, err := c.admit(ctx, w, a.Placement, now); err != nil {
+		placement := a.Placement
+		if w.Infer != nil {
+			if placement, ok = inferRanks(w, placement); !ok {
+				c.track(w) // changed meanwhile: the planner took it for its old gang
+				continue
+			}
+		}
+		if ok, err := c.admit(ctx, w, placement, now); err != nil {
 			c.cfg.Log.Error("admit", "workload", a.WorkloadID, "err", err)
 		} else if ok {
 			admitted = append(admitted, w)

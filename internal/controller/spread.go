@@ -19,6 +19,9 @@ func (c *Controller) spreadGroup(w *workload.Workload, sw *scheduler.Workload) {
 	if w.Infer == nil {
 		return
 	}
+	if gang, ok := workload.NextInferGang(w); ok && gang.Partial {
+		return // the rest of a group goes where the group is (inferGang)
+	}
 	for _, tc := range w.Infer.Spec.TopologySpreadConstraints {
 		if tc.WhenUnsatisfiable != apiv1.DoNotSchedule {
 			continue
@@ -50,10 +53,12 @@ func (c *Controller) leastUsedDomain(w *workload.Workload, tc apiv1.TopologySpre
 		return "", false
 	}
 	if size := workload.GroupSize(&w.Infer.Spec); size > 0 && w.Dispatched() {
-		for _, p := range w.Status.Placement {
-			if v, ok := labelOf[p.Node]; ok && p.Rank%size == 0 { // a group counts where its first pod runs
+		seen := map[int]bool{}
+		for _, p := range w.Status.Placement { // by rank: a group counts where its first placed pod runs
+			if v, ok := labelOf[p.Node]; ok && !seen[p.Rank/size] {
 				count[v]++
 			}
+			seen[p.Rank/size] = true
 		}
 	}
 	least := slices.Min(slices.Collect(maps.Values(count)))

@@ -154,8 +154,8 @@ func (c *Controller) refreshInventory(ctx context.Context) error {
 	c.nodes, c.down, c.spaces, c.spaceNodes, c.inv = seenNodes, down, seenSpaces, spaceNodes, v
 	c.cullAfter, c.homes = cullAfter, homes
 	for _, w := range c.live {
-		if w.Infer != nil && len(w.Infer.Spec.TopologySpreadConstraints) > 0 {
-			c.track(w) // its next group's domain depends on the nodes' labels
+		if w.Infer != nil && (len(w.Infer.Spec.TopologySpreadConstraints) > 0 || w.Infer.Spec.Template.GangSchedule != nil) {
+			c.track(w) // its next group's domain, or the rest of its group's, depends on the nodes' labels
 		}
 	}
 	return nil
@@ -192,7 +192,7 @@ func (c *Controller) track(w *workload.Workload) {
 	} else {
 		c.planner.RemoveWorkload(w.ID)
 	}
-	if g, grows := growth(w, sw); ok && grows {
+	if g, grows := c.growth(w, sw); ok && grows {
 		c.spreadGroup(w, &g)
 		c.planner.UpsertWorkload(g)
 	} else {
@@ -226,11 +226,8 @@ func (c *Controller) schedWorkload(w *workload.Workload) (scheduler.Workload, bo
 	case w.Ended() || w.IsDeleted || w.Paused():
 		return sw, false
 	}
-	if w.Infer != nil {
-		sw.Replica = workload.GroupGrowth(w) // its groups are admitted one by one, the first now
-		if sw.Replica == 0 {
-			return sw, false // no group asked for: nothing to admit (checkQueued says so)
-		}
+	if w.Infer != nil && !c.inferGang(w, &sw) {
+		return sw, false // no group asked for: nothing to admit (checkQueued says so)
 	}
 	sw.DependenciesWaiting = len(w.Spec.Dependencies) > 0 && c.waitingOnDeps(w.ID)
 	if w.Status.DispatchCount == 0 {

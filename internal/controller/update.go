@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -71,36 +70,18 @@ func (c *Controller) applyUpdate(ctx context.Context, w *workload.Workload, now 
 // growth describes to the planner the replicas a service waits to add in place: a
 // gang of their own, queued as the service would be (its priority, its creation),
 // each asking what the running ones hold.
-func growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bool) {
+func (c *Controller) growth(w *workload.Workload, sw scheduler.Workload) (scheduler.Workload, bool) {
 	if !w.Active() || w.IsDeleted || !workload.Growing(w) {
 		return scheduler.Workload{}, false
 	}
 	sw.Growth = true
 	sw.Admitted, sw.Placement, sw.Preempted, sw.Rescheduled = false, nil, false, false
-	sw.Replica = growthSize(w)
+	sw.Replica = w.Spec.Resource.Replica - len(w.Status.Placement)
 	sw.PerPod = w.Status.AdmittedPerPod
-	return sw, true
-}
-
-// growthSize is how many replicas a service waits to add in place: all it lacks, or
-// for a ModelInfer the pods of its next group.
-func growthSize(w *workload.Workload) int {
 	if w.Infer != nil {
-		return workload.GroupGrowth(w)
+		return sw, c.inferGang(w, &sw)
 	}
-	return w.Spec.Resource.Replica - len(w.Status.Placement)
-}
-
-// groupsWait is the message of a ModelInfer whose groups wait for the planner: how
-// many, and why.
-func groupsWait(w *workload.Workload, why string) string {
-	size := workload.GroupSize(&w.Infer.Spec)
-	total := w.Spec.Resource.Replica / max(size, 1)
-	placed := len(w.Status.Placement) / max(size, 1)
-	if !w.Dispatched() {
-		placed = 0
-	}
-	return fmt.Sprintf("%d of %d inference groups wait for room (admitted one by one, each all or nothing): %s", total-placed, total, why)
+	return sw, true
 }
 
 // grown records the room the planner found for a service's added replicas; the
@@ -108,16 +89,38 @@ func groupsWait(w *workload.Workload, why string) string {
 func (c *Controller) grown(ctx context.Context, a scheduler.Admission, now time.Time) {
 	id := a.WorkloadID
 	w, live := c.live[id]
-	if !live || !workload.Growing(w) || len(a.Placement) != growthSize(w) {
+	placement, ok := c.growthPlacement(w, a.Placement)
+	if !live || !workload.Growing(w) || !ok {
 		c.planner.RemoveGrowth(id) // changed meanwhile: track says what holds
 		if live {
 			c.track(w)
 		}
 		return
 	}
-	workload.Grow(w, a.Placement, now)
+	workload.Grow(w, placement, now)
 	if err := c.save(ctx, w); err != nil {
 		c.cfg.Log.Error("record replicas added in place", "workload", id, "err", err)
 	}
 	c.markDirty(id)
+}
+
+// growthPlacement ranks the placement found for the replicas w waits to add: after
+// its others, or for a ModelInfer at the ranks of the instances of its next gang. ok
+// is false when the placement no longer fits what w waits for.
+func (c *Controller) growthPlacement(w *workload.Workload, placement []workload.PodPlacement) ([]workload.PodPlacement, bool) {
+	if w == nil {
+		return nil, false
+	}
+	if w.Infer != nil {
+		return inferRanks(w, placement)
+	}
+	if len(placement) != w.Spec.Resource.Replica-len(w.Status.Placement) {
+		return nil, false
+	}
+	out := make([]workload.PodPlacement, len(placement))
+	for i, p := range placement {
+		p.Rank = len(w.Status.Placement) + i
+		out[i] = p
+	}
+	return out, true
 }

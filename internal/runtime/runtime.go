@@ -284,9 +284,10 @@ type PodRole struct {
 	// EntryPod names the pod whose IP the pod gets as ENTRY_ADDR: its role instance's
 	// entry pod (itself on an entry pod).
 	EntryPod string
-	// Group is the pod's inference group, GroupPods how many pods it has: the
-	// workload's endpoint balances over the entry pods (Entry) of the groups whose
-	// every pod is ready, on Port.
+	// Group is the pod's inference group, GroupPods how many of its pods are placed
+	// (a group may start with its minRoleReplicas only): the workload's endpoint
+	// balances over the entry pods (Entry) of the groups whose every pod is ready, on
+	// Port.
 	Group, GroupPods int
 	Entry            bool
 	Port             int

@@ -25,8 +25,8 @@
 //
 // Every workspace is planned on its own. Its capacity is its ready nodes: untainted
 // ones for every workload, tainted ones too for a workload that tolerates all taints.
-// Admitted workloads keep their placement: each placed replica's per-pod request is
-// taken off its node and its GPU indices are marked used. A node never offers more
+// Admitted workloads keep their placement: each placed replica's request (its
+// placement's own, else the workload's per-pod one) is taken off its node and its GPU indices are marked used. A node never offers more
 // GPUs than it has unused indices to hand out.
 //
 // # The round
@@ -85,6 +85,25 @@
 // the tightest first: with as many replicas as names, exactly one on each, or it
 // waits. Each replica gets the lowest free GPU indices of its node; ranks follow the
 // order nodes were chosen.
+//
+// A gang of Units (a ModelInfer group's role instances) is placed pod by pod, each pod
+// with its own request (an entry pod and its workers differ) and each unit whole or
+// not at all: its required units first, all or nothing, then each optional unit that
+// still fits among the nodes the gang could use; the Admission leaves out the ranks of
+// those that did not (Volcano's minMember, per role as its minTaskMember) and records
+// the request of each pod that differs from PerPod. A pod goes on a node the gang holds
+// already if one has room, else on the tightest node that holds the rest of its pods,
+// else on the roomiest; a pod's room is taken as it is placed and given back if its
+// unit does not fit. A gang of optional units only needs its first smallest unit.
+// Quota, preemption, feasibility and the explanation count the required units only.
+//
+// A gang with a Topology is packed into few network domains, a domain being the nodes
+// that share a value of a tier's label: tier by tier from the lowest, it goes within the
+// tightest domain that holds it, so emptier domains stay whole for bigger gangs. When
+// none of the last tier holds it, a Hard gang waits, saying how much room the roomiest
+// domain has; a soft one goes on as few domains of the last tier as hold it, the
+// roomiest first, and at last on any node it may use (Volcano's network-topology-aware
+// scheduling over HyperNodes, with node labels as the tiers).
 //
 // Nodes of a workspace sit in buckets by free GPU count, so a search starts at the
 // first bucket that can hold the request and rarely looks at every node; a node

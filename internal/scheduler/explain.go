@@ -43,6 +43,9 @@ func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
 	}
 	x.Reasons = append(x.Reasons, p.quotaReasons(sp, w)...)
 	x.Reasons = append(x.Reasons, p.nodeReason(sp, w))
+	if t := w.Topology; t != nil && len(t.Tiers) > 0 {
+		x.Reasons = append(x.Reasons, p.topologyReason(sp, w))
+	}
 	if s := sp.stop; s != nil && s != e && !s.gone && e.msg == MsgQueued {
 		x.Reasons = append(x.Reasons, fmt.Sprintf("queued behind %s (priority %d), which is blocked: %s", s.id, s.w.Priority, s.msg))
 	}
@@ -53,27 +56,33 @@ func (p *Planner) Explain(id string, now time.Time) (Explanation, bool) {
 	return x, true
 }
 
-// quotaReasons compares the total request with the workspace's free total, resource by
-// resource, in exact quantities: replicas × request may be far beyond int64.
+// quotaReasons compares the total request (of the pods that must fit at once) with
+// the workspace's free total, resource by resource, in exact quantities: replicas ×
+// request may be far beyond int64. The pods of a gang of units, few, are summed.
 func (p *Planner) quotaReasons(sp *space, w *Workload) []string {
 	free := sp.sumClean
 	if w.TolerateAll {
 		free = free.Add(sp.sumTainted)
 	}
+	k, units := minPods(w), minNeed(w)
 	var out []string
 	for _, r := range []string{resource.GPU, resource.CPU, resource.Memory, resource.EphemeralStorage} {
 		perPod := w.PerPod.Get(r)
-		if perPod <= 0 || w.Replica <= 0 {
+		if perPod <= 0 || k <= 0 {
 			continue
 		}
 		need, left := resource.Quantity(r, perPod), resource.Quantity(r, max(free.Get(r), 0))
-		need.Mul(int64(w.Replica))
+		need.Mul(int64(k))
+		each := fmt.Sprintf("%d × %s", k, resource.Format(r, perPod))
+		if len(w.Units) > 0 {
+			need, each = resource.Quantity(r, units.Get(r)), fmt.Sprintf("%d pods", k)
+		}
 		verb := "has"
 		if need.Cmp(left) > 0 {
 			verb = "has only"
 		}
-		out = append(out, fmt.Sprintf("needs %s %s in all (%d × %s), workspace %s %s %s free",
-			resource.FormatQuantity(r, need), r, w.Replica, resource.Format(r, perPod), sp.id, verb, resource.FormatQuantity(r, left)))
+		out = append(out, fmt.Sprintf("needs %s %s in all (%s), workspace %s %s %s free",
+			resource.FormatQuantity(r, need), r, each, sp.id, verb, resource.FormatQuantity(r, left)))
 	}
 	return out
 }
@@ -84,7 +93,7 @@ func (p *Planner) nodeReason(sp *space, w *Workload) string {
 	p.stamp++
 	j := job{w: w, stamp: p.stamp, tolerate: w.TolerateAll, labelled: len(w.CustomerLabels) > 0}
 	usable := sp.candidates(&j, p.names)
-	k := int64(max(w.Replica, 0))
+	k := int64(max(minPods(w), 0))
 	roomy, total := 0, int64(0)
 	for i := range sp.nodes {
 		n := &sp.nodes[i]
@@ -125,7 +134,7 @@ func (p *Planner) blockers(sp *space, w *Workload) []string {
 	}
 	all := make([]victim, 0, len(sp.admitted))
 	for _, e := range sp.admitted {
-		all = append(all, victim{e: e, score: sp.score(e.w.PerPod.Scale(int64(len(e.w.Placement))))})
+		all = append(all, victim{e: e, score: sp.score(e.w.held())})
 	}
 	slices.SortFunc(all, func(a, b victim) int {
 		if a.e.w.Preempted != b.e.w.Preempted {
@@ -166,4 +175,27 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// topologyReason counts the domains of the last tier a gang may span and the room the
+// roomiest has for the pods that must fit at once.
+func (p *Planner) topologyReason(sp *space, w *Workload) string {
+	p.stamp++
+	g := *w
+	g.Replica = minPods(w)
+	j := job{w: &g, stamp: p.stamp, tolerate: w.TolerateAll, labelled: len(w.CustomerLabels) > 0}
+	sp.candidates(&j, p.names)
+	key := w.Topology.Tiers[len(w.Topology.Tiers)-1]
+	ds := sp.domains(sp.usableNodes(&j), key)
+	mode := "soft"
+	if w.Topology.Hard {
+		mode = "hard"
+	}
+	if len(ds) == 0 {
+		return fmt.Sprintf("network topology (%s): no usable node has the label %s", mode, key)
+	}
+	k := int64(max(g.Replica, 0))
+	best, bestRoom := sp.roomiestDomain(ds, w.PerPod, k)
+	return fmt.Sprintf("network topology (%s): %d domains of %s; the roomiest, %s, has room for %d of the %d pods that must go together",
+		mode, len(ds), key, best, bestRoom, k)
 }

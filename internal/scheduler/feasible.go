@@ -1,7 +1,9 @@
 package scheduler
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,13 +66,41 @@ func NeverFits(w *Workload, nodes []Node) *Unfit {
 	if len(own) == 0 {
 		return nil
 	}
+	if len(w.Units) > 0 {
+		return unitsTooBig(w, own)
+	}
 	return tooBig(w, own)
+}
+
+// unitsTooBig reports a pod of the required units of w bigger than every node, or
+// those pods asking for more than the nodes hold together.
+func unitsTooBig(w *Workload, nodes []*Node) *Unfit {
+	var largest, total resource.List
+	for _, n := range nodes {
+		largest, total = largest.Max(n.Capacity), total.Add(n.Capacity)
+	}
+	unfit := func(short string, need, has resource.List) *Unfit {
+		return &Unfit{Workspace: w.Workspace, Resource: short,
+			Request: resource.Format(short, need.Get(short)), Available: resource.Format(short, has.Get(short))}
+	}
+	for _, pods := range unitPods(w, true) {
+		for _, p := range pods {
+			if !slices.ContainsFunc(nodes, func(n *Node) bool { ok, _ := p.req.Fits(n.Capacity); return ok }) {
+				_, short := p.req.Fits(largest)
+				return unfit(cmp.Or(short, resource.GPU), p.req, largest)
+			}
+		}
+	}
+	if ok, short := minNeed(w).Fits(total); !ok {
+		return unfit(short, minNeed(w), total)
+	}
+	return nil
 }
 
 // tooBig reports a replica bigger than every node, or more replicas than the nodes
 // hold together (one per node when w is pinned to them).
 func tooBig(w *Workload, nodes []*Node) *Unfit {
-	k := int64(max(w.Replica, 0))
+	k := int64(max(minPods(w), 0))
 	if w.OnePerNode {
 		for _, n := range nodes {
 			if ok, short := w.PerPod.Fits(n.Capacity); !ok {

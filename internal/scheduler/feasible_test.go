@@ -42,6 +42,12 @@ func TestNeverFits(t *testing.T) {
 		{"pinned, one per node", Workload{Workspace: "ws", PerPod: pod, Replica: 2, OnePerNode: true, CustomerLabels: pinned("n1")},
 			"Insufficient resource: request.replica: 2, total.replica: 1"},
 		{"pinned and fits", Workload{Workspace: "ws", PerPod: pod, Replica: 1, OnePerNode: true, CustomerLabels: pinned("n1")}, ""},
+		{"units whose pods fit with their own requests", Workload{Workspace: "ws", PerPod: resource.List{MilliCPU: 7000}, Replica: 3,
+			Units: []Unit{{Pods: 2, Requests: []resource.List{{MilliCPU: 7000}, {MilliCPU: 4000}}}, {Pods: 1, Optional: true}}}, ""},
+		{"units with a pod bigger than every node", Workload{Workspace: "ws", PerPod: resource.List{MilliCPU: 9000}, Replica: 1,
+			Units: []Unit{{Pods: 1}}}, "Insufficient resource: cpu, request: 9, available: 8"},
+		{"units asking for more than the nodes hold", Workload{Workspace: "ws", PerPod: resource.List{MilliCPU: 7000}, Replica: 2,
+			Units: []Unit{{Pods: 2}}}, "Insufficient resource: cpu, request: 14, available: 12"},
 	} {
 		got := ""
 		if u := NeverFits(&tc.w, nodes); u != nil {

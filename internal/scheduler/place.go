@@ -17,6 +17,8 @@ type job struct {
 	// quiet: a failure needs no message (a trial placement).
 	quiet bool
 	picks []pick
+	// taken are the pods of a gang of units placed so far, their room taken.
+	taken []taken
 }
 
 // pick puts count replicas on a node.

@@ -181,7 +181,7 @@ func (p *Planner) hold(e *entry, take bool) {
 	}
 	for _, pl := range e.w.Placement {
 		if ref, ok := p.names[pl.Node]; ok {
-			ref.sp.change(ref.i, e.w.PerPod, pl.GPUs, take)
+			ref.sp.change(ref.i, e.w.holds(&pl), pl.GPUs, take)
 			ref.sp.dirty = true
 		}
 	}
@@ -211,7 +211,7 @@ func (p *Planner) rebuild() {
 			for _, pl := range e.w.Placement {
 				if ref, ok := p.names[pl.Node]; ok {
 					n := &ref.sp.nodes[ref.i]
-					n.raw = n.raw.Sub(e.w.PerPod)
+					n.raw = n.raw.Sub(e.w.holds(&pl))
 					n.mark(pl.GPUs, 1)
 				}
 			}

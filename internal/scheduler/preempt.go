@@ -51,7 +51,7 @@ func (p *Planner) buildVictims(sp *space) {
 		if e.seq == p.seq {
 			continue
 		}
-		v := victim{e: e, total: e.w.PerPod.Scale(int64(len(e.w.Placement)))}
+		v := victim{e: e, total: e.w.held()}
 		v.score = sp.score(v.total)
 		if e.w.Preempted {
 			rs.stopping = append(rs.stopping, v)
@@ -160,7 +160,7 @@ func (p *Planner) walk(prio int, dst []victim) []victim {
 // a trial is taken back. A sum of what is freed bounds the quota, so nodes are only
 // touched once the total could fit.
 func (p *Planner) prefix(sp *space, w *Workload, base, walk []victim) (n int, ok bool) {
-	need := w.PerPod.Scale(int64(w.Replica))
+	need := minNeed(w)
 	bound := sp.sumClean.Add(sp.sumTainted)
 	for _, v := range base {
 		bound = bound.Add(v.total)
@@ -199,7 +199,7 @@ func (p *Planner) prefix(sp *space, w *Workload, base, walk []victim) (n int, ok
 func (p *Planner) trial(sp *space, e *entry, take bool) {
 	for _, pl := range e.w.Placement {
 		if ref, ok := p.names[pl.Node]; ok && ref.sp == sp {
-			sp.change(ref.i, e.w.PerPod, pl.GPUs, take)
+			sp.change(ref.i, e.w.holds(&pl), pl.GPUs, take)
 		}
 	}
 }
@@ -218,7 +218,10 @@ func (p *Planner) reserve(sp *space, w *Workload, claimed, victims []victim) {
 		for _, pk := range p.job.picks {
 			res = append(res, reservation{i: pk.node, take: w.PerPod.Scale(pk.count)})
 		}
-		sp.drop(&p.job)
+		for _, t := range p.job.taken {
+			res = append(res, reservation{i: t.node, take: t.req})
+		}
+		sp.dropJob(&p.job)
 	}
 	for _, v := range claimed {
 		p.trial(sp, v.e, true)

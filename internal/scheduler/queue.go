@@ -89,7 +89,20 @@ func same(a, b *Workload) bool {
 		a.Admitted == b.Admitted && a.Preempted == b.Preempted && a.PreemptedFor == b.PreemptedFor &&
 		a.DependenciesWaiting == b.DependenciesWaiting && a.NotBefore.Equal(b.NotBefore) &&
 		a.OnePerNode == b.OnePerNode && a.NoPreempt == b.NoPreempt && a.Growth == b.Growth &&
+		slices.EqualFunc(a.Units, b.Units, sameUnit) && sameTopology(a.Topology, b.Topology) &&
 		slices.EqualFunc(a.Placement, b.Placement, func(x, y workload.PodPlacement) bool {
-			return x.Rank == y.Rank && x.Node == y.Node && slices.Equal(x.GPUs, y.GPUs)
+			return x.Rank == y.Rank && x.Node == y.Node && slices.Equal(x.GPUs, y.GPUs) &&
+				(x.Request == nil) == (y.Request == nil) && (x.Request == nil || *x.Request == *y.Request)
 		})
+}
+
+func sameTopology(a, b *Topology) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Hard == b.Hard && slices.Equal(a.Tiers, b.Tiers)
+}
+
+func sameUnit(a, b Unit) bool {
+	return a.Pods == b.Pods && a.Optional == b.Optional && slices.Equal(a.Requests, b.Requests)
 }

@@ -136,7 +136,7 @@ func (p *Planner) evaluate(sp *space, e *entry) string {
 	}
 	reason := p.attempt(sp, w, false)
 	if reason == "" {
-		w.Admitted, w.Placement, e.seq = true, sp.commit(&p.job), p.seq
+		w.Admitted, w.Placement, e.seq = true, sp.commitJob(&p.job), p.seq
 		sp.admitted[w.ID] = e
 		p.round.fresh = min(p.round.fresh, w.Priority)
 		p.plan.Admit = append(p.plan.Admit, Admission{WorkloadID: e.id, Growth: w.Growth, Placement: w.Placement})
@@ -149,24 +149,33 @@ func (p *Planner) evaluate(sp *space, e *entry) string {
 }
 
 // attempt checks w against the workspace's free total, then chooses nodes for every
-// replica. It returns "" with the picks in p.job, out of the buckets until committed
-// or dropped, or the reason w does not fit (quiet: any non-empty string, cheaply).
+// replica (of its required units, in the fewest network domains when it has a
+// topology). It returns "" with the picks in p.job, out of the buckets (a gang of
+// units: its pods' room taken) until committed or dropped, or the reason w does not
+// fit (quiet: any non-empty string, cheaply).
 func (p *Planner) attempt(sp *space, w *Workload, quiet bool) string {
 	free := sp.sumClean
 	if w.TolerateAll {
 		free = free.Add(sp.sumTainted)
 	}
-	if ok, short := w.PerPod.Scale(int64(w.Replica)).Fits(free); !ok {
+	if ok, short := minNeed(w).Fits(free); !ok {
 		return "Insufficient total " + short + " resources"
 	}
 	p.stamp++
 	j := &p.job
-	*j = job{w: w, stamp: p.stamp, tolerate: w.TolerateAll, labelled: len(w.CustomerLabels) > 0, quiet: quiet, picks: j.picks[:0]}
+	*j = job{w: w, stamp: p.stamp, tolerate: w.TolerateAll, labelled: len(w.CustomerLabels) > 0, quiet: quiet,
+		picks: j.picks[:0], taken: j.taken[:0]}
 	if sp.candidates(j, p.names) == 0 {
 		if j.labelled {
 			return MsgUnavailable + MsgLabelSuffix
 		}
 		return MsgUnavailable
+	}
+	if w.Topology != nil && len(w.Topology.Tiers) > 0 {
+		return p.placeTopology(sp, j)
+	}
+	if len(w.Units) > 0 {
+		return sp.placeRequired(j)
 	}
 	if reason := sp.place(j); reason != "" {
 		sp.drop(j)
@@ -180,6 +189,26 @@ func (p *Planner) fits(sp *space, w *Workload) bool {
 	if p.attempt(sp, w, true) != "" {
 		return false
 	}
-	sp.drop(&p.job)
+	sp.dropJob(&p.job)
 	return true
+}
+
+// commitJob takes the room of the job attempt placed and returns its placement: a
+// gang of units has taken the room of its required units already, and places its
+// optional ones now.
+func (sp *space) commitJob(j *job) []workload.PodPlacement {
+	if len(j.w.Units) == 0 {
+		return sp.commit(j)
+	}
+	sp.placeOptional(j)
+	return sp.takenPlacement(j)
+}
+
+// dropJob gives back what attempt placed for the job.
+func (sp *space) dropJob(j *job) {
+	if len(j.w.Units) == 0 {
+		sp.drop(j)
+		return
+	}
+	sp.giveBack(j, 0)
 }

@@ -55,6 +55,7 @@ type Workload struct {
 	// nodes: one node per name, as the reference places them).
 	OnePerNode bool
 	// Admitted workloads hold the resources of Placement.
+	// A placed pod holds its placement's Request, or PerPod when that is nil.
 	Admitted  bool
 	Placement []workload.PodPlacement
 	// Preempted: admitted, chosen as a victim, being stopped; it still holds its
@@ -74,6 +75,34 @@ type Workload struct {
 	// Growth marks the replicas a running service waits to add in place: a gang of
 	// their own, queued beside the service's admitted entry under the same ID.
 	Growth bool
+	// Units, when given, split the Replica pods of a queued gang, in rank order, into
+	// units each placed whole or not at all (a ModelInfer group's role instances). The
+	// gang is admitted when its units that are not Optional fit (or, when every unit
+	// is, the smallest first one); the optional ones are then placed as far as room
+	// allows, and the Admission leaves out the ranks of those that did not fit.
+	Units []Unit
+	// Topology, when set, packs the gang into the fewest network domains.
+	Topology *Topology
+}
+
+// Unit is a run of a gang's pods placed together or not at all.
+type Unit struct {
+	Pods     int
+	Optional bool
+	// Requests are what each pod asks for, where they differ (an entry pod and its
+	// workers); a pod beyond them asks for PerPod.
+	Requests []resource.List
+}
+
+// Topology packs a gang into few network domains: nodes with the same value of a tier's
+// label share a domain of that tier (a switch, a rack).
+type Topology struct {
+	// Tiers are the node label keys of the tiers a gang may span, the lowest (the
+	// closest nodes) first: it goes within one domain of the lowest tier it fits in.
+	Tiers []string
+	// Hard: a gang that fits in no domain of the last tier waits; otherwise it is
+	// placed on as few domains of that tier as hold it.
+	Hard bool
 }
 
 // Plan is the scheduler's answer.
@@ -123,4 +152,21 @@ type Pending struct {
 	Position int
 	// Message is the reason, with the reference's exact strings.
 	Message string
+}
+
+// holds is what a placed pod of w holds.
+func (w *Workload) holds(pl *workload.PodPlacement) resource.List {
+	if pl.Request != nil {
+		return *pl.Request
+	}
+	return w.PerPod
+}
+
+// held is what all the placed pods of w hold.
+func (w *Workload) held() resource.List {
+	var sum resource.List
+	for k := range w.Placement {
+		sum = sum.Add(w.holds(&w.Placement[k]))
+	}
+	return sum
 }

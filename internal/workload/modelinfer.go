@@ -107,6 +107,15 @@ func GroupSize(spec *apiv1.ModelInferSpec) int {
 	return n
 }
 
+// GroupInstances is the number of role instances of one group.
+func GroupInstances(spec *apiv1.ModelInferSpec) int {
+	n := 0
+	for _, r := range spec.Template.Roles {
+		n += deref(r.Replicas)
+	}
+	return n
+}
+
 func deref(p *int) int {
 	if p == nil {
 		return 0

@@ -23,9 +23,7 @@ type InferPod struct {
 	EntryRank int
 	// InstanceSize is the pods of its instance: the entry pod and its workers.
 	InstanceSize int
-	// GroupSize is the pods of its group.
-	GroupSize int
-	Template  *apiv1.PodTemplateSpec
+	Template     *apiv1.PodTemplateSpec
 }
 
 // Entry reports whether the pod is its instance's entry pod.
@@ -46,7 +44,7 @@ func InferPodAt(spec *apiv1.ModelInferSpec, rank int) (InferPod, bool) {
 			continue
 		}
 		p := InferPod{Group: rank / size, Role: role.Name, RoleIndex: i / inst, Worker: i%inst - 1,
-			EntryRank: base + i - i%inst, InstanceSize: inst, GroupSize: size, Template: &role.EntryTemplate}
+			EntryRank: base + i - i%inst, InstanceSize: inst, Template: &role.EntryTemplate}
 		if !p.Entry() {
 			p.Template = role.WorkerTemplate
 		}
@@ -138,20 +136,30 @@ func ServePort(spec *apiv1.ModelInferSpec) int {
 	return cs[0].Ports[0].ContainerPort
 }
 
-// GroupGrowth is how many pods a ModelInfer adds next: the pods of one group, as
-// groups are admitted one by one (0 when every group is placed).
-func GroupGrowth(w *Workload) int {
-	return min(GroupSize(&w.Infer.Spec), w.Spec.Resource.Replica-len(w.Status.Placement))
+// GroupPods counts the placed pods of each group of a ModelInfer's current dispatch:
+// a group admitted with its minRoleReplicas runs without its other instances until
+// they find room.
+func GroupPods(w *Workload) map[int]int {
+	size := GroupSize(&w.Infer.Spec)
+	out := map[int]int{}
+	if size == 0 || !w.Dispatched() {
+		return out
+	}
+	for _, p := range w.Status.Placement {
+		out[p.Rank/size]++
+	}
+	return out
 }
 
 // InferGroups counts a ModelInfer's groups as seed 004 does: those with a live pod
 // in its current dispatch (running, updated or not: a changed spec restarts them
-// all), and those whose every pod runs and is ready.
+// all), and those whose every placed pod runs and is ready.
 func InferGroups(w *Workload) (replicas, available int) {
 	size := GroupSize(&w.Infer.Spec)
 	if size == 0 || !w.Dispatched() {
 		return 0, 0
 	}
+	placed := GroupPods(w)
 	live, ready := map[int]int{}, map[int]int{}
 	for _, p := range w.Status.Pods {
 		if p.Dispatch != w.Status.DispatchCount || (p.Phase != PodPending && p.Phase != PodRunning) {
@@ -162,8 +170,8 @@ func InferGroups(w *Workload) (replicas, available int) {
 			ready[p.Rank/size]++
 		}
 	}
-	for _, n := range ready {
-		if n == size {
+	for g, n := range ready {
+		if n == placed[g] {
 			available++
 		}
 	}

@@ -113,15 +113,13 @@ func Growing(w *Workload) bool {
 	return inPlace && w.Spec.Resource.Replica > len(w.Status.Placement)
 }
 
-// Grow adds the placement found for the replicas w waits for, ranked after the
-// others, and leaves the rest to the runtime.
+// Grow adds the placement found for replicas w waits for, at the ranks it gives them
+// (after the others for a service; a ModelInfer's instances may come between), and
+// leaves the rest to the runtime.
 func Grow(w *Workload, more []PodPlacement, now time.Time) {
 	st := &w.Status
-	placement := slices.Clone(st.Placement)
-	for i, p := range more {
-		p.Rank = len(st.Placement) + i
-		placement = append(placement, p)
-	}
+	placement := append(slices.Clone(st.Placement), more...)
+	slices.SortStableFunc(placement, func(a, b PodPlacement) int { return a.Rank - b.Rank })
 	st.Placement, st.Rollout = placement, RolloutRecorded
 	st.Message, st.QueuePosition = "", 0 // no longer waiting for room
 	st.Nodes[len(st.Nodes)-1], st.Ranks[len(st.Ranks)-1] = nodesAndRanks(placement)

@@ -91,7 +91,7 @@ func TestScaleInPlace(t *testing.T) {
 	if w.Status.Phase != apiv1.PhaseUpdating {
 		t.Fatalf("waiting for room, its one pod Running: phase %s, want Updating", w.Status.Phase)
 	}
-	Grow(w, []PodPlacement{{Rank: 0, Node: "node-2"}, {Rank: 1, Node: "node-3"}}, t0)
+	Grow(w, []PodPlacement{{Rank: 1, Node: "node-2"}, {Rank: 2, Node: "node-3"}}, t0)
 	want := []PodPlacement{{Rank: 0, Node: "node-1"}, {Rank: 1, Node: "node-2"}, {Rank: 2, Node: "node-3"}}
 	if !slices.EqualFunc(w.Status.Placement, want, func(a, b PodPlacement) bool { return a.Rank == b.Rank && a.Node == b.Node }) ||
 		w.Status.Rollout != RolloutRecorded || Growing(w) {

@@ -147,6 +147,9 @@ type PodPlacement struct {
 	Node string `json:"Node"`
 	// GPUs are the device indices on Node handed to this replica.
 	GPUs []int `json:"GPUs"`
+	// Request is what the replica holds where the replicas of a workload differ (a
+	// ModelInfer's entry pods and workers); nil: Status.AdmittedPerPod.
+	Request *resource.List `json:"Request,omitempty"`
 }
 
 // Pod is one replica of one dispatch as the runtime last reported it.

@@ -49,7 +49,7 @@ func TestPreflightPasses(t *testing.T) {
 	}
 	got := fmt.Sprintln(w.Kind(), w.Spec.Priority, w.UserID, w.Spec.Resource.Replica, w.Spec.CustomerLabels[workload.HostnameLabel], w.Status.Placement)
 	got = strings.TrimSpace(got)
-	if wantW := "PyTorchJob 2 u1 2 node-1 node-2 [{0 node-1 [2 3]} {1 node-2 [0 1]}]"; got != wantW {
+	if wantW := "PyTorchJob 2 u1 2 node-1 node-2 [{0 node-1 [2 3] <nil>} {1 node-2 [0 1] <nil>}]"; got != wantW {
 		t.Errorf("workload = %s, want %s", got, wantW)
 	}
 }

@@ -149,10 +149,10 @@ func storedWorkload() *workload.Workload {
 				Type: workload.CondScheduling, Status: "True", Reason: "Scheduled", Message: "on n1",
 				LastTransitionTime: at(4),
 			}},
-			Placement:      []workload.PodPlacement{{Rank: 1, Node: "n1", GPUs: []int{2, 3}}},
+			Placement:      []workload.PodPlacement{{Rank: 1, Node: "n1", GPUs: []int{2, 3}, Request: &resource.List{MilliCPU: 500, Memory: 1 << 30, GPU: 2, EphemeralStorage: 1 << 20}}},
 			AdmittedPerPod: resource.List{MilliCPU: 4000, Memory: 1 << 34, GPU: 1, EphemeralStorage: 1 << 30},
 			TemplateHash:   "tmpl-1",
-			Releasing:      []workload.PodPlacement{{Rank: 2, Node: "n2", GPUs: []int{1}}},
+			Releasing:      []workload.PodPlacement{{Rank: 2, Node: "n2", GPUs: []int{1}, Request: &resource.List{MilliCPU: 100, Memory: 1 << 20, GPU: 1, EphemeralStorage: 1 << 20}}},
 			Pods: []workload.Pod{{
 				PodID: "w-format-1", Dispatch: 2, Rank: 1, Node: "n1", HostIP: "10.0.0.1", PodIP: "10.1.0.1",
 				Phase: workload.PodRunning, StartTime: at(5), EndTime: at(6), FailedMessage: "none",
