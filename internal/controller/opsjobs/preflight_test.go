@@ -2,7 +2,9 @@ package opsjobs
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,10 +60,21 @@ func TestPreflightFailingNodeGetsFault(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 2, nil)
 	ok := filepath.Join(e.dir, "ok")
-	// Rank 1 (node-2) fails once rank 0 (node-1) has passed, so neither cuts the other short.
-	script := `if [ "$RANK" = 1 ]; then while [ ! -f ` + ok + ` ]; do sleep 0.05; done; echo "gpu check failed"; exit 1; fi
-sleep 0.2; touch ` + ok
+	// Rank 1 (node-2) fails once rank 0 (node-1) is seen to have passed, so its
+	// failure cannot stop rank 0 first.
+	script := `if [ "$RANK" = 1 ]; then while [ ! -f ` + ok + ` ]; do sleep 0.05; done; echo "gpu check failed"; exit 1; fi`
 	id := preflightJob(e, script, "node-1", "node-2")
+	var w *workload.Workload
+	var err error
+	poll(t, "rank 0 passed", func() bool {
+		w, err = e.store.WorkloadGetAny(t.Context(), id)
+		return err == nil && slices.ContainsFunc(w.Status.Pods, func(p workload.Pod) bool {
+			return p.Rank == 0 && p.Phase == workload.PodSucceeded
+		})
+	}, func() string { return fmt.Sprintf("%+v, %v", w, err) })
+	if err := os.WriteFile(ok, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	j := e.waitEnded(id)
 	if j.Status.Phase != apiv1.OpsJobFailed || len(j.Status.Outputs) != 2 {
 		t.Fatalf("job = %s, outputs %v", describe(j, nil), j.Status.Outputs)
