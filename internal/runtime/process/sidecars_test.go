@@ -3,6 +3,7 @@ package process
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/runtime/process/image/imagetest"
 	"github.com/berth-dev/berth/internal/workload"
 )
 
@@ -239,4 +241,34 @@ func diff[T any](t *testing.T, what string, want, got T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("%s (-want +got):\n%s", what, d)
 	}
+}
+
+// TestSidecarsInImage: in a pod run in its image (under pod-init) a sidecar runs in
+// the same image and namespaces: it shares /tmp with the main container and gets the
+// image's PATH; a sidecar of another image is refused, as one image holds the pod.
+func TestSidecarsInImage(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	rt := newImageRuntime(t, t.TempDir())
+	reg := imagetest.Serve(t, "", "")
+	req := imageRequest("side-image", reg.Ref(), "while [ ! -s /tmp/from-sidecar ]; do sleep 0.1; done; cat /tmp/from-sidecar")
+	req.Secrets = []runtime.Secret{{ID: "db", Type: apiv1.SecretTypeGeneral, Params: []map[string][]byte{{"token": []byte("tok-123")}}}}
+	req.Spec.Sidecars = []apiv1.Sidecar{{Name: "helper", Image: reg.Ref(),
+		EntryPoint: workload.EncodeEntryPoint("echo \"sidecar PATH=$PATH\"; echo \"tmp from $TOKEN\" > /tmp/from-sidecar; exec sleep 1000"),
+		SecretEnv:  []apiv1.SecretEnv{{Name: "TOKEN", SecretID: "db", Key: "token"}}}}
+	other := req
+	other.WorkloadID = "side-other-image"
+	other.Spec.Sidecars = []apiv1.Sidecar{{Name: "helper", Image: "busybox:other", EntryPoint: "true"}}
+	if err := rt.Start(context.Background(), other); !errors.Is(err, runtime.ErrRejected) || !strings.Contains(err.Error(), "sidecar helper") {
+		t.Errorf("Start with a sidecar of another image: %v, want ErrRejected naming the sidecar", err)
+	}
+	start(t, rt, req)
+	stopAll(t, rt, req)
+	pod := waitPods(t, rt, req, noneLive)[0]
+	main := containerLogText(t, rt, req, "")
+	if pod.Phase != workload.PodSucceeded {
+		t.Fatalf("pod %+v, want Succeeded; log:\n%s", pod, main)
+	}
+	diff(t, "main log", "tmp from tok-123", main)
+	diff(t, "sidecar log", "sidecar PATH=/bin", containerLogText(t, rt, req, "helper"))
 }
