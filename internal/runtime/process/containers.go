@@ -107,3 +107,16 @@ func containerLog(spec podSpec, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// containerEnv is the env of the named container of the pod ("" the main one);
+// false when it has no such container.
+func containerEnv(spec podSpec, name string) (map[string]string, bool) {
+	if name == "" || name == workload.MainContainer(spec.Kind) {
+		return spec.Env, true
+	}
+	i := slices.IndexFunc(spec.Sidecars, func(c podContainer) bool { return c.Name == name })
+	if i < 0 {
+		return nil, false
+	}
+	return spec.Sidecars[i].Env, true
+}

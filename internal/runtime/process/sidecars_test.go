@@ -191,7 +191,8 @@ func TestSidecarFailure(t *testing.T) {
 }
 
 // TestSidecarsAdoptedAndStopped: a runtime started later on the same data dir finds
-// a pod's sidecars (containers, logs) and its Stop ends them with the pod.
+// a pod's sidecars (containers, logs, exec with the sidecar's env) and its Stop ends
+// them with the pod.
 func TestSidecarsAdoptedAndStopped(t *testing.T) {
 	t.Parallel()
 	requireSandbox(t)
@@ -199,7 +200,8 @@ func TestSidecarsAdoptedAndStopped(t *testing.T) {
 	rt := newSandboxRuntime(t, dir)
 	req := request("side-adopt", apiv1.KindDeployment, "echo main up; exec sleep 1000", 1)
 	req.RestartAlways = true
-	req.Spec.Sidecars = []apiv1.Sidecar{{Name: "idle", Image: "busybox", EntryPoint: workload.EncodeEntryPoint("echo idle up; exec sleep 1000")}}
+	req.Spec.Sidecars = []apiv1.Sidecar{{Name: "idle", Image: "busybox", EntryPoint: workload.EncodeEntryPoint("echo idle up; exec sleep 1000"),
+		Env: map[string]string{"SIDE": "yes"}}}
 	if err := rt.Start(context.Background(), req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -211,6 +213,14 @@ func TestSidecarsAdoptedAndStopped(t *testing.T) {
 	names, err := later.Containers(context.Background(), req.Ref(), podID)
 	if err != nil || !slices.Equal(names, []string{"main", "idle"}) {
 		t.Errorf("containers %v, %v; want main, idle", names, err)
+	}
+	for container, want := range map[string]string{"idle": "side=yes\n", "": "side=\n"} {
+		var out syncBuffer
+		code, err := later.Exec(t.Context(), req.Ref(), podID, runtime.ExecRequest{Container: container,
+			Command: []string{"sh", "-c", `echo "side=$SIDE"`}, Stdout: &out, Stderr: &out})
+		if err != nil || code != 0 || out.String() != want {
+			t.Errorf("Exec in container %q: %d, %v, output %q; want %q", container, code, err, out.String(), want)
+		}
 	}
 	cg := podCgroupOf(t, later, req)
 	pids, err := cg.procs()
