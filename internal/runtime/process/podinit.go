@@ -63,7 +63,9 @@ func PodInitMain(podDir string) int {
 		return 1
 	}
 	go forwardSignals(control, child)
-	ws, failure, err := reapPod(child.Pid, sidecars, func() bool { return stopRequested(podDir) })
+	// The data dir is masked here: whether a sidecar's end is a failure or part of a
+	// stop, the shim decides.
+	ws, failure, err := reapPod(child.Pid, sidecars, func() bool { return false })
 	if err != nil {
 		_, _ = control.Write(append([]byte{initFailed}, "pod-init: "+err.Error()...))
 		return 1

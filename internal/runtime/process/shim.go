@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -132,6 +133,7 @@ func (s *shim) run() int {
 		started := time.Now()
 		oomKills := s.oomKills()
 		s.failure = nil
+		_ = os.Remove(filepath.Join(s.dir, restartFile)) // a restart asked for is this one
 		ws, err := s.runOnce()
 		if err != nil {
 			s.state.Phase, s.state.Reason, s.state.Message = phaseFailed, "StartError", err.Error()
@@ -345,7 +347,9 @@ func (s *shim) podExit(cmd *exec.Cmd, control *os.File) (syscall.WaitStatus, err
 		return syscall.WaitStatus(binary.LittleEndian.Uint32(answer[1:])), nil
 	case len(answer) > 5 && answer[0] == initSidecar:
 		ws := syscall.WaitStatus(binary.LittleEndian.Uint32(answer[1:]))
-		s.failure = &sidecarFailure{name: string(answer[5:]), ws: ws}
+		if !s.sidecarEndExpected() {
+			s.failure = &sidecarFailure{name: string(answer[5:]), ws: ws}
+		}
 		return ws, nil
 	case len(answer) > 0 && answer[0] == initFailed:
 		return 0, errors.New(string(answer[1:]))
@@ -408,9 +412,11 @@ func (s *shim) wait(cmd *exec.Cmd, control *os.File, sidecars *localSidecars) {
 				_ = cmd.Process.Signal(sig)
 			}
 		case f := <-sidecars.failures():
-			if !s.stopping && !stopRequested(s.dir) && s.failure == nil {
+			if !s.sidecarEndExpected() && s.failure == nil {
 				s.failure = f
-				_ = cmd.Process.Kill()
+				// The whole pod, as a failed liveness probe kills it: the main
+				// container and what it started, the other sidecars.
+				_ = killAllBut(s.spec, os.Getpid())
 			}
 		case <-done:
 			waiting = false

@@ -151,7 +151,7 @@ func (s *shim) waitAsInit(pod *os.Process, sidecars map[int]string) (syscall.Wai
 	}
 	done := make(chan exit, 1)
 	go func() {
-		ws, failure, err := reapPod(pod.Pid, sidecars, func() bool { return stopRequested(s.dir) })
+		ws, failure, err := reapPod(pod.Pid, sidecars, s.sidecarEndExpected)
 		done <- exit{ws, failure, err}
 	}()
 	for {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -29,6 +30,17 @@ func (f *sidecarFailure) message() string {
 
 // failed reports whether a sidecar that ended so failed.
 func failed(ws syscall.WaitStatus) bool { return !ws.Exited() || ws.ExitStatus() != 0 }
+
+// sidecarEndExpected reports whether the end of a sidecar now is no failure of its
+// own: the pod is being stopped, or restarted after a failed liveness probe. It reads
+// files alone, so that any goroutine may ask.
+func (s *shim) sidecarEndExpected() bool {
+	if stopRequested(s.dir) {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(s.dir, restartFile))
+	return err == nil
+}
 
 // openSidecarLogs opens the log of each sidecar of the pod in podDir.
 func openSidecarLogs(podDir string, spec podSpec) ([]*logWriter, error) {

@@ -164,15 +164,36 @@ func memoryLimit(t *testing.T, cg podCgroup) int64 {
 }
 
 // TestSidecarFailure: a sidecar that fails while the main container runs ends the
-// pod's run, as a failure saying which sidecar; a service's pod restarts.
+// pod's run, as a failure saying which sidecar; a service's pod restarts. A sidecar
+// that ends with 0 is done and ends nothing.
 func TestSidecarFailure(t *testing.T) {
 	t.Parallel()
-	requireSandbox(t)
-	rt := newSandboxRuntime(t, t.TempDir())
-	job := request("side-fail", apiv1.KindPyTorchJob, "sleep 1000", 1)
-	job.Spec.Sidecars = []apiv1.Sidecar{{Name: "crash", Image: "busybox", EntryPoint: workload.EncodeEntryPoint("exit 3")}}
-	svc := request("side-restart", apiv1.KindDeployment, "sleep 1000", 1)
-	svc.RestartAlways = true
+	for _, tc := range []struct {
+		name      string
+		sandboxed bool
+	}{{"host", false}, {"sandboxed", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rt := newRuntime(t, t.TempDir())
+			if tc.sandboxed {
+				requireSandbox(t)
+				rt = newSandboxRuntime(t, t.TempDir())
+			}
+			checkSidecarFailure(t, rt, tc.name)
+		})
+	}
+}
+
+func checkSidecarFailure(t *testing.T, rt *Runtime, name string) {
+	job := request("fail-"+name, apiv1.KindPyTorchJob, "sleep 1000", 1)
+	job.Workspace = "a"
+	job.Spec.Sidecars = []apiv1.Sidecar{
+		{Name: "once", Image: "busybox", EntryPoint: workload.EncodeEntryPoint("exit 0")},
+		{Name: "crash", Image: "busybox", EntryPoint: workload.EncodeEntryPoint("while [ ! -f once-done ]; do sleep 0.05; done; exit 3")},
+	}
+	job.Spec.Sidecars[0].EntryPoint = workload.EncodeEntryPoint("touch once-done")
+	svc := request("restart-"+name, apiv1.KindDeployment, "sleep 1000", 1)
+	svc.Workspace, svc.RestartAlways = "a", true
 	svc.Spec.Sidecars = job.Spec.Sidecars
 	for _, req := range []runtime.StartRequest{job, svc} {
 		if err := rt.Start(context.Background(), req); err != nil {
@@ -281,4 +302,30 @@ func TestSidecarsInImage(t *testing.T) {
 	}
 	diff(t, "main log", "tmp from tok-123", main)
 	diff(t, "sidecar log", "sidecar PATH=/bin", containerLogText(t, rt, req, "helper"))
+}
+
+// TestSidecarsLivenessRestart: a liveness restart kills every container of the pod,
+// sidecars included, and restarts them all; their end is the restart's, not a
+// failure of theirs.
+func TestSidecarsLivenessRestart(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	rt := newSandboxRuntime(t, t.TempDir())
+	req := request("side-live", apiv1.KindDeployment, "echo main up; exec sleep 1000", 1)
+	req.Workspace, req.RestartAlways = "a", true
+	req.Spec.Sidecars = []apiv1.Sidecar{{Name: "idle", Image: "busybox", EntryPoint: workload.EncodeEntryPoint("echo idle up; exec sleep 1000")}}
+	start(t, rt, req)
+	waitFor(t, rt, "both containers to log", func() bool {
+		return containerLogText(t, rt, req, "idle") == "idle up"
+	}, func() any { return containerLogText(t, rt, req, "idle") })
+	if err := restartCommand(filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)); err != nil {
+		t.Fatal(err)
+	}
+	pod := waitPods(t, rt, req, func(pods []runtime.PodStatus) bool { return pods[0].Reason == "CrashLoopBackOff" })[0]
+	if pod.Message != "restarting in 1s" {
+		t.Errorf("pod restarting after a liveness kill: message %q, want %q", pod.Message, "restarting in 1s")
+	}
+	waitFor(t, rt, "both containers to run again", func() bool {
+		return containerLogText(t, rt, req, "idle") == "idle up\nidle up" && containerLogText(t, rt, req, "") == "main up\nmain up"
+	}, func() any { return containerLogText(t, rt, req, "") + " | " + containerLogText(t, rt, req, "idle") })
 }
