@@ -192,7 +192,8 @@ func (s *shim) finish(reason string) int {
 	return 0
 }
 
-// exitMessage is then, after which sidecar ended the last run where one did.
+// exitMessage is then, after the failed sidecar that ended the last run, where one
+// did.
 func (s *shim) exitMessage(then string) string {
 	if s.failure == nil {
 		return then

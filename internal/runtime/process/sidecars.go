@@ -3,6 +3,7 @@ package process
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,12 +82,8 @@ func sidecarCmds(spec podSpec, cmd *exec.Cmd, defaults map[string]string, out []
 // withDefaults is env with what base has that env lacks (HOME, the image's PATH...).
 func withDefaults(env, base map[string]string) map[string]string {
 	out := make(map[string]string, len(env)+len(base))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range env {
-		out[k] = v
-	}
+	maps.Copy(out, base)
+	maps.Copy(out, env)
 	return out
 }
 

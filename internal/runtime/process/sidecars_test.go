@@ -230,7 +230,9 @@ func TestSidecarsAdoptedAndStopped(t *testing.T) {
 	later := newSandboxRuntime(t, dir)
 	waitFor(t, later, "both containers to log", func() bool {
 		return containerLogText(t, later, req, "") == "main up" && containerLogText(t, later, req, "idle") == "idle up"
-	}, func() any { return []string{containerLogText(t, later, req, ""), containerLogText(t, later, req, "idle")} })
+	}, func() any {
+		return []string{containerLogText(t, later, req, ""), containerLogText(t, later, req, "idle")}
+	})
 	names, err := later.Containers(context.Background(), req.Ref(), podID)
 	if err != nil || !slices.Equal(names, []string{"main", "idle"}) {
 		t.Errorf("containers %v, %v; want main, idle", names, err)
