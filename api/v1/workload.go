@@ -40,6 +40,38 @@ type WorkloadResource struct {
 	SharedMemory     string `json:"sharedMemory,omitempty"`
 	EphemeralStorage string `json:"ephemeralStorage,omitempty"`
 	RDMAResource     string `json:"rdmaResource,omitempty"`
+	// Limits caps what one replica may use, at least what it asks for (nil: the
+	// request is the limit). The planner places replicas by their requests.
+	Limits *ResourceLimits `json:"limits,omitempty"`
+}
+
+// ResourceLimits is the most cpu and memory a pod (or one sidecar of it) may use; an
+// empty field is no limit of its own.
+type ResourceLimits struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}
+
+// SecretEnv sets an environment variable of a container from one key of a general
+// secret of the workload's workspace (the secret's id is its name).
+type SecretEnv struct {
+	Name     string `json:"name"`
+	SecretID string `json:"secretId"`
+	Key      string `json:"key"`
+}
+
+// Sidecar is an extra container of every pod of a workload: it shares the pod's
+// network, working directory (the pod's emptyDir), home and resources, starts with
+// the main container and is stopped when the main container ends.
+type Sidecar struct {
+	Name       string            `json:"name"`
+	Image      string            `json:"image"`
+	EntryPoint string            `json:"entryPoint"`
+	Env        map[string]string `json:"env,omitempty"`
+	SecretEnv  []SecretEnv       `json:"secretEnv,omitempty"`
+	Ports      []ContainerPort   `json:"ports,omitempty"`
+	// Limits caps the sidecar within the pod's resources (nil: only the pod's).
+	Limits *ResourceLimits `json:"limits,omitempty"`
 }
 
 // HealthCheck is an HTTP liveness or readiness probe.
@@ -98,6 +130,11 @@ type WorkloadSpec struct {
 	Dependencies            []string          `json:"dependencies,omitempty"`
 	CronJobs                []CronJob         `json:"cronJobs,omitempty"`
 	Secrets                 []SecretRef       `json:"secrets,omitempty"`
+	// SecretEnv sets variables of the main container from keys of general secrets;
+	// each secret named is also one of Secrets.
+	SecretEnv []SecretEnv `json:"secretEnv,omitempty"`
+	// Sidecars run beside the main container in every pod.
+	Sidecars []Sidecar `json:"sidecars,omitempty"`
 }
 
 // CreateWorkloadRequest is the body of POST /api/v1/workloads.
@@ -130,6 +167,10 @@ type PatchWorkloadRequest struct {
 	MaxRetry         *int               `json:"maxRetry,omitempty"`
 	Env              *map[string]string `json:"env,omitempty"`
 	CronJobs         *[]CronJob         `json:"cronJobs,omitempty"`
+	// Limits replaces resource.limits (an empty object removes them).
+	Limits    *ResourceLimits `json:"limits,omitempty"`
+	SecretEnv *[]SecretEnv    `json:"secretEnv,omitempty"`
+	Sidecars  *[]Sidecar      `json:"sidecars,omitempty"`
 }
 
 // WorkloadListItem is one item of GET /api/v1/workloads, and the base of GET one.
@@ -239,6 +280,9 @@ type WorkloadDetail struct {
 	Dependencies            []string            `json:"dependencies,omitempty"`
 	CronJobs                []CronJob           `json:"cronJobs,omitempty"`
 	Secrets                 []SecretRef         `json:"secrets,omitempty"`
+	// SecretEnv names where variables come from, never their values.
+	SecretEnv []SecretEnv `json:"secretEnv,omitempty"`
+	Sidecars  []Sidecar   `json:"sidecars,omitempty"`
 	// Sleeping and waking, for the kinds that may be paused (not jobs), as seed 003's
 	// Workspace status has them: times are UNIX seconds, 0 when unset.
 	Paused         *bool  `json:"paused,omitempty"`

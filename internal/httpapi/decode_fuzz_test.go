@@ -63,6 +63,9 @@ func checkAccepted(t *testing.T, data []byte) {
 // validation accepts has a per-pod request, and its defaults are idempotent.
 func FuzzCreateBody(f *testing.F) {
 	addSeedExamples(f)
+	f.Add([]byte(`{"displayName":"side","workspaceId":"ws","image":"a","entryPoint":"b","resource":{"replica":1,"cpu":"1","memory":"1Gi","limits":{"cpu":"2","memory":"2Gi"}},` +
+		`"secretEnv":[{"name":"A","secretId":"s","key":"k"}],"sidecars":[{"name":"c","image":"i","entryPoint":"e","env":{"B":"x"},` +
+		`"ports":[{"containerPort":80,"protocol":"udp"}],"limits":{"memory":"1Gi"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var req apiv1.CreateWorkloadRequest
 		err := unmarshal(data, &req, false)
@@ -77,6 +80,9 @@ func FuzzCreateBody(f *testing.F) {
 		}
 		if _, err := workload.PerPod(&req.WorkloadSpec); err != nil {
 			t.Fatalf("valid spec %+v: PerPod: %v", req.WorkloadSpec, err)
+		}
+		if _, err := workload.PodLimits(&req.WorkloadSpec); err != nil {
+			t.Fatalf("valid spec %+v: PodLimits: %v", req.WorkloadSpec, err)
 		}
 		again := req.WorkloadSpec
 		again.Env, again.CustomerLabels = maps.Clone(again.Env), maps.Clone(again.CustomerLabels)

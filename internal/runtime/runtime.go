@@ -254,6 +254,18 @@ func (r StartRequest) Ref() Ref {
 	return Ref{WorkloadID: r.WorkloadID, Cluster: r.Cluster, Workspace: r.Workspace, Dispatch: r.Dispatch}
 }
 
+// PlatformEnv is the part of Env the platform sets (WORKLOAD_ID and the others), not
+// the workload's own env: what a sidecar gets besides its own.
+func (r StartRequest) PlatformEnv() map[string]string {
+	out := make(map[string]string, len(r.Env))
+	for k, v := range r.Env {
+		if _, own := r.Spec.Env[k]; !own {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // Secret is a secret a workload names: an image secret lets the runtime pull the
 // workload's image; a general one is mounted read-only at /etc/secrets/<id>.
 type Secret struct {

@@ -74,6 +74,11 @@ func (s *Service) patch(ctx context.Context, caller *auth.User, id string, p *ap
 		if fe := workload.ApplyPatch(&w.Spec, p, s.now()); len(fe) > 0 {
 			return invalid(fe)
 		}
+		if p.SecretEnv != nil || p.Sidecars != nil {
+			if err := s.resolveSecretEnv(ctx, caller, ws, &w.Spec); err != nil {
+				return err
+			}
+		}
 		if err := s.checkAgainstWorld(ctx, ws, &w.Spec, &old); err != nil {
 			return err
 		}

@@ -69,6 +69,9 @@ func (s *Service) admitSpec(ctx context.Context, caller *auth.User, w *workload.
 	if err := s.resolveSecrets(ctx, caller, ws, &w.Spec); err != nil {
 		return err
 	}
+	if err := s.resolveSecretEnv(ctx, caller, ws, &w.Spec); err != nil {
+		return err
+	}
 	if kind != apiv1.KindModelInfer { // a ModelInfer's groups are fitted by the planner, one by one
 		if err := s.checkAgainstWorld(ctx, ws, &w.Spec, nil); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package usecase
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -104,7 +105,9 @@ func detail(w *workload.Workload, now time.Time, showSecrets bool) apiv1.Workloa
 	}
 	if showSecrets {
 		d.Secrets = spec.Secrets
+		d.SecretEnv = spec.SecretEnv
 	}
+	d.Sidecars = sidecarsView(spec.Sidecars, showSecrets)
 	if workload.Pausable(w.Kind()) {
 		sleepFields(&d, w)
 	}
@@ -183,6 +186,19 @@ func pods(ps []workload.Pod) []apiv1.WorkloadPod {
 			Containers:    p.Containers,
 			RestartCount:  p.RestartCount,
 		})
+	}
+	return out
+}
+
+// sidecarsView shows the sidecars with their entryPoints as text, and where their
+// variables come from only to those who may see the workload's secrets.
+func sidecarsView(in []apiv1.Sidecar, showSecrets bool) []apiv1.Sidecar {
+	out := slices.Clone(in)
+	for i := range out {
+		out[i].EntryPoint = workload.DecodeEntryPoint(out[i].EntryPoint)
+		if !showSecrets {
+			out[i].SecretEnv = nil
+		}
 	}
 	return out
 }

@@ -110,6 +110,40 @@ func ApplyDefaults(spec *apiv1.WorkloadSpec) {
 	}
 	defaultService(spec.Service)
 	spec.Secrets = dedupeSecrets(spec.Secrets)
+	spec.Resource.Limits = defaultLimits(spec.Resource.Limits)
+	for i := range spec.Sidecars {
+		defaultSidecar(&spec.Sidecars[i])
+	}
+}
+
+// defaultSidecar normalizes a sidecar as the main container is: image trimmed,
+// entryPoint base64, empty env values dropped, ports TCP unless UDP.
+func defaultSidecar(sc *apiv1.Sidecar) {
+	sc.Image = strings.TrimSpace(sc.Image)
+	if sc.EntryPoint != "" {
+		sc.EntryPoint = EncodeEntryPoint(sc.EntryPoint)
+	}
+	for k, v := range sc.Env {
+		if v == "" {
+			delete(sc.Env, k)
+		}
+	}
+	for i := range sc.Ports {
+		p := &sc.Ports[i]
+		p.Protocol = strings.ToUpper(p.Protocol)
+		if p.Protocol == "" {
+			p.Protocol = ProtocolDefault
+		}
+	}
+	sc.Limits = defaultLimits(sc.Limits)
+}
+
+// defaultLimits drops limits that set nothing.
+func defaultLimits(l *apiv1.ResourceLimits) *apiv1.ResourceLimits {
+	if l == nil || *l == (apiv1.ResourceLimits{}) {
+		return nil
+	}
+	return l
 }
 
 // forceKind sets what a kind does not let the user choose.

@@ -48,6 +48,15 @@ func ApplyPatch(spec *apiv1.WorkloadSpec, p *apiv1.PatchWorkloadRequest, now tim
 	}
 	setIf(&next.MaxRetry, p.MaxRetry)
 	setIf(&next.Priority, p.Priority)
+	if p.Limits != nil {
+		next.Resource.Limits = clonePtr(p.Limits)
+	}
+	if p.SecretEnv != nil {
+		next.SecretEnv = slices.Clone(*p.SecretEnv)
+	}
+	if p.Sidecars != nil {
+		next.Sidecars = cloneSidecars(*p.Sidecars)
+	}
 
 	ApplyDefaults(next)
 	for _, e := range ValidateSpec(next) {
@@ -81,6 +90,9 @@ func cloneSpec(s *apiv1.WorkloadSpec) *apiv1.WorkloadSpec {
 	c.Dependencies = slices.Clone(s.Dependencies)
 	c.CronJobs = slices.Clone(s.CronJobs)
 	c.Secrets = slices.Clone(s.Secrets)
+	c.SecretEnv = slices.Clone(s.SecretEnv)
+	c.Resource.Limits = clonePtr(s.Resource.Limits)
+	c.Sidecars = cloneSidecars(s.Sidecars)
 	c.TTLSecondsAfterFinished = clonePtr(s.TTLSecondsAfterFinished)
 	c.Timeout = clonePtr(s.Timeout)
 	c.Liveness = clonePtr(s.Liveness)
@@ -91,6 +103,21 @@ func cloneSpec(s *apiv1.WorkloadSpec) *apiv1.WorkloadSpec {
 		c.Service = &svc
 	}
 	return &c
+}
+
+func cloneSidecars(in []apiv1.Sidecar) []apiv1.Sidecar {
+	if in == nil {
+		return nil
+	}
+	out := make([]apiv1.Sidecar, len(in))
+	for i, sc := range in {
+		sc.Env = maps.Clone(sc.Env)
+		sc.SecretEnv = slices.Clone(sc.SecretEnv)
+		sc.Ports = slices.Clone(sc.Ports)
+		sc.Limits = clonePtr(sc.Limits)
+		out[i] = sc
+	}
+	return out
 }
 
 func clonePtr[T any](p *T) *T {

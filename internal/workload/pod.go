@@ -29,6 +29,28 @@ func PerPod(spec *apiv1.WorkloadSpec) (resource.List, error) {
 	return l, nil
 }
 
+// PodLimits is the most one replica may use: PerPod, with cpu and memory raised to
+// resource.limits where it sets them. The planner places replicas by PerPod; the
+// process runtime limits a pod's cgroup to PodLimits.
+func PodLimits(spec *apiv1.WorkloadSpec) (resource.List, error) {
+	l, err := PerPod(spec)
+	lim := spec.Resource.Limits
+	if err != nil || lim == nil {
+		return l, err
+	}
+	if lim.CPU != "" {
+		if l.MilliCPU, err = resource.ParseMilli(lim.CPU); err != nil {
+			return resource.List{}, fmt.Errorf("resource.limits.cpu: %w", err)
+		}
+	}
+	if lim.Memory != "" {
+		if l.Memory, err = resource.ParseValue(lim.Memory); err != nil {
+			return resource.List{}, fmt.Errorf("resource.limits.memory: %w", err)
+		}
+	}
+	return l, nil
+}
+
 // SpecifiedNodes returns the nodes the replicas are pinned to (the hostname label split
 // on blanks), or nil when they are not pinned.
 func SpecifiedNodes(spec *apiv1.WorkloadSpec) []string {

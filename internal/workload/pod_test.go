@@ -53,3 +53,30 @@ func TestSpecifiedNodes(t *testing.T) {
 		}
 	}
 }
+
+// PodLimits raises cpu and memory to the limits where they are given, and leaves the
+// rest as requested.
+func TestPodLimits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		limits *apiv1.ResourceLimits
+		want   resource.List
+	}{
+		{nil, resource.List{MilliCPU: 500, Memory: 1 << 30, GPU: 1}},
+		{&apiv1.ResourceLimits{Memory: "4Gi"}, resource.List{MilliCPU: 500, Memory: 4 << 30, GPU: 1}},
+		{&apiv1.ResourceLimits{CPU: "2", Memory: "2Gi"}, resource.List{MilliCPU: 2000, Memory: 2 << 30, GPU: 1}},
+	} {
+		spec := &apiv1.WorkloadSpec{Resource: apiv1.WorkloadResource{CPU: "500m", Memory: "1Gi", GPU: "1", Limits: tc.limits}}
+		got, err := PodLimits(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("PodLimits with %+v (-want +got):\n%s", tc.limits, diff)
+		}
+	}
+	bad := &apiv1.WorkloadSpec{Resource: apiv1.WorkloadResource{CPU: "1", Memory: "1Gi", Limits: &apiv1.ResourceLimits{CPU: "x"}}}
+	if _, err := PodLimits(bad); err == nil {
+		t.Error("PodLimits of a bad cpu limit: no error")
+	}
+}

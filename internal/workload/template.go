@@ -13,8 +13,8 @@ import (
 // MsgUpdating is the condition message of a service restarting with a changed template.
 const MsgUpdating = "the workload is updating: its pods restart with the new spec"
 
-// TemplateHash identifies what the pods of w run with: image, entryPoint, env and
-// resources (replicas included). Equal specs hash alike whatever the map order.
+// TemplateHash identifies what the pods of w run with: image, entryPoint, env, secret
+// env, sidecars and resources (replicas included). Equal specs hash alike whatever the map order.
 func TemplateHash(spec *apiv1.WorkloadSpec) string {
 	return hashTemplate(spec, spec.Resource)
 }
@@ -42,11 +42,15 @@ func (w *Workload) templateHash() string {
 }
 
 func hashTemplate(spec *apiv1.WorkloadSpec, res apiv1.WorkloadResource) string {
-	b, _ := json.Marshal(struct { // maps marshal in key order
+	// Maps marshal in key order; the fields added later are left out when empty, so
+	// that the pods of a spec without them keep the hash they were made with.
+	b, _ := json.Marshal(struct {
 		Image, EntryPoint string
 		Env               map[string]string
 		Resource          apiv1.WorkloadResource
-	}{spec.Image, spec.EntryPoint, spec.Env, res})
+		SecretEnv         []apiv1.SecretEnv `json:",omitempty"`
+		Sidecars          []apiv1.Sidecar   `json:",omitempty"`
+	}{spec.Image, spec.EntryPoint, spec.Env, res, spec.SecretEnv, spec.Sidecars})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }

@@ -128,11 +128,14 @@ func ValidateSpec(spec *apiv1.WorkloadSpec) FieldErrors {
 		errs.add("entryPoint", ruleRequired+": the command to run, as text or base64")
 	}
 	validateResource(&errs, &spec.Resource)
+	validateResourceLimits(&errs, &spec.Resource)
 	validateLimits(&errs, spec)
 	validateService(&errs, spec.Service)
 	validateHealthCheck(&errs, "liveness", spec.Liveness)
 	validateHealthCheck(&errs, "readiness", spec.Readiness)
 	validateMaps(&errs, spec)
+	validateSecretEnv(&errs, "secretEnv", spec.SecretEnv, spec.Env)
+	validateSidecars(&errs, spec)
 	if kind == apiv1.KindAutoscalingRunnerSet {
 		validateRunnerSet(&errs, spec)
 	}
@@ -174,14 +177,7 @@ func validateMaps(errs *FieldErrors, spec *apiv1.WorkloadSpec) {
 			errs.add("customerLabels["+shownKey(k)+"]", ruleLabelKey)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		switch {
-		case len(k) > EnvKeyMaxLen:
-			errs.add("env["+shownKey(k)+"]", fmt.Sprintf("must be at most %d characters long, not %d", EnvKeyMaxLen, len(k)))
-		case !envKeyRe.MatchString(k):
-			errs.add("env["+shownKey(k)+"]", ruleEnvKey)
-		}
-	}
+	validateEnvKeys(errs, "env", spec.Env)
 }
 
 // shownKey is a map key as an error message names it: cut short when it is long, so

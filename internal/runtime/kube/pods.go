@@ -289,7 +289,7 @@ func (r *Runtime) Logs(ctx context.Context, ref runtime.Ref, podID string, opts 
 	o := &corev1.PodLogOptions{Container: opts.Container}
 	if o.Container == "" {
 		o.Container = p.Spec.Containers[0].Name
-	} else if !slices.ContainsFunc(p.Spec.Containers, func(c corev1.Container) bool { return c.Name == o.Container }) {
+	} else if !slices.Contains(containerNames(p), o.Container) {
 		return nil, runtime.ErrNotFound
 	}
 	if opts.TailLines > 0 {
@@ -322,11 +322,7 @@ func (r *Runtime) Containers(ctx context.Context, ref runtime.Ref, podID string)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, c := range p.Spec.Containers {
-		out = append(out, c.Name)
-	}
-	return out, nil
+	return containerNames(p), nil
 }
 
 // Service reads the workload's Service: its type, cluster IP and first port.

@@ -140,12 +140,16 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 	if err != nil {
 		return nil, err
 	}
+	lim, err := limits(res, req.Spec.Resource.Limits)
+	if err != nil {
+		return nil, err
+	}
 	main := corev1.Container{
 		Name:      workload.MainContainer(req.Kind),
 		Image:     req.Spec.Image,
 		Command:   []string{"/bin/sh", "-c", req.Command},
-		Env:       env(req),
-		Resources: corev1.ResourceRequirements{Requests: res, Limits: res},
+		Env:       append(env(req), secretEnv(req.Spec.SecretEnv, to.instance)...),
+		Resources: corev1.ResourceRequirements{Requests: res, Limits: lim},
 		Ports:     ports(req.Spec),
 	}
 	main.LivenessProbe, main.ReadinessProbe = probe(req.Spec.Liveness), probe(req.Spec.Readiness)
@@ -174,10 +178,14 @@ func podTemplate(req runtime.StartRequest, to target) (*corev1.PodTemplateSpec, 
 	mountHostPaths(t, req.Spec.Hostpath)
 	mountHome(t, req)
 	useSecrets(t, podSecrets(req), to.instance)
+	if err := addSidecars(t, req, to.instance); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
-// resources are the per-pod requests (equal to the limits) of r.
+// resources are the per-pod requests of r (its limits too, but where r.Limits sets
+// cpu or memory).
 func resources(r apiv1.WorkloadResource, vendor string) (corev1.ResourceList, error) {
 	out := corev1.ResourceList{}
 	for _, q := range []struct {

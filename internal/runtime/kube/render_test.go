@@ -68,6 +68,7 @@ func TestRenderGolden(t *testing.T) {
 			r.Spec.SSHPort, r.Home = 22222, &runtime.Home{StorageClass: "fast-ssd", Size: "50Gi"}
 		}},
 		{"runnerset", apiv1.KindAutoscalingRunnerSet, 1, "nvidia", runnerSetRequest},
+		{"pytorchjob-sidecars", apiv1.KindPyTorchJob, 1, "nvidia", sidecarsRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,6 +124,22 @@ func runnerSetRequest(r *runtime.StartRequest) {
 	r.Spec.Env = map[string]string{"GITHUB_CONFIG_URL": "https://github.com/example/repo"}
 	r.Command = "/home/runner/run.sh"
 	r.Secrets = append(r.Secrets, runtime.Secret{ID: r.WorkloadID, Type: apiv1.SecretTypeGeneral})
+}
+
+// sidecarsRequest gives a request seed 002's shapes: requests apart from limits, a
+// variable from a key of a general secret, and a sidecar with its own env, secret
+// variable, port and limits.
+func sidecarsRequest(r *runtime.StartRequest) {
+	r.Spec.Env = map[string]string{"NCCL_DEBUG": "INFO"}
+	r.Spec.Resource.Limits = &apiv1.ResourceLimits{CPU: "64", Memory: "512Gi"}
+	r.Spec.SecretEnv = []apiv1.SecretEnv{{Name: "WANDB_API_KEY", SecretID: "wandb", Key: "api-key"}}
+	r.Spec.Sidecars = []apiv1.Sidecar{{
+		Name: "log-collector", Image: "fluent/fluent-bit:latest", EntryPoint: workload.EncodeEntryPoint("fluent-bit -i tail -p path=/tmp/*.log"),
+		Env:       map[string]string{"LEVEL": "info"},
+		SecretEnv: []apiv1.SecretEnv{{Name: "SINK_TOKEN", SecretID: "wandb", Key: "sink-token"}},
+		Ports:     []apiv1.ContainerPort{{Name: "metrics", ContainerPort: 2020, Protocol: "TCP"}},
+		Limits:    &apiv1.ResourceLimits{CPU: "500m", Memory: "256Mi"},
+	}}
 }
 
 // TestRenderRejects: a kind the runtime cannot run and a quantity that does not parse.

@@ -8,7 +8,9 @@
 //	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat)
 //	status.json  phase, times, exit code, reason, restarts; written by the shim (none: Pending)
 //	log          stdout and stderr in the CRI log format kubelet writes
+//	log.<name>   the same of the pod's sidecar of that name
 //	stop         the time of the first stop request
+//	restart      marks a restart after a failed liveness probe (restart.go)
 //
 // A pod runs under a shim (ShimMain, started as `berth pod-shim <dir>`, or as
 // `berth-shim pod-shim <dir>` where the server found cmd/berth-shim, this package alone,
@@ -66,6 +68,11 @@
 // a pod in a user namespace is entered through nsenter and `berth pod-enter`
 // (enter.go). SSH's sftp subsystem runs this binary's own SFTP server
 // (`berth sftp-server`, sftp.go) in the pod, handed to it as an open file.
+//
+// A pod's sidecars (containers.go, sidecars.go) are further processes of the pod,
+// started beside its command by whoever starts it (the shim, the shim as PID 1, or
+// pod-init), so they share its namespaces, uid and cgroup; they are stopped when the
+// command ends, and one that fails ends the pod's run.
 //
 // The server probes service pods as the kubelet does, over HTTP on their IP (serve.go,
 // probe.go): readiness makes PodStatus.Ready, a failed liveness kills the command but

@@ -19,7 +19,6 @@ import (
 
 	"github.com/berth-dev/berth/internal/runtime"
 	"github.com/berth-dev/berth/internal/runtime/process/image"
-	"github.com/berth-dev/berth/internal/workload"
 )
 
 // A command run in a pod (Exec) joins the pod as its own command did: for a
@@ -52,26 +51,28 @@ func (r *Runtime) Exec(ctx context.Context, ref runtime.Ref, podID string, req r
 	if err != nil {
 		return -1, err
 	}
-	if req.Container != "" && req.Container != workload.MainContainer(spec.Kind) {
+	env, ok := containerEnv(spec, req.Container)
+	if !ok {
 		return -1, fmt.Errorf("container %s of pod %s: %w", req.Container, podID, runtime.ErrNotFound)
 	}
 	if len(req.Command) == 0 && !req.SFTP {
 		return -1, errors.New("exec: no command")
 	}
-	t, err := podTarget(ctx, dir, spec)
+	t, err := podTarget(ctx, dir, spec, env)
 	if err != nil {
 		return -1, err
 	}
 	return runExec(ctx, t, req)
 }
 
-// podTarget finds how to join the running pod in dir.
-func podTarget(ctx context.Context, dir string, spec podSpec) (execTarget, error) {
+// podTarget finds how to join the running pod in dir, with the env of one of its
+// containers.
+func podTarget(ctx context.Context, dir string, spec podSpec, env map[string]string) (execTarget, error) {
 	notRunning := fmt.Errorf("pod %s does not run: %w", spec.PodID, runtime.ErrNotFound)
 	if st, err := readState(dir); err != nil || st.Phase != phaseRunning {
 		return execTarget{}, notRunning
 	}
-	env := maps.Clone(spec.Env)
+	env = maps.Clone(env)
 	if env == nil {
 		env = map[string]string{}
 	}

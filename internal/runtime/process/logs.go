@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/runtime"
-	"github.com/berth-dev/berth/internal/workload"
 )
 
 // logLineMax is the longest log line written as one entry; longer lines are split into
@@ -127,10 +126,11 @@ func (r *Runtime) Logs(ctx context.Context, ref runtime.Ref, podID string, opts 
 	if err != nil {
 		return nil, err
 	}
-	if opts.Container != "" && opts.Container != workload.MainContainer(spec.Kind) {
+	file, ok := containerLog(spec, opts.Container)
+	if !ok {
 		return nil, runtime.ErrNotFound
 	}
-	return readPodLog(dir, opts)
+	return readPodLog(filepath.Join(dir, file), opts)
 }
 
 // DispatchLogs returns every line the pod wrote in one dispatch of the workload, also
@@ -145,12 +145,12 @@ func (r *Runtime) DispatchLogs(ctx context.Context, ref runtime.Ref, podID strin
 	} else if err != nil {
 		return nil, err
 	}
-	return readPodLog(dir, runtime.LogOptions{})
+	return readPodLog(filepath.Join(dir, logFile), runtime.LogOptions{})
 }
 
-// readPodLog reads the log of the pod in dir; a pod that wrote nothing has none.
-func readPodLog(dir string, opts runtime.LogOptions) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, logFile))
+// readPodLog reads a log of a pod; a container that wrote nothing has none.
+func readPodLog(path string, opts runtime.LogOptions) ([]string, error) {
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return []string{}, nil
 	}
@@ -165,13 +165,14 @@ func readPodLog(dir string, opts runtime.LogOptions) ([]string, error) {
 	return selectLog(entries, opts, time.Now()), nil
 }
 
-// Containers names the pod's one container, as the kube runtime names it.
+// Containers names the pod's containers as the kube runtime names them: the main
+// one, then its sidecars.
 func (r *Runtime) Containers(ctx context.Context, ref runtime.Ref, podID string) ([]string, error) {
 	_, spec, err := r.latestPod(ref.WorkloadID, podID)
 	if err != nil {
 		return nil, err
 	}
-	return []string{workload.MainContainer(spec.Kind)}, nil
+	return containerNames(spec), nil
 }
 
 // latestPod finds the pod in the newest dispatch of the workload that has it.

@@ -48,6 +48,8 @@ type podSpec struct {
 	Template string `json:"template,omitempty"`
 	// Serving is the pod's probes and service (serve.go); nil without either.
 	Serving *podServing `json:"serving,omitempty"`
+	// Sidecars run beside the command in the pod (containers.go).
+	Sidecars []podContainer `json:"sidecars,omitempty"`
 }
 
 // podState is status.json.

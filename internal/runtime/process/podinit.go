@@ -28,10 +28,12 @@ const controlFD = 3
 // networkReady is the shim's first byte to the pod-init of a pod with a network.
 const networkReady byte = 'n'
 
-// The first byte of pod-init's answer.
+// The first byte of pod-init's answer: how the main container ended, how a sidecar
+// failed (its wait status, then its name), or why the pod could not start.
 const (
-	initStatus byte = 's'
-	initFailed byte = 'e'
+	initStatus  byte = 's'
+	initSidecar byte = 'c'
+	initFailed  byte = 'e'
 )
 
 // PodInitMain is `berth pod-init <dir>`, which the shim of a sandboxed pod starts as
@@ -55,69 +57,122 @@ func PodInitMain(podDir string) int {
 	}()
 	syscall.CloseOnExec(controlFD)
 	control := os.NewFile(controlFD, "control")
-	child, err := startPod(podDir, control)
+	child, sidecars, err := startPod(podDir, control)
 	if err != nil {
 		_, _ = control.Write(append([]byte{initFailed}, err.Error()...))
 		return 1
 	}
 	go forwardSignals(control, child)
-	ws, err := reap(child.Pid)
+	// The data dir is masked here: whether a sidecar's end is a failure or part of a
+	// stop, the shim decides.
+	ws, failure, err := reapPod(child.Pid, sidecars, func() bool { return false })
 	if err != nil {
-		_, _ = control.Write(append([]byte{initFailed}, err.Error()...))
+		_, _ = control.Write(append([]byte{initFailed}, "pod-init: "+err.Error()...))
 		return 1
 	}
-	answer := []byte{initStatus, 0, 0, 0, 0}
-	binary.LittleEndian.PutUint32(answer[1:], uint32(ws))
-	_, _ = control.Write(answer)
+	if failure != nil {
+		_, _ = control.Write(initAnswer(initSidecar, failure.ws, failure.name))
+		return 0 // the kernel kills the rest of the pod as pod-init exits
+	}
+	stopSidecarsAsInit(sidecars, sidecarStopGrace)
+	_, _ = control.Write(initAnswer(initStatus, ws, ""))
 	return 0
 }
 
-// startPod makes the sandbox of the pod in podDir and starts its command, once the
-// shim said (through control) that the pod's network is ready.
-func startPod(podDir string, control io.Reader) (*os.Process, error) {
+// initAnswer is pod-init's answer: kind, a wait status, and the name of the sidecar
+// it is of (initSidecar).
+func initAnswer(kind byte, ws syscall.WaitStatus, sidecar string) []byte {
+	answer := []byte{kind, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint32(answer[1:], uint32(ws))
+	return append(answer, sidecar...)
+}
+
+// startPod makes the sandbox of the pod in podDir and starts its command and its
+// sidecars (their output on the descriptors from sidecarFD), once the shim said
+// (through control) that the pod's network is ready. It returns the command and the
+// sidecars by pid.
+func startPod(podDir string, control io.Reader) (*os.Process, map[int]string, error) {
 	spec, err := readSpec(podDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if spec.Sandbox == nil {
-		return nil, errors.New("pod-init: the pod has no sandbox")
+		return nil, nil, errors.New("pod-init: the pod has no sandbox")
 	}
 	if spec.Network != nil {
 		b := make([]byte, 1)
 		if _, err := io.ReadFull(control, b); err != nil || b[0] != networkReady {
-			return nil, fmt.Errorf("pod-init: the shim did not set up the pod's network (%v)", err)
+			return nil, nil, fmt.Errorf("pod-init: the shim did not set up the pod's network (%v)", err)
 		}
 	}
 	sb := *spec.Sandbox
 	if err := awaitIDs(control, sb); err != nil {
-		return nil, fmt.Errorf("pod-init: %w", err)
+		return nil, nil, fmt.Errorf("pod-init: %w", err)
 	}
-	cmd, err := enterPod(podDir, spec)
+	cmd, defaults, err := enterPod(podDir, spec)
 	if err != nil {
-		return nil, fmt.Errorf("pod-init: %w", err)
+		return nil, nil, fmt.Errorf("pod-init: %w", err)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	out := make([][2]*os.File, len(spec.Sidecars))
+	for i := range out {
+		for j := range out[i] {
+			fd := sidecarFD + 2*i + j
+			syscall.CloseOnExec(fd) // the main container and the other sidecars must not hold it
+			out[i][j] = os.NewFile(uintptr(fd), "sidecar output")
+		}
+	}
+	sidecars, err := startContainers(cmd, sidecarCmds(spec, cmd, defaults, out), spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pod-init: %w", err)
 	}
 	if err := leaveNamespaceRoot(sb); err != nil {
 		_ = cmd.Process.Kill()
-		return nil, fmt.Errorf("pod-init: %w", err)
+		return nil, nil, fmt.Errorf("pod-init: %w", err)
 	}
-	return cmd.Process, nil
+	return cmd.Process, sidecars, nil
+}
+
+// startContainers starts the pod's main container (cmd) and its sidecars (cmds, of
+// spec), and returns the sidecars by pid; when one cannot start, it kills those
+// started.
+func startContainers(cmd *exec.Cmd, cmds []*exec.Cmd, spec podSpec) (map[int]string, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	sidecars := make(map[int]string, len(cmds))
+	for i, c := range cmds {
+		if err := c.Start(); err != nil {
+			_ = cmd.Process.Kill()
+			for pid := range sidecars {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			return nil, fmt.Errorf("start sidecar %s: %w", spec.Sidecars[i].Name, err)
+		}
+		sidecars[c.Process.Pid] = spec.Sidecars[i].Name
+	}
+	return sidecars, nil
 }
 
 // enterPod makes the view of the sandboxed pod in podDir in this thread's (new) mount
 // namespace and drops this thread's capability bounding set; it returns the pod's
-// command, to be started from this thread as the pod's uid and gid.
-func enterPod(podDir string, spec podSpec) (*exec.Cmd, error) {
+// command, to be started from this thread as the pod's uid and gid, and the
+// variables the view adds to the pod's env (HOME, the image's), which its sidecars
+// get too.
+func enterPod(podDir string, spec podSpec) (*exec.Cmd, map[string]string, error) {
 	sb := *spec.Sandbox
 	env, dir, err := enterView(podDir, spec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, ok := env["HOME"]; !ok {
 		env["HOME"] = sb.WorkDir
+	}
+	defaults := map[string]string{}
+	for k, v := range env {
+		if _, own := spec.Env[k]; !own {
+			defaults[k] = v
+		}
 	}
 	cmd := exec.Command("/bin/sh", "-c", spec.Command)
 	cmd.Env = shimEnv(env)
@@ -125,9 +180,9 @@ func enterPod(podDir string, spec podSpec) (*exec.Cmd, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Credential: &syscall.Credential{Uid: sb.UID, Gid: sb.GID, Groups: []uint32{}}}
 	if err := dropCapabilityBound(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cmd, nil
+	return cmd, defaults, nil
 }
 
 // mountStep is one mount of a pod's view.
@@ -253,23 +308,5 @@ func forwardSignals(control io.Reader, pod *os.Process) {
 			return
 		}
 		_ = pod.Signal(syscall.Signal(b[0]))
-	}
-}
-
-// reap waits for every process of the namespace that ends, as PID 1 must, until the
-// pod's command does, and returns how it ended.
-func reap(pid int) (syscall.WaitStatus, error) {
-	for {
-		var ws syscall.WaitStatus
-		got, err := syscall.Wait4(-1, &ws, 0, nil)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("pod-init: wait for the pod: %w", err)
-		}
-		if got == pid {
-			return ws, nil
-		}
 	}
 }

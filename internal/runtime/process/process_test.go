@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 		if len(os.Args) == 4 && os.Args[1] == netProbeCommand {
 			return netProbe(os.Args[2], os.Args[3] == "sandboxed")
 		}
+		if len(os.Args) == 4 && os.Args[1] == localhostCommand {
+			return localhostProbe(os.Args[2], os.Args[3])
+		}
 		if len(os.Args) == 3 && os.Args[1] == udpNameCommand {
 			return udpName(os.Args[2])
 		}

@@ -82,7 +82,7 @@ func (r *Runtime) rollOn(ref runtime.Ref, pods []podView) error {
 // startPod starts pod p of req beside the dispatch's other pods; it does nothing
 // while a directory of that name is left to release (the next step starts it).
 func (r *Runtime) startPod(req runtime.StartRequest, p runtime.PodSpec) error {
-	res, err := workload.PerPod(&req.Spec)
+	res, err := workload.PodLimits(&req.Spec)
 	if err != nil {
 		return err
 	}

@@ -202,6 +202,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err := r.checkImage(req); err != nil {
 		return err
 	}
+	if err := r.checkSidecars(req); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)
@@ -215,7 +218,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 			return err
 		}
 	}
-	res, err := workload.PerPod(&req.Spec)
+	res, err := workload.PodLimits(&req.Spec)
 	if err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
@@ -263,6 +266,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 // the runtime isolates pods; preparePod makes it.
 func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string, ip netip.Addr, masterAddr, port string) (podSpec, error) {
 	spec := r.podSpec(req, p, masterAddr, port)
+	if err := addContainers(&spec, req); err != nil {
+		return spec, err
+	}
 	if home := r.homeOf(req); home != "" {
 		if err := makeHome(home, &spec); err != nil {
 			return spec, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -86,11 +87,15 @@ func ShimMain(podDir string) int {
 		return shimError(podDir, err)
 	}
 	defer logf.Close()
+	sidecarLogs, err := openSidecarLogs(podDir, spec)
+	if err != nil {
+		return shimError(podDir, err)
+	}
 	signals := make(chan os.Signal, 4)
 	// Caught, not ignored: the command starts with the default actions, as an
 	// ignored signal would stay ignored across exec.
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
-	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, signals: signals}
+	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, sidecarLogs: sidecarLogs, signals: signals}
 	return s.run()
 }
 
@@ -104,12 +109,15 @@ func shimError(podDir string, err error) int {
 
 // shim supervises one pod.
 type shim struct {
-	dir      string
-	spec     podSpec
-	log      *logWriter
-	signals  chan os.Signal
-	stopping bool
-	state    podState
+	dir         string
+	spec        podSpec
+	log         *logWriter
+	sidecarLogs []*logWriter // by sidecar of spec
+	signals     chan os.Signal
+	stopping    bool
+	state       podState
+	// failure is the sidecar that ended the last run, if one did.
+	failure *sidecarFailure
 }
 
 func (s *shim) run() int {
@@ -124,12 +132,17 @@ func (s *shim) run() int {
 		}
 		started := time.Now()
 		oomKills := s.oomKills()
+		s.failure = nil
+		_ = os.Remove(filepath.Join(s.dir, restartFile)) // a restart asked for is this one
 		ws, err := s.runOnce()
 		if err != nil {
 			s.state.Phase, s.state.Reason, s.state.Message = phaseFailed, "StartError", err.Error()
 			s.state.ExitCode, s.state.EndTime = 128, time.Now()
 			_ = writeState(s.dir, s.state)
 			return 1
+		}
+		if s.failure != nil {
+			ws = s.failure.ws
 		}
 		s.state.ExitCode, s.state.Reason = exitResult(ws)
 		if s.state.ExitCode != 0 && s.oomKills() > oomKills {
@@ -142,7 +155,7 @@ func (s *shim) run() int {
 		if time.Since(started) >= restartBackoffReset {
 			backoff = restartBackoffInitial
 		}
-		s.state.Reason, s.state.Message = "CrashLoopBackOff", fmt.Sprintf("restarting in %s", backoff)
+		s.state.Reason, s.state.Message = "CrashLoopBackOff", s.exitMessage(fmt.Sprintf("restarting in %s", backoff))
 		_ = writeState(s.dir, s.state)
 		if !s.sleep(backoff) {
 			return s.finish("")
@@ -172,11 +185,23 @@ func (s *shim) finish(reason string) int {
 	} else {
 		s.state.Phase = phaseFailed
 	}
-	s.state.Message = ""
+	s.state.Message = s.exitMessage("")
 	if err := writeState(s.dir, s.state); err != nil {
 		return 1
 	}
 	return 0
+}
+
+// exitMessage is then, after the failed sidecar that ended the last run, where one
+// did.
+func (s *shim) exitMessage(then string) string {
+	if s.failure == nil {
+		return then
+	}
+	if then == "" {
+		return s.failure.message()
+	}
+	return s.failure.message() + "; " + then
 }
 
 // sleep waits d; it returns false when a stop signal came first.
@@ -205,7 +230,12 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 		defer control.Close()
 	}
 	var drain sync.WaitGroup
-	closeWriters, err := s.pipeOutput(cmd, &drain)
+	closeWriters, sidecarOut, err := s.pipeOutput(cmd, &drain)
+	if control != nil { // pod-init starts the sidecars: their output from its sidecarFD
+		for _, out := range sidecarOut {
+			cmd.ExtraFiles = append(cmd.ExtraFiles, out[0], out[1])
+		}
+	}
 	closeChildEnds := func() {
 		closeWriters()
 		for _, f := range cmd.ExtraFiles {
@@ -223,18 +253,23 @@ func (s *shim) runOnce() (syscall.WaitStatus, error) {
 	if err == nil {
 		err = s.mapIDs(cmd, control)
 	}
+	var sidecars *localSidecars
+	if err == nil && control == nil && len(s.spec.Sidecars) > 0 {
+		sidecars, err = startLocalSidecars(sidecarCmds(s.spec, cmd, nil, sidecarOut), containerNames(s.spec)[1:])
+	}
 	if err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		return 0, err
 	}
-	// Only the child holds the write ends now, so the readers see EOF when it (and
-	// whatever it started) closes them, and pod-init's answer ends when it exits.
+	// Only the children hold the write ends now, so the readers see EOF when they (and
+	// whatever they started) close them, and pod-init's answer ends when it exits.
 	closeChildEnds()
 	s.markRunning()
-	s.wait(cmd, control)
+	s.wait(cmd, control, sidecars)
+	sidecars.stop(sidecarStopGrace)
 	s.awaitDrain(&drain)
-	return podExit(cmd, control)
+	return s.podExit(cmd, control)
 }
 
 // markRunning records that the command runs.
@@ -299,8 +334,8 @@ func (s *shim) attachNetwork(cmd *exec.Cmd, control *os.File) error {
 
 // podExit is how the pod's command ended: for a sandboxed pod pod-init's answer, read
 // once it has exited (its own exit status where it died before answering), else the
-// command's exit status.
-func podExit(cmd *exec.Cmd, control *os.File) (syscall.WaitStatus, error) {
+// command's exit status. A failed sidecar that ended the run is s.failure.
+func (s *shim) podExit(cmd *exec.Cmd, control *os.File) (syscall.WaitStatus, error) {
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if control == nil {
 		return ws, nil
@@ -311,15 +346,22 @@ func podExit(cmd *exec.Cmd, control *os.File) (syscall.WaitStatus, error) {
 		return 0, fmt.Errorf("read pod-init's answer: %w", err)
 	case len(answer) == 5 && answer[0] == initStatus:
 		return syscall.WaitStatus(binary.LittleEndian.Uint32(answer[1:])), nil
+	case len(answer) > 5 && answer[0] == initSidecar:
+		ws := syscall.WaitStatus(binary.LittleEndian.Uint32(answer[1:]))
+		if !s.sidecarEndExpected() {
+			s.failure = &sidecarFailure{name: string(answer[5:]), ws: ws}
+		}
+		return ws, nil
 	case len(answer) > 0 && answer[0] == initFailed:
 		return 0, errors.New(string(answer[1:]))
 	}
 	return ws, nil
 }
 
-// pipeOutput connects the command's stdout and stderr to the pod log through pipes
-// read by drain's goroutines. closeWriters closes the shim's write ends (idempotent).
-func (s *shim) pipeOutput(cmd *exec.Cmd, drain *sync.WaitGroup) (closeWriters func(), err error) {
+// pipeOutput connects the command's stdout and stderr to the pod log, and each
+// sidecar's to its own (sidecarOut, by sidecar), through pipes read by drain's
+// goroutines. closeWriters closes the shim's write ends (idempotent).
+func (s *shim) pipeOutput(cmd *exec.Cmd, drain *sync.WaitGroup) (closeWriters func(), sidecarOut [][2]*os.File, err error) {
 	var writers []*os.File
 	closeWriters = func() {
 		for _, w := range writers {
@@ -330,7 +372,7 @@ func (s *shim) pipeOutput(cmd *exec.Cmd, drain *sync.WaitGroup) (closeWriters fu
 	for _, stream := range []string{"stdout", "stderr"} {
 		r, w, err := os.Pipe()
 		if err != nil {
-			return closeWriters, err
+			return closeWriters, nil, err
 		}
 		writers = append(writers, w)
 		if stream == "stdout" {
@@ -343,12 +385,14 @@ func (s *shim) pipeOutput(cmd *exec.Cmd, drain *sync.WaitGroup) (closeWriters fu
 			s.log.copyLines(r, stream)
 		})
 	}
-	return closeWriters, nil
+	sidecarOut, err = s.pipeSidecars(drain, &writers)
+	return closeWriters, sidecarOut, err
 }
 
 // wait waits for the command to exit, passing on the signals sent to the shim alone
-// (through control to pod-init, which passes them to the pod, where there is one).
-func (s *shim) wait(cmd *exec.Cmd, control *os.File) {
+// (through control to pod-init, which passes them to the pod, where there is one);
+// a failed sidecar of those the shim started kills it.
+func (s *shim) wait(cmd *exec.Cmd, control *os.File, sidecars *localSidecars) {
 	done := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
@@ -367,6 +411,13 @@ func (s *shim) wait(cmd *exec.Cmd, control *os.File) {
 				_, _ = control.Write([]byte{byte(sig.(syscall.Signal))})
 			} else {
 				_ = cmd.Process.Signal(sig)
+			}
+		case f := <-sidecars.failures():
+			if !s.sidecarEndExpected() && s.failure == nil {
+				s.failure = f
+				// The whole pod, as a failed liveness probe kills it: the main
+				// container and what it started, the other sidecars.
+				_ = killAllBut(s.spec, os.Getpid())
 			}
 		case <-done:
 			waiting = false

@@ -49,61 +49,70 @@ func becomeInit() error {
 	return nil
 }
 
-// runAsInit runs the command once, in new mount and network namespaces, from the
-// shim, PID 1 of the pod, and returns how it ended.
+// runAsInit runs the command and its sidecars once, in new mount and network
+// namespaces, from the shim, PID 1 of the pod, and returns how the command ended.
 func (s *shim) runAsInit() (syscall.WaitStatus, error) {
 	cmd := &exec.Cmd{}
 	var drain sync.WaitGroup
-	closeWriters, err := s.pipeOutput(cmd, &drain)
+	closeWriters, sidecarOut, err := s.pipeOutput(cmd, &drain)
 	defer closeWriters()
 	if err != nil {
 		return 0, err
 	}
-	if err := s.startInPod(cmd); err != nil {
+	sidecars, err := s.startInPod(cmd, sidecarOut)
+	if err != nil {
 		return 0, err
 	}
 	defer cmd.Process.Release()
-	closeWriters() // only the command holds the write ends now
+	closeWriters() // only the containers hold the write ends now
 	s.markRunning()
-	ws, err := s.waitAsInit(cmd.Process)
+	ws, err := s.waitAsInit(cmd.Process, sidecars)
 	s.awaitDrain(&drain)
 	return ws, err
 }
 
-// startInPod sets cmd to the pod's command and starts it in the pod's namespaces,
-// made on a thread of their own.
-func (s *shim) startInPod(cmd *exec.Cmd) error {
-	started := make(chan error, 1)
+// startInPod sets cmd to the pod's command and starts it and the pod's sidecars
+// (their output on out) in the pod's namespaces, made on a thread of their own; it
+// returns the sidecars by pid.
+func (s *shim) startInPod(cmd *exec.Cmd, out [][2]*os.File) (map[int]string, error) {
+	type result struct {
+		sidecars map[int]string
+		err      error
+	}
+	started := make(chan result, 1)
 	go func() {
 		// Never unlocked: the thread, in the pod's namespaces and without
 		// capabilities, ends with this goroutine.
 		goruntime.LockOSThread()
-		started <- s.forkPod(cmd)
+		sidecars, err := s.forkPod(cmd, out)
+		started <- result{sidecars, err}
 	}()
-	return <-started
+	r := <-started
+	return r.sidecars, r.err
 }
 
 // forkPod, on a locked thread, moves it into new mount (and network) namespaces,
-// makes the pod's view and network there and starts the command from it.
-func (s *shim) forkPod(cmd *exec.Cmd) error {
+// makes the pod's view and network there and starts the command and the sidecars
+// from it.
+func (s *shim) forkPod(cmd *exec.Cmd, out [][2]*os.File) (map[int]string, error) {
 	flags := unix.CLONE_NEWNS
 	if s.spec.Network != nil {
 		flags |= unix.CLONE_NEWNET
 	}
 	if err := unix.Unshare(flags); err != nil {
-		return fmt.Errorf("make the pod's namespaces: %w", err)
+		return nil, fmt.Errorf("make the pod's namespaces: %w", err)
 	}
 	if s.spec.Network != nil {
 		if err := attachThreadNetwork(*s.spec.Network); err != nil {
-			return fmt.Errorf("pod network: %w", err)
+			return nil, fmt.Errorf("pod network: %w", err)
 		}
 	}
-	pod, err := enterPod(s.dir, s.spec)
+	pod, defaults, err := enterPod(s.dir, s.spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cmd.Path, cmd.Args, cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Path, pod.Args, pod.Env, pod.Dir, pod.SysProcAttr
-	return cmd.Start()
+	return startContainers(cmd, sidecarCmds(s.spec, cmd, defaults, out), s.spec)
 }
 
 // attachThreadNetwork gives the network namespace of this (locked) thread the pod's
@@ -131,17 +140,19 @@ func attachThreadNetwork(n podNetwork) error {
 }
 
 // waitAsInit waits for the pod's command, reaping every process of the pod that ends
-// meanwhile and passing on the signals sent to the shim alone; then it kills and
-// reaps what the command left, so that a restart starts from an empty pod.
-func (s *shim) waitAsInit(pod *os.Process) (syscall.WaitStatus, error) {
+// meanwhile and passing on the signals sent to the shim alone; a failed sidecar
+// (of sidecars, by pid) ends the run. Then it stops the sidecars left and kills and
+// reaps what the pod left, so that a restart starts from an empty pod.
+func (s *shim) waitAsInit(pod *os.Process, sidecars map[int]string) (syscall.WaitStatus, error) {
 	type exit struct {
-		ws  syscall.WaitStatus
-		err error
+		ws      syscall.WaitStatus
+		failure *sidecarFailure
+		err     error
 	}
 	done := make(chan exit, 1)
 	go func() {
-		ws, err := reap(pod.Pid)
-		done <- exit{ws, err}
+		ws, failure, err := reapPod(pod.Pid, sidecars, s.sidecarEndExpected)
+		done <- exit{ws, failure, err}
 	}()
 	for {
 		select {
@@ -153,6 +164,10 @@ func (s *shim) waitAsInit(pod *os.Process) (syscall.WaitStatus, error) {
 				_ = pod.Signal(sig)
 			}
 		case e := <-done:
+			if e.failure == nil && e.err == nil {
+				stopSidecarsAsInit(sidecars, sidecarStopGrace)
+			}
+			s.failure = e.failure
 			killPodLeftovers()
 			return e.ws, e.err
 		}
