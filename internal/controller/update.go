@@ -28,8 +28,9 @@ const msgGrowWaits = "waiting for room for the new replicas: "
 // record is saved.
 func (c *Controller) update(w *workload.Workload, now time.Time) {
 	u, ok := c.cfg.Runtime.(runtime.Updater)
-	// A ModelInfer's changed spec restarts its groups, admitted one by one again.
-	if !ok || w.Infer != nil || !workload.InPlace(w) || !u.Updates(startRequest(w)) {
+	// A ModelInfer's groups are replaced in place, group by group, as its rollout
+	// strategy says, where the runtime can (the shape of its groups unchanged).
+	if !ok || !workload.InPlace(w) || !u.Updates(startRequest(w)) {
 		workload.Restart(w, now)
 		return
 	}

@@ -1,11 +1,15 @@
 package workload
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/workload/grouprollout"
 )
 
 // The pods of a ModelInfer are ranked group by group: group g holds the ranks
@@ -145,47 +149,105 @@ func GroupGrowth(w *Workload) int {
 }
 
 // InferGroups counts a ModelInfer's groups as seed 004 does: those with a live pod
-// in its current dispatch (running, updated or not: a changed spec restarts them
-// all), and those whose every pod runs and is ready.
+// in its current dispatch (running, updated or not), and those whose every pod runs
+// and is ready.
 func InferGroups(w *Workload) (replicas, available int) {
+	c := CountInferGroups(w)
+	return c.Replicas, c.Available
+}
+
+// InferGroupCounts are a ModelInfer's groups, as its status shows them: those with a
+// live pod, those whose live pods all run the template its spec asks for (Updated) or
+// not (Current), and those whose every pod runs and is ready (Available).
+type InferGroupCounts struct {
+	Replicas, Current, Updated, Available int
+}
+
+// CountInferGroups counts the groups of w's current dispatch. A pod whose runtime does
+// not say which template it was made from counts as updated.
+func CountInferGroups(w *Workload) InferGroupCounts {
+	var c InferGroupCounts
 	size := GroupSize(&w.Infer.Spec)
 	if size == 0 || !w.Dispatched() {
-		return 0, 0
+		return c
 	}
-	live, ready := map[int]int{}, map[int]int{}
+	template := InferTemplateHash(&w.Infer.Spec)
+	live, ready, old := map[int]int{}, map[int]int{}, map[int]bool{}
 	for _, p := range w.Status.Pods {
 		if p.Dispatch != w.Status.DispatchCount || (p.Phase != PodPending && p.Phase != PodRunning) {
 			continue
 		}
-		live[p.Rank/size]++
+		g := p.Rank / size
+		live[g]++
 		if p.Phase == PodRunning && p.Ready {
-			ready[p.Rank/size]++
+			ready[g]++
+		}
+		if p.Template != "" && p.Template != template {
+			old[g] = true
 		}
 	}
 	for _, n := range ready {
 		if n == size {
-			available++
+			c.Available++
 		}
 	}
-	return len(live), available
+	c.Replicas, c.Current = len(live), len(old)
+	c.Updated = c.Replicas - c.Current
+	return c
+}
+
+// InferTemplateHash identifies what the pods of a ModelInfer's groups run: its group
+// template (roles, their pod templates, gang and grace). A change of the replicas, the
+// rollout strategy or the recovery policy alone replaces no group.
+func InferTemplateHash(spec *apiv1.ModelInferSpec) string {
+	b, _ := json.Marshal(spec.Template)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // InferMaxUnavailable is spec's maxUnavailable in groups: a percentage of its
 // replicas rounded down, as the seed says.
 func InferMaxUnavailable(spec *apiv1.ModelInferSpec) int {
+	return InferRolloutLimits(spec).MaxUnavailable
+}
+
+// InferRolloutLimits are the bounds of spec's rolling update in groups: its partition,
+// maxUnavailable (a percentage of the replicas rounded down) and maxSurge (rounded up),
+// the defaults where it has none.
+func InferRolloutLimits(spec *apiv1.ModelInferSpec) grouprollout.Limits {
+	lim := grouprollout.Limits{MaxUnavailable: InferMaxUnavailableDefault, MaxSurge: InferMaxSurgeDefault}
 	rs := spec.RolloutStrategy
-	if rs == nil || rs.RollingUpdateConfiguration == nil || rs.RollingUpdateConfiguration.MaxUnavailable == nil {
-		return InferMaxUnavailableDefault
+	if rs == nil || rs.RollingUpdateConfiguration == nil {
+		return lim
 	}
-	v := *rs.RollingUpdateConfiguration.MaxUnavailable
-	n, err := ParseIntOrPercent(v)
-	if err != nil {
-		return InferMaxUnavailableDefault
+	ru := rs.RollingUpdateConfiguration
+	n := deref(spec.Replicas)
+	if v, ok := groupsOf(ru.MaxUnavailable, n, false); ok {
+		lim.MaxUnavailable = v
 	}
-	if v.IsString {
-		return n * deref(spec.Replicas) / 100
+	if v, ok := groupsOf(ru.MaxSurge, n, true); ok {
+		lim.MaxSurge = v
 	}
-	return n
+	lim.Partition = deref(ru.Partition)
+	return lim
+}
+
+// groupsOf resolves a count or a percentage of n groups, rounded up or down; false
+// where v is unset or does not parse (a value stored before it was checked).
+func groupsOf(v *apiv1.IntOrString, n int, roundUp bool) (int, bool) {
+	if v == nil {
+		return 0, false
+	}
+	x, err := ParseIntOrPercent(*v)
+	switch {
+	case err != nil:
+		return 0, false
+	case !v.IsString:
+		return x, true
+	case roundUp:
+		return (x*n + 99) / 100, true
+	}
+	return x * n / 100, true
 }
 
 // RestartGrace is how long after a pod's failure its group or role is recreated.
