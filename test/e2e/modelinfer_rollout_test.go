@@ -3,6 +3,8 @@ package e2e
 import (
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -11,11 +13,18 @@ import (
 	"github.com/berth-dev/berth/client"
 )
 
-// podStarts is the start time of each pod of the workload, by pod id.
-func podStarts(w *apiv1.WorkloadDetail) map[string]string {
-	out := map[string]string{}
+// podStarts is when each pod of the workload last started, by pod id: the time it
+// wrote its env (the API shows start times to the second, and a group may be
+// replaced within one).
+func podStarts(t *testing.T, root string, w *apiv1.WorkloadDetail) map[string]time.Time {
+	t.Helper()
+	out := map[string]time.Time{}
 	for _, p := range w.Pods {
-		out[p.PodID] = p.StartTime
+		fi, err := os.Stat(filepath.Join(root, p.PodID+".env"))
+		if err != nil {
+			t.Fatalf("env of %s: %v", p.PodID, err)
+		}
+		out[p.PodID] = fi.ModTime()
 	}
 	return out
 }
@@ -60,7 +69,7 @@ func watchRollout(t *testing.T, c *client.Client, name, id string, groups, updat
 // restartedGroups says, by group, whether the pods of each changed since before:
 // "new" when every one started again, "kept" when none did, "mixed" otherwise; it
 // fails unless every rank kept its pod id.
-func restartedGroups(t *testing.T, before, after map[string]string, id string, groups, size int) []string {
+func restartedGroups(t *testing.T, before, after map[string]time.Time, id string, groups, size int) []string {
 	t.Helper()
 	if got, want := slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)); !slices.Equal(got, want) {
 		t.Fatalf("pod ids %v, want %v: each rank keeps its name", got, want)
@@ -70,7 +79,7 @@ func restartedGroups(t *testing.T, before, after map[string]string, id string, g
 		changed := 0
 		for r := g * size; r < (g+1)*size; r++ {
 			pod := fmt.Sprintf("%s-%d", id, r)
-			if after[pod] != before[pod] {
+			if !after[pod].Equal(before[pod]) {
 				changed++
 			}
 		}
@@ -83,8 +92,8 @@ func restartedGroups(t *testing.T, before, after map[string]string, id string, g
 }
 
 // TestModelInferRollout: a PUT that changes the image and env of every pod with
-// partition 1 replaces group 1 only (its pods restart under the same ids with the
-// new env; group 0's keep running); a PATCH lowering the partition to 0 then
+// partition 1 replaces group 1 only (its pods start again under the same ids with
+// the new env; group 0's keep running); a PATCH lowering the partition to 0 then
 // replaces group 0. Through both, the ModelInfer reads Updating with Progressing
 // in progress, and never has fewer than replicas - maxUnavailable = 1 group
 // available.
@@ -102,7 +111,7 @@ func TestModelInferRollout(t *testing.T) {
 	}
 	id := m.Metadata.Annotations["berth.dev/workload-id"]
 	m = waitGroups(t, c, "roll", groups)
-	before := podStarts(waitPhase(t, c, id, apiv1.PhaseRunning, 30*time.Second))
+	before := podStarts(t, root, waitPhase(t, c, id, apiv1.PhaseRunning, 30*time.Second))
 
 	one := 1
 	m.Spec.RolloutStrategy.RollingUpdateConfiguration.Partition = &one
@@ -120,7 +129,7 @@ func TestModelInferRollout(t *testing.T) {
 	}
 	seen, m := watchRollout(t, c, "roll", id, groups, 1)
 	w := get(t, c, id)
-	mid := podStarts(w)
+	mid := podStarts(t, root, w)
 	if got := restartedGroups(t, before, mid, id, groups, size); !slices.Equal(got, []string{"kept", "new"}) {
 		t.Errorf("at partition 1 the groups are %v, want [kept new]", got)
 	}
@@ -140,7 +149,7 @@ func TestModelInferRollout(t *testing.T) {
 		t.Fatalf("PATCH the partition to 0: %v", err)
 	}
 	seen, m = watchRollout(t, c, "roll", id, groups, groups)
-	after := podStarts(get(t, c, id))
+	after := podStarts(t, root, get(t, c, id))
 	if got := restartedGroups(t, mid, after, id, groups, size); !slices.Equal(got, []string{"new", "kept"}) {
 		t.Errorf("at partition 0 the groups are %v since partition 1, want [new kept]", got)
 	}
