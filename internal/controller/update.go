@@ -28,9 +28,13 @@ const msgGrowWaits = "waiting for room for the new replicas: "
 // record is saved.
 func (c *Controller) update(w *workload.Workload, now time.Time) {
 	u, ok := c.cfg.Runtime.(runtime.Updater)
-	// A ModelInfer's groups are replaced in place, group by group, as its rollout
-	// strategy says, where the runtime can (the shape of its groups unchanged).
-	if !ok || !workload.InPlace(w) || !u.Updates(startRequest(w)) {
+	req := startRequest(w)
+	inPlace := ok && workload.InPlace(w) && u.Updates(req)
+	if w.Infer != nil { // its groups are replaced whole, where the runtime can
+		g, rolls := c.cfg.Runtime.(runtime.GroupRoller)
+		inPlace = inPlace && rolls && g.RollsGroups(req)
+	}
+	if !inPlace {
 		workload.Restart(w, now)
 		return
 	}

@@ -92,6 +92,16 @@ type Updater interface {
 	Update(ctx context.Context, req StartRequest) error
 }
 
+// GroupRoller is an optional extra of an Updater that replaces a ModelInfer's groups
+// in place when their template changes (Groups.Template), group by group within
+// Groups.Limits (grouprollout.Plan); without it a changed ModelInfer restarts as a
+// new dispatch.
+type GroupRoller interface {
+	// RollsGroups reports whether Update can move the request's groups to its
+	// template in place.
+	RollsGroups(req StartRequest) bool
+}
+
 // SecretUpdater is an optional extra of a runtime that keeps copies of secrets (the
 // kube runtime's Kubernetes Secrets): it brings every copy of a changed secret up to
 // date, so that running pods and controllers see the new values (the kubelet

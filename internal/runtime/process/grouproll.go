@@ -15,6 +15,14 @@ import (
 // new group never starts beside its old one (no surge: the plan is given no room for
 // one); it starts under the same names once the old group's pods are gone.
 
+var _ runtime.GroupRoller = (*Runtime)(nil)
+
+// RollsGroups reports whether Update can roll the request's groups to their
+// template: a ModelInfer with pods here whose groups keep their size.
+func (r *Runtime) RollsGroups(req runtime.StartRequest) bool {
+	return req.Groups != nil && r.Updates(req)
+}
+
 // podTemplate is the template a pod of req is made from.
 func podTemplate(req runtime.StartRequest) string {
 	if req.Groups != nil {
