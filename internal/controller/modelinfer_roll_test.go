@@ -61,9 +61,10 @@ func TestModelInferTemplateChange(t *testing.T) {
 				s.Template.Roles[0].EntryTemplate.Spec.Containers[0].Command = []string{"sh", "-c", "exec sleep 61"}
 			})
 			e.waitFor(id, "Running again, every group on the new template", func(w *workload.Workload) bool {
-				c := workload.CountInferGroups(w)
+				_, available := workload.InferGroups(w)
+				current, updated := workload.InferGroupTemplates(w)
 				return w.Status.Phase == apiv1.PhaseRunning && w.Status.DispatchCount == tc.dispatch &&
-					c.Updated == 2 && c.Available == 2 && w.Status.Rollout == workload.RolloutNone
+					current == 0 && updated == 2 && available == 2 && w.Status.Rollout == workload.RolloutNone
 			})
 		})
 	}

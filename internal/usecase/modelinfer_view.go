@@ -46,15 +46,16 @@ func modelInferView(w *workload.Workload) *apiv1.ModelInfer {
 
 // modelInferStatus is the status of a ModelInfer, counted in groups.
 func modelInferStatus(w *workload.Workload) apiv1.ModelInferStatus {
-	c := workload.CountInferGroups(w)
+	replicas, available := workload.InferGroups(w)
+	current, updated := workload.InferGroupTemplates(w)
 	observed := w.Infer.Generation
 	if workload.TemplateChanged(w) { // the controller is yet to act on the latest spec
 		observed--
 	}
-	st := apiv1.ModelInferStatus{ObservedGeneration: observed, Replicas: c.Replicas, CurrentReplicas: c.Current,
-		UpdatedReplicas: c.Updated, AvailableReplicas: c.Available}
+	st := apiv1.ModelInferStatus{ObservedGeneration: observed, Replicas: replicas, CurrentReplicas: current,
+		UpdatedReplicas: updated, AvailableReplicas: available}
 	if w.Dispatched() {
-		st.Conditions = inferConditions(w, c)
+		st.Conditions = inferConditions(w, available, updated)
 	}
 	return st
 }
@@ -63,8 +64,7 @@ func modelInferStatus(w *workload.Workload) apiv1.ModelInferStatus {
 // at least, are available) and Progressing (groups are still to be placed, to be
 // ready or to be replaced by a rollout, with the workload's message saying why they
 // wait).
-func inferConditions(w *workload.Workload, c workload.InferGroupCounts) []apiv1.MetaCondition {
-	available := c.Available
+func inferConditions(w *workload.Workload, available, updated int) []apiv1.MetaCondition {
 	spec := &w.Infer.Spec
 	want := *spec.Replicas
 	floor := max(1, want-workload.InferMaxUnavailable(spec))
@@ -80,7 +80,7 @@ func inferConditions(w *workload.Workload, c workload.InferGroupCounts) []apiv1.
 		return c
 	}
 	avail := fmt.Sprintf("%d of %d inference groups available, %d needed", available, want, floor)
-	progress := fmt.Sprintf("%d of %d inference groups available, %d updated", available, want, c.Updated)
+	progress := fmt.Sprintf("%d of %d inference groups available, %d updated", available, want, updated)
 	if w.Status.Message != "" {
 		progress += "; " + w.Status.Message
 	}

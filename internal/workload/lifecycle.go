@@ -313,6 +313,9 @@ func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 		st.Releasing = nil
 	}
 	template := podTemplate(w)
+	if w.Infer != nil {
+		live = inferTemplates(w, live, template)
+	}
 	prev, counts := st.Replicas, countReplicas(live, template)
 	st.Replicas = &counts
 	ready := len(live) > 0 && len(live) == len(st.Placement) && counts.Ready == len(live)
@@ -350,6 +353,18 @@ func podTemplate(w *Workload) string {
 		return InferTemplateHash(&w.Infer.Spec)
 	}
 	return PodTemplateHash(&w.Spec)
+}
+
+// inferTemplates is the live pods of a ModelInfer with those on its group template
+// (OnInferTemplate) reporting template.
+func inferTemplates(w *Workload, live []Pod, template string) []Pod {
+	out := slices.Clone(live)
+	for i := range out {
+		if OnInferTemplate(w, out[i].Template) {
+			out[i].Template = template
+		}
+	}
+	return out
 }
 
 // rolled reports whether every pod the rollout moves was made from the pod

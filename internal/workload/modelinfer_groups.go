@@ -149,51 +149,64 @@ func GroupGrowth(w *Workload) int {
 }
 
 // InferGroups counts a ModelInfer's groups as seed 004 does: those with a live pod
-// in its current dispatch (running, updated or not), and those whose every pod runs
-// and is ready.
+// in its current dispatch (running, updated or not: a changed spec restarts them
+// all), and those whose every pod runs and is ready.
 func InferGroups(w *Workload) (replicas, available int) {
-	c := CountInferGroups(w)
-	return c.Replicas, c.Available
-}
-
-// InferGroupCounts are a ModelInfer's groups, as its status shows them: those with a
-// live pod, those whose live pods all run the template its spec asks for (Updated) or
-// not (Current), and those whose every pod runs and is ready (Available).
-type InferGroupCounts struct {
-	Replicas, Current, Updated, Available int
-}
-
-// CountInferGroups counts the groups of w's current dispatch. A pod whose runtime does
-// not say which template it was made from counts as updated.
-func CountInferGroups(w *Workload) InferGroupCounts {
-	var c InferGroupCounts
 	size := GroupSize(&w.Infer.Spec)
 	if size == 0 || !w.Dispatched() {
-		return c
+		return 0, 0
 	}
-	template := InferTemplateHash(&w.Infer.Spec)
-	live, ready, old := map[int]int{}, map[int]int{}, map[int]bool{}
+	live, ready := map[int]int{}, map[int]int{}
+	for _, p := range w.Status.Pods {
+		if p.Dispatch != w.Status.DispatchCount || (p.Phase != PodPending && p.Phase != PodRunning) {
+			continue
+		}
+		live[p.Rank/size]++
+		if p.Phase == PodRunning && p.Ready {
+			ready[p.Rank/size]++
+		}
+	}
+	for _, n := range ready {
+		if n == size {
+			available++
+		}
+	}
+	return len(live), available
+}
+
+// InferGroupTemplates counts the groups of w's current dispatch that have a live pod
+// by template: updated where every live pod runs the group template its spec asks for
+// (OnInferTemplate), current otherwise.
+func InferGroupTemplates(w *Workload) (current, updated int) {
+	size := GroupSize(&w.Infer.Spec)
+	if size == 0 || !w.Dispatched() {
+		return 0, 0
+	}
+	old := map[int]bool{}
 	for _, p := range w.Status.Pods {
 		if p.Dispatch != w.Status.DispatchCount || (p.Phase != PodPending && p.Phase != PodRunning) {
 			continue
 		}
 		g := p.Rank / size
-		live[g]++
-		if p.Phase == PodRunning && p.Ready {
-			ready[g]++
-		}
-		if p.Template != "" && p.Template != template {
-			old[g] = true
+		old[g] = old[g] || !OnInferTemplate(w, p.Template)
+	}
+	for _, o := range old {
+		if o {
+			current++
+		} else {
+			updated++
 		}
 	}
-	for _, n := range ready {
-		if n == size {
-			c.Available++
-		}
-	}
-	c.Replicas, c.Current = len(live), len(old)
-	c.Updated = c.Replicas - c.Current
-	return c
+	return current, updated
+}
+
+// OnInferTemplate reports whether a ModelInfer pod made from template runs the group
+// template w's spec asks for: a runtime that rolls groups in place reports
+// InferTemplateHash; one that restarts a changed ModelInfer instead (kube) reports
+// the workload's PodTemplateHash, its pods all of the current spec; "" where the
+// runtime does not say.
+func OnInferTemplate(w *Workload, template string) bool {
+	return template == "" || template == InferTemplateHash(&w.Infer.Spec) || template == PodTemplateHash(&w.Spec)
 }
 
 // InferTemplateHash identifies what the pods of a ModelInfer's groups run: its group

@@ -48,36 +48,50 @@ type groupMembers struct {
 }
 
 // planGroupRollout is the next step of a ModelInfer's rollout to req, given its pods.
+// A group is whole with the pods the request places for it (all of them, or fewer
+// while some of its instances wait for room); pods of ranks the request does not
+// place stop at once.
 func planGroupRollout(req runtime.StartRequest, pods []podView) rolloutStep {
 	g := req.Groups
 	size := max(g.Size, 1)
-	in := grouprollout.Input{Replicas: len(req.Pods) / size, Size: size, Limits: g.Limits}
 	groups, members := map[int]*grouprollout.Group{}, map[int]*groupMembers{}
-	taken := map[string]bool{}
-	for _, v := range pods {
-		taken[v.spec.PodID] = true
-		o := v.status.Rank / size
+	group := func(o int) *grouprollout.Group {
 		if groups[o] == nil {
 			groups[o], members[o] = &grouprollout.Group{Ordinal: o}, &groupMembers{}
 		}
-		if v.dropped {
-			groups[o].Ending = true
-			continue
+		return groups[o]
+	}
+	in := grouprollout.Input{Limits: g.Limits}
+	wanted := map[int]bool{}
+	for _, p := range req.Pods {
+		wanted[p.Rank] = true
+		group(p.Rank / size).Size++
+		in.Replicas = max(in.Replicas, p.Rank/size+1)
+	}
+	var step rolloutStep
+	taken := map[string]bool{}
+	for _, v := range pods {
+		taken[v.spec.PodID] = true
+		gr := group(v.status.Rank / size)
+		switch {
+		case v.dropped:
+			gr.Ending = true
+		case !wanted[v.status.Rank]:
+			step.drop = append(step.drop, v)
+		case v.spec.Template == g.Template:
+			gr.New.Pods++
+			members[gr.Ordinal].current = append(members[gr.Ordinal].current, v)
+		default:
+			gr.Old.Pods++
+			members[gr.Ordinal].old = append(members[gr.Ordinal].old, v)
 		}
-		inst, list := &groups[o].Old, &members[o].old
-		if v.spec.Template == g.Template {
-			inst, list = &groups[o].New, &members[o].current
-		}
-		inst.Pods++
-		*list = append(*list, v)
 	}
 	for o, m := range members {
-		groups[o].Old.Available = available(m.old, size)
-		groups[o].New.Available = available(m.current, size)
+		groups[o].Old.Available = available(m.old, groups[o].Size)
+		groups[o].New.Available = available(m.current, groups[o].Size)
 		in.Groups = append(in.Groups, *groups[o])
 	}
 	plan := grouprollout.Plan(in)
-	var step rolloutStep
 	for _, r := range plan.Remove {
 		if r.Old {
 			step.drop = append(step.drop, members[r.Ordinal].old...)
@@ -92,13 +106,14 @@ func planGroupRollout(req runtime.StartRequest, pods []podView) rolloutStep {
 			}
 		}
 	}
-	step.done = plan.Done
+	step.done = plan.Done && len(step.drop) == 0
 	return step
 }
 
-// available reports whether the views are a whole group, every pod running and ready.
+// available reports whether the views are a whole group of size pods, every one
+// running and ready.
 func available(views []podView, size int) bool {
-	return len(views) == size && !slices.ContainsFunc(views, func(v podView) bool {
+	return size > 0 && len(views) == size && !slices.ContainsFunc(views, func(v podView) bool {
 		return !v.status.Live() || !v.status.Ready
 	})
 }

@@ -45,6 +45,8 @@ type Instance struct {
 // Group is what one ordinal holds when a step is planned.
 type Group struct {
 	Ordinal int
+	// Size is the pods of the ordinal's instance when it is whole: those placed for it.
+	Size int
 	// Old is its instance of an older template; New its instance of the rollout's.
 	Old, New Instance
 	// Ending: pods of the ordinal that an earlier step removed have yet to end and give
@@ -57,14 +59,12 @@ type Input struct {
 	// Replicas is how many groups are wanted: ordinals 0 to Replicas-1. Instances of
 	// a higher ordinal are removed at once.
 	Replicas int
-	// Size is the pods of one group.
-	Size   int
-	Limits Limits
+	Limits   Limits
 	// SurgeRoom is how many instances beyond Replicas the caller has room for (an
 	// admission for them); the surge is the least of it and MaxSurge.
 	SurgeRoom int
-	// Groups are the ordinals that hold or held pods, in any order; an ordinal below
-	// Replicas that is missing holds nothing.
+	// Groups are the wanted ordinals and those that hold or held pods, in any order;
+	// a wanted ordinal that is missing has no pod placed, so nothing to start.
 	Groups []Group
 }
 
@@ -208,7 +208,7 @@ func (p *plan) startNew() {
 	var beside []*Group
 	for _, g := range p.descending() {
 		switch {
-		case g.Ordinal >= p.in.Replicas, g.New.Pods >= p.in.Size:
+		case g.Ordinal >= p.in.Replicas, g.New.Pods >= g.Size:
 		case g.Ordinal < p.in.Limits.Partition && g.Old.Pods > 0: // keeps its template
 		case g.New.Pods > 0: // some of its pods run: the rest join them
 			p.step.Start = append(p.step.Start, Launch{Ordinal: g.Ordinal, Surge: g.Old.Pods > 0})
@@ -236,9 +236,9 @@ func (p *plan) settled() bool {
 		switch {
 		case g.Ending, !wanted && g.Old.Pods+g.New.Pods > 0:
 			return false
-		case wanted && g.Ordinal >= p.in.Limits.Partition && (g.Old.Pods > 0 || g.New.Pods < p.in.Size):
+		case wanted && g.Ordinal >= p.in.Limits.Partition && (g.Old.Pods > 0 || g.New.Pods < g.Size):
 			return false
-		case wanted && g.Old.Pods == 0 && g.New.Pods < p.in.Size:
+		case wanted && g.Old.Pods == 0 && g.New.Pods < g.Size:
 			return false
 		}
 	}

@@ -21,13 +21,14 @@ var (
 func olds(n int) []Group {
 	gs := make([]Group, n)
 	for i := range gs {
-		gs[i] = Group{Ordinal: i, Old: ready}
+		gs[i] = Group{Ordinal: i, Size: size, Old: ready}
 	}
 	return gs
 }
 
-// with is gs with group o replaced by g.
+// with is gs with group o replaced by g, of the test's size.
 func with(gs []Group, g Group) []Group {
+	g.Size = size
 	gs = slices.Clone(gs)
 	for i := range gs {
 		if gs[i].Ordinal == g.Ordinal {
@@ -87,8 +88,11 @@ func TestPlan(t *testing.T) {
 			Input{Replicas: 1, Limits: lim(0, 1, 0), Groups: []Group{{Ordinal: 0, New: ready}, {Ordinal: 1, Old: ready}, {Ordinal: 2, New: up}}},
 			[]Ref{{2, false}, {1, true}}, nil, false},
 		{"a group added below the partition starts on the new template",
-			Input{Replicas: 2, Limits: lim(2, 1, 0), Groups: olds(1)},
+			Input{Replicas: 2, Limits: lim(2, 1, 0), Groups: append(olds(1), Group{Ordinal: 1})},
 			nil, []Launch{{Ordinal: 1}}, false},
+		{"a group placed in part is whole with the pods placed for it",
+			Input{Replicas: 2, Limits: lim(0, 1, 0), Groups: []Group{{Ordinal: 0, New: ready}, {Ordinal: 1, Size: 2, New: Instance{Pods: 2}}}},
+			nil, nil, true},
 		{"done at the partition", Input{Replicas: 3, Limits: lim(1, 1, 0), Groups: []Group{{Ordinal: 0, Old: ready}, {Ordinal: 1, New: ready}, {Ordinal: 2, New: up}}},
 			nil, nil, true},
 		{"not done while removed pods end",
@@ -97,7 +101,11 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.in.Size = size
+			for i := range tc.in.Groups {
+				if tc.in.Groups[i].Size == 0 {
+					tc.in.Groups[i].Size = size
+				}
+			}
 			got := Plan(tc.in)
 			if diff := cmp.Diff(Step{Remove: tc.remove, Start: tc.start, Done: tc.done}, got); diff != "" {
 				t.Errorf("Plan (-want +got):\n%s", diff)
@@ -128,7 +136,7 @@ func (w *world) run(t *testing.T, in Input) {
 	t.Helper()
 	for range 50 {
 		w.settle()
-		in.Size, in.Groups = size, nil
+		in.Groups = nil
 		for _, g := range w.groups {
 			in.Groups = append(in.Groups, *g)
 		}
@@ -147,10 +155,6 @@ func (w *world) run(t *testing.T, in Input) {
 		}
 		for _, l := range step.Start {
 			g := w.groups[l.Ordinal]
-			if g == nil {
-				g = &Group{Ordinal: l.Ordinal}
-				w.groups[l.Ordinal] = g
-			}
 			g.New = up
 			w.replaced = append(w.replaced, l.Ordinal)
 		}
