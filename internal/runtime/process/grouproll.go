@@ -65,7 +65,7 @@ func planGroupRollout(req runtime.StartRequest, pods []podView) rolloutStep {
 	wanted := map[int]bool{}
 	for _, p := range req.Pods {
 		wanted[p.Rank] = true
-		group(p.Rank / size).Size++
+		group(p.Rank/size).Size++
 		in.Replicas = max(in.Replicas, p.Rank/size+1)
 	}
 	var step rolloutStep
