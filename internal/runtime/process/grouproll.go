@@ -31,14 +31,27 @@ func podTemplate(req runtime.StartRequest) string {
 	return workload.PodTemplateHash(&req.Spec)
 }
 
-// sameGroups reports whether the pods of specs are laid out in groups as req's are:
-// a rollout can replace groups in place only where each group keeps its ranks.
+// sameGroups reports whether each pod of specs keeps in req the place it was made
+// for (its group, role, entry or worker): groups are replaced in place only where
+// their ranks keep their layout; a pod of a rank req drops goes anyway.
 func sameGroups(req runtime.StartRequest, specs []podSpec) bool {
 	if req.Groups == nil {
 		return true
 	}
+	roles := map[int]*runtime.PodRole{}
+	for _, p := range req.Pods {
+		roles[p.Rank] = p.Role
+	}
 	return !slices.ContainsFunc(specs, func(s podSpec) bool {
-		return s.Serving == nil || s.Serving.Group == nil || s.Serving.Group.Pods != req.Groups.Size
+		r := roles[s.Rank]
+		if r == nil {
+			return false
+		}
+		var g *groupServing
+		if s.Serving != nil {
+			g = s.Serving.Group
+		}
+		return g == nil || g.Group != r.Group || g.Role != r.Role || g.Entry != r.Entry
 	})
 }
 

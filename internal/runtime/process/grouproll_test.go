@@ -137,19 +137,26 @@ func TestGroupRollout(t *testing.T) {
 	}
 }
 
-// TestGroupShapeChange: a change of the pods of a group cannot be made in place.
+// TestGroupShapeChange: groups whose ranks change place (another group size) cannot
+// be rolled in place; a change that keeps them can.
 func TestGroupShapeChange(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, t.TempDir())
-	req := inferRequest("gshape", 1, "v1", grouprollout.Limits{MaxUnavailable: 1})
+	req := inferRequest("gshape", 2, "v1", grouprollout.Limits{MaxUnavailable: 1})
 	if err := rt.Start(context.Background(), req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	stopScaled(t, rt, req)
 	waitPods(t, rt, req, allPhase(workload.PodRunning))
-	wider := inferRequest("gshape", 1, "v2", grouprollout.Limits{MaxUnavailable: 1})
-	wider.Groups.Size = 3
-	if rt.Updates(wider) {
-		t.Error("Updates = true for groups of another size")
+	if next := inferRequest("gshape", 2, "v2", grouprollout.Limits{MaxUnavailable: 1}); !rt.RollsGroups(next) {
+		t.Error("RollsGroups = false for a new template of the same layout")
+	}
+	wider := inferRequest("gshape", 2, "v2", grouprollout.Limits{MaxUnavailable: 1})
+	wider.Groups.Size = 1 // rank 1, a worker of group 0, would be group 1's entry pod
+	for i := range wider.Pods {
+		wider.Pods[i].Role.Group, wider.Pods[i].Role.Entry = wider.Pods[i].Rank, true
+	}
+	if rt.RollsGroups(wider) || rt.Updates(wider) {
+		t.Error("RollsGroups or Updates = true for groups of another layout")
 	}
 }
