@@ -139,6 +139,10 @@ func startRequest(w *workload.Workload) runtime.StartRequest {
 	if w.Infer != nil {
 		groupPods = workload.GroupPods(w)
 	}
+	if w.Infer != nil {
+		req.Groups = &runtime.Groups{Size: workload.GroupSize(&w.Infer.Spec), Template: workload.InferTemplateHash(&w.Infer.Spec),
+			Limits: workload.InferRolloutLimits(&w.Infer.Spec)}
+	}
 	for _, p := range st.Placement {
 		pod := runtime.PodSpec{PodID: workload.PodID(w.ID, w.Kind(), p.Rank), Rank: p.Rank, Node: p.Node, GPUs: p.GPUs}
 		if role, gpus := podRole(w, p.Rank, groupPods); role != nil {

@@ -51,7 +51,8 @@ func (e *env) submitInferWith(name string, groups int, cpu string, mutate func(*
 
 // TestModelInferGroupsOneByOne: a ModelInfer's groups are gangs admitted one by one:
 // with room for two groups of three, two run, each on consecutive ranks, and the
-// message says one waits and why; a changed spec restarts it with its new groups.
+// message says one waits and why; fewer replicas leave the running groups as they are
+// (the same dispatch, the same pods) and the message goes.
 func TestModelInferGroupsOneByOne(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t) // two nodes of 16 cpus: a group of 2 x 8 cpus fills one
@@ -86,11 +87,21 @@ func TestModelInferGroupsOneByOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.ctrl.Wake()
-	e.waitFor(id, "restarted with its 2 groups available", func(w *workload.Workload) bool {
+	after := e.waitFor(id, "its 2 groups available in place", func(w *workload.Workload) bool {
 		_, available := workload.InferGroups(w)
-		return w.Status.DispatchCount == 2 && w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4 &&
-			w.Status.Message == "" && available == 2
+		return w.Status.DispatchCount == 1 && w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4 &&
+			w.Status.Message == "" && available == 2 && w.Status.Rollout == workload.RolloutNone
 	})
+	started := func(w *workload.Workload) []time.Time {
+		var out []time.Time
+		for _, p := range w.Status.Pods {
+			out = append(out, p.StartTime)
+		}
+		return out
+	}
+	if diff := cmp.Diff(started(w), started(after)); diff != "" {
+		t.Errorf("start times of the pods of the groups kept (-before +after):\n%s", diff)
+	}
 	zero := e.submitInfer("zero", 0, "1")
 	e.waitFor(zero, "Pending with no group, saying so", func(w *workload.Workload) bool {
 		return w.Status.Phase == apiv1.PhasePending && w.Status.Message == msgNoGroups && w.Status.DispatchCount == 0

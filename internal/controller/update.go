@@ -27,8 +27,13 @@ const msgGrowWaits = "waiting for room for the new replicas: "
 // record is saved.
 func (c *Controller) update(w *workload.Workload, now time.Time) {
 	u, ok := c.cfg.Runtime.(runtime.Updater)
-	// A ModelInfer's changed spec restarts its groups, admitted one by one again.
-	if !ok || w.Infer != nil || !workload.InPlace(w) || !u.Updates(startRequest(w)) {
+	req := startRequest(w)
+	inPlace := ok && workload.InPlace(w) && u.Updates(req)
+	if w.Infer != nil { // its groups are replaced whole, where the runtime can
+		g, rolls := c.cfg.Runtime.(runtime.GroupRoller)
+		inPlace = inPlace && rolls && g.RollsGroups(req)
+	}
+	if !inPlace {
 		workload.Restart(w, now)
 		return
 	}

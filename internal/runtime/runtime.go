@@ -17,6 +17,7 @@ import (
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/inventory"
 	"github.com/berth-dev/berth/internal/workload"
+	"github.com/berth-dev/berth/internal/workload/grouprollout"
 )
 
 // ErrNotFound: no such pod (or its logs are gone).
@@ -89,6 +90,16 @@ type Updater interface {
 	// Update applies the request's template and placement to its dispatch;
 	// ErrUnsupported where Updates is false.
 	Update(ctx context.Context, req StartRequest) error
+}
+
+// GroupRoller is an optional extra of an Updater that replaces a ModelInfer's groups
+// in place when their template changes (Groups.Template), group by group within
+// Groups.Limits (grouprollout.Plan); without it a changed ModelInfer restarts as a
+// new dispatch.
+type GroupRoller interface {
+	// RollsGroups reports whether Update can move the request's groups to its
+	// template in place.
+	RollsGroups(req StartRequest) bool
 }
 
 // SecretUpdater is an optional extra of a runtime that keeps copies of secrets (the
@@ -238,6 +249,20 @@ type StartRequest struct {
 	// Infer is a ModelInfer's spec, for runtimes that render its roles' pod templates
 	// themselves (kube); nil for other kinds.
 	Infer *apiv1.ModelInferSpec
+	// Groups, for a workload run as inference groups (a ModelInfer), is how its
+	// groups are laid out and replaced; nil for other workloads.
+	Groups *Groups `json:",omitempty"`
+}
+
+// Groups describes the inference groups of a ModelInfer to its runtime: group g
+// holds the ranks g*Size to (g+1)*Size-1, and a change of Template replaces them
+// group by group (grouprollout.Plan) within Limits.
+type Groups struct {
+	Size int
+	// Template is the workload.InferTemplateHash of the groups: the Template every
+	// pod made from it reports.
+	Template string
+	Limits   grouprollout.Limits
 }
 
 // Home is how a workload's home volume is made where the runtime makes volumes
@@ -329,8 +354,8 @@ type PodStatus struct {
 	// Ready: the pod serves (Kubernetes' Ready condition: its readiness probe passes;
 	// a runtime without probes counts a running pod ready).
 	Ready bool
-	// Template is the workload.PodTemplateHash the pod was made from ("" where the
-	// runtime does not update pods in place).
+	// Template is the workload.PodTemplateHash the pod was made from (a ModelInfer's
+	// pod: its Groups.Template; "" where the runtime does not update pods in place).
 	Template string
 	// PIDs are the process ids of the pod's process group (process runtime only).
 	PIDs []int

@@ -47,22 +47,24 @@ func modelInferView(w *workload.Workload) *apiv1.ModelInfer {
 // modelInferStatus is the status of a ModelInfer, counted in groups.
 func modelInferStatus(w *workload.Workload) apiv1.ModelInferStatus {
 	replicas, available := workload.InferGroups(w)
+	current, updated := workload.InferGroupTemplates(w)
 	observed := w.Infer.Generation
 	if workload.TemplateChanged(w) { // the controller is yet to act on the latest spec
 		observed--
 	}
-	st := apiv1.ModelInferStatus{ObservedGeneration: observed, Replicas: replicas, CurrentReplicas: replicas,
-		UpdatedReplicas: replicas, AvailableReplicas: available}
+	st := apiv1.ModelInferStatus{ObservedGeneration: observed, Replicas: replicas, CurrentReplicas: current,
+		UpdatedReplicas: updated, AvailableReplicas: available}
 	if w.Dispatched() {
-		st.Conditions = inferConditions(w, available)
+		st.Conditions = inferConditions(w, available, updated)
 	}
 	return st
 }
 
 // inferConditions are Available (at least replicas less maxUnavailable groups, one
-// at least, are available) and Progressing (groups are still to be placed or to be
-// ready, with the workload's message saying why they wait).
-func inferConditions(w *workload.Workload, available int) []apiv1.MetaCondition {
+// at least, are available) and Progressing (groups are still to be placed, to be
+// ready or to be replaced by a rollout, with the workload's message saying why they
+// wait).
+func inferConditions(w *workload.Workload, available, updated int) []apiv1.MetaCondition {
 	spec := &w.Infer.Spec
 	want := *spec.Replicas
 	floor := max(1, want-workload.InferMaxUnavailable(spec))
@@ -78,19 +80,20 @@ func inferConditions(w *workload.Workload, available int) []apiv1.MetaCondition 
 		return c
 	}
 	avail := fmt.Sprintf("%d of %d inference groups available, %d needed", available, want, floor)
-	progress := fmt.Sprintf("%d of %d inference groups available", available, want)
+	progress := fmt.Sprintf("%d of %d inference groups available, %d updated", available, want, updated)
 	if w.Status.Message != "" {
 		progress += "; " + w.Status.Message
 	}
+	rolling := w.Status.Phase == apiv1.PhaseUpdating
 	return []apiv1.MetaCondition{
 		cond(workload.CondAvailable, available >= floor, reasonGroupsAvailable, reasonGroupsUnavailable, avail),
-		cond(workload.CondProgressing, true, progressReason(available, want), "", progress),
+		cond(workload.CondProgressing, true, progressReason(available, want, rolling), "", progress),
 	}
 }
 
-// progressReason says whether a ModelInfer still brings groups up.
-func progressReason(available, want int) string {
-	if available >= want {
+// progressReason says whether a ModelInfer still brings groups up or replaces them.
+func progressReason(available, want int, rolling bool) string {
+	if available >= want && !rolling {
 		return reasonGroupsComplete
 	}
 	return reasonGroupsProgressing

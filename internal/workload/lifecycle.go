@@ -312,7 +312,10 @@ func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 	if len(st.Releasing) == 0 {
 		st.Releasing = nil
 	}
-	template := PodTemplateHash(&w.Spec)
+	template := podTemplate(w)
+	if w.Infer != nil {
+		live = inferTemplates(w, live, template)
+	}
 	prev, counts := st.Replicas, countReplicas(live, template)
 	st.Replicas = &counts
 	ready := len(live) > 0 && len(live) == len(st.Placement) && counts.Ready == len(live)
@@ -321,7 +324,11 @@ func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 		want = len(st.Placement) // groups waiting for room wait for the planner, not for a rollout
 	}
 	whole := ready && len(st.Placement) == want
-	complete := whole && counts.Updated == len(live) && st.Rollout != RolloutRecorded
+	updated := counts.Updated == len(live)
+	if w.Infer != nil { // groups below its partition keep their template
+		updated = rolled(w, live, template)
+	}
+	complete := whole && updated && st.Rollout != RolloutRecorded
 	setProgressing(w, prev, counts, complete, now)
 	setAvailable(w, counts, now)
 	switch st.Rollout {
@@ -331,7 +338,7 @@ func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 		if RolloutStuck(w) {
 			observeStuck(w, counts, now)
 		}
-		if !whole || !rolled(live, template) {
+		if !whole || !rolled(w, live, template) {
 			return // ...and it is all the change asked for
 		}
 	}
@@ -339,10 +346,37 @@ func observeServicePods(w *Workload, pods []Pod, now time.Time) {
 	observeService(w, ready, now)
 }
 
-// rolled reports whether every pod was made from the pod template.
-func rolled(pods []Pod, template string) bool {
+// podTemplate is the template w's pods are made from: PodTemplateHash, or for a
+// ModelInfer the hash of its group template.
+func podTemplate(w *Workload) string {
+	if w.Infer != nil {
+		return InferTemplateHash(&w.Infer.Spec)
+	}
+	return PodTemplateHash(&w.Spec)
+}
+
+// inferTemplates is the live pods of a ModelInfer with those on its group template
+// (OnInferTemplate) reporting template.
+func inferTemplates(w *Workload, live []Pod, template string) []Pod {
+	out := slices.Clone(live)
+	for i := range out {
+		if OnInferTemplate(w, out[i].Template) {
+			out[i].Template = template
+		}
+	}
+	return out
+}
+
+// rolled reports whether every pod the rollout moves was made from the pod
+// template: all of them, or for a ModelInfer those of the groups at or above its
+// partition (the others keep their template until it is lowered).
+func rolled(w *Workload, pods []Pod, template string) bool {
+	first := 0
+	if w.Infer != nil {
+		first = InferRolloutLimits(&w.Infer.Spec).Partition * GroupSize(&w.Infer.Spec)
+	}
 	for _, p := range pods {
-		if p.Template != template {
+		if p.Rank >= first && p.Template != template {
 			return false
 		}
 	}

@@ -1,11 +1,15 @@
 package workload
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/workload/grouprollout"
 )
 
 // The pods of a ModelInfer are ranked group by group: group g holds the ranks
@@ -178,22 +182,93 @@ func InferGroups(w *Workload) (replicas, available int) {
 	return len(live), available
 }
 
+// InferGroupTemplates counts the groups of w's current dispatch that have a live pod
+// by template: updated where every live pod runs the group template its spec asks for
+// (OnInferTemplate), current otherwise.
+func InferGroupTemplates(w *Workload) (current, updated int) {
+	size := GroupSize(&w.Infer.Spec)
+	if size == 0 || !w.Dispatched() {
+		return 0, 0
+	}
+	old := map[int]bool{}
+	for _, p := range w.Status.Pods {
+		if p.Dispatch != w.Status.DispatchCount || (p.Phase != PodPending && p.Phase != PodRunning) {
+			continue
+		}
+		g := p.Rank / size
+		old[g] = old[g] || !OnInferTemplate(w, p.Template)
+	}
+	for _, o := range old {
+		if o {
+			current++
+		} else {
+			updated++
+		}
+	}
+	return current, updated
+}
+
+// OnInferTemplate reports whether a ModelInfer pod made from template runs the group
+// template w's spec asks for: a runtime that rolls groups in place reports
+// InferTemplateHash; one that restarts a changed ModelInfer instead (kube) reports
+// the workload's PodTemplateHash, its pods all of the current spec; "" where the
+// runtime does not say.
+func OnInferTemplate(w *Workload, template string) bool {
+	return template == "" || template == InferTemplateHash(&w.Infer.Spec) || template == PodTemplateHash(&w.Spec)
+}
+
+// InferTemplateHash identifies what the pods of a ModelInfer's groups run: its group
+// template (roles, their pod templates, gang and grace). A change of the replicas, the
+// rollout strategy or the recovery policy alone replaces no group.
+func InferTemplateHash(spec *apiv1.ModelInferSpec) string {
+	b, _ := json.Marshal(spec.Template)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
 // InferMaxUnavailable is spec's maxUnavailable in groups: a percentage of its
 // replicas rounded down, as the seed says.
 func InferMaxUnavailable(spec *apiv1.ModelInferSpec) int {
+	return InferRolloutLimits(spec).MaxUnavailable
+}
+
+// InferRolloutLimits are the bounds of spec's rolling update in groups: its partition,
+// maxUnavailable (a percentage of the replicas rounded down) and maxSurge (rounded up),
+// the defaults where it has none.
+func InferRolloutLimits(spec *apiv1.ModelInferSpec) grouprollout.Limits {
+	lim := grouprollout.Limits{MaxUnavailable: InferMaxUnavailableDefault, MaxSurge: InferMaxSurgeDefault}
 	rs := spec.RolloutStrategy
-	if rs == nil || rs.RollingUpdateConfiguration == nil || rs.RollingUpdateConfiguration.MaxUnavailable == nil {
-		return InferMaxUnavailableDefault
+	if rs == nil || rs.RollingUpdateConfiguration == nil {
+		return lim
 	}
-	v := *rs.RollingUpdateConfiguration.MaxUnavailable
-	n, err := ParseIntOrPercent(v)
-	if err != nil {
-		return InferMaxUnavailableDefault
+	ru := rs.RollingUpdateConfiguration
+	n := deref(spec.Replicas)
+	if v, ok := groupsOf(ru.MaxUnavailable, n, false); ok {
+		lim.MaxUnavailable = v
 	}
-	if v.IsString {
-		return n * deref(spec.Replicas) / 100
+	if v, ok := groupsOf(ru.MaxSurge, n, true); ok {
+		lim.MaxSurge = v
 	}
-	return n
+	lim.Partition = deref(ru.Partition)
+	return lim
+}
+
+// groupsOf resolves a count or a percentage of n groups, rounded up or down; false
+// where v is unset or does not parse (a value stored before it was checked).
+func groupsOf(v *apiv1.IntOrString, n int, roundUp bool) (int, bool) {
+	if v == nil {
+		return 0, false
+	}
+	x, err := ParseIntOrPercent(*v)
+	switch {
+	case err != nil:
+		return 0, false
+	case !v.IsString:
+		return x, true
+	case roundUp:
+		return (x*n + 99) / 100, true
+	}
+	return x * n / 100, true
 }
 
 // RestartGrace is how long after a pod's failure its group or role is recreated.

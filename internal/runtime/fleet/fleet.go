@@ -27,6 +27,7 @@ var _ runtime.Runtime = (*Fleet)(nil)
 var _ runtime.ChangeTracker = (*Fleet)(nil)
 var _ runtime.WorkloadLister = (*Fleet)(nil)
 var _ runtime.Updater = (*Fleet)(nil)
+var _ runtime.GroupRoller = (*Fleet)(nil)
 var _ runtime.SecretUpdater = (*Fleet)(nil)
 var _ runtime.DispatchLogger = (*Fleet)(nil)
 var _ runtime.ServiceReader = (*Fleet)(nil)
@@ -206,6 +207,17 @@ func (f *Fleet) Updates(req runtime.StartRequest) bool {
 	}
 	u, ok := rt.(runtime.Updater)
 	return ok && u.Updates(req)
+}
+
+// RollsGroups reports whether the runtime of the request's cluster replaces a
+// ModelInfer's groups in place.
+func (f *Fleet) RollsGroups(req runtime.StartRequest) bool {
+	rt, err := f.Member(req.Cluster)
+	if err != nil {
+		return false
+	}
+	g, ok := rt.(runtime.GroupRoller)
+	return ok && g.RollsGroups(req)
 }
 
 // Update changes the dispatch in place on its cluster's runtime;

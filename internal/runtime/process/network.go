@@ -145,6 +145,13 @@ func addVeth(ns netns.NsHandle, n podNetwork) error {
 	if err := netlink.LinkSetUp(veth); err != nil {
 		return fmt.Errorf("bring veth %s up: %w", n.HostVeth, err)
 	}
+	// A pod that held the IP before (a group or a StatefulSet's rank replaced under
+	// its name) had another MAC: the host forgets it, or it would send there until
+	// its neighbour entry went stale, half a minute or more.
+	neigh := &netlink.Neigh{LinkIndex: bridge.Attrs().Index, IP: n.Address.Addr().AsSlice()}
+	if err := netlink.NeighDel(neigh); err != nil && !errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("forget the neighbour %s: %w", n.Address.Addr(), err)
+	}
 	return nil
 }
 

@@ -63,7 +63,11 @@ func (r *Runtime) rollOn(ref runtime.Ref, pods []podView) error {
 	} else if err != nil {
 		return fmt.Errorf("process: read the rollout of %s: %w", ref.WorkloadID, err)
 	}
-	step := planRollout(req, pods)
+	plan := planRollout
+	if req.Groups != nil { // a ModelInfer's groups are replaced whole
+		plan = planGroupRollout
+	}
+	step := plan(req, pods)
 	if step.done {
 		return os.Remove(file)
 	}

@@ -364,7 +364,7 @@ func (r *Runtime) podSpec(req runtime.StartRequest, p runtime.PodSpec, masterAdd
 		env[visibleDevicesVar(r.vendor(p.Node))] = strings.Join(ids, ",")
 	}
 	return podSpec{PodID: p.PodID, Rank: p.Rank, Node: p.Node, Kind: req.Kind, Command: command,
-		Env: env, RestartAlways: req.RestartAlways, Serving: servingOf(req, p), Template: workload.PodTemplateHash(&req.Spec)}
+		Env: env, RestartAlways: req.RestartAlways, Serving: servingOf(req, p), Template: podTemplate(req)}
 }
 
 // vendor is the GPU vendor of the named node ("" when unknown).

@@ -28,7 +28,8 @@ const droppedFile = "dropped"
 
 // Updates reports whether Update can apply the request: a change of a Deployment or
 // StatefulSet that has pods here, to another pod template, another number of
-// replicas, or both; the groups a ModelInfer adds one by one.
+// replicas, or both; of a ModelInfer, the groups it adds one by one, those it drops,
+// and its groups' template, as long as each group keeps its size.
 func (r *Runtime) Updates(req runtime.StartRequest) bool {
 	if r.cfg.Refusal != "" || validName(req.WorkloadID) != nil || !updatable(req.Kind) {
 		return false
@@ -36,14 +37,15 @@ func (r *Runtime) Updates(req runtime.StartRequest) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	specs, err := r.dispatchSpecs(req.WorkloadID, req.Dispatch)
-	return err == nil && len(specs) > 0
+	return err == nil && len(specs) > 0 && sameGroups(req, specs)
 }
 
 // Update moves the request's dispatch to the request's pod template and placement,
 // as a rollout (rollout.go) that Status carries on until it is done, across restarts
 // of the server: the pods of ranks the placement no longer has stop at once, the
 // ranks it adds start, and the pods of another template are replaced within the
-// service's maxSurge and maxUnavailable. Pods that already run the template stay.
+// service's maxSurge and maxUnavailable (a ModelInfer's: group by group within its
+// rollout strategy, grouproll.go). Pods that already run the template stay.
 // runtime.ErrUnsupported where Updates is false.
 func (r *Runtime) Update(ctx context.Context, req runtime.StartRequest) error {
 	if !r.Updates(req) {
