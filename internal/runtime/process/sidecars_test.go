@@ -233,6 +233,8 @@ func TestSidecarsAdoptedAndStopped(t *testing.T) {
 	}, func() any {
 		return []string{containerLogText(t, later, req, ""), containerLogText(t, later, req, "idle")}
 	})
+	// The containers may log before the shim records the pod Running, which exec needs.
+	waitPods(t, later, req, allPhase(workload.PodRunning))
 	names, err := later.Containers(context.Background(), req.Ref(), podID)
 	if err != nil || !slices.Equal(names, []string{"main", "idle"}) {
 		t.Errorf("containers %v, %v; want main, idle", names, err)
