@@ -9,14 +9,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -434,70 +432,4 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 		return err
 	}
 	return nil
-}
-
-// launch starts the shim of a prepared pod and records its pid, unless the launch is
-// another caller's (claimLaunch).
-func (r *Runtime) launch(dir string, spec podSpec) error {
-	release, ok, err := claimLaunch(dir, spec)
-	if err != nil || !ok {
-		return err
-	}
-	defer release()
-	argv := append(slices.Clone(r.cfg.ShimCommand), dir)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	// A session of its own: the pod outlives the server and its terminal's signals.
-	// Stdin, stdout and stderr are /dev/null (exec's default for nil).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if shimIsInit(spec) {
-		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID // the shim is the pod's PID 1 (shiminit.go)
-	}
-	start := cmd.Start
-	if spec.Cgroup != nil {
-		start = func() error { return spec.Cgroup.startIn(cmd) }
-	}
-	if err := start(); err != nil {
-		failStart(dir, err)
-		if spec.Cgroup != nil {
-			_ = spec.Cgroup.remove()
-		}
-		return err
-	}
-	// Read the start time before reaping is possible, so it is the shim's.
-	id, err := identify(cmd.Process.Pid)
-	if err == nil {
-		err = writePid(dir, id)
-	}
-	if err != nil {
-		_ = cmd.Process.Kill()
-	}
-	go func() {
-		_ = cmd.Wait()
-		r.notify()
-	}()
-	if err == nil {
-		r.watcher.add(dir, id)
-	}
-	return err
-}
-
-// failStart records that the pod could not be started.
-func failStart(dir string, err error) {
-	now := time.Now()
-	_ = writeState(dir, podState{Phase: phaseFailed, StartTime: now, EndTime: now, ExitCode: 128,
-		Reason: "StartError", Message: err.Error()})
-}
-
-// started reports whether the pod's shim was started: it has a pid file, or processes
-// in its cgroup (a server that died before writing the pid file).
-func started(dir string) bool {
-	if _, ok := readPid(dir); ok {
-		return true
-	}
-	spec, err := readSpec(dir)
-	if err != nil || spec.Cgroup == nil {
-		return false
-	}
-	procs, err := spec.Cgroup.procs()
-	return err == nil && len(procs) > 0
 }
