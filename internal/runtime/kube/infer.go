@@ -57,6 +57,11 @@ type inferRecord struct {
 	Infer apiv1.ModelInferSpec `json:"infer"`
 	Spec  apiv1.WorkloadSpec   `json:"spec"`
 	Env   map[string]string    `json:"env"`
+	// OldGroups are the ordinals that run an older group template than Infer's while
+	// a rollout is under way (infer_roll.go), to the workload.InferTemplateHash of
+	// theirs; OldTemplates holds those templates by hash.
+	OldGroups    map[int]string              `json:"oldGroups,omitempty"`
+	OldTemplates map[string]apiv1.InferGroup `json:"oldTemplates,omitempty"`
 }
 
 // renderInfer turns a ModelInfer dispatch into its record, its entry Service and the
@@ -212,11 +217,11 @@ func inferPod(cm *unstructured.Unstructured, rec *inferRecord, rank int) (*corev
 	return pod, nil
 }
 
-// inferLabels are the labels of pod p: its dispatch's, the template it was made
-// from, and its place.
+// inferLabels are the labels of pod p: its dispatch's, the group template it was
+// made from, and its place.
 func inferLabels(cm *unstructured.Unstructured, rec *inferRecord, p workload.InferPod) map[string]string {
 	labels := maps.Clone(cm.GetLabels())
-	labels[LabelTemplate] = workload.PodTemplateHash(&rec.Spec)
+	labels[LabelTemplate] = workload.InferTemplateHash(&rec.Infer)
 	labels[LabelInferGroup] = strconv.Itoa(p.Group)
 	labels[LabelInferRole] = p.Role
 	labels[LabelInferRoleIndex] = strconv.Itoa(p.RoleIndex)

@@ -2,8 +2,10 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -191,7 +193,8 @@ func (r *Runtime) noticeFailure(p *corev1.Pod) {
 	r.recovery.add(id, f)
 }
 
-// syncInfer brings the pods of the dispatch cm records to what it plans: see above.
+// syncInfer brings the pods of the dispatch cm records to what it plans: see above
+// and, for a changed group template, infer_roll.go.
 func (r *Runtime) syncInfer(ctx context.Context, cm *unstructured.Unstructured) error {
 	id, ns, dispatch := cm.GetLabels()[LabelWorkload], cm.GetNamespace(), cm.GetLabels()[LabelDispatch]
 	if cm.GetDeletionTimestamp() != nil || r.stops.stopping(id) {
@@ -202,17 +205,13 @@ func (r *Runtime) syncInfer(ctx context.Context, cm *unstructured.Unstructured) 
 		return err
 	}
 	placement, _ := placementNodes(cm.GetAnnotations())
-	pods, err := r.workloadPods(id, "") // every dispatch: their pods' names are the same
+	all, err := r.workloadPods(id, "") // every dispatch: their pods' names are the same
 	if err != nil {
 		return err
 	}
 	var errs []error
-	held := map[string]bool{}
+	pods := slices.DeleteFunc(all, func(p *corev1.Pod) bool { return p.Namespace != ns })
 	for _, p := range pods {
-		if p.Namespace != ns {
-			continue
-		}
-		held[p.Name] = true
 		if p.Labels[LabelDispatch] != dispatch || p.DeletionTimestamp != nil {
 			continue
 		}
@@ -227,13 +226,54 @@ func (r *Runtime) syncInfer(ctx context.Context, cm *unstructured.Unstructured) 
 	}
 	errs = append(errs, r.recoverDue(ctx, inferKey{ns, id}, dispatch, pods))
 	errs = append(errs, r.markServing(ctx, rec, pods, dispatch))
-	for rank := range placement {
-		if name := workload.PodID(id, apiv1.KindModelInfer, rank); !held[name] {
-			errs = append(errs, r.createInferPod(ctx, cm, rec, rank))
-		}
+	step := planInfer(rec, len(placement), pods, dispatch)
+	for _, p := range step.remove {
+		errs = append(errs, r.deleteOwn(ctx, p))
+	}
+	if ok, err := r.forgetOld(ctx, cm, rec, step.forget); !ok || err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, rank := range step.create {
+		errs = append(errs, r.createInferPod(ctx, cm, templateOf(rec, rank), rank))
 	}
 	return errors.Join(errs...)
 }
+
+// forgetOld takes the older template of the groups forget off the record (rec, and
+// cm's), as of cm's version; false where the record changed meanwhile: it is synced
+// again.
+func (r *Runtime) forgetOld(ctx context.Context, cm *unstructured.Unstructured, rec *inferRecord, forget []int) (bool, error) {
+	if len(forget) == 0 {
+		return true, nil
+	}
+	for _, o := range forget {
+		delete(rec.OldGroups, o)
+	}
+	maps.DeleteFunc(rec.OldTemplates, func(t string, _ apiv1.InferGroup) bool {
+		return !slices.Contains(slices.Collect(maps.Values(rec.OldGroups)), t)
+	})
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return false, err
+	}
+	obj := cm.DeepCopy()
+	if err := unstructured.SetNestedField(obj.Object, string(data), "data", recordKey); err != nil {
+		return false, err
+	}
+	_, err = r.dynamic.Resource(configMaps).Namespace(cm.GetNamespace()).Update(ctx, obj, metav1.UpdateOptions{})
+	switch {
+	case apierrors.IsConflict(err):
+		r.inferQueue.AddAfter(inferKey{cm.GetNamespace(), cm.GetLabels()[LabelWorkload]}, inferResync)
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("record the groups of ModelInfer %s/%s that run its template: %w", cm.GetNamespace(), cm.GetName(), err)
+	}
+	return true, nil
+}
+
+// inferResync is how long a sync that found its record changed waits for the cache
+// to show the change.
+const inferResync = 100 * time.Millisecond
 
 // recoverDue deletes the siblings of the dispatch's failures whose grace has passed
 // (they are made again once gone), and queues the next sync for those yet to come.
