@@ -62,6 +62,8 @@ type inferRecord struct {
 	// theirs; OldTemplates holds those templates by hash.
 	OldGroups    map[int]string              `json:"oldGroups,omitempty"`
 	OldTemplates map[string]apiv1.InferGroup `json:"oldTemplates,omitempty"`
+	// Recoveries are the failures whose siblings are yet to be made again.
+	Recoveries []pendingRecovery `json:"recoveries,omitempty"`
 }
 
 // renderInfer turns a ModelInfer dispatch into its record, its entry Service and the

@@ -122,8 +122,8 @@ func (r *Runtime) updateInfer(ctx context.Context, req runtime.StartRequest, out
 	return r.syncInfer(ctx, obj)
 }
 
-// carryRecord gives the record obj the data of want's, and the groups of its dispatch
-// (pods) that run another template than want's; runtime.ErrUnsupported where want
+// carryRecord gives the record obj the data of want's, and keeps its recoveries and
+// the groups of its dispatch (pods) that run another template than want's; runtime.ErrUnsupported where want
 // lays out its groups otherwise (a new dispatch makes them).
 func carryRecord(obj, want *unstructured.Unstructured, pods []*corev1.Pod) error {
 	prev, err := readRecord(obj)
@@ -138,6 +138,7 @@ func carryRecord(obj, want *unstructured.Unstructured, pods []*corev1.Pod) error
 		return fmt.Errorf("%w: the groups of ModelInfer %s change their layout", runtime.ErrUnsupported, obj.GetName())
 	}
 	carryRollout(prev, next, pods)
+	next.Recoveries = prev.Recoveries
 	data, err := json.Marshal(next)
 	if err != nil {
 		return err
