@@ -170,9 +170,9 @@ func planInfer(rec *inferRecord, placement int, pods []*corev1.Pod, dispatch str
 // stepOf turns the plan for in into the pods to delete and the ranks to make.
 func stepOf(rec *inferRecord, in grouprollout.Input, members map[int]*rollGroup, held map[int]bool, placement int) inferStep {
 	size := max(workload.GroupSize(&rec.Infer), 1)
-	keeps := func(o int) bool { // below the partition, on an older template
+	keeps := func(o int) bool { // below the partition, on the older template recorded
 		_, recorded := rec.OldGroups[o]
-		return o < in.Limits.Partition && (len(members[o].old) > 0 || recorded && len(members[o].current) == 0)
+		return o < in.Limits.Partition && recorded && len(members[o].current) == 0
 	}
 	var step inferStep
 	plan := grouprollout.Plan(in)
@@ -186,7 +186,7 @@ func stepOf(rec *inferRecord, in grouprollout.Input, members map[int]*rollGroup,
 	}
 	starts := map[int]bool{}
 	for _, l := range plan.Start {
-		starts[l.Ordinal] = !l.Surge && !keeps(l.Ordinal)
+		starts[l.Ordinal] = !l.Surge
 	}
 	for o := range members {
 		if keeps(o) && !removed[o] {
