@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"testing"
@@ -137,7 +138,8 @@ func wantReplaced(t *testing.T, before, after map[int]types.UID, replaced ...int
 // when one of its pods fails meanwhile, even under a runtime started anew (the
 // rollout is in the record); lowering the partition to 0 then replaces group 0. At
 // least replicas - maxUnavailable = 1 group stays available throughout, also when
-// a change with partition 0 then rolls both groups.
+// a change with partition 0 then rolls both groups. A change of the groups' layout
+// is refused.
 func TestInferGroupRolloutOnKube(t *testing.T) {
 	t.Parallel()
 	c := testCluster(t)
@@ -213,6 +215,11 @@ func TestInferGroupRolloutOnKube(t *testing.T) {
 	wantReplaced(t, done, w.until(t, "busybox:1.38", "busybox:1.38"), 0, 1)
 	if w.lowest < 1 {
 		t.Errorf("%d groups available at the lowest while both groups rolled; want 1 at least", w.lowest)
+	}
+	wider := withImage(spec, "busybox:1.38", 0)
+	wider.Template.Roles[1].WorkerReplicas = 3
+	if wreq := withInfer(req, wider); rt.RollsGroups(wreq) || !errors.Is(rt.Update(t.Context(), wreq), runtime.ErrUnsupported) {
+		t.Error("a change of the groups' layout rolls in place; want it refused (a restart)")
 	}
 	if uid := c.recordUID(t, req); uid != record {
 		t.Errorf("the record was made again (uid %s, was %s); want one dispatch", uid, record)
