@@ -26,7 +26,8 @@ import (
 // objects do, the planned node of each rank. The runtime makes the pods itself, bare
 // and owned by the record, one per planned rank, binds them as gangs like any other
 // Berth pods, makes a missing one again and recovers failed ones as the
-// recoveryPolicy says (infer_sync.go). Each group has a headless Service, so that a
+// recoveryPolicy says (infer_sync.go, infer_recovery.go), and rolls its groups to a
+// changed template (infer_roll.go). Each group has a headless Service, so that a
 // pod reaches its instance's entry pod by DNS name; one Service, named after the
 // workload, selects the entry pods of the groups whose every pod is ready (the sync
 // labels them so) on the first port of the first role's entry container.
