@@ -210,9 +210,9 @@ func InferGroupTemplates(w *Workload) (current, updated int) {
 
 // OnInferTemplate reports whether a ModelInfer pod made from template runs the group
 // template w's spec asks for: a runtime that rolls groups in place reports
-// InferTemplateHash; one that restarts a changed ModelInfer instead (kube) reports
-// the workload's PodTemplateHash, its pods all of the current spec; "" where the
-// runtime does not say.
+// InferTemplateHash; the pods an earlier Berth made on kube, which restarted a
+// changed ModelInfer instead, report the workload's PodTemplateHash, all of the
+// current spec; "" where the runtime does not say.
 func OnInferTemplate(w *Workload, template string) bool {
 	return template == "" || template == InferTemplateHash(&w.Infer.Spec) || template == PodTemplateHash(&w.Spec)
 }

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -14,8 +16,10 @@ import (
 // (a blocker holds 110 of each node's 128 CPUs; the groups of 5 pods ask for
 // 9 each), the first group runs as pods Berth bound itself, the second waits with a
 // message saying so, and starts once the blocker stops; the ModelInfer's Service is
-// read through Berth; a changed image restarts the groups as a new dispatch; deleting
-// the ModelInfer removes its pods and Services.
+// read through Berth; a changed image with partition 1 replaces group 1's pods only
+// (new uids, the new image), and lowering the partition to 0 group 0's, one dispatch
+// throughout and never fewer than 1 group available; deleting the ModelInfer removes
+// its pods and Services.
 func TestKubeModelInferGroupWaits(t *testing.T) {
 	t.Parallel()
 	s, kc := kubeServer(t)
@@ -52,19 +56,37 @@ func TestKubeModelInferGroupWaits(t *testing.T) {
 	}
 	wantInferPods(t, kc, id, 10)
 
-	// A changed spec restarts the groups (a new dispatch); the rollout is not on kube yet.
-	m.Spec.Template.Roles[0].EntryTemplate.Spec.Containers[0].Image = "docker.io/library/busybox:1.37"
+	// A changed image with partition 1 replaces group 1's pods in place (the same
+	// dispatch); lowering the partition to 0 then replaces group 0's.
+	before := inferPodUIDs(t, kc, id)
+	one := 1
+	m.Spec.RolloutStrategy.RollingUpdateConfiguration.Partition = &one
+	for i := range m.Spec.Template.Roles {
+		r := &m.Spec.Template.Roles[i]
+		for _, pt := range []*apiv1.PodTemplateSpec{&r.EntryTemplate, r.WorkerTemplate} {
+			pt.Spec.Containers[0].Image = "docker.io/library/busybox:1.37"
+		}
+	}
+	m.Metadata.ResourceVersion = ""
 	if _, err := c.ReplaceModelInfer(t.Context(), workspace, m); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, kubeDeadline, func() (bool, error) {
-		w = get(t, c, id)
-		return w.DispatchCount == 2 && w.Phase == apiv1.PhaseRunning && len(w.Pods) == 10, nil
-	})
-	waitGroups(t, c, "kube-llm", 2)
-	entry, err := kc.CoreV1().Pods(workspace).Get(t.Context(), w.Pods[0].PodID, metav1.GetOptions{})
-	if err != nil || entry.Spec.Containers[0].Image != "docker.io/library/busybox:1.37" || entry.Labels["berth.io/dispatch-count"] != "2" {
-		t.Errorf("after the change, pod %s: %+v (%v); want the new image, dispatch 2", w.Pods[0].PodID, entry, err)
+	seen, _ := watchRollout(t, c, "kube-llm", id, 2, 1)
+	mid := inferPodUIDs(t, kc, id)
+	wantKubeRolled(t, before, mid, 1, 1)
+	w = get(t, c, id)
+	if seen.lowest < 1 || !seen.sawUpdating || !seen.sawRolling || w.DispatchCount != 1 {
+		t.Errorf("partition 1: fewest available %d (floor 1), Updating seen %v, InferGroupsProgressing seen %v, dispatch %d (want 1)",
+			seen.lowest, seen.sawUpdating, seen.sawRolling, w.DispatchCount)
+	}
+	patch := map[string]any{"spec": map[string]any{"rolloutStrategy": map[string]any{"rollingUpdateConfiguration": map[string]any{"partition": 0}}}}
+	if _, err := c.PatchModelInfer(t.Context(), workspace, "kube-llm", patch); err != nil {
+		t.Fatalf("PATCH the partition to 0: %v", err)
+	}
+	seen, _ = watchRollout(t, c, "kube-llm", id, 2, 2)
+	wantKubeRolled(t, mid, inferPodUIDs(t, kc, id), 0, 0)
+	if w = get(t, c, id); seen.lowest < 1 || !seen.sawUpdating || w.DispatchCount != 1 {
+		t.Errorf("partition 0: fewest available %d (floor 1), Updating seen %v, dispatch %d (want 1)", seen.lowest, seen.sawUpdating, w.DispatchCount)
 	}
 	if err := c.DeleteModelInfer(t.Context(), workspace, "kube-llm"); err != nil {
 		t.Fatal(err)
@@ -98,6 +120,47 @@ func wantInferPods(t *testing.T, kc kubernetes.Interface, id string, n int) {
 	for _, g := range []string{"0", "1"} {
 		if _, err := kc.CoreV1().Services(workspace).Get(t.Context(), id+"-g"+g, metav1.GetOptions{}); err != nil {
 			t.Errorf("the headless Service of group %s: %v", g, err)
+		}
+	}
+}
+
+// kubePod is what a rollout changes of a pod: its uid and image.
+type kubePod struct {
+	uid   types.UID
+	image string
+}
+
+// inferPodUIDs is the live pods of the ModelInfer by rank.
+func inferPodUIDs(t *testing.T, kc kubernetes.Interface, id string) map[int]kubePod {
+	t.Helper()
+	pods, err := kc.CoreV1().Pods(workspace).List(t.Context(), metav1.ListOptions{LabelSelector: "berth.io/workload-id=" + id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]kubePod{}
+	for _, p := range pods.Items {
+		rank, err := strconv.Atoi(p.Annotations["berth.io/rank"])
+		if err == nil && p.DeletionTimestamp == nil {
+			out[rank] = kubePod{p.UID, p.Spec.Containers[0].Image}
+		}
+	}
+	if len(out) != 10 {
+		t.Fatalf("%d live pods of %s, want 10", len(out), id)
+	}
+	return out
+}
+
+// wantKubeRolled checks that the pods of group remade (5 pods each) were made again
+// and the others kept, and that the groups from partition on run the new image.
+func wantKubeRolled(t *testing.T, before, after map[int]kubePod, remade, partition int) {
+	t.Helper()
+	for rank, p := range after {
+		g := rank / 5
+		if made := p.uid != before[rank].uid; made != (g == remade) {
+			t.Errorf("at partition %d: rank %d made again %v, want group %d only", partition, rank, made, remade)
+		}
+		if onNew := p.image == "docker.io/library/busybox:1.37"; onNew != (g >= partition) {
+			t.Errorf("at partition %d: rank %d runs %s", partition, rank, p.image)
 		}
 	}
 }

@@ -26,7 +26,8 @@ import (
 // objects do, the planned node of each rank. The runtime makes the pods itself, bare
 // and owned by the record, one per planned rank, binds them as gangs like any other
 // Berth pods, makes a missing one again and recovers failed ones as the
-// recoveryPolicy says (infer_sync.go). Each group has a headless Service, so that a
+// recoveryPolicy says (infer_sync.go, infer_recovery.go), and rolls its groups to a
+// changed template (infer_roll.go). Each group has a headless Service, so that a
 // pod reaches its instance's entry pod by DNS name; one Service, named after the
 // workload, selects the entry pods of the groups whose every pod is ready (the sync
 // labels them so) on the first port of the first role's entry container.
@@ -57,6 +58,13 @@ type inferRecord struct {
 	Infer apiv1.ModelInferSpec `json:"infer"`
 	Spec  apiv1.WorkloadSpec   `json:"spec"`
 	Env   map[string]string    `json:"env"`
+	// OldGroups are the ordinals that run an older group template than Infer's while
+	// a rollout is under way (infer_roll.go), to the workload.InferTemplateHash of
+	// theirs; OldTemplates holds those templates by hash.
+	OldGroups    map[int]string              `json:"oldGroups,omitempty"`
+	OldTemplates map[string]apiv1.InferGroup `json:"oldTemplates,omitempty"`
+	// Recoveries are the failures whose siblings are yet to be made again.
+	Recoveries []pendingRecovery `json:"recoveries,omitempty"`
 }
 
 // renderInfer turns a ModelInfer dispatch into its record, its entry Service and the
@@ -212,11 +220,11 @@ func inferPod(cm *unstructured.Unstructured, rec *inferRecord, rank int) (*corev
 	return pod, nil
 }
 
-// inferLabels are the labels of pod p: its dispatch's, the template it was made
-// from, and its place.
+// inferLabels are the labels of pod p: its dispatch's, the group template it was
+// made from, and its place.
 func inferLabels(cm *unstructured.Unstructured, rec *inferRecord, p workload.InferPod) map[string]string {
 	labels := maps.Clone(cm.GetLabels())
-	labels[LabelTemplate] = workload.PodTemplateHash(&rec.Spec)
+	labels[LabelTemplate] = workload.InferTemplateHash(&rec.Infer)
 	labels[LabelInferGroup] = strconv.Itoa(p.Group)
 	labels[LabelInferRole] = p.Role
 	labels[LabelInferRoleIndex] = strconv.Itoa(p.RoleIndex)

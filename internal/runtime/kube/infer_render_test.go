@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -90,24 +93,33 @@ func TestGroupServiceName(t *testing.T) {
 	}
 }
 
-// TestRecoveryTake: failures come out once due, those of another dispatch are
-// dropped, and the wait for the next one is told.
-func TestRecoveryTake(t *testing.T) {
+// TestPlanRecovery: noticed failures join the record once; a due one deletes its
+// live siblings and stays until they are gone; the wait for the next is told; those
+// of another dispatch are dropped.
+func TestPlanRecovery(t *testing.T) {
 	var rc recovery
 	now := time.Now()
-	rc.add("w", failure{pod: "a", dispatch: "1", due: now.Add(-time.Second)})
+	pod := func(uid types.UID) *corev1.Pod { return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{UID: uid}} }
+	rc.add("w", failure{pod: "a", dispatch: "1", due: now.Add(-time.Second), siblings: []types.UID{"s1", "s2"}})
 	rc.add("w", failure{pod: "a", dispatch: "1", due: now.Add(time.Hour)}) // the same pod: kept once
-	rc.add("w", failure{pod: "b", dispatch: "1", due: now.Add(2 * time.Second)})
+	rc.add("w", failure{pod: "b", dispatch: "1", due: now.Add(2 * time.Second), siblings: []types.UID{"s3"}})
 	rc.add("w", failure{pod: "c", dispatch: "0", due: now})
-	due, next := rc.take("w", "1", now)
-	if len(due) != 1 || due[0].pod != "a" || next != 2*time.Second {
-		t.Errorf("take at now = %+v, next %v; want pod a, next in 2s", due, next)
+	rec := &inferRecord{}
+	noticed := rc.pending("w", "1")
+	step := planRecovery(rec, noticed, []*corev1.Pod{pod("s1"), pod("s3")}, now)
+	if len(step.remove) != 1 || step.remove[0].UID != "s1" || step.next != 2*time.Second || !step.changed || len(rec.Recoveries) != 2 {
+		t.Errorf("at now: %+v, record %+v; want s1 deleted, next in 2s, both recorded", step, rec.Recoveries)
 	}
-	due, next = rc.take("w", "1", now.Add(2*time.Second))
-	if len(due) != 1 || due[0].pod != "b" || next != 0 {
-		t.Errorf("take 2s later = %+v, next %v; want pod b, none next", due, next)
+	rc.recorded("w", noticed)
+	if left := rc.pending("w", "1"); len(left) != 0 {
+		t.Errorf("pending once recorded = %+v, want none", left)
 	}
-	if due, _ := rc.take("w", "1", now.Add(time.Hour)); len(due) != 0 {
-		t.Errorf("take once all were taken = %+v, want none", due)
+	step = planRecovery(rec, nil, []*corev1.Pod{pod("s3")}, now.Add(2*time.Second))
+	if len(step.remove) != 1 || step.remove[0].UID != "s3" || !step.changed || len(rec.Recoveries) != 1 || rec.Recoveries[0].Pod != "b" {
+		t.Errorf("2s later: %+v, record %+v; want s3 deleted, a done, b kept", step, rec.Recoveries)
+	}
+	step = planRecovery(rec, nil, nil, now.Add(3*time.Second))
+	if len(step.remove) != 0 || !step.changed || len(rec.Recoveries) != 0 || step.next != 0 {
+		t.Errorf("once s3 is gone: %+v, record %+v; want nothing left", step, rec.Recoveries)
 	}
 }

@@ -2,11 +2,12 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,94 +26,14 @@ import (
 // without a pod gets one. A pod that ended, or that someone else deleted, is a
 // failure: it is made again at once and, once restartGracePeriodSeconds have passed,
 // so are the other pods of its role in its group (RoleRecreate) or of its whole group
-// (InferGroupRecreate), those that were there when it failed, by deleting them. The
-// failures wait in memory: a server that restarts meanwhile makes the failed pod
-// again but not its siblings.
+// (InferGroupRecreate), those that were there when it failed, by deleting them; the
+// dispatch's record holds the failures meanwhile (infer_recovery.go).
 
 // inferKey names a ModelInfer whose pods are to be synced.
 type inferKey struct{ namespace, workload string }
 
 // inferSyncers is how many ModelInfers are synced at once.
 const inferSyncers = 2
-
-// recovery keeps what syncing needs between two syncs. It is safe for concurrent use.
-type recovery struct {
-	mu sync.Mutex
-	// own holds the pods the runtime is deleting itself: their deletion is no failure.
-	own map[types.UID]bool
-	// failures are the failures whose siblings are still to recreate, by workload.
-	failures map[string][]failure
-}
-
-// failure is a ModelInfer pod that failed: when, and the pods its recoveryPolicy
-// recreates once the grace has passed.
-type failure struct {
-	pod      types.UID
-	dispatch string
-	due      time.Time
-	siblings []types.UID
-}
-
-// mark records that the runtime deletes the pod itself.
-func (rc *recovery) mark(uid types.UID, own bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.own == nil {
-		rc.own = map[types.UID]bool{}
-	}
-	if own {
-		rc.own[uid] = true
-	} else {
-		delete(rc.own, uid)
-	}
-}
-
-// gone forgets a deleted pod, and reports whether the runtime deleted it.
-func (rc *recovery) gone(uid types.UID) bool {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	own := rc.own[uid]
-	delete(rc.own, uid)
-	return own
-}
-
-// add records a failure, unless its pod's is recorded already.
-func (rc *recovery) add(workloadID string, f failure) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.failures == nil {
-		rc.failures = map[string][]failure{}
-	}
-	if !slices.ContainsFunc(rc.failures[workloadID], func(o failure) bool { return o.pod == f.pod }) {
-		rc.failures[workloadID] = append(rc.failures[workloadID], f)
-	}
-}
-
-// take removes and returns the failures of the dispatch that are due at now, and how
-// long until the next one is (0 when none waits).
-func (rc *recovery) take(workloadID, dispatch string, now time.Time) (due []failure, next time.Duration) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	var keep []failure
-	for _, f := range rc.failures[workloadID] {
-		switch {
-		case f.dispatch != dispatch: // of an earlier dispatch: dropped
-		case !f.due.After(now):
-			due = append(due, f)
-		default:
-			keep = append(keep, f)
-			if wait := f.due.Sub(now); next == 0 || wait < next {
-				next = wait
-			}
-		}
-	}
-	if len(keep) == 0 {
-		delete(rc.failures, workloadID)
-	} else {
-		rc.failures[workloadID] = keep
-	}
-	return due, next
-}
 
 // runInferSyncer syncs queued ModelInfers until the queue shuts down; one that fails
 // is retried with backoff.
@@ -164,34 +85,10 @@ func (r *Runtime) inferPodChanged(p *corev1.Pod, gone bool) {
 	r.inferQueue.Add(inferKey{p.Namespace, id})
 }
 
-// noticeFailure records the failure of pod p with the siblings its recoveryPolicy
-// recreates: the live pods of its dispatch in its group (RoleRecreate: in its role).
-func (r *Runtime) noticeFailure(p *corev1.Pod) {
-	id, dispatch := p.Labels[LabelWorkload], p.Labels[LabelDispatch]
-	cm := r.inferRecordOf(inferKey{p.Namespace, id})
-	if cm == nil || cm.GetLabels()[LabelDispatch] != dispatch {
-		return // the dispatch is over
-	}
-	rec, err := readRecord(cm)
-	if err != nil || rec.Infer.RecoveryPolicy == apiv1.RecoveryNone {
-		return
-	}
-	pods, err := r.workloadPods(id, dispatch)
-	if err != nil {
-		return
-	}
-	f := failure{pod: p.UID, dispatch: dispatch, due: time.Now().Add(workload.RestartGrace(&rec.Infer))}
-	for _, s := range live(pods) {
-		sameRole := s.Labels[LabelInferRole] == p.Labels[LabelInferRole] || rec.Infer.RecoveryPolicy == apiv1.RecoveryInferGroupRecreate
-		if s.UID != p.UID && s.Labels[LabelInferGroup] == p.Labels[LabelInferGroup] && sameRole {
-			f.siblings = append(f.siblings, s.UID)
-		}
-	}
-	r.log.Info("a ModelInfer pod failed", "workload", id, "pod", p.Name, "policy", rec.Infer.RecoveryPolicy, "recreate", len(f.siblings))
-	r.recovery.add(id, f)
-}
-
-// syncInfer brings the pods of the dispatch cm records to what it plans: see above.
+// syncInfer brings the pods of the dispatch cm records to what it plans: see above
+// and, for a changed group template, infer_roll.go. What the record is to hold (the
+// failures noticed, the groups that no longer run an older template) is written
+// before any pod is deleted.
 func (r *Runtime) syncInfer(ctx context.Context, cm *unstructured.Unstructured) error {
 	id, ns, dispatch := cm.GetLabels()[LabelWorkload], cm.GetNamespace(), cm.GetLabels()[LabelDispatch]
 	if cm.GetDeletionTimestamp() != nil || r.stops.stopping(id) {
@@ -202,17 +99,13 @@ func (r *Runtime) syncInfer(ctx context.Context, cm *unstructured.Unstructured) 
 		return err
 	}
 	placement, _ := placementNodes(cm.GetAnnotations())
-	pods, err := r.workloadPods(id, "") // every dispatch: their pods' names are the same
+	all, err := r.workloadPods(id, "") // every dispatch: their pods' names are the same
 	if err != nil {
 		return err
 	}
-	var errs []error
-	held := map[string]bool{}
+	pods := slices.DeleteFunc(all, func(p *corev1.Pod) bool { return p.Namespace != ns })
+	var remove []*corev1.Pod
 	for _, p := range pods {
-		if p.Namespace != ns {
-			continue
-		}
-		held[p.Name] = true
 		if p.Labels[LabelDispatch] != dispatch || p.DeletionTimestamp != nil {
 			continue
 		}
@@ -222,36 +115,68 @@ func (r *Runtime) syncInfer(ctx context.Context, cm *unstructured.Unstructured) 
 			r.noticeFailure(p)
 		}
 		if ended || rank >= len(placement) {
-			errs = append(errs, r.deleteOwn(ctx, p))
+			remove = append(remove, p)
 		}
 	}
-	errs = append(errs, r.recoverDue(ctx, inferKey{ns, id}, dispatch, pods))
-	errs = append(errs, r.markServing(ctx, rec, pods, dispatch))
-	for rank := range placement {
-		if name := workload.PodID(id, apiv1.KindModelInfer, rank); !held[name] {
-			errs = append(errs, r.createInferPod(ctx, cm, rec, rank))
+	key := inferKey{ns, id}
+	rs := planRecovery(rec, r.recovery.pending(id, dispatch), pods, time.Now())
+	if rs.next > 0 {
+		r.inferQueue.AddAfter(key, rs.next)
+	}
+	step := planInfer(rec, len(placement), pods, dispatch)
+	if rs.changed || len(step.forget) > 0 {
+		forgetOld(rec, step.forget)
+		if ok, err := r.saveRecord(ctx, cm, rec); !ok || err != nil {
+			return err
 		}
+	}
+	r.recovery.recorded(id, rs.noticed)
+	var errs []error
+	for _, p := range slices.Concat(remove, rs.remove, step.remove) {
+		errs = append(errs, r.deleteOwn(ctx, p))
+	}
+	errs = append(errs, r.markServing(ctx, rec, pods, dispatch))
+	for _, rank := range step.create {
+		errs = append(errs, r.createInferPod(ctx, cm, templateOf(rec, rank), rank))
 	}
 	return errors.Join(errs...)
 }
 
-// recoverDue deletes the siblings of the dispatch's failures whose grace has passed
-// (they are made again once gone), and queues the next sync for those yet to come.
-func (r *Runtime) recoverDue(ctx context.Context, key inferKey, dispatch string, pods []*corev1.Pod) error {
-	due, next := r.recovery.take(key.workload, dispatch, time.Now())
-	if next > 0 {
-		r.inferQueue.AddAfter(key, next)
+// forgetOld takes the older template of the groups forget off the record.
+func forgetOld(rec *inferRecord, forget []int) {
+	for _, o := range forget {
+		delete(rec.OldGroups, o)
 	}
-	var errs []error
-	for _, f := range due {
-		for _, p := range pods {
-			if slices.Contains(f.siblings, p.UID) && p.DeletionTimestamp == nil {
-				errs = append(errs, r.deleteOwn(ctx, p))
-			}
-		}
-	}
-	return errors.Join(errs...)
+	maps.DeleteFunc(rec.OldTemplates, func(t string, _ apiv1.InferGroup) bool {
+		return !slices.Contains(slices.Collect(maps.Values(rec.OldGroups)), t)
+	})
 }
+
+// saveRecord writes rec into the record cm, as of cm's version; false where the
+// record changed meanwhile: it is synced again.
+func (r *Runtime) saveRecord(ctx context.Context, cm *unstructured.Unstructured, rec *inferRecord) (bool, error) {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return false, err
+	}
+	obj := cm.DeepCopy()
+	if err := unstructured.SetNestedField(obj.Object, string(data), "data", recordKey); err != nil {
+		return false, err
+	}
+	_, err = r.dynamic.Resource(configMaps).Namespace(cm.GetNamespace()).Update(ctx, obj, metav1.UpdateOptions{})
+	switch {
+	case apierrors.IsConflict(err):
+		r.inferQueue.AddAfter(inferKey{cm.GetNamespace(), cm.GetLabels()[LabelWorkload]}, inferResync)
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("write the record of ModelInfer %s/%s: %w", cm.GetNamespace(), cm.GetName(), err)
+	}
+	return true, nil
+}
+
+// inferResync is how long a sync that found its record changed waits for the cache
+// to show the change.
+const inferResync = 100 * time.Millisecond
 
 // markServing labels the entry pods of the dispatch's available groups (every pod
 // live and ready) LabelInferServing, for the ModelInfer's Service to select, and

@@ -2,6 +2,8 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -74,7 +76,9 @@ func (r *Runtime) Updates(req runtime.StartRequest) bool {
 }
 
 // updateInfer gives the record of a ModelInfer's dispatch the request's spec and
-// placement, makes the Services of its groups, and syncs its pods.
+// placement, with the groups that run an older template (carryRecord), makes the
+// Services of its groups, and syncs its pods, which rolls its groups to a changed
+// template (infer_roll.go).
 func (r *Runtime) updateInfer(ctx context.Context, req runtime.StartRequest, out *rendered) error {
 	ns := out.object.GetNamespace()
 	for _, svc := range append([]*corev1.Service{out.service}, out.groups...) {
@@ -82,9 +86,13 @@ func (r *Runtime) updateInfer(ctx context.Context, req runtime.StartRequest, out
 			return err
 		}
 	}
+	pods, err := r.workloadPods(req.WorkloadID, strconv.Itoa(req.Dispatch))
+	if err != nil {
+		return err
+	}
 	res := r.dynamic.Resource(configMaps).Namespace(ns)
 	var obj *unstructured.Unstructured
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		current, err := res.Get(ctx, req.WorkloadID, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -93,7 +101,9 @@ func (r *Runtime) updateInfer(ctx context.Context, req runtime.StartRequest, out
 			return fmt.Errorf("the record %s/%s is not of dispatch %d", ns, req.WorkloadID, req.Dispatch)
 		}
 		obj = current.DeepCopy()
-		obj.Object["data"] = out.object.Object["data"]
+		if err := carryRecord(obj, out.object, pods); err != nil {
+			return err
+		}
 		annotations := obj.GetAnnotations()
 		if annotations == nil {
 			annotations = map[string]string{}
@@ -103,10 +113,37 @@ func (r *Runtime) updateInfer(ctx context.Context, req runtime.StartRequest, out
 		obj, err = res.Update(ctx, obj, metav1.UpdateOptions{})
 		return err
 	})
+	if errors.Is(err, runtime.ErrUnsupported) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("update the record of ModelInfer %s/%s: %w", ns, req.WorkloadID, err)
 	}
 	return r.syncInfer(ctx, obj)
+}
+
+// carryRecord gives the record obj the data of want's, and keeps its recoveries and
+// the groups of its dispatch (pods) that run another template than want's; runtime.ErrUnsupported where want
+// lays out its groups otherwise (a new dispatch makes them).
+func carryRecord(obj, want *unstructured.Unstructured, pods []*corev1.Pod) error {
+	prev, err := readRecord(obj)
+	if err != nil {
+		return err
+	}
+	next, err := readRecord(want)
+	if err != nil {
+		return err
+	}
+	if !sameLayout(&prev.Infer, &next.Infer) {
+		return fmt.Errorf("%w: the groups of ModelInfer %s change their layout", runtime.ErrUnsupported, obj.GetName())
+	}
+	carryRollout(prev, next, pods)
+	next.Recoveries = prev.Recoveries
+	data, err := json.Marshal(next)
+	if err != nil {
+		return err
+	}
+	return unstructured.SetNestedField(obj.Object, string(data), "data", recordKey)
 }
 
 // takeSpec gives obj the pod template, replicas, update strategy and progress
