@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,8 +58,9 @@ func TestModelInferGroupsOneByOne(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t) // two nodes of 16 cpus: a group of 2 x 8 cpus fills one
 	id := e.submitInfer("llm", 3, "8")
-	w := e.waitFor(id, "Running with 2 groups and 1 waiting", func(w *workload.Workload) bool {
-		return w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4 &&
+	w := e.waitFor(id, "Running with 2 groups started and 1 waiting", func(w *workload.Workload) bool {
+		return w.Status.Phase == apiv1.PhaseRunning && len(w.Status.Placement) == 4 && len(w.Status.Pods) == 4 &&
+			!slices.ContainsFunc(w.Status.Pods, func(p workload.Pod) bool { return p.StartTime.IsZero() }) &&
 			strings.HasPrefix(w.Status.Message, "1 of 3 inference groups wait for room")
 	})
 	for i, p := range w.Status.Placement {
