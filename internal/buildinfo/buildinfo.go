@@ -5,6 +5,7 @@ package buildinfo
 import (
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
@@ -43,4 +44,26 @@ func FromBuildInfo(info *debug.BuildInfo) apiv1.Version {
 		v.Commit += "-dirty"
 	}
 	return v
+}
+
+// kubernetesModule is the module whose version is the Kubernetes API level Berth
+// serves: its minor version v0.N is Kubernetes 1.N.
+const kubernetesModule = "k8s.io/apiserver"
+
+// kubernetesFallback is the level of a binary without build info.
+const kubernetesFallback = "1.37.0"
+
+// KubernetesVersion is the Kubernetes version whose API Berth serves, "1.N.P",
+// from the k8s.io/apiserver module this binary was built with.
+func KubernetesVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return kubernetesFallback
+	}
+	for _, d := range info.Deps {
+		if d.Path == kubernetesModule && strings.HasPrefix(d.Version, "v0.") {
+			return "1." + strings.TrimPrefix(d.Version, "v0.")
+		}
+	}
+	return kubernetesFallback
 }

@@ -81,10 +81,13 @@ type Workspace struct {
 	CullIdleAfterSeconds int `json:"CullIdleAfterSeconds,omitempty"`
 	// HomeStorageClass and HomeSize shape the home volume of its dev machines on
 	// Kubernetes ("": the cluster's default class, DefaultHomeSize).
-	HomeStorageClass string    `json:"HomeStorageClass,omitempty"`
-	HomeSize         string    `json:"HomeSize,omitempty"`
-	CreationTime     time.Time `json:"CreationTime"`
-	Version          int64     `json:"Version"`
+	HomeStorageClass string `json:"HomeStorageClass,omitempty"`
+	HomeSize         string `json:"HomeSize,omitempty"`
+	// Namespace is the Kubernetes namespace the workspace answers to in Berth's
+	// Kubernetes API ("": project-<Name>).
+	Namespace    string    `json:"Namespace,omitempty"`
+	CreationTime time.Time `json:"CreationTime"`
+	Version      int64     `json:"Version"`
 }
 
 // DefaultHomeSize is the size of a dev machine's home volume where its workspace
