@@ -38,3 +38,6 @@ func servedGroups(svc *usecase.Service) []group {
 		}},
 	}
 }
+
+// WorkloadResource is seed 002's Workload resource.
+var WorkloadResource = compute.SchemeGroupVersion.WithResource("workloads")

@@ -124,7 +124,7 @@ func (s *Service) WatchObjects(ctx context.Context, caller *auth.User, ref Objec
 		return !w.IsDeleted && w.Workspace() == ref.Workspace && w.ObjectKind() == ref.Kind &&
 			(ref.Name == "" || w.ObjectName() == ref.Name)
 	}
-	ww := &WorkloadWatch{now: s.now, match: match, render: func(w *workload.Workload, _ time.Time) any { return w }}
+	ww := &WorkloadWatch{now: s.now, match: match, render: func(w *workload.Workload, _ time.Time) any { return w }, changes: true}
 	start := watchStart{after: after, resume: resume, timeout: WatchTimeoutMax}
 	return s.startWatch(ctx, ww, start, store.WorkloadListParams{Workspace: ref.Workspace, Kinds: []string{apiv1.KindDeployment}})
 }

@@ -155,10 +155,21 @@ func isShellSafe(r rune) bool {
 // validResourceNames are the container resources Berth admits.
 var validResourceNames = map[string]bool{"cpu": true, "memory": true, gpuResource: true, "ephemeral-storage": true}
 
-// validateResources checks a container's resource names and that no request is
-// over its limit.
+// requiredResources are the resources Berth admits every workload by: a container
+// must request them, or limit them.
+var requiredResources = []string{"cpu", "memory"}
+
+// validateResources checks a container's resource names, that it asks for the
+// required ones and that no request is over its limit.
 func validateResources(r compute.ResourceRequirements, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	for _, name := range requiredResources {
+		_, requested := r.Requests[name]
+		if _, limited := r.Limits[name]; !requested && !limited {
+			errs = append(errs, field.Required(path.Child("requests").Key(name),
+				"Berth admits a workload by what it asks for: give a request (or a limit) of "+name))
+		}
+	}
 	for _, part := range []struct {
 		name string
 		list map[string]resource.Quantity

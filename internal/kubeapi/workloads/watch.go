@@ -19,11 +19,8 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// bookmarkEvery is how often a watch that asked for bookmarks gets one while
-// nothing it shows changes.
-const bookmarkEvery = 10 * time.Second
-
-// Watch follows the Workloads a list with opts shows, from opts.ResourceVersion (a
+// Watch follows the Workloads a list with opts shows (a bookmark, where asked for,
+// every heartbeat of Berth's watches that shows nothing), from opts.ResourceVersion (a
 // change number of Berth's workload change log), or from now with an ADDED event
 // per Workload when it names none ("0" included, as the watch cache answers).
 func (s *Storage) Watch(ctx context.Context, opts *metainternalversion.ListOptions) (watch.Interface, error) {
@@ -54,7 +51,7 @@ func (s *Storage) Watch(ctx context.Context, opts *metainternalversion.ListOptio
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
-	w := &watcher{ww: ww, sel: sel, ns: namespaceOf(ctx), bookmarks: opts.AllowWatchBookmarks, last: after,
+	w := &watcher{ww: ww, every: s.svc.Watch.Heartbeat(), sel: sel, ns: namespaceOf(ctx), bookmarks: opts.AllowWatchBookmarks, last: after,
 		shown: map[string]bool{}, out: make(chan watch.Event), done: make(chan struct{})}
 	go w.run(ctx, initial)
 	return w, nil
@@ -77,11 +74,12 @@ func parseRV(s string) (int64, error) {
 // from the watch's view and one that starts matching is ADDED.
 type watcher struct {
 	ww        *usecase.WorkloadWatch
+	every     time.Duration // a bookmark is due after this long without an event
 	sel       selection
 	ns        string
 	bookmarks bool
 	last      int64           // the newest change number sent
-	shown     map[string]bool // the names in the watch's view
+	shown     map[string]bool // whether each name seen is in the watch's view
 	out       chan watch.Event
 	done      chan struct{}
 	stop      sync.Once
@@ -112,7 +110,7 @@ func (w *watcher) run(ctx context.Context, initial []*compute.Workload) {
 		}
 	}
 	for {
-		ev, err := w.ww.Next(ctx, bookmarkEvery)
+		ev, err := w.ww.Next(ctx, w.every)
 		if err != nil {
 			w.fail(ctx, err)
 			return
@@ -137,20 +135,33 @@ func (w *watcher) eventOf(ev *apiv1.WatchEvent) watch.Event {
 		}
 		return watch.Event{Type: watch.Bookmark, Object: &compute.Workload{ObjectMeta: metav1.ObjectMeta{ResourceVersion: rv(w.last)}}}
 	}
-	bw, ok := ev.Object.(*workload.Workload)
+	change, ok := ev.Object.(usecase.ObjectChange)
 	if !ok {
 		return watch.Event{}
 	}
-	obj, err := toObject(bw, w.last, w.ns)
+	obj, err := toObject(change.Workload, w.last, w.ns)
 	if err != nil {
 		return watch.Event{Type: watch.Error, Object: &apierrors.NewInternalError(err).ErrStatus}
 	}
-	return w.judge(obj, ev.Type == apiv1.WatchDeleted)
+	return w.judge(obj, ev.Type == apiv1.WatchDeleted, w.wasShown(change.Previous))
+}
+
+// wasShown reports whether the watch showed prev, the workload before a write:
+// it did if it listed it, or if it was there and matched the selectors.
+func (w *watcher) wasShown(prev *workload.Workload) bool {
+	if prev == nil || prev.IsDeleted || prev.Object == nil {
+		return false
+	}
+	if shown, known := w.shown[prev.Object.Name]; known {
+		return shown
+	}
+	obj, err := toObject(prev, w.last, w.ns)
+	return err == nil && w.sel.matches(obj)
 }
 
 // judge is the event a write of obj makes in the watch's view.
-func (w *watcher) judge(obj *compute.Workload, gone bool) watch.Event {
-	was, is := w.shown[obj.Name], !gone && w.sel.matches(obj)
+func (w *watcher) judge(obj *compute.Workload, gone, was bool) watch.Event {
+	is := !gone && w.sel.matches(obj)
 	w.shown[obj.Name] = is
 	switch {
 	case !was && is:
@@ -158,7 +169,6 @@ func (w *watcher) judge(obj *compute.Workload, gone bool) watch.Event {
 	case was && is:
 		return watch.Event{Type: watch.Modified, Object: obj}
 	case was && !is:
-		delete(w.shown, obj.Name)
 		return watch.Event{Type: watch.Deleted, Object: obj}
 	}
 	return watch.Event{}
