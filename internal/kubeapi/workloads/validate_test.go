@@ -62,7 +62,9 @@ func TestValidate(t *testing.T) {
 			r.Requests["cpu"], r.Limits["hugepages-2Mi"] = resource.MustParse("1"), resource.MustParse("1Gi")
 		}, []string{"FieldValueNotSupported spec.template.spec.containers[0].resources.limits[hugepages-2Mi]",
 			"FieldValueInvalid spec.template.spec.containers[0].resources.requests[cpu]"}},
-		{"no cpu nor memory", func(w *compute.Workload) { w.Spec.Template.Spec.Containers[0].Resources = compute.ResourceRequirements{} },
+		{"no cpu nor memory", func(w *compute.Workload) {
+			w.Spec.Template.Spec.Containers[0].Resources = compute.ResourceRequirements{}
+		},
 			[]string{"FieldValueRequired spec.template.spec.containers[0].resources.requests[cpu]",
 				"FieldValueRequired spec.template.spec.containers[0].resources.requests[memory]"}},
 		{"network without a name", func(w *compute.Workload) { w.Spec.NetworkRef = &compute.NetworkRef{} },
