@@ -3,6 +3,7 @@
 package inventory
 
 import (
+	"strings"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -88,6 +89,19 @@ type Workspace struct {
 	Namespace    string    `json:"Namespace,omitempty"`
 	CreationTime time.Time `json:"CreationTime"`
 	Version      int64     `json:"Version"`
+}
+
+// NamespacePrefix makes a workspace's Kubernetes namespace of its name, as seed
+// 002 writes it: workspace myproject answers to namespace project-myproject.
+const NamespacePrefix = "project-"
+
+// KubeNamespace is the Kubernetes namespace the workspace answers to: the one it
+// names, else NamespacePrefix and its name in lower case.
+func (w *Workspace) KubeNamespace() string {
+	if w.Namespace != "" {
+		return w.Namespace
+	}
+	return NamespacePrefix + strings.ToLower(w.Name)
 }
 
 // DefaultHomeSize is the size of a dev machine's home volume where its workspace

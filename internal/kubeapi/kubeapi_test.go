@@ -31,7 +31,8 @@ import (
 var workloads = kubeapi.WorkloadResource
 
 // env is Berth's API, the Kubernetes API mounted, over a SQLite store with a
-// process cluster of four nodes in workspace team (namespace project-team), and
+// process cluster of four nodes in workspace team (namespace project-team) and
+// none in workspace other (which names namespace others), and
 // the login tokens of an admin, of alice (a member of team) and of bob (a member
 // of another workspace).
 type env struct {
@@ -82,7 +83,7 @@ func seed(t *testing.T, svc *usecase.Service) {
 			Capacity: resource.List{MilliCPU: 8000, Memory: 64 << 30, EphemeralStorage: 500 << 30}}))
 	}
 	must(st.WorkspaceInsert(ctx, &inventory.Workspace{ID: "c1-team", Name: "team", Cluster: "c1", CreationTime: now}))
-	must(st.WorkspaceInsert(ctx, &inventory.Workspace{ID: "c1-other", Name: "other", Cluster: "c1", CreationTime: now}))
+	must(st.WorkspaceInsert(ctx, &inventory.Workspace{ID: "c1-other", Name: "other", Cluster: "c1", Namespace: "others", CreationTime: now}))
 	users := []*auth.User{
 		{ID: auth.NewUserID("admin"), Name: "admin", Roles: []string{apiv1.RoleSystemAdmin}},
 		{ID: auth.NewUserID("alice"), Name: "alice", Roles: []string{apiv1.RoleDefault}, Workspaces: []string{"c1-team"}},
@@ -216,6 +217,8 @@ func TestAuthorization(t *testing.T) {
 		{"no such namespace", e.bob, "project-nowhere", 403},
 		{"member", e.alice, "project-team", 200},
 		{"admin", e.admin, "project-team", 200},
+		{"a workspace's own namespace, not its project-", e.bob, "project-other", 403},
+		{"a workspace's own namespace", e.bob, "others", 404},
 	} {
 		_, err := e.client(tc.token).Namespace(tc.ns).Get(t.Context(), "web", metav1.GetOptions{})
 		if got := statusOf(err); (err == nil && tc.want != 200) || (err != nil && got != tc.want) {

@@ -190,20 +190,15 @@ func (s *Service) findObject(ctx context.Context, ref ObjectRef) (store.Workload
 	return os[0], nil
 }
 
-// NamespacePrefix makes a workspace's Kubernetes namespace of its name, as seed
-// 002 writes it: workspace myproject answers to namespace project-myproject.
-const NamespacePrefix = "project-"
-
 // WorkspaceOfNamespace is the id of the workspace that answers to the Kubernetes
-// namespace ns: the one that names ns as its namespace, else the one named ns
-// without NamespacePrefix that names no namespace of its own.
+// namespace ns (inventory.Workspace.KubeNamespace).
 func (s *Service) WorkspaceOfNamespace(ctx context.Context, ns string) (string, error) {
 	all, err := s.Store.WorkspaceList(ctx)
 	if err != nil {
 		return "", fmt.Errorf("workspaces: %w", err)
 	}
 	for _, ws := range all {
-		if ws.Namespace == ns || (ws.Namespace == "" && NamespacePrefix+ws.Name == ns) {
+		if ws.KubeNamespace() == ns {
 			return ws.ID, nil
 		}
 	}
