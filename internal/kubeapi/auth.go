@@ -17,7 +17,10 @@ const tokenCookie = "Token"
 
 // authn authenticates a request as Berth's API does: a bearer API key or login
 // token, else the Token cookie.
-type authn struct{ svc *usecase.Service }
+type authn struct {
+	svc  *usecase.Service
+	note func(r *http.Request, userID string) // nil: none
+}
 
 var _ authenticator.Request = authn{}
 
@@ -31,6 +34,9 @@ func (a authn) AuthenticateRequest(r *http.Request) (*authenticator.Response, bo
 	u, err := a.svc.Authenticate(r.Context(), token)
 	if err != nil {
 		return nil, false, err
+	}
+	if a.note != nil {
+		a.note(r, u.ID)
 	}
 	return &authenticator.Response{User: request.User{User: u}}, true, nil
 }

@@ -40,6 +40,9 @@ type Config struct {
 	// ExternalAddress is the host:port clients reach the server at, which
 	// discovery shows.
 	ExternalAddress string
+	// NoteUser, when set, is told who each request authenticated as, for the
+	// request's log line (httpapi.NoteUser).
+	NoteUser func(r *http.Request, userID string)
 }
 
 // New builds the generic API server over Berth's use cases and returns its handler.
@@ -55,7 +58,7 @@ func New(cfg Config) (http.Handler, error) {
 	// Only post-start hooks use the loopback client, and Berth runs none: the
 	// server is served through Berth's listener, never started on its own.
 	c.LoopbackClientConfig = &restclient.Config{Host: cfg.ExternalAddress}
-	c.Authentication.Authenticator = authn{svc: cfg.Service}
+	c.Authentication.Authenticator = authn{svc: cfg.Service, note: cfg.NoteUser}
 	c.Authorization.Authorizer = authz
 	namer := apiopenapi.NewDefinitionNamer(scheme)
 	// v3 for clients; v2 too, which kubectl apply reads to send strategic merge

@@ -105,7 +105,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	kubeAPI, err := kubeapi.New(kubeapi.Config{Service: svc, ExternalAddress: ln.Addr().String()})
+	kubeAPI, err := kubeapi.New(kubeapi.Config{Service: svc, ExternalAddress: ln.Addr().String(), NoteUser: httpapi.NoteUser})
 	if err != nil {
 		return err
 	}
