@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,42 +13,6 @@ import (
 
 // kubectlNamespace is workspace myproject's namespace: project-<its name>.
 const kubectlNamespace = "project-myproject"
-
-// webApp is seed 002's "Basic Web Application", with a command: Berth runs the
-// command given, not the image's own.
-const webApp = `apiVersion: compute.miloapis.com/v1alpha1
-kind: Workload
-metadata:
-  name: web-app
-  namespace: project-myproject
-  labels:
-    app.kubernetes.io/name: web-app
-    environment: production
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: web-app
-  template:
-    metadata:
-      labels:
-        app: web-app
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.25
-        command: ["sleep", "3600"]
-        ports:
-        - containerPort: 80
-          name: http
-        resources:
-          requests:
-            cpu: 100m
-            memory: 128Mi
-          limits:
-            cpu: 500m
-            memory: 512Mi
-`
 
 // TestKubectlWorkload runs seed 002's kubectl commands with the real kubectl
 // against a Berth on one machine: apply (twice: the second changes nothing), get
@@ -62,20 +25,17 @@ func TestKubectlWorkload(t *testing.T) {
 	s := startServer(t, "", "--nodes", "8")
 	moveNodes(t, s, "myproject", 5)
 	k := kubectl{t: t, bin: bin, kubeconfig: kubeconfigOf(t, s, s.Client.Token())}
-	file := filepath.Join(t.TempDir(), "workload.yaml")
-	if err := os.WriteFile(file, []byte(webApp), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := filepath.Join(repoRoot(), "examples", "workload.yaml") // seed 002's, with a command
 	ns := []string{"-n", kubectlNamespace}
 
-	if out := k.ok("apply", "-f", file); out != "workload.compute.miloapis.com/web-app created\n" {
+	if out := k.ok("apply", "-f", file, "-n", kubectlNamespace); out != "workload.compute.miloapis.com/web-app created\n" {
 		t.Errorf("apply: %q", out)
 	}
 	phase := append([]string{"get", "workload", "web-app", "-o", "jsonpath={.status.phase} {.status.readyReplicas}"}, ns...)
 	k.until(func(out string) bool { return out == "Running 3" }, phase...)
 	rv := append([]string{"get", "workload", "web-app", "-o", "jsonpath={.metadata.resourceVersion}"}, ns...)
 	before := k.ok(rv...)
-	if out := k.ok("apply", "-f", file); out != "workload.compute.miloapis.com/web-app unchanged\n" {
+	if out := k.ok("apply", "-f", file, "-n", kubectlNamespace); out != "workload.compute.miloapis.com/web-app unchanged\n" {
 		t.Errorf("second apply: %q, want unchanged", out)
 	}
 	if after := k.ok(rv...); after != before {
@@ -143,8 +103,8 @@ func checkBerthWorkload(t *testing.T, s *server, k kubectl) {
 	id := k.ok("get", "workload", "web-app", "-n", kubectlNamespace, "-o", `jsonpath={.metadata.annotations.berth\.dev/workload-id}`)
 	d := get(t, s.Client, id)
 	if d.DisplayName != "web-app" || d.GroupVersionKind.Kind != apiv1.KindDeployment || d.Resource.Replica != 3 ||
-		d.EntryPoint != "sleep 3600" || d.Resource.CPU != "100m" {
-		t.Errorf("Berth workload %s: %s, %s, %d replicas, %q, cpu %s; want the Deployment web-app of 3 running sleep 3600 with 100m",
+		d.EntryPoint != "sleep infinity" || d.Resource.CPU != "100m" {
+		t.Errorf("Berth workload %s: %s, %s, %d replicas, %q, cpu %s; want the Deployment web-app of 3 running sleep infinity with 100m",
 			id, d.DisplayName, d.GroupVersionKind.Kind, d.Resource.Replica, d.EntryPoint, d.Resource.CPU)
 	}
 }
