@@ -2,6 +2,7 @@ package kubeapi_test
 
 import (
 	"crypto/rand"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,7 @@ var workloads = kubeapi.WorkloadResource
 type env struct {
 	t                 *testing.T
 	srv               *httptest.Server
+	svc               *usecase.Service
 	admin, alice, bob string
 }
 
@@ -65,7 +67,7 @@ func newEnv(t *testing.T) *env {
 	srv := httptest.NewTLSServer(httpapi.New(svc, httpapi.Options{Kube: kube}))
 	t.Cleanup(srv.Close)
 	token := func(name string) string { return keys.IssueToken(auth.NewUserID(name), time.Now().Add(time.Hour)) }
-	return &env{t: t, srv: srv, admin: token("admin"), alice: token("alice"), bob: token("bob")}
+	return &env{t: t, srv: srv, svc: svc, admin: token("admin"), alice: token("alice"), bob: token("bob")}
 }
 
 // seed stores the cluster, its nodes, the workspaces and the users.
@@ -264,4 +266,46 @@ func TestWatch(t *testing.T) {
 			t.Fatalf("after 30s the watch saw %v, want MODIFIED and BOOKMARK", seen)
 		}
 	}
+}
+
+// TestPatchRacesController: patches without a resourceVersion go through while
+// another writer (the controller, here the test, every millisecond: faster than
+// the controller's loop) keeps writing the workload.
+func TestPatchRacesController(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client(e.alice).Namespace("project-team")
+	created, err := c.Create(t.Context(), object("web", 1), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.GetAnnotations()["berth.dev/workload-id"]
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			w, err := e.svc.Store.WorkloadGet(t.Context(), id)
+			if err != nil {
+				return
+			}
+			w.Status.Message = fmt.Sprintf("write %d", n)
+			_ = e.svc.Store.WorkloadUpdate(t.Context(), w) // a conflict with a patch is fine
+		}
+	}()
+	for replicas := 2; replicas <= 4; replicas++ {
+		patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
+		if _, err := c.Patch(t.Context(), "web", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Errorf("patch to %d replicas while the workload is written: %v", replicas, err)
+		}
+	}
+	close(stop)
+	<-done
 }

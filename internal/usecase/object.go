@@ -72,8 +72,20 @@ func (s *Service) CreateObject(ctx context.Context, caller *auth.User, ref Objec
 
 // UpdateObject changes the named object and the workload's spec as change says,
 // as a PATCH of the workload would: a running service rolls its pods to a new
-// template and scales to new replicas. A concurrent write is store.ErrConflict.
+// template and scales to new replicas. A write that raced another (the controller
+// writes status often) is made again on the fresh workload, as etcd's guaranteed
+// updates are: change refuses it there if the client named the version it read.
 func (s *Service) UpdateObject(ctx context.Context, caller *auth.User, ref ObjectRef, change ObjectChangeFunc) (store.WorkloadObject, error) {
+	var out store.WorkloadObject
+	err := store.RetryOnConflict(ctx, func() error {
+		var err error
+		out, err = s.updateObject(ctx, caller, ref, change)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) updateObject(ctx context.Context, caller *auth.User, ref ObjectRef, change ObjectChangeFunc) (store.WorkloadObject, error) {
 	cur, err := s.GetObject(ctx, caller, ref)
 	if err != nil {
 		return cur, err
