@@ -8,3 +8,5 @@
 // +groupName=compute.miloapis.com
 // +k8s:openapi-model-package=com.miloapis.compute.v1alpha1
 package v1alpha1
+
+//go:generate go run k8s.io/code-generator/cmd/deepcopy-gen@v0.37.2 --go-header-file /dev/null --output-file zz_generated.deepcopy.go .
