@@ -162,8 +162,8 @@ func TestServerSideApply(t *testing.T) {
 	}
 }
 
-// TestSelectorsAndConflicts: label and field selectors filter a list; an update
-// with a stale resourceVersion is a conflict.
+// TestSelectorsAndConflicts: a name is taken once; label and field selectors
+// filter a list; an update with a stale resourceVersion is a conflict.
 func TestSelectorsAndConflicts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -171,6 +171,9 @@ func TestSelectorsAndConflicts(t *testing.T) {
 	created, err := c.Create(t.Context(), object("web", 1), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.Create(t.Context(), object("web", 1), metav1.CreateOptions{}); !apierrors.IsAlreadyExists(err) {
+		t.Errorf("a second create of web: %v, want AlreadyExists", err)
 	}
 	for sel, want := range map[[2]string]int{
 		{"environment=production", ""}: 1, {"environment=dev", ""}: 0, {"", "metadata.name=web"}: 1,

@@ -55,14 +55,17 @@ func (s *Service) CreateObject(ctx context.Context, caller *auth.User, ref Objec
 	if fe := workload.ValidateSpec(&spec); len(fe) > 0 {
 		return store.WorkloadObject{}, invalid(fe)
 	}
+	if _, err := s.findObject(ctx, ref); err == nil {
+		return store.WorkloadObject{}, alreadyExists(ref)
+	}
 	o.Kind, o.Name, o.Generation = ref.Kind, ref.Name, 1
 	w := &workload.Workload{DisplayName: ref.Name, UserID: caller.ID, UserName: caller.Name, Spec: spec, Object: o}
 	if err := s.admitSpec(ctx, caller, w); err != nil {
 		return store.WorkloadObject{}, err
 	}
 	err := s.insertWorkload(ctx, w)
-	if errors.Is(err, store.ErrConflict) {
-		return store.WorkloadObject{}, newError(apiv1.CodeAlreadyExist, "%s %s already exists in workspace %s", ref.Kind, ref.Name, ref.Workspace)
+	if errors.Is(err, store.ErrConflict) { // another create of the name won the race
+		return store.WorkloadObject{}, alreadyExists(ref)
 	}
 	if err != nil {
 		return store.WorkloadObject{}, err
@@ -188,6 +191,10 @@ func (s *Service) applyObject(ctx context.Context, w *workload.Workload, o *work
 	}
 	w.Object, w.Spec = o, spec
 	return nil
+}
+
+func alreadyExists(ref ObjectRef) *Error {
+	return newError(apiv1.CodeAlreadyExist, "%s %s already exists in workspace %s", ref.Kind, ref.Name, ref.Workspace)
 }
 
 // findObject reads the named object of a workspace.
