@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -311,4 +312,42 @@ func TestPatchRacesController(t *testing.T) {
 	}
 	close(stop)
 	<-done
+}
+
+// TestAllNamespaces: a list or watch of every namespace shows the Workloads of
+// the workspaces the caller may list, each in its namespace.
+func TestAllNamespaces(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if _, err := e.client(e.alice).Namespace("project-team").Create(t.Context(), object("web", 1), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, token string
+		want        []string
+	}{
+		{"member", e.alice, []string{"project-team/web"}},
+		{"admin", e.admin, []string{"project-team/web"}},
+		{"another workspace's member", e.bob, nil},
+	} {
+		list, err := e.client(tc.token).List(t.Context(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatalf("%s: list: %v", tc.name, err)
+		}
+		var got []string
+		for _, item := range list.Items {
+			got = append(got, item.GetNamespace()+"/"+item.GetName())
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: list of every namespace (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	w, err := e.client(e.alice).Watch(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if ev := <-w.ResultChan(); ev.Type != watch.Added || ev.Object.(*unstructured.Unstructured).GetNamespace() != "project-team" {
+		t.Fatalf("first event of a watch of every namespace: %s %v, want web ADDED in project-team", ev.Type, ev.Object)
+	}
 }

@@ -82,14 +82,15 @@ type WorkloadNotifier interface {
 // each one's newest write: its resourceVersion, from which a watch follows the log.
 type WorkloadObjectStore interface {
 	// WorkloadObjectList returns the workloads not deleted whose object is of
-	// p.Kind in workspace p.Workspace (only the one named p.Name when it is not
-	// empty), oldest first, and the change number of the snapshot it read them from.
+	// p.Kind in workspace p.Workspace (in every workspace when it is empty; only the
+	// ones named p.Name when it is not empty), oldest first, and the change number
+	// of the snapshot it read them from.
 	WorkloadObjectList(ctx context.Context, p WorkloadObjectListParams) ([]WorkloadObject, int64, error)
 }
 
 // WorkloadObjectListParams picks the objects of a kind in a workspace.
 type WorkloadObjectListParams struct {
-	Workspace string // required
+	Workspace string // "": every workspace
 	Kind      string // required
 	Name      string // "": every one
 }

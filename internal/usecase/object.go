@@ -15,7 +15,8 @@ import (
 )
 
 // ObjectRef names a Kubernetes-style object (workload.Object) of a workspace:
-// Name may be empty where a list is meant.
+// Name may be empty where a list is meant, and Workspace where a list or watch
+// is of every workspace the caller may list.
 type ObjectRef struct {
 	Workspace string
 	Kind      string
@@ -26,13 +27,56 @@ type ObjectRef struct {
 // one and the change number of its newest write (its resourceVersion).
 type ObjectChangeFunc func(w *workload.Workload, seq int64) (*workload.Object, apiv1.WorkloadSpec, error)
 
-// ListObjects returns the objects of ref's kind in its workspace, with the change
-// number the list was read at, once the caller may list the workspace's workloads.
+// ListObjects returns the objects of ref's kind in its workspace, once the caller
+// may list the workspace's workloads (in every workspace the caller may list when
+// ref names none), with the change number the list was read at.
 func (s *Service) ListObjects(ctx context.Context, caller *auth.User, ref ObjectRef) ([]store.WorkloadObject, int64, error) {
-	if err := s.canListWorkspace(ctx, caller, ref.Workspace); err != nil {
+	listable, err := s.listableWorkspaces(ctx, caller, ref.Workspace)
+	if err != nil {
 		return nil, 0, err
 	}
-	return s.Store.WorkloadObjectList(ctx, store.WorkloadObjectListParams{Workspace: ref.Workspace, Kind: ref.Kind, Name: ref.Name})
+	all, at, err := s.Store.WorkloadObjectList(ctx, store.WorkloadObjectListParams{Workspace: ref.Workspace, Kind: ref.Kind, Name: ref.Name})
+	if err != nil {
+		return nil, 0, err
+	}
+	out := all[:0]
+	for _, o := range all {
+		if listable(o.Workload.Workspace()) {
+			out = append(out, o)
+		}
+	}
+	return out, at, nil
+}
+
+// listableWorkspaces is the caller's authorization to list workspace's workloads,
+// or, for "", which workspaces' it may list.
+func (s *Service) listableWorkspaces(ctx context.Context, caller *auth.User, workspace string) (func(string) bool, error) {
+	if workspace != "" {
+		return func(id string) bool { return id == workspace }, s.canListWorkspace(ctx, caller, workspace)
+	}
+	all, err := s.Store.WorkspaceList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("workspaces: %w", err)
+	}
+	ok := map[string]bool{}
+	for _, ws := range all {
+		ok[ws.ID] = auth.CanListWorkloads(caller, ws)
+	}
+	return func(id string) bool { return ok[id] }, nil
+}
+
+// WorkspaceNamespaces maps each workspace's id to the Kubernetes namespace it
+// answers to (inventory.Workspace.KubeNamespace).
+func (s *Service) WorkspaceNamespaces(ctx context.Context) (map[string]string, error) {
+	all, err := s.Store.WorkspaceList(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("workspaces: %w", err)
+	}
+	out := make(map[string]string, len(all))
+	for _, ws := range all {
+		out[ws.ID] = ws.KubeNamespace()
+	}
+	return out, nil
 }
 
 // GetObject returns the named object, once the caller may read its workspace and it.
@@ -129,14 +173,16 @@ func (s *Service) DeleteObject(ctx context.Context, caller *auth.User, ref Objec
 }
 
 // WatchObjects follows the objects of ref's kind (only the named one when ref has
-// a Name) in its workspace from change number after, or from a list of them when
+// a Name) in its workspace (in every one the caller may list at the start, for
+// none) from change number after, or from a list of them when
 // resume is false. Its events carry the *workload.Workload written.
 func (s *Service) WatchObjects(ctx context.Context, caller *auth.User, ref ObjectRef, after int64, resume bool) (*WorkloadWatch, error) {
-	if err := s.canListWorkspace(ctx, caller, ref.Workspace); err != nil {
+	listable, err := s.listableWorkspaces(ctx, caller, ref.Workspace)
+	if err != nil {
 		return nil, err
 	}
 	match := func(w *workload.Workload) bool {
-		return !w.IsDeleted && w.Workspace() == ref.Workspace && w.ObjectKind() == ref.Kind &&
+		return !w.IsDeleted && listable(w.Workspace()) && w.ObjectKind() == ref.Kind &&
 			(ref.Name == "" || w.ObjectName() == ref.Name)
 	}
 	ww := &WorkloadWatch{now: s.now, match: match, render: func(w *workload.Workload, _ time.Time) any { return w }, changes: true}

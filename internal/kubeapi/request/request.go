@@ -66,6 +66,16 @@ func Ref(ctx context.Context, svc *usecase.Service, kind, name string) (*auth.Us
 	return caller, usecase.ObjectRef{Workspace: ws, Kind: kind, Name: name}, nil
 }
 
+// ListRef is Ref for a list or a watch, which may be of every namespace: its
+// Workspace is then "".
+func ListRef(ctx context.Context, svc *usecase.Service, kind, name string) (*auth.User, usecase.ObjectRef, error) {
+	if ns, _ := genericrequest.NamespaceFrom(ctx); ns != "" {
+		return Ref(ctx, svc, kind, name)
+	}
+	caller, err := Caller(ctx)
+	return caller, usecase.ObjectRef{Kind: kind, Name: name}, err
+}
+
 // statusOf maps Berth's error codes to Kubernetes Status errors.
 var statusOf = map[string]func(gr schema.GroupResource, name, msg string) error{
 	apiv1.CodeBadRequest: func(_ schema.GroupResource, _, msg string) error { return apierrors.NewBadRequest(msg) },

@@ -39,11 +39,13 @@ func TestFromObject(t *testing.T) {
 	}
 }
 
-// TestRoundTrip: the object read back is the object stored, with Berth's
-// metadata and status.
+// TestRoundTrip: the object read back is the object stored (its network and
+// provider too), with Berth's metadata and status.
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	in := seedWorkload()
+	in.Spec.NetworkRef = &compute.NetworkRef{Name: "prod-network"}
+	in.Spec.Provider = &compute.Provider{Name: "gcp", Config: map[string]string{"region": "us-east1"}}
 	applyDefaults(in)
 	o, _, err := fromObject(in.DeepCopy())
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	genericrequest "k8s.io/apiserver/pkg/endpoints/request"
 
 	compute "github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1"
+	"github.com/berth-dev/berth/internal/workload"
 )
 
 // selection is what a list or watch's label and field selectors pick.
@@ -46,6 +47,30 @@ func (s selection) matches(w *compute.Workload) bool {
 // has, and the phase.
 func fieldsOf(w *compute.Workload) fields.Set {
 	return fields.Set{"metadata.name": w.Name, "metadata.namespace": w.Namespace, "status.phase": w.Status.Phase}
+}
+
+// namespaces names the namespace of a stored workload: the request's, or, for a
+// request of every namespace, the one of the workload's workspace.
+type namespaces struct {
+	fixed       string
+	byWorkspace map[string]string
+}
+
+// namespacesOf are the namespaces of the request's workloads.
+func (s *Storage) namespacesOf(ctx context.Context) (namespaces, error) {
+	if ns := namespaceOf(ctx); ns != "" {
+		return namespaces{fixed: ns}, nil
+	}
+	m, err := s.svc.WorkspaceNamespaces(ctx)
+	return namespaces{byWorkspace: m}, err
+}
+
+// of is w's namespace.
+func (n namespaces) of(w *workload.Workload) string {
+	if n.fixed != "" {
+		return n.fixed
+	}
+	return n.byWorkspace[w.Workspace()]
 }
 
 // namespaceOf is the request's namespace.

@@ -75,10 +75,11 @@ func (s *Storage) Get(ctx context.Context, name string, _ *metav1.GetOptions) (r
 	return toObjectIn(ctx, o)
 }
 
-// List returns the Workloads of the request's namespace its selectors pick.
+// List returns the Workloads of the request's namespace (of every namespace the
+// caller may read, for none) its selectors pick.
 func (s *Storage) List(ctx context.Context, opts *metainternalversion.ListOptions) (runtime.Object, error) {
 	sel := selectionOf(opts)
-	caller, ref, err := request.Ref(ctx, s.svc, Kind, sel.name())
+	caller, ref, err := request.ListRef(ctx, s.svc, Kind, sel.name())
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
@@ -86,9 +87,13 @@ func (s *Storage) List(ctx context.Context, opts *metainternalversion.ListOption
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
+	nss, err := s.namespacesOf(ctx)
+	if err != nil {
+		return nil, request.Error(ctx, err, Resource, "")
+	}
 	out := &compute.WorkloadList{ListMeta: metav1.ListMeta{ResourceVersion: rv(at)}, Items: []compute.Workload{}}
 	for _, o := range os {
-		obj, err := toObjectIn(ctx, o)
+		obj, err := toObject(o.Workload, o.Seq, nss.of(o.Workload))
 		if err != nil {
 			return nil, err
 		}

@@ -25,7 +25,7 @@ import (
 // per Workload when it names none ("0" included, as the watch cache answers).
 func (s *Storage) Watch(ctx context.Context, opts *metainternalversion.ListOptions) (watch.Interface, error) {
 	sel := selectionOf(opts)
-	caller, ref, err := request.Ref(ctx, s.svc, Kind, sel.name())
+	caller, ref, err := request.ListRef(ctx, s.svc, Kind, sel.name())
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
@@ -47,11 +47,15 @@ func (s *Storage) Watch(ctx context.Context, opts *metainternalversion.ListOptio
 			return nil, err
 		}
 	}
+	nss, err := s.namespacesOf(ctx)
+	if err != nil {
+		return nil, request.Error(ctx, err, Resource, "")
+	}
 	ww, err := s.svc.WatchObjects(ctx, caller, ref, after, true)
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
-	w := &watcher{ww: ww, every: s.svc.Watch.Heartbeat(), sel: sel, ns: namespaceOf(ctx), bookmarks: opts.AllowWatchBookmarks, last: after,
+	w := &watcher{ww: ww, every: s.svc.Watch.Heartbeat(), sel: sel, ns: nss, bookmarks: opts.AllowWatchBookmarks, last: after,
 		shown: map[string]bool{}, out: make(chan watch.Event), done: make(chan struct{})}
 	go w.run(ctx, initial)
 	return w, nil
@@ -76,10 +80,10 @@ type watcher struct {
 	ww        *usecase.WorkloadWatch
 	every     time.Duration // a bookmark is due after this long without an event
 	sel       selection
-	ns        string
+	ns        namespaces
 	bookmarks bool
 	last      int64           // the newest change number sent
-	shown     map[string]bool // whether each name seen is in the watch's view
+	shown     map[string]bool // whether each namespace/name seen is in the watch's view
 	out       chan watch.Event
 	done      chan struct{}
 	stop      sync.Once
@@ -104,7 +108,7 @@ func (w *watcher) run(ctx context.Context, initial []*compute.Workload) {
 		}
 	}()
 	for _, obj := range initial {
-		w.shown[obj.Name] = true
+		w.shown[key(obj)] = true
 		if !w.send(ctx, watch.Event{Type: watch.Added, Object: obj}) {
 			return
 		}
@@ -139,7 +143,7 @@ func (w *watcher) eventOf(ev *apiv1.WatchEvent) watch.Event {
 	if !ok {
 		return watch.Event{}
 	}
-	obj, err := toObject(change.Workload, w.last, w.ns)
+	obj, err := toObject(change.Workload, w.last, w.ns.of(change.Workload))
 	if err != nil {
 		return watch.Event{Type: watch.Error, Object: &apierrors.NewInternalError(err).ErrStatus}
 	}
@@ -152,17 +156,20 @@ func (w *watcher) wasShown(prev *workload.Workload) bool {
 	if prev == nil || prev.IsDeleted || prev.Object == nil {
 		return false
 	}
-	if shown, known := w.shown[prev.Object.Name]; known {
+	obj, err := toObject(prev, w.last, w.ns.of(prev))
+	if err != nil {
+		return false
+	}
+	if shown, known := w.shown[key(obj)]; known {
 		return shown
 	}
-	obj, err := toObject(prev, w.last, w.ns)
-	return err == nil && w.sel.matches(obj)
+	return w.sel.matches(obj)
 }
 
 // judge is the event a write of obj makes in the watch's view.
 func (w *watcher) judge(obj *compute.Workload, gone, was bool) watch.Event {
 	is := !gone && w.sel.matches(obj)
-	w.shown[obj.Name] = is
+	w.shown[key(obj)] = is
 	switch {
 	case !was && is:
 		return watch.Event{Type: watch.Added, Object: obj}
@@ -173,6 +180,9 @@ func (w *watcher) judge(obj *compute.Workload, gone, was bool) watch.Event {
 	}
 	return watch.Event{}
 }
+
+// key names a Workload in every namespace.
+func key(w *compute.Workload) string { return w.Namespace + "/" + w.Name }
 
 // send hands ev on (nothing for an empty one); false once the watch is over.
 func (w *watcher) send(ctx context.Context, ev watch.Event) bool {

@@ -11,12 +11,15 @@ import (
 // p.Workspace, each with the change number of its newest write, and the head of
 // the change log, from one snapshot.
 func (e Entities) WorkloadObjectList(ctx context.Context, p store.WorkloadObjectListParams) ([]store.WorkloadObject, int64, error) {
-	q := "SELECT seq, version, data FROM workloads WHERE workspace = $1 AND object_kind = $2 AND object_name <> '' AND is_deleted = " +
-		e.E.Dialect().False
-	args := []any{p.Workspace, p.Kind}
+	q := "SELECT seq, version, data FROM workloads WHERE object_kind = $1 AND object_name <> '' AND is_deleted = " + e.E.Dialect().False
+	args := []any{p.Kind}
+	if p.Workspace != "" {
+		args = append(args, p.Workspace)
+		q += fmt.Sprintf(" AND workspace = $%d", len(args))
+	}
 	if p.Name != "" {
-		q += " AND object_name = $3"
 		args = append(args, p.Name)
+		q += fmt.Sprintf(" AND object_name = $%d", len(args))
 	}
 	q += " ORDER BY creation_time NULLS FIRST, id"
 	var (

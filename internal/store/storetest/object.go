@@ -38,8 +38,9 @@ func objectIDs(os []store.WorkloadObject) []string {
 	return out
 }
 
-// testObjectList: a workspace's objects of a kind, oldest first, or the one named;
-// not the other kinds, workspaces, deleted ones nor plain workloads.
+// testObjectList: a workspace's objects of a kind (or every workspace's), oldest
+// first, or the ones named; not the other kinds, workspaces, deleted ones nor
+// plain workloads.
 func testObjectList(t *testing.T, s store.Store) {
 	insertWorkload(t, s, newObjectWorkload("a", "ws1", "web"))
 	insertWorkload(t, s, newObjectWorkload("b", "ws1", "api"))
@@ -59,6 +60,8 @@ func testObjectList(t *testing.T, s store.Store) {
 		{"all", store.WorkloadObjectListParams{Workspace: "ws1", Kind: objectKind}, []string{"a", "b"}},
 		{"named", store.WorkloadObjectListParams{Workspace: "ws1", Kind: objectKind, Name: "web"}, []string{"a"}},
 		{"missing", store.WorkloadObjectListParams{Workspace: "ws1", Kind: objectKind, Name: "old"}, []string{}},
+		{"every workspace", store.WorkloadObjectListParams{Kind: objectKind}, []string{"a", "b", "c"}},
+		{"named, every workspace", store.WorkloadObjectListParams{Kind: objectKind, Name: "web"}, []string{"a", "c"}},
 	} {
 		got, at, err := s.WorkloadObjectList(t.Context(), tc.p)
 		must(t, "WorkloadObjectList", err)
