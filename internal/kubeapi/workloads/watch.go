@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -197,9 +198,10 @@ func (w *watcher) send(ctx context.Context, ev watch.Event) bool {
 	}
 }
 
-// fail ends the watch with an ERROR event, unless it ended because it was stopped.
+// fail ends the watch with an ERROR event, unless it ended because it was
+// stopped or the server is stopping (the client watches again, elsewhere or later).
 func (w *watcher) fail(ctx context.Context, err error) {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || errors.Is(err, usecase.ErrWatchEnded) {
 		return
 	}
 	var status runtime.Object = &apierrors.NewInternalError(err).ErrStatus
