@@ -3,6 +3,8 @@ package workloads
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,31 +161,42 @@ var validResourceNames = map[string]bool{"cpu": true, "memory": true, gpuResourc
 // must request them, or limit them.
 var requiredResources = []string{"cpu", "memory"}
 
-// validateResources checks a container's resource names, that it asks for the
-// required ones and that no request is over its limit.
+// validateResources checks a container's resource names, that it asks for some of
+// the required ones and that no request is over its limit.
 func validateResources(r compute.ResourceRequirements, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for _, name := range requiredResources {
-		_, requested := r.Requests[name]
-		if _, limited := r.Limits[name]; !requested && !limited {
-			errs = append(errs, field.Required(path.Child("requests").Key(name),
-				"Berth admits a workload by what it asks for: give a request (or a limit) of "+name))
+		q, requested := r.Requests[name]
+		part := "requests"
+		if limit, limited := r.Limits[name]; !requested && limited {
+			q, part = limit, "limits"
+		}
+		if q.Sign() <= 0 {
+			errs = append(errs, field.Required(path.Child(part).Key(name),
+				"Berth admits a workload by what it asks for: give a request (or a limit) of "+name+" greater than 0"))
 		}
 	}
 	for _, part := range []struct {
 		name string
 		list map[string]resource.Quantity
 	}{{"requests", r.Requests}, {"limits", r.Limits}} {
-		for name := range part.list {
-			if !validResourceNames[name] {
+		for _, name := range slices.Sorted(maps.Keys(part.list)) {
+			if q := part.list[name]; !validResourceNames[name] {
 				errs = append(errs, field.NotSupported(path.Child(part.name).Key(name), name, []string{"cpu", "memory", gpuResource, "ephemeral-storage"}))
+			} else if q.Sign() < 0 {
+				errs = append(errs, field.Invalid(path.Child(part.name).Key(name), q.String(), "must be greater than or equal to 0"))
 			}
 		}
 	}
-	for name, req := range r.Requests {
-		if lim, ok := r.Limits[name]; ok && req.Cmp(lim) > 0 {
+	for _, name := range slices.Sorted(maps.Keys(r.Requests)) {
+		if req, lim, limited := r.Requests[name], r.Limits[name], hasKey(r.Limits, name); limited && req.Cmp(lim) > 0 {
 			errs = append(errs, field.Invalid(path.Child("requests").Key(name), req.String(), "must be less than or equal to the limit, "+lim.String()))
 		}
 	}
 	return errs
+}
+
+func hasKey(m map[string]resource.Quantity, k string) bool {
+	_, ok := m[k]
+	return ok
 }

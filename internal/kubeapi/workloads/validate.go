@@ -29,8 +29,9 @@ func applyDefaults(obj *compute.Workload) {
 func validate(obj *compute.Workload) field.ErrorList {
 	errs := validation.ValidateObjectMetaAccessor(obj, true, validation.NameIsDNSSubdomain, field.NewPath("metadata"))
 	spec, path := &obj.Spec, field.NewPath("spec")
-	if *spec.Replicas < 0 {
-		errs = append(errs, field.Invalid(path.Child("replicas"), *spec.Replicas, "must be greater than or equal to 0"))
+	if *spec.Replicas < 1 {
+		errs = append(errs, field.Invalid(path.Child("replicas"), *spec.Replicas,
+			"must be at least 1: Berth does not keep a workload of no replicas (delete it, or stop it with berth stop)"))
 	}
 	if spec.Selector != nil {
 		errs = append(errs, validateSelector(spec, path.Child("selector"))...)

@@ -45,6 +45,14 @@ func TestValidate(t *testing.T) {
 		{"seed example", func(*compute.Workload) {}, nil},
 		{"bad name", func(w *compute.Workload) { w.Name = "Web_App" }, []string{"FieldValueInvalid metadata.name"}},
 		{"negative replicas", func(w *compute.Workload) { w.Spec.Replicas = new(int32(-1)) }, []string{"FieldValueInvalid spec.replicas"}},
+		{"no replicas", func(w *compute.Workload) { w.Spec.Replicas = new(int32(0)) }, []string{"FieldValueInvalid spec.replicas"}},
+		{"zero and negative quantities", func(w *compute.Workload) {
+			r := &w.Spec.Template.Spec.Containers[0].Resources
+			r.Requests = map[string]resource.Quantity{"cpu": resource.MustParse("0"), "ephemeral-storage": resource.MustParse("-1Gi")}
+			r.Limits = map[string]resource.Quantity{"memory": resource.MustParse("0")}
+		}, []string{"FieldValueRequired spec.template.spec.containers[0].resources.requests[cpu]",
+			"FieldValueRequired spec.template.spec.containers[0].resources.limits[memory]",
+			"FieldValueInvalid spec.template.spec.containers[0].resources.requests[ephemeral-storage]"}},
 		{"selector misses the template", func(w *compute.Workload) { w.Spec.Selector.MatchLabels["app"] = "other" },
 			[]string{"FieldValueInvalid spec.template.metadata.labels"}},
 		{"no container", func(w *compute.Workload) { w.Spec.Template.Spec.Containers = nil },
