@@ -137,6 +137,9 @@ type CreateWorkspaceRequest struct {
 	// (defaults: the cluster's default storage class, 50Gi).
 	HomeStorageClass string `json:"homeStorageClass,omitempty"`
 	HomeSize         string `json:"homeSize,omitempty"`
+	// Namespace is the Kubernetes namespace the workspace answers to in Berth's
+	// Kubernetes API ("": project-<name>).
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // CreateWorkspaceResponse answers a workspace create.
@@ -158,6 +161,8 @@ type PatchWorkspaceRequest struct {
 	CullIdleAfterSeconds *int    `json:"cullIdleAfterSeconds,omitempty"`
 	HomeStorageClass     *string `json:"homeStorageClass,omitempty"`
 	HomeSize             *string `json:"homeSize,omitempty"`
+	// Namespace: as on create; "" goes back to project-<name>.
+	Namespace *string `json:"namespace,omitempty"`
 }
 
 // WorkspaceNodesRequest is the body of POST /api/v1/workspaces/{id}/nodes.
@@ -196,6 +201,8 @@ type Workspace struct {
 	CullIdleAfterSeconds int    `json:"cullIdleAfterSeconds"`
 	HomeStorageClass     string `json:"homeStorageClass"`
 	HomeSize             string `json:"homeSize"`
+	// Namespace is the Kubernetes namespace the workspace answers to.
+	Namespace string `json:"namespace"`
 }
 
 // WorkspaceList is the body of GET /api/v1/workspaces.

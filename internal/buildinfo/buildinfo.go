@@ -5,6 +5,7 @@ package buildinfo
 import (
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 )
@@ -43,4 +44,63 @@ func FromBuildInfo(info *debug.BuildInfo) apiv1.Version {
 		v.Commit += "-dirty"
 	}
 	return v
+}
+
+// kubernetesModule is the module whose version is the Kubernetes API level Berth
+// serves: its minor version v0.N is Kubernetes 1.N.
+const kubernetesModule = "k8s.io/apiserver"
+
+// kubernetesFallback is the level of a binary without build info.
+const kubernetesFallback = "1.37.0"
+
+// KubernetesVersion is the Kubernetes version whose API Berth serves, "1.N.P",
+// from the k8s.io/apiserver module this binary was built with.
+func KubernetesVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return kubernetesFallback
+	}
+	return kubernetesOf(info)
+}
+
+func kubernetesOf(info *debug.BuildInfo) string {
+	for _, d := range info.Deps {
+		if d.Path == kubernetesModule && strings.HasPrefix(d.Version, "v0.") {
+			return "1." + strings.TrimPrefix(d.Version, "v0.")
+		}
+	}
+	return kubernetesFallback
+}
+
+// Server is the version GET /version answers: Read's, with the Kubernetes fields
+// kubectl reads.
+func Server() apiv1.Version {
+	v := Read()
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		info = &debug.BuildInfo{}
+	}
+	v.KubernetesVersion = KubernetesOf(info)
+	return v
+}
+
+// KubernetesOf is the Kubernetes version.Info of a binary built as info says.
+func KubernetesOf(info *debug.BuildInfo) apiv1.KubernetesVersion {
+	kv := kubernetesOf(info)
+	parts := strings.SplitN(kv, ".", 3)
+	k := apiv1.KubernetesVersion{Major: parts[0], Minor: parts[1], GitVersion: "v" + kv + "+berth", GitTreeState: "clean",
+		Compiler: runtime.Compiler, Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			k.GitCommit = s.Value
+		case "vcs.time":
+			k.BuildDate = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				k.GitTreeState = "dirty"
+			}
+		}
+	}
+	return k
 }

@@ -46,3 +46,23 @@ func TestReadNamesTheToolchain(t *testing.T) {
 		t.Errorf("Read() = %+v, want a version and a Go version", got)
 	}
 }
+
+// TestKubernetesOf: the Kubernetes level is k8s.io/apiserver's v0.N as 1.N, with
+// Berth's commit, its date and tree state, as kubectl version reads them.
+func TestKubernetesOf(t *testing.T) {
+	t.Parallel()
+	info := &debug.BuildInfo{
+		Deps: []*debug.Module{{Path: "k8s.io/api", Version: "v0.37.2"}, {Path: "k8s.io/apiserver", Version: "v0.37.2"}},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc123"}, {Key: "vcs.time", Value: "2026-12-07T17:00:00Z"},
+			{Key: "vcs.modified", Value: "true"}},
+	}
+	got := buildinfo.KubernetesOf(info)
+	want := apiv1.KubernetesVersion{Major: "1", Minor: "37", GitVersion: "v1.37.2+berth", GitCommit: "abc123",
+		GitTreeState: "dirty", BuildDate: "2026-12-07T17:00:00Z", Compiler: got.Compiler, Platform: got.Platform}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("KubernetesOf (-want +got):\n%s", diff)
+	}
+	if got.Compiler == "" || !strings.Contains(got.Platform, "/") {
+		t.Errorf("KubernetesOf: compiler %q, platform %q; want both", got.Compiler, got.Platform)
+	}
+}

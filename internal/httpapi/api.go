@@ -71,6 +71,10 @@ func (a *API) authenticate(r *http.Request) (*auth.User, error) {
 	return caller, nil
 }
 
+// NoteUser records the id of the user r acts as, for its log line: for handlers
+// that authenticate on their own (the Kubernetes API's).
+func NoteUser(r *http.Request, id string) { noteUser(r, id) }
+
 // noteUser records the id of the user r acts as, for its log line.
 func noteUser(r *http.Request, id string) {
 	if info, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {

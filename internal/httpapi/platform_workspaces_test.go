@@ -49,6 +49,7 @@ func TestWorkspaceCreate(t *testing.T) {
 		Managers: []apiv1.IDName{{ID: auth.NewUserID("bob"), Name: "bob"}}, ImageSecretIDs: []string{},
 		TotalQuota: quota("8", "64Gi", "8", "100Gi"), AvailQuota: quota("8", "64Gi", "8", "100Gi"),
 		UsedQuota: quota("0", "0", "0", "0"), AbnormalQuota: quota("0", "0", "0", "0"), HomeSize: "50Gi",
+		Namespace: "project-infra",
 	}
 	diff(t, "workspace", want, ws, cmpopts.IgnoreFields(apiv1.Workspace{}, "CreationTime"))
 	var bob apiv1.User
@@ -83,6 +84,7 @@ func TestWorkspaceGetAndList(t *testing.T) {
 		ImageSecretIDs: []string{},
 		TotalQuota:     quota("16", "128Gi", "16", "200Gi"), AvailQuota: quota("8", "64Gi", "8", "100Gi"),
 		UsedQuota: quota("4", "16Gi", "2", "0"), AbnormalQuota: quota("8", "64Gi", "8", "100Gi"), HomeSize: "50Gi",
+		Namespace: "project-team",
 	}
 	diff(t, "workspace", want, ws, cmpopts.IgnoreFields(apiv1.Workspace{}, "CreationTime"))
 	tm.run([]apiCase{
@@ -185,5 +187,30 @@ func TestWorkspaceDelete(t *testing.T) {
 	u, err := tm.store.UserGet(t.Context(), auth.NewUserID("alice"))
 	if err != nil || len(u.Workspaces) != 0 {
 		t.Errorf("stored workspaces %v, %v: want none", u.Workspaces, err)
+	}
+}
+
+// TestWorkspaceNamespace: a workspace answers to project-<name> unless it names a
+// namespace of its own, which must be a Kubernetes namespace and no other's.
+func TestWorkspaceNamespace(t *testing.T) {
+	t.Parallel()
+	tm := newTeam(t)
+	const path = "/api/v1/workspaces"
+	tm.run([]apiCase{
+		{name: "bad namespace", method: "POST", path: path, token: tm.admin, body: apiv1.CreateWorkspaceRequest{Name: "infra", Namespace: "Infra_NS"},
+			status: 400, code: apiv1.CodeBadRequest, msg: "namespace: must be a Kubernetes namespace"},
+		{name: "another's namespace", method: "POST", path: path, token: tm.admin, body: apiv1.CreateWorkspaceRequest{Name: "infra", Namespace: "project-team"},
+			status: 409, code: apiv1.CodeAlreadyExist, msg: "Namespace project-team is workspace c1-team's already"},
+		{name: "created", method: "POST", path: path, token: tm.admin, body: apiv1.CreateWorkspaceRequest{Name: "infra", Namespace: "infra-prod"}, status: 200},
+		{name: "patched to another's", method: "PATCH", path: path + "/" + teamID, token: tm.admin, body: apiv1.PatchWorkspaceRequest{Namespace: new("infra-prod")},
+			status: 409, code: apiv1.CodeAlreadyExist, msg: "Namespace infra-prod is workspace c1-infra's already"},
+		{name: "patched", method: "PATCH", path: path + "/" + teamID, token: tm.mgr, body: apiv1.PatchWorkspaceRequest{Namespace: new("team-ns")}, status: 200},
+	})
+	for id, want := range map[string]string{"c1-infra": "infra-prod", teamID: "team-ns"} {
+		var ws apiv1.Workspace
+		tm.ok("GET", path+"/"+id, tm.admin, nil, &ws)
+		if ws.Namespace != want {
+			t.Errorf("workspace %s: namespace %q, want %q", id, ws.Namespace, want)
+		}
 	}
 }

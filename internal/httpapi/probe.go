@@ -24,6 +24,9 @@ type Options struct {
 	MetricsAdminOnly bool
 	// Ready are the checks /readyz runs, in order; the first that fails answers.
 	Ready []ReadyCheck
+	// Kube serves Berth's Kubernetes API (package kubeapi) on kubeapi.Paths (not
+	// served when nil).
+	Kube http.Handler
 }
 
 // RequestObserver is told of each request: route is the pattern that matched.

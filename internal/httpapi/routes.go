@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/kubeapi"
 	"github.com/berth-dev/berth/internal/usecase"
 )
 
@@ -17,6 +20,7 @@ func (a *API) routes() {
 	a.probeRoutes()
 	a.handlePublic("GET /version", a.version)
 	a.openAPIRoutes()
+	a.kubeRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiv1.Error{ErrorCode: apiv1.CodeNotFound, ErrorMessage: r.URL.RequestURI() + " not found"})
 	})
@@ -44,3 +48,45 @@ func (a *API) workloadRoutes() {
 		a.register("GET "+prefix+"/workloads/{id}/pods/{podId}/webshell", a.webShell)
 	}
 }
+
+// kubeRoutes mounts the Kubernetes API on its paths, none of them one of Berth's
+// routes. They are not in Routes: that API documents itself (GET /openapi/v3),
+// authenticates its own requests and authorizes them through the use cases.
+func (a *API) kubeRoutes() {
+	if a.opts.Kube == nil {
+		return
+	}
+	for _, p := range kubeapi.Paths {
+		a.mux.HandleFunc(p, a.serveKube)
+	}
+}
+
+// serveKube hands a request to the Kubernetes API with a writer that still
+// records the status and, like the connection's own, flushes, hijacks and tells
+// of a client gone: the generic server's watches need all three.
+func (a *API) serveKube(w http.ResponseWriter, r *http.Request) {
+	if rec, ok := w.(*statusRecorder); ok {
+		if full, ok := rec.ResponseWriter.(fullWriter); ok {
+			w = fullRecorder{statusRecorder: rec, full: full}
+		}
+	}
+	a.opts.Kube.ServeHTTP(w, r)
+}
+
+// fullWriter is what net/http's own response writer does.
+type fullWriter interface {
+	http.ResponseWriter
+	http.Flusher
+	http.Hijacker
+	http.CloseNotifier //nolint:staticcheck // the generic server's metrics look for it
+}
+
+// fullRecorder is a statusRecorder over a fullWriter that does all it does.
+type fullRecorder struct {
+	*statusRecorder
+	full fullWriter
+}
+
+func (f fullRecorder) Flush()                                       { f.full.Flush() }
+func (f fullRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) { return f.full.Hijack() }
+func (f fullRecorder) CloseNotify() <-chan bool                     { return f.full.CloseNotify() } //nolint:staticcheck // as above

@@ -3,6 +3,7 @@
 package inventory
 
 import (
+	"strings"
 	"time"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -81,10 +82,26 @@ type Workspace struct {
 	CullIdleAfterSeconds int `json:"CullIdleAfterSeconds,omitempty"`
 	// HomeStorageClass and HomeSize shape the home volume of its dev machines on
 	// Kubernetes ("": the cluster's default class, DefaultHomeSize).
-	HomeStorageClass string    `json:"HomeStorageClass,omitempty"`
-	HomeSize         string    `json:"HomeSize,omitempty"`
-	CreationTime     time.Time `json:"CreationTime"`
-	Version          int64     `json:"Version"`
+	HomeStorageClass string `json:"HomeStorageClass,omitempty"`
+	HomeSize         string `json:"HomeSize,omitempty"`
+	// Namespace is the Kubernetes namespace the workspace answers to in Berth's
+	// Kubernetes API ("": project-<Name>).
+	Namespace    string    `json:"Namespace,omitempty"`
+	CreationTime time.Time `json:"CreationTime"`
+	Version      int64     `json:"Version"`
+}
+
+// NamespacePrefix makes a workspace's Kubernetes namespace of its name, as seed
+// 002 writes it: workspace myproject answers to namespace project-myproject.
+const NamespacePrefix = "project-"
+
+// KubeNamespace is the Kubernetes namespace the workspace answers to: the one it
+// names, else NamespacePrefix and its name in lower case.
+func (w *Workspace) KubeNamespace() string {
+	if w.Namespace != "" {
+		return w.Namespace
+	}
+	return NamespacePrefix + strings.ToLower(w.Name)
 }
 
 // DefaultHomeSize is the size of a dev machine's home volume where its workspace

@@ -30,10 +30,10 @@ var pure = []string{
 // through package client (DESIGN: cli imports only client and api/v1).
 var notForCLI = []string{
 	"internal/auth", "internal/buildinfo", "internal/controller", "internal/endpoint",
-	"internal/executor", "internal/httpapi", "internal/inventory", "internal/kubeconfig",
+	"internal/executor", "internal/httpapi", "internal/inventory", "internal/kubeapi", "internal/kubeconfig",
 	"internal/layering", "internal/nodefault", "internal/opsjob", "internal/resource",
 	"internal/runtime", "internal/scheduler", "internal/server", "internal/store",
-	"internal/testenv", "internal/usecase", "internal/watch", "internal/workload",
+	"internal/testenv", "internal/tlssniff", "internal/usecase", "internal/watch", "internal/workload",
 	"cmd/", "bench/", "test/",
 }
 
@@ -74,6 +74,8 @@ var rules = []rule{
 	{"internal/controller", append([]string{"internal/httpapi", "internal/usecase"}, drivers...), "the loops know only the seams"},
 	{"internal/metrics", append([]string{"internal/httpapi", "internal/usecase", "internal/server", "internal/runtime"}, drivers...), "metrics turn what the loops, the API and the store report into Prometheus metrics; they drive nothing"},
 	{"internal/server", []string{"cmd/", "bench/", "test/"}, "the composition root is started by main, never the reverse"},
+	{"internal/kubeapi", append([]string{"internal/httpapi", "internal/controller", "internal/server", "internal/runtime"}, drivers...), "the Kubernetes API serves the use cases; it never names a concrete driver"},
+	{"internal/tlssniff", []string{""}, "the listener is plain TCP and TLS: it imports no project package"},
 	{"internal/layering", []string{""}, "the import check imports nothing it checks"},
 	{"internal/testenv", []string{""}, "what a test needs of the machine is said without the project"},
 	{"internal/cli", notForCLI, "the CLI speaks to the server only through client and api/v1"},

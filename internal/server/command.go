@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 )
 
 // configEnv names the config file when --config is not given.
@@ -32,6 +33,9 @@ BERTH_CONFIG). A flag wins over the environment, which wins over the file.`,
 				return err
 			}
 			slog.SetDefault(log)
+			// The Kubernetes libraries (the Kubernetes API's generic server, client-go)
+			// log through klog: into the same records, format and level.
+			klog.SetSlogLogger(log)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return Run(ctx, cfg, log)

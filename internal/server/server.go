@@ -22,6 +22,7 @@ import (
 	"github.com/berth-dev/berth/internal/controller/clusters"
 	"github.com/berth-dev/berth/internal/httpapi"
 	"github.com/berth-dev/berth/internal/inventory"
+	"github.com/berth-dev/berth/internal/kubeapi"
 	"github.com/berth-dev/berth/internal/kubeconfig"
 	"github.com/berth-dev/berth/internal/metrics"
 	"github.com/berth-dev/berth/internal/runtime/kube"
@@ -104,10 +105,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
+	kubeAPI, err := kubeapi.New(kubeapi.Config{Service: svc, ExternalAddress: ln.Addr().String(), NoteUser: httpapi.NoteUser})
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(svc, httpapi.Options{Log: log, Metrics: reg, MetricsHandler: reg.Handler(),
-		MetricsAdminOnly: cfg.MetricsAdminOnly, Ready: readyChecks(st, ctrl)})
+		MetricsAdminOnly: cfg.MetricsAdminOnly, Ready: readyChecks(st, ctrl), Kube: kubeAPI})
+	served, err := withTLS(ln, cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	logServing(log, ln.Addr(), keyFile, cfg.DataDir)
-	return serve(ctx, ln, api, ctrl, log)
+	return serve(ctx, served, api, ctrl, log)
 }
 
 // readyChecks are what /readyz asks: the store answers, and this server's control

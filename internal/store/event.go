@@ -76,3 +76,27 @@ type WorkloadNotifier interface {
 	// (nil) or the connection fails. Several writes may come as one call.
 	WorkloadListen(ctx context.Context, changed func()) error
 }
+
+// WorkloadObjectStore reads the workloads served as Kubernetes-style objects
+// (workload.Object) by their namespace, kind and name, with the change number of
+// each one's newest write: its resourceVersion, from which a watch follows the log.
+type WorkloadObjectStore interface {
+	// WorkloadObjectList returns the workloads not deleted whose object is of
+	// p.Kind in workspace p.Workspace (in every workspace when it is empty; only the
+	// ones named p.Name when it is not empty), oldest first, and the change number
+	// of the snapshot it read them from.
+	WorkloadObjectList(ctx context.Context, p WorkloadObjectListParams) ([]WorkloadObject, int64, error)
+}
+
+// WorkloadObjectListParams picks the objects of a kind in a workspace.
+type WorkloadObjectListParams struct {
+	Workspace string // "": every workspace
+	Kind      string // required
+	Name      string // "": every one
+}
+
+// WorkloadObject is a workload served as an object, and its newest write's number.
+type WorkloadObject struct {
+	Workload *workload.Workload
+	Seq      int64
+}

@@ -48,6 +48,7 @@ type Store interface {
 	LeaseStore
 	OpsJobStore
 	WorkloadEventStore
+	WorkloadObjectStore
 	Close() error
 }
 

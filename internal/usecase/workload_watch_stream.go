@@ -29,7 +29,9 @@ type WorkloadWatch struct {
 	now   func() time.Time
 	match func(*workload.Workload) bool
 	// render is the workload as the API shows it at a time.
-	render   func(*workload.Workload, time.Time) any
+	render func(*workload.Workload, time.Time) any
+	// changes makes each event's object an ObjectChange (WatchObjects).
+	changes  bool
 	after    int64              // the newest change read from the log
 	caughtUp bool               // the last read of the log found its end
 	pending  []apiv1.WatchEvent // read, not yet returned
@@ -148,7 +150,17 @@ func (w *WorkloadWatch) event(ev store.WorkloadEvent) (apiv1.WatchEvent, bool) {
 	if typ == apiv1.WatchModified && sameJSON(obj, w.render(ev.Previous, now)) {
 		return apiv1.WatchEvent{}, false // a write of what the API does not show
 	}
+	if w.changes {
+		obj = ObjectChange{Workload: ev.Workload, Previous: ev.Previous}
+	}
 	return apiv1.WatchEvent{Type: typ, ResourceVersion: rv(ev.Seq), Object: obj}, true
+}
+
+// ObjectChange is the object of an event of WatchObjects: the workload as written,
+// and as it was before (nil for an insert), so that a watch that filters on what
+// the workload shows can tell one that left its view from one that stayed.
+type ObjectChange struct {
+	Workload, Previous *workload.Workload
 }
 
 // watchEventType is the type of event a write makes for a view that held the

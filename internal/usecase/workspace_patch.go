@@ -34,6 +34,7 @@ func (s *Service) PatchWorkspace(ctx context.Context, caller *auth.User, id stri
 		scs = scopes(*req.Scopes, &fe)
 	}
 	checkSleep(&fe, deref(req.CullIdleAfterSeconds), deref(req.HomeStorageClass), deref(req.HomeSize))
+	checkNamespace(&fe, deref(req.Namespace))
 	if len(fe) > 0 {
 		return invalid(fe)
 	}
@@ -50,7 +51,7 @@ func (s *Service) PatchWorkspace(ctx context.Context, caller *auth.User, id stri
 	}
 	err = s.updateWorkspace(ctx, id, func(w *inventory.Workspace) error {
 		applyWorkspacePatch(w, req, policy, scs, managers, secrets)
-		return nil
+		return s.checkNamespaceFree(ctx, w)
 	})
 	if err != nil {
 		return err
@@ -89,6 +90,9 @@ func applyWorkspacePatch(w *inventory.Workspace, req *apiv1.PatchWorkspaceReques
 	}
 	if req.HomeSize != nil {
 		w.HomeSize = *req.HomeSize
+	}
+	if req.Namespace != nil {
+		w.Namespace = *req.Namespace
 	}
 }
 

@@ -55,7 +55,7 @@ func workspaceView(ws *inventory.Workspace, in *workspaceInputs) apiv1.Workspace
 		EnablePreempt: ws.EnablePreempt, Managers: []apiv1.IDName{}, IsDefault: ws.IsDefault,
 		ImageSecretIDs:       nonNil(ws.ImageSecretIDs),
 		CullIdleAfterSeconds: ws.CullIdleAfterSeconds, HomeStorageClass: ws.HomeStorageClass,
-		HomeSize: cmp.Or(ws.HomeSize, inventory.DefaultHomeSize),
+		HomeSize: cmp.Or(ws.HomeSize, inventory.DefaultHomeSize), Namespace: ws.KubeNamespace(),
 	}
 	for _, n := range in.nodes {
 		if n.Workspace != ws.ID {

@@ -42,12 +42,17 @@ func (s *Service) CreateWorkspace(ctx context.Context, caller *auth.User, req *a
 		QueuePolicy: queuePolicy(req.QueuePolicy, &fe), Scopes: scopes(req.Scopes, &fe),
 		EnablePreempt: req.EnablePreempt, IsDefault: req.IsDefault, CreationTime: s.now(),
 		CullIdleAfterSeconds: req.CullIdleAfterSeconds, HomeStorageClass: req.HomeStorageClass, HomeSize: req.HomeSize,
+		Namespace: req.Namespace,
 	}
 	checkSleep(&fe, ws.CullIdleAfterSeconds, ws.HomeStorageClass, ws.HomeSize)
+	checkNamespace(&fe, ws.Namespace)
 	if len(fe) > 0 {
 		return "", invalid(fe)
 	}
 	if err := s.resolveWorkspace(ctx, ws, name, req); err != nil {
+		return "", err
+	}
+	if err := s.checkNamespaceFree(ctx, ws); err != nil {
 		return "", err
 	}
 	if err := s.Store.WorkspaceInsert(ctx, ws); errors.Is(err, store.ErrConflict) {

@@ -47,7 +47,10 @@ type Workload struct {
 	OpsJob string `json:"OpsJob,omitempty"`
 	// Infer is the ModelInfer object of a workload of kind ModelInfer (nil for the
 	// other kinds).
-	Infer        *Infer    `json:"Infer,omitempty"`
+	Infer *Infer `json:"Infer,omitempty"`
+	// Object is the Kubernetes-style object the workload is served as (nil for a
+	// workload created through Berth's own API).
+	Object       *Object   `json:"Object,omitempty"`
 	CreationTime time.Time `json:"CreationTime"`
 	// IsDeleted hides the workload from list and get; the row stays.
 	IsDeleted bool `json:"IsDeleted"`

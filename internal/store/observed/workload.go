@@ -65,6 +65,11 @@ func (s *Store) WorkloadListAt(ctx context.Context, p store.WorkloadListParams) 
 	return s.inner.WorkloadListAt(ctx, p)
 }
 
+func (s *Store) WorkloadObjectList(ctx context.Context, p store.WorkloadObjectListParams) (_ []store.WorkloadObject, _ int64, err error) {
+	defer s.observe("WorkloadObjectList", time.Now(), &err)
+	return s.inner.WorkloadObjectList(ctx, p)
+}
+
 func (s *Store) LeaseAcquire(ctx context.Context, name string, holder string, ttl time.Duration) (_ bool, err error) {
 	defer s.observe("LeaseAcquire", time.Now(), &err)
 	return s.inner.LeaseAcquire(ctx, name, holder, ttl)

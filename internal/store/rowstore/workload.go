@@ -18,14 +18,14 @@ func workloadRow(op string, w *workload.Workload) Row {
 		Cols: []string{
 			"workspace", "cluster", "user_id", "user_name", "phase", "kind", "description",
 			"display_name", "creation_time", "start_time", "end_time", "priority", "queue_position",
-			"dispatch_count", "is_deleted", "released", "scale_runner_set",
+			"dispatch_count", "is_deleted", "released", "scale_runner_set", "object_kind", "object_name",
 		},
 		Vals: []any{
 			w.Spec.Workspace, w.Cluster, w.UserID, w.UserName, w.Status.Phase, w.Kind(), w.Description,
 			w.DisplayName, nanos(w.CreationTime), nanos(w.Status.StartTime), nanos(w.Status.EndTime),
 			int64(w.Spec.Priority), int64(w.Status.QueuePosition),
 			int64(w.Status.DispatchCount), w.IsDeleted, w.Released(),
-			w.Spec.Env[workload.ScaleRunnerSetEnv],
+			w.Spec.Env[workload.ScaleRunnerSetEnv], w.ObjectKind(), w.ObjectName(),
 		},
 	}
 }

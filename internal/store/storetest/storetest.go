@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PublicKey", publicKeyTests, nil},
 		{"Changes", changeTests, nil},
 		{"Events", eventTests, nil},
+		{"Objects", objectTests, nil},
 		{"Lease", leaseTests, nil},
 		{"OpsJob", opsJobTests, implements[store.OpsJobStore]("store.OpsJobStore")},
 		{"StoredFormat", formatTests, implements[RowReader]("storetest.RowReader")},
