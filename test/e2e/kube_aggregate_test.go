@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -286,5 +287,23 @@ func forgedHeaders(t *testing.T, s *server, pki string) {
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("X-Remote-User ada with %s: %s, want 401 Unauthorized", what, resp.Status)
 		}
+	}
+}
+
+// checkAggregationRBAC: the chart lets its service account sa register APIServices
+// and read the front proxy's settings (TestHelmChart; a server that registers
+// would take the APIServices TestKubectlAggregated registers).
+func checkAggregationRBAC(t *testing.T, kube kubernetes.Interface, sa string) {
+	t.Helper()
+	for _, attrs := range []authorizationv1.ResourceAttributes{
+		{Group: "apiregistration.k8s.io", Resource: "apiservices", Verb: "create"},
+		{Group: "apiregistration.k8s.io", Resource: "apiservices", Name: "v1alpha1.compute.miloapis.com", Verb: "patch"},
+		{Namespace: "kube-system", Resource: "configmaps", Name: "extension-apiserver-authentication", Verb: "watch"},
+	} {
+		review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: sa, ResourceAttributes: &attrs}}
+		waitFor(t, 10*time.Second, func() (bool, error) {
+			got, err := kube.AuthorizationV1().SubjectAccessReviews().Create(context.Background(), review, metav1.CreateOptions{})
+			return err == nil && got.Status.Allowed, err
+		})
 	}
 }
