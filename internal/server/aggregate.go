@@ -29,16 +29,16 @@ type aggregation struct {
 	rest    *rest.Config
 }
 
-// newAggregation reads --aggregate-service; nil when it is not set. ln is the
-// listener, whose port is the Service's when the flag names none.
-func newAggregation(cfg Config, ln net.Listener) (*aggregation, error) {
+// newAggregation reads --aggregate-service; nil when it is not set. listen is the
+// listener's address, whose port is the Service's when the flag names none.
+func newAggregation(cfg Config, listen net.Addr) (*aggregation, error) {
 	if cfg.AggregateService == "" {
 		return nil, nil
 	}
 	if cfg.Kubeconfig == "" {
 		return nil, fmt.Errorf("--aggregate-service needs --kubeconfig: Berth is aggregated into the cluster it runs workloads on")
 	}
-	svc, err := parseService(cfg.AggregateService, ln.Addr())
+	svc, err := parseService(cfg.AggregateService, listen)
 	if err != nil {
 		return nil, err
 	}

@@ -72,3 +72,16 @@ func TestServingCertNamesTheService(t *testing.T) {
 		t.Errorf("a certificate naming the Service was made again (%v): its CA changed", err)
 	}
 }
+
+// TestAggregateNeedsKubeconfig: --aggregate-service without the kube runtime is
+// refused, saying why.
+func TestAggregateNeedsKubeconfig(t *testing.T) {
+	t.Parallel()
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8088}
+	if _, err := newAggregation(Config{AggregateService: "berth/berth"}, addr); err == nil || !strings.Contains(err.Error(), "needs --kubeconfig") {
+		t.Errorf("--aggregate-service without --kubeconfig: %v", err)
+	}
+	if a, err := newAggregation(Config{}, addr); a != nil || err != nil {
+		t.Errorf("no --aggregate-service: %v, %v; want none", a, err)
+	}
+}

@@ -106,7 +106,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	agg, err := newAggregation(cfg, ln)
+	agg, err := newAggregation(cfg, ln.Addr())
 	if err != nil {
 		return err
 	}
