@@ -2,6 +2,7 @@ package kubeapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -16,10 +17,12 @@ import (
 const tokenCookie = "Token"
 
 // authn authenticates a request as Berth's API does: a bearer API key or login
-// token, else the Token cookie.
+// token, else the Token cookie; in a cluster, a request the cluster's API server
+// proxied is first its user's (proxied.go).
 type authn struct {
-	svc  *usecase.Service
-	note func(r *http.Request, userID string) // nil: none
+	svc   *usecase.Service
+	note  func(r *http.Request, userID string) // nil: none
+	proxy authenticator.Request                // nil: Berth is no aggregated API
 }
 
 var _ authenticator.Request = authn{}
@@ -27,6 +30,9 @@ var _ authenticator.Request = authn{}
 // AuthenticateRequest finds the Berth user of r; a request without credentials is
 // not authenticated (401), as one with bad credentials.
 func (a authn) AuthenticateRequest(r *http.Request) (*authenticator.Response, bool, error) {
+	if resp, ok := a.proxied(r); ok {
+		return resp, true, nil
+	}
 	token := bearer(r)
 	if token == "" {
 		return nil, false, nil
@@ -58,10 +64,16 @@ func bearer(r *http.Request) string {
 // cases apply to every request (the one the Workload REST API has).
 var authz authorizer.Authorizer = authorizer.AuthorizerFunc(allowBerthUsers)
 
-// allowBerthUsers allows Berth users, and no one else.
+// allowBerthUsers allows Berth users, and no one else, to reach resources; any
+// authenticated user may read discovery and OpenAPI, as in Kubernetes (the
+// cluster's API server reads them as itself to aggregate them).
 func allowBerthUsers(_ context.Context, a authorizer.Attributes) (authorizer.Decision, string, error) {
 	if _, ok := a.GetUser().(request.User); ok {
 		return authorizer.DecisionAllow, "Berth's use cases authorize the request", nil
 	}
-	return authorizer.DecisionDeny, "not a Berth user", nil
+	if !a.IsResourceRequest() && a.GetVerb() == "get" {
+		return authorizer.DecisionAllow, "discovery is open to authenticated users", nil
+	}
+	return authorizer.DecisionDeny, fmt.Sprintf("%q is not a Berth user (a Kubernetes user is the Berth user of the same name)",
+		a.GetUser().GetName()), nil
 }

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
 	apiopenapi "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	restclient "k8s.io/client-go/rest"
@@ -43,6 +44,9 @@ type Config struct {
 	// NoteUser, when set, is told who each request authenticated as, for the
 	// request's log line (httpapi.NoteUser).
 	NoteUser func(r *http.Request, userID string)
+	// FrontProxy, when set, authenticates the requests a cluster's API server
+	// proxies to Berth as an aggregated API (package frontproxy).
+	FrontProxy authenticator.Request
 }
 
 // New builds the generic API server over Berth's use cases and returns its handler.
@@ -58,7 +62,7 @@ func New(cfg Config) (http.Handler, error) {
 	// Only post-start hooks use the loopback client, and Berth runs none: the
 	// server is served through Berth's listener, never started on its own.
 	c.LoopbackClientConfig = &restclient.Config{Host: cfg.ExternalAddress}
-	c.Authentication.Authenticator = authn{svc: cfg.Service, note: cfg.NoteUser}
+	c.Authentication.Authenticator = authn{svc: cfg.Service, note: cfg.NoteUser, proxy: cfg.FrontProxy}
 	c.Authorization.Authorizer = authz
 	namer := apiopenapi.NewDefinitionNamer(scheme)
 	// v3 for clients; v2 too, which kubectl apply reads to send strategic merge

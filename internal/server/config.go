@@ -45,6 +45,9 @@ type Config struct {
 	Kubeconfig  string
 	KubeContext string
 	KubeAPIQPS  int
+	// AggregateService, NAMESPACE/NAME[:PORT]: register the Kubernetes API with
+	// --kubeconfig's cluster as aggregated APIs served by that Service (aggregate.go).
+	AggregateService string
 	// PodUIDRange, UnsafeNoSandbox: how the process runtime isolates pods (sandbox.go).
 	PodUIDRange     string
 	UnsafeNoSandbox bool
@@ -101,6 +104,9 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig of a Kubernetes cluster to run workloads on (empty: processes on this host)")
 	fs.StringVar(&c.KubeContext, "kube-context", "", "context of --kubeconfig to use (empty: its current context)")
 	fs.IntVar(&c.KubeAPIQPS, "kube-api-qps", kube.DefaultQPS, "requests per second to the Kubernetes API server (burst twice that)")
+	fs.StringVar(&c.AggregateService, "aggregate-service", "", "with --kubeconfig, NAMESPACE/NAME[:PORT] of the Service the cluster reaches this server by: "+
+		"Berth registers its Kubernetes API groups there as aggregated APIs (APIService objects; PORT defaults to the --listen port), "+
+		"its serving certificate names NAME.NAMESPACE.svc, and requests the cluster's front proxy vouches for act as the Berth user of the Kubernetes user's name")
 	fs.StringVar(&c.PodUIDRange, "pod-uid-range", DefaultPodUIDRange, "uids (and gids) the process runtime gives workspaces, one each, to run their pods as: "+
 		"the default is above every uid Debian, adduser, /etc/subuid and systemd-nspawn hand out, so no user or container of the host shares one; "+
 		"a server that is not root uses its user's subordinate ids (/etc/subuid, /etc/subgid) instead")

@@ -29,6 +29,7 @@ import (
 	"github.com/berth-dev/berth/internal/runtime/process"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/store/observed"
+	"github.com/berth-dev/berth/internal/tlssniff"
 	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/watch"
 )
@@ -105,14 +106,25 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	kubeAPI, err := kubeapi.New(kubeapi.Config{Service: svc, ExternalAddress: ln.Addr().String(), NoteUser: httpapi.NoteUser})
+	agg, err := newAggregation(cfg, ln.Addr())
+	if err != nil {
+		return err
+	}
+	frontProxy, err := agg.frontProxy(ctx)
+	if err != nil {
+		return err
+	}
+	kubeAPI, err := kubeapi.New(kubeapi.Config{Service: svc, ExternalAddress: ln.Addr().String(), NoteUser: httpapi.NoteUser, FrontProxy: frontProxy})
 	if err != nil {
 		return err
 	}
 	api := httpapi.New(svc, httpapi.Options{Log: log, Metrics: reg, MetricsHandler: reg.Handler(),
 		MetricsAdminOnly: cfg.MetricsAdminOnly, Ready: readyChecks(st, ctrl), Kube: kubeAPI})
-	served, err := withTLS(ln, cfg.DataDir)
+	served, caBundle, err := withTLS(ln, cfg.DataDir, agg.serving(), log)
 	if err != nil {
+		return err
+	}
+	if err := agg.register(ctx, svc, caBundle, log); err != nil {
 		return err
 	}
 	logServing(log, ln.Addr(), keyFile, cfg.DataDir)
@@ -143,7 +155,8 @@ func superviseAfter(cfg Config) time.Duration {
 // fails, then stops taking requests, lets the ones in flight finish, and stops the loops.
 func serve(ctx context.Context, ln net.Listener, api http.Handler, ctrl *controller.Leader, log *slog.Logger) error {
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           tlssniff.WithState(api),
+		ConnContext:       tlssniff.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,

@@ -9,8 +9,10 @@ package tlssniff
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"net"
+	"net/http"
 	"sync"
 )
 
@@ -67,3 +69,27 @@ type peekedConn struct {
 }
 
 func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// connKey is the context key of a request's connection (ConnContext).
+type connKey struct{}
+
+// ConnContext is an http.Server's ConnContext that lets WithState find a
+// request's connection.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// WithState sets the TLS state of each request served over TLS by a Listener, as
+// http.Server does for its own TLS connections: the client certificates it showed
+// included. The server must set ConnContext.
+func WithState(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(connKey{}).(*conn); ok && r.TLS == nil {
+			if t, isTLS := c.inner.(*tls.Conn); isTLS {
+				state := t.ConnectionState()
+				r.TLS = &state
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}

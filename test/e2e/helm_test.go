@@ -140,6 +140,7 @@ func TestHelmChart(t *testing.T) {
 	applyManifests(t, helmTemplate(t, release, ns))
 
 	sa := "system:serviceaccount:" + ns + ":" + release
+	checkAggregationRBAC(t, kube, sa)
 	s := startServer(t, "", "--kubeconfig", impersonating(t, sa))
 	c := s.Client
 	allowCICD(t, c)
