@@ -147,8 +147,11 @@ type Container struct {
 	// +optional
 	Resources ResourceRequirements `json:"resources,omitzero"`
 	// +optional
-	// +listType=atomic
-	Ports []ContainerPort `json:"ports,omitempty"`
+	// +listType=map
+	// +listMapKey=containerPort
+	// +patchMergeKey=containerPort
+	// +patchStrategy=merge
+	Ports []ContainerPort `json:"ports,omitempty" patchStrategy:"merge" patchMergeKey:"containerPort"`
 	// +optional
 	LivenessProbe *Probe `json:"livenessProbe,omitempty"`
 	// +optional
