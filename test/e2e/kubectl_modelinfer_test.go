@@ -14,7 +14,7 @@ const inferNamespace = "project-inference"
 // TestKubectlModelInfer runs seed 004's ModelInfer with the real kubectl against a
 // Berth on one machine: the README's example applied from YAML runs its two
 // groups (READY 2/2), a second apply changes nothing, a scale to three runs the
-// third group, -o yaml shows the seed's status, the ModelInfer is Berth's
+// third group, -o yaml shows the seed's status, describe its events, the ModelInfer is Berth's
 // /api/v1/modelinfers object and workload too, and a delete removes it.
 func TestKubectlModelInfer(t *testing.T) {
 	t.Parallel()
@@ -50,6 +50,10 @@ func TestKubectlModelInfer(t *testing.T) {
 		with("get", "modelinfer", "llm", "-o", "jsonpath={.status.replicas} {.status.availableReplicas}")...)
 	checkInferYAML(t, k.ok(with("get", "modelinfers", "-o", "yaml")...))
 	checkBerthModelInfer(t, s, k)
+	if out := k.ok(with("describe", "modelinfer", "llm")...); !strings.Contains(out, "Kind:         ModelInfer") ||
+		!strings.Contains(out, "Events:") || !strings.Contains(out, "Available") {
+		t.Errorf("describe lacks the kind or the events:\n%s", out)
+	}
 
 	if out := k.ok(with("delete", "modelinfer", "llm")...); out != `modelinfer.workload.volcano.sh "llm" deleted`+"\n" {
 		t.Errorf("delete: %q", out)
