@@ -69,7 +69,7 @@ func fromObject(obj *volcano.ModelInfer, workspace string) (*apiv1.ModelInfer, e
 	if len(m.Metadata.Labels) == 0 {
 		m.Metadata.Labels = nil
 	}
-	return m, validate(m)
+	return m, nil
 }
 
 // recode converts between the two types of a spec: they have the same JSON.

@@ -128,7 +128,7 @@ func (s *Storage) Create(ctx context.Context, obj runtime.Object, check rest.Val
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, in.Name)
 	}
-	m, err := fromObject(in, ref.Workspace)
+	m, err := accepted(in, ref.Workspace)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (s *Storage) wanted(ctx context.Context, old *volcano.ModelInfer, obj runti
 			return nil, err
 		}
 	}
-	return fromObject(in, workspace)
+	return accepted(in, workspace)
 }
 
 // patch stores m over cur through the ModelInfer use cases, unless the ModelInfer

@@ -71,7 +71,7 @@ func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.Upd
 		return nil, false, apierrors.NewConflict(Resource, name, errors.New("the object has been modified: read it again"))
 	}
 	old.Spec.Replicas = &scale.Spec.Replicas
-	m, err := fromObject(old, ref.Workspace)
+	m, err := accepted(old, ref.Workspace)
 	if err != nil {
 		return nil, false, err
 	}

@@ -24,3 +24,12 @@ func validate(m *apiv1.ModelInfer) error {
 	}
 	return apierrors.NewInvalid(volcano.SchemeGroupVersion.WithKind(apiv1.KindModelInfer).GroupKind(), m.Metadata.Name, errs)
 }
+
+// accepted is the ModelInfer of Berth's REST API obj asks for, once valid.
+func accepted(obj *volcano.ModelInfer, workspace string) (*apiv1.ModelInfer, error) {
+	m, err := fromObject(obj, workspace)
+	if err != nil {
+		return nil, err
+	}
+	return m, validate(m)
+}
