@@ -1,6 +1,7 @@
 package kubeapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,9 @@ func TestModelInferApplyScaleWatch(t *testing.T) {
 		return got
 	}
 	first := apply()
+	if mf := first.GetManagedFields(); len(mf) == 0 || mf[0].Manager != "test" {
+		t.Errorf("managed fields %v: want the apply's manager", mf)
+	}
 	if again := apply(); again.GetResourceVersion() != first.GetResourceVersion() {
 		t.Errorf("the same apply wrote: resourceVersion %s, then %s", first.GetResourceVersion(), again.GetResourceVersion())
 	}
@@ -180,5 +184,69 @@ func TestModelInferRefused(t *testing.T) {
 	_, err = e.infers(e.bob).Namespace("project-team").Create(t.Context(), inferObject("llm", 1), metav1.CreateOptions{})
 	if statusOf(err) != 403 {
 		t.Errorf("create in another workspace: %v, want 403", err)
+	}
+}
+
+// TestModelInferApplyPrunes: a label the applier set and then left out of its
+// configuration is removed, as server-side apply's managed fields say.
+func TestModelInferApplyPrunes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.infers(e.alice).Namespace("project-team")
+	if _, err := c.Apply(t.Context(), "llm", inferObject("llm", 1), metav1.ApplyOptions{FieldManager: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	bare := inferObject("llm", 1)
+	bare.SetLabels(nil)
+	got, err := c.Apply(t.Context(), "llm", bare, metav1.ApplyOptions{FieldManager: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetLabels()["model"] != "" {
+		t.Errorf("labels after an apply without them: %v, want none", got.GetLabels())
+	}
+}
+
+// TestModelInferPatchRacesController: patches without a resourceVersion go through
+// while another writer (the controller, here the test) keeps writing the ModelInfer.
+func TestModelInferPatchRacesController(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.infers(e.alice).Namespace("project-team")
+	created, err := c.Create(t.Context(), inferObject("llm", 1), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.GetAnnotations()["berth.dev/workload-id"]
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			w, err := e.svc.Store.WorkloadGet(t.Context(), id)
+			if err != nil {
+				return
+			}
+			w.Status.Message = fmt.Sprintf("write %d", n)
+			_ = e.svc.Store.WorkloadUpdate(t.Context(), w) // a conflict with a patch is fine
+		}
+	}()
+	for groups := 2; groups <= 8; groups++ {
+		patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, groups)
+		if _, err := c.Patch(t.Context(), "llm", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Errorf("patch to %d groups while the ModelInfer is written: %v", groups, err)
+		}
+	}
+	close(stop)
+	<-done
+	m, err := e.svc.GetModelInfer(t.Context(), alice, "c1-team", "llm")
+	if err != nil || *m.Spec.Replicas != 8 {
+		t.Errorf("after the patches: %+v, %v; want 8 groups", m, err)
 	}
 }

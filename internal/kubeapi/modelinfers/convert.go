@@ -33,6 +33,11 @@ func toObject(w *workload.Workload, seq int64, ns string) (*volcano.ModelInfer, 
 	if err := recode(m.Spec, &out.Spec); err != nil {
 		return nil, fmt.Errorf("modelinfer %s spec: %w", w.ID, err)
 	}
+	if mf := w.Infer.ManagedFields; len(mf) > 0 {
+		if err := json.Unmarshal(mf, &out.ManagedFields); err != nil {
+			return nil, fmt.Errorf("modelinfer %s managed fields: %w", w.ID, err)
+		}
+	}
 	return out, nil
 }
 
@@ -79,4 +84,16 @@ func recode(from, to any) error {
 		return err
 	}
 	return json.Unmarshal(b, to)
+}
+
+// managedOf is obj's metadata.managedFields as Berth keeps it (nil for none).
+func managedOf(obj *volcano.ModelInfer) (json.RawMessage, error) {
+	if len(obj.ManagedFields) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(obj.ManagedFields)
+	if err != nil {
+		return nil, fmt.Errorf("managed fields: %w", err)
+	}
+	return b, nil
 }

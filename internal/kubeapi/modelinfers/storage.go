@@ -9,10 +9,7 @@ package modelinfers
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
@@ -20,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/rest"
 
-	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
 	"github.com/berth-dev/berth/internal/store"
@@ -140,7 +136,11 @@ func (s *Storage) Create(ctx context.Context, obj runtime.Object, check rest.Val
 	if len(opts.DryRun) > 0 {
 		return in, nil
 	}
-	if _, err := s.svc.CreateModelInfer(ctx, caller, ref.Workspace, m); err != nil {
+	managed, err := managedOf(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.CreateModelInferObject(ctx, caller, ref.Workspace, m, managed); err != nil {
 		return nil, request.Error(ctx, err, Resource, in.Name)
 	}
 	return s.Get(ctx, in.Name, nil)
@@ -148,95 +148,89 @@ func (s *Storage) Create(ctx context.Context, obj runtime.Object, check rest.Val
 
 // Update replaces a ModelInfer with what objInfo makes of the stored one (a PUT,
 // or any kind of PATCH); one that is not there is created when the request may
-// create (server-side apply). A write that changes nothing is not made.
+// create (server-side apply). A write that raced another (the controller writes
+// status often) is made again on the fresh ModelInfer, unless the client named the
+// resourceVersion it read; a write that changes nothing is not made.
 func (s *Storage) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, opts *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	ref, cur, err := s.get(ctx, name)
-	if forceAllowCreate && apierrors.IsNotFound(err) {
-		return s.createOnUpdate(ctx, name, objInfo, createValidation)
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	if len(opts.DryRun) > 0 {
-		return nil, false, apierrors.NewBadRequest("dry-run updates are not served yet")
-	}
+	var (
+		out     runtime.Object
+		created bool
+	)
+	err := store.RetryOnConflict(ctx, func() error {
+		ref, cur, err := s.get(ctx, name)
+		if forceAllowCreate && apierrors.IsNotFound(err) {
+			out, created, err = s.createOnUpdate(ctx, name, objInfo, createValidation)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if len(opts.DryRun) > 0 {
+			return apierrors.NewBadRequest("dry-run updates are not served yet")
+		}
+		out, err = s.update(ctx, ref, cur, objInfo, updateValidation)
+		return err
+	})
+	return out, created, request.Error(ctx, err, Resource, name)
+}
+
+// update makes the change objInfo asks of cur.
+func (s *Storage) update(ctx context.Context, ref usecase.ObjectRef, cur store.WorkloadObject, objInfo rest.UpdatedObjectInfo,
+	check rest.ValidateObjectUpdateFunc) (runtime.Object, error) {
 	old, err := toObject(cur.Workload, cur.Seq, namespaceOf(ctx))
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	obj, err := objInfo.UpdatedObject(ctx, old.DeepCopy())
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	m, err := s.wanted(ctx, old, obj, ref.Workspace, updateValidation)
-	if err != nil || unchanged(cur.Workload, m) {
-		return old, false, err
-	}
-	if err := s.patch(ctx, ref, cur, m); err != nil {
-		return nil, false, err
-	}
-	out, err := s.Get(ctx, name, nil)
-	return out, false, err
-}
-
-// wanted is the ModelInfer of Berth's REST API a client's update of old asks for.
-func (s *Storage) wanted(ctx context.Context, old *volcano.ModelInfer, obj runtime.Object, workspace string, check rest.ValidateObjectUpdateFunc) (*apiv1.ModelInfer, error) {
 	in, ok := obj.(*volcano.ModelInfer)
 	if !ok {
 		return nil, apierrors.NewBadRequest("not a ModelInfer")
 	}
+	if err := checkUpdate(ctx, old, in, check); err != nil {
+		return nil, err
+	}
+	return s.write(ctx, ref, cur, in)
+}
+
+// checkUpdate refuses an update of old to in at another resourceVersion, of another
+// name, or that check refuses.
+func checkUpdate(ctx context.Context, old, in *volcano.ModelInfer, check rest.ValidateObjectUpdateFunc) error {
 	if in.ResourceVersion != "" && in.ResourceVersion != old.ResourceVersion {
-		return nil, apierrors.NewConflict(Resource, old.Name,
+		return apierrors.NewConflict(Resource, old.Name,
 			fmt.Errorf("the object has been modified: resourceVersion %s is not the current %s; read it again", in.ResourceVersion, old.ResourceVersion))
 	}
 	if in.Name != old.Name {
-		return nil, apierrors.NewBadRequest("the name of the object (" + in.Name + ") does not match the name in the URL (" + old.Name + ")")
+		return apierrors.NewBadRequest("the name of the object (" + in.Name + ") does not match the name in the URL (" + old.Name + ")")
 	}
 	if check != nil {
-		if err := check(ctx, in, old); err != nil {
-			return nil, err
-		}
+		return check(ctx, in, old)
 	}
-	return accepted(in, workspace)
+	return nil
 }
 
-// patch stores m over cur through the ModelInfer use cases, unless the ModelInfer
-// changed since cur was read (a conflict).
-func (s *Storage) patch(ctx context.Context, ref usecase.ObjectRef, cur store.WorkloadObject, m *apiv1.ModelInfer) error {
+// write stores in over cur, read as ref, through the ModelInfer use cases, and
+// returns it as stored.
+func (s *Storage) write(ctx context.Context, ref usecase.ObjectRef, cur store.WorkloadObject, in *volcano.ModelInfer) (runtime.Object, error) {
+	m, err := accepted(in, ref.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	managed, err := managedOf(in)
+	if err != nil {
+		return nil, err
+	}
 	caller, err := request.Caller(ctx)
 	if err != nil {
-		return request.Error(ctx, err, Resource, ref.Name)
+		return nil, err
 	}
-	read := strconv.FormatInt(cur.Workload.Version, 10)
-	_, err = s.svc.PatchModelInfer(ctx, caller, ref.Workspace, ref.Name, func(current []byte) (*apiv1.ModelInfer, error) {
-		var now apiv1.ModelInfer
-		if err := json.Unmarshal(current, &now); err != nil {
-			return nil, fmt.Errorf("decode modelinfer %s: %w", ref.Name, err)
-		}
-		if now.Metadata.ResourceVersion != read {
-			return nil, apierrors.NewConflict(Resource, ref.Name, errors.New("the object was changed by another request: read it again and retry"))
-		}
-		return m, nil
-	})
-	return request.Error(ctx, err, Resource, ref.Name)
-}
-
-// unchanged reports whether m asks for what w already is.
-func unchanged(w *workload.Workload, m *apiv1.ModelInfer) bool {
-	spec := m.Spec
-	workload.ApplyModelInferDefaults(&spec)
-	in := w.Infer
-	labels, annotations := in.Labels, in.Annotations
-	if len(labels) == 0 {
-		labels = nil
+	if err := s.svc.UpdateModelInferObject(ctx, caller, ref.Workspace, ref.Name, cur.Workload.Version, m, managed); err != nil {
+		return nil, err
 	}
-	if len(annotations) == 0 {
-		annotations = nil
-	}
-	a, _ := json.Marshal([]any{labels, annotations, in.Spec})
-	b, _ := json.Marshal([]any{m.Metadata.Labels, m.Metadata.Annotations, spec})
-	return string(a) == string(b)
+	return s.Get(ctx, ref.Name, nil)
 }
 
 // createOnUpdate creates the ModelInfer objInfo makes of nothing.

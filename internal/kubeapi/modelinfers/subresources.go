@@ -12,7 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	"github.com/berth-dev/berth/internal/kubeapi/request"
 	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
+	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/usecase"
 )
 
@@ -51,37 +53,41 @@ func (s *ScaleStorage) Get(ctx context.Context, name string, opts *metav1.GetOpt
 // Update sets the named ModelInfer's spec.replicas to the scale objInfo makes.
 func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, _ rest.ValidateObjectFunc,
 	_ rest.ValidateObjectUpdateFunc, _ bool, _ *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	ref, cur, err := s.infers.get(ctx, name)
-	if err != nil {
-		return nil, false, err
-	}
+	var out runtime.Object
+	err := store.RetryOnConflict(ctx, func() error {
+		ref, cur, err := s.infers.get(ctx, name)
+		if err != nil {
+			return err
+		}
+		out, err = s.update(ctx, ref, cur, objInfo)
+		return err
+	})
+	return out, false, request.Error(ctx, err, Resource, name)
+}
+
+// update makes the scale objInfo asks of cur.
+func (s *ScaleStorage) update(ctx context.Context, ref usecase.ObjectRef, cur store.WorkloadObject, objInfo rest.UpdatedObjectInfo) (runtime.Object, error) {
 	old, err := toObject(cur.Workload, cur.Seq, namespaceOf(ctx))
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	obj, err := objInfo.UpdatedObject(ctx, scaleOf(old))
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	scale, ok := obj.(*autoscalingv1.Scale)
 	if !ok {
-		return nil, false, apierrors.NewBadRequest("not a Scale")
+		return nil, apierrors.NewBadRequest("not a Scale")
 	}
 	if scale.ResourceVersion != "" && scale.ResourceVersion != old.ResourceVersion {
-		return nil, false, apierrors.NewConflict(Resource, name, errors.New("the object has been modified: read it again"))
+		return nil, apierrors.NewConflict(Resource, ref.Name, errors.New("the object has been modified: read it again"))
 	}
 	old.Spec.Replicas = &scale.Spec.Replicas
-	m, err := accepted(old, ref.Workspace)
+	updated, err := s.infers.write(ctx, ref, cur, old)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if !unchanged(cur.Workload, m) {
-		if err := s.infers.patch(ctx, ref, cur, m); err != nil {
-			return nil, false, err
-		}
-	}
-	out, err := s.Get(ctx, name, nil)
-	return out, false, err
+	return scaleOf(updated.(*volcano.ModelInfer)), nil
 }
 
 // podWorkloadLabel is the label every pod of a Berth workload carries on the
