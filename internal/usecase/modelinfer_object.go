@@ -56,4 +56,3 @@ func (s *Service) UpdateModelInferObject(ctx context.Context, caller *auth.User,
 	s.wake()
 	return nil
 }
-
