@@ -208,7 +208,8 @@ func TestModelInferApplyPrunes(t *testing.T) {
 }
 
 // TestModelInferPatchRacesController: patches without a resourceVersion go through
-// while another writer (the controller, here the test) keeps writing the ModelInfer.
+// while another writer (the controller, here the test, every 20ms: far more often
+// than the controller's loop) keeps writing the ModelInfer.
 func TestModelInferPatchRacesController(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -221,7 +222,7 @@ func TestModelInferPatchRacesController(t *testing.T) {
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(10 * time.Millisecond)
+		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for n := 0; ; n++ {
 			select {

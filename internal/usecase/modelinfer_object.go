@@ -27,32 +27,58 @@ func (s *Service) CreateModelInferObject(ctx context.Context, caller *auth.User,
 	return err
 }
 
-// UpdateModelInferObject makes the named ModelInfer m, with managed fields, as a PUT
-// of Berth's API would, once it is still at version (else store.ErrConflict: read it
-// again, and make the change again). A write that changes nothing is not made.
-func (s *Service) UpdateModelInferObject(ctx context.Context, caller *auth.User, workspaceID, name string, version int64,
-	m *apiv1.ModelInfer, managed json.RawMessage) error {
-	w, err := s.changeableModelInfer(ctx, caller, workspaceID, name)
-	if err != nil {
+// ModelInferChangeFunc makes the wanted ModelInfer, and its managed fields, of the
+// stored workload and the change number of its newest write (its resourceVersion).
+type ModelInferChangeFunc func(w *workload.Workload, seq int64) (*apiv1.ModelInfer, json.RawMessage, error)
+
+// UpdateModelInferObject changes the named ModelInfer as change says, as a PUT of
+// Berth's API would, and returns it as stored. A write that raced another (the
+// controller writes status often) is made again on the fresh ModelInfer, as etcd's
+// guaranteed updates are: change refuses it there if the client named the version
+// it read. A write that changes nothing is not made.
+func (s *Service) UpdateModelInferObject(ctx context.Context, caller *auth.User, ref ObjectRef, change ModelInferChangeFunc) (store.WorkloadObject, error) {
+	var (
+		out   store.WorkloadObject
+		wrote bool
+	)
+	err := store.RetryOnConflict(ctx, func() error {
+		var err error
+		out, wrote, err = s.updateModelInferObject(ctx, caller, ref, change)
 		return err
+	})
+	if wrote {
+		s.wake()
 	}
-	if w.Version != version {
-		return fmt.Errorf("modelinfer %s is at version %d, not %d: %w", name, w.Version, version, store.ErrConflict)
+	return out, err
+}
+
+func (s *Service) updateModelInferObject(ctx context.Context, caller *auth.User, ref ObjectRef, change ModelInferChangeFunc) (store.WorkloadObject, bool, error) {
+	cur, err := s.GetObject(ctx, caller, ref)
+	if err != nil {
+		return cur, false, err
+	}
+	w := cur.Workload
+	if err := s.changeableObject(ctx, caller, w); err != nil {
+		return cur, false, err
+	}
+	m, managed, err := change(w, cur.Seq)
+	if err != nil {
+		return cur, false, err
 	}
 	before, err := json.Marshal(w.Infer)
 	if err != nil {
-		return err
+		return cur, false, fmt.Errorf("encode modelinfer %s: %w", ref.Name, err)
 	}
 	if err := applyModelInfer(w, m); err != nil {
-		return err
+		return cur, false, err
 	}
 	w.Infer.ManagedFields = managed
 	if after, err := json.Marshal(w.Infer); err == nil && string(before) == string(after) {
-		return nil
+		return cur, false, nil // nothing changed: no write, the resourceVersion stays
 	}
 	if err := s.Store.WorkloadUpdate(ctx, w); err != nil {
-		return err
+		return cur, false, err
 	}
-	s.wake()
-	return nil
+	out, err := s.findObject(ctx, ref)
+	return out, true, err
 }

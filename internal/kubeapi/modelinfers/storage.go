@@ -9,6 +9,7 @@ package modelinfers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
 	"github.com/berth-dev/berth/internal/store"
@@ -148,52 +150,32 @@ func (s *Storage) Create(ctx context.Context, obj runtime.Object, check rest.Val
 
 // Update replaces a ModelInfer with what objInfo makes of the stored one (a PUT,
 // or any kind of PATCH); one that is not there is created when the request may
-// create (server-side apply). A write that raced another (the controller writes
-// status often) is made again on the fresh ModelInfer, unless the client named the
-// resourceVersion it read; a write that changes nothing is not made.
+// create (server-side apply). The use case makes the change on the ModelInfer as
+// it reads it just before its write, again after a race with another write.
 func (s *Storage) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc,
 	updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, opts *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	var (
-		out     runtime.Object
-		created bool
-	)
-	err := store.RetryOnConflict(ctx, func() error {
-		ref, cur, err := s.get(ctx, name)
-		if forceAllowCreate && apierrors.IsNotFound(err) {
-			out, created, err = s.createOnUpdate(ctx, name, objInfo, createValidation)
-			return err
-		}
+	ref, _, err := s.get(ctx, name)
+	if forceAllowCreate && apierrors.IsNotFound(err) {
+		return s.createOnUpdate(ctx, name, objInfo, createValidation)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if len(opts.DryRun) > 0 {
+		return nil, false, apierrors.NewBadRequest("dry-run updates are not served yet")
+	}
+	out, err := s.write(ctx, ref, func(old *volcano.ModelInfer) (*volcano.ModelInfer, error) {
+		obj, err := objInfo.UpdatedObject(ctx, old.DeepCopy())
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if len(opts.DryRun) > 0 {
-			return apierrors.NewBadRequest("dry-run updates are not served yet")
+		in, ok := obj.(*volcano.ModelInfer)
+		if !ok {
+			return nil, apierrors.NewBadRequest("not a ModelInfer")
 		}
-		out, err = s.update(ctx, ref, cur, objInfo, updateValidation)
-		return err
+		return in, checkUpdate(ctx, old, in, updateValidation)
 	})
-	return out, created, request.Error(ctx, err, Resource, name)
-}
-
-// update makes the change objInfo asks of cur.
-func (s *Storage) update(ctx context.Context, ref usecase.ObjectRef, cur store.WorkloadObject, objInfo rest.UpdatedObjectInfo,
-	check rest.ValidateObjectUpdateFunc) (runtime.Object, error) {
-	old, err := toObject(cur.Workload, cur.Seq, namespaceOf(ctx))
-	if err != nil {
-		return nil, err
-	}
-	obj, err := objInfo.UpdatedObject(ctx, old.DeepCopy())
-	if err != nil {
-		return nil, err
-	}
-	in, ok := obj.(*volcano.ModelInfer)
-	if !ok {
-		return nil, apierrors.NewBadRequest("not a ModelInfer")
-	}
-	if err := checkUpdate(ctx, old, in, check); err != nil {
-		return nil, err
-	}
-	return s.write(ctx, ref, cur, in)
+	return out, false, err
 }
 
 // checkUpdate refuses an update of old to in at another resourceVersion, of another
@@ -212,25 +194,34 @@ func checkUpdate(ctx context.Context, old, in *volcano.ModelInfer, check rest.Va
 	return nil
 }
 
-// write stores in over cur, read as ref, through the ModelInfer use cases, and
-// returns it as stored.
-func (s *Storage) write(ctx context.Context, ref usecase.ObjectRef, cur store.WorkloadObject, in *volcano.ModelInfer) (runtime.Object, error) {
-	m, err := accepted(in, ref.Workspace)
-	if err != nil {
-		return nil, err
-	}
-	managed, err := managedOf(in)
-	if err != nil {
-		return nil, err
-	}
+// write stores what change makes of the ModelInfer ref names through the
+// ModelInfer use cases, and returns it as stored.
+func (s *Storage) write(ctx context.Context, ref usecase.ObjectRef, change func(old *volcano.ModelInfer) (*volcano.ModelInfer, error)) (*volcano.ModelInfer, error) {
 	caller, err := request.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.svc.UpdateModelInferObject(ctx, caller, ref.Workspace, ref.Name, cur.Workload.Version, m, managed); err != nil {
-		return nil, err
+	ns := namespaceOf(ctx)
+	updated, err := s.svc.UpdateModelInferObject(ctx, caller, ref, func(w *workload.Workload, seq int64) (*apiv1.ModelInfer, json.RawMessage, error) {
+		old, err := toObject(w, seq, ns)
+		if err != nil {
+			return nil, nil, err
+		}
+		in, err := change(old)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := accepted(in, ref.Workspace)
+		if err != nil {
+			return nil, nil, err
+		}
+		managed, err := managedOf(in)
+		return m, managed, err
+	})
+	if err != nil {
+		return nil, request.Error(ctx, err, Resource, ref.Name)
 	}
-	return s.Get(ctx, ref.Name, nil)
+	return toObject(updated.Workload, updated.Seq, ns)
 }
 
 // createOnUpdate creates the ModelInfer objInfo makes of nothing.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
-	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/usecase"
 )
 
@@ -53,41 +52,29 @@ func (s *ScaleStorage) Get(ctx context.Context, name string, opts *metav1.GetOpt
 // Update sets the named ModelInfer's spec.replicas to the scale objInfo makes.
 func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, _ rest.ValidateObjectFunc,
 	_ rest.ValidateObjectUpdateFunc, _ bool, _ *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	var out runtime.Object
-	err := store.RetryOnConflict(ctx, func() error {
-		ref, cur, err := s.infers.get(ctx, name)
+	_, ref, err := request.Ref(ctx, s.infers.svc, Kind, name)
+	if err != nil {
+		return nil, false, request.Error(ctx, err, Resource, name)
+	}
+	updated, err := s.infers.write(ctx, ref, func(old *volcano.ModelInfer) (*volcano.ModelInfer, error) {
+		obj, err := objInfo.UpdatedObject(ctx, scaleOf(old))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = s.update(ctx, ref, cur, objInfo)
-		return err
+		scale, ok := obj.(*autoscalingv1.Scale)
+		if !ok {
+			return nil, apierrors.NewBadRequest("not a Scale")
+		}
+		if scale.ResourceVersion != "" && scale.ResourceVersion != old.ResourceVersion {
+			return nil, apierrors.NewConflict(Resource, name, errors.New("the object has been modified: read it again"))
+		}
+		old.Spec.Replicas = &scale.Spec.Replicas
+		return old, nil
 	})
-	return out, false, request.Error(ctx, err, Resource, name)
-}
-
-// update makes the scale objInfo asks of cur.
-func (s *ScaleStorage) update(ctx context.Context, ref usecase.ObjectRef, cur store.WorkloadObject, objInfo rest.UpdatedObjectInfo) (runtime.Object, error) {
-	old, err := toObject(cur.Workload, cur.Seq, namespaceOf(ctx))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	obj, err := objInfo.UpdatedObject(ctx, scaleOf(old))
-	if err != nil {
-		return nil, err
-	}
-	scale, ok := obj.(*autoscalingv1.Scale)
-	if !ok {
-		return nil, apierrors.NewBadRequest("not a Scale")
-	}
-	if scale.ResourceVersion != "" && scale.ResourceVersion != old.ResourceVersion {
-		return nil, apierrors.NewConflict(Resource, ref.Name, errors.New("the object has been modified: read it again"))
-	}
-	old.Spec.Replicas = &scale.Spec.Replicas
-	updated, err := s.infers.write(ctx, ref, cur, old)
-	if err != nil {
-		return nil, err
-	}
-	return scaleOf(updated.(*volcano.ModelInfer)), nil
+	return scaleOf(updated), false, nil
 }
 
 // podWorkloadLabel is the label every pod of a Berth workload carries on the
