@@ -7,6 +7,8 @@ import (
 
 	compute "github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1"
 	"github.com/berth-dev/berth/internal/kubeapi/events"
+	"github.com/berth-dev/berth/internal/kubeapi/modelinfers"
+	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
 	"github.com/berth-dev/berth/internal/kubeapi/workloads"
 	"github.com/berth-dev/berth/internal/usecase"
 )
@@ -26,12 +28,15 @@ type group struct {
 }
 
 // servedGroups are the resources Berth's Kubernetes API serves: the one place a
-// resource is added (seed 004's ModelInfer is the next).
+// resource is added.
 func servedGroups(svc *usecase.Service) []group {
-	wl := workloads.New(svc)
+	wl, mi := workloads.New(svc), modelinfers.New(svc)
 	return []group{
 		{prefix: groupPrefix, version: compute.SchemeGroupVersion, storages: map[string]rest.Storage{
 			"workloads": wl, "workloads/scale": wl.Scale(), "workloads/status": wl.Status(),
+		}},
+		{prefix: groupPrefix, version: volcano.SchemeGroupVersion, storages: map[string]rest.Storage{
+			"modelinfers": mi, "modelinfers/scale": mi.Scale(), "modelinfers/status": mi.Status(),
 		}},
 		{prefix: legacyPrefix, version: corev1.SchemeGroupVersion, storages: map[string]rest.Storage{
 			"events": events.New(svc),
@@ -41,3 +46,6 @@ func servedGroups(svc *usecase.Service) []group {
 
 // WorkloadResource is seed 002's Workload resource.
 var WorkloadResource = compute.SchemeGroupVersion.WithResource("workloads")
+
+// ModelInferResource is seed 004's ModelInfer resource.
+var ModelInferResource = volcano.SchemeGroupVersion.WithResource("modelinfers")

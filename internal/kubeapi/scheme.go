@@ -9,6 +9,8 @@ import (
 
 	compute "github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1"
 	"github.com/berth-dev/berth/internal/kubeapi/events"
+	"github.com/berth-dev/berth/internal/kubeapi/modelinfers"
+	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
 )
 
 // newScheme registers the types Berth serves. The storages work on the served
@@ -16,7 +18,7 @@ import (
 // the generic server converts requests to the internal version, which is then a copy.
 func newScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	builders := []func(*runtime.Scheme) error{compute.AddToScheme, autoscalingv1.AddToScheme, corev1.AddToScheme}
+	builders := []func(*runtime.Scheme) error{compute.AddToScheme, volcano.AddToScheme, autoscalingv1.AddToScheme, corev1.AddToScheme}
 	for _, add := range builders {
 		if err := add(s); err != nil {
 			return nil, err
@@ -26,6 +28,7 @@ func newScheme() (*runtime.Scheme, error) {
 		return schema.GroupVersion{Group: group, Version: runtime.APIVersionInternal}
 	}
 	s.AddKnownTypes(internal(compute.GroupName), &compute.Workload{}, &compute.WorkloadList{})
+	s.AddKnownTypes(internal(volcano.GroupName), &volcano.ModelInfer{}, &volcano.ModelInferList{})
 	s.AddKnownTypes(internal(autoscalingv1.GroupName), &autoscalingv1.Scale{})
 	s.AddKnownTypes(internal(corev1.GroupName), &corev1.Event{}, &corev1.EventList{})
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
@@ -36,6 +39,9 @@ func newScheme() (*runtime.Scheme, error) {
 	}
 	workloadFields := []string{"metadata.name", "metadata.namespace", "status.phase"}
 	if err := s.AddFieldLabelConversionFunc(compute.SchemeGroupVersion.WithKind("Workload"), fieldLabels(workloadFields)); err != nil {
+		return nil, err
+	}
+	if err := s.AddFieldLabelConversionFunc(volcano.SchemeGroupVersion.WithKind("ModelInfer"), fieldLabels(modelinfers.FieldLabels)); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -20,6 +20,11 @@ type ModelInferPatchFunc func(current []byte) (*apiv1.ModelInfer, error)
 // workspace, or workspaceID when it names none) is validated and stored as a Berth
 // workload of kind ModelInfer, which then waits in its workspace's queue.
 func (s *Service) CreateModelInfer(ctx context.Context, caller *auth.User, workspaceID string, m *apiv1.ModelInfer) (*apiv1.ModelInfer, error) {
+	return s.createModelInfer(ctx, caller, workspaceID, m, nil)
+}
+
+// createModelInfer is CreateModelInfer, the object's managed fields kept with it.
+func (s *Service) createModelInfer(ctx context.Context, caller *auth.User, workspaceID string, m *apiv1.ModelInfer, managed json.RawMessage) (*apiv1.ModelInfer, error) {
 	if err := prepareModelInfer(m, workspaceID); err != nil {
 		return nil, err
 	}
@@ -33,7 +38,8 @@ func (s *Service) CreateModelInfer(ctx context.Context, caller *auth.User, works
 		UserID:      caller.ID,
 		UserName:    caller.Name,
 		Spec:        workload.ModelInferWorkloadSpec(m.Metadata.Namespace, &m.Spec),
-		Infer:       &workload.Infer{Labels: m.Metadata.Labels, Annotations: m.Metadata.Annotations, Generation: 1, Spec: m.Spec},
+		Infer: &workload.Infer{Labels: m.Metadata.Labels, Annotations: m.Metadata.Annotations, Generation: 1, Spec: m.Spec,
+			ManagedFields: managed},
 	}
 	if err := s.admitSpec(ctx, caller, w); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"encoding/json"
 	"strings"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -34,6 +35,10 @@ type Infer struct {
 	// changes it.
 	Generation int64                `json:"Generation"`
 	Spec       apiv1.ModelInferSpec `json:"Spec"`
+	// ManagedFields is metadata.managedFields, as JSON, of the Kubernetes API:
+	// server-side apply's record of which client owns which field. Berth's own API
+	// neither shows nor changes it.
+	ManagedFields json.RawMessage `json:"ManagedFields,omitempty"`
 }
 
 // ApplyModelInferDefaults fills what the seed defaults, so that the stored and shown

@@ -23,18 +23,28 @@ type Object struct {
 	ManagedFields json.RawMessage `json:"ManagedFields,omitempty"`
 }
 
+// InferObjectKind is the object kind of a ModelInfer (seed 004, w.Infer): served
+// as an object too, by its display name.
+const InferObjectKind = "ModelInfer.workload.volcano.sh"
+
 // ObjectKind is the object kind of w ("" for a workload not served as an object).
 func (w *Workload) ObjectKind() string {
-	if w.Object == nil {
-		return ""
+	switch {
+	case w.Object != nil:
+		return w.Object.Kind
+	case w.Infer != nil:
+		return InferObjectKind
 	}
-	return w.Object.Kind
+	return ""
 }
 
 // ObjectName is the object name of w ("" for a workload not served as an object).
 func (w *Workload) ObjectName() string {
-	if w.Object == nil {
-		return ""
+	switch {
+	case w.Object != nil:
+		return w.Object.Name
+	case w.Infer != nil:
+		return w.DisplayName
 	}
-	return w.Object.Name
+	return ""
 }

@@ -1,6 +1,6 @@
 // Package events serves the core/v1 Events of a namespace that `kubectl describe`
-// shows under a Workload: the timeline of each Berth workload's conditions
-// (scheduled, dispatched, running, available, progressing...), read only.
+// shows under a Workload or a ModelInfer: the timeline of each Berth workload's
+// conditions (scheduled, dispatched, running, available, progressing...), read only.
 package events
 
 import (
@@ -15,9 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	apiv1 "github.com/berth-dev/berth/api/v1"
 	compute "github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1"
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	"github.com/berth-dev/berth/internal/kubeapi/workloads"
+	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -57,45 +59,59 @@ func (*Storage) NamespaceScoped() bool { return true }
 // GetSingularName is the singular of the resource.
 func (*Storage) GetSingularName() string { return "event" }
 
-// List returns the Events of the Workloads of the request's namespace its field
-// selector picks (kubectl describe picks one object's by involvedObject.*).
+// List returns the Events of the Workloads and ModelInfers of the request's
+// namespace its field selector picks (kubectl describe picks one object's by
+// involvedObject.*).
 func (s *Storage) List(ctx context.Context, opts *metainternalversion.ListOptions) (runtime.Object, error) {
-	caller, ref, err := request.Ref(ctx, s.svc, workloads.Kind, "")
-	if err != nil {
-		return nil, request.Error(ctx, err, Resource, "")
-	}
 	sel := fields.Everything()
 	if opts != nil && opts.FieldSelector != nil {
 		sel = opts.FieldSelector
 	}
-	if name, ok := sel.RequiresExactMatch("involvedObject.name"); ok {
-		ref.Name = name
-	}
-	os, at, err := s.svc.ListObjects(ctx, caller, ref)
-	if err != nil {
-		return nil, request.Error(ctx, err, Resource, "")
-	}
 	ns, _ := request.Namespace(ctx)
-	out := &corev1.EventList{ListMeta: metav1.ListMeta{ResourceVersion: fmt.Sprint(at)}, Items: []corev1.Event{}}
-	for _, o := range os {
-		for _, ev := range eventsOf(o.Workload, ns) {
-			if sel.Matches(fieldsOf(&ev)) {
-				out.Items = append(out.Items, ev)
+	out := &corev1.EventList{Items: []corev1.Event{}}
+	var head int64
+	for _, kind := range []string{workloads.Kind, workload.InferObjectKind} {
+		os, at, err := s.objects(ctx, kind, sel)
+		if err != nil {
+			return nil, request.Error(ctx, err, Resource, "")
+		}
+		head = max(head, at)
+		for _, o := range os {
+			for _, ev := range eventsOf(o.Workload, ns) {
+				if sel.Matches(fieldsOf(&ev)) {
+					out.Items = append(out.Items, ev)
+				}
 			}
 		}
 	}
+	out.ResourceVersion = fmt.Sprint(head)
 	return out, nil
+}
+
+// objects are the namespace's objects of kind whose Events sel may pick.
+func (s *Storage) objects(ctx context.Context, kind string, sel fields.Selector) ([]store.WorkloadObject, int64, error) {
+	caller, ref, err := request.Ref(ctx, s.svc, kind, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	if name, ok := sel.RequiresExactMatch("involvedObject.name"); ok {
+		ref.Name = name
+	}
+	return s.svc.ListObjects(ctx, caller, ref)
 }
 
 // eventsOf is a workload's condition timeline as Events of its object.
 func eventsOf(w *workload.Workload, ns string) []corev1.Event {
 	involved := corev1.ObjectReference{Kind: "Workload", APIVersion: compute.SchemeGroupVersion.String(),
-		Namespace: ns, Name: w.Object.Name, UID: types.UID(w.UID)}
+		Namespace: ns, Name: w.ObjectName(), UID: types.UID(w.UID)}
+	if w.Infer != nil {
+		involved.Kind, involved.APIVersion = apiv1.KindModelInfer, apiv1.ModelInferAPIVersion
+	}
 	out := make([]corev1.Event, 0, len(w.Status.Conditions))
 	for i, c := range w.Status.Conditions {
 		at := metav1.NewTime(c.LastTransitionTime)
 		out = append(out, corev1.Event{
-			ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%d", w.Object.Name, i), Namespace: ns, CreationTimestamp: at},
+			ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%d", w.ObjectName(), i), Namespace: ns, CreationTimestamp: at},
 			InvolvedObject: involved, Reason: c.Type, Message: messageOf(c), Type: typeOf(c),
 			Source: corev1.EventSource{Component: "berth"}, FirstTimestamp: at, LastTimestamp: at, Count: 1,
 		})

@@ -43,3 +43,16 @@ func TestEventsOf(t *testing.T) {
 		t.Errorf("event %+v: want the Workload's apiVersion and source berth", evs[0])
 	}
 }
+
+// TestEventsOfModelInfer: a ModelInfer's Events name it, by its kind and group.
+func TestEventsOfModelInfer(t *testing.T) {
+	t.Parallel()
+	w := &workload.Workload{UID: "u-2", DisplayName: "llm", Infer: &workload.Infer{}, Status: workload.Status{Conditions: []workload.Condition{
+		{Type: workload.CondScheduled, Status: "True", Message: "the workload is scheduled"},
+	}}}
+	evs := eventsOf(w, "project-a")
+	want := corev1.ObjectReference{Kind: "ModelInfer", APIVersion: "workload.volcano.sh/v1alpha1", Namespace: "project-a", Name: "llm", UID: "u-2"}
+	if len(evs) != 1 || evs[0].InvolvedObject != want || evs[0].Name != "llm.0" {
+		t.Errorf("events %+v: want one named llm.0 of %+v", evs, want)
+	}
+}

@@ -3,9 +3,10 @@
 // the generic server builds /openapi/v2 and /openapi/v3 from them, and the type
 // converter of server-side apply.
 //
-// After a change of internal/kubeapi/compute/v1alpha1's types, from the module root:
+// After a change of the types of internal/kubeapi/compute/v1alpha1 or
+// internal/kubeapi/volcano/v1alpha1, from the module root:
 //
 //	go generate ./internal/kubeapi/...
 package openapi
 
-//go:generate go run k8s.io/kube-openapi/cmd/openapi-gen@v0.0.0-20260721132016-d427ff9ee9ad --go-header-file /dev/null --output-dir . --output-pkg github.com/berth-dev/berth/internal/kubeapi/openapi --output-file zz_generated.openapi.go --output-model-name-file zz_generated.model_name.go --readonly-pkg k8s.io/apimachinery/pkg/apis/meta/v1 --readonly-pkg k8s.io/apimachinery/pkg/runtime --readonly-pkg k8s.io/apimachinery/pkg/version --readonly-pkg k8s.io/apimachinery/pkg/api/resource --readonly-pkg k8s.io/apimachinery/pkg/util/intstr --readonly-pkg k8s.io/api/autoscaling/v1 --report-filename /dev/null github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1 k8s.io/apimachinery/pkg/apis/meta/v1 k8s.io/apimachinery/pkg/runtime k8s.io/apimachinery/pkg/version k8s.io/apimachinery/pkg/api/resource k8s.io/apimachinery/pkg/util/intstr k8s.io/api/autoscaling/v1
+//go:generate go run k8s.io/kube-openapi/cmd/openapi-gen@v0.0.0-20260721132016-d427ff9ee9ad --go-header-file /dev/null --output-dir . --output-pkg github.com/berth-dev/berth/internal/kubeapi/openapi --output-file zz_generated.openapi.go --output-model-name-file zz_generated.model_name.go --readonly-pkg k8s.io/apimachinery/pkg/apis/meta/v1 --readonly-pkg k8s.io/apimachinery/pkg/runtime --readonly-pkg k8s.io/apimachinery/pkg/version --readonly-pkg k8s.io/apimachinery/pkg/api/resource --readonly-pkg k8s.io/apimachinery/pkg/util/intstr --readonly-pkg k8s.io/api/autoscaling/v1 --report-filename /dev/null github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1 github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1 k8s.io/apimachinery/pkg/apis/meta/v1 k8s.io/apimachinery/pkg/runtime k8s.io/apimachinery/pkg/version k8s.io/apimachinery/pkg/api/resource k8s.io/apimachinery/pkg/util/intstr k8s.io/api/autoscaling/v1
