@@ -28,7 +28,7 @@ func TestFromObject(t *testing.T) {
 		GroupVersionKind: apiv1.GroupVersionKind{Version: "v1", Kind: apiv1.KindDeployment},
 		Resource: apiv1.WorkloadResource{Replica: 3, CPU: "100m", Memory: "128Mi",
 			Limits: &apiv1.ResourceLimits{CPU: "500m", Memory: "512Mi"}},
-		Image:            "nginx:1.25", EntryPoint: `nginx -g 'daemon off;'`,
+		Image: "nginx:1.25", EntryPoint: `nginx -g 'daemon off;'`,
 		Env:     map[string]string{"MODE": "prod"},
 		Service: &apiv1.Service{Protocol: "TCP", Port: 80, TargetPort: 80, ServiceType: "ClusterIP"},
 	}
