@@ -41,7 +41,7 @@ spec:
       - name: probe
         image: busybox:1.36
         command: [sh, -c]
-        args: ['until busybox wget -q -O /tmp/got http://localhost:8080/index.html; do sleep 0.2; done; echo "got $(cat /tmp/got)"; echo "sees $(cat /tmp/note)"; echo "TOKEN=$TOKEN"; exec sleep 3600']
+        args: ['until busybox wget -q -O /tmp/got http://localhost:8080/index.html 2>/dev/null; do sleep 0.2; done; echo "got $(cat /tmp/got)"; echo "sees $(cat /tmp/note)"; echo "TOKEN=$TOKEN"; exec sleep 3600']
         env:
         - name: TOKEN
           valueFrom:
@@ -61,7 +61,8 @@ spec:
 // runtime as one pod: the sidecar reaches the main container on localhost, sees its
 // file in the shared /tmp and holds the secret's value. The object keeps what was
 // sent; the Berth workload has the sidecar, the secret reference and the limits.
-// `berth set image` and kubectl's strategic merge patch each roll an image.
+// Stock `kubectl set image` does not know the kind; `berth set image` and kubectl's
+// strategic merge patch each roll an image.
 func TestKubectlSidecars(t *testing.T) {
 	t.Parallel()
 	requireHTTPD(t)
@@ -91,6 +92,10 @@ func TestKubectlSidecars(t *testing.T) {
 	want := []string{"got hello-from-web", "sees shared-by-web", "TOKEN=tok-123"}
 	sidecarLogs(t, s, id, func(lines []string) bool { return slices.Equal(lines, want) })
 
+	if _, errOut, code := k.run(append([]string{"set", "image", "workload/web-side", "web=busybox:1.37"}, ns...)...); code == 0 ||
+		!strings.Contains(errOut, `no kind "Workload" is registered`) {
+		t.Errorf("stock kubectl set image: exit %d, %q; want the refusal docs/kubectl.md quotes", code, errOut)
+	}
 	cli := newCLI(t)
 	cli.ok("login", "--server", s.URL, "--token", s.Client.Token())
 	if out := cli.ok(append([]string{"set", "image", "workload/web-side", "web=busybox:1.37"}, ns...)...); out != "workload.compute.miloapis.com/web-side image updated\n" {
