@@ -87,6 +87,9 @@ func TestKubectlSidecars(t *testing.T) {
 	if kept != "web probe http /tmp" {
 		t.Errorf("the object shows %q, want its containers, port and mount as sent", kept)
 	}
+	if out := k.ok(append([]string{"apply", "-f", file}, ns...)...); out != "workload.compute.miloapis.com/web-side unchanged\n" {
+		t.Errorf("second apply: %q, want unchanged", out)
+	}
 	id := k.ok(append([]string{"get", "workload", "web-side", "-o", `jsonpath={.metadata.annotations.berth\.dev/workload-id}`}, ns...)...)
 	checkSidecarWorkload(t, s, id)
 	want := []string{"got hello-from-web", "sees shared-by-web", "TOKEN=tok-123"}
