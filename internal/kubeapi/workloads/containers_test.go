@@ -67,6 +67,7 @@ func TestInvalidOf(t *testing.T) {
 		{"sidecars[0].env[LEVEL]", "spec.template.spec.containers[1].env[0].name"},
 		{"resource.limits.cpu", "spec.template.spec.containers[0].resources.limits[cpu]"},
 		{"resource.replica", "spec.replicas"},
+		{"sidecars", "spec.template.spec.containers"},
 		{"image", "spec.template.spec.containers[0].image"},
 		{"priority", "spec"},
 		{"sidecars[7].name", "spec"},

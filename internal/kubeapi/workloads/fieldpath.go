@@ -41,6 +41,7 @@ var (
 // podFields are Berth's fields of the pod, not of its main container.
 var podFields = map[string]*field.Path{
 	"resource.replica": field.NewPath("spec", "replicas"),
+	"sidecars":         field.NewPath("spec", "template", "spec", "containers"),
 }
 
 // containerFields are Berth's fields of a container and the field of a Kubernetes
