@@ -47,18 +47,20 @@ var podFields = map[string]*field.Path{
 // containerFields are Berth's fields of a container and the field of a Kubernetes
 // container (at at) each was made of.
 var containerFields = map[string]func(at *field.Path) *field.Path{
-	"name":                   func(at *field.Path) *field.Path { return at.Child("name") },
-	"image":                  func(at *field.Path) *field.Path { return at.Child("image") },
-	"entryPoint":             func(at *field.Path) *field.Path { return at.Child("command") },
-	"resource.cpu":           func(at *field.Path) *field.Path { return at.Child("resources", "requests").Key("cpu") },
-	"resource.memory":        func(at *field.Path) *field.Path { return at.Child("resources", "requests").Key("memory") },
-	"resource.limits.cpu":    func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("cpu") },
-	"resource.limits.memory": func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("memory") },
-	"limits.cpu":             func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("cpu") },
-	"limits.memory":          func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("memory") },
-	"service.port":           func(at *field.Path) *field.Path { return at.Child("ports").Index(0).Child("containerPort") },
-	"service.targetPort":     func(at *field.Path) *field.Path { return at.Child("ports").Index(0).Child("containerPort") },
-	"service.protocol":       func(at *field.Path) *field.Path { return at.Child("ports").Index(0).Child("protocol") },
+	"name":                      func(at *field.Path) *field.Path { return at.Child("name") },
+	"image":                     func(at *field.Path) *field.Path { return at.Child("image") },
+	"entryPoint":                func(at *field.Path) *field.Path { return at.Child("command") },
+	"resource.cpu":              func(at *field.Path) *field.Path { return at.Child("resources", "requests").Key("cpu") },
+	"resource.memory":           func(at *field.Path) *field.Path { return at.Child("resources", "requests").Key("memory") },
+	"resource.gpu":              func(at *field.Path) *field.Path { return at.Child("resources", "requests").Key(gpuResource) },
+	"resource.ephemeralStorage": func(at *field.Path) *field.Path { return at.Child("resources", "requests").Key("ephemeral-storage") },
+	"resource.limits.cpu":       func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("cpu") },
+	"resource.limits.memory":    func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("memory") },
+	"limits.cpu":                func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("cpu") },
+	"limits.memory":             func(at *field.Path) *field.Path { return at.Child("resources", "limits").Key("memory") },
+	"service.port":              func(at *field.Path) *field.Path { return at.Child("ports").Index(0).Child("containerPort") },
+	"service.targetPort":        func(at *field.Path) *field.Path { return at.Child("ports").Index(0).Child("containerPort") },
+	"service.protocol":          func(at *field.Path) *field.Path { return at.Child("ports").Index(0).Child("protocol") },
 }
 
 // kubePath is the field of a Workload's spec s that Berth's field berth (as
