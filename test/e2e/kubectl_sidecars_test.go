@@ -115,6 +115,7 @@ func TestKubectlSidecars(t *testing.T) {
 		t.Errorf("the object's images %q after set image and patch, want busybox:1.37 busybox:1.38", images)
 	}
 	cli.fails(`no container "nginx" (its containers: web, probe)`, append([]string{"set", "image", "workload/web-side", "nginx=nginx:1.26"}, ns...)...)
+	cli.fails(`HTTP 404: workloads.compute.miloapis.com "nowhere" not found`, append([]string{"set", "image", "workload/nowhere", "web=busybox"}, ns...)...)
 }
 
 // checkSidecarWorkload: the Berth workload runs the first container as its main
