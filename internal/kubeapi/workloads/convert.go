@@ -126,10 +126,11 @@ var requiredResources = []string{"cpu", "memory"}
 // asks for the required ones and that no request is over its limit.
 func validateResources(r compute.ResourceRequirements, main bool, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for _, name := range requiredResources {
-		if !main {
-			break
-		}
+	required := requiredResources
+	if !main {
+		required = nil // a sidecar may ask for nothing: the pod's request covers it
+	}
+	for _, name := range required {
 		q, requested := r.Requests[name]
 		part := "requests"
 		if limit, limited := r.Limits[name]; !requested && limited {

@@ -42,7 +42,7 @@ func validate(obj *compute.Workload) field.ErrorList {
 		return append(errs, field.Required(containers, "one container, the workload's main one"))
 	}
 	for i := range spec.Template.Spec.Containers {
-		errs = append(errs, validateContainer(&spec.Template.Spec.Containers[i], i, containers.Index(i))...)
+		errs = append(errs, validateContainer(&spec.Template.Spec.Containers[i], i == 0, containers.Index(i))...)
 	}
 	errs = append(errs, validateContainerNames(spec.Template.Spec.Containers, containers)...)
 	return append(errs, validateVolumes(&spec.Template.Spec, path.Child("template", "spec"))...)
@@ -61,10 +61,10 @@ func validateSelector(spec *compute.WorkloadSpec, path *field.Path) field.ErrorL
 	return nil
 }
 
-// validateContainer checks the i-th container: the first is the main one, which
-// must ask for cpu and memory; the others are sidecars, which the pod's request
-// covers as much as they ask.
-func validateContainer(c *compute.Container, i int, path *field.Path) field.ErrorList {
+// validateContainer checks a container: the main one (the first) must ask for cpu
+// and memory; the others are sidecars, which the pod's request covers as much as
+// they ask.
+func validateContainer(c *compute.Container, main bool, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if c.Name == "" {
 		errs = append(errs, field.Required(path.Child("name"), ""))
@@ -87,5 +87,5 @@ func validateContainer(c *compute.Container, i int, path *field.Path) field.Erro
 	for j := range c.Env {
 		errs = append(errs, validateEnvVar(&c.Env[j], path.Child("env").Index(j))...)
 	}
-	return append(errs, validateResources(c.Resources, i == 0, path.Child("resources"))...)
+	return append(errs, validateResources(c.Resources, main, path.Child("resources"))...)
 }
