@@ -44,7 +44,7 @@ func Commands(opts Options) []*cobra.Command {
 	cmds := []*cobra.Command{
 		a.loginCommand(), a.configCommand(), a.getCommand(), a.describeCommand(),
 		a.applyCommand(), a.runCommand(), a.logsCommand(), a.scaleCommand(),
-		a.opsJobCommand(), a.versionCommand(), a.kubeconfigCommand(),
+		a.opsJobCommand(), a.versionCommand(), a.kubeconfigCommand(), a.setCommand(),
 	}
 	cmds = append(cmds, a.batchCommands()...)
 	for _, c := range cmds {

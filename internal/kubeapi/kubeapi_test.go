@@ -193,16 +193,19 @@ func TestSelectorsAndConflicts(t *testing.T) {
 	}
 }
 
-// TestInvalid: a sidecar is 422 Invalid naming the field and the reason.
+// TestInvalid: a sidecar's variable from a secret that is not there is 422 Invalid
+// naming the Workload's field (Berth's own check, mapped back) and the reason.
 func TestInvalid(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := e.client(e.alice).Namespace("project-team")
-	sidecar := map[string]any{"name": "logs", "image": "fluent-bit", "command": []any{"fluent-bit"}}
+	sidecar := map[string]any{"name": "logs", "image": "fluent-bit", "command": []any{"fluent-bit"},
+		"env": []any{map[string]any{"name": "TOKEN", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "nowhere", "key": "token"}}}}}
 	main := map[string]any{"name": "main", "image": "busybox", "command": []any{"sleep", "1"}, "resources": resources}
 	_, err := c.Create(t.Context(), object("web", 1, main, sidecar), metav1.CreateOptions{})
-	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.template.spec.containers[1]") || !strings.Contains(err.Error(), "sidecars") {
-		t.Errorf("create with a sidecar: %v; want 422 naming spec.template.spec.containers[1] and sidecars", err)
+	if field := "spec.template.spec.containers[1].env[0].valueFrom.secretKeyRef.name"; !apierrors.IsInvalid(err) ||
+		!strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), `"nowhere" is none`) {
+		t.Errorf("create with a sidecar's secret that is not there: %v; want 422 naming %s and the secret", err, field)
 	}
 }
 

@@ -12,6 +12,10 @@ import (
 type Error struct {
 	Code    string
 	Message string
+	// Fields are the problems of a request's fields the message lists, for callers
+	// that show them by field (Kubernetes' Invalid status), when it is a bad request
+	// of that kind.
+	Fields workload.FieldErrors
 }
 
 func (e *Error) Error() string { return e.Code + " " + e.Message }
@@ -25,7 +29,9 @@ func badRequest(format string, args ...any) *Error {
 }
 
 func invalid(fe workload.FieldErrors) *Error {
-	return badRequest("%s", fe.Error())
+	e := badRequest("%s", fe.Error())
+	e.Fields = fe
+	return e
 }
 
 func forbidden(format string, args ...any) *Error {

@@ -84,29 +84,6 @@ func fromObject(obj *compute.Workload) (*workload.Object, apiv1.WorkloadSpec, er
 	return o, berthSpec(&obj.Spec), nil
 }
 
-// berthSpec is the Berth workload spec of a valid Workload's spec: a Deployment of
-// its replicas running its first container.
-func berthSpec(s *compute.WorkloadSpec) apiv1.WorkloadSpec {
-	c := s.Template.Spec.Containers[0]
-	out := apiv1.WorkloadSpec{
-		GroupVersionKind: apiv1.GroupVersionKind{Version: workload.VersionDefault, Kind: apiv1.KindDeployment},
-		Resource:         resources(c.Resources, int(replicasOf(s))),
-		Image:            c.Image,
-		EntryPoint:       shellJoin(append(append([]string{}, c.Command...), c.Args...)),
-	}
-	if len(c.Env) > 0 {
-		out.Env = map[string]string{}
-		for _, e := range c.Env {
-			out.Env[e.Name] = e.Value
-		}
-	}
-	if len(c.Ports) > 0 {
-		p := int(c.Ports[0].ContainerPort)
-		out.Service = &apiv1.Service{Protocol: protocolOf(c.Ports[0].Protocol), Port: p, TargetPort: p, ServiceType: workload.ServiceTypeClusterIP}
-	}
-	return out
-}
-
 func replicasOf(s *compute.WorkloadSpec) int32 {
 	if s.Replicas == nil {
 		return replicasDefault
@@ -119,22 +96,6 @@ func protocolOf(p string) string {
 		return workload.ProtocolTCP
 	}
 	return strings.ToUpper(p)
-}
-
-// resources is what one replica is admitted with: the requests, or the limits of a
-// resource the container requests nothing of (as Kubernetes defaults requests).
-func resources(r compute.ResourceRequirements, replicas int) apiv1.WorkloadResource {
-	pick := func(name string) string {
-		if q, ok := r.Requests[name]; ok {
-			return q.String()
-		}
-		if q, ok := r.Limits[name]; ok {
-			return q.String()
-		}
-		return ""
-	}
-	return apiv1.WorkloadResource{Replica: replicas, CPU: pick("cpu"), Memory: pick("memory"), GPU: pick(gpuResource),
-		EphemeralStorage: pick("ephemeral-storage")}
 }
 
 // shellJoin quotes each word for /bin/sh, which runs a Berth entry point.
@@ -161,11 +122,15 @@ var validResourceNames = map[string]bool{"cpu": true, "memory": true, gpuResourc
 // must request them, or limit them.
 var requiredResources = []string{"cpu", "memory"}
 
-// validateResources checks a container's resource names, that it asks for some of
-// the required ones and that no request is over its limit.
-func validateResources(r compute.ResourceRequirements, path *field.Path) field.ErrorList {
+// validateResources checks a container's resource names, that the main container
+// asks for the required ones and that no request is over its limit.
+func validateResources(r compute.ResourceRequirements, main bool, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for _, name := range requiredResources {
+	required := requiredResources
+	if !main {
+		required = nil // a sidecar may ask for nothing: the pod's request covers it
+	}
+	for _, name := range required {
 		q, requested := r.Requests[name]
 		part := "requests"
 		if limit, limited := r.Limits[name]; !requested && limited {

@@ -15,7 +15,7 @@ import (
 
 // TestFromObject: the Berth workload of seed 002's example is a Deployment of its
 // replicas running its first container's command, shell-quoted, admitted with its
-// requests, its first port served.
+// requests and limited to its limits, its first port served.
 func TestFromObject(t *testing.T) {
 	t.Parallel()
 	w := seedWorkload()
@@ -26,8 +26,9 @@ func TestFromObject(t *testing.T) {
 	}
 	want := apiv1.WorkloadSpec{
 		GroupVersionKind: apiv1.GroupVersionKind{Version: "v1", Kind: apiv1.KindDeployment},
-		Resource:         apiv1.WorkloadResource{Replica: 3, CPU: "100m", Memory: "128Mi"},
-		Image:            "nginx:1.25", EntryPoint: `nginx -g 'daemon off;'`,
+		Resource: apiv1.WorkloadResource{Replica: 3, CPU: "100m", Memory: "128Mi",
+			Limits: &apiv1.ResourceLimits{CPU: "500m", Memory: "512Mi"}},
+		Image: "nginx:1.25", EntryPoint: `nginx -g 'daemon off;'`,
 		Env:     map[string]string{"MODE": "prod"},
 		Service: &apiv1.Service{Protocol: "TCP", Port: 80, TargetPort: 80, ServiceType: "ClusterIP"},
 	}

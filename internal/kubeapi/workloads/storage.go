@@ -123,7 +123,7 @@ func (s *Storage) Create(ctx context.Context, obj runtime.Object, createValidati
 	}
 	created, err := s.svc.CreateObject(ctx, caller, ref, o, spec)
 	if err != nil {
-		return nil, request.Error(ctx, err, Resource, w.Name)
+		return nil, request.Error(ctx, invalidOf(err, w), Resource, w.Name)
 	}
 	return toObjectIn(ctx, created)
 }
@@ -159,19 +159,21 @@ func (s *Storage) Update(ctx context.Context, name string, objInfo rest.UpdatedO
 	if dryRun(opts.DryRun) {
 		return nil, false, apierrors.NewBadRequest("dry-run updates are not served yet")
 	}
+	var sent *compute.Workload
 	updated, err := s.svc.UpdateObject(ctx, caller, ref, func(cur *workload.Workload, seq int64) (*workload.Object, apiv1.WorkloadSpec, error) {
-		return s.change(ctx, cur, seq, objInfo, updateValidation)
+		return s.change(ctx, cur, seq, objInfo, updateValidation, &sent)
 	})
 	if err != nil {
-		return nil, false, request.Error(ctx, err, Resource, name)
+		return nil, false, request.Error(ctx, invalidOf(err, sent), Resource, name)
 	}
 	out, err := toObjectIn(ctx, updated)
 	return out, false, err
 }
 
-// change is the object and spec objInfo makes of the stored workload.
+// change is the object and spec objInfo makes of the stored workload; the Workload
+// it makes is left in sent, to name the fields Berth may refuse.
 func (s *Storage) change(ctx context.Context, cur *workload.Workload, seq int64, objInfo rest.UpdatedObjectInfo,
-	check rest.ValidateObjectUpdateFunc) (*workload.Object, apiv1.WorkloadSpec, error) {
+	check rest.ValidateObjectUpdateFunc, sent **compute.Workload) (*workload.Object, apiv1.WorkloadSpec, error) {
 	old, err := toObject(cur, seq, namespaceOf(ctx))
 	if err != nil {
 		return nil, apiv1.WorkloadSpec{}, err
@@ -191,6 +193,7 @@ func (s *Storage) change(ctx context.Context, cur *workload.Workload, seq int64,
 	if w.Name != old.Name {
 		return nil, apiv1.WorkloadSpec{}, apierrors.NewBadRequest("the name of the object (" + w.Name + ") does not match the name in the URL (" + old.Name + ")")
 	}
+	*sent = w
 	return s.prepare(ctx, w, func(ctx context.Context, obj runtime.Object) error {
 		if check == nil {
 			return nil

@@ -55,6 +55,7 @@ func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.Upd
 	if err != nil {
 		return nil, false, request.Error(ctx, err, Resource, name)
 	}
+	var sent *compute.Workload
 	updated, err := s.workloads.svc.UpdateObject(ctx, caller, ref, func(cur *workload.Workload, seq int64) (*workload.Object, apiv1.WorkloadSpec, error) {
 		old, err := toObject(cur, seq, namespaceOf(ctx))
 		if err != nil {
@@ -71,11 +72,11 @@ func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.Upd
 		if scale.ResourceVersion != "" && scale.ResourceVersion != old.ResourceVersion {
 			return nil, apiv1.WorkloadSpec{}, apierrors.NewConflict(Resource, name, errFmt("the object has been modified: read it again"))
 		}
-		old.Spec.Replicas = new(scale.Spec.Replicas)
+		old.Spec.Replicas, sent = new(scale.Spec.Replicas), old
 		return s.workloads.prepare(ctx, old, nil)
 	})
 	if err != nil {
-		return nil, false, request.Error(ctx, err, Resource, name)
+		return nil, false, request.Error(ctx, invalidOf(err, sent), Resource, name)
 	}
 	out, err := toObjectIn(ctx, updated)
 	if err != nil {

@@ -1,8 +1,6 @@
 package workloads
 
 import (
-	"fmt"
-
 	"k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -43,8 +41,11 @@ func validate(obj *compute.Workload) field.ErrorList {
 	if len(spec.Template.Spec.Containers) == 0 {
 		return append(errs, field.Required(containers, "one container, the workload's main one"))
 	}
-	errs = append(errs, validateContainer(&spec.Template.Spec.Containers[0], containers.Index(0))...)
-	return append(errs, notYetSupported(spec, path)...)
+	for i := range spec.Template.Spec.Containers {
+		errs = append(errs, validateContainer(&spec.Template.Spec.Containers[i], i == 0, containers.Index(i))...)
+	}
+	errs = append(errs, validateContainerNames(spec.Template.Spec.Containers, containers)...)
+	return append(errs, validateVolumes(&spec.Template.Spec, path.Child("template", "spec"))...)
 }
 
 // validateSelector: the selector parses and picks the template's labels.
@@ -60,8 +61,10 @@ func validateSelector(spec *compute.WorkloadSpec, path *field.Path) field.ErrorL
 	return nil
 }
 
-// validateContainer checks the main container.
-func validateContainer(c *compute.Container, path *field.Path) field.ErrorList {
+// validateContainer checks a container: the main one (the first) must ask for cpu
+// and memory; the others are sidecars, which the pod's request covers as much as
+// they ask.
+func validateContainer(c *compute.Container, main bool, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if c.Name == "" {
 		errs = append(errs, field.Required(path.Child("name"), ""))
@@ -81,37 +84,8 @@ func validateContainer(c *compute.Container, path *field.Path) field.ErrorList {
 			errs = append(errs, field.NotSupported(path.Child("ports").Index(i).Child("protocol"), p.Protocol, []string{"TCP", "UDP"}))
 		}
 	}
-	for i, e := range c.Env {
-		if e.Name == "" {
-			errs = append(errs, field.Required(path.Child("env").Index(i).Child("name"), ""))
-		}
+	for j := range c.Env {
+		errs = append(errs, validateEnvVar(&c.Env[j], path.Child("env").Index(j))...)
 	}
-	return append(errs, validateResources(c.Resources, path.Child("resources"))...)
-}
-
-// notYetSupported refuses what a Berth workload cannot run yet: containers beside
-// the main one (sidecars, volumes they share) and env taken from a secret. Berth's
-// workload model gains both separately; this one function is what then goes.
-func notYetSupported(spec *compute.WorkloadSpec, path *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	pod := path.Child("template", "spec")
-	if n := len(spec.Template.Spec.Containers); n > 1 {
-		errs = append(errs, field.Forbidden(pod.Child("containers").Index(1),
-			fmt.Sprintf("Berth runs one container per pod yet, not %d: sidecars are not supported", n)))
-	}
-	if len(spec.Template.Spec.Volumes) > 0 {
-		errs = append(errs, field.Forbidden(pod.Child("volumes"), "Berth does not give pods volumes yet"))
-	}
-	for i, c := range spec.Template.Spec.Containers {
-		for j, e := range c.Env {
-			if e.ValueFrom != nil {
-				errs = append(errs, field.Forbidden(pod.Child("containers").Index(i).Child("env").Index(j).Child("valueFrom"),
-					"Berth does not take env values from secrets here yet: give value"))
-			}
-		}
-		if len(c.VolumeMounts) > 0 {
-			errs = append(errs, field.Forbidden(pod.Child("containers").Index(i).Child("volumeMounts"), "Berth does not give pods volumes yet"))
-		}
-	}
-	return errs
+	return append(errs, validateResources(c.Resources, main, path.Child("resources"))...)
 }

@@ -77,16 +77,30 @@ func TestValidate(t *testing.T) {
 				"FieldValueRequired spec.template.spec.containers[0].resources.requests[memory]"}},
 		{"network without a name", func(w *compute.Workload) { w.Spec.NetworkRef = &compute.NetworkRef{} },
 			[]string{"FieldValueRequired spec.networkRef.name"}},
-		{"sidecar with a volume", func(w *compute.Workload) {
-			w.Spec.Template.Spec.Containers = append(w.Spec.Template.Spec.Containers, compute.Container{Name: "logs", Image: "fluent-bit",
-				VolumeMounts: []compute.VolumeMount{{Name: "logs", MountPath: "/var/log"}}})
-			w.Spec.Template.Spec.Volumes = []compute.Volume{{Name: "logs", EmptyDir: &compute.EmptyDirVolumeSource{}}}
-		}, []string{"FieldValueForbidden spec.template.spec.containers[1]", "FieldValueForbidden spec.template.spec.volumes",
-			"FieldValueForbidden spec.template.spec.containers[1].volumeMounts"}},
-		{"env from a secret", func(w *compute.Workload) {
-			w.Spec.Template.Spec.Containers[0].Env = []compute.EnvVar{{Name: "DATABASE_URL",
-				ValueFrom: &compute.EnvVarSource{SecretKeyRef: &compute.SecretKeySelector{Name: "db-credentials", Key: "url"}}}}
-		}, []string{"FieldValueForbidden spec.template.spec.containers[0].env[0].valueFrom"}},
+		{"sidecar sharing /tmp, env from a secret", func(w *compute.Workload) {
+			addSidecar(w)
+		}, nil},
+		{"sidecar without command, same name", func(w *compute.Workload) {
+			addSidecar(w)
+			c := &w.Spec.Template.Spec.Containers[1]
+			c.Name, c.Command = "nginx", nil
+		}, []string{"FieldValueRequired spec.template.spec.containers[1].command", "FieldValueDuplicate spec.template.spec.containers[1].name"}},
+		{"mount elsewhere than /tmp, unknown volume, two volumes at /tmp", func(w *compute.Workload) {
+			addSidecar(w)
+			w.Spec.Template.Spec.Volumes = append(w.Spec.Template.Spec.Volumes, compute.Volume{Name: "other", EmptyDir: &compute.EmptyDirVolumeSource{}},
+				compute.Volume{Name: "hostdir"})
+			w.Spec.Template.Spec.Containers[0].VolumeMounts = []compute.VolumeMount{{Name: "shared", MountPath: "/var/log"},
+				{Name: "nope", MountPath: "/tmp"}, {Name: "other", MountPath: "/tmp/"}}
+		}, []string{"FieldValueRequired spec.template.spec.volumes[2].emptyDir",
+			"FieldValueForbidden spec.template.spec.containers[0].volumeMounts[0].mountPath",
+			"FieldValueNotFound spec.template.spec.containers[0].volumeMounts[1].name",
+			"FieldValueInvalid spec.template.spec.containers[1].volumeMounts[0].name"}},
+		{"value and valueFrom, valueFrom without a secret", func(w *compute.Workload) {
+			w.Spec.Template.Spec.Containers[0].Env = []compute.EnvVar{
+				{Name: "A", Value: "x", ValueFrom: &compute.EnvVarSource{SecretKeyRef: &compute.SecretKeySelector{Name: "s", Key: "k"}}},
+				{Name: "B", ValueFrom: &compute.EnvVarSource{}}}
+		}, []string{"FieldValueInvalid spec.template.spec.containers[0].env[0].valueFrom",
+			"FieldValueRequired spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,4 +128,27 @@ func TestApplyDefaults(t *testing.T) {
 	if *w.Spec.Replicas != 1 || w.Spec.Template.Spec.Containers[0].Ports[0].Protocol != "TCP" {
 		t.Errorf("defaults: replicas %d, protocol %q; want 1, TCP", *w.Spec.Replicas, w.Spec.Template.Spec.Containers[0].Ports[0].Protocol)
 	}
+}
+
+// addSidecar gives w seed 002's log collector, with a command, sharing an emptyDir
+// at /tmp with the main container, a variable from a secret and limits of its own.
+func addSidecar(w *compute.Workload) {
+	pod := &w.Spec.Template.Spec
+	pod.Volumes = []compute.Volume{{Name: "shared", EmptyDir: &compute.EmptyDirVolumeSource{}}}
+	pod.Containers[0].VolumeMounts = []compute.VolumeMount{{Name: "shared", MountPath: "/tmp"}}
+	pod.Containers = append(pod.Containers, compute.Container{
+		Name: "log-collector", Image: "fluent/fluent-bit:latest", Command: []string{"fluent-bit"}, Args: []string{"-i", "tail"},
+		Ports: []compute.ContainerPort{{Name: "metrics", ContainerPort: 2020}},
+		Env: []compute.EnvVar{{Name: "LEVEL", Value: "info"},
+			{Name: "TOKEN", ValueFrom: &compute.EnvVarSource{SecretKeyRef: &compute.SecretKeySelector{Name: "db-credentials", Key: "token"}}}},
+		Resources: compute.ResourceRequirements{
+			Requests: map[string]resource.Quantity{"cpu": resource.MustParse("50m")},
+			Limits:   map[string]resource.Quantity{"cpu": resource.MustParse("200m"), "memory": resource.MustParse("64Mi")},
+		},
+		VolumeMounts: []compute.VolumeMount{{Name: "shared", MountPath: "/tmp"}},
+	})
+}
+
+func secretVar(name, secret, key string) compute.EnvVar {
+	return compute.EnvVar{Name: name, ValueFrom: &compute.EnvVarSource{SecretKeyRef: &compute.SecretKeySelector{Name: secret, Key: key}}}
 }
