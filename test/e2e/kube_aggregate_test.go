@@ -32,9 +32,6 @@ import (
 	"github.com/berth-dev/berth/internal/testenv"
 )
 
-// aggregatedNamespace is workspace team's namespace.
-const aggregatedNamespace = "project-team"
-
 // TestKubectlAggregated: Berth on the kube runtime registers its API with the test
 // control plane as an aggregated API, and the real kubectl, talking to the
 // kube-apiserver only as Kubernetes users with client certificates of the
@@ -59,34 +56,16 @@ func TestKubectlAggregated(t *testing.T) {
 
 	pki := filepath.Join(filepath.Dir(kc), "pki")
 	ada := kubectl{t: t, bin: bin, kubeconfig: kubeconfigAs(t, kc, pki, "ada")}
-	n := []string{"-n", aggregatedNamespace}
-	file := filepath.Join(repoRoot(), "examples", "workload.yaml")
-	if out := ada.ok(append([]string{"apply", "-f", file}, n...)...); out != "workload.compute.miloapis.com/web-app created\n" {
-		t.Errorf("apply: %q", out)
-	}
-	ready := append([]string{"get", "workload", "web-app", "-o", "jsonpath={.status.phase} {.status.readyReplicas}"}, n...)
-	ada.until(func(out string) bool { return out == "Running 3" }, ready...)
-	if out := ada.ok(append([]string{"get", "workloads"}, n...)...); !strings.Contains(out, "web-app") || !strings.Contains(out, "3/3") {
-		t.Errorf("get workloads: %q", out)
-	}
-	if out := ada.ok(append([]string{"scale", "workload", "web-app", "--replicas=4"}, n...)...); out != "workload.compute.miloapis.com/web-app scaled\n" {
-		t.Errorf("scale: %q", out)
-	}
-	ada.until(func(out string) bool { return out == "Running 4" }, ready...)
+	seed002Commands(t, ada, false)
 	for _, user := range []string{"erin", "nobody"} {
 		k := kubectl{t: t, bin: bin, kubeconfig: kubeconfigAs(t, kc, pki, user)}
-		if _, errOut, code := k.run(append([]string{"get", "workload", "web-app"}, n...)...); code == 0 ||
+		if _, errOut, code := k.run("get", "workload", "web-app", "-n", kubectlNamespace); code == 0 ||
 			!strings.Contains(errOut, "Error from server (Forbidden)") {
 			t.Errorf("%s: get workload: exit %d, %q; want Forbidden", user, code, errOut)
 		}
 	}
 	forgedHeaders(t, s, pki)
-	if out := ada.ok(append([]string{"delete", "workload", "web-app"}, n...)...); out != `workload.compute.miloapis.com "web-app" deleted`+"\n" {
-		t.Errorf("delete: %q", out)
-	}
-	if _, errOut, _ := ada.run(append([]string{"get", "workloads"}, n...)...); errOut != "No resources found in "+aggregatedNamespace+" namespace.\n" {
-		t.Errorf("get after delete: %q", errOut)
-	}
+	deleteWebApp(t, ada)
 }
 
 // serviceForBerth makes namespace ns with the Service berth, an ExternalName of
@@ -182,7 +161,7 @@ func berthUsers(t *testing.T, s *server) {
 	}
 	members := map[string]string{}
 	for name, req := range map[string]apiv1.CreateWorkspaceRequest{
-		"ada":  {Name: "team", ClusterID: def.ClusterID, NodeIDs: moved},
+		"ada":  {Name: "myproject", ClusterID: def.ClusterID, NodeIDs: moved},
 		"erin": {Name: "elsewhere", ClusterID: def.ClusterID},
 	} {
 		var ws apiv1.CreateWorkspaceResponse
@@ -270,7 +249,7 @@ func forgedHeaders(t *testing.T, s *server, pki string) {
 	if err != nil || !roots.AppendCertsFromPEM(served) {
 		t.Fatalf("the serving certificate: %v", err)
 	}
-	url := strings.Replace(s.URL, "http://", "https://", 1) + "/apis/compute.miloapis.com/v1alpha1/namespaces/" + aggregatedNamespace + "/workloads"
+	url := strings.Replace(s.URL, "http://", "https://", 1) + "/apis/compute.miloapis.com/v1alpha1/namespaces/" + kubectlNamespace + "/workloads"
 	for what, certs := range map[string][]tls.Certificate{"no client certificate": nil, "the cluster CA's certificate": {wrongCA}} {
 		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: certs}}}
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)

@@ -152,3 +152,17 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s (-want +got):\n%s", path, diff)
 	}
 }
+
+// goldenPrefix compares got with the start of the golden file name: the part of
+// a golden output a test sees (without -update: it never writes the file).
+func goldenPrefix(t *testing.T, name, got string) {
+	t.Helper()
+	want, err := os.ReadFile(filepath.Join("testdata", "kubectl", name+".golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = normalize(got)
+	if !strings.HasPrefix(string(want), got) || got == "" {
+		t.Errorf("%s: got %q, want a start of\n%s", name, got, want)
+	}
+}
