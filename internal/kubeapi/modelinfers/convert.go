@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/kubeapi/objects"
 	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
 	"github.com/berth-dev/berth/internal/usecase"
 	"github.com/berth-dev/berth/internal/workload"
@@ -24,7 +25,7 @@ func toObject(w *workload.Workload, seq int64, ns string) (*volcano.ModelInfer, 
 		TypeMeta: metav1.TypeMeta{APIVersion: volcano.SchemeGroupVersion.String(), Kind: apiv1.KindModelInfer},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: m.Metadata.Name, Namespace: ns, Labels: m.Metadata.Labels, Annotations: m.Metadata.Annotations,
-			UID: types.UID(w.UID), ResourceVersion: rv(seq), Generation: m.Metadata.Generation,
+			UID: types.UID(w.UID), ResourceVersion: objects.RV(seq), Generation: m.Metadata.Generation,
 			CreationTimestamp: metav1.NewTime(w.CreationTime.UTC().Truncate(time.Second)),
 		},
 		Status: statusOf(&m.Status),

@@ -19,6 +19,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/kubeapi/objects"
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
 	"github.com/berth-dev/berth/internal/store"
@@ -71,7 +72,7 @@ func (s *Storage) Get(ctx context.Context, name string, _ *metav1.GetOptions) (r
 	if err != nil {
 		return nil, err
 	}
-	return toObject(o.Workload, o.Seq, namespaceOf(ctx))
+	return toObject(o.Workload, o.Seq, objects.NamespaceOf(ctx))
 }
 
 // get reads the named ModelInfer with its workspace.
@@ -90,8 +91,8 @@ func (s *Storage) get(ctx context.Context, name string) (usecase.ObjectRef, stor
 // List returns the ModelInfers of the request's namespace (of every namespace the
 // caller may read, for none) its selectors pick.
 func (s *Storage) List(ctx context.Context, opts *metainternalversion.ListOptions) (runtime.Object, error) {
-	sel := selectionOf(opts)
-	caller, ref, err := request.ListRef(ctx, s.svc, Kind, sel.name())
+	sel := objects.SelectionOf(opts)
+	caller, ref, err := request.ListRef(ctx, s.svc, Kind, sel.Name())
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
@@ -99,17 +100,17 @@ func (s *Storage) List(ctx context.Context, opts *metainternalversion.ListOption
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
-	nss, err := s.namespacesOf(ctx)
+	nss, err := objects.NamespacesOf(ctx, s.svc)
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
-	out := &volcano.ModelInferList{ListMeta: metav1.ListMeta{ResourceVersion: rv(at)}, Items: []volcano.ModelInfer{}}
+	out := &volcano.ModelInferList{ListMeta: metav1.ListMeta{ResourceVersion: objects.RV(at)}, Items: []volcano.ModelInfer{}}
 	for _, o := range os {
-		obj, err := toObject(o.Workload, o.Seq, nss.of(o.Workload))
+		obj, err := toObject(o.Workload, o.Seq, nss.Of(o.Workload))
 		if err != nil {
 			return nil, err
 		}
-		if sel.matches(obj) {
+		if sel.Matches(obj.Labels, kind.Fields(obj)) {
 			out.Items = append(out.Items, *obj)
 		}
 	}
@@ -201,7 +202,7 @@ func (s *Storage) write(ctx context.Context, ref usecase.ObjectRef, change func(
 	if err != nil {
 		return nil, err
 	}
-	ns := namespaceOf(ctx)
+	ns := objects.NamespaceOf(ctx)
 	updated, err := s.svc.UpdateModelInferObject(ctx, caller, ref, func(w *workload.Workload, seq int64) (*apiv1.ModelInfer, json.RawMessage, error) {
 		old, err := toObject(w, seq, ns)
 		if err != nil {
@@ -243,7 +244,7 @@ func (s *Storage) Delete(ctx context.Context, name string, check rest.ValidateOb
 	if err != nil {
 		return nil, false, err
 	}
-	obj, err := toObject(cur.Workload, cur.Seq, namespaceOf(ctx))
+	obj, err := toObject(cur.Workload, cur.Seq, objects.NamespaceOf(ctx))
 	if err != nil {
 		return nil, false, err
 	}

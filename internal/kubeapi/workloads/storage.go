@@ -7,6 +7,7 @@ package workloads
 
 import (
 	"context"
+	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
@@ -16,6 +17,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	compute "github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1"
+	"github.com/berth-dev/berth/internal/kubeapi/objects"
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	"github.com/berth-dev/berth/internal/store"
 	"github.com/berth-dev/berth/internal/usecase"
@@ -78,8 +80,8 @@ func (s *Storage) Get(ctx context.Context, name string, _ *metav1.GetOptions) (r
 // List returns the Workloads of the request's namespace (of every namespace the
 // caller may read, for none) its selectors pick.
 func (s *Storage) List(ctx context.Context, opts *metainternalversion.ListOptions) (runtime.Object, error) {
-	sel := selectionOf(opts)
-	caller, ref, err := request.ListRef(ctx, s.svc, Kind, sel.name())
+	sel := objects.SelectionOf(opts)
+	caller, ref, err := request.ListRef(ctx, s.svc, Kind, sel.Name())
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
@@ -87,17 +89,17 @@ func (s *Storage) List(ctx context.Context, opts *metainternalversion.ListOption
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
-	nss, err := s.namespacesOf(ctx)
+	nss, err := objects.NamespacesOf(ctx, s.svc)
 	if err != nil {
 		return nil, request.Error(ctx, err, Resource, "")
 	}
-	out := &compute.WorkloadList{ListMeta: metav1.ListMeta{ResourceVersion: rv(at)}, Items: []compute.Workload{}}
+	out := &compute.WorkloadList{ListMeta: metav1.ListMeta{ResourceVersion: objects.RV(at)}, Items: []compute.Workload{}}
 	for _, o := range os {
-		obj, err := toObject(o.Workload, o.Seq, nss.of(o.Workload))
+		obj, err := toObject(o.Workload, o.Seq, nss.Of(o.Workload))
 		if err != nil {
 			return nil, err
 		}
-		if sel.matches(obj) {
+		if sel.Matches(obj.Labels, fieldsOf(obj)) {
 			out.Items = append(out.Items, *obj)
 		}
 	}
@@ -174,7 +176,7 @@ func (s *Storage) Update(ctx context.Context, name string, objInfo rest.UpdatedO
 // it makes is left in sent, to name the fields Berth may refuse.
 func (s *Storage) change(ctx context.Context, cur *workload.Workload, seq int64, objInfo rest.UpdatedObjectInfo,
 	check rest.ValidateObjectUpdateFunc, sent **compute.Workload) (*workload.Object, apiv1.WorkloadSpec, error) {
-	old, err := toObject(cur, seq, namespaceOf(ctx))
+	old, err := toObject(cur, seq, objects.NamespaceOf(ctx))
 	if err != nil {
 		return nil, apiv1.WorkloadSpec{}, err
 	}
@@ -188,7 +190,7 @@ func (s *Storage) change(ctx context.Context, cur *workload.Workload, seq int64,
 	}
 	if w.ResourceVersion != "" && w.ResourceVersion != old.ResourceVersion {
 		return nil, apiv1.WorkloadSpec{}, apierrors.NewConflict(Resource, w.Name,
-			errFmt("the object has been modified: resourceVersion %s is not the current %s; read it again", w.ResourceVersion, old.ResourceVersion))
+			fmt.Errorf("the object has been modified: resourceVersion %s is not the current %s; read it again", w.ResourceVersion, old.ResourceVersion))
 	}
 	if w.Name != old.Name {
 		return nil, apiv1.WorkloadSpec{}, apierrors.NewBadRequest("the name of the object (" + w.Name + ") does not match the name in the URL (" + old.Name + ")")
@@ -258,10 +260,10 @@ func (s *Storage) DeleteCollection(ctx context.Context, deleteValidation rest.Va
 func checkDelete(ctx context.Context, obj *compute.Workload, check rest.ValidateObjectFunc, opts *metav1.DeleteOptions) error {
 	if p := opts.Preconditions; p != nil {
 		if p.UID != nil && *p.UID != obj.UID {
-			return apierrors.NewConflict(Resource, obj.Name, errFmt("the UID in the precondition (%s) does not match the UID of the object (%s)", *p.UID, obj.UID))
+			return apierrors.NewConflict(Resource, obj.Name, fmt.Errorf("the UID in the precondition (%s) does not match the UID of the object (%s)", *p.UID, obj.UID))
 		}
 		if p.ResourceVersion != nil && *p.ResourceVersion != obj.ResourceVersion {
-			return apierrors.NewConflict(Resource, obj.Name, errFmt("the resourceVersion in the precondition (%s) does not match the object's (%s)", *p.ResourceVersion, obj.ResourceVersion))
+			return apierrors.NewConflict(Resource, obj.Name, fmt.Errorf("the resourceVersion in the precondition (%s) does not match the object's (%s)", *p.ResourceVersion, obj.ResourceVersion))
 		}
 	}
 	if check != nil {
@@ -272,7 +274,7 @@ func checkDelete(ctx context.Context, obj *compute.Workload, check rest.Validate
 
 // toObjectIn is the Workload a stored workload is in the request's namespace.
 func toObjectIn(ctx context.Context, o store.WorkloadObject) (*compute.Workload, error) {
-	return toObject(o.Workload, o.Seq, namespaceOf(ctx))
+	return toObject(o.Workload, o.Seq, objects.NamespaceOf(ctx))
 }
 
 func isNotFound(err error) bool {

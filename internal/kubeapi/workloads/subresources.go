@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"context"
+	"fmt"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,6 +13,7 @@ import (
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
 	compute "github.com/berth-dev/berth/internal/kubeapi/compute/v1alpha1"
+	"github.com/berth-dev/berth/internal/kubeapi/objects"
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	"github.com/berth-dev/berth/internal/workload"
 )
@@ -57,7 +59,7 @@ func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.Upd
 	}
 	var sent *compute.Workload
 	updated, err := s.workloads.svc.UpdateObject(ctx, caller, ref, func(cur *workload.Workload, seq int64) (*workload.Object, apiv1.WorkloadSpec, error) {
-		old, err := toObject(cur, seq, namespaceOf(ctx))
+		old, err := toObject(cur, seq, objects.NamespaceOf(ctx))
 		if err != nil {
 			return nil, apiv1.WorkloadSpec{}, err
 		}
@@ -70,7 +72,7 @@ func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.Upd
 			return nil, apiv1.WorkloadSpec{}, apierrors.NewBadRequest("not a Scale")
 		}
 		if scale.ResourceVersion != "" && scale.ResourceVersion != old.ResourceVersion {
-			return nil, apiv1.WorkloadSpec{}, apierrors.NewConflict(Resource, name, errFmt("the object has been modified: read it again"))
+			return nil, apiv1.WorkloadSpec{}, apierrors.NewConflict(Resource, name, fmt.Errorf("the object has been modified: read it again"))
 		}
 		old.Spec.Replicas, sent = new(scale.Spec.Replicas), old
 		return s.workloads.prepare(ctx, old, nil)
