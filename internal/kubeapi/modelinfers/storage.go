@@ -248,7 +248,7 @@ func (s *Storage) Delete(ctx context.Context, name string, check rest.ValidateOb
 	if err != nil {
 		return nil, false, err
 	}
-	if err := checkDelete(ctx, obj, check, opts); err != nil || len(opts.DryRun) > 0 {
+	if err := kind.CheckDelete(ctx, obj, check, opts); err != nil || len(opts.DryRun) > 0 {
 		return obj, false, err
 	}
 	caller, err := request.Caller(ctx)
@@ -275,20 +275,4 @@ func (s *Storage) DeleteCollection(ctx context.Context, check rest.ValidateObjec
 		}
 	}
 	return list, nil
-}
-
-// checkDelete runs the delete's preconditions and validation on obj.
-func checkDelete(ctx context.Context, obj *volcano.ModelInfer, check rest.ValidateObjectFunc, opts *metav1.DeleteOptions) error {
-	if p := opts.Preconditions; p != nil {
-		if p.UID != nil && *p.UID != obj.UID {
-			return apierrors.NewConflict(Resource, obj.Name, fmt.Errorf("the UID in the precondition (%s) does not match the UID of the object (%s)", *p.UID, obj.UID))
-		}
-		if p.ResourceVersion != nil && *p.ResourceVersion != obj.ResourceVersion {
-			return apierrors.NewConflict(Resource, obj.Name, fmt.Errorf("the resourceVersion in the precondition (%s) does not match the object's (%s)", *p.ResourceVersion, obj.ResourceVersion))
-		}
-	}
-	if check != nil {
-		return check(ctx, obj)
-	}
-	return nil
 }

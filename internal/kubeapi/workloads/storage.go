@@ -231,7 +231,7 @@ func (s *Storage) Delete(ctx context.Context, name string, deleteValidation rest
 	if err != nil {
 		return nil, false, err
 	}
-	if err := checkDelete(ctx, obj, deleteValidation, opts); err != nil || dryRun(opts.DryRun) {
+	if err := kind.CheckDelete(ctx, obj, deleteValidation, opts); err != nil || dryRun(opts.DryRun) {
 		return obj, false, err
 	}
 	if _, err := s.svc.DeleteObject(ctx, caller, ref); err != nil {
@@ -254,22 +254,6 @@ func (s *Storage) DeleteCollection(ctx context.Context, deleteValidation rest.Va
 		}
 	}
 	return list, nil
-}
-
-// checkDelete runs the delete's preconditions and validation on obj.
-func checkDelete(ctx context.Context, obj *compute.Workload, check rest.ValidateObjectFunc, opts *metav1.DeleteOptions) error {
-	if p := opts.Preconditions; p != nil {
-		if p.UID != nil && *p.UID != obj.UID {
-			return apierrors.NewConflict(Resource, obj.Name, fmt.Errorf("the UID in the precondition (%s) does not match the UID of the object (%s)", *p.UID, obj.UID))
-		}
-		if p.ResourceVersion != nil && *p.ResourceVersion != obj.ResourceVersion {
-			return apierrors.NewConflict(Resource, obj.Name, fmt.Errorf("the resourceVersion in the precondition (%s) does not match the object's (%s)", *p.ResourceVersion, obj.ResourceVersion))
-		}
-	}
-	if check != nil {
-		return check(ctx, obj)
-	}
-	return nil
 }
 
 // toObjectIn is the Workload a stored workload is in the request's namespace.
