@@ -168,10 +168,12 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.ensurePriorityClasses(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.startInformers(ctx); err != nil {
+	// The objects' caches first: the pods' event handlers read them (a ModelInfer
+	// pod's record).
+	if err := r.startObjectInformers(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.startObjectInformers(ctx); err != nil {
+	if err := r.startInformers(ctx); err != nil {
 		return nil, err
 	}
 	if err := r.startEventInformer(ctx); err != nil {
