@@ -64,7 +64,7 @@ func TestModelInferTemplateChange(t *testing.T) {
 				_, available := workload.InferGroups(w)
 				current, updated := workload.InferGroupTemplates(w)
 				return w.Status.Phase == apiv1.PhaseRunning && w.Status.DispatchCount == tc.dispatch &&
-					current == 0 && updated == 2 && available == 2 && w.Status.Rollout == workload.RolloutNone
+					current == 2 && updated == 2 && available == 2 && w.Status.Rollout == workload.RolloutNone
 			})
 		})
 	}

@@ -184,7 +184,8 @@ func InferGroups(w *Workload) (replicas, available int) {
 
 // InferGroupTemplates counts the groups of w's current dispatch that have a live pod
 // by template: updated where every live pod runs the group template its spec asks for
-// (OnInferTemplate), current otherwise.
+// (OnInferTemplate), current otherwise. As a StatefulSet's revisions, once no group is
+// on an older template the updated one is the current one: both count every group.
 func InferGroupTemplates(w *Workload) (current, updated int) {
 	size := GroupSize(&w.Infer.Spec)
 	if size == 0 || !w.Dispatched() {
@@ -204,6 +205,9 @@ func InferGroupTemplates(w *Workload) (current, updated int) {
 		} else {
 			updated++
 		}
+	}
+	if current == 0 {
+		current = updated
 	}
 	return current, updated
 }

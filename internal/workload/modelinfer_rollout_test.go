@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -62,6 +63,11 @@ func TestInferGroupTemplates(t *testing.T) {
 	}
 	if current, updated := InferGroupTemplates(w); current != 1 || updated != 2 {
 		t.Errorf("InferGroupTemplates = %d current, %d updated; want 1 and 2", current, updated)
+	}
+	w.Status.Pods = slices.DeleteFunc(w.Status.Pods, func(p Pod) bool { return p.Template == "old" })
+	if current, updated := InferGroupTemplates(w); current != 2 || updated != 2 {
+		t.Errorf("with no group on an older template, InferGroupTemplates = %d current, %d updated; want 2 and 2 (the updated template is the current one)",
+			current, updated)
 	}
 }
 

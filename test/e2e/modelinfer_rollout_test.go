@@ -56,7 +56,7 @@ func watchRollout(t *testing.T, c *client.Client, name, id string, groups, updat
 		s.sawRolling = s.sawRolling || slices.ContainsFunc(st.Conditions, func(c apiv1.MetaCondition) bool {
 			return c.Type == "Progressing" && c.Reason == "InferGroupsProgressing"
 		})
-		if s.sawUpdating && w.Phase == apiv1.PhaseRunning && st.UpdatedReplicas == updated && st.CurrentReplicas == groups-updated &&
+		if s.sawUpdating && w.Phase == apiv1.PhaseRunning && st.UpdatedReplicas == updated && st.CurrentReplicas == currentGroups(groups, updated) &&
 			st.AvailableReplicas == groups && st.ObservedGeneration == m.Metadata.Generation {
 			return s, m
 		}
@@ -64,6 +64,15 @@ func watchRollout(t *testing.T, c *client.Client, name, id string, groups, updat
 			t.Fatalf("the rollout to %d updated groups did not end: phase %s, status %+v", updated, w.Phase, st)
 		}
 	}
+}
+
+// currentGroups is the currentReplicas of a ModelInfer of groups groups, updated of
+// them on the newest template: those on an older one, or all once none is.
+func currentGroups(groups, updated int) int {
+	if updated == groups {
+		return groups
+	}
+	return groups - updated
 }
 
 // restartedGroups says, by group, whether the pods of each changed since before:
