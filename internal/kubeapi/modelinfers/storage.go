@@ -35,12 +35,12 @@ const Kind = workload.InferObjectKind
 
 // Storage is the REST storage of ModelInfers.
 type Storage struct {
-	tableConvertor
+	objects.Table[*volcano.ModelInfer]
 	svc *usecase.Service
 }
 
 // New returns the storage of ModelInfers over svc.
-func New(svc *usecase.Service) *Storage { return &Storage{svc: svc} }
+func New(svc *usecase.Service) *Storage { return &Storage{Table: table, svc: svc} }
 
 var (
 	_ rest.StandardStorage      = (*Storage)(nil)

@@ -136,7 +136,7 @@ func TestTable(t *testing.T) {
 	w := seedWorkload()
 	w.CreationTimestamp = metav1.NewTime(time.Now().Add(-90 * time.Second))
 	w.Status = compute.WorkloadStatus{Phase: compute.PhaseRunning, ReadyReplicas: 2}
-	table, err := tableConvertor{}.ConvertToTable(context.Background(), &compute.WorkloadList{Items: []compute.Workload{*w}}, nil)
+	table, err := table.ConvertToTable(context.Background(), &compute.WorkloadList{Items: []compute.Workload{*w}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

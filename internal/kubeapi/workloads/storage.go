@@ -29,12 +29,12 @@ var Resource = compute.SchemeGroupVersion.WithResource("workloads").GroupResourc
 
 // Storage is the REST storage of Workloads.
 type Storage struct {
-	tableConvertor
+	objects.Table[*compute.Workload]
 	svc *usecase.Service
 }
 
 // New returns the storage of Workloads over svc.
-func New(svc *usecase.Service) *Storage { return &Storage{svc: svc} }
+func New(svc *usecase.Service) *Storage { return &Storage{Table: table, svc: svc} }
 
 var (
 	_ rest.StandardStorage      = (*Storage)(nil)
