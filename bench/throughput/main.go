@@ -46,6 +46,7 @@ type config struct {
 	latencyJobs             int
 	nodes                   int
 	cpusPerNode, memPerNode string
+	podSlots                int
 	timeout                 time.Duration
 }
 
@@ -66,6 +67,7 @@ func main() {
 	flag.IntVar(&cfg.nodes, "nodes", 8, "virtual nodes of the server")
 	flag.StringVar(&cfg.cpusPerNode, "cpus-per-node", "16", "CPUs of each virtual node")
 	flag.StringVar(&cfg.memPerNode, "memory-per-node", "16000Mi", "memory of each virtual node")
+	flag.IntVar(&cfg.podSlots, "pod-slots", -1, "berth serve --pod-slots (-1: the server's default)")
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "give up (and stop everything) after this long")
 	flag.Parse()
 	if err := run(cfg); err != nil {

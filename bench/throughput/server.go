@@ -61,6 +61,9 @@ func startServer(ctx context.Context, cfg config) (*server, error) {
 	s.cmd = exec.Command(bin, "serve", "--listen", addr, "--data-dir", data, "--log-level", "warn",
 		"--nodes", strconv.Itoa(cfg.nodes), "--cpus-per-node", cfg.cpusPerNode,
 		"--memory-per-node", cfg.memPerNode, "--gpus-per-node", "0", "--stop-grace", "2s")
+	if cfg.podSlots >= 0 {
+		s.cmd.Args = append(s.cmd.Args, "--pod-slots", strconv.Itoa(cfg.podSlots))
+	}
 	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)

@@ -58,6 +58,9 @@ type Config struct {
 	// PodBridge, PodSubnet: the network of sandboxed pods (empty: the defaults).
 	PodBridge string
 	PodSubnet string
+	// PodSlots is how many sandboxed pods' shims the process runtime keeps started
+	// ahead (process.Config.Slots).
+	PodSlots int
 	// Images: ImagesHost or ImagesPull (images.go).
 	Images string
 	// TokenTTL is how long a login token lasts; it must be positive (checkTokenTTL).
@@ -80,6 +83,9 @@ const (
 	// useradd's subordinate ids (/etc/subuid) stay below 600100000 and
 	// systemd-nspawn's below 1879048192.
 	DefaultPodUIDRange = "2147483648-2147549183"
+	// DefaultPodSlots is how many pods' shims are kept started ahead: enough for the
+	// pods arriving between two refills on a small host, few enough to cost little.
+	DefaultPodSlots = 4
 )
 
 // bindFlags declares every flag of `berth serve` on fs, writing into c.
@@ -117,6 +123,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 		"and pids limits where cgroups cannot be made (not root, or a controller missing); without it such a server refuses to start pods")
 	fs.StringVar(&c.PodBridge, "pod-bridge", process.DefaultBridge, "host bridge the process runtime puts sandboxed pods on (made if missing)")
 	fs.StringVar(&c.PodSubnet, "pod-subnet", process.DefaultSubnet.String(), "IPv4 subnet of sandboxed pods: the bridge gets its first address, each pod one of the rest")
+	fs.IntVar(&c.PodSlots, "pod-slots", DefaultPodSlots, "sandboxed pods' shims the process runtime keeps started ahead, each in its cgroup "+
+		"and network namespace, so that a pod's start waits for neither (as root, on the host's filesystem, with cgroup v1); 0: none")
 	fs.StringVar(&c.Images, "images", ImagesHost, "where pods of the process runtime find their filesystem: host (this host's, works offline) "+
 		"or pull (each pod in its workload's image, pulled with its image secrets and unpacked once per digest under the data dir; needs root)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", DefaultTokenTTL, "how long a login token (and its cookie) lasts, e.g. 12h; "+

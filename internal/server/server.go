@@ -252,11 +252,14 @@ func newProcessRuntime(cfg Config, log *slog.Logger) (*process.Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--stop-grace: %w", err)
 	}
+	shim := shimCommand(exe, log)
 	return process.New(process.Config{
 		StopGrace:   grace,
 		DataDir:     cfg.DataDir,
 		Nodes:       nodes,
-		ShimCommand: shimCommand(exe, log),
+		ShimCommand: shim,
+		Slots:       cfg.PodSlots,
+		SlotCommand: []string{shim[0], process.SlotArg},
 		Sandbox:     sandbox,
 		Refusal:     refusal,
 	})

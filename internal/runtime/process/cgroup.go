@@ -99,9 +99,6 @@ func LimitsSupport(dataDir string) error {
 	return newLimiter(cgroupParent(dir), DefaultPidsLimit).err
 }
 
-// podLevels is how far below the runtime's cgroup a pod's is: <workload>/<dispatch>/<pod>.
-const podLevels = 3
-
 // create makes the cgroup rel (under the limiter's parent) limited to res. It tries
 // again where another runtime on the data directory removed an empty parent meanwhile.
 func (s *limiter) create(rel string, res resource.List) (podCgroup, error) {
@@ -124,12 +121,9 @@ func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
 		_ = made.remove()
 		return nil, fmt.Errorf("create cgroup %s: %w", cg.Path, err)
 	}
-	librarySet.Lock()
-	err = m.Set(cg.Resources)
-	librarySet.Unlock()
-	if err != nil {
+	if err := setLimits(m, cg); err != nil {
 		_ = made.remove()
-		return nil, fmt.Errorf("limit cgroup %s: %w", cg.Path, err)
+		return nil, err
 	}
 	// The manager names every controller mounted; only those it made hold the pod.
 	out := podCgroup{}
@@ -143,6 +137,47 @@ func (s *limiter) createOnce(rel string, res resource.List) (podCgroup, error) {
 		return nil, fmt.Errorf("cgroup %s: %w", cg.Path, err)
 	}
 	return out, nil
+}
+
+// setLimits writes the limits of cg through its manager m.
+func setLimits(m cgroups.Manager, cg *cgroups.Cgroup) error {
+	librarySet.Lock()
+	err := m.Set(cg.Resources)
+	librarySet.Unlock()
+	if err != nil {
+		return fmt.Errorf("limit cgroup %s: %w", cg.Path, err)
+	}
+	return nil
+}
+
+// errNotRenamed is why a slot's cgroup was left as it was.
+var errNotRenamed = errors.New("the slot's cgroup cannot be renamed")
+
+// adopt renames the cgroup of a pod started ahead (a slot, slots.go) rel, under the
+// limiter's parent, and limits it to res: the processes in it stay where they are, so
+// no process is moved between cgroups, which on cgroup v1 waits for an RCU grace
+// period. Only cgroup v1 renames cgroups.
+func (s *limiter) adopt(slot podCgroup, rel string, res resource.List) (podCgroup, error) {
+	cg := &cgroups.Cgroup{Path: path.Join(s.parent, rel), Resources: s.resources(res)}
+	out := podCgroup{}
+	for k, dir := range slot {
+		out[k] = filepath.Join(filepath.Dir(dir), path.Base(rel))
+	}
+	var renamed []string
+	for k, dir := range slot {
+		if err := os.Rename(dir, out[k]); err != nil {
+			for _, k := range renamed {
+				_ = os.Rename(out[k], slot[k])
+			}
+			return nil, fmt.Errorf("%w: %w", errNotRenamed, err)
+		}
+		renamed = append(renamed, k)
+	}
+	m, err := s.podManager(cg, rel)
+	if err == nil {
+		err = setLimits(m, cg)
+	}
+	return out, err
 }
 
 // librarySet serializes the library's Manager.Set: on v1 it records, on first use and
@@ -313,13 +348,27 @@ func joinThread(dir string) error {
 }
 
 // removeEmpty removes the pod's cgroup, then each cgroup above it up to the runtime's,
-// stopping at the first that is not empty.
+// stopping at the first that is not empty. The runtime's is the one under "berth"
+// (cgroupParent): a pod's cgroup is right under it, or, for a pod an older server
+// started, <workload>/<dispatch>/<pod> under it.
 func (cg podCgroup) removeEmpty() {
-	for up := range podLevels + 1 {
-		if cg.ancestor(up).rmdir() != nil {
+	for up := 0; up <= maxPodLevels; up++ {
+		dir := cg.ancestor(up)
+		if dir.rmdir() != nil || dir.runtimes() {
 			return
 		}
 	}
+}
+
+// maxPodLevels is the deepest a pod's cgroup is below the runtime's.
+const maxPodLevels = 3
+
+// runtimes reports whether the cgroup is a runtime's own (cgroupParent).
+func (cg podCgroup) runtimes() bool {
+	for _, dir := range cg {
+		return filepath.Base(filepath.Dir(dir)) == "berth"
+	}
+	return true
 }
 
 // rmdir removes the cgroup if empty, without removing any cgroup under it (as

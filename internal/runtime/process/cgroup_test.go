@@ -23,7 +23,7 @@ import (
 
 // needCgroups skips a test of limits where the runtime runs pods without them (not
 // root, a controller missing); under CI nothing may skip.
-func needCgroups(t *testing.T, rt *Runtime) {
+func needCgroups(t testing.TB, rt *Runtime) {
 	t.Helper()
 	if err := rt.Limits(); err != nil {
 		testenv.Unavailable(t, "needs root and cgroup controllers memory, cpu, cpuacct, pids: "+err.Error())
@@ -348,7 +348,7 @@ func TestLaunchClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rt.launch(podDir, spec); err != nil {
+	if err := rt.launch(podDir, spec, nil); err != nil {
 		t.Fatalf("launch again: %v", err)
 	}
 	if again, _ := readPid(podDir); again != first {

@@ -14,9 +14,12 @@ import (
 	"github.com/berth-dev/berth/internal/runtime"
 )
 
-// launch starts the shim of a prepared pod and records its pid, unless the launch is
-// another caller's (claimLaunch).
-func (r *Runtime) launch(dir string, spec podSpec) error {
+// launch starts the shim of a prepared pod, or hands it its slot, and records its
+// pid, unless the launch is another caller's (claimLaunch).
+func (r *Runtime) launch(dir string, spec podSpec, slot *slot) error {
+	if slot != nil {
+		return r.handSlot(dir, spec, slot)
+	}
 	release, ok, err := claimLaunch(dir, spec)
 	if err != nil || !ok {
 		return err
@@ -57,6 +60,22 @@ func (r *Runtime) launch(dir string, spec podSpec) error {
 		r.watcher.add(dir, id)
 	}
 	return err
+}
+
+// handSlot hands the prepared pod in dir its slot, whose shim runs it from then on,
+// and records the slot's pid. Nothing else can launch the pod meanwhile: the slot is
+// in the pod's cgroup, so the pod reads as started (claimLaunch). A slot that died
+// leaves the pod to launch as any other.
+func (r *Runtime) handSlot(dir string, spec podSpec, slot *slot) error {
+	if err := slot.hand(dir); err != nil {
+		slog.Warn("process runtime: a pod starts without its slot", "pod", spec.PodID, "err", err)
+		return r.launch(dir, spec, nil)
+	}
+	if err := writePid(dir, slot.id); err != nil {
+		return err
+	}
+	r.watcher.add(dir, slot.id)
+	return nil
 }
 
 // failStart records that the pod could not be started.
@@ -143,7 +162,7 @@ func tryLockFile(path string) (unlock func(), ok bool, err error) {
 // launching (possibly another server on the same data dir, which led before this
 // one), and reads it again. Under a Status, which Start and Stop exclude.
 func (r *Runtime) resume(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
-	if err := r.launch(dir, spec); err != nil {
+	if err := r.launch(dir, spec, nil); err != nil {
 		// launch recorded a failed start in the pod's status, if it got that far
 		slog.Warn("process runtime: launch an unstarted pod", "pod", spec.PodID, "err", err)
 	}

@@ -214,8 +214,9 @@ type podIPs struct {
 	first  netip.Addr
 }
 
-// assign returns the IP of each pod, handing the lowest free ones to pods without.
-func (p *podIPs) assign(pods []string) (map[string]netip.Addr, error) {
+// assign returns the IP of each pod, handing the lowest free ones to pods without;
+// a pod without one that is offered one (by a slot that holds it) gets that.
+func (p *podIPs) assign(pods []string, offered map[string]netip.Addr) (map[string]netip.Addr, error) {
 	out := map[string]netip.Addr{}
 	err := p.update(func(held map[netip.Addr]string) error {
 		byPod := map[string]netip.Addr{}
@@ -226,6 +227,10 @@ func (p *podIPs) assign(pods []string) (map[string]netip.Addr, error) {
 		for _, pod := range pods {
 			if ip, ok := byPod[pod]; ok {
 				out[pod] = ip
+				continue
+			}
+			if ip, ok := offered[pod]; ok {
+				held[ip], out[pod] = pod, ip
 				continue
 			}
 			for ; held[next] != ""; next = next.Next() {
@@ -258,6 +263,18 @@ func (p *podIPs) releasePod(pod string) error {
 	return p.update(func(held map[netip.Addr]string) error {
 		for ip, holder := range held {
 			if holder == pod {
+				delete(held, ip)
+			}
+		}
+		return nil
+	})
+}
+
+// releaseIf frees the IPs whose holder matches.
+func (p *podIPs) releaseIf(match func(holder string) bool) error {
+	return p.update(func(held map[netip.Addr]string) error {
+		for ip, holder := range held {
+			if match(holder) {
 				delete(held, ip)
 			}
 		}

@@ -98,7 +98,7 @@ func (r *Runtime) startPod(req runtime.StartRequest, p runtime.PodSpec) error {
 	}
 	one := req
 	one.Pods = []runtime.PodSpec{p}
-	ips, err := r.assignIPs(one)
+	ips, err := r.assignIPs(one, nil)
 	if err != nil {
 		return err
 	}
@@ -106,10 +106,10 @@ func (r *Runtime) startPod(req runtime.StartRequest, p runtime.PodSpec) error {
 	if err != nil {
 		return err
 	}
-	if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res); err != nil {
+	if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res, new(*slot)); err != nil {
 		return err
 	}
-	return r.launch(dir, spec)
+	return r.launch(dir, spec, nil)
 }
 
 // rolloutStep is one step of a rollout: the pods it stops and those it starts; done

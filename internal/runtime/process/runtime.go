@@ -50,6 +50,11 @@ type Config struct {
 	// StopGrace is how long a pod that a scale down drops gets between SIGTERM and
 	// SIGKILL; zero means DefaultStopGrace.
 	StopGrace time.Duration
+	// Slots is how many pods' shims are kept started ahead (slots.go); zero: none.
+	Slots int
+	// SlotCommand is the argv that starts a slot; the server passes
+	// [os.Executable(), SlotArg].
+	SlotCommand []string
 }
 
 // DefaultStopGrace is the stop grace of dropped pods when Config.StopGrace is zero
@@ -81,6 +86,9 @@ type Runtime struct {
 	ips     *podIPs
 	limits  *limiter
 	serving *serving
+	// self is the server's process, which names its slots; slots is nil without.
+	self  procID
+	slots *slotPool
 }
 
 // New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.
@@ -130,7 +138,23 @@ func New(cfg Config) (*Runtime, error) {
 	if err := r.Limits(); err != nil && cfg.Refusal == "" {
 		slog.Warn("process runtime: pods run without cpu, memory and pids limits", "reason", err)
 	}
+	if r.self, err = identify(os.Getpid()); err != nil {
+		return nil, err
+	}
+	if err := r.releaseDeadSlots(); err != nil {
+		return nil, fmt.Errorf("process: slots of servers gone: %w", err)
+	}
+	if r.slotsUsable() {
+		r.slots = &slotPool{size: cfg.Slots, make: r.makeSlot, drop: r.dropSlot}
+	}
 	return r, nil
+}
+
+// Close drops the slots kept ready; the pods keep running.
+func (r *Runtime) Close() {
+	if r.slots != nil {
+		r.slots.close()
+	}
 }
 
 // Sandbox says why pods run without limits, nil when each pod runs in a cgroup of its
@@ -220,10 +244,13 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
-	ips, err := r.assignIPs(req)
+	slots := r.takeSlots(unstartedPods(req, ddir))
+	ips, err := r.assignIPs(req, slots)
 	if err != nil {
+		r.returnSlots(slots)
 		return err
 	}
+	defer r.dropSlots(slots) // those not handed a pod: the pods hold their IPs now
 	masterAddr := masterIP(req, ips)
 	// Every pod is prepared before any starts, so that a server that dies part way
 	// leaves either a dispatch marked preparing, which reads as never started, or
@@ -243,21 +270,53 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		if err != nil {
 			return err
 		}
-		if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res); err != nil {
+		slot := slots[p.PodID]
+		if slot != nil && slot.ip == spec.PodIP { // else the pod kept the IP it held
+			delete(slots, p.PodID)
+		} else {
+			slot = nil
+		}
+		if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res, &slot); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
 			continue
 		}
-		prepared = append(prepared, podStart{dir, spec})
+		prepared = append(prepared, podStart{dir, spec, slot})
 	}
 	if err := os.Remove(preparing); err != nil {
 		return err
 	}
 	for _, p := range prepared {
-		if err := r.launch(p.dir, p.spec); err != nil {
+		if err := r.launch(p.dir, p.spec, p.slot); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.spec.PodID, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// unstartedPods names the pods of req without a directory in ddir, which may be
+// handed slots.
+func unstartedPods(req runtime.StartRequest, ddir string) []string {
+	var out []string
+	for _, p := range req.Pods {
+		if _, err := os.Stat(filepath.Join(ddir, p.PodID)); errors.Is(err, os.ErrNotExist) {
+			out = append(out, p.PodID)
+		}
+	}
+	return out
+}
+
+// returnSlots gives slots back to the pool.
+func (r *Runtime) returnSlots(slots map[string]*slot) {
+	for _, s := range slots {
+		r.slots.giveBack(s)
+	}
+}
+
+// dropSlots discards slots.
+func (r *Runtime) dropSlots(slots map[string]*slot) {
+	for _, s := range slots {
+		go r.dropSlot(s)
+	}
 }
 
 // newPod is the spec of pod p of req, to run in dir with the given IP, isolated as
@@ -281,7 +340,7 @@ func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string
 	spec.PodIP = ip
 	if p.Role != nil {
 		entry, err := r.assignIPs(runtime.StartRequest{WorkloadID: req.WorkloadID, Dispatch: req.Dispatch,
-			Pods: []runtime.PodSpec{{PodID: p.Role.EntryPod}}})
+			Pods: []runtime.PodSpec{{PodID: p.Role.EntryPod}}}, nil)
 		if err != nil {
 			return spec, err
 		}
@@ -293,29 +352,38 @@ func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string
 	return spec, nil
 }
 
-// podCgroupPath names the cgroup of pod p of req under the runtime's.
+// podCgroupPath names the cgroup of pod p of req under the runtime's:
+// <workload>.<dispatch>.<pod>, one level, so that a cgroup made ahead for a pod (a
+// slot, slots.go) can be renamed to it (cgroup v1 renames only within a parent).
 func podCgroupPath(req runtime.StartRequest, p runtime.PodSpec) string {
-	return path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
+	return req.WorkloadID + "." + strconv.Itoa(req.Dispatch) + "." + p.PodID
 }
 
 // preparingFile marks a dispatch whose pods are being prepared: until Start removes
 // it, the dispatch has no pods (Status) and Start may be called again.
 const preparingFile = "preparing"
 
-// podStart is a pod prepared to start: its directory and spec.
+// podStart is a pod prepared to start: its directory and spec, and the slot it is
+// handed, if any.
 type podStart struct {
 	dir  string
 	spec podSpec
+	slot *slot
 }
 
 // assignIPs returns the IPs of the pods of req, by pod: on the bridge for sandboxed
-// pods, else loopback addresses.
-func (r *Runtime) assignIPs(req runtime.StartRequest) (map[string]netip.Addr, error) {
+// pods, else loopback addresses. A pod handed a slot (of slots, by pod) gets the
+// slot's IP, unless it holds one.
+func (r *Runtime) assignIPs(req runtime.StartRequest, slots map[string]*slot) (map[string]netip.Addr, error) {
 	names := make([]string, len(req.Pods))
+	offered := map[string]netip.Addr{}
 	for i, p := range req.Pods {
 		names[i] = path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
+		if s := slots[p.PodID]; s != nil {
+			offered[names[i]] = s.ip
+		}
 	}
-	byName, err := r.ips.assign(names)
+	byName, err := r.ips.assign(names, offered)
 	if err != nil {
 		return nil, err
 	}
@@ -398,10 +466,11 @@ func masterPort(ddir string) (string, error) {
 }
 
 // preparePod writes what the pod's shim needs: its directory, sandbox and spec, and
-// leaves it Pending. The pod's cgroup (named cgroup under the runtime's, limited to res)
-// is made and recorded in its spec before the shim starts, so the pod is found
-// through it even if the server dies before writing the pid file.
-func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret, cgroup string, res resource.List) error {
+// leaves it Pending. The pod's cgroup (named cgroup under the runtime's, limited to res;
+// the slot's, renamed, where the pod is handed *slot) is made and recorded in its spec
+// before the shim starts, so the pod is found through it even if the server dies
+// before writing the pid file.
+func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret, cgroup string, res resource.List, slot **slot) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -416,7 +485,7 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 		}
 	}
 	if r.limits.err == nil {
-		cg, err := r.limits.create(cgroup, res)
+		cg, err := r.podCgroup(cgroup, res, slot)
 		if err != nil {
 			_ = writeJSON(filepath.Join(dir, specFile), spec)
 			failStart(dir, err)
@@ -432,4 +501,22 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 		return err
 	}
 	return nil
+}
+
+// podCgroup makes the pod's cgroup, named cgroup under the runtime's and limited to
+// res: the cgroup of *slot, renamed, where the pod is handed a slot. A slot whose
+// cgroup cannot be renamed (a cgroup of that name is left from an earlier try) is
+// dropped, and *slot set to nil.
+func (r *Runtime) podCgroup(cgroup string, res resource.List, slot **slot) (podCgroup, error) {
+	if *slot == nil {
+		return r.limits.create(cgroup, res)
+	}
+	cg, err := r.limits.adopt((*slot).cgroup, cgroup, res)
+	if errors.Is(err, errNotRenamed) {
+		slog.Info("process runtime: a pod starts without its slot", "pod", cgroup, "err", err)
+		r.dropSlot(*slot)
+		*slot = nil
+		return r.limits.create(cgroup, res)
+	}
+	return cg, err
 }

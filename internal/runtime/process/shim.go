@@ -37,8 +37,8 @@ const (
 const logDrainTimeout = 2 * time.Second
 
 // ShimOrRun lets a test binary (or berth-shim) stand in for `berth pod-shim DIR`,
-// `berth pod-init DIR`, `berth sftp-server` and `berth pod-enter ...`: started with
-// those arguments it runs the pod shim, init, SFTP server or PodEnterMain,
+// `berth pod-slot`, `berth pod-init DIR`, `berth sftp-server` and `berth pod-enter ...`: started with
+// those arguments it runs the pod shim, a slot (slotshim.go), init, SFTP server or PodEnterMain,
 // with `shim-fingerprint` it prints ShimFingerprint, else it calls run (the tests).
 // Its result is the exit code:
 // func TestMain(m *testing.M) { os.Exit(process.ShimOrRun(m.Run)) }.
@@ -52,6 +52,9 @@ func ShimOrRun(run func() int) int {
 	}
 	if len(os.Args) == 3 && os.Args[1] == "pod-shim" {
 		return ShimMain(os.Args[2])
+	}
+	if len(os.Args) == 2 && os.Args[1] == SlotArg {
+		return SlotMain()
 	}
 	if len(os.Args) == 3 && os.Args[1] == "pod-init" {
 		return PodInitMain(os.Args[2])
@@ -82,6 +85,12 @@ func ShimMain(podDir string) int {
 	if err != nil {
 		return shimError(podDir, err)
 	}
+	return runShim(podDir, spec, nil)
+}
+
+// runShim runs the pod in podDir, of spec, from a shim in its cgroup: as ShimMain,
+// or as a slot's shim with the namespaces of the pod's first run made ahead (thread).
+func runShim(podDir string, spec podSpec, thread *podThread) int {
 	logf, err := os.OpenFile(podDir+"/"+logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return shimError(podDir, err)
@@ -95,7 +104,7 @@ func ShimMain(podDir string) int {
 	// Caught, not ignored: the command starts with the default actions, as an
 	// ignored signal would stay ignored across exec.
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
-	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, sidecarLogs: sidecarLogs, signals: signals}
+	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, sidecarLogs: sidecarLogs, signals: signals, thread: thread}
 	return s.run()
 }
 
@@ -118,6 +127,8 @@ type shim struct {
 	state       podState
 	// failure is the sidecar that ended the last run, if one did.
 	failure *sidecarFailure
+	// thread, where not nil, is in the namespaces made ahead for the first run.
+	thread *podThread
 }
 
 func (s *shim) run() int {

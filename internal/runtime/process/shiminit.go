@@ -72,47 +72,79 @@ func (s *shim) runAsInit() (syscall.WaitStatus, error) {
 }
 
 // startInPod sets cmd to the pod's command and starts it and the pod's sidecars
-// (their output on out) in the pod's namespaces, made on a thread of their own; it
-// returns the sidecars by pid.
+// (their output on out) in the pod's namespaces, made on a thread of their own (made
+// ahead for the pod's first run where the pod was handed to a slot); it returns the
+// sidecars by pid.
 func (s *shim) startInPod(cmd *exec.Cmd, out [][2]*os.File) (map[int]string, error) {
-	type result struct {
-		sidecars map[int]string
-		err      error
+	thread := s.thread
+	s.thread = nil // a restart makes its namespaces afresh
+	if thread == nil {
+		var err error
+		if thread, err = newPodThread(s.spec.Network); err != nil {
+			return nil, err
+		}
 	}
-	started := make(chan result, 1)
+	var sidecars map[int]string
+	err := thread.do(func() error {
+		pod, defaults, err := enterPod(s.dir, s.spec)
+		if err != nil {
+			return err
+		}
+		cmd.Path, cmd.Args, cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Path, pod.Args, pod.Env, pod.Dir, pod.SysProcAttr
+		sidecars, err = startContainers(cmd, sidecarCmds(s.spec, cmd, defaults, out), s.spec)
+		return err
+	})
+	return sidecars, err
+}
+
+// podThread is an OS thread in new mount (and network) namespaces, made for a pod:
+// it runs one job there (the pod's view made and its processes forked) and ends with
+// it, never to be used by another goroutine.
+type podThread struct {
+	jobs chan func() error
+	done chan error
+}
+
+// newPodThread makes a thread in new mount and network namespaces, the latter with
+// the pod network n (none without n).
+func newPodThread(n *podNetwork) (*podThread, error) {
+	t := &podThread{jobs: make(chan func() error), done: make(chan error, 1)}
+	made := make(chan error, 1)
 	go func() {
 		// Never unlocked: the thread, in the pod's namespaces and without
 		// capabilities, ends with this goroutine.
 		goruntime.LockOSThread()
-		sidecars, err := s.forkPod(cmd, out)
-		started <- result{sidecars, err}
+		err := unsharePod(n)
+		made <- err
+		if err == nil {
+			t.done <- (<-t.jobs)()
+		}
 	}()
-	r := <-started
-	return r.sidecars, r.err
+	return t, <-made
 }
 
-// forkPod, on a locked thread, moves it into new mount (and network) namespaces,
-// makes the pod's view and network there and starts the command and the sidecars
-// from it.
-func (s *shim) forkPod(cmd *exec.Cmd, out [][2]*os.File) (map[int]string, error) {
+// do runs job on the thread and returns its error.
+func (t *podThread) do(job func() error) error {
+	t.jobs <- job
+	return <-t.done
+}
+
+// unsharePod moves the calling (locked) thread into new mount and, with n, network
+// namespaces, the latter with the pod's eth0.
+func unsharePod(n *podNetwork) error {
 	flags := unix.CLONE_NEWNS
-	if s.spec.Network != nil {
+	if n != nil {
 		flags |= unix.CLONE_NEWNET
 	}
 	if err := unix.Unshare(flags); err != nil {
-		return nil, fmt.Errorf("make the pod's namespaces: %w", err)
+		return fmt.Errorf("make the pod's namespaces: %w", err)
 	}
-	if s.spec.Network != nil {
-		if err := attachThreadNetwork(*s.spec.Network); err != nil {
-			return nil, fmt.Errorf("pod network: %w", err)
+	if n != nil {
+		if err := attachThreadNetwork(*n); err != nil {
+			return fmt.Errorf("pod network: %w", err)
 		}
 	}
-	pod, defaults, err := enterPod(s.dir, s.spec)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Path, cmd.Args, cmd.Env, cmd.Dir, cmd.SysProcAttr = pod.Path, pod.Args, pod.Env, pod.Dir, pod.SysProcAttr
-	return startContainers(cmd, sidecarCmds(s.spec, cmd, defaults, out), s.spec)
+	return nil
 }
 
 // attachThreadNetwork gives the network namespace of this (locked) thread the pod's

@@ -385,8 +385,8 @@ func (r *Runtime) removeNetworks(workloadID string, pods []podNetwork) error {
 }
 
 // removeCgroups kills what is left in the cgroups of a workload's ended pods (what
-// they started in the background) and removes them with the workload's cgroup, two
-// levels up from a pod's, and the runtime's if it is left empty.
+// they started in the background) and removes them, and those above them up to the
+// runtime's, where they are left empty.
 func removeCgroups(pods []podCgroup) error {
 	for _, cg := range pods {
 		if err := cg.signal(syscall.SIGKILL); err != nil {
@@ -394,10 +394,10 @@ func removeCgroups(pods []podCgroup) error {
 		}
 	}
 	for _, cg := range pods {
-		if err := cg.ancestor(2).remove(); err != nil {
+		if err := cg.remove(); err != nil {
 			return err
 		}
-		_ = cg.ancestor(3).rmdir() // the runtime's, when this was its last workload
+		cg.ancestor(1).removeEmpty()
 	}
 	return nil
 }

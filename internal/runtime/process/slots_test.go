@@ -1,0 +1,237 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/cgroups"
+
+	apiv1 "github.com/berth-dev/berth/api/v1"
+	"github.com/berth-dev/berth/internal/resource"
+	"github.com/berth-dev/berth/internal/runtime"
+	"github.com/berth-dev/berth/internal/runtime/runtimetest"
+)
+
+// newSlotRuntime is a sandboxed runtime that keeps n slots ready, made by this test
+// binary.
+func newSlotRuntime(t testing.TB, dataDir string, n int) *Runtime {
+	t.Helper()
+	requireSlots(t)
+	self, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	network := testNetwork(dataDir)
+	rt, err := New(Config{DataDir: dataDir, Nodes: testNodes(), ShimCommand: []string{self, "pod-shim"},
+		Slots: n, SlotCommand: []string{self, SlotArg}, Sandbox: &Sandbox{UIDs: testUIDs, Network: network}})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { removeBridge(t, network.Bridge) })
+	t.Cleanup(func() { removeSandbox(t, rt) })
+	t.Cleanup(rt.Close)
+	needCgroups(t, rt)
+	if rt.slots == nil {
+		t.Fatalf("a sandboxed runtime as root on cgroup v1 keeps no slots")
+	}
+	return rt
+}
+
+// requireSlots skips (or, in CI, fails) where slots cannot be used: they need the
+// sandbox, cgroups and cgroup v1.
+func requireSlots(t testing.TB) {
+	t.Helper()
+	requireSandbox(t)
+	if cgroups.IsCgroup2UnifiedMode() {
+		t.Skip("slots need cgroup v1, which renames cgroups; this host has cgroup v2")
+	}
+}
+
+// readySlots is how many slots are ready.
+func readySlots(rt *Runtime) int {
+	rt.slots.mu.Lock()
+	defer rt.slots.mu.Unlock()
+	return len(rt.slots.ready)
+}
+
+// awaitSlots waits until n slots are ready.
+func awaitSlots(t testing.TB, rt *Runtime, n int) {
+	t.Helper()
+	deadline := time.Now().Add(runtimetest.WaitTimeout)
+	for readySlots(rt) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d slots ready after %s (pool error: %v)", readySlots(rt), n, runtimetest.WaitTimeout, rt.slots.err)
+		}
+		select {
+		case <-rt.Changed():
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// TestSlotConformance: pods handed slots keep every promise of a runtime.
+func TestSlotConformance(t *testing.T) {
+	t.Parallel()
+	runtimetest.Run(t, func(t *testing.T) runtime.Runtime { return newSlotRuntime(t, t.TempDir(), 2) })
+}
+
+// TestSlotRunsPod: a pod started while a slot is ready is run by that slot's shim,
+// with the slot's IP and its cgroup, renamed for the pod and limited to the pod's
+// request; the pool makes a slot again.
+func TestSlotRunsPod(t *testing.T) {
+	t.Parallel()
+	rt := newSlotRuntime(t, t.TempDir(), 1)
+	// The first Start finds none ready and starts the filling.
+	warm := request("warm", apiv1.KindPyTorchJob, "true", 1)
+	if err := rt.Start(t.Context(), warm); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	awaitSlots(t, rt, 1)
+	s := rt.slots.ready[0]
+
+	req := withResources(request("slotted", apiv1.KindPyTorchJob, "sleep 30", 1), "500m", "128Mi")
+	if err := rt.Start(t.Context(), req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	pods := waitPods(t, rt, req, func(p []runtime.PodStatus) bool { return p[0].Phase == phaseRunning })
+	dir := filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
+	if id, ok := readPid(dir); !ok || id != s.id {
+		t.Errorf("pod's shim %+v, want the slot's %+v", id, s.id)
+	}
+	if pods[0].PodIP != s.ip.String() {
+		t.Errorf("pod IP %s, want the slot's %s", pods[0].PodIP, s.ip)
+	}
+	cg := podCgroupOf(t, rt, req)
+	for k, dir := range cg {
+		if want := podCgroupPath(req, req.Pods[0]); filepath.Base(dir) != want {
+			t.Errorf("pod's %s cgroup %s, want it named %s", k, dir, want)
+		}
+		if _, err := os.Stat(s.cgroup[k]); !os.IsNotExist(err) {
+			t.Errorf("the slot's cgroup %s is still there: %v", s.cgroup[k], err)
+		}
+	}
+	if got := readCgroupFile(t, cg["memory"], "memory.limit_in_bytes"); got != fmt.Sprint(128<<20) {
+		t.Errorf("memory limit %s, want 128Mi", got)
+	}
+	if got := readCgroupFile(t, cg["cpu"], "cpu.cfs_quota_us"); got != "50000" {
+		t.Errorf("cpu quota %s, want 50000 (half of the 100000 period)", got)
+	}
+	pids, err := cg.procs()
+	if err != nil || len(pids) < 2 {
+		t.Errorf("processes in the pod's cgroup: %v, %v; want the shim and the command", pids, err)
+	}
+	awaitSlots(t, rt, 1) // made again
+	if err := rt.Stop(t.Context(), req.Ref(), 0); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	waitPods(t, rt, req, func(p []runtime.PodStatus) bool { return !p[0].Live() })
+}
+
+// readCgroupFile reads one file of a cgroup, trimmed.
+func readCgroupFile(t testing.TB, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatalf("read %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// TestSlotsClose: Close ends the ready slots and frees their cgroups and IPs.
+func TestSlotsClose(t *testing.T) {
+	t.Parallel()
+	rt := newSlotRuntime(t, t.TempDir(), 2)
+	rt.slots.take() // nil: starts the filling
+	awaitSlots(t, rt, 2)
+	ready := append([]*slot(nil), rt.slots.ready...)
+	rt.Close()
+	for _, s := range ready {
+		select {
+		case <-s.exited:
+		case <-time.After(runtimetest.WaitTimeout):
+			t.Fatalf("slot %s still runs after Close", s.name)
+		}
+	}
+	for _, s := range ready {
+		waitFor(t, rt, "slot "+s.name+" to free its cgroup and IP", func() bool {
+			return !cgroups.PathExists(s.cgroup["pids"]) && !ipHeld(t, rt, s.name)
+		}, func() any { return s.cgroup })
+	}
+}
+
+// ipHeld reports whether holder holds an IP of rt.
+func ipHeld(t testing.TB, rt *Runtime, holder string) bool {
+	t.Helper()
+	held := false
+	err := rt.ips.releaseIf(func(h string) bool {
+		held = held || h == holder
+		return false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return held
+}
+
+// TestDeadSlotsReleased: a runtime that starts frees the IPs and cgroups of slots of
+// servers gone, and leaves those of live ones.
+func TestDeadSlotsReleased(t *testing.T) {
+	t.Parallel()
+	requireSlots(t)
+	dir := t.TempDir()
+	rt := newSlotRuntime(t, dir, 1)
+	dead := fmt.Sprintf("%s%d-%d-0", slotPrefix, rt.self.PID, rt.self.Start+1) // another start time: gone
+	live := fmt.Sprintf("%s%d-%d-7", slotPrefix, rt.self.PID, rt.self.Start)
+	for _, name := range []string{dead, live} {
+		if _, err := rt.ips.assign([]string{name}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.limits.create(name, resource.List{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := newSlotRuntime(t, dir, 1)
+	if ipHeld(t, again, dead) || !ipHeld(t, again, live) {
+		t.Errorf("IPs held by the dead slot: %v (want none), by the live one: %v (want one)", ipHeld(t, again, dead), ipHeld(t, again, live))
+	}
+	parent, err := again.limits.parentPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, p := range parent {
+		if cgroups.PathExists(filepath.Join(p, dead)) || !cgroups.PathExists(filepath.Join(p, live)) {
+			t.Errorf("%s cgroups: the dead slot's is there: %v (want not), the live one's: %v (want there)", k,
+				cgroups.PathExists(filepath.Join(p, dead)), cgroups.PathExists(filepath.Join(p, live)))
+		}
+	}
+}
+
+// BenchmarkSlotStart is BenchmarkSandboxStart with a slot ready for every start.
+func BenchmarkSlotStart(b *testing.B) {
+	rt := newSlotRuntime(b, b.TempDir(), 1)
+	rt.slots.take() // nil: starts the filling
+	ctx := context.Background()
+	var toRunning []time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		awaitSlots(b, rt, 1)
+		b.StartTimer()
+		req := request(fmt.Sprintf("bench-%d", len(toRunning)), apiv1.KindPyTorchJob, "true", 1)
+		dir := filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
+		started := time.Now()
+		if err := rt.Start(ctx, req); err != nil {
+			b.Fatalf("Start: %v", err)
+		}
+		st := awaitEnd(b, dir)
+		toRunning = append(toRunning, st.StartTime.Sub(started))
+		if err := rt.Release(ctx, req.Ref()); err != nil {
+			b.Fatalf("Release: %v", err)
+		}
+	}
+	reportToRunning(b, toRunning)
+}
