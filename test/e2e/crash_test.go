@@ -145,9 +145,9 @@ type podProc struct {
 
 // podHost finds the processes of one data dir's pods on this host, without asking
 // Berth: a `berth pod-shim` or `berth pod-init` of a pod directory under the data
-// dir, a process in a cgroup under the runtime's (berth/<hash of the data dir>, as
-// internal/runtime/process names it), or one whose environment names a workload of
-// the test.
+// dir, a process in a pod's cgroup under the runtime's (berth/<hash of the data dir>,
+// as internal/runtime/process names it; not in one of its slot-* cgroups, shims made
+// ahead that no pod has yet), or one whose environment names a workload of the test.
 type podHost struct {
 	podsDir   string
 	cgroupDir string
@@ -194,7 +194,7 @@ func (h podHost) identify(pid int) (podProc, bool) {
 		return podAt(pid, "cmdline", strings.TrimPrefix(args[2], h.podsDir)), true
 	}
 	for line := range strings.SplitSeq(read("cgroup"), "\n") {
-		if _, rel, ok := strings.Cut(line, h.cgroupDir); ok {
+		if _, rel, ok := strings.Cut(line, h.cgroupDir); ok && !strings.HasPrefix(rel, "slot-") {
 			return podAt(pid, "cgroup", rel), true
 		}
 	}
@@ -211,10 +211,15 @@ func (h podHost) identify(pid int) (podProc, bool) {
 	return podProc{}, false
 }
 
-// podAt is the process pid of the pod at rel, <workload>/<dispatch>/<pod>; a path
-// that is not a pod's leaves the missing parts empty.
+// podAt is the process pid of the pod at rel: <workload>/<dispatch>/<pod> under the
+// pods' directory, or <workload>.<dispatch>.<pod> under the runtime's cgroup (Berth's
+// ids have no dots); a path that is not a pod's leaves the missing parts empty.
 func podAt(pid int, by, rel string) podProc {
-	parts := append(strings.SplitN(rel, "/", 3), "", "", "")
+	sep := "/"
+	if by == "cgroup" {
+		sep = "."
+	}
+	parts := append(strings.SplitN(rel, sep, 3), "", "", "")
 	return podProc{PID: pid, Workload: parts[0], Dispatch: parts[1], Pod: parts[2], By: by}
 }
 
