@@ -78,6 +78,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if closer, ok := s.Runtime.(interface{ Close() }); ok {
+		defer closer.Close() // the process runtime's slots; its pods run on
+	}
 	rt, clusterLoop := newFleet(st, keys, s, kubeCfg, log)
 	keyFile, err := bootstrap(ctx, st, keys, s.Cluster, clusterLoop.SyncPrimary, cfg.DataDir)
 	if err != nil {
