@@ -227,6 +227,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if err := r.checkSidecars(req); err != nil {
 		return err
 	}
+	if r.slots != nil {
+		defer r.slots.refill()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)

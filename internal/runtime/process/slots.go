@@ -82,11 +82,10 @@ type slotPool struct {
 	err error
 }
 
-// take returns a ready slot, nil when none is, and fills the pool again.
+// take returns a ready slot, nil when none is.
 func (p *slotPool) take() *slot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	defer p.fillLocked()
 	for len(p.ready) > 0 {
 		s := p.ready[0]
 		p.ready = p.ready[1:]
@@ -107,6 +106,16 @@ func (p *slotPool) giveBack(s *slot) {
 		return
 	}
 	p.ready = append(p.ready, s)
+}
+
+// refill fills the pool again, in the background. Start calls it once it is done
+// with the pods' cgroups: making a slot moves it into its cgroup, which holds the
+// kernel's cgroup lock for an RCU grace period (cgroup v1), and would hold up the
+// cgroups of the pods being started.
+func (p *slotPool) refill() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fillLocked()
 }
 
 func (p *slotPool) fillLocked() {

@@ -146,7 +146,7 @@ func readCgroupFile(t testing.TB, dir, name string) string {
 func TestSlotsClose(t *testing.T) {
 	t.Parallel()
 	rt := newSlotRuntime(t, t.TempDir(), 2)
-	rt.slots.take() // nil: starts the filling
+	rt.slots.refill()
 	awaitSlots(t, rt, 2)
 	ready := append([]*slot(nil), rt.slots.ready...)
 	rt.Close()
@@ -214,7 +214,7 @@ func TestDeadSlotsReleased(t *testing.T) {
 // BenchmarkSlotStart is BenchmarkSandboxStart with a slot ready for every start.
 func BenchmarkSlotStart(b *testing.B) {
 	rt := newSlotRuntime(b, b.TempDir(), 1)
-	rt.slots.take() // nil: starts the filling
+	rt.slots.refill()
 	ctx := context.Background()
 	var toRunning []time.Duration
 	for b.Loop() {
