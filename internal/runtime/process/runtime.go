@@ -315,7 +315,7 @@ func (r *Runtime) assignIPs(req runtime.StartRequest) (map[string]netip.Addr, er
 	for i, p := range req.Pods {
 		names[i] = path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
 	}
-	byName, err := r.ips.assign(names)
+	byName, err := r.ips.assign(names, nil)
 	if err != nil {
 		return nil, err
 	}
