@@ -295,20 +295,36 @@ func TestLoopbackPodIPs(t *testing.T) {
 	}
 }
 
-// BenchmarkPodIPsAssign: one new pod's IP, with 1,000 IPs held already.
+// BenchmarkPodIPsAssign: one new pod's IP, with 1,000 IPs held already: an IP never
+// handed out before (fresh), or one handed out and freed before (reused).
 func BenchmarkPodIPsAssign(b *testing.B) {
-	ips := bridgeIPs(b.TempDir(), Network{Subnet: netip.MustParsePrefix("10.64.0.0/10")}.withDefaults())
-	held := make([]string, 1000)
-	for i := range held {
-		held[i] = fmt.Sprintf("held/1/held-%d", i)
+	for _, name := range []string{"fresh", "reused"} {
+		b.Run(name, func(b *testing.B) {
+			ips := bridgeIPs(b.TempDir(), Network{Subnet: netip.MustParsePrefix("10.64.0.0/10")}.withDefaults())
+			holdIPs(b, ips, "held", 1000)
+			if name == "reused" {
+				holdIPs(b, ips, "freed", b.N)
+				if err := ips.release("freed"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := ips.assign([]string{fmt.Sprintf("new/1/new-%d", i)}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
-	if _, err := ips.assign(held, nil); err != nil {
+}
+
+// holdIPs assigns IPs to n pods of the workload.
+func holdIPs(b *testing.B, ips *podIPs, workloadID string, n int) {
+	pods := make([]string, n)
+	for i := range pods {
+		pods[i] = fmt.Sprintf("%s/1/%s-%d", workloadID, workloadID, i)
+	}
+	if _, err := ips.assign(pods, nil); err != nil {
 		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := range b.N {
-		if _, err := ips.assign([]string{fmt.Sprintf("new/1/new-%d", i)}, nil); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

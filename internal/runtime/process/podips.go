@@ -1,14 +1,18 @@
 package process
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // podIPsDir records which holder has which IP, in the data dir: see podIPs.
@@ -20,9 +24,9 @@ const legacyPodIPsFile = "pod-ips.json"
 
 // Names in podIPsDir besides the IPs.
 const (
-	podIPsLock    = "lock"      // the lock runtimes sharing the data dir take turns under
-	podIPsHolders = "holders"   // the directory of the holders' names of the IPs
-	podIPsHandout = ".handover" // a new name of an IP, made and renamed over the IP's
+	podIPsLock  = "lock"  // the lock runtimes sharing the data dir take turns under
+	podIPsPods  = "pods"  // the names of the IPs held by pods
+	podIPsSlots = "slots" // the names of the IPs held by slots
 )
 
 // podIPs hands out the pods' IPs from a subnet, recorded in the data dir, so that a
@@ -30,16 +34,18 @@ const (
 // holder is a pod, named "<workload>/<dispatch>/<pod>", or a pre-started slot (a name
 // without "/") that hands its IP to a pod later.
 //
-// Each held IP is a symlink, pod-ips/<ip>, whose target is "<ip> <holder>": made with
-// its content in one step, so that it is never half written, and made only where no
-// other is. A hard link of it, pod-ips/holders/<holder, path-escaped>, finds a
-// holder's IP in one lookup. So handing out an IP costs one new inode and a few
-// lookups, whatever the number held. Every change happens under the lock
-// pod-ips/lock, which the kernel drops with a server that dies, and in an order
-// that keeps this true at every instant: each pod-ips/<ip> is a link of its holder's
-// name in holders/ (the holder's name is made first and removed last). A holder's
-// name whose target is not its IP's (a change cut short) holds nothing: it is
-// checked at every lookup and removed when met.
+// Each IP ever handed out is a symlink, pod-ips/<ip>, whose target is the IP (never
+// followed), kept when the IP is freed. A holder holds an IP by a hard link of it named by the holder
+// (path-escaped): pod-ips/pods/<pod>, or pod-ips/slots/<slot>. So a holder's IP is the
+// target of its name; an IP is free while its symlink has no other link (or there is
+// none yet); handing an IP out, taking it back or passing it from a slot to a pod is
+// one link, unlink or rename, which no crash can cut in half. Handing out an IP that
+// was handed out before makes no new inode; one never handed out, one (its symlink).
+// Nothing costs more with the number of IPs held, the lookups being by name, but
+// finding who holds an IP offered (the slots are listed, or, for an IP a pod holds,
+// the pods) and releaseIf (the holders are listed). Runtimes
+// sharing the data dir take turns under the lock pod-ips/lock, which the kernel drops
+// with a server that dies.
 type podIPs struct {
 	dir string
 	// legacy is the record of earlier servers, moved into dir at the first change.
@@ -51,10 +57,13 @@ type podIPs struct {
 	// mu orders the runtime's own changes (the lock orders them against other
 	// runtimes') and guards what follows.
 	mu    sync.Mutex
-	ready bool // dir is made and legacy moved into it
-	// next is where the search for a free IP starts, after the last one handed out
-	// or at the lowest this runtime freed since. It is a hint, never trusted: what is
-	// free is asked of dir under the lock, so other runtimes' changes cannot fool it.
+	ready bool // dir is made, legacy moved into it, and free and next found
+	// free and next are where to look for a free IP: free, the IPs below next that
+	// were free when last seen (the lowest first, so that the IPs' symlinks are used
+	// again); next, the lowest above which no IP had a symlink. They are hints, never
+	// trusted: whether an IP is free is asked of dir under the lock, so that another
+	// runtime's changes cannot make this one hand out an IP held.
+	free addrHeap
 	next netip.Addr
 }
 
@@ -74,145 +83,210 @@ func loopbackIPs(dataDir string) *podIPs {
 
 func newPodIPs(dataDir string, subnet netip.Prefix, first netip.Addr) *podIPs {
 	return &podIPs{dir: filepath.Join(dataDir, podIPsDir), legacy: filepath.Join(dataDir, legacyPodIPsFile),
-		subnet: subnet, first: first, next: first}
+		subnet: subnet, first: first}
 }
 
 // assign returns the IP of each pod. A pod that holds one keeps it; else it takes the
-// one offered to it, from whoever holds it, or else a free one.
+// one offered to it, from whoever holds it, or else a free one. It hands out all or
+// none.
 func (p *podIPs) assign(pods []string, offered map[string]netip.Addr) (map[string]netip.Addr, error) {
 	out := make(map[string]netip.Addr, len(pods))
 	err := p.locked(func() error {
+		var handed []handout
 		for _, pod := range pods {
-			ip, err := p.assignOne(pod, offered)
+			ip, h, err := p.assignOne(pod, offered)
 			if err != nil {
+				p.undo(handed)
 				return err
+			}
+			if h != nil {
+				handed = append(handed, *h)
 			}
 			out[pod] = ip
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-func (p *podIPs) assignOne(pod string, offered map[string]netip.Addr) (netip.Addr, error) {
-	if pod == "" || pod == "." || pod == ".." {
-		return netip.Addr{}, fmt.Errorf("process: no IP for a pod named %q", pod)
+// handout is an IP handed to a holder, by its name, from a former holder's name
+// (none for a free IP).
+type handout struct {
+	ip         netip.Addr
+	name, from string
+}
+
+// assignOne returns the IP of pod, and how it was handed out when it had none.
+func (p *podIPs) assignOne(pod string, offered map[string]netip.Addr) (netip.Addr, *handout, error) {
+	name, err := p.nameOf(pod)
+	if err != nil {
+		return netip.Addr{}, nil, err
 	}
-	if ip, ok, err := p.heldBy(pod); ok || err != nil {
-		return ip, err
+	if ip, ok, err := p.heldBy(name); ok || err != nil {
+		return ip, nil, err
 	}
 	ip, ok := offered[pod]
 	if ok && !p.usable(ip) {
-		return netip.Addr{}, fmt.Errorf("process: the IP %s offered to %s is not one of the pod subnet %s", ip, pod, p.subnet)
+		return netip.Addr{}, nil, fmt.Errorf("process: the IP %s offered to %s is not one of the pod subnet %s", ip, pod, p.subnet)
 	}
 	if !ok {
-		var err error
-		if ip, err = p.free(); err != nil {
-			return netip.Addr{}, err
+		if ip, err = p.freeIP(); err != nil {
+			return netip.Addr{}, nil, err
 		}
 	}
-	return ip, p.hand(pod, ip)
+	h := &handout{ip: ip, name: name}
+	h.from, err = p.hand(name, ip)
+	if err != nil {
+		return netip.Addr{}, nil, fmt.Errorf("process: hand %s to %s: %w", ip, pod, err)
+	}
+	return ip, h, nil
 }
 
-// heldBy returns the IP of holder, if it has one; a name of it in holders/ that is
-// not its IP's is removed.
-func (p *podIPs) heldBy(holder string) (netip.Addr, bool, error) {
-	name := p.holderPath(holder)
+// heldBy returns the IP of the holder by its name, if it has one.
+func (p *podIPs) heldBy(name string) (netip.Addr, bool, error) {
 	target, err := os.Readlink(name)
 	if errors.Is(err, os.ErrNotExist) {
 		return netip.Addr{}, false, nil
 	}
-	if err != nil {
-		return netip.Addr{}, false, fmt.Errorf("process: the IP of %s: %w", holder, err)
-	}
-	if ip, _, ok := parseIPTarget(target); ok {
-		now, err := os.Readlink(p.ipPath(ip))
-		if err == nil && now == target {
+	if err == nil {
+		var ip netip.Addr
+		if ip, err = netip.ParseAddr(target); err == nil {
 			return ip, true, nil
 		}
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return netip.Addr{}, false, fmt.Errorf("process: the holder of %s: %w", ip, err)
-		}
 	}
-	if err := os.Remove(name); err != nil { // it never had the IP, or lost it
-		return netip.Addr{}, false, fmt.Errorf("process: %w", err)
-	}
-	return netip.Addr{}, false, nil
+	return netip.Addr{}, false, fmt.Errorf("process: the IP of %s: %w", filepath.Base(name), err)
 }
 
-// free returns a free IP of the subnet, the first from next on (round to the first).
-func (p *podIPs) free() (netip.Addr, error) {
+// hand gives ip to the holder by its name, which holds none, from whoever holds it
+// now: it returns the name of that holder, if any.
+func (p *podIPs) hand(name string, ip netip.Addr) (from string, err error) {
+	st, err := os.Lstat(p.ipPath(ip))
+	switch {
+	case errors.Is(err, os.ErrNotExist): // never handed out
+		if err := os.Symlink(ip.String(), p.ipPath(ip)); err != nil {
+			return "", err
+		}
+		return "", os.Link(p.ipPath(ip), name)
+	case err != nil:
+		return "", err
+	case links(st) == 1:
+		return "", os.Link(p.ipPath(ip), name)
+	}
+	if from, err = p.holderOf(st); err != nil {
+		return "", err
+	}
+	return from, os.Rename(from, name)
+}
+
+// holderOf finds the name of the holder of the IP whose symlink is st: among the
+// slots, those that pass their IPs on, else among the pods.
+func (p *podIPs) holderOf(st fs.FileInfo) (string, error) {
+	for _, dir := range []string{podIPsSlots, podIPsPods} {
+		names, err := readNames(filepath.Join(p.dir, dir))
+		if err != nil {
+			return "", err
+		}
+		for _, n := range names {
+			path := filepath.Join(p.dir, dir, n)
+			if other, err := os.Lstat(path); err == nil && os.SameFile(st, other) {
+				return path, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no holder of %s found", st.Name())
+}
+
+// undo takes back what assign handed out.
+func (p *podIPs) undo(handed []handout) {
+	for _, h := range slices.Backward(handed) {
+		if h.from != "" {
+			_ = os.Rename(h.name, h.from)
+		} else if os.Remove(h.name) == nil {
+			heap.Push(&p.free, h.ip)
+		}
+	}
+}
+
+// freeIP returns an IP of the subnet that no one holds: the lowest of those freed,
+// else the lowest with no symlink yet, else (every IP handed out once) one found
+// looking at all.
+func (p *podIPs) freeIP() (netip.Addr, error) {
 	if !p.usable(p.first) {
 		return netip.Addr{}, fmt.Errorf("process: the pod subnet %s has no IP to hand out", p.subnet)
 	}
-	start := p.next
-	if !p.usable(start) {
-		start = p.first
-	}
-	for ip := start; ; {
-		_, err := os.Lstat(p.ipPath(ip))
-		if errors.Is(err, os.ErrNotExist) {
-			p.next = ip.Next()
-			return ip, nil
+	for rescanned := false; ; rescanned = true {
+		for p.free.Len() > 0 {
+			if ip := heap.Pop(&p.free).(netip.Addr); p.usable(ip) {
+				if ok, err := p.isFree(ip); ok || err != nil {
+					return ip, err
+				}
+			}
 		}
-		if err != nil {
-			return netip.Addr{}, fmt.Errorf("process: %w", err)
+		for ; p.usable(p.next); p.next = p.next.Next() {
+			if ok, err := p.isFree(p.next); ok || err != nil {
+				ip := p.next
+				p.next = ip.Next()
+				return ip, err
+			}
 		}
-		if ip = ip.Next(); !p.usable(ip) {
-			ip = p.first
-		}
-		if ip == start {
+		if rescanned {
 			// Not a rejection: the IPs come back as workloads are released.
 			return netip.Addr{}, fmt.Errorf("process: every IP of the pod subnet %s is taken", p.subnet)
 		}
+		if err := p.scan(); err != nil {
+			return netip.Addr{}, err
+		}
 	}
+}
+
+// isFree reports whether no one holds ip.
+func (p *podIPs) isFree(ip netip.Addr) (bool, error) {
+	st, err := os.Lstat(p.ipPath(ip))
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("process: %w", err)
+	}
+	return links(st) == 1, nil
+}
+
+// scan finds free and next looking at every IP's symlink.
+func (p *podIPs) scan() error {
+	names, err := readNames(p.dir)
+	if err != nil {
+		return err
+	}
+	var ips []netip.Addr
+	for _, n := range names {
+		if ip, err := netip.ParseAddr(n); err == nil && p.usable(ip) {
+			ips = append(ips, ip)
+		}
+	}
+	slices.SortFunc(ips, netip.Addr.Compare)
+	p.free, p.next = nil, p.first
+	for _, ip := range ips {
+		for ; p.next.Less(ip); p.next = p.next.Next() { // never handed out
+			p.free = append(p.free, p.next)
+		}
+		if ok, err := p.isFree(ip); err != nil {
+			return err
+		} else if ok {
+			p.free = append(p.free, ip)
+		}
+		p.next = ip.Next()
+	}
+	heap.Init(&p.free)
+	return nil
 }
 
 // usable reports whether ip is one to hand out: from first on, short of the subnet's
 // last address, the broadcast's.
 func (p *podIPs) usable(ip netip.Addr) bool {
 	return ip.IsValid() && ip.Compare(p.first) >= 0 && p.subnet.Contains(ip) && p.subnet.Contains(ip.Next())
-}
-
-// hand gives ip to holder, which holds none, from whoever holds it now: holder's name
-// first, then, in one step, the IP's.
-func (p *podIPs) hand(holder string, ip netip.Addr) error {
-	name, target := p.holderPath(holder), ip.String()+" "+holder
-	if err := os.Symlink(target, name); err != nil {
-		return fmt.Errorf("process: record the IP of %s: %w", holder, err)
-	}
-	was, err := os.Readlink(p.ipPath(ip))
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		err = os.Link(name, p.ipPath(ip))
-	case err == nil:
-		err = p.replace(name, ip, was)
-	}
-	if err != nil {
-		_ = os.Remove(name)
-		return fmt.Errorf("process: hand %s to %s: %w", ip, holder, err)
-	}
-	return nil
-}
-
-// replace makes name, a holder's, ip's in place of the one whose target was was, and
-// removes the name of the holder it was.
-func (p *podIPs) replace(name string, ip netip.Addr, was string) error {
-	handover := filepath.Join(p.dir, podIPsHandout)
-	if err := os.Remove(handover); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.Link(name, handover); err != nil {
-		return err
-	}
-	if err := os.Rename(handover, p.ipPath(ip)); err != nil {
-		return err
-	}
-	if _, from, ok := parseIPTarget(was); ok {
-		// It holds nothing now (its target is not ip's): a failure leaves it for heldBy.
-		_ = os.Remove(p.holderPath(from))
-	}
-	return nil
 }
 
 // release frees the IPs of every pod of the workload.
@@ -222,25 +296,28 @@ func (p *podIPs) release(workloadID string) error {
 
 // releasePod frees the IP of one pod ("<workload>/<dispatch>/<pod>").
 func (p *podIPs) releasePod(pod string) error {
-	return p.locked(func() error { return p.releaseHolder(pod) })
+	return p.locked(func() error {
+		name, err := p.nameOf(pod)
+		if err != nil {
+			return err
+		}
+		return p.releaseName(name)
+	})
 }
 
 // releaseIf frees the IPs of every holder that matches, looking at every holder.
 func (p *podIPs) releaseIf(match func(holder string) bool) error {
 	return p.locked(func() error {
-		f, err := os.Open(filepath.Join(p.dir, podIPsHolders))
-		if err != nil {
-			return fmt.Errorf("process: %w", err)
-		}
-		names, err := f.Readdirnames(-1)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("process: the holders of pod IPs: %w", err)
-		}
-		for _, name := range names {
-			if holder, err := url.PathUnescape(name); err == nil && match(holder) {
-				if err := p.releaseHolder(holder); err != nil {
-					return err
+		for _, dir := range []string{podIPsPods, podIPsSlots} {
+			names, err := readNames(filepath.Join(p.dir, dir))
+			if err != nil {
+				return err
+			}
+			for _, n := range names {
+				if holder, err := url.PathUnescape(n); err == nil && match(holder) {
+					if err := p.releaseName(filepath.Join(p.dir, dir, n)); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -248,33 +325,29 @@ func (p *podIPs) releaseIf(match func(holder string) bool) error {
 	})
 }
 
-// releaseHolder frees the IP of holder, if it has one: the IP's name first, then the
-// holder's.
-func (p *podIPs) releaseHolder(holder string) error {
-	ip, ok, err := p.heldBy(holder)
+// releaseName frees the IP of the holder by its name, if it has one.
+func (p *podIPs) releaseName(name string) error {
+	ip, ok, err := p.heldBy(name)
 	if err != nil || !ok {
 		return err
 	}
-	if err := os.Remove(p.ipPath(ip)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("process: release %s: %w", ip, err)
 	}
-	if err := os.Remove(p.holderPath(holder)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("process: release the IP of %s: %w", holder, err)
-	}
-	if p.usable(ip) && ip.Less(p.next) {
-		p.next = ip
-	}
+	heap.Push(&p.free, ip)
 	return nil
 }
 
-// locked runs change under the lock, the record made (and the legacy one moved into
-// it) first.
+// locked runs change under the lock, once dir is made, the legacy record moved into
+// it, and free and next found.
 func (p *podIPs) locked(change func() error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.ready {
-		if err := os.MkdirAll(filepath.Join(p.dir, podIPsHolders), 0o700); err != nil {
-			return fmt.Errorf("process: %w", err)
+		for _, dir := range []string{podIPsPods, podIPsSlots} {
+			if err := os.MkdirAll(filepath.Join(p.dir, dir), 0o700); err != nil {
+				return fmt.Errorf("process: %w", err)
+			}
 		}
 	}
 	unlock, err := lockFile(filepath.Join(p.dir, podIPsLock))
@@ -284,6 +357,9 @@ func (p *podIPs) locked(change func() error) error {
 	defer unlock()
 	if !p.ready {
 		if err := p.migrate(); err != nil {
+			return err
+		}
+		if err := p.scan(); err != nil {
 			return err
 		}
 		p.ready = true
@@ -303,15 +379,21 @@ func (p *podIPs) migrate() error {
 		return fmt.Errorf("process: read %s: %w", p.legacy, err)
 	}
 	for ip, holder := range held {
-		_, has, err := p.heldBy(holder)
+		name, err := p.nameOf(holder)
 		if err != nil {
 			return err
 		}
-		if _, err := os.Lstat(p.ipPath(ip)); has || err == nil {
+		_, has, err := p.heldBy(name)
+		if err != nil {
+			return err
+		}
+		if free, err := p.isFree(ip); err != nil {
+			return err
+		} else if has || !free {
 			continue // moved before a cut
 		}
-		if err := p.hand(holder, ip); err != nil {
-			return err
+		if _, err := p.hand(name, ip); err != nil {
+			return fmt.Errorf("process: move %s of %s: %w", ip, holder, err)
 		}
 	}
 	if err := os.Remove(p.legacy); err != nil {
@@ -323,13 +405,46 @@ func (p *podIPs) migrate() error {
 
 func (p *podIPs) ipPath(ip netip.Addr) string { return filepath.Join(p.dir, ip.String()) }
 
-func (p *podIPs) holderPath(holder string) string {
-	return filepath.Join(p.dir, podIPsHolders, url.PathEscape(holder))
+// nameOf is the path of the name of a holder's IP: in pods/ for a pod, in slots/
+// for a slot.
+func (p *podIPs) nameOf(holder string) (string, error) {
+	if holder == "" || holder == "." || holder == ".." {
+		return "", fmt.Errorf("process: no IP for a holder named %q", holder)
+	}
+	dir := podIPsSlots
+	if strings.Contains(holder, "/") {
+		dir = podIPsPods
+	}
+	return filepath.Join(p.dir, dir, url.PathEscape(holder)), nil
 }
 
-// parseIPTarget splits the target of an IP's symlink, "<ip> <holder>".
-func parseIPTarget(target string) (netip.Addr, string, bool) {
-	s, holder, ok := strings.Cut(target, " ")
-	ip, err := netip.ParseAddr(s)
-	return ip, holder, ok && err == nil
+// links is the number of names of the file st (of os.Lstat, on Linux).
+func links(st fs.FileInfo) uint64 { return uint64(st.Sys().(*syscall.Stat_t).Nlink) }
+
+// readNames lists the names in dir, in no order.
+func readNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("process: %w", err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("process: list %s: %w", dir, err)
+	}
+	return names, nil
+}
+
+// addrHeap is a min-heap of IPs.
+type addrHeap []netip.Addr
+
+func (h addrHeap) Len() int           { return len(h) }
+func (h addrHeap) Less(i, j int) bool { return h[i].Less(h[j]) }
+func (h addrHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *addrHeap) Push(x any)        { *h = append(*h, x.(netip.Addr)) }
+func (h *addrHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

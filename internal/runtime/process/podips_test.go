@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,28 +12,36 @@ import (
 	"testing"
 )
 
-// heldIPs is the record of the IPs in dataDir: holder by IP.
+// heldIPs is the record of the IPs in dataDir: holder by IP. It fails the test if
+// an IP has two holders, or a holder's name is not a link of its IP's symlink.
 func heldIPs(t testing.TB, dataDir string) map[string]string {
 	t.Helper()
 	dir := filepath.Join(dataDir, podIPsDir)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	held := map[string]string{}
-	for _, e := range entries {
-		if _, err := netip.ParseAddr(e.Name()); err != nil {
-			continue
-		}
-		target, err := os.Readlink(filepath.Join(dir, e.Name()))
+	for _, sub := range []string{podIPsPods, podIPsSlots} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ip, holder, ok := parseIPTarget(target)
-		if !ok || ip.String() != e.Name() {
-			t.Fatalf("%s names %q; want %q and its holder", e.Name(), target, e.Name())
+		for _, e := range entries {
+			holder, err := url.PathUnescape(e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ip, err := os.Readlink(filepath.Join(dir, sub, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name, err1 := os.Lstat(filepath.Join(dir, sub, e.Name()))
+			symlink, err2 := os.Lstat(filepath.Join(dir, ip))
+			if err1 != nil || err2 != nil || !os.SameFile(name, symlink) {
+				t.Fatalf("%s's name of %s is not a link of its symlink (%v, %v)", holder, ip, err1, err2)
+			}
+			if other, ok := held[ip]; ok {
+				t.Fatalf("%s is held by %s and %s", ip, other, holder)
+			}
+			held[ip] = holder
 		}
-		held[e.Name()] = holder
 	}
 	return held
 }
@@ -133,31 +142,39 @@ func TestPodIPsMigrate(t *testing.T) {
 	}
 }
 
-// TestPodIPsCutShort: what a server killed mid-change leaves (a holder's name whose
-// IP was never linked or went to another, a handover name) holds nothing.
-func TestPodIPsCutShort(t *testing.T) {
+// TestPodIPsReused: a freed IP is handed out again with the symlink it had, no new
+// inode; a symlink with no holder (a server killed before it linked it) is free; an
+// assign that fails hands out nothing.
+func TestPodIPsReused(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	ips := testPodIPs(dir)
-	assignOK(t, ips, []string{"a/1/a-0"}, nil)
-	holders := filepath.Join(dir, podIPsDir, podIPsHolders)
-	for pod, target := range map[string]string{"b/1/b-0": "10.1.2.3 b/1/b-0", "c/1/c-0": "10.1.2.2 c/1/c-0"} {
-		if err := os.Symlink(target, filepath.Join(holders, strings.ReplaceAll(pod, "/", "%2F"))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink("10.1.2.2 a/1/a-0", filepath.Join(dir, podIPsDir, podIPsHandout)); err != nil {
+	ips := bridgeIPs(dir, Network{Subnet: netip.MustParsePrefix("10.1.2.0/29")}.withDefaults())
+	assignOK(t, ips, []string{"a/1/a-0", "a/1/a-1"}, nil)
+	before, err := os.Lstat(filepath.Join(dir, podIPsDir, "10.1.2.2"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	got := assignOK(t, testPodIPs(dir), []string{"c/1/c-0", "b/1/b-0", "a/1/a-0"}, nil)
-	if want := map[string]string{"a/1/a-0": "10.1.2.2", "b/1/b-0": "10.1.2.4", "c/1/c-0": "10.1.2.3"}; !maps.Equal(got, want) {
-		t.Errorf("assigned %v; want %v", got, want)
-	}
-	if err := ips.release("b"); err != nil {
+	if err := os.Symlink("10.1.2.4", filepath.Join(dir, podIPsDir, "10.1.2.4")); err != nil {
 		t.Fatal(err)
 	}
-	if held := heldIPs(t, dir); len(held) != 2 || held["10.1.2.3"] != "c/1/c-0" {
-		t.Errorf("held %v; want a's and c's", held)
+	if err := ips.release("a"); err != nil {
+		t.Fatal(err)
+	}
+	got := assignOK(t, bridgeIPs(dir, Network{Subnet: netip.MustParsePrefix("10.1.2.0/29")}.withDefaults()),
+		[]string{"b/1/b-0", "b/1/b-1", "b/1/b-2"}, nil)
+	if want := map[string]string{"b/1/b-0": "10.1.2.2", "b/1/b-1": "10.1.2.3", "b/1/b-2": "10.1.2.4"}; !maps.Equal(got, want) {
+		t.Fatalf("assigned %v; want %v", got, want)
+	}
+	after, err := os.Lstat(filepath.Join(dir, podIPsDir, "10.1.2.2"))
+	if err != nil || !os.SameFile(before, after) {
+		t.Errorf("10.1.2.2 handed out again with a new symlink (%v); want the one it had", err)
+	}
+	if _, err := ips.assign([]string{"b/1/b-0", "c/1/c-0", "c/1/c-1", "c/1/c-2"}, nil); err == nil {
+		t.Fatal("assign beyond the subnet: no error")
+	}
+	want := map[string]string{"10.1.2.2": "b/1/b-0", "10.1.2.3": "b/1/b-1", "10.1.2.4": "b/1/b-2"}
+	if held := heldIPs(t, dir); !maps.Equal(held, want) {
+		t.Errorf("held after a failed assign %v; want %v", held, want)
 	}
 }
 
