@@ -30,9 +30,10 @@
 // (shiminit.go). In a user namespace or an image the shim runs the command through
 // pod-init (PodInitMain, `berth pod-init <dir>`), PID 1 of the namespaces it is
 // cloned into (podinit.go). Either way the pod's eth0 is one end of a veth on the host
-// bridge, with an IP the runtime handed out at Start (pod-ips.json in the data dir,
-// freed at Release), set up by the shim from outside the namespace before the command
-// runs; see network.go. A server that is not root (Sandbox.UserNS: rootless.go,
+// bridge, with an IP the runtime handed out at Start (recorded in pod-ips/ in the
+// data dir: a symlink named by each IP handed out, and a hard link of it named by
+// the pod while the pod holds it; see podips.go; freed at Release), set up by the
+// shim from outside the namespace before the command runs; see network.go. A server that is not root (Sandbox.UserNS: rootless.go,
 // userns.go) puts pod-init in a user namespace instead of a network one: the shim maps
 // the server's ids to 0 in it and the workspace's subordinate id to itself
 // (newuidmap, newgidmap), and pod-init, root there, gives the pod its files before it

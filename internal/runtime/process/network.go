@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -199,104 +197,4 @@ func detachNetwork(n podNetwork) error {
 		return fmt.Errorf("remove veth %s: %w", n.HostVeth, err)
 	}
 	return nil
-}
-
-// podIPsFile records which pod holds which IP, in the data dir.
-const podIPsFile = "pod-ips.json"
-
-// podIPs hands out the pods' IPs from a subnet, recorded in the data dir under a
-// file lock (as podUIDs), so that a runtime knows a pod's IP before it starts and
-// after a restart of the server. A pod is named by "<workload>/<dispatch>/<pod>".
-type podIPs struct {
-	path string
-	// subnet holds the IPs, first is the lowest handed out.
-	subnet netip.Prefix
-	first  netip.Addr
-}
-
-// assign returns the IP of each pod, handing the lowest free ones to pods without;
-// a pod without one that is offered one (by a slot that holds it) gets that.
-func (p *podIPs) assign(pods []string, offered map[string]netip.Addr) (map[string]netip.Addr, error) {
-	out := map[string]netip.Addr{}
-	err := p.update(func(held map[netip.Addr]string) error {
-		byPod := map[string]netip.Addr{}
-		for ip, pod := range held {
-			byPod[pod] = ip
-		}
-		next := p.first
-		for _, pod := range pods {
-			if ip, ok := byPod[pod]; ok {
-				out[pod] = ip
-				continue
-			}
-			if ip, ok := offered[pod]; ok {
-				held[ip], out[pod] = pod, ip
-				continue
-			}
-			for ; held[next] != ""; next = next.Next() {
-			}
-			if !p.subnet.Contains(next.Next()) { // the last address is the broadcast's
-				// Not a rejection: the IPs come back as workloads are released.
-				return fmt.Errorf("every IP of the pod subnet %s is taken", p.subnet)
-			}
-			held[next], out[pod] = pod, next
-		}
-		return nil
-	})
-	return out, err
-}
-
-// release frees the IPs of every pod of the workload.
-func (p *podIPs) release(workloadID string) error {
-	return p.update(func(held map[netip.Addr]string) error {
-		for ip, pod := range held {
-			if strings.HasPrefix(pod, workloadID+"/") {
-				delete(held, ip)
-			}
-		}
-		return nil
-	})
-}
-
-// releasePod frees the IP of one pod ("<workload>/<dispatch>/<pod>").
-func (p *podIPs) releasePod(pod string) error {
-	return p.update(func(held map[netip.Addr]string) error {
-		for ip, holder := range held {
-			if holder == pod {
-				delete(held, ip)
-			}
-		}
-		return nil
-	})
-}
-
-// releaseIf frees the IPs whose holder matches.
-func (p *podIPs) releaseIf(match func(holder string) bool) error {
-	return p.update(func(held map[netip.Addr]string) error {
-		for ip, holder := range held {
-			if match(holder) {
-				delete(held, ip)
-			}
-		}
-		return nil
-	})
-}
-
-// update changes the record under its lock.
-func (p *podIPs) update(change func(map[netip.Addr]string) error) error {
-	return updateJSONMap(p.path, change)
-}
-
-// bridgeIPs hands out the IPs of n after the bridge's.
-func bridgeIPs(dataDir string, n Network) *podIPs {
-	return &podIPs{path: filepath.Join(dataDir, podIPsFile), subnet: n.Subnet, first: n.gateway().Next()}
-}
-
-// LoopbackSubnet is where the pods of a runtime without a sandbox get their IPs: each
-// its own loopback address, which needs no network namespace and no privilege.
-var LoopbackSubnet = netip.MustParsePrefix("127.223.0.0/16")
-
-// loopbackIPs hands out the addresses of LoopbackSubnet.
-func loopbackIPs(dataDir string) *podIPs {
-	return &podIPs{path: filepath.Join(dataDir, podIPsFile), subnet: LoopbackSubnet, first: LoopbackSubnet.Addr().Next()}
 }

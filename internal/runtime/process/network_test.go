@@ -267,9 +267,8 @@ func TestPodNetwork(t *testing.T) {
 	if err := rt.Release(context.Background(), ref); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	held := map[netip.Addr]string{}
-	if err := readJSON(filepath.Join(dataDir, podIPsFile), &held); err != nil || len(held) != 0 {
-		t.Errorf("pod IPs after Release: %v (%v); want none", held, err)
+	if held := heldIPs(t, dataDir); len(held) != 0 {
+		t.Errorf("pod IPs after Release: %v; want none", held)
 	}
 	for _, p := range pods {
 		veth := hostVethName(rt.cfg.DataDir, netip.MustParseAddr(p.PodIP))
@@ -293,5 +292,39 @@ func TestLoopbackPodIPs(t *testing.T) {
 		if ip, err := netip.ParseAddr(p.PodIP); err != nil || !LoopbackSubnet.Contains(ip) {
 			t.Errorf("pod %s has podIP %q; want an address of %s", p.PodID, p.PodIP, LoopbackSubnet)
 		}
+	}
+}
+
+// BenchmarkPodIPsAssign: one new pod's IP, with 1,000 IPs held already: an IP never
+// handed out before (fresh), or one handed out and freed before (reused).
+func BenchmarkPodIPsAssign(b *testing.B) {
+	for _, name := range []string{"fresh", "reused"} {
+		b.Run(name, func(b *testing.B) {
+			ips := bridgeIPs(b.TempDir(), Network{Subnet: netip.MustParsePrefix("10.64.0.0/10")}.withDefaults())
+			holdIPs(b, ips, "held", 1000)
+			if name == "reused" {
+				holdIPs(b, ips, "freed", b.N)
+				if err := ips.release("freed"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := ips.assign([]string{fmt.Sprintf("new/1/new-%d", i)}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// holdIPs assigns IPs to n pods of the workload.
+func holdIPs(b *testing.B, ips *podIPs, workloadID string, n int) {
+	pods := make([]string, n)
+	for i := range pods {
+		pods[i] = fmt.Sprintf("%s/1/%s-%d", workloadID, workloadID, i)
+	}
+	if _, err := ips.assign(pods, nil); err != nil {
+		b.Fatal(err)
 	}
 }

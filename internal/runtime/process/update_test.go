@@ -72,11 +72,7 @@ func TestUpdateScales(t *testing.T) {
 			}
 		}
 	}
-	ips := map[string]string{}
-	if err := readJSON(rt.ips.path, &ips); err != nil {
-		t.Fatal(err)
-	}
-	if len(ips) != 2 {
+	if ips := heldIPs(t, rt.cfg.DataDir); len(ips) != 2 {
 		t.Errorf("IPs held after the scale down: %v, want the 2 pods' only", ips)
 	}
 }
