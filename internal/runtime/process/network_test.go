@@ -328,3 +328,24 @@ func holdIPs(b *testing.B, ips *podIPs, workloadID string, n int) {
 		b.Fatal(err)
 	}
 }
+
+// TestMasterPort: pods with networks of their own all listen on the training
+// operator's default MASTER_PORT; pods on the host's network get a free port, the
+// same for every pod of the dispatch.
+func TestMasterPort(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	sandboxed := newSandboxRuntime(t, t.TempDir())
+	if port, err := sandboxed.masterPort(t.TempDir()); err != nil || port != defaultMasterPort {
+		t.Errorf("sandboxed masterPort = %q, %v; want %s", port, err, defaultMasterPort)
+	}
+	plain := newRuntime(t, t.TempDir())
+	ddir := t.TempDir()
+	first, err := plain.masterPort(ddir)
+	if err != nil || first == "" {
+		t.Fatalf("masterPort = %q, %v", first, err)
+	}
+	if again, err := plain.masterPort(ddir); err != nil || again != first {
+		t.Errorf("masterPort again = %q, %v; want %s, the dispatch's", again, err, first)
+	}
+}

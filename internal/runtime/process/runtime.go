@@ -239,7 +239,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	port := ""
 	if req.Kind == apiv1.KindPyTorchJob {
 		var err error
-		if port, err = masterPort(ddir); err != nil {
+		if port, err = r.masterPort(ddir); err != nil {
 			return err
 		}
 	}
@@ -349,10 +349,16 @@ func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string
 		}
 		spec.Env["ENTRY_ADDR"] = entry[p.Role.EntryPod].String()
 	}
-	if sandbox != nil && sandbox.UserNS == nil {
+	if r.ownNetworks() {
 		spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
 	}
 	return spec, nil
+}
+
+// ownNetworks reports whether each pod has a network namespace of its own: sandboxed
+// by a server that is root.
+func (r *Runtime) ownNetworks() bool {
+	return r.cfg.Sandbox != nil && r.cfg.Sandbox.UserNS == nil
 }
 
 // podCgroupPath names the cgroup of pod p of req under the runtime's:
@@ -453,8 +459,17 @@ func visibleDevicesVar(vendor string) string {
 	return "CUDA_VISIBLE_DEVICES"
 }
 
-// masterPort returns the dispatch's MASTER_PORT, choosing a free port the first time.
-func masterPort(ddir string) (string, error) {
+// defaultMasterPort is the MASTER_PORT of pods with a network namespace of their own,
+// as the training operator's default on Kubernetes.
+const defaultMasterPort = "23456"
+
+// masterPort returns the dispatch's MASTER_PORT: defaultMasterPort where pods have a
+// network of their own, else (pods on the host's network) a free port, chosen the
+// first time.
+func (r *Runtime) masterPort(ddir string) (string, error) {
+	if r.ownNetworks() {
+		return defaultMasterPort, nil
+	}
 	path := filepath.Join(ddir, masterPortFile)
 	if b, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(b)), nil
