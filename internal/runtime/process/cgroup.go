@@ -153,12 +153,22 @@ func setLimits(m cgroups.Manager, cg *cgroups.Cgroup) error {
 // errNotRenamed is why a slot's cgroup was left as it was.
 var errNotRenamed = errors.New("the slot's cgroup cannot be renamed")
 
-// adopt renames the cgroup of a pod started ahead (a slot, slots.go) rel, under the
-// limiter's parent, and limits it to res: the processes in it stay where they are, so
-// no process is moved between cgroups, which on cgroup v1 waits for an RCU grace
-// period. Only cgroup v1 renames cgroups.
+// adopt renames the cgroup of a slot (slots.go) rel, under the limiter's parent, and
+// limits it to res, lifting the limits of its last pod that res does not set: the
+// processes in it stay where they are, so no process is moved between cgroups, which
+// on cgroup v1 waits for an RCU grace period. Only cgroup v1 renames cgroups.
 func (s *limiter) adopt(slot podCgroup, rel string, res resource.List) (podCgroup, error) {
-	cg := &cgroups.Cgroup{Path: path.Join(s.parent, rel), Resources: s.resources(res)}
+	limits := s.resources(res)
+	if limits.CpuQuota == 0 {
+		limits.CpuPeriod, limits.CpuQuota = cpuPeriodMicros, -1
+	}
+	if limits.Memory == 0 {
+		limits.Memory = -1
+		if s.noSwap {
+			limits.MemorySwap = -1
+		}
+	}
+	cg := &cgroups.Cgroup{Path: path.Join(s.parent, rel), Resources: limits}
 	out := podCgroup{}
 	for k, dir := range slot {
 		out[k] = filepath.Join(filepath.Dir(dir), path.Base(rel))

@@ -62,19 +62,26 @@ func (r *Runtime) launch(dir string, spec podSpec, slot *slot) error {
 	return err
 }
 
-// handSlot hands the prepared pod in dir its slot, whose shim runs it from then on,
-// and records the slot's pid. Nothing else can launch the pod meanwhile: the slot is
-// in the pod's cgroup, so the pod reads as started (claimLaunch). A slot that died
-// leaves the pod to launch as any other.
+// handSlot hands the prepared pod in dir its slot, whose shim runs it from then on.
+// The slot's pid is recorded first: the slot takes it away when it vacates the pod,
+// which may be at once. Nothing else can launch the pod meanwhile: the slot is in the
+// pod's cgroup, so the pod reads as started (claimLaunch). A slot that died leaves the
+// pod to launch as any other.
 func (r *Runtime) handSlot(dir string, spec podSpec, slot *slot) error {
-	if err := slot.hand(dir); err != nil {
-		slog.Warn("process runtime: a pod starts without its slot", "pod", spec.PodID, "err", err)
-		return r.launch(dir, spec, nil)
-	}
 	if err := writePid(dir, slot.id); err != nil {
 		return err
 	}
 	r.watcher.add(dir, slot.id)
+	if err := slot.hand(dir); err != nil {
+		slog.Warn("process runtime: a pod starts without its slot", "pod", spec.PodID, "err", err)
+		r.slots.ended()
+		r.watcher.remove(dir)
+		if err := os.Remove(filepath.Join(dir, pidFile)); err != nil {
+			return err
+		}
+		return r.launch(dir, spec, nil)
+	}
+	go r.reuseSlot(slot)
 	return nil
 }
 
@@ -85,10 +92,14 @@ func failStart(dir string, err error) {
 		Reason: "StartError", Message: err.Error()})
 }
 
-// started reports whether the pod's shim was started: it has a pid file, or processes
-// in its cgroup (a server that died before writing the pid file).
+// started reports whether the pod's shim was started: it has a pid file, or a status
+// past Pending (a slot that ran it and went on to another pod took its pid file), or
+// processes in its cgroup (a server that died before writing the pid file).
 func started(dir string) bool {
 	if _, ok := readPid(dir); ok {
+		return true
+	}
+	if st, err := readState(dir); err != nil || st.Phase != phasePending || !st.StartTime.IsZero() {
 		return true
 	}
 	spec, err := readSpec(dir)

@@ -50,27 +50,27 @@ func TestPodIPs(t *testing.T) {
 	dir := t.TempDir()
 	n := Network{Subnet: netip.MustParsePrefix("10.1.2.0/29")}.withDefaults()
 	ips := bridgeIPs(dir, n)
-	got, err := ips.assign([]string{"a/1/a-0", "a/1/a-1"}, nil)
+	got, err := ips.assign([]string{"a/1/a-0", "a/1/a-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got["a/1/a-0"].String() != "10.1.2.2" || got["a/1/a-1"].String() != "10.1.2.3" {
 		t.Fatalf("assigned %v; want 10.1.2.2 and .3", got)
 	}
-	again, err := bridgeIPs(dir, n).assign([]string{"a/1/a-1", "b/1/b-0"}, nil)
+	again, err := bridgeIPs(dir, n).assign([]string{"a/1/a-1", "b/1/b-0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again["a/1/a-1"] != got["a/1/a-1"] || again["b/1/b-0"].String() != "10.1.2.4" {
 		t.Fatalf("assigned %v; want a-1 kept and b-0 10.1.2.4", again)
 	}
-	if _, err := ips.assign([]string{"c/1/0", "c/1/1", "c/1/2"}, nil); err == nil || errors.Is(err, runtime.ErrRejected) {
+	if _, err := ips.assign([]string{"c/1/0", "c/1/1", "c/1/2"}); err == nil || errors.Is(err, runtime.ErrRejected) {
 		t.Fatalf("assign beyond the subnet: %v; want an error to retry on (not a rejection)", err)
 	}
 	if err := ips.release("a"); err != nil {
 		t.Fatal(err)
 	}
-	freed, err := ips.assign([]string{"d/1/d-0"}, nil)
+	freed, err := ips.assign([]string{"d/1/d-0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func BenchmarkPodIPsAssign(b *testing.B) {
 			}
 			b.ResetTimer()
 			for i := range b.N {
-				if _, err := ips.assign([]string{fmt.Sprintf("new/1/new-%d", i)}, nil); err != nil {
+				if _, err := ips.assign([]string{fmt.Sprintf("new/1/new-%d", i)}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -324,7 +324,7 @@ func holdIPs(b *testing.B, ips *podIPs, workloadID string, n int) {
 	for i := range pods {
 		pods[i] = fmt.Sprintf("%s/1/%s-%d", workloadID, workloadID, i)
 	}
-	if _, err := ips.assign(pods, nil); err != nil {
+	if _, err := ips.assign(pods); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -50,6 +50,9 @@ type podSpec struct {
 	Serving *podServing `json:"serving,omitempty"`
 	// Sidecars run beside the command in the pod (containers.go).
 	Sidecars []podContainer `json:"sidecars,omitempty"`
+	// Slot names the slot that runs the pod (slots.go), whose network and IP the pod
+	// has: they are the slot's, to keep when the pod is released.
+	Slot string `json:"slot,omitempty"`
 }
 
 // podState is status.json.

@@ -86,15 +86,14 @@ func newPodIPs(dataDir string, subnet netip.Prefix, first netip.Addr) *podIPs {
 		subnet: subnet, first: first}
 }
 
-// assign returns the IP of each pod. A pod that holds one keeps it; else it takes the
-// one offered to it, from whoever holds it, or else a free one. It hands out all or
-// none.
-func (p *podIPs) assign(pods []string, offered map[string]netip.Addr) (map[string]netip.Addr, error) {
+// assign returns the IP of each pod. A pod that holds one keeps it; else it takes a
+// free one. It hands out all or none.
+func (p *podIPs) assign(pods []string) (map[string]netip.Addr, error) {
 	out := make(map[string]netip.Addr, len(pods))
 	err := p.locked(func() error {
 		var handed []handout
 		for _, pod := range pods {
-			ip, h, err := p.assignOne(pod, offered)
+			ip, h, err := p.assignOne(pod)
 			if err != nil {
 				p.undo(handed)
 				return err
@@ -112,15 +111,14 @@ func (p *podIPs) assign(pods []string, offered map[string]netip.Addr) (map[strin
 	return out, nil
 }
 
-// handout is an IP handed to a holder, by its name, from a former holder's name
-// (none for a free IP).
+// handout is an IP handed to a holder, by its name.
 type handout struct {
-	ip         netip.Addr
-	name, from string
+	ip   netip.Addr
+	name string
 }
 
 // assignOne returns the IP of pod, and how it was handed out when it had none.
-func (p *podIPs) assignOne(pod string, offered map[string]netip.Addr) (netip.Addr, *handout, error) {
+func (p *podIPs) assignOne(pod string) (netip.Addr, *handout, error) {
 	name, err := p.nameOf(pod)
 	if err != nil {
 		return netip.Addr{}, nil, err
@@ -128,18 +126,12 @@ func (p *podIPs) assignOne(pod string, offered map[string]netip.Addr) (netip.Add
 	if ip, ok, err := p.heldBy(name); ok || err != nil {
 		return ip, nil, err
 	}
-	ip, ok := offered[pod]
-	if ok && !p.usable(ip) {
-		return netip.Addr{}, nil, fmt.Errorf("process: the IP %s offered to %s is not one of the pod subnet %s", ip, pod, p.subnet)
-	}
-	if !ok {
-		if ip, err = p.freeIP(); err != nil {
-			return netip.Addr{}, nil, err
-		}
+	ip, err := p.freeIP()
+	if err != nil {
+		return netip.Addr{}, nil, err
 	}
 	h := &handout{ip: ip, name: name}
-	h.from, err = p.hand(name, ip)
-	if err != nil {
+	if err := p.hand(name, ip); err != nil {
 		return netip.Addr{}, nil, fmt.Errorf("process: hand %s to %s: %w", ip, pod, err)
 	}
 	return ip, h, nil
@@ -160,51 +152,22 @@ func (p *podIPs) heldBy(name string) (netip.Addr, bool, error) {
 	return netip.Addr{}, false, fmt.Errorf("process: the IP of %s: %w", filepath.Base(name), err)
 }
 
-// hand gives ip to the holder by its name, which holds none, from whoever holds it
-// now: it returns the name of that holder, if any.
-func (p *podIPs) hand(name string, ip netip.Addr) (from string, err error) {
-	st, err := os.Lstat(p.ipPath(ip))
-	switch {
-	case errors.Is(err, os.ErrNotExist): // never handed out
-		if err := os.Symlink(ip.String(), p.ipPath(ip)); err != nil {
-			return "", err
-		}
-		return "", os.Link(p.ipPath(ip), name)
-	case err != nil:
-		return "", err
-	case links(st) == 1:
-		return "", os.Link(p.ipPath(ip), name)
+// hand gives the free ip to the holder by its name.
+func (p *podIPs) hand(name string, ip netip.Addr) error {
+	_, err := os.Lstat(p.ipPath(ip))
+	if errors.Is(err, os.ErrNotExist) { // never handed out
+		err = os.Symlink(ip.String(), p.ipPath(ip))
 	}
-	if from, err = p.holderOf(st); err != nil {
-		return "", err
+	if err != nil {
+		return err
 	}
-	return from, os.Rename(from, name)
-}
-
-// holderOf finds the name of the holder of the IP whose symlink is st: among the
-// slots, those that pass their IPs on, else among the pods.
-func (p *podIPs) holderOf(st fs.FileInfo) (string, error) {
-	for _, dir := range []string{podIPsSlots, podIPsPods} {
-		names, err := readNames(filepath.Join(p.dir, dir))
-		if err != nil {
-			return "", err
-		}
-		for _, n := range names {
-			path := filepath.Join(p.dir, dir, n)
-			if other, err := os.Lstat(path); err == nil && os.SameFile(st, other) {
-				return path, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("no holder of %s found", st.Name())
+	return os.Link(p.ipPath(ip), name)
 }
 
 // undo takes back what assign handed out.
 func (p *podIPs) undo(handed []handout) {
 	for _, h := range slices.Backward(handed) {
-		if h.from != "" {
-			_ = os.Rename(h.name, h.from)
-		} else if os.Remove(h.name) == nil {
+		if os.Remove(h.name) == nil {
 			heap.Push(&p.free, h.ip)
 		}
 	}
@@ -392,7 +355,7 @@ func (p *podIPs) migrate() error {
 		} else if has || !free {
 			continue // moved before a cut
 		}
-		if _, err := p.hand(name, ip); err != nil {
+		if err := p.hand(name, ip); err != nil {
 			return fmt.Errorf("process: move %s of %s: %w", ip, holder, err)
 		}
 	}

@@ -51,9 +51,9 @@ func testPodIPs(dir string) *podIPs {
 }
 
 // assignOK assigns and fails the test on an error.
-func assignOK(t *testing.T, ips *podIPs, pods []string, offered map[string]netip.Addr) map[string]string {
+func assignOK(t *testing.T, ips *podIPs, pods []string) map[string]string {
 	t.Helper()
-	got, err := ips.assign(pods, offered)
+	got, err := ips.assign(pods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,30 +64,21 @@ func assignOK(t *testing.T, ips *podIPs, pods []string, offered map[string]netip
 	return out
 }
 
-// TestPodIPsOffered: a pod takes the IP a slot offers it, which the slot no longer
-// holds; a pod that holds an IP keeps it; an IP nobody holds is taken as offered.
-func TestPodIPsOffered(t *testing.T) {
+// TestPodIPsSlotsAndPods: slots and pods hold IPs side by side, and a pod that holds
+// one keeps it.
+func TestPodIPsSlotsAndPods(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ips := testPodIPs(dir)
-	slots := assignOK(t, ips, []string{"slot-1-2-0", "slot-1-2-1"}, nil)
-	assignOK(t, ips, []string{"a/1/a-0"}, nil)
-	offered := map[string]netip.Addr{"b/1/b-0": netip.MustParseAddr(slots["slot-1-2-1"]),
-		"a/1/a-0": netip.MustParseAddr(slots["slot-1-2-0"]), "c/1/c-0": netip.MustParseAddr("10.1.2.9")}
-	got := assignOK(t, testPodIPs(dir), []string{"a/1/a-0", "b/1/b-0", "c/1/c-0"}, offered)
-	want := map[string]string{"a/1/a-0": "10.1.2.4", "b/1/b-0": slots["slot-1-2-1"], "c/1/c-0": "10.1.2.9"}
+	assignOK(t, ips, []string{"slot-1-2-0", "a/1/a-0"})
+	got := assignOK(t, testPodIPs(dir), []string{"a/1/a-0", "slot-1-2-1", "b/1/b-0"})
+	want := map[string]string{"a/1/a-0": "10.1.2.3", "slot-1-2-1": "10.1.2.4", "b/1/b-0": "10.1.2.5"}
 	if !maps.Equal(got, want) {
 		t.Fatalf("assigned %v; want %v", got, want)
 	}
-	wantHeld := map[string]string{"10.1.2.2": "slot-1-2-0", "10.1.2.3": "b/1/b-0", "10.1.2.4": "a/1/a-0", "10.1.2.9": "c/1/c-0"}
+	wantHeld := map[string]string{"10.1.2.2": "slot-1-2-0", "10.1.2.3": "a/1/a-0", "10.1.2.4": "slot-1-2-1", "10.1.2.5": "b/1/b-0"}
 	if held := heldIPs(t, dir); !maps.Equal(held, wantHeld) {
 		t.Fatalf("held %v; want %v", held, wantHeld)
-	}
-	if again := assignOK(t, ips, []string{"slot-1-2-1"}, nil); again["slot-1-2-1"] != "10.1.2.5" {
-		t.Errorf("the slot that gave its IP away got %v; want a new one, 10.1.2.5", again)
-	}
-	if _, err := ips.assign([]string{"d/1/d-0"}, map[string]netip.Addr{"d/1/d-0": netip.MustParseAddr("10.9.0.1")}); err == nil {
-		t.Error("assign with an offered IP outside the subnet: no error")
 	}
 }
 
@@ -97,7 +88,7 @@ func TestPodIPsReleaseIf(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ips := testPodIPs(dir)
-	assignOK(t, ips, []string{"slot-7-1-0", "a/1/a-0", "slot-8-1-0", "a/1/a-1", "ab/1/ab-0"}, nil)
+	assignOK(t, ips, []string{"slot-7-1-0", "a/1/a-0", "slot-8-1-0", "a/1/a-1", "ab/1/ab-0"})
 	if err := ips.releaseIf(func(h string) bool { return strings.HasPrefix(h, "slot-7-") }); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +106,7 @@ func TestPodIPsReleaseIf(t *testing.T) {
 	if held := heldIPs(t, dir); !maps.Equal(held, want) {
 		t.Fatalf("held after release of a %v; want %v", held, want)
 	}
-	got := assignOK(t, ips, []string{"c/1/c-0", "c/1/c-1", "c/1/c-2", "c/1/c-3"}, nil)
+	got := assignOK(t, ips, []string{"c/1/c-0", "c/1/c-1", "c/1/c-2", "c/1/c-3"})
 	if got["c/1/c-0"] != "10.1.2.2" || got["c/1/c-1"] != "10.1.2.3" || got["c/1/c-2"] != "10.1.2.5" || got["c/1/c-3"] != "10.1.2.7" {
 		t.Errorf("assigned %v after releases; want the freed IPs first", got)
 	}
@@ -130,7 +121,7 @@ func TestPodIPsMigrate(t *testing.T) {
 	if err := writeJSON(filepath.Join(dir, legacyPodIPsFile), legacy); err != nil {
 		t.Fatal(err)
 	}
-	got := assignOK(t, testPodIPs(dir), []string{"a/1/a-0", "b/1/b-0", "b/1/b-1"}, nil)
+	got := assignOK(t, testPodIPs(dir), []string{"a/1/a-0", "b/1/b-0", "b/1/b-1"})
 	if want := map[string]string{"a/1/a-0": "10.1.2.2", "b/1/b-0": "10.1.2.3", "b/1/b-1": "10.1.2.5"}; !maps.Equal(got, want) {
 		t.Errorf("assigned %v; want %v", got, want)
 	}
@@ -149,7 +140,7 @@ func TestPodIPsReused(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ips := bridgeIPs(dir, Network{Subnet: netip.MustParsePrefix("10.1.2.0/29")}.withDefaults())
-	assignOK(t, ips, []string{"a/1/a-0", "a/1/a-1"}, nil)
+	assignOK(t, ips, []string{"a/1/a-0", "a/1/a-1"})
 	before, err := os.Lstat(filepath.Join(dir, podIPsDir, "10.1.2.2"))
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +152,7 @@ func TestPodIPsReused(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := assignOK(t, bridgeIPs(dir, Network{Subnet: netip.MustParsePrefix("10.1.2.0/29")}.withDefaults()),
-		[]string{"b/1/b-0", "b/1/b-1", "b/1/b-2"}, nil)
+		[]string{"b/1/b-0", "b/1/b-1", "b/1/b-2"})
 	if want := map[string]string{"b/1/b-0": "10.1.2.2", "b/1/b-1": "10.1.2.3", "b/1/b-2": "10.1.2.4"}; !maps.Equal(got, want) {
 		t.Fatalf("assigned %v; want %v", got, want)
 	}
@@ -169,7 +160,7 @@ func TestPodIPsReused(t *testing.T) {
 	if err != nil || !os.SameFile(before, after) {
 		t.Errorf("10.1.2.2 handed out again with a new symlink (%v); want the one it had", err)
 	}
-	if _, err := ips.assign([]string{"b/1/b-0", "c/1/c-0", "c/1/c-1", "c/1/c-2"}, nil); err == nil {
+	if _, err := ips.assign([]string{"b/1/b-0", "c/1/c-0", "c/1/c-1", "c/1/c-2"}); err == nil {
 		t.Fatal("assign beyond the subnet: no error")
 	}
 	want := map[string]string{"10.1.2.2": "b/1/b-0", "10.1.2.3": "b/1/b-1", "10.1.2.4": "b/1/b-2"}
@@ -193,7 +184,7 @@ func TestPodIPsConcurrent(t *testing.T) {
 			wg.Go(func() {
 				for i := range pods {
 					pod := fmt.Sprintf("w%d-%d/1/%d", r, w, i)
-					got, err := ips.assign([]string{pod}, nil)
+					got, err := ips.assign([]string{pod})
 					mu.Lock()
 					if other, ok := byIP[got[pod]]; ok || err != nil {
 						t.Errorf("%s got %s (%v), which %s has", pod, got[pod], err, other)

@@ -102,7 +102,7 @@ func (r *Runtime) startPod(req runtime.StartRequest, p runtime.PodSpec) error {
 	if err != nil {
 		return err
 	}
-	spec, err := r.newPod(one, p, dir, ips[p.PodID], "", "")
+	spec, err := r.newPod(one, p, dir, ips, "", "")
 	if err != nil {
 		return err
 	}

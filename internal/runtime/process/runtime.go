@@ -248,12 +248,11 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		return fmt.Errorf("%w: %w", runtime.ErrRejected, err)
 	}
 	slots := r.takeSlots(unstartedPods(req, ddir))
+	defer r.returnSlots(slots) // those not handed a pod
 	ips, err := r.assignIPs(req, slots)
 	if err != nil {
-		r.returnSlots(slots)
 		return err
 	}
-	defer r.dropSlots(slots) // those not handed a pod: the pods hold their IPs now
 	masterAddr := masterIP(req, ips)
 	// Every pod is prepared before any starts, so that a server that dies part way
 	// leaves either a dispatch marked preparing, which reads as never started, or
@@ -269,17 +268,17 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		if started(dir) {
 			continue
 		}
-		spec, err := r.newPod(req, p, dir, ips[p.PodID], masterAddr, port)
+		spec, err := r.newPod(req, p, dir, ips, masterAddr, port)
 		if err != nil {
 			return err
 		}
 		slot := slots[p.PodID]
-		if slot != nil && slot.ip == spec.PodIP { // else the pod kept the IP it held
-			delete(slots, p.PodID)
-		} else {
-			slot = nil
-		}
+		delete(slots, p.PodID)
 		if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res, &slot); err != nil {
+			if slot != nil {
+				go r.dropSlot(slot)
+				r.slots.ended()
+			}
 			errs = append(errs, fmt.Errorf("pod %s: %w", p.PodID, err))
 			continue
 		}
@@ -315,16 +314,9 @@ func (r *Runtime) returnSlots(slots map[string]*slot) {
 	}
 }
 
-// dropSlots discards slots.
-func (r *Runtime) dropSlots(slots map[string]*slot) {
-	for _, s := range slots {
-		go r.dropSlot(s)
-	}
-}
-
-// newPod is the spec of pod p of req, to run in dir with the given IP, isolated as
-// the runtime isolates pods; preparePod makes it.
-func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string, ip netip.Addr, masterAddr, port string) (podSpec, error) {
+// newPod is the spec of pod p of req, to run in dir with its IP of ips (by pod),
+// isolated as the runtime isolates pods; preparePod makes it.
+func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string, ips map[string]netip.Addr, masterAddr, port string) (podSpec, error) {
 	spec := r.podSpec(req, p, masterAddr, port)
 	if err := addContainers(&spec, req); err != nil {
 		return spec, err
@@ -340,14 +332,13 @@ func (r *Runtime) newPod(req runtime.StartRequest, p runtime.PodSpec, dir string
 	}
 	spec.Sandbox = sandbox
 	spec.Image = r.imageOf(req, p)
-	spec.PodIP = ip
+	spec.PodIP = ips[p.PodID]
 	if p.Role != nil {
-		entry, err := r.assignIPs(runtime.StartRequest{WorkloadID: req.WorkloadID, Dispatch: req.Dispatch,
-			Pods: []runtime.PodSpec{{PodID: p.Role.EntryPod}}}, nil)
+		entry, err := r.podIP(req, ips, p.Role.EntryPod)
 		if err != nil {
 			return spec, err
 		}
-		spec.Env["ENTRY_ADDR"] = entry[p.Role.EntryPod].String()
+		spec.Env["ENTRY_ADDR"] = entry.String()
 	}
 	if r.ownNetworks() {
 		spec.Network = r.network.of(r.cfg.DataDir, spec.PodIP)
@@ -381,26 +372,41 @@ type podStart struct {
 }
 
 // assignIPs returns the IPs of the pods of req, by pod: on the bridge for sandboxed
-// pods, else loopback addresses. A pod handed a slot (of slots, by pod) gets the
-// slot's IP, unless it holds one.
+// pods, else loopback addresses. A pod handed a slot (of slots, by pod) has the
+// slot's, which the slot holds.
 func (r *Runtime) assignIPs(req runtime.StartRequest, slots map[string]*slot) (map[string]netip.Addr, error) {
-	names := make([]string, len(req.Pods))
-	offered := map[string]netip.Addr{}
-	for i, p := range req.Pods {
-		names[i] = path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
+	out := map[string]netip.Addr{}
+	var names []string
+	for _, p := range req.Pods {
 		if s := slots[p.PodID]; s != nil {
-			offered[names[i]] = s.ip
+			out[p.PodID] = s.ip
+			continue
 		}
+		names = append(names, path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID))
 	}
-	byName, err := r.ips.assign(names, offered)
+	byName, err := r.ips.assign(names)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]netip.Addr{}
-	for i, p := range req.Pods {
-		out[p.PodID] = byName[names[i]]
+	for name, ip := range byName {
+		out[path.Base(name)] = ip
 	}
 	return out, nil
+}
+
+// podIP is the IP of the pod named pod of req's dispatch: of ips where this Start
+// has it, else of its spec (a pod run by a slot holds no IP of its own), else the one
+// it holds or gets now.
+func (r *Runtime) podIP(req runtime.StartRequest, ips map[string]netip.Addr, pod string) (netip.Addr, error) {
+	if ip, ok := ips[pod]; ok {
+		return ip, nil
+	}
+	if spec, err := readSpec(filepath.Join(r.dispatchDir(req.WorkloadID, req.Dispatch), pod)); err == nil && spec.PodIP.IsValid() {
+		return spec.PodIP, nil
+	}
+	one := runtime.StartRequest{WorkloadID: req.WorkloadID, Dispatch: req.Dispatch, Pods: []runtime.PodSpec{{PodID: pod}}}
+	assigned, err := r.assignIPs(one, nil)
+	return assigned[pod], err
 }
 
 // masterIP is MASTER_ADDR: the IP of the pod of rank 0.
@@ -511,6 +517,9 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 		}
 		spec.Cgroup = cg
 	}
+	if *slot != nil {
+		spec.Slot = (*slot).name
+	}
 	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
 		return err
 	}
@@ -533,6 +542,7 @@ func (r *Runtime) podCgroup(cgroup string, res resource.List, slot **slot) (podC
 	if errors.Is(err, errNotRenamed) {
 		slog.Info("process runtime: a pod starts without its slot", "pod", cgroup, "err", err)
 		r.dropSlot(*slot)
+		r.slots.ended()
 		*slot = nil
 		return r.limits.create(cgroup, res)
 	}

@@ -85,18 +85,24 @@ func ShimMain(podDir string) int {
 	if err != nil {
 		return shimError(podDir, err)
 	}
-	return runShim(podDir, spec, nil)
+	return runShim(podDir, spec, nil, nil)
 }
 
 // runShim runs the pod in podDir, of spec, from a shim in its cgroup: as ShimMain,
-// or as a slot's shim with the namespaces of the pod's first run made ahead (thread).
-func runShim(podDir string, spec podSpec, thread *podThread) int {
+// or as a slot, with the namespaces of the pod's first run made ahead (thread) and
+// its network namespace (netns).
+func runShim(podDir string, spec podSpec, thread *podThread, netns *os.File) int {
 	logf, err := os.OpenFile(podDir+"/"+logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return shimError(podDir, err)
 	}
 	defer logf.Close()
 	sidecarLogs, err := openSidecarLogs(podDir, spec)
+	defer func() {
+		for _, l := range sidecarLogs {
+			l.f.Close()
+		}
+	}()
 	if err != nil {
 		return shimError(podDir, err)
 	}
@@ -104,7 +110,9 @@ func runShim(podDir string, spec podSpec, thread *podThread) int {
 	// Caught, not ignored: the command starts with the default actions, as an
 	// ignored signal would stay ignored across exec.
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
-	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, sidecarLogs: sidecarLogs, signals: signals, thread: thread}
+	defer signal.Stop(signals) // a slot goes on to its next pod
+	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, sidecarLogs: sidecarLogs, signals: signals,
+		thread: thread, netns: netns}
 	return s.run()
 }
 
@@ -129,6 +137,9 @@ type shim struct {
 	failure *sidecarFailure
 	// thread, where not nil, is in the namespaces made ahead for the first run.
 	thread *podThread
+	// netns, where not nil, is the network namespace of the slot that runs the pod:
+	// every run joins it.
+	netns *os.File
 }
 
 func (s *shim) run() int {

@@ -77,10 +77,10 @@ func (s *shim) runAsInit() (syscall.WaitStatus, error) {
 // sidecars by pid.
 func (s *shim) startInPod(cmd *exec.Cmd, out [][2]*os.File) (map[int]string, error) {
 	thread := s.thread
-	s.thread = nil // a restart makes its namespaces afresh
+	s.thread = nil // made for one run
 	if thread == nil {
 		var err error
-		if thread, err = newPodThread(s.spec.Network); err != nil {
+		if thread, err = newPodThread(s.spec.Network, s.netns); err != nil {
 			return nil, err
 		}
 	}
@@ -105,16 +105,16 @@ type podThread struct {
 	done chan error
 }
 
-// newPodThread makes a thread in new mount and network namespaces, the latter with
-// the pod network n (none without n).
-func newPodThread(n *podNetwork) (*podThread, error) {
+// newPodThread makes a thread in a new mount namespace and in the network namespace
+// netns, or without it a new one with the pod network n (none without n).
+func newPodThread(n *podNetwork, netns *os.File) (*podThread, error) {
 	t := &podThread{jobs: make(chan func() error), done: make(chan error, 1)}
 	made := make(chan error, 1)
 	go func() {
 		// Never unlocked: the thread, in the pod's namespaces and without
 		// capabilities, ends with this goroutine.
 		goruntime.LockOSThread()
-		err := unsharePod(n)
+		err := unsharePod(n, netns)
 		made <- err
 		if err == nil {
 			t.done <- (<-t.jobs)()
@@ -129,9 +129,15 @@ func (t *podThread) do(job func() error) error {
 	return <-t.done
 }
 
-// unsharePod moves the calling (locked) thread into new mount and, with n, network
-// namespaces, the latter with the pod's eth0.
-func unsharePod(n *podNetwork) error {
+// unsharePod moves the calling (locked) thread into a new mount namespace and into
+// the network namespace netns, or without it, with n, a new one with the pod's eth0.
+func unsharePod(n *podNetwork, netns *os.File) error {
+	if netns != nil {
+		if err := unix.Setns(int(netns.Fd()), unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("enter the slot's network namespace: %w", err)
+		}
+		n = nil
+	}
 	flags := unix.CLONE_NEWNS
 	if n != nil {
 		flags |= unix.CLONE_NEWNET

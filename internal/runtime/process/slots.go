@@ -3,6 +3,7 @@ package process
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -18,15 +19,17 @@ import (
 	"github.com/berth-dev/berth/internal/resource"
 )
 
-// The runtime's side of slots (slotshim.go): a pool of Config.Slots slots kept ready
-// for sandboxed pods on the host's filesystem, filled one slot at a time in the
-// background from the first such Start on. Start hands a pod a ready slot where there
-// is one, else starts its shim as before. A slot is used once. Slots are named
-// slot-<server pid>-<server start>-<n>, as are their IPs' holders and cgroups (under
-// the runtime's, renamed for the pod when it is handed one); a server that starts
-// frees those of servers gone (releaseDeadSlots), whose ready slots exited with them.
-// Only cgroup v1 renames cgroups: on v2 (where CLONE_INTO_CGROUP starts a shim in its
-// cgroup without a move) there are no slots.
+// The runtime's side of slots (slotshim.go): a pool of up to Config.Slots ready
+// slots for sandboxed pods on the host's filesystem, filled one slot at a time in the
+// background once a Start is done. Start hands a pod a ready slot where there is one,
+// else starts its shim as before. A slot that is ready again after its pod goes back
+// to the pool, or ends where the pool is full. Slots are named slot-<server
+// pid>-<server start>-<n>, as are the holders of their IPs and their cgroups (under
+// the runtime's; renamed for the pod a slot runs). A slot holds its IP for as long as
+// it lives: a pod run by a slot holds none of its own. A server that starts frees the
+// IPs and cgroups of slots of servers gone (releaseDeadSlots); their slots exit with
+// them once their pods end. Only cgroup v1 renames cgroups: on v2 (where
+// CLONE_INTO_CGROUP starts a shim in its cgroup without a move) there are no slots.
 
 // slotPrefix starts the names of slots.
 const slotPrefix = "slot-"
@@ -40,6 +43,7 @@ type slot struct {
 	cmd     *exec.Cmd
 	id      procID
 	control *os.File
+	answers *bufio.Reader // of control
 	exited  chan struct{}
 }
 
@@ -56,25 +60,37 @@ func (s *slot) alive() bool {
 // hand gives the slot the pod in dir, whose spec is written: from now on it is the
 // pod's shim.
 func (s *slot) hand(dir string) error {
-	_, err := s.control.WriteString(dir + "\n")
-	if cerr := s.control.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if _, err := s.control.WriteString(dir + "\n"); err != nil {
 		return fmt.Errorf("hand the pod to slot %s: %w", s.name, err)
 	}
 	return nil
 }
 
-// slotPool keeps up to size slots ready.
+// awaitReady waits until the slot is ready again, its pod ended, and returns whether
+// it is (else it ended, or failed to ready itself and ends).
+func (s *slot) awaitReady() error {
+	answer, err := s.answers.ReadString('\n')
+	if answer = strings.TrimSuffix(answer, "\n"); err == nil && answer != slotReady {
+		err = errors.New(answer)
+	}
+	if err != nil {
+		return fmt.Errorf("slot %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// slotPool keeps up to size slots, ready or running pods, and makes them until it
+// has as many.
 type slotPool struct {
 	size int
 	// make makes the nth slot; drop discards one never handed a pod.
 	make func(n int) (*slot, error)
 	drop func(*slot)
 
-	mu      sync.Mutex
-	ready   []*slot
+	mu    sync.Mutex
+	ready []*slot
+	// busy counts the slots taken and not yet given back or ended.
+	busy    int
 	filling bool
 	next    int
 	closed  bool
@@ -90,6 +106,7 @@ func (p *slotPool) take() *slot {
 		s := p.ready[0]
 		p.ready = p.ready[1:]
 		if s.alive() {
+			p.busy++
 			return s
 		}
 		go p.drop(s)
@@ -97,15 +114,23 @@ func (p *slotPool) take() *slot {
 	return nil
 }
 
-// giveBack returns a slot taken but not handed a pod.
+// giveBack returns a slot taken, ready for another pod.
 func (p *slotPool) giveBack(s *slot) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || len(p.ready) >= p.size {
+	p.busy--
+	if p.closed {
 		go p.drop(s)
 		return
 	}
 	p.ready = append(p.ready, s)
+}
+
+// ended counts out a slot taken that ended.
+func (p *slotPool) ended() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.busy--
 }
 
 // refill fills the pool again, in the background. Start calls it once it is done
@@ -119,7 +144,7 @@ func (p *slotPool) refill() {
 }
 
 func (p *slotPool) fillLocked() {
-	if p.filling || p.closed || p.err != nil || len(p.ready) >= p.size {
+	if p.filling || p.closed || p.err != nil || len(p.ready)+p.busy >= p.size {
 		return
 	}
 	p.filling = true
@@ -130,7 +155,7 @@ func (p *slotPool) fillLocked() {
 func (p *slotPool) fill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for !p.closed && len(p.ready) < p.size {
+	for !p.closed && len(p.ready)+p.busy < p.size {
 		n := p.next
 		p.next++
 		p.mu.Unlock()
@@ -172,7 +197,7 @@ func (r *Runtime) slotsUsable() bool {
 // makeSlot makes and starts the nth slot and waits until it is ready.
 func (r *Runtime) makeSlot(n int) (s *slot, err error) {
 	name := fmt.Sprintf("%s%d-%d-%d", slotPrefix, r.self.PID, r.self.Start, n)
-	ips, err := r.ips.assign([]string{name}, nil)
+	ips, err := r.ips.assign([]string{name})
 	if err != nil {
 		return nil, err
 	}
@@ -196,11 +221,7 @@ func (r *Runtime) makeSlot(n int) (s *slot, err error) {
 	if _, err := s.control.Write(append(cfg, '\n')); err != nil {
 		return s, fmt.Errorf("configure slot %s: %w", name, err)
 	}
-	answer, err := bufio.NewReader(s.control).ReadString('\n')
-	if answer = strings.TrimSuffix(answer, "\n"); err != nil || answer != slotReady {
-		return s, fmt.Errorf("slot %s: %s (%v)", name, answer, err)
-	}
-	return s, nil
+	return s, s.awaitReady()
 }
 
 // startSlot starts the slot's shim, PID 1 of a new PID namespace, in its cgroup, with
@@ -211,6 +232,7 @@ func (r *Runtime) startSlot(s *slot) error {
 		return fmt.Errorf("slot control socket: %w", err)
 	}
 	s.control = os.NewFile(uintptr(fds[0]), "slot control")
+	s.answers = bufio.NewReader(s.control)
 	theirs := os.NewFile(uintptr(fds[1]), "slot control")
 	defer theirs.Close()
 	s.cmd = exec.Command(r.cfg.SlotCommand[0], r.cfg.SlotCommand[1:]...)
@@ -221,6 +243,7 @@ func (r *Runtime) startSlot(s *slot) error {
 	}
 	go func() {
 		_ = s.cmd.Wait()
+		r.slotEnded(s)
 		close(s.exited)
 		r.notify() // a slot handed a pod is that pod's shim
 	}()
@@ -230,15 +253,23 @@ func (r *Runtime) startSlot(s *slot) error {
 	return nil
 }
 
-// dropSlot discards a slot never handed a pod: its shim, its cgroup and its IP.
+// dropSlot ends a slot that runs no pod and waits until its IP and cgroup are free.
 func (r *Runtime) dropSlot(s *slot) {
 	if s.control != nil {
 		s.control.Close() // the slot exits
 	}
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-		<-s.exited
+	if s.cmd == nil || s.cmd.Process == nil {
+		r.slotEnded(s)
+		return
 	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
+// slotEnded frees the IP and the cgroup of a slot whose shim has exited: its network
+// namespace is gone with it. Where it ran a pod to the end, its cgroup has the pod's
+// name, and goes with the pod's.
+func (r *Runtime) slotEnded(s *slot) {
 	if s.cgroup != nil {
 		if err := s.cgroup.remove(); err != nil {
 			slog.Warn("process runtime: remove a slot's cgroup", "slot", s.name, "err", err)
@@ -247,6 +278,16 @@ func (r *Runtime) dropSlot(s *slot) {
 	if err := r.ips.releasePod(s.name); err != nil {
 		slog.Warn("process runtime: free a slot's IP", "slot", s.name, "err", err)
 	}
+}
+
+// reuseSlot gives the slot back to the pool once its pod has ended.
+func (r *Runtime) reuseSlot(s *slot) {
+	if err := s.awaitReady(); err != nil {
+		s.control.Close()
+		r.slots.ended()
+		return
+	}
+	r.slots.giveBack(s)
 }
 
 // takeSlots takes a ready slot for each pod of pods that may be handed one, by pod.

@@ -82,7 +82,7 @@ func TestSlotConformance(t *testing.T) {
 
 // TestSlotRunsPod: a pod started while a slot is ready is run by that slot's shim,
 // with the slot's IP and its cgroup, renamed for the pod and limited to the pod's
-// request; the pool makes a slot again.
+// request.
 func TestSlotRunsPod(t *testing.T) {
 	t.Parallel()
 	rt := newSlotRuntime(t, t.TempDir(), 1)
@@ -125,7 +125,6 @@ func TestSlotRunsPod(t *testing.T) {
 	if err != nil || len(pids) < 2 {
 		t.Errorf("processes in the pod's cgroup: %v, %v; want the shim and the command", pids, err)
 	}
-	awaitSlots(t, rt, 1) // made again
 	if err := rt.Stop(t.Context(), req.Ref(), 0); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
@@ -188,7 +187,7 @@ func TestDeadSlotsReleased(t *testing.T) {
 	dead := fmt.Sprintf("%s%d-%d-0", slotPrefix, rt.self.PID, rt.self.Start+1) // another start time: gone
 	live := fmt.Sprintf("%s%d-%d-7", slotPrefix, rt.self.PID, rt.self.Start)
 	for _, name := range []string{dead, live} {
-		if _, err := rt.ips.assign([]string{name}, nil); err != nil {
+		if _, err := rt.ips.assign([]string{name}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := rt.limits.create(name, resource.List{}); err != nil {
@@ -234,4 +233,56 @@ func BenchmarkSlotStart(b *testing.B) {
 		}
 	}
 	reportToRunning(b, toRunning)
+}
+
+// TestSlotReused: a slot whose pod ended runs the next pod, of another workspace:
+// the first pod's pid file and cgroup name are gone from the slot, its status stays,
+// and its release leaves the second pod running; the second pod finds nothing the
+// first left, in /tmp or among its processes.
+func TestSlotReused(t *testing.T) {
+	t.Parallel()
+	rt := newSlotRuntime(t, t.TempDir(), 1)
+	rt.slots.refill()
+	awaitSlots(t, rt, 1)
+	s := rt.slots.ready[0]
+
+	first := request("first", apiv1.KindPyTorchJob, "echo left > /tmp/left; (sleep 300 &) ; true", 1)
+	first.Workspace = "ws-a"
+	if err := rt.Start(t.Context(), first); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	waitPods(t, rt, first, func(p []runtime.PodStatus) bool { return p[0].Phase == phaseSucceeded })
+	awaitSlots(t, rt, 1)
+	if again := rt.slots.ready[0]; again != s {
+		t.Fatalf("the pool has slot %s, want %s back", again.name, s.name)
+	}
+	firstDir := filepath.Join(rt.dispatchDir(first.WorkloadID, 1), first.Pods[0].PodID)
+	if _, ok := readPid(firstDir); ok {
+		t.Errorf("the first pod still names the slot as its shim")
+	}
+	for k, dir := range s.cgroup {
+		if !cgroups.PathExists(dir) {
+			t.Errorf("the slot's %s cgroup %s is not back", k, dir)
+		}
+	}
+
+	second := request("second", apiv1.KindPyTorchJob, `test ! -e /tmp/left && ! grep -qsx sleep /proc/[0-9]*/comm && echo clean; sleep 300`, 1)
+	second.Workspace = "ws-b"
+	if err := rt.Start(t.Context(), second); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	waitPods(t, rt, second, func(p []runtime.PodStatus) bool { return p[0].Phase == phaseRunning })
+	if id, ok := readPid(filepath.Join(rt.dispatchDir(second.WorkloadID, 1), second.Pods[0].PodID)); !ok || id != s.id {
+		t.Errorf("the second pod's shim is %+v, want the slot %+v", id, s.id)
+	}
+	if err := rt.Release(t.Context(), first.Ref()); err != nil {
+		t.Fatalf("Release the first: %v", err)
+	}
+	if p := waitPods(t, rt, second, func(p []runtime.PodStatus) bool { return true }); p[0].Phase != phaseRunning {
+		t.Errorf("the second pod after the first's release: %+v, want Running", p[0])
+	}
+	waitFor(t, rt, "the second pod to find nothing of the first (no /tmp/left, no sleep)", func() bool {
+		return strings.Contains(podLog(t, rt, second), "clean")
+	}, func() any { return podLog(t, rt, second) })
+	stopAll(t, rt, second)
 }

@@ -3,24 +3,35 @@ package process
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
-// A slot is a pod's shim started before its pod is known, so that the pod's start
-// waits neither for the shim's exec, nor for its move into a cgroup (on cgroup v1 a
-// move waits for an RCU grace period, ~5-10 ms), nor for its namespaces and veth: the
-// runtime keeps a few ready (slots.go) and hands each to one pod, once.
+// A slot is a pod shim started before its pods are known and kept for one pod after
+// another, so that a pod's start waits neither for a shim's exec, nor for its move
+// into a cgroup (on cgroup v1 a move waits for an RCU grace period, ~5-10 ms), nor for
+// a network namespace and veth: the runtime keeps a few ready (slots.go).
 //
 // The runtime starts a slot as `berth pod-slot` (SlotArg), PID 1 of a new PID
 // namespace, in a cgroup of its own, with a control socket as fd 3. The slot reads its
-// slotConfig (one JSON line), joins its cgroup in every controller, makes the mount
-// and network namespaces of its pod's first run on a thread of their own (podThread),
-// and answers "ready" (or "error <why>"). Then it waits for one more line: the
-// directory of its pod, whose spec names the slot's cgroup, renamed for the pod, and
-// the slot's network. From there on it is that pod's shim, as ShimMain would be. A
-// slot whose socket closes first (its server dropped it, or died) exits.
+// slotConfig (one JSON line), joins its cgroup in every controller, makes its network
+// namespace with the slot's veth and IP, and answers "ready" (or "error <why>"). Then
+// it reads one line, the directory of a pod, whose spec names the slot's cgroup,
+// renamed for the pod, and the slot's network, and runs the pod as ShimMain would,
+// each run in a new mount namespace made in the slot's network namespace. Once the
+// pod has ended and everything it left is killed, the slot vacates it: the pod's pid
+// file goes (its shim is no longer this) and the cgroup gets the slot's name back.
+// Then it answers "ready" again. A slot whose socket closes (its server dropped it, or
+// died) exits once its pod, if it has one, has ended.
+//
+// What one pod leaves for the next is the slot's network namespace: its listening
+// sockets and processes are gone with it (the processes of the PID namespace are
+// killed when a pod ends), and pods cannot change the namespace's configuration (they
+// run without capabilities). Their cgroup's counters (CPU used, OOM kills) go on
+// counting; the runtime reads differences.
 
 // SlotArg, as a shim binary's one argument, starts a slot.
 const SlotArg = "pod-slot"
@@ -28,7 +39,7 @@ const SlotArg = "pod-slot"
 // slotControlFD is the slot's end of its control socket.
 const slotControlFD = 3
 
-// slotReady is the slot's answer once it is ready for a pod.
+// slotReady is the slot's answer when it is ready for a pod.
 const slotReady = "ready"
 
 // slotConfig is what a slot is told when it starts.
@@ -37,47 +48,78 @@ type slotConfig struct {
 	Network podNetwork `json:"network"`
 }
 
+// slotState is a slot's own: its config and network namespace.
+type slotState struct {
+	cfg   slotConfig
+	netns *os.File
+}
+
 // SlotMain runs a slot (`berth pod-slot`) and returns its exit code.
 func SlotMain() int {
 	control := os.NewFile(slotControlFD, "slot control")
 	in := bufio.NewReader(control)
-	thread, err := readySlot(in)
-	answer := slotReady
-	if err != nil {
-		answer = "error " + strings.ReplaceAll(err.Error(), "\n", " ")
+	slot, err := readySlot(in)
+	for err == nil {
+		var thread *podThread
+		if thread, err = newPodThread(nil, slot.netns); err != nil {
+			break
+		}
+		if _, err := control.WriteString(slotReady + "\n"); err != nil {
+			return 0
+		}
+		line, err := in.ReadString('\n')
+		if err != nil {
+			return 0 // dropped
+		}
+		dir := strings.TrimSuffix(line, "\n")
+		spec, err := readSpec(dir)
+		if err != nil {
+			return shimError(dir, err)
+		}
+		runShim(dir, spec, thread, slot.netns)
+		err = slot.vacate(dir, spec)
 	}
-	if _, werr := control.WriteString(answer + "\n"); werr != nil || err != nil {
-		return 1
-	}
-	dir, err := in.ReadString('\n')
-	control.Close()
-	if err != nil {
-		return 0 // dropped before a pod was handed to it
-	}
-	dir = strings.TrimSuffix(dir, "\n")
-	spec, err := readSpec(dir)
-	if err != nil {
-		return shimError(dir, err)
-	}
-	return runShim(dir, spec, thread)
+	_, _ = control.WriteString("error " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n")
+	return 1
 }
 
-// readySlot reads the slot's config, joins its cgroup and makes the namespaces of its
-// pod's first run.
-func readySlot(in *bufio.Reader) (*podThread, error) {
+// readySlot reads the slot's config, joins its cgroup and makes its network
+// namespace.
+func readySlot(in *bufio.Reader) (*slotState, error) {
 	line, err := in.ReadBytes('\n')
 	if err != nil {
 		return nil, fmt.Errorf("read the slot's config: %w", err)
 	}
-	var cfg slotConfig
-	if err := json.Unmarshal(line, &cfg); err != nil {
+	slot := &slotState{}
+	if err := json.Unmarshal(line, &slot.cfg); err != nil {
 		return nil, fmt.Errorf("read the slot's config: %w", err)
 	}
-	if err := cfg.Cgroup.join(os.Getpid()); err != nil {
+	if err := slot.cfg.Cgroup.join(os.Getpid()); err != nil {
 		return nil, err
 	}
 	if err := becomeInit(); err != nil {
 		return nil, err
 	}
-	return newPodThread(&cfg.Network)
+	thread, err := newPodThread(&slot.cfg.Network, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = thread.do(func() error {
+		slot.netns, err = os.Open("/proc/thread-self/ns/net")
+		return err
+	})
+	return slot, err
+}
+
+// vacate readies the slot for another pod once the pod in dir, of spec, has ended.
+func (s *slotState) vacate(dir string, spec podSpec) error {
+	if err := os.Remove(filepath.Join(dir, pidFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for k, from := range spec.Cgroup {
+		if err := os.Rename(from, s.cfg.Cgroup[k]); err != nil {
+			return fmt.Errorf("take the slot's cgroup back: %w", err)
+		}
+	}
+	return nil
 }

@@ -349,7 +349,7 @@ func (r *Runtime) Release(ctx context.Context, ref runtime.Ref) error {
 		if spec.Cgroup != nil {
 			cgroups = append(cgroups, spec.Cgroup)
 		}
-		if spec.Network != nil {
+		if spec.Network != nil && spec.Slot == "" { // a slot's network stays for its next pod
 			networks = append(networks, *spec.Network)
 		}
 		sandboxes = append(sandboxes, spec.Sandbox)

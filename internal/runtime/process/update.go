@@ -166,7 +166,7 @@ func (r *Runtime) reapPod(workloadID, dir string, now time.Time) error {
 			return err
 		}
 	}
-	if spec.Network != nil {
+	if spec.Network != nil && spec.Slot == "" { // a slot's network stays for its next pod
 		if err := detachNetwork(*spec.Network); err != nil {
 			return err
 		}
