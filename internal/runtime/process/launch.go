@@ -62,25 +62,18 @@ func (r *Runtime) launch(dir string, spec podSpec, slot *slot) error {
 	return err
 }
 
-// handSlot hands the prepared pod in dir its slot, whose shim runs it from then on.
-// The slot's pid is recorded first: the slot takes it away when it vacates the pod,
-// which may be at once. Nothing else can launch the pod meanwhile: the slot is in the
-// pod's cgroup, so the pod reads as started (claimLaunch). A slot that died leaves the
-// pod to launch as any other.
+// handSlot hands the prepared pod in dir its slot, whose shim runs it from then on
+// and records itself as the pod's shim (and no longer, once it has vacated the pod).
+// Nothing else can launch the pod meanwhile: the slot is in the pod's cgroup, so the
+// pod reads as started (claimLaunch). A slot that died leaves the pod to launch as any
+// other.
 func (r *Runtime) handSlot(dir string, spec podSpec, slot *slot) error {
-	if err := writePid(dir, slot.id); err != nil {
-		return err
-	}
-	r.watcher.add(dir, slot.id)
 	if err := slot.hand(dir); err != nil {
 		slog.Warn("process runtime: a pod starts without its slot", "pod", spec.PodID, "err", err)
 		r.slots.ended()
-		r.watcher.remove(dir)
-		if err := os.Remove(filepath.Join(dir, pidFile)); err != nil {
-			return err
-		}
 		return r.launch(dir, spec, nil)
 	}
+	r.watcher.add(dir, slot.id)
 	go r.reuseSlot(slot)
 	return nil
 }

@@ -20,7 +20,8 @@ import (
 // slotConfig (one JSON line), joins its cgroup in every controller, makes its network
 // namespace with the slot's veth and IP, and answers "ready" (or "error <why>"). Then
 // it reads one line, the directory of a pod, whose spec names the slot's cgroup,
-// renamed for the pod, and the slot's network, and runs the pod as ShimMain would,
+// renamed for the pod, and the slot's network, records itself in the pod's pid file
+// and runs the pod as ShimMain would,
 // each run in a new mount namespace made in the slot's network namespace. Once the
 // pod has ended and everything it left is killed, the slot vacates it: the pod's pid
 // file goes (its shim is no longer this) and the cgroup gets the slot's name back.
@@ -44,6 +45,9 @@ const slotReady = "ready"
 
 // slotConfig is what a slot is told when it starts.
 type slotConfig struct {
+	// ID is the slot's own process as the host sees it, which it records in the pid
+	// file of each pod it runs.
+	ID      procID     `json:"id"`
 	Cgroup  podCgroup  `json:"cgroup"`
 	Network podNetwork `json:"network"`
 }
@@ -73,6 +77,9 @@ func SlotMain() int {
 		}
 		dir := strings.TrimSuffix(line, "\n")
 		spec, err := readSpec(dir)
+		if err == nil {
+			err = writePid(dir, slot.cfg.ID)
+		}
 		if err != nil {
 			return shimError(dir, err)
 		}
