@@ -204,11 +204,13 @@ func enterSandbox(sb podSandbox) error {
 		return fmt.Errorf("open the working directory: %w", err)
 	}
 	defer unix.Close(work)
-	secrets, err := unix.Open(sb.SecretsDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open the secrets directory: %w", err)
+	secrets := -1 // a pod without secrets has no secrets directory
+	if sb.HasSecrets {
+		if secrets, err = unix.Open(sb.SecretsDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("open the secrets directory: %w", err)
+		}
+		defer unix.Close(secrets)
 	}
-	defer unix.Close(secrets)
 	home, err := openHome(sb)
 	if err != nil {
 		return err
@@ -222,7 +224,7 @@ func enterSandbox(sb podSandbox) error {
 		{"mount a private /tmp", func() error { return unix.Mount("tmpfs", "/tmp", "tmpfs", hardened, "mode=1777") }},
 		{"mount a private /dev/shm", func() error { return unix.Mount("tmpfs", "/dev/shm", "tmpfs", hardened, "mode=1777") }},
 		{"mask the data dir", func() error { return maskDataDir(sb, work, home) }},
-		{"mount the secrets", func() error { return mountSecrets(sb.HasSecrets, secrets) }},
+		{"mount the secrets", func() error { return mountSecrets(secrets) }},
 		{"mount /proc", func() error { return unix.Mount("proc", "/proc", "proc", hardened|unix.MS_NOEXEC, "") }},
 	}
 	for _, s := range steps {
@@ -257,22 +259,25 @@ func maskDataDir(sb podSandbox, work, home int) error {
 	return unix.Mount("", sb.DataDir, "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, "")
 }
 
-// mountSecrets binds the pod's secrets directory (the handle dir) read-only over
-// /etc/secrets. The host's /etc/secrets is made, empty, the first time a pod names a
-// secret; where it exists, a pod without secrets sees it empty, not what the host has.
-func mountSecrets(hasSecrets bool, dir int) error {
-	if hasSecrets {
-		if err := os.MkdirAll(secretsMount, 0o755); err != nil {
-			return err
+// mountSecrets binds the pod's secrets directory (the handle dir; -1 for a pod
+// without secrets) read-only over /etc/secrets. The host's /etc/secrets is made,
+// empty, the first time a pod names a secret; where it exists, a pod without secrets
+// sees it empty (a read-only tmpfs), not what the host has.
+func mountSecrets(dir int) error {
+	const hardened = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+	if dir < 0 {
+		if _, err := os.Stat(secretsMount); errors.Is(err, os.ErrNotExist) {
+			return nil
 		}
-	} else if _, err := os.Stat(secretsMount); errors.Is(err, os.ErrNotExist) {
-		return nil
+		return unix.Mount("tmpfs", secretsMount, "tmpfs", hardened, "mode=0755,size=4k")
+	}
+	if err := os.MkdirAll(secretsMount, 0o755); err != nil {
+		return err
 	}
 	if err := unix.Mount(fdPath(dir), secretsMount, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return err
 	}
-	return unix.Mount("", secretsMount, "",
-		unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+	return unix.Mount("", secretsMount, "", unix.MS_BIND|unix.MS_REMOUNT|hardened, "")
 }
 
 func fdPath(fd int) string { return filepath.Join("/proc/self/fd", strconv.Itoa(fd)) }

@@ -191,15 +191,18 @@ func (r *Runtime) sandboxFor(req runtime.StartRequest, dir string) (*podSandbox,
 }
 
 // prepareSandbox makes the pod's working directory, owned by its uid, and writes its
-// general secrets, readable by its gid alone; the pod directory (0700, the server's)
+// general secrets, readable by its gid alone, in its secrets directory (none for a
+// pod without); the pod directory (0700, the server's)
 // keeps every other uid out of both. A server that is not root cannot give them
 // away: the pod's pod-init does, in its user namespace (awaitIDs).
 func prepareSandbox(sb *podSandbox, secrets []runtime.Secret) error {
 	if err := os.MkdirAll(sb.WorkDir, 0o700); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(sb.SecretsDir, 0o755); err != nil {
-		return err
+	if sb.HasSecrets {
+		if err := os.MkdirAll(sb.SecretsDir, 0o755); err != nil {
+			return err
+		}
 	}
 	for id, keys := range generalSecrets(secrets) {
 		if err := writeSecret(filepath.Join(sb.SecretsDir, id), keys); err != nil {

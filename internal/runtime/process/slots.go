@@ -92,8 +92,11 @@ type slotPool struct {
 	// busy counts the slots taken and not yet given back or ended.
 	busy    int
 	filling bool
-	next    int
-	closed  bool
+	// filler is the goroutine that fills, which close waits for: while it starts a
+	// slot, one of the server's threads is in the slot's cgroup.
+	filler sync.WaitGroup
+	next   int
+	closed bool
 	// err is why the pool stopped filling: pods start without slots from then on.
 	err error
 }
@@ -148,7 +151,7 @@ func (p *slotPool) fillLocked() {
 		return
 	}
 	p.filling = true
-	go p.fill()
+	p.filler.Go(p.fill)
 }
 
 // fill makes slots one after the other until the pool is full.
@@ -177,15 +180,18 @@ func (p *slotPool) fill() {
 	p.filling = false
 }
 
-// close drops the ready slots and makes no more.
+// close drops the ready slots, makes no more and waits until the one being made, if
+// any, is dropped.
 func (p *slotPool) close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.closed = true
-	for _, s := range p.ready {
-		go p.drop(s)
-	}
+	ready := p.ready
 	p.ready = nil
+	p.mu.Unlock()
+	p.filler.Wait()
+	for _, s := range ready {
+		p.drop(s)
+	}
 }
 
 // slotsUsable reports whether this runtime's pods may be handed slots: sandboxed as

@@ -133,6 +133,9 @@ func giveToPod(sb podSandbox) error {
 			return fmt.Errorf("give the pod its home: %w", err)
 		}
 	}
+	if !sb.HasSecrets {
+		return nil // no secrets directory
+	}
 	secrets, err := os.ReadDir(sb.SecretsDir)
 	if err != nil {
 		return fmt.Errorf("read the pod's secrets: %w", err)
