@@ -14,9 +14,9 @@ import (
 // every Linux architecture Go builds for).
 const userHZ = 100
 
-// cpuSample is CPU time used so far by the server itself, by the pods it has reaped
-// (the shims, with what each shim reaped: /bin/sh and the command), by this client, and
-// by the whole machine.
+// cpuSample is CPU time used so far by the server itself, by its pods (the shims and
+// slots it started, reaped or still running, with what each reaped: /bin/sh and the
+// command), by this client, and by the whole machine.
 type cpuSample struct {
 	at                            time.Time
 	server, pods, client, machine time.Duration
@@ -37,6 +37,7 @@ func sampleCPU(serverPid int) (cpuSample, error) {
 	if err != nil {
 		return s, fmt.Errorf("/proc/%d/stat: %w", serverPid, err)
 	}
+	s.pods += liveChildrenCPU(serverPid)
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return s, err
@@ -57,6 +58,31 @@ func sampleCPU(serverPid int) (cpuSample, error) {
 	}
 	s.machine = busy
 	return s, err
+}
+
+// liveChildrenCPU is the CPU time of the running children of pid (the slots the
+// server keeps, the shims of pods still running) and of what they reaped.
+func liveChildrenCPU(pid int) time.Duration {
+	entries, _ := os.ReadDir("/proc")
+	var sum time.Duration
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// After the command: state, ppid, ...; utime to cstime are 11-15.
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) < 15 || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		if t, err := sumTicks(fields, 11, 15); err == nil {
+			sum += t
+		}
+	}
+	return sum
 }
 
 // sumTicks adds fields[from:to] as clock ticks.

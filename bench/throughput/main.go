@@ -17,9 +17,10 @@
 //     running) − the time just before its create request. Condition times are stored
 //     with millisecond resolution by the server, on the same clock as this client.
 //
-// With the throughput it prints the CPU time the server, its pods (the shims and what
-// they ran, counted once reaped), this client and every other process on the machine
-// used meanwhile: on a small machine the first two are the limit.
+// With the throughput it prints the CPU time the server, its pods (the shims and the
+// slots it started, running or reaped, and what they ran), this client and every other
+// process on the machine used meanwhile: on a small machine the first two are the
+// limit. -pod-slots passes --pod-slots to the server (0: every pod starts a shim).
 //
 // It prints what it measured and one job's timeline, then as its last line one JSON
 // object {"jobs":N,"jobsPerSecond":..,"p50Millis":..,"p99Millis":..}. It stops the
