@@ -5,7 +5,8 @@
 // <DataDir>/pods/<workloadID>/<dispatch>/<podID>/ with
 //
 //	spec.json    what to run (command, env, restartAlways, kind, rank, node), its cgroup and IP
-//	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat)
+//	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat); a slot
+//	             removes it when it goes on to another pod
 //	status.json  phase, times, exit code, reason, restarts; written by the shim (none: Pending)
 //	log          stdout and stderr in the CRI log format kubelet writes
 //	log.<name>   the same of the pod's sidecar of that name
@@ -21,19 +22,22 @@
 // pod is reported gone.
 //
 // With Config.Sandbox a pod directory also has work/ (the pod's
-// working directory, owned by its workspace's uid) and secrets/ (its general secrets),
+// working directory, owned by its workspace's uid) and, with general secrets, secrets/,
 // and the pod runs in new mount, PID and network namespaces, where the data dir is
 // masked, as its workspace's uid without capabilities: see sandbox.go. On the host's
 // filesystem, as root, the runtime starts the shim itself as PID 1 of the pod's new
 // PID namespace, and the shim makes the mount and network namespaces on a thread of
 // its own and forks the command from it: one exec of this binary per pod
-// (shiminit.go). In a user namespace or an image the shim runs the command through
+// (shiminit.go). Such a pod is, where one is ready, handed a slot instead: a shim
+// started ahead, in its own cgroup and network namespace, which runs one pod after
+// another (slotshim.go, slots.go); no exec at all. In a user namespace or an image the shim runs the command through
 // pod-init (PodInitMain, `berth pod-init <dir>`), PID 1 of the namespaces it is
 // cloned into (podinit.go). Either way the pod's eth0 is one end of a veth on the host
 // bridge, with an IP the runtime handed out at Start (recorded in pod-ips/ in the
 // data dir: a symlink named by each IP handed out, and a hard link of it named by
-// the pod while the pod holds it; see podips.go; freed at Release), set up by the
-// shim from outside the namespace before the command runs; see network.go. A server that is not root (Sandbox.UserNS: rootless.go,
+// the pod, or the slot, while it holds it; see podips.go; a pod's is freed at
+// Release), set up by the shim from outside the namespace before the command runs;
+// see network.go. A server that is not root (Sandbox.UserNS: rootless.go,
 // userns.go) puts pod-init in a user namespace instead of a network one: the shim maps
 // the server's ids to 0 in it and the workspace's subordinate id to itself
 // (newuidmap, newgidmap), and pod-init, root there, gives the pod its files before it
@@ -44,7 +48,7 @@
 // podrootfs.go.
 //
 // Where it can (as root, with the memory, cpu, cpuacct and pids controllers), the runtime
-// makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>/<dispatch>/<podID> under
+// makes each pod a cgroup, berth/<hash of DataDir>/<workloadID>.<dispatch>.<podID> under
 // its own (github.com/opencontainers/cgroups resolves it on v1 and v2), limited to the
 // pod's cpu (a CFS quota), memory and Config.PidsLimit processes, and records it in
 // spec.json before it starts the shim; the shim joins it before anything else, so every
