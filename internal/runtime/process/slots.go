@@ -291,6 +291,7 @@ func (r *Runtime) reuseSlot(s *slot) {
 	if err := s.awaitReady(); err != nil {
 		s.control.Close()
 		r.slots.ended()
+		r.slots.refill() // in its place
 		return
 	}
 	r.slots.giveBack(s)

@@ -1,7 +1,6 @@
 package process
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -214,25 +213,7 @@ func TestDeadSlotsReleased(t *testing.T) {
 func BenchmarkSlotStart(b *testing.B) {
 	rt := newSlotRuntime(b, b.TempDir(), 1)
 	rt.slots.refill()
-	ctx := context.Background()
-	var toRunning []time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		awaitSlots(b, rt, 1)
-		b.StartTimer()
-		req := request(fmt.Sprintf("bench-%d", len(toRunning)), apiv1.KindPyTorchJob, "true", 1)
-		dir := filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
-		started := time.Now()
-		if err := rt.Start(ctx, req); err != nil {
-			b.Fatalf("Start: %v", err)
-		}
-		st := awaitEnd(b, dir)
-		toRunning = append(toRunning, st.StartTime.Sub(started))
-		if err := rt.Release(ctx, req.Ref()); err != nil {
-			b.Fatalf("Release: %v", err)
-		}
-	}
-	reportToRunning(b, toRunning)
+	startEach(b, rt, func() { awaitSlots(b, rt, 1) })
 }
 
 // TestSlotReused: a slot whose pod ended runs the next pod, of another workspace:

@@ -23,8 +23,8 @@ import (
 // renamed for the pod, and the slot's network, records itself in the pod's pid file
 // and runs the pod as ShimMain would,
 // each run in a new mount namespace made in the slot's network namespace. Once the
-// pod has ended and everything it left is killed, the slot vacates it: the pod's pid
-// file goes (its shim is no longer this) and the cgroup gets the slot's name back.
+// pod has ended and everything it left is killed, the slot vacates it: the cgroup gets
+// the slot's name back and the pod's pid file goes (its shim is no longer this).
 // Then it answers "ready" again. A slot whose socket closes (its server dropped it, or
 // died) exits once its pod, if it has one, has ended.
 //
@@ -118,15 +118,17 @@ func readySlot(in *bufio.Reader) (*slotState, error) {
 	return slot, err
 }
 
-// vacate readies the slot for another pod once the pod in dir, of spec, has ended.
+// vacate readies the slot for another pod once the pod in dir, of spec, has ended:
+// the cgroup first, so that once the pid file is gone a release of the pod finds
+// nothing of the slot to kill.
 func (s *slotState) vacate(dir string, spec podSpec) error {
-	if err := os.Remove(filepath.Join(dir, pidFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
 	for k, from := range spec.Cgroup {
 		if err := os.Rename(from, s.cfg.Cgroup[k]); err != nil {
 			return fmt.Errorf("take the slot's cgroup back: %w", err)
 		}
+	}
+	if err := os.Remove(filepath.Join(dir, pidFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
 	return nil
 }
