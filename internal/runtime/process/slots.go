@@ -220,7 +220,7 @@ func (r *Runtime) makeSlot(n int) (s *slot, err error) {
 	if err := r.startSlot(s); err != nil {
 		return s, err
 	}
-	cfg, err := json.Marshal(slotConfig{ID: s.id, Cgroup: s.cgroup, Network: s.network})
+	cfg, err := json.Marshal(slotConfig{ID: s.id, Server: r.self, Cgroup: s.cgroup, Network: s.network})
 	if err != nil {
 		return s, err
 	}

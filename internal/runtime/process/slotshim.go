@@ -26,7 +26,8 @@ import (
 // pod has ended and everything it left is killed, the slot vacates it: the cgroup gets
 // the slot's name back and the pod's pid file goes (its shim is no longer this).
 // Then it answers "ready" again. A slot whose socket closes (its server dropped it, or
-// died) exits once its pod, if it has one, has ended.
+// died) exits once its pod, if it has one, has ended; one whose server is gone when
+// its pod ends exits without vacating it.
 //
 // What one pod leaves for the next is the slot's network namespace: its listening
 // sockets and processes are gone with it (the processes of the PID namespace are
@@ -46,8 +47,9 @@ const slotReady = "ready"
 // slotConfig is what a slot is told when it starts.
 type slotConfig struct {
 	// ID is the slot's own process as the host sees it, which it records in the pid
-	// file of each pod it runs.
+	// file of each pod it runs; Server is its server's.
 	ID      procID     `json:"id"`
+	Server  procID     `json:"server"`
 	Cgroup  podCgroup  `json:"cgroup"`
 	Network podNetwork `json:"network"`
 }
@@ -84,6 +86,9 @@ func SlotMain() int {
 			return shimError(dir, err)
 		}
 		runShim(dir, spec, thread, slot.netns)
+		if !slot.cfg.Server.alive() {
+			return 0 // no one to take another pod from: the pod's cgroup goes with the pod
+		}
 		err = slot.vacate(dir, spec)
 	}
 	_, _ = control.WriteString("error " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n")
