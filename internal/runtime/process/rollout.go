@@ -106,7 +106,7 @@ func (r *Runtime) startPod(req runtime.StartRequest, p runtime.PodSpec) error {
 	if err != nil {
 		return err
 	}
-	if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res, new(*slot)); err != nil {
+	if _, err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res, nil); err != nil {
 		return err
 	}
 	return r.launch(dir, spec, nil)

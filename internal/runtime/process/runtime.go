@@ -272,9 +272,9 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		if err != nil {
 			return err
 		}
-		slot := slots[p.PodID]
+		slot, err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res, slots[p.PodID])
 		delete(slots, p.PodID)
-		if err := r.preparePod(dir, &spec, req.Secrets, podCgroupPath(req, p), res, &slot); err != nil {
+		if err != nil {
 			if slot != nil {
 				go r.dropSlot(slot)
 				r.slots.ended()
@@ -491,60 +491,62 @@ func (r *Runtime) masterPort(ddir string) (string, error) {
 
 // preparePod writes what the pod's shim needs: its directory, sandbox and spec, and
 // leaves it Pending. The pod's cgroup (named cgroup under the runtime's, limited to res;
-// the slot's, renamed, where the pod is handed *slot) is made and recorded in its spec
+// that of slot, renamed, where the pod is handed one) is made and recorded in its spec
 // before the shim starts, so the pod is found through it even if the server dies
-// before writing the pid file.
-func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret, cgroup string, res resource.List, slot **slot) error {
+// before writing the pid file. It returns the slot the pod has, nil where it has none
+// (or its slot was dropped).
+func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret, cgroup string, res resource.List, slot *slot) (*slot, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+		return slot, err
 	}
 	if spec.Sandbox != nil {
 		if err := prepareSandbox(spec.Sandbox, secrets); err != nil {
-			return fmt.Errorf("prepare the sandbox: %w", err)
+			return slot, fmt.Errorf("prepare the sandbox: %w", err)
 		}
 	}
 	if spec.Image != nil {
 		if err := writeRegistryAuth(dir, secrets); err != nil {
-			return fmt.Errorf("registry logins: %w", err)
+			return slot, fmt.Errorf("registry logins: %w", err)
 		}
 	}
 	if r.limits.err == nil {
-		cg, err := r.podCgroup(cgroup, res, slot)
+		var err error
+		spec.Cgroup, slot, err = r.podCgroup(cgroup, res, slot)
 		if err != nil {
 			_ = writeJSON(filepath.Join(dir, specFile), spec)
 			failStart(dir, err)
-			return err
+			return slot, err
 		}
-		spec.Cgroup = cg
 	}
-	if *slot != nil {
-		spec.Slot = (*slot).name
+	if slot != nil {
+		spec.Slot = slot.name
 	}
 	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
-		return err
+		return slot, err
 	}
 	// No status.json reads Pending: the status of an earlier try that failed goes.
 	if err := os.Remove(filepath.Join(dir, statusFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+		return slot, err
 	}
-	return nil
+	return slot, nil
 }
 
 // podCgroup makes the pod's cgroup, named cgroup under the runtime's and limited to
-// res: the cgroup of *slot, renamed, where the pod is handed a slot. A slot whose
+// res: the cgroup of slot, renamed, where the pod is handed a slot. A slot whose
 // cgroup cannot be renamed (a cgroup of that name is left from an earlier try) is
-// dropped, and *slot set to nil.
-func (r *Runtime) podCgroup(cgroup string, res resource.List, slot **slot) (podCgroup, error) {
-	if *slot == nil {
-		return r.limits.create(cgroup, res)
+// dropped. It returns the slot the pod keeps, if any.
+func (r *Runtime) podCgroup(cgroup string, res resource.List, slot *slot) (podCgroup, *slot, error) {
+	if slot == nil {
+		cg, err := r.limits.create(cgroup, res)
+		return cg, nil, err
 	}
-	cg, err := r.limits.adopt((*slot).cgroup, cgroup, res)
+	cg, err := r.limits.adopt(slot.cgroup, cgroup, res)
 	if errors.Is(err, errNotRenamed) {
 		slog.Info("process runtime: a pod starts without its slot", "pod", cgroup, "err", err)
-		r.dropSlot(*slot)
+		r.dropSlot(slot)
 		r.slots.ended()
-		*slot = nil
-		return r.limits.create(cgroup, res)
+		cg, err = r.limits.create(cgroup, res)
+		return cg, nil, err
 	}
-	return cg, err
+	return cg, slot, err
 }
