@@ -54,10 +54,12 @@ type slotConfig struct {
 	Network podNetwork `json:"network"`
 }
 
-// slotState is a slot's own: its config and network namespace.
+// slotState is a slot's own: its config, its network namespace, and the thread made
+// in it for the next pod.
 type slotState struct {
-	cfg   slotConfig
-	netns *os.File
+	cfg    slotConfig
+	netns  *os.File
+	thread *podThread
 }
 
 // SlotMain runs a slot (`berth pod-slot`) and returns its exit code.
@@ -65,34 +67,55 @@ func SlotMain() int {
 	control := os.NewFile(slotControlFD, "slot control")
 	in := bufio.NewReader(control)
 	slot, err := readySlot(in)
-	for err == nil {
-		var thread *podThread
-		if thread, err = newPodThread(nil, slot.netns); err != nil {
-			break
+	more := err == nil
+	for more {
+		var dir string
+		if dir, more, err = slot.awaitPod(control, in); more {
+			more, err = slot.run(dir)
 		}
-		if _, err := control.WriteString(slotReady + "\n"); err != nil {
-			return 0
-		}
-		line, err := in.ReadString('\n')
-		if err != nil {
-			return 0 // dropped
-		}
-		dir := strings.TrimSuffix(line, "\n")
-		spec, err := readSpec(dir)
-		if err == nil {
-			err = writePid(dir, slot.cfg.ID)
-		}
-		if err != nil {
-			return shimError(dir, err)
-		}
-		runShim(dir, spec, thread, slot.netns)
-		if !slot.cfg.Server.alive() {
-			return 0 // no one to take another pod from: the pod's cgroup goes with the pod
-		}
-		err = slot.vacate(dir, spec)
+	}
+	if err == nil {
+		return 0 // dropped, or its server is gone
 	}
 	_, _ = control.WriteString("error " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n")
 	return 1
+}
+
+// awaitPod makes the thread of the next pod's first run, answers "ready" and reads
+// the pod's directory; more is false when the slot was dropped.
+func (s *slotState) awaitPod(control *os.File, in *bufio.Reader) (dir string, more bool, err error) {
+	if s.thread, err = newPodThread(nil, s.netns); err != nil {
+		return "", false, err
+	}
+	if _, err := control.WriteString(slotReady + "\n"); err != nil {
+		return "", false, nil
+	}
+	line, err := in.ReadString('\n')
+	if err != nil {
+		return "", false, nil
+	}
+	return strings.TrimSuffix(line, "\n"), true, nil
+}
+
+// run runs the pod in dir until it ends, then vacates it; more is false when the slot
+// is to exit: its server is gone, or the pod could not be run (which its status says).
+func (s *slotState) run(dir string) (more bool, err error) {
+	spec, err := readSpec(dir)
+	if err == nil {
+		err = writePid(dir, s.cfg.ID)
+	}
+	if err != nil {
+		shimError(dir, err)
+		return false, nil
+	}
+	runShim(dir, spec, s.thread, s.netns)
+	if !s.cfg.Server.alive() {
+		return false, nil // no one to take another pod from: the pod's cgroup goes with the pod
+	}
+	if err := s.vacate(dir, spec); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // readySlot reads the slot's config, joins its cgroup and makes its network
