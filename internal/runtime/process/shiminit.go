@@ -116,8 +116,11 @@ func newPodThread(n *podNetwork, netns *os.File) (*podThread, error) {
 		goruntime.LockOSThread()
 		err := unsharePod(n, netns)
 		made <- err
-		if err == nil {
-			t.done <- (<-t.jobs)()
+		if err != nil {
+			return
+		}
+		if job, ok := <-t.jobs; ok {
+			t.done <- job()
 		}
 	}()
 	return t, <-made
@@ -128,6 +131,9 @@ func (t *podThread) do(job func() error) error {
 	t.jobs <- job
 	return <-t.done
 }
+
+// end ends the thread if it ran no job; once it has, it does nothing.
+func (t *podThread) end() { close(t.jobs) }
 
 // unsharePod moves the calling (locked) thread into a new mount namespace and into
 // the network namespace netns, or without it, with n, a new one with the pod's eth0.

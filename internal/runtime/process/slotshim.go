@@ -109,6 +109,7 @@ func (s *slotState) run(dir string) (more bool, err error) {
 		return false, nil
 	}
 	runShim(dir, spec, s.thread, s.netns)
+	s.thread.end() // unused where the pod never ran
 	if !s.cfg.Server.alive() {
 		return false, nil // no one to take another pod from: the pod's cgroup goes with the pod
 	}
