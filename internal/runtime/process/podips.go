@@ -31,21 +31,19 @@ const (
 
 // podIPs hands out the pods' IPs from a subnet, recorded in the data dir, so that a
 // runtime knows a pod's IP before it starts and after a restart of the server. A
-// holder is a pod, named "<workload>/<dispatch>/<pod>", or a pre-started slot (a name
-// without "/") that hands its IP to a pod later.
+// holder is a pod, named "<workload>/<dispatch>/<pod>", or a slot (a name without
+// "/"), which holds its IP for the pods it runs.
 //
 // Each IP ever handed out is a symlink, pod-ips/<ip>, whose target is the IP (never
 // followed), kept when the IP is freed. A holder holds an IP by a hard link of it
 // named by the holder (path-escaped): pod-ips/pods/<pod>, or pod-ips/slots/<slot>.
 // So a holder's IP is the target of its name, and an IP is free while its symlink
-// has no other link (or there is none yet). Handing an IP out, taking it back or
-// passing it from a slot to a pod is one link, unlink or rename, which no crash can
-// cut in half. Handing out an IP that was handed out before makes no new inode; one
-// never handed out, one (its symlink). The lookups are by name, so that nothing
-// costs more with the number of IPs held but releaseIf (it lists the holders) and
-// finding who holds an IP offered (it lists the slots, or the pods if a pod holds
-// it). Runtimes sharing the data dir take turns under the lock pod-ips/lock, which
-// the kernel drops with a server that dies.
+// has no other link (or there is none yet). Handing an IP out or taking it back is
+// one link or unlink, which no crash can cut in half. Handing out an IP that was
+// handed out before makes no new inode; one never handed out, one (its symlink). The
+// lookups are by name, so that nothing costs more with the number of IPs held but
+// releaseIf (it lists the holders). Runtimes sharing the data dir take turns under the
+// lock pod-ips/lock, which the kernel drops with a server that dies.
 type podIPs struct {
 	dir string
 	// legacy is the record of earlier servers, moved into dir at the first change.
