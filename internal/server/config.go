@@ -124,7 +124,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PodBridge, "pod-bridge", process.DefaultBridge, "host bridge the process runtime puts sandboxed pods on (made if missing)")
 	fs.StringVar(&c.PodSubnet, "pod-subnet", process.DefaultSubnet.String(), "IPv4 subnet of sandboxed pods: the bridge gets its first address, each pod one of the rest")
 	fs.IntVar(&c.PodSlots, "pod-slots", DefaultPodSlots, "sandboxed pods' shims the process runtime keeps started ahead, each in its cgroup "+
-		"and network namespace, so that a pod's start waits for neither (as root, on the host's filesystem, with cgroup v1); 0: none")
+		"and network namespace, so that a pod's start waits for neither (as root, on the host's filesystem, with cgroup v1); "+
+		"up to four times as many while pods run in them; 0: none")
 	fs.StringVar(&c.Images, "images", ImagesHost, "where pods of the process runtime find their filesystem: host (this host's, works offline) "+
 		"or pull (each pod in its workload's image, pulled with its image secrets and unpacked once per digest under the data dir; needs root)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", DefaultTokenTTL, "how long a login token (and its cookie) lasts, e.g. 12h; "+

@@ -50,7 +50,8 @@ type Config struct {
 	// StopGrace is how long a pod that a scale down drops gets between SIGTERM and
 	// SIGKILL; zero means DefaultStopGrace.
 	StopGrace time.Duration
-	// Slots is how many pods' shims are kept started ahead (slots.go); zero: none.
+	// Slots is how many pods' shims are kept started ahead (slots.go), ready for a
+	// pod; a burst of pods runs in up to slotsPerReady times as many. Zero: none.
 	Slots int
 	// SlotCommand is the argv that starts a slot; the server passes
 	// [os.Executable(), SlotArg].
@@ -145,7 +146,7 @@ func New(cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("process: slots of servers gone: %w", err)
 	}
 	if r.slotsUsable() {
-		r.slots = &slotPool{size: cfg.Slots, make: r.makeSlot, drop: r.dropSlot}
+		r.slots = &slotPool{ready: cfg.Slots, most: slotsPerReady * cfg.Slots, make: r.makeSlot, drop: r.dropSlot}
 	}
 	return r, nil
 }

@@ -19,17 +19,21 @@ import (
 	"github.com/berth-dev/berth/internal/resource"
 )
 
-// The runtime's side of slots (slotshim.go): a pool of up to Config.Slots ready
-// slots for sandboxed pods on the host's filesystem, filled one slot at a time in the
-// background once a Start is done. Start hands a pod a ready slot where there is one,
-// else starts its shim as before. A slot that is ready again after its pod goes back
-// to the pool, or ends where the pool is full. Slots are named slot-<server
+// The runtime's side of slots (slotshim.go): a pool of Config.Slots ready slots for
+// sandboxed pods on the host's filesystem, filled one slot at a time in the
+// background once a Start is done, up to slotsPerReady times as many in all while
+// pods run in them. Start hands a pod a ready slot where there is one, else starts
+// its shim as before. A slot that is ready again after its pod goes back to the pool,
+// or ends where enough are ready. Slots are named slot-<server
 // pid>-<server start>-<n>, as are the holders of their IPs and their cgroups (under
 // the runtime's; renamed for the pod a slot runs). A slot holds its IP for as long as
 // it lives: a pod run by a slot holds none of its own. A server that starts frees the
 // IPs and cgroups of slots of servers gone (releaseDeadSlots); their slots exit with
 // them once their pods end. Only cgroup v1 renames cgroups: on v2 (where
 // CLONE_INTO_CGROUP starts a shim in its cgroup without a move) there are no slots.
+
+// slotsPerReady is how many slots a burst of pods may run in, per slot kept ready.
+const slotsPerReady = 4
 
 // slotPrefix starts the names of slots.
 const slotPrefix = "slot-"
@@ -79,16 +83,18 @@ func (s *slot) awaitReady() error {
 	return nil
 }
 
-// slotPool keeps up to size slots, ready or running pods, and makes them until it
-// has as many.
+// slotPool keeps ready slots, ready of them when it can: it makes one whenever fewer
+// are ready, as long as it has fewer than most in all (ready or running a pod), and
+// keeps a slot whose pod ended only while fewer than ready are ready. So a burst of
+// pods runs in up to most slots, and the pool shrinks back to ready when it ends.
 type slotPool struct {
-	size int
+	ready, most int
 	// make makes the nth slot; drop discards one never handed a pod.
 	make func(n int) (*slot, error)
 	drop func(*slot)
 
-	mu    sync.Mutex
-	ready []*slot
+	mu   sync.Mutex
+	idle []*slot
 	// busy counts the slots taken and not yet given back or ended.
 	busy    int
 	filling bool
@@ -105,9 +111,9 @@ type slotPool struct {
 func (p *slotPool) take() *slot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for len(p.ready) > 0 {
-		s := p.ready[0]
-		p.ready = p.ready[1:]
+	for len(p.idle) > 0 {
+		s := p.idle[0]
+		p.idle = p.idle[1:]
 		if s.alive() {
 			p.busy++
 			return s
@@ -117,16 +123,17 @@ func (p *slotPool) take() *slot {
 	return nil
 }
 
-// giveBack returns a slot taken, ready for another pod.
+// giveBack returns a slot taken, ready for another pod; it is dropped where enough
+// are ready.
 func (p *slotPool) giveBack(s *slot) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.busy--
-	if p.closed {
+	if p.closed || len(p.idle) >= p.ready {
 		go p.drop(s)
 		return
 	}
-	p.ready = append(p.ready, s)
+	p.idle = append(p.idle, s)
 }
 
 // ended counts out a slot taken that ended.
@@ -147,7 +154,7 @@ func (p *slotPool) refill() {
 }
 
 func (p *slotPool) fillLocked() {
-	if p.filling || p.closed || p.err != nil || len(p.ready)+p.busy >= p.size {
+	if p.filling || p.closed || p.err != nil || len(p.idle) >= p.ready || len(p.idle)+p.busy >= p.most {
 		return
 	}
 	p.filling = true
@@ -158,7 +165,7 @@ func (p *slotPool) fillLocked() {
 func (p *slotPool) fill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for !p.closed && len(p.ready)+p.busy < p.size {
+	for !p.closed && len(p.idle) < p.ready && len(p.idle)+p.busy < p.most {
 		n := p.next
 		p.next++
 		p.mu.Unlock()
@@ -175,7 +182,7 @@ func (p *slotPool) fill() {
 			go p.drop(s)
 			break
 		}
-		p.ready = append(p.ready, s)
+		p.idle = append(p.idle, s)
 	}
 	p.filling = false
 }
@@ -185,8 +192,8 @@ func (p *slotPool) fill() {
 func (p *slotPool) close() {
 	p.mu.Lock()
 	p.closed = true
-	ready := p.ready
-	p.ready = nil
+	ready := p.idle
+	p.idle = nil
 	p.mu.Unlock()
 	p.filler.Wait()
 	for _, s := range ready {

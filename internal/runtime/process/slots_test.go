@@ -55,7 +55,7 @@ func requireSlots(t testing.TB) {
 func readySlots(rt *Runtime) int {
 	rt.slots.mu.Lock()
 	defer rt.slots.mu.Unlock()
-	return len(rt.slots.ready)
+	return len(rt.slots.idle)
 }
 
 // awaitSlots waits until n slots are ready.
@@ -91,7 +91,7 @@ func TestSlotRunsPod(t *testing.T) {
 		t.Fatalf("Start: %v", err)
 	}
 	awaitSlots(t, rt, 1)
-	s := rt.slots.ready[0]
+	s := rt.slots.idle[0]
 
 	req := withResources(request("slotted", apiv1.KindPyTorchJob, "sleep 30", 1), "500m", "128Mi")
 	if err := rt.Start(t.Context(), req); err != nil {
@@ -146,7 +146,7 @@ func TestSlotsClose(t *testing.T) {
 	rt := newSlotRuntime(t, t.TempDir(), 2)
 	rt.slots.refill()
 	awaitSlots(t, rt, 2)
-	ready := append([]*slot(nil), rt.slots.ready...)
+	ready := append([]*slot(nil), rt.slots.idle...)
 	rt.Close()
 	for _, s := range ready {
 		select {
@@ -223,9 +223,10 @@ func BenchmarkSlotStart(b *testing.B) {
 func TestSlotReused(t *testing.T) {
 	t.Parallel()
 	rt := newSlotRuntime(t, t.TempDir(), 1)
+	rt.slots.most = 1 // the one slot, back for the second pod
 	rt.slots.refill()
 	awaitSlots(t, rt, 1)
-	s := rt.slots.ready[0]
+	s := rt.slots.idle[0]
 
 	first := request("first", apiv1.KindPyTorchJob, "echo left > /tmp/left; (sleep 300 &) ; true", 1)
 	first.Workspace = "ws-a"
@@ -234,7 +235,7 @@ func TestSlotReused(t *testing.T) {
 	}
 	waitPods(t, rt, first, func(p []runtime.PodStatus) bool { return p[0].Phase == phaseSucceeded })
 	awaitSlots(t, rt, 1)
-	if again := rt.slots.ready[0]; again != s {
+	if again := rt.slots.idle[0]; again != s {
 		t.Fatalf("the pool has slot %s, want %s back", again.name, s.name)
 	}
 	firstDir := filepath.Join(rt.dispatchDir(first.WorkloadID, 1), first.Pods[0].PodID)
@@ -266,4 +267,70 @@ func TestSlotReused(t *testing.T) {
 		return strings.Contains(podLog(t, rt, second), "clean")
 	}, func() any { return podLog(t, rt, second) })
 	stopAll(t, rt, second)
+}
+
+// TestSlotsBurst: pods started while others run get slots made for them, up to most
+// in all; once they end, the pool keeps as many as it keeps ready and ends the others.
+func TestSlotsBurst(t *testing.T) {
+	t.Parallel()
+	rt := newSlotRuntime(t, t.TempDir(), 1) // most: 4
+	rt.slots.refill()
+	var reqs []runtime.StartRequest
+	for i := range 5 {
+		if i < 4 {
+			awaitSlots(t, rt, 1) // made for each of the first four, none for the fifth
+		}
+		req := request(fmt.Sprintf("burst-%d", i), apiv1.KindPyTorchJob, "sleep 300", 1)
+		if err := rt.Start(t.Context(), req); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		waitPods(t, rt, req, func(p []runtime.PodStatus) bool { return p[0].Phase == phaseRunning })
+		reqs = append(reqs, req)
+	}
+	var slotted []string
+	for _, req := range reqs {
+		spec, err := readSpec(filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slotted = append(slotted, spec.Slot)
+	}
+	for i, name := range slotted {
+		if (name != "") != (i < 4) {
+			t.Errorf("pods' slots %q: want the first four in slots of their own, the fifth in none", slotted)
+			break
+		}
+	}
+	for _, req := range reqs {
+		waitPods(t, rt, req, func(p []runtime.PodStatus) bool {
+			_ = rt.Stop(t.Context(), req.Ref(), 0)
+			return noneLive(p)
+		})
+	}
+	waitFor(t, rt, "the pool to keep one slot of the four", func() bool {
+		rt.slots.mu.Lock()
+		defer rt.slots.mu.Unlock()
+		return len(rt.slots.idle) == 1 && rt.slots.busy == 0 && liveSlots(t, rt) == 1
+	}, func() any { return fmt.Sprintf("%d ready, %d busy, %d slot processes", readySlots(rt), rt.slots.busy, liveSlots(t, rt)) })
+}
+
+// liveSlots counts the slot processes in rt's cgroups.
+func liveSlots(t *testing.T, rt *Runtime) int {
+	t.Helper()
+	parent, err := rt.limits.parentPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(parent["pids"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		pids, _ := cgroups.GetPids(filepath.Join(parent["pids"], e.Name()))
+		if strings.HasPrefix(e.Name(), slotPrefix) {
+			n += len(pids)
+		}
+	}
+	return n
 }
