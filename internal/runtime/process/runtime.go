@@ -146,7 +146,7 @@ func New(cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("process: slots of servers gone: %w", err)
 	}
 	if r.slotsUsable() {
-		r.slots = &slotPool{ready: cfg.Slots, most: slotsPerReady * cfg.Slots, make: r.makeSlot, drop: r.dropSlot}
+		r.slots = &slotPool{ready: cfg.Slots, most: slotsPerReady * cfg.Slots, trimEvery: slotTrimEvery, make: r.makeSlot, drop: r.dropSlot}
 	}
 	return r, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/cgroups"
 
@@ -23,8 +24,8 @@ import (
 // sandboxed pods on the host's filesystem, filled one slot at a time in the
 // background once a Start is done, up to slotsPerReady times as many in all while
 // pods run in them. Start hands a pod a ready slot where there is one, else starts
-// its shim as before. A slot that is ready again after its pod goes back to the pool,
-// or ends where enough are ready. Slots are named slot-<server
+// its shim as before. A slot that is ready again after its pod goes back to the pool;
+// those beyond Config.Slots end once the pool has had no use for them a while. Slots are named slot-<server
 // pid>-<server start>-<n>, as are the holders of their IPs and their cgroups (under
 // the runtime's; renamed for the pod a slot runs). A slot holds its IP for as long as
 // it lives: a pod run by a slot holds none of its own. A server that starts frees the
@@ -85,10 +86,12 @@ func (s *slot) awaitReady() error {
 
 // slotPool keeps ready slots, ready of them when it can: it makes one whenever fewer
 // are ready, as long as it has fewer than most in all (ready or running a pod), and
-// keeps a slot whose pod ended only while fewer than ready are ready. So a burst of
-// pods runs in up to most slots, and the pool shrinks back to ready when it ends.
+// keeps every slot whose pod ended. So a burst of pods runs in up to most slots; once
+// a trim period passes without a slot taken, the pool ends those ready beyond ready.
 type slotPool struct {
 	ready, most int
+	// trimEvery is the trim period.
+	trimEvery time.Duration
 	// make makes the nth slot; drop discards one never handed a pod.
 	make func(n int) (*slot, error)
 	drop func(*slot)
@@ -105,7 +108,15 @@ type slotPool struct {
 	closed bool
 	// err is why the pool stopped filling: pods start without slots from then on.
 	err error
+	// taken counts the slots taken; trimming is set once the trimmer runs.
+	taken    int
+	trimming bool
+	stop     chan struct{}
 }
+
+// slotTrimEvery is how long a pool goes without a slot taken before it ends the slots
+// ready beyond those it keeps.
+const slotTrimEvery = 30 * time.Second
 
 // take returns a ready slot, nil when none is.
 func (p *slotPool) take() *slot {
@@ -116,6 +127,7 @@ func (p *slotPool) take() *slot {
 		p.idle = p.idle[1:]
 		if s.alive() {
 			p.busy++
+			p.taken++
 			return s
 		}
 		go p.drop(s)
@@ -123,17 +135,40 @@ func (p *slotPool) take() *slot {
 	return nil
 }
 
-// giveBack returns a slot taken, ready for another pod; it is dropped where enough
-// are ready.
+// giveBack returns a slot taken, ready for another pod.
 func (p *slotPool) giveBack(s *slot) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.busy--
-	if p.closed || len(p.idle) >= p.ready {
+	if p.closed {
 		go p.drop(s)
 		return
 	}
 	p.idle = append(p.idle, s)
+}
+
+// trim ends, every trimEvery in which no slot was taken, the slots ready beyond ready,
+// until the pool closes.
+func (p *slotPool) trim() {
+	tick := time.NewTicker(p.trimEvery)
+	defer tick.Stop()
+	taken := -1
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-tick.C:
+		}
+		p.mu.Lock()
+		if p.taken == taken && len(p.idle) > p.ready {
+			for _, s := range p.idle[p.ready:] {
+				go p.drop(s)
+			}
+			p.idle = p.idle[:p.ready]
+		}
+		taken = p.taken
+		p.mu.Unlock()
+	}
 }
 
 // ended counts out a slot taken that ended.
@@ -154,6 +189,10 @@ func (p *slotPool) refill() {
 }
 
 func (p *slotPool) fillLocked() {
+	if !p.trimming && !p.closed {
+		p.trimming, p.stop = true, make(chan struct{})
+		go p.trim()
+	}
 	if p.filling || p.closed || p.err != nil || len(p.idle) >= p.ready || len(p.idle)+p.busy >= p.most {
 		return
 	}
@@ -191,9 +230,16 @@ func (p *slotPool) fill() {
 // any, is dropped.
 func (p *slotPool) close() {
 	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
 	p.closed = true
 	ready := p.idle
 	p.idle = nil
+	if p.trimming {
+		close(p.stop)
+	}
 	p.mu.Unlock()
 	p.filler.Wait()
 	for _, s := range ready {

@@ -270,10 +270,12 @@ func TestSlotReused(t *testing.T) {
 }
 
 // TestSlotsBurst: pods started while others run get slots made for them, up to most
-// in all; once they end, the pool keeps as many as it keeps ready and ends the others.
+// in all; once they end and no slot is taken for a trim period, the pool keeps as
+// many as it keeps ready and ends the others.
 func TestSlotsBurst(t *testing.T) {
 	t.Parallel()
 	rt := newSlotRuntime(t, t.TempDir(), 1) // most: 4
+	rt.slots.trimEvery = 50 * time.Millisecond
 	rt.slots.refill()
 	var reqs []runtime.StartRequest
 	for i := range 5 {
@@ -311,7 +313,9 @@ func TestSlotsBurst(t *testing.T) {
 		rt.slots.mu.Lock()
 		defer rt.slots.mu.Unlock()
 		return len(rt.slots.idle) == 1 && rt.slots.busy == 0 && liveSlots(t, rt) == 1
-	}, func() any { return fmt.Sprintf("%d ready, %d busy, %d slot processes", readySlots(rt), rt.slots.busy, liveSlots(t, rt)) })
+	}, func() any {
+		return fmt.Sprintf("%d ready, %d busy, %d slot processes", readySlots(rt), rt.slots.busy, liveSlots(t, rt))
+	})
 }
 
 // liveSlots counts the slot processes in rt's cgroups.
