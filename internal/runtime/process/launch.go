@@ -68,12 +68,13 @@ func (r *Runtime) launch(dir string, spec podSpec, slot *slot) error {
 // pod reads as started (claimLaunch). A slot that died leaves the pod to launch as any
 // other.
 func (r *Runtime) handSlot(dir string, spec podSpec, slot *slot) error {
+	r.watcher.add(dir, slot.id) // before the slot can record a change
 	if err := slot.hand(dir); err != nil {
 		slog.Warn("process runtime: a pod starts without its slot", "pod", spec.PodID, "err", err)
+		r.watcher.remove(dir)
 		r.slots.ended()
 		return r.launch(dir, spec, nil)
 	}
-	r.watcher.add(dir, slot.id)
 	go r.reuseSlot(slot)
 	return nil
 }
