@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,6 +78,15 @@ func (r *Runtime) handSlot(dir string, spec podSpec, slot *slot) error {
 	}
 	go r.reuseSlot(slot)
 	return nil
+}
+
+// claimIP has the pod in dir hold ip.
+func (r *Runtime) claimIP(dir string, ip netip.Addr) error {
+	rel, err := filepath.Rel(r.podsDir, dir)
+	if err != nil {
+		return err
+	}
+	return r.ips.claim(filepath.ToSlash(rel), ip)
 }
 
 // failStart records that the pod could not be started.
@@ -167,6 +177,14 @@ func tryLockFile(path string) (unlock func(), ok bool, err error) {
 // launching (possibly another server on the same data dir, which led before this
 // one), and reads it again. Under a Status, which Start and Stop exclude.
 func (r *Runtime) resume(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
+	if spec.Slot != "" {
+		// The slot it was prepared for died with its server, which freed the slot's
+		// IP: the pod holds it now, or fails rather than share it.
+		if err := r.claimIP(dir, spec.PodIP); err != nil {
+			failStart(dir, err)
+			return podStatus(dir, spec)
+		}
+	}
 	if err := r.launch(dir, spec, nil); err != nil {
 		// launch recorded a failed start in the pod's status, if it got that far
 		slog.Warn("process runtime: launch an unstarted pod", "pod", spec.PodID, "err", err)

@@ -256,6 +256,29 @@ func (p *podIPs) release(workloadID string) error {
 }
 
 // releasePod frees the IP of one pod ("<workload>/<dispatch>/<pod>").
+// claim gives the pod ip, which it must hold from now on, unless another holds it.
+func (p *podIPs) claim(pod string, ip netip.Addr) error {
+	return p.locked(func() error {
+		name, err := p.nameOf(pod)
+		if err != nil {
+			return err
+		}
+		if held, ok, err := p.heldBy(name); err != nil || ok {
+			if err == nil && held != ip {
+				err = fmt.Errorf("process: pod %s holds %s, not %s", pod, held, ip)
+			}
+			return err
+		}
+		if free, err := p.isFree(ip); err != nil || !free {
+			if err == nil {
+				err = fmt.Errorf("process: the IP %s of pod %s is held by another", ip, pod)
+			}
+			return err
+		}
+		return p.hand(name, ip)
+	})
+}
+
 func (p *podIPs) releasePod(pod string) error {
 	return p.locked(func() error {
 		name, err := p.nameOf(pod)

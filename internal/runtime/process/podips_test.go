@@ -214,3 +214,26 @@ func TestPodIPsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestPodIPsClaim: a pod claims a free IP, again its own, never another's.
+func TestPodIPsClaim(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ips := testPodIPs(dir)
+	free := netip.MustParseAddr("10.1.2.7")
+	if err := ips.claim("a/1/a-0", free); err != nil {
+		t.Fatalf("claim a free IP: %v", err)
+	}
+	if err := ips.claim("a/1/a-0", free); err != nil {
+		t.Errorf("claim its own IP again: %v", err)
+	}
+	if err := ips.claim("b/1/b-0", free); err == nil {
+		t.Error("claim another's IP: no error")
+	}
+	if err := ips.claim("a/1/a-0", netip.MustParseAddr("10.1.2.8")); err == nil {
+		t.Error("claim a second IP: no error")
+	}
+	if held := heldIPs(t, dir); held["10.1.2.7"] != "a/1/a-0" || len(held) != 1 {
+		t.Errorf("held %v; want 10.1.2.7 held by a/1/a-0 alone", held)
+	}
+}

@@ -338,3 +338,42 @@ func liveSlots(t *testing.T, rt *Runtime) int {
 	}
 	return n
 }
+
+// TestSlotPodResumed: a pod prepared for a slot that died before it was handed the
+// pod (its server died) is launched by the next Status with the slot's IP, which it
+// claims; where another holds that IP by then, the pod fails rather than share it.
+func TestSlotPodResumed(t *testing.T) {
+	t.Parallel()
+	for _, taken := range []bool{false, true} {
+		rt := newSlotRuntime(t, t.TempDir(), 1)
+		rt.slots.refill()
+		awaitSlots(t, rt, 1)
+		s := rt.slots.take()
+		req := request(fmt.Sprintf("resumed-%v", taken), apiv1.KindPyTorchJob, "true", 1)
+		dir := filepath.Join(rt.dispatchDir(req.WorkloadID, 1), req.Pods[0].PodID)
+		ips, err := rt.assignIPs(req, map[string]*slot{req.Pods[0].PodID: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := rt.newPod(req, req.Pods[0], dir, ips, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.preparePod(dir, &spec, nil, podCgroupPath(req, req.Pods[0]), resource.List{}, s); err != nil {
+			t.Fatal(err)
+		}
+		rt.dropSlot(s) // as a slot whose server died: its IP is free
+		if taken {
+			if got, err := rt.ips.assign([]string{"other/1/other-0"}); err != nil || got["other/1/other-0"] != spec.PodIP {
+				t.Fatalf("assign = %v, %v; want the slot's IP %s handed out again", got, err, spec.PodIP)
+			}
+		}
+		p := waitPods(t, rt, req, noneLive)[0]
+		switch {
+		case taken && (p.Phase != phaseFailed || !strings.Contains(p.Message, "held by another")):
+			t.Errorf("pod %+v; want it Failed: its IP is another's", p)
+		case !taken && (p.Phase != phaseSucceeded || p.PodIP != spec.PodIP.String() || !ipHeld(t, rt, req.WorkloadID+"/1/"+req.Pods[0].PodID)):
+			t.Errorf("pod %+v; want it Succeeded with the slot's IP %s, which it holds", p, spec.PodIP)
+		}
+	}
+}
