@@ -250,7 +250,8 @@ func (p *slotPool) close() {
 // slotsUsable reports whether this runtime's pods may be handed slots: sandboxed as
 // root on the host's filesystem, in cgroup v1 cgroups.
 func (r *Runtime) slotsUsable() bool {
-	return r.cfg.Slots > 0 && len(r.cfg.SlotCommand) > 0 && r.ownNetworks() && !r.pullsImages() && r.limits.err == nil && !cgroups.IsCgroup2UnifiedMode()
+	return r.cfg.Slots > 0 && len(r.cfg.SlotCommand) > 0 && r.ownNetworks() && !r.pullsImages() &&
+		r.limits.err == nil && !cgroups.IsCgroup2UnifiedMode()
 }
 
 // makeSlot makes and starts the nth slot and waits until it is ready.
