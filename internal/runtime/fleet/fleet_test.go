@@ -30,10 +30,18 @@ func newProcess(t *testing.T) *process.Runtime {
 		t.Fatal(err)
 	}
 	nodes := process.VirtualNodes(2, resource.List{MilliCPU: 4000, Memory: 8 << 30}, "")
-	rt, err := process.New(process.Config{DataDir: t.TempDir(), Nodes: nodes, ShimCommand: []string{self, "pod-shim"}})
+	dir := t.TempDir()
+	rt, err := process.New(process.Config{DataDir: dir, Nodes: nodes, ShimCommand: []string{self, "pod-shim"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The pods' cgroups outlive the test otherwise, and every cgroup left makes later
+	// cpu quotas slower to set.
+	t.Cleanup(func() {
+		if err := process.RemoveCgroups(dir); err != nil {
+			t.Errorf("remove the pods' cgroups: %v", err)
+		}
+	})
 	return rt
 }
 
