@@ -2,16 +2,14 @@ package modelinfers
 
 import (
 	"context"
-	"errors"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/rest"
 
+	"github.com/berth-dev/berth/internal/kubeapi/objects"
 	"github.com/berth-dev/berth/internal/kubeapi/request"
 	volcano "github.com/berth-dev/berth/internal/kubeapi/volcano/v1alpha1"
 	"github.com/berth-dev/berth/internal/usecase"
@@ -19,7 +17,10 @@ import (
 
 // ScaleStorage is the scale subresource of ModelInfers (`kubectl scale`, and
 // autoscalers), counted in inference groups.
-type ScaleStorage struct{ infers *Storage }
+type ScaleStorage struct {
+	objects.Scale
+	infers *Storage
+}
 
 // Scale returns the scale subresource of s's ModelInfers.
 func (s *Storage) Scale() *ScaleStorage { return &ScaleStorage{infers: s} }
@@ -28,17 +29,6 @@ var (
 	_ rest.Patcher                  = (*ScaleStorage)(nil)
 	_ rest.GroupVersionKindProvider = (*ScaleStorage)(nil)
 )
-
-// New returns an empty Scale.
-func (*ScaleStorage) New() runtime.Object { return &autoscalingv1.Scale{} }
-
-// Destroy releases nothing.
-func (*ScaleStorage) Destroy() {}
-
-// GroupVersionKind: a scale is autoscaling/v1's Scale, whatever the group.
-func (*ScaleStorage) GroupVersionKind(schema.GroupVersion) schema.GroupVersionKind {
-	return autoscalingv1.SchemeGroupVersion.WithKind("Scale")
-}
 
 // Get returns the named ModelInfer's scale.
 func (s *ScaleStorage) Get(ctx context.Context, name string, opts *metav1.GetOptions) (runtime.Object, error) {
@@ -57,16 +47,9 @@ func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.Upd
 		return nil, false, request.Error(ctx, err, Resource, name)
 	}
 	updated, err := s.infers.write(ctx, ref, func(old *volcano.ModelInfer) (*volcano.ModelInfer, error) {
-		obj, err := objInfo.UpdatedObject(ctx, scaleOf(old))
+		scale, err := objects.UpdatedScale(ctx, objInfo, scaleOf(old), Resource, name)
 		if err != nil {
 			return nil, err
-		}
-		scale, ok := obj.(*autoscalingv1.Scale)
-		if !ok {
-			return nil, apierrors.NewBadRequest("not a Scale")
-		}
-		if scale.ResourceVersion != "" && scale.ResourceVersion != old.ResourceVersion {
-			return nil, apierrors.NewConflict(Resource, name, errors.New("the object has been modified: read it again"))
 		}
 		old.Spec.Replicas = &scale.Spec.Replicas
 		return old, nil
@@ -84,12 +67,7 @@ const podWorkloadLabel = "berth.io/workload-id"
 // scaleOf is a ModelInfer's scale: its groups, and the label its pods carry.
 func scaleOf(m *volcano.ModelInfer) *autoscalingv1.Scale {
 	sel := labels.Set{podWorkloadLabel: m.Annotations[usecase.WorkloadIDAnnotation]}.String()
-	return &autoscalingv1.Scale{
-		ObjectMeta: metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
-			CreationTimestamp: m.CreationTimestamp},
-		Spec:   autoscalingv1.ScaleSpec{Replicas: replicasOf(&m.Spec)},
-		Status: autoscalingv1.ScaleStatus{Replicas: m.Status.Replicas, Selector: sel},
-	}
+	return objects.ScaleOf(m.ObjectMeta, replicasOf(&m.Spec), m.Status.Replicas, sel)
 }
 
 // StatusStorage is the status subresource of ModelInfers, read only: Berth's

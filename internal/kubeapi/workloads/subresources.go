@@ -2,13 +2,10 @@ package workloads
 
 import (
 	"context"
-	"fmt"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	apiv1 "github.com/berth-dev/berth/api/v1"
@@ -20,7 +17,10 @@ import (
 
 // ScaleStorage is the scale subresource of Workloads (`kubectl scale`, and
 // autoscalers): spec.replicas, and the replicas running.
-type ScaleStorage struct{ workloads *Storage }
+type ScaleStorage struct {
+	objects.Scale
+	workloads *Storage
+}
 
 // Scale returns the scale subresource of s's Workloads.
 func (s *Storage) Scale() *ScaleStorage { return &ScaleStorage{workloads: s} }
@@ -29,17 +29,6 @@ var (
 	_ rest.Patcher                  = (*ScaleStorage)(nil)
 	_ rest.GroupVersionKindProvider = (*ScaleStorage)(nil)
 )
-
-// New returns an empty Scale.
-func (*ScaleStorage) New() runtime.Object { return &autoscalingv1.Scale{} }
-
-// Destroy releases nothing.
-func (*ScaleStorage) Destroy() {}
-
-// GroupVersionKind: a scale is autoscaling/v1's Scale, whatever the group.
-func (*ScaleStorage) GroupVersionKind(schema.GroupVersion) schema.GroupVersionKind {
-	return autoscalingv1.SchemeGroupVersion.WithKind("Scale")
-}
 
 // Get returns the named Workload's scale.
 func (s *ScaleStorage) Get(ctx context.Context, name string, opts *metav1.GetOptions) (runtime.Object, error) {
@@ -63,16 +52,9 @@ func (s *ScaleStorage) Update(ctx context.Context, name string, objInfo rest.Upd
 		if err != nil {
 			return nil, apiv1.WorkloadSpec{}, err
 		}
-		obj, err := objInfo.UpdatedObject(ctx, scaleOf(old))
+		scale, err := objects.UpdatedScale(ctx, objInfo, scaleOf(old), Resource, name)
 		if err != nil {
 			return nil, apiv1.WorkloadSpec{}, err
-		}
-		scale, ok := obj.(*autoscalingv1.Scale)
-		if !ok {
-			return nil, apiv1.WorkloadSpec{}, apierrors.NewBadRequest("not a Scale")
-		}
-		if scale.ResourceVersion != "" && scale.ResourceVersion != old.ResourceVersion {
-			return nil, apiv1.WorkloadSpec{}, apierrors.NewConflict(Resource, name, fmt.Errorf("the object has been modified: read it again"))
 		}
 		old.Spec.Replicas, sent = new(scale.Spec.Replicas), old
 		return s.workloads.prepare(ctx, old, nil)
@@ -95,12 +77,7 @@ func scaleOf(w *compute.Workload) *autoscalingv1.Scale {
 			sel = s.String()
 		}
 	}
-	return &autoscalingv1.Scale{
-		ObjectMeta: metav1.ObjectMeta{Name: w.Name, Namespace: w.Namespace, UID: w.UID, ResourceVersion: w.ResourceVersion,
-			CreationTimestamp: w.CreationTimestamp},
-		Spec:   autoscalingv1.ScaleSpec{Replicas: replicasOf(&w.Spec)},
-		Status: autoscalingv1.ScaleStatus{Replicas: w.Status.Replicas, Selector: sel},
-	}
+	return objects.ScaleOf(w.ObjectMeta, replicasOf(&w.Spec), w.Status.Replicas, sel)
 }
 
 // StatusStorage is the status subresource of Workloads, read only: Berth's
