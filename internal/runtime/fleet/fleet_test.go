@@ -134,13 +134,17 @@ func TestRoutesEachWorkloadToItsCluster(t *testing.T) {
 	if _, err := f.Service(ctx, ref); !errors.Is(err, runtime.ErrUnsupported) {
 		t.Fatalf("Service on a process cluster: %v, want ErrUnsupported", err)
 	}
-	// The member's signal reaches the fleet on a goroutine of its own: poll.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if _, all := f.ChangedWorkloads(); all {
-			break
+	// A process runtime names the workloads whose pods changed; its signal reaches
+	// the fleet on a goroutine of its own: poll.
+	var changed []string
+	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(changed, "on-b"); {
+		ids, all := f.ChangedWorkloads()
+		if all {
+			t.Fatal("ChangedWorkloads asked for a full look; the process runtimes name what changed")
 		}
+		changed = append(changed, ids...)
 		if time.Now().After(deadline) {
-			t.Fatal("a process runtime signalled changes but ChangedWorkloads did not ask for a full look")
+			t.Fatalf("ChangedWorkloads named %v, never on-b, whose pod ended", changed)
 		}
 		select {
 		case <-f.Changed():

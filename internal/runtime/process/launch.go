@@ -55,7 +55,7 @@ func (r *Runtime) launch(dir string, spec podSpec, slot *slot) error {
 	}
 	go func() {
 		_ = cmd.Wait()
-		r.notify()
+		r.podChanged(dir)
 	}()
 	if err == nil {
 		r.watcher.add(dir, id)

@@ -79,7 +79,7 @@ type Runtime struct {
 	// rolling orders the steps of rollouts (rollout.go) against Stop, so that no
 	// rollout starts a pod once its workload stops.
 	rolling sync.Mutex
-	changed chan struct{}
+	changes *changeLog
 	watcher watcher
 	groups  groupCache
 	uids    *podUIDs // nil without a sandbox
@@ -108,7 +108,7 @@ func New(cfg Config) (*Runtime, error) {
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = DefaultStopGrace
 	}
-	r := &Runtime{cfg: cfg, podsDir: filepath.Join(dir, "pods"), changed: make(chan struct{}, 1)}
+	r := &Runtime{cfg: cfg, podsDir: filepath.Join(dir, "pods"), changes: newChangeLog()}
 	// The pods' directories are the server's alone: logs, specs and env included.
 	if err := os.MkdirAll(r.podsDir, 0o700); err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func New(cfg Config) (*Runtime, error) {
 	} else {
 		r.ips = loopbackIPs(dir)
 	}
-	r.watcher.notify = r.notify
+	r.watcher.changed, r.watcher.lost = r.podChanged, r.notify
 	r.serving = newServing(r.podsDir, r.notify)
 	if cfg.PidsLimit == 0 {
 		cfg.PidsLimit = DefaultPidsLimit
@@ -170,16 +170,6 @@ func (r *Runtime) Limits() error {
 // Nodes returns the configured nodes.
 func (r *Runtime) Nodes(ctx context.Context) ([]inventory.Node, error) {
 	return slices.Clone(r.cfg.Nodes), nil
-}
-
-// Changed is signalled when a pod the runtime started or has seen running changes.
-func (r *Runtime) Changed() <-chan struct{} { return r.changed }
-
-func (r *Runtime) notify() {
-	select {
-	case r.changed <- struct{}{}:
-	default:
-	}
 }
 
 func (r *Runtime) workloadDir(workloadID string) string {

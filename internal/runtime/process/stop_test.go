@@ -120,3 +120,36 @@ func TestChanged(t *testing.T) {
 		t.Fatal("Changed was not signalled when the pod ended")
 	}
 }
+
+// TestChangedWorkloads: the runtime names the workload whose pod changed, so that the
+// controller looks at it alone, and no other.
+func TestChangedWorkloads(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t, t.TempDir())
+	quiet := request("changed-quiet", apiv1.KindPyTorchJob, "exec sleep 60", 1)
+	if err := rt.Start(context.Background(), quiet); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	stopAll(t, rt, quiet)
+	waitPods(t, rt, quiet, allPhase(workload.PodRunning))
+	if ids, all := rt.ChangedWorkloads(); all || !slices.Equal(ids, []string{"changed-quiet"}) {
+		t.Fatalf("after the first start: ChangedWorkloads = %v, all %v; want [changed-quiet] alone", ids, all)
+	}
+	ends := request("changed-ends", apiv1.KindPyTorchJob, "true", 1)
+	if err := rt.Start(context.Background(), ends); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	waitPods(t, rt, ends, allPhase(workload.PodSucceeded))
+	var ids []string
+	waitFor(t, rt, "a change of changed-ends named", func() bool {
+		more, all := rt.ChangedWorkloads()
+		if all {
+			t.Fatalf("ChangedWorkloads: all, want the workloads named")
+		}
+		ids = append(ids, more...)
+		return slices.Contains(ids, "changed-ends")
+	}, func() any { return ids })
+	if slices.Contains(ids, "changed-quiet") {
+		t.Errorf("ChangedWorkloads = %v: names changed-quiet, whose pod did not change", ids)
+	}
+}

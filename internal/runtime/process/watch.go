@@ -14,11 +14,14 @@ import (
 const liveCheckInterval = time.Second
 
 // watcher signals changes of the pods the runtime knows to be live. A shim records
-// every change by renaming a new status.json into its pod directory, which inotify
-// reports at once; a ticker catches shims that die without a word. It runs only while
-// there is a pod to watch.
+// every change in its pod directory's status.json, which inotify reports at once; a
+// ticker catches shims that die without a word. It runs only while there is a pod to
+// watch.
 type watcher struct {
-	notify  func()
+	// changed is told of a change of the pod in a directory; lost, that changes
+	// were missed.
+	changed func(dir string)
+	lost    func()
 	mu      sync.Mutex
 	pods    map[string]procID // shim by pod directory
 	fs      *fsnotify.Watcher
@@ -87,11 +90,11 @@ func (w *watcher) loop(fs *fsnotify.Watcher) {
 		select {
 		case ev := <-events:
 			if filepath.Base(ev.Name) == statusFile {
-				w.notify()
+				w.changed(filepath.Dir(ev.Name))
 			}
 		case <-errs:
 			// Events were lost (a full inotify queue): look at everything again.
-			w.notify()
+			w.lost()
 		case <-t.C:
 			if !w.checkShims() {
 				return
@@ -100,20 +103,16 @@ func (w *watcher) loop(fs *fsnotify.Watcher) {
 	}
 }
 
-// checkShims forgets the pods whose shim is gone, signalling a change if any was; it
+// checkShims forgets the pods whose shim is gone, signalling a change of each; it
 // returns false, having stopped the watcher, when no pod is left.
 func (w *watcher) checkShims() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	gone := false
 	for dir, shim := range w.pods {
 		if !shim.alive() {
 			w.forget(dir)
-			gone = true
+			w.changed(dir)
 		}
-	}
-	if gone {
-		w.notify()
 	}
 	if len(w.pods) == 0 {
 		w.running, w.fs = false, nil
