@@ -7,7 +7,8 @@
 //	spec.json    what to run (command, env, restartAlways, kind, rank, node), its cgroup and IP
 //	pid          the shim's pid and start time (field 22 of /proc/<pid>/stat); a slot
 //	             removes it when it goes on to another pod
-//	status.json  phase, times, exit code, reason, restarts; written by the shim (none: Pending)
+//	status.json  phase, times, exit code, reason, restarts; rewritten in place by the shim
+//	             under a lock (none: Pending)
 //	log          stdout and stderr in the CRI log format kubelet writes
 //	log.<name>   the same of the pod's sidecar of that name
 //	stop         the time of the first stop request
