@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
@@ -122,19 +123,11 @@ func TestChanged(t *testing.T) {
 }
 
 // TestChangedWorkloads: the runtime names the workload whose pod changed, so that the
-// controller looks at it alone, and no other.
+// controller looks at it alone, and asks for a full look only for a change it cannot
+// name.
 func TestChangedWorkloads(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t, t.TempDir())
-	quiet := request("changed-quiet", apiv1.KindPyTorchJob, "exec sleep 60", 1)
-	if err := rt.Start(context.Background(), quiet); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	stopAll(t, rt, quiet)
-	waitPods(t, rt, quiet, allPhase(workload.PodRunning))
-	if ids, all := rt.ChangedWorkloads(); all || !slices.Equal(ids, []string{"changed-quiet"}) {
-		t.Fatalf("after the first start: ChangedWorkloads = %v, all %v; want [changed-quiet] alone", ids, all)
-	}
 	ends := request("changed-ends", apiv1.KindPyTorchJob, "true", 1)
 	if err := rt.Start(context.Background(), ends); err != nil {
 		t.Fatalf("Start: %v", err)
@@ -149,7 +142,13 @@ func TestChangedWorkloads(t *testing.T) {
 		ids = append(ids, more...)
 		return slices.Contains(ids, "changed-ends")
 	}, func() any { return ids })
-	if slices.Contains(ids, "changed-quiet") {
-		t.Errorf("ChangedWorkloads = %v: names changed-quiet, whose pod did not change", ids)
+
+	rt.podChanged(filepath.Join(rt.podsDir, "named", "1", "named-0"))
+	if ids, all := rt.ChangedWorkloads(); all || !slices.Equal(ids, []string{"named"}) {
+		t.Errorf("after a change of a pod of named: %v, all %v; want [named] alone", ids, all)
+	}
+	rt.podChanged(filepath.Join(t.TempDir(), "elsewhere"))
+	if _, all := rt.ChangedWorkloads(); !all {
+		t.Error("a change outside the pods' directory did not ask for a full look")
 	}
 }
