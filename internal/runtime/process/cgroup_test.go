@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -389,6 +390,41 @@ func TestStartAgainAfterPreparing(t *testing.T) {
 	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
 		return len(pods) == 2 && allPhase(workload.PodRunning)(pods)
 	})
+}
+
+// TestStartAgainBeforeSpec: a one-pod dispatch is prepared without a "preparing"
+// mark; one whose server died before writing its pod's spec has no pod, and the
+// controller's next Start runs it.
+func TestStartAgainBeforeSpec(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	first := newRuntime(t, dir)
+	needCgroups(t, first)
+	first.cfg.ShimCommand = []string{"/bin/true"}
+	req := request("before-spec", apiv1.KindPyTorchJob, "sleep 1000", 1)
+	if err := first.Start(ctx, req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	ddir := first.dispatchDir(req.WorkloadID, 1)
+	podDir := filepath.Join(ddir, req.Pods[0].PodID)
+	forgetShim(t, first, podDir)
+	if _, err := os.Stat(filepath.Join(ddir, preparingFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a one-pod dispatch left a preparing mark: %v", err)
+	}
+	if err := os.Remove(filepath.Join(podDir, specFile)); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newRuntime(t, dir)
+	if pods, err := second.Status(ctx, req.Ref()); err != nil || len(pods) != 0 {
+		t.Fatalf("Status = %+v, %v; want no pod: its spec was never written", pods, err)
+	}
+	if err := second.Start(ctx, req); err != nil {
+		t.Fatalf("Start again: %v", err)
+	}
+	stopAll(t, second, req)
+	waitPods(t, second, req, allPhase(workload.PodRunning))
 }
 
 // forgetShim makes the pod in dir look as if its server died before starting its

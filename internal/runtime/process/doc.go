@@ -55,7 +55,8 @@
 // spec.json before it starts the shim; the shim joins it before anything else, so every
 // process of the pod is in it, even one that leaves its process group. Start prepares
 // every pod of a dispatch (spec, cgroup, secrets) before it starts any, under a
-// "preparing" mark that makes the dispatch read as never started; Status launches the
+// "preparing" mark that makes the dispatch read as never started (where it prepares
+// more than one: a pod is prepared once its spec is written); Status launches the
 // prepared pods a server that died left unstarted, so a gang never misses a rank, even
 // when another server on the same data dir takes over. A launch holds a lock beside the
 // pid file (launch.lock), so no two callers launch one pod and a killed one's claim ends.

@@ -248,17 +248,15 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	// Every pod is prepared before any starts, so that a server that dies part way
 	// leaves either a dispatch marked preparing, which reads as never started, or
 	// pods the next Status launches (claimLaunch).
-	preparing := filepath.Join(ddir, preparingFile)
-	if err := os.WriteFile(preparing, nil, 0o600); err != nil {
+	pods := podsToPrepare(req, ddir)
+	unmark, err := markPreparing(ddir, len(pods))
+	if err != nil {
 		return err
 	}
 	var errs []error
 	var prepared []podStart
-	for _, p := range req.Pods {
+	for _, p := range pods {
 		dir := filepath.Join(ddir, p.PodID)
-		if started(dir) {
-			continue
-		}
 		spec, err := r.newPod(req, p, dir, ips, masterAddr, port)
 		if err != nil {
 			return err
@@ -275,7 +273,7 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		}
 		prepared = append(prepared, podStart{dir, spec, slot})
 	}
-	if err := os.Remove(preparing); err != nil {
+	if err := unmark(); err != nil {
 		return err
 	}
 	for _, p := range prepared {
@@ -284,6 +282,31 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// podsToPrepare lists the pods of req whose shim was not started.
+func podsToPrepare(req runtime.StartRequest, ddir string) []runtime.PodSpec {
+	var out []runtime.PodSpec
+	for _, p := range req.Pods {
+		if !started(filepath.Join(ddir, p.PodID)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// markPreparing marks the dispatch in ddir as being prepared while its n pods are,
+// and unmark removes the mark. One pod needs none: it is prepared once its spec is
+// written, which is done atomically, and a pod without a spec is not read.
+func markPreparing(ddir string, n int) (unmark func() error, err error) {
+	if n <= 1 {
+		return func() error { return nil }, nil
+	}
+	preparing := filepath.Join(ddir, preparingFile)
+	if err := os.WriteFile(preparing, nil, 0o600); err != nil {
+		return nil, err
+	}
+	return func() error { return os.Remove(preparing) }, nil
 }
 
 // unstartedPods names the pods of req without a directory in ddir, which may be
