@@ -20,35 +20,58 @@ var migrationsOf = rowstore.Migrations{FS: migrationFS, Dir: "migrations"}
 type rowEngine struct{ s *Store }
 
 func (rowEngine) Dialect() rowstore.Dialect  { return dialect }
-func (e rowEngine) Writer() rowstore.Querier { return querier{e.s.write} }
-func (e rowEngine) Reader() rowstore.Querier { return querier{e.s.read} }
+func (e rowEngine) Writer() rowstore.Querier { return querier{stmts: e.s.writeStmts} }
+func (e rowEngine) Reader() rowstore.Querier { return querier{stmts: e.s.readStmts} }
 
 func (e rowEngine) Tx(ctx context.Context, readOnly bool, fn func(rowstore.Querier) error) error {
-	db := e.s.write
+	stmts := e.s.writeStmts
 	if readOnly {
-		db = e.s.read
+		stmts = e.s.readStmts
 	}
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	tx, err := stmts.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return interpretError("begin", err)
 	}
 	defer tx.Rollback()
-	if err := fn(querier{tx}); err != nil {
+	if err := fn(querier{stmts: stmts, tx: tx}); err != nil {
 		return err
 	}
 	return interpretError("commit", tx.Commit())
 }
 
-// querier is a rowstore.Querier on a *sql.DB or *sql.Tx.
+// querier is a rowstore.Querier on a pool, or on a transaction of it (tx), running
+// the pool's prepared statements.
 type querier struct {
-	db interface {
-		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	stmts *stmtCache
+	tx    *sql.Tx
+}
+
+// runner is what runs query: its prepared statement (in the transaction, if any), or,
+// where it has none, the transaction or pool itself.
+func (q querier) runner(ctx context.Context, query string) (interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+}, error) {
+	st, err := q.stmts.get(ctx, query, q.tx == nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil && q.tx != nil:
+		return unprepared{q.tx, query}, nil
+	case st == nil:
+		return unprepared{q.stmts.db, query}, nil
+	case q.tx != nil:
+		return q.tx.StmtContext(ctx, st), nil
 	}
+	return st, nil
 }
 
 func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.db.ExecContext(ctx, query, args...)
+	r, err := q.runner(ctx, query)
+	if err != nil {
+		return 0, interpretError("exec", err)
+	}
+	res, err := r.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, interpretError("exec", err)
 	}
@@ -57,10 +80,31 @@ func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, er
 }
 
 func (q querier) Query(ctx context.Context, query string, args []any, row func(scan func(...any) error) error) error {
-	rows, err := q.db.QueryContext(ctx, query, args...)
+	r, err := q.runner(ctx, query)
+	if err != nil {
+		return interpretError("query", err)
+	}
+	rows, err := r.QueryContext(ctx, args...)
 	if err != nil {
 		return interpretError("query", err)
 	}
 	defer rows.Close()
 	return interpretError("query", rowstore.EachRow(rows, row))
+}
+
+// unprepared runs one statement text on a pool or transaction.
+type unprepared struct {
+	db interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	}
+	query string
+}
+
+func (u unprepared) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return u.db.ExecContext(ctx, u.query, args...)
+}
+
+func (u unprepared) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return u.db.QueryContext(ctx, u.query, args...)
 }

@@ -37,6 +37,8 @@ type Store struct {
 	write *sql.DB
 	// read is a pool of query-only connections; in WAL mode they never block the writer.
 	read *sql.DB
+	// The statements prepared on each.
+	writeStmts, readStmts *stmtCache
 }
 
 // Open opens (creating if needed) the database file at path and applies the embedded
@@ -55,7 +57,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
 	s.Entities = rowstore.Entities{E: rowEngine{s}}
 	if err := rowstore.Migrate(ctx, s.Entities.E, migrationsOf); err != nil {
 		s.closePools()
@@ -96,7 +98,11 @@ func (s *Store) Close() error {
 	return s.closePools()
 }
 
-func (s *Store) closePools() error { return errors.Join(s.read.Close(), s.write.Close()) }
+func (s *Store) closePools() error {
+	s.readStmts.close()
+	s.writeStmts.close()
+	return errors.Join(s.read.Close(), s.write.Close())
+}
 
 // interpretError turns driver errors into the store's sentinels and adds context.
 func interpretError(op string, err error) error {
