@@ -1,6 +1,7 @@
 package process
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,9 +158,9 @@ func readSpec(dir string) (podSpec, error) {
 	return s, err
 }
 
-// readState reads status.json; a pod without one has not been started yet.
-// readState reads the pod's status.json; a pod without one (or with one its shim
-// died creating) is Pending. A shared lock keeps it from reading a rewrite half done.
+// readState reads the pod's status.json; a pod without one (or with an empty one:
+// not started yet, or its shim died creating it) is Pending. A shared lock keeps it
+// from reading a rewrite half done.
 func readState(dir string) (podState, error) {
 	st := podState{Phase: phasePending}
 	f, err := os.Open(filepath.Join(dir, statusFile))
@@ -173,8 +174,7 @@ func readState(dir string) (podState, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
 		return st, fmt.Errorf("process: lock %s: %w", f.Name(), err)
 	}
-	// The first JSON value alone: a shim killed between rewriting the file and
-	// truncating it leaves the end of a longer record after it.
+	// The first JSON value alone: what follows it is padding (writeState).
 	if err := json.NewDecoder(f).Decode(&st); err != nil && !errors.Is(err, io.EOF) {
 		return st, fmt.Errorf("process: read %s: %w", f.Name(), err)
 	}
@@ -203,10 +203,18 @@ func writeState(dir string, st podState) (err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		return fmt.Errorf("process: lock %s: %w", f.Name(), err)
 	}
-	if _, err := f.WriteAt(b, 0); err != nil {
+	// Padded with spaces to the length of the record it replaces rather than
+	// truncated after: one write, so one inotify event, and nothing of the old record
+	// left to read after a shim killed midway.
+	fi, err := f.Stat()
+	if err != nil {
 		return err
 	}
-	return f.Truncate(int64(len(b)))
+	if pad := fi.Size() - int64(len(b)); pad > 0 {
+		b = append(b, bytes.Repeat([]byte{' '}, int(pad))...)
+	}
+	_, err = f.WriteAt(b, 0)
+	return err
 }
 
 // writePid records the shim that runs the pod.

@@ -8,7 +8,7 @@ import (
 )
 
 // TestStateRewrittenInPlace: status.json keeps its inode across changes, and reads as
-// the last record written, even where a shim died before truncating a longer one.
+// the last record written, shorter than the one before or not.
 func TestStateRewrittenInPlace(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -40,8 +40,7 @@ func TestStateRewrittenInPlace(t *testing.T) {
 		t.Fatalf("after a shorter record: %+v, %v; want the Succeeded record alone", st, err)
 	}
 
-	// A shim killed after rewriting, before truncating: the new record, then the
-	// end of the old one.
+	// Whatever follows the first record is not read.
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +49,7 @@ func TestStateRewrittenInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st, err := readState(dir); err != nil || st.Phase != phaseSucceeded {
-		t.Fatalf("with the end of an older record left: %+v, %v; want Succeeded", st, err)
+		t.Fatalf("with the end of an older record after it: %+v, %v; want Succeeded", st, err)
 	}
 
 	// A shim killed after creating the file, before writing it.
