@@ -20,7 +20,10 @@
 // server; the shim runs /bin/sh -c <command>, writes the log and records every state
 // change. A Runtime started later on the same DataDir adopts the pods it finds through
 // their pid files; a pid whose start time differs belongs to another process and the
-// pod is reported gone.
+// pod is reported gone. With Config.Slots, Start takes the directories of a new
+// pod, its workload and dispatch from spares made ahead under DataDir/spare-pods
+// (with an empty log and status.json, and spares of its spec and pid files), renamed
+// into place: no new inode while a pod starts (spares.go).
 //
 // With Config.Sandbox a pod directory also has work/ (the pod's
 // working directory, owned by its workspace's uid) and, with general secrets, secrets/,

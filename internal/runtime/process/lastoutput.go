@@ -31,6 +31,8 @@ func (r *Runtime) LastOutput(ctx context.Context, ref runtime.Ref, podID string)
 		return time.Time{}, nil
 	case err != nil:
 		return time.Time{}, err
+	case fi.Size() == 0: // made ahead, empty (spares.go): nothing written yet
+		return time.Time{}, nil
 	}
 	return fi.ModTime(), nil
 }

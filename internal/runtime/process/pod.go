@@ -152,6 +152,15 @@ func readSpecs(dirs []string) ([]podSpec, error) {
 	return out, nil
 }
 
+// writeSpec writes the pod's spec.json.
+func writeSpec(dir string, spec podSpec) error {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return err
+	}
+	return writeFileVia(filepath.Join(dir, specFile), b)
+}
+
 func readSpec(dir string) (podSpec, error) {
 	var s podSpec
 	err := readJSON(filepath.Join(dir, specFile), &s)
@@ -219,7 +228,7 @@ func writeState(dir string, st podState) (err error) {
 
 // writePid records the shim that runs the pod.
 func writePid(dir string, id procID) error {
-	return writeFileAtomic(filepath.Join(dir, pidFile), fmt.Appendf(nil, "%d %d\n", id.PID, id.Start))
+	return writeFileVia(filepath.Join(dir, pidFile), fmt.Appendf(nil, "%d %d\n", id.PID, id.Start))
 }
 
 // readPid returns the shim of the pod; ok is false when none was recorded.

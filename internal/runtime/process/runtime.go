@@ -90,6 +90,8 @@ type Runtime struct {
 	// self is the server's process, which names its slots; slots is nil without.
 	self  procID
 	slots *slotPool
+	// spares are directories made ahead for pods (spares.go); nil without slots.
+	spares *spares
 }
 
 // New returns a runtime over cfg.DataDir, adopting the pods earlier runtimes left there.
@@ -145,17 +147,21 @@ func New(cfg Config) (*Runtime, error) {
 	if err := r.releaseDeadSlots(); err != nil {
 		return nil, fmt.Errorf("process: slots of servers gone: %w", err)
 	}
+	if r.spares, err = newSpares(dir, r.self, cfg.Slots, r.uids != nil); err != nil {
+		return nil, fmt.Errorf("process: spare pod directories: %w", err)
+	}
 	if r.slotsUsable() {
 		r.slots = &slotPool{ready: cfg.Slots, most: slotsPerReady * cfg.Slots, trimEvery: slotTrimEvery, make: r.makeSlot, drop: r.dropSlot}
 	}
 	return r, nil
 }
 
-// Close drops the slots kept ready; the pods keep running.
+// Close drops the slots and spare directories kept ready; the pods keep running.
 func (r *Runtime) Close() {
 	if r.slots != nil {
 		r.slots.close()
 	}
+	r.spares.close()
 }
 
 // Sandbox says why pods run without limits, nil when each pod runs in a cgroup of its
@@ -221,11 +227,14 @@ func (r *Runtime) Start(ctx context.Context, req runtime.StartRequest) error {
 	if r.slots != nil {
 		defer r.slots.refill()
 	}
+	defer r.spares.refill()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ddir := r.dispatchDir(req.WorkloadID, req.Dispatch)
-	if err := os.MkdirAll(ddir, 0o700); err != nil {
-		return err
+	for _, dir := range []string{r.workloadDir(req.WorkloadID), ddir} {
+		if err := r.spares.makeDir(dir); err != nil {
+			return err
+		}
 	}
 	port := ""
 	if req.Kind == apiv1.KindPyTorchJob {
@@ -510,7 +519,7 @@ func (r *Runtime) masterPort(ddir string) (string, error) {
 // before writing the pid file. It returns the slot the pod has, nil where it has none
 // (or its slot was dropped).
 func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret, cgroup string, res resource.List, slot *slot) (*slot, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := r.spares.makePodDir(dir); err != nil {
 		return slot, err
 	}
 	if spec.Sandbox != nil {
@@ -527,7 +536,7 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 		var err error
 		spec.Cgroup, slot, err = r.podCgroup(cgroup, res, slot)
 		if err != nil {
-			_ = writeJSON(filepath.Join(dir, specFile), spec)
+			_ = writeSpec(dir, *spec)
 			failStart(dir, err)
 			return slot, err
 		}
@@ -535,11 +544,11 @@ func (r *Runtime) preparePod(dir string, spec *podSpec, secrets []runtime.Secret
 	if slot != nil {
 		spec.Slot = slot.name
 	}
-	if err := writeJSON(filepath.Join(dir, specFile), spec); err != nil {
+	if err := writeSpec(dir, *spec); err != nil {
 		return slot, err
 	}
-	// No status.json reads Pending: the status of an earlier try that failed goes.
-	if err := os.Remove(filepath.Join(dir, statusFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	// An empty status.json reads Pending: the status of an earlier try that failed goes.
+	if err := os.Truncate(filepath.Join(dir, statusFile), 0); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return slot, err
 	}
 	return slot, nil
