@@ -85,13 +85,28 @@ func ShimMain(podDir string) int {
 	if err != nil {
 		return shimError(podDir, err)
 	}
-	return runShim(podDir, spec, nil, nil)
+	return runShim(podDir, spec, shimSignals(), nil, nil)
+}
+
+// shimSignals is the channel of the stop signals a shim passes on to its pod. They
+// are caught, not ignored: the command starts with the default actions, as an
+// ignored signal would stay ignored across exec. A slot keeps one for its life (a
+// Notify per pod cost half a millisecond of its start).
+func shimSignals() chan os.Signal {
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	return signals
 }
 
 // runShim runs the pod in podDir, of spec, from a shim in its cgroup: as ShimMain,
 // or as a slot, with the namespaces of the pod's first run made ahead (thread) and
-// its network namespace (netns).
-func runShim(podDir string, spec podSpec, thread *podThread, netns *os.File) int {
+// its network namespace (netns). A slot's signals may hold some sent while it ran
+// an earlier pod, or none: they are dropped. A stop of this pod sent before is not
+// lost with them, as the stop file it writes first stops the pod.
+func runShim(podDir string, spec podSpec, signals chan os.Signal, thread *podThread, netns *os.File) int {
+	for len(signals) > 0 {
+		<-signals
+	}
 	logf, err := os.OpenFile(podDir+"/"+logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return shimError(podDir, err)
@@ -106,11 +121,6 @@ func runShim(podDir string, spec podSpec, thread *podThread, netns *os.File) int
 	if err != nil {
 		return shimError(podDir, err)
 	}
-	signals := make(chan os.Signal, 4)
-	// Caught, not ignored: the command starts with the default actions, as an
-	// ignored signal would stay ignored across exec.
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(signals) // a slot goes on to its next pod
 	s := &shim{dir: podDir, spec: spec, log: &logWriter{f: logf}, sidecarLogs: sidecarLogs, signals: signals,
 		thread: thread, netns: netns}
 	return s.run()

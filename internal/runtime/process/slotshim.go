@@ -57,9 +57,10 @@ type slotConfig struct {
 // slotState is a slot's own: its config, its network namespace, and the thread made
 // in it for the next pod.
 type slotState struct {
-	cfg    slotConfig
-	netns  *os.File
-	thread *podThread
+	cfg     slotConfig
+	netns   *os.File
+	thread  *podThread
+	signals chan os.Signal
 }
 
 // SlotMain runs a slot (`berth pod-slot`) and returns its exit code.
@@ -108,7 +109,7 @@ func (s *slotState) run(dir string) (more bool, err error) {
 		shimError(dir, err)
 		return false, nil
 	}
-	runShim(dir, spec, s.thread, s.netns)
+	runShim(dir, spec, s.signals, s.thread, s.netns)
 	s.thread.end() // unused where the pod never ran
 	if !s.cfg.Server.alive() {
 		return false, nil // no one to take another pod from: the pod's cgroup goes with the pod
@@ -126,7 +127,7 @@ func readySlot(in *bufio.Reader) (*slotState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the slot's config: %w", err)
 	}
-	slot := &slotState{}
+	slot := &slotState{signals: shimSignals()}
 	if err := json.Unmarshal(line, &slot.cfg); err != nil {
 		return nil, fmt.Errorf("read the slot's config: %w", err)
 	}
