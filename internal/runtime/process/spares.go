@@ -18,11 +18,11 @@ import (
 // millisecond where inodes churn (ext4 without a journal, as on the machine the
 // benchmarks run on, scans past the inodes freed in the last seconds for one it may
 // reuse), and a pod needs eight. A pod's spare holds what every pod has: an empty log
-// and status.json, spares of its spec and pid files to be renamed over them (sparePrefix),
-// and, sandboxed, work/. Spares are made in the background once a Start is done;
-// Start makes what it finds no spare for as before. Each runtime keeps its own under
-// <DataDir>/spare-pods/<pid>-<start>-<n>/, beside pods/ (the same filesystem, which a
-// rename needs); one that starts removes those of runtimes gone.
+// and status.json, spares of its spec and pid files to be renamed over them
+// (sparePrefix), and, sandboxed, work/. Spares are made in the background once a
+// Start is done; Start makes what it finds no spare for as before. Each runtime keeps
+// its own under <DataDir>/spare-pods/<pid>-<start>-<n>/, beside pods/ (the same
+// filesystem, which a rename needs); one that starts removes those of runtimes gone.
 
 // spareDirName is the directory of every runtime's spares under the data dir.
 const spareDirName = "spare-pods"
