@@ -240,21 +240,48 @@ func isGone(pid int) bool {
 // pod IPs), kept for servers started again on the same data dir.
 var podNetworks = struct {
 	sync.Mutex
-	index map[string]int
-}{index: map[string]int{}}
+	index  map[string]int
+	subnet map[string]int // the second byte of the data dir's 10.x.0.0/16
+	taken  map[int]bool
+}{index: map[string]int{}, subnet: map[string]int{}, taken: map[int]bool{}}
 
 // podNetwork is the flags that give the servers of dataDir their own pod network;
 // the bridge is removed when the test ends.
 func podNetwork(t *testing.T, dataDir string) []string {
 	podNetworks.Lock()
+	defer podNetworks.Unlock()
 	n, ok := podNetworks.index[dataDir]
 	if !ok {
 		n = len(podNetworks.index)
 		podNetworks.index[dataDir] = n
+		podNetworks.subnet[dataDir] = freeSubnet(t, os.Getpid()+n)
 	}
-	podNetworks.Unlock()
-	pid := os.Getpid()
-	bridge := fmt.Sprintf("be%d-%d", pid%100000, n)
+	bridge := fmt.Sprintf("be%d-%d", os.Getpid()%100000, n)
 	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", bridge).Run() })
-	return []string{"--pod-bridge", bridge, "--pod-subnet", fmt.Sprintf("10.%d.0.0/16", 64+(pid+n)%128)}
+	return []string{"--pod-bridge", bridge, "--pod-subnet", fmt.Sprintf("10.%d.0.0/16", podNetworks.subnet[dataDir])}
+}
+
+// freeSubnet returns x, from 64 to 191 and the first from 64+from%128 on, such that
+// 10.x.0.0/16 is neither this process's nor on an interface of this host (a bridge
+// an earlier run left would take the pods' traffic); podNetworks is locked.
+func freeSubnet(t *testing.T, from int) int {
+	onHost := map[int]bool{}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ip, ok := a.(*net.IPNet); ok && ip.IP.To4() != nil && ip.IP.To4()[0] == 10 {
+			onHost[int(ip.IP.To4()[1])] = true
+		}
+	}
+	for i := range 128 {
+		x := 64 + (from+i)%128
+		if !podNetworks.taken[x] && !onHost[x] {
+			podNetworks.taken[x] = true
+			return x
+		}
+	}
+	t.Fatal("no 10.x.0.0/16 with x in 64-191 is free for a pod network")
+	return 0
 }
