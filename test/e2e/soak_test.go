@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -185,7 +186,7 @@ func waitSoakDone(t *testing.T, c *client.Client, want int) []apiv1.WorkloadList
 			switch it.Phase {
 			case apiv1.PhaseSucceeded:
 			case apiv1.PhaseFailed, apiv1.PhaseStopped:
-				return false, fmt.Errorf("%s ended %s: %s", it.WorkloadID, it.Phase, it.Message)
+				return false, fmt.Errorf("%s ended %s: %s%s", it.WorkloadID, it.Phase, it.Message, workloadState(t, c, it.WorkloadID))
 			default:
 				return false, nil
 			}
@@ -230,4 +231,17 @@ func checkSoak(t *testing.T, items []apiv1.WorkloadListItem, acked map[string]st
 			t.Errorf("%s ran %d times and is not listed", id, n)
 		}
 	}
+}
+
+// workloadState describes the pods and conditions of a workload, for a failure's message.
+func workloadState(t *testing.T, c *client.Client, id string) string {
+	w, err := c.GetWorkload(t.Context(), id)
+	if err != nil {
+		return fmt.Sprintf(" (its pods: %v)", err)
+	}
+	b, _ := json.Marshal(struct {
+		Pods       any
+		Conditions any
+	}{w.Pods, w.Conditions})
+	return " " + string(b)
 }
