@@ -81,12 +81,43 @@ func ensureBridge(n Network) error {
 	if err != nil {
 		return fmt.Errorf("bridge %s: %w", n.Bridge, err)
 	}
+	if err := checkRoutes(n, link); err != nil {
+		return err
+	}
 	addr := &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(n.gateway(), n.Subnet.Bits()))}
 	if err := netlink.AddrReplace(link, addr); err != nil {
 		return fmt.Errorf("address bridge %s: %w", n.Bridge, err)
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("bring bridge %s up: %w", n.Bridge, err)
+	}
+	return nil
+}
+
+// checkRoutes refuses a subnet that a route of another link than the bridge overlaps
+// and is as specific as or more than: it would take some or all of the pods' traffic,
+// readiness probes included (a broader one, as a default route, loses to the
+// bridge's). A bridge another run left behind with the same subnet is one.
+func checkRoutes(n Network, bridge netlink.Link) error {
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return fmt.Errorf("the host's routes: %w", err)
+	}
+	for _, r := range routes {
+		if r.Dst == nil || r.LinkIndex == bridge.Attrs().Index {
+			continue
+		}
+		addr, ok := netip.AddrFromSlice(r.Dst.IP)
+		bits, _ := r.Dst.Mask.Size()
+		dst := netip.PrefixFrom(addr.Unmap(), bits)
+		if !ok || dst.Bits() < n.Subnet.Bits() || !dst.Overlaps(n.Subnet) {
+			continue
+		}
+		via := fmt.Sprintf("link %d", r.LinkIndex)
+		if link, err := netlink.LinkByIndex(r.LinkIndex); err == nil {
+			via = link.Attrs().Name
+		}
+		return fmt.Errorf("pod subnet %s: the host routes %s to %s, which would take the pods' traffic: choose another subnet, or remove that route", n.Subnet, dst, via)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,14 +23,49 @@ import (
 	"github.com/berth-dev/berth/internal/workload"
 )
 
-// testNetwork is the pod network of a test runtime on dataDir: a bridge and a /24 of
-// 10.224.0.0/11 of its own, so that tests running at once do not share addresses.
-func testNetwork(dataDir string) Network {
+// testNetworks are the pod networks of this process's test runtimes, by data dir, and
+// the /24s they take.
+var testNetworks = struct {
+	sync.Mutex
+	of    map[string]Network
+	taken map[[3]byte]bool
+}{of: map[string]Network{}, taken: map[[3]byte]bool{}}
+
+// testNetwork is the pod network of the test runtimes on dataDir: a bridge and a /24
+// of 10.224.0.0/11 of their own, so that tests running at once do not share
+// addresses, and not on an interface of the host (where a bridge a killed run left
+// behind would be refused: checkRoutes).
+func testNetwork(t testing.TB, dataDir string) Network {
+	testNetworks.Lock()
+	defer testNetworks.Unlock()
+	if n, ok := testNetworks.of[dataDir]; ok {
+		return n
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ip, ok := a.(*net.IPNet); ok && ip.IP.To4() != nil {
+			testNetworks.taken[[3]byte(ip.IP.To4())] = true
+		}
+	}
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(dataDir))
-	n := h.Sum32() % (1 << 13)
-	subnet := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(224 + n>>8), byte(n), 0}), 24)
-	return Network{Bridge: fmt.Sprintf("bt%08x", h.Sum32()), Subnet: subnet}
+	for i := range uint32(1 << 13) {
+		n := (uint32(os.Getpid())*97 + i) % (1 << 13)
+		net24 := [3]byte{10, byte(224 + n>>8), byte(n)}
+		if testNetworks.taken[net24] {
+			continue
+		}
+		testNetworks.taken[net24] = true
+		network := Network{Bridge: fmt.Sprintf("bt%08x", h.Sum32()),
+			Subnet: netip.PrefixFrom(netip.AddrFrom4([4]byte{net24[0], net24[1], net24[2], 0}), 24)}
+		testNetworks.of[dataDir] = network
+		return network
+	}
+	t.Fatal("no /24 of 10.224.0.0/11 is free for a test pod network")
+	return Network{}
 }
 
 // removeBridge removes a test runtime's bridge.
@@ -347,5 +383,36 @@ func TestMasterPort(t *testing.T) {
 	}
 	if again, err := plain.masterPort(ddir); err != nil || again != first {
 		t.Errorf("masterPort again = %q, %v; want %s, the dispatch's", again, err, first)
+	}
+}
+
+// TestSubnetRouteRefused: a pod subnet that a route of another link covers, as
+// specific or more (here a bridge left with the same subnet), is refused with that
+// link named; a subnet no route covers so is not.
+func TestSubnetRouteRefused(t *testing.T) {
+	t.Parallel()
+	requireSandbox(t)
+	left := testNetwork(t, t.TempDir())
+	left.Bridge += "l"
+	t.Cleanup(func() { removeBridge(t, left.Bridge) })
+	if err := ensureBridge(left); err != nil {
+		t.Fatal(err)
+	}
+	same := Network{Bridge: left.Bridge[:len(left.Bridge)-1] + "s", Subnet: left.Subnet}
+	wider := Network{Bridge: same.Bridge[:len(same.Bridge)-1] + "w", Subnet: netip.PrefixFrom(left.Subnet.Addr(), 20).Masked()}
+	t.Cleanup(func() { removeBridge(t, same.Bridge) })
+	if err := ensureBridge(same); err == nil || !strings.Contains(err.Error(), left.Bridge) {
+		t.Errorf("ensureBridge %s with the route of %s to it in place: %v; want it refused, naming %s",
+			same.Subnet, left.Bridge, err, left.Bridge)
+	}
+	// Refused too, naming left's route or another test's within it.
+	t.Cleanup(func() { removeBridge(t, wider.Bridge) })
+	if err := ensureBridge(wider); err == nil || !strings.Contains(err.Error(), "would take the pods' traffic") {
+		t.Errorf("ensureBridge %s with the route of %s to %s in it: %v; want it refused", wider.Subnet, left.Bridge, left.Subnet, err)
+	}
+	free := testNetwork(t, t.TempDir())
+	t.Cleanup(func() { removeBridge(t, free.Bridge) })
+	if err := ensureBridge(free); err != nil {
+		t.Errorf("ensureBridge %s, which no route covers: %v", free.Subnet, err)
 	}
 }

@@ -33,7 +33,7 @@ func newSandboxRuntime(t testing.TB, dataDir string) *Runtime {
 	if err != nil {
 		t.Fatal(err)
 	}
-	network := testNetwork(dataDir)
+	network := testNetwork(t, dataDir)
 	rt, err := New(Config{DataDir: dataDir, Nodes: testNodes(), ShimCommand: []string{self, "pod-shim"},
 		Sandbox: &Sandbox{UIDs: testUIDs, Network: network}})
 	if err != nil {

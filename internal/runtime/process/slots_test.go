@@ -25,7 +25,7 @@ func newSlotRuntime(t testing.TB, dataDir string, n int) *Runtime {
 	if err != nil {
 		t.Fatal(err)
 	}
-	network := testNetwork(dataDir)
+	network := testNetwork(t, dataDir)
 	rt, err := New(Config{DataDir: dataDir, Nodes: testNodes(), ShimCommand: []string{self, "pod-shim"},
 		Slots: n, SlotCommand: []string{self, SlotArg}, Sandbox: &Sandbox{UIDs: testUIDs, Network: network}})
 	if err != nil {
