@@ -178,8 +178,9 @@ func tryLockFile(path string) (unlock func(), ok bool, err error) {
 // one), and reads it again. Under a Status, which Start and Stop exclude.
 func (r *Runtime) resume(dir string, spec podSpec) (runtime.PodStatus, liveness, error) {
 	if spec.Slot != "" {
-		// The slot it was prepared for died with its server, which freed the slot's
-		// IP: the pod holds it now, or fails rather than share it.
+		// The slot it was prepared for died with its server. The pod holds the
+		// slot's IP too (share); one an older server prepared holds none, and claims
+		// it now, or fails rather than share it.
 		if err := r.claimIP(dir, spec.PodIP); err != nil {
 			failStart(dir, err)
 			return podStatus(dir, spec)

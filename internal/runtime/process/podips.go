@@ -255,7 +255,6 @@ func (p *podIPs) release(workloadID string) error {
 	return p.releaseIf(func(holder string) bool { return strings.HasPrefix(holder, workloadID+"/") })
 }
 
-// releasePod frees the IP of one pod ("<workload>/<dispatch>/<pod>").
 // claim gives the pod ip, which it must hold from now on, unless another holds it.
 func (p *podIPs) claim(pod string, ip netip.Addr) error {
 	return p.locked(func() error {
@@ -279,6 +278,26 @@ func (p *podIPs) claim(pod string, ip netip.Addr) error {
 	})
 }
 
+// share has the pod hold ip beside the slot that holds it and is to run the pod, so
+// that the IP stays the pod's where the slot ends first (its server died before
+// handing it the pod, or could not give it its cgroup).
+func (p *podIPs) share(pod string, ip netip.Addr) error {
+	return p.locked(func() error {
+		name, err := p.nameOf(pod)
+		if err != nil {
+			return err
+		}
+		if held, ok, err := p.heldBy(name); err != nil || ok {
+			if err == nil && held != ip {
+				err = fmt.Errorf("process: pod %s holds %s, not %s", pod, held, ip)
+			}
+			return err
+		}
+		return os.Link(p.ipPath(ip), name)
+	})
+}
+
+// releasePod frees the IP of one pod ("<workload>/<dispatch>/<pod>").
 func (p *podIPs) releasePod(pod string) error {
 	return p.locked(func() error {
 		name, err := p.nameOf(pod)

@@ -396,16 +396,20 @@ type podStart struct {
 
 // assignIPs returns the IPs of the pods of req, by pod: on the bridge for sandboxed
 // pods, else loopback addresses. A pod handed a slot (of slots, by pod) has the
-// slot's, which the slot holds.
+// slot's, which the slot holds and the pod holds too (share).
 func (r *Runtime) assignIPs(req runtime.StartRequest, slots map[string]*slot) (map[string]netip.Addr, error) {
 	out := map[string]netip.Addr{}
 	var names []string
 	for _, p := range req.Pods {
+		name := path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID)
 		if s := slots[p.PodID]; s != nil {
+			if err := r.ips.share(name, s.ip); err != nil {
+				return nil, err
+			}
 			out[p.PodID] = s.ip
 			continue
 		}
-		names = append(names, path.Join(req.WorkloadID, strconv.Itoa(req.Dispatch), p.PodID))
+		names = append(names, name)
 	}
 	byName, err := r.ips.assign(names)
 	if err != nil {
@@ -418,8 +422,8 @@ func (r *Runtime) assignIPs(req runtime.StartRequest, slots map[string]*slot) (m
 }
 
 // podIP is the IP of the pod named pod of req's dispatch: of ips where this Start
-// has it, else of its spec (a pod run by a slot holds no IP of its own), else the one
-// it holds or gets now.
+// has it, else of its spec (a pod an older server handed a slot holds no IP of its
+// own), else the one it holds or gets now.
 func (r *Runtime) podIP(req runtime.StartRequest, ips map[string]netip.Addr, pod string) (netip.Addr, error) {
 	if ip, ok := ips[pod]; ok {
 		return ip, nil

@@ -28,7 +28,8 @@ import (
 // those beyond Config.Slots end once the pool has had no use for them a while. Slots are named slot-<server
 // pid>-<server start>-<n>, as are the holders of their IPs and their cgroups (under
 // the runtime's; renamed for the pod a slot runs). A slot holds its IP for as long as
-// it lives: a pod run by a slot holds none of its own. A server that starts frees the
+// it lives; a pod handed a slot holds the slot's IP too, until its release, so that the
+// IP stays the pod's where the slot ends first. A server that starts frees the
 // IPs and cgroups of slots of servers gone (releaseDeadSlots); their slots exit with
 // them once their pods end. Only cgroup v1 renames cgroups: on v2 (where
 // CLONE_INTO_CGROUP starts a shim in its cgroup without a move) there are no slots.

@@ -341,7 +341,9 @@ func liveSlots(t *testing.T, rt *Runtime) int {
 
 // TestSlotPodResumed: a pod prepared for a slot that died before it was handed the
 // pod (its server died) is launched by the next Status with the slot's IP, which it
-// claims; where another holds that IP by then, the pod fails rather than share it.
+// holds beside the slot from its prepare on, so that no one else gets it meanwhile.
+// A pod an older server prepared held none: where another holds the IP by then, it
+// fails rather than share it.
 func TestSlotPodResumed(t *testing.T) {
 	t.Parallel()
 	for _, taken := range []bool{false, true} {
@@ -362,10 +364,16 @@ func TestSlotPodResumed(t *testing.T) {
 		if _, err := rt.preparePod(dir, &spec, nil, podCgroupPath(req, req.Pods[0]), resource.List{}, s); err != nil {
 			t.Fatal(err)
 		}
-		rt.dropSlot(s) // as a slot whose server died: its IP is free
-		if taken {
-			if got, err := rt.ips.assign([]string{"other/1/other-0"}); err != nil || got["other/1/other-0"] != spec.PodIP {
-				t.Fatalf("assign = %v, %v; want the slot's IP %s handed out again", got, err, spec.PodIP)
+		rt.dropSlot(s) // as a slot whose server died: its own hold of the IP goes
+		if got, err := rt.ips.assign([]string{"other/1/other-0"}); err != nil || got["other/1/other-0"] == spec.PodIP {
+			t.Fatalf("assign = %v, %v; want an IP other than %s, which the pod holds", got, err, spec.PodIP)
+		}
+		if taken { // as a pod an older server prepared, which held no IP
+			if err := rt.ips.releasePod(req.WorkloadID + "/1/" + req.Pods[0].PodID); err != nil {
+				t.Fatal(err)
+			}
+			if err := rt.ips.claim("another/1/another-0", spec.PodIP); err != nil {
+				t.Fatalf("claim the freed IP %s: %v", spec.PodIP, err)
 			}
 		}
 		p := waitPods(t, rt, req, noneLive)[0]
