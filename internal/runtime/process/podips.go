@@ -258,14 +258,8 @@ func (p *podIPs) release(workloadID string) error {
 // claim gives the pod ip, which it must hold from now on, unless another holds it.
 func (p *podIPs) claim(pod string, ip netip.Addr) error {
 	return p.locked(func() error {
-		name, err := p.nameOf(pod)
-		if err != nil {
-			return err
-		}
-		if held, ok, err := p.heldBy(name); err != nil || ok {
-			if err == nil && held != ip {
-				err = fmt.Errorf("process: pod %s holds %s, not %s", pod, held, ip)
-			}
+		name, holds, err := p.podHolds(pod, ip)
+		if err != nil || holds {
 			return err
 		}
 		if free, err := p.isFree(ip); err != nil || !free {
@@ -283,18 +277,25 @@ func (p *podIPs) claim(pod string, ip netip.Addr) error {
 // handing it the pod, or could not give it its cgroup).
 func (p *podIPs) share(pod string, ip netip.Addr) error {
 	return p.locked(func() error {
-		name, err := p.nameOf(pod)
-		if err != nil {
-			return err
-		}
-		if held, ok, err := p.heldBy(name); err != nil || ok {
-			if err == nil && held != ip {
-				err = fmt.Errorf("process: pod %s holds %s, not %s", pod, held, ip)
-			}
+		name, holds, err := p.podHolds(pod, ip)
+		if err != nil || holds {
 			return err
 		}
 		return os.Link(p.ipPath(ip), name)
 	})
+}
+
+// podHolds returns the pod's name as a holder and whether it holds ip; holding
+// another IP is an error.
+func (p *podIPs) podHolds(pod string, ip netip.Addr) (name string, holds bool, err error) {
+	if name, err = p.nameOf(pod); err != nil {
+		return "", false, err
+	}
+	held, holds, err := p.heldBy(name)
+	if err == nil && holds && held != ip {
+		err = fmt.Errorf("process: pod %s holds %s, not %s", pod, held, ip)
+	}
+	return name, holds, err
 }
 
 // releasePod frees the IP of one pod ("<workload>/<dispatch>/<pod>").
