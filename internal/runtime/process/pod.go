@@ -84,17 +84,23 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	if err := writeAndRename(f, data, path); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
+}
+
+// writeAndRename writes data to f, open for writing, closes it and renames it to path.
+func writeAndRename(f *os.File, data []byte, path string) error {
+	_, err := f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
 	if err != nil {
-		os.Remove(f.Name())
+		return err
 	}
-	return err
+	return os.Rename(f.Name(), path)
 }
 
 func writeJSON(path string, v any) error {

@@ -227,12 +227,5 @@ func writeFileVia(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(spare, path)
-	}
-	return err
+	return writeAndRename(f, data, path)
 }
