@@ -362,34 +362,11 @@ func TestLaunchClaim(t *testing.T) {
 // the controller's next Start prepares and runs every pod.
 func TestStartAgainAfterPreparing(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	ctx := context.Background()
-	first := newRuntime(t, dir)
-	needCgroups(t, first)
-	first.cfg.ShimCommand = []string{"/bin/true"}
-	req := request("preparing", apiv1.KindPyTorchJob, "sleep 1000", 2)
-	if err := first.Start(ctx, req); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	ddir := first.dispatchDir(req.WorkloadID, 1)
-	for _, p := range req.Pods {
-		forgetShim(t, first, filepath.Join(ddir, p.PodID))
-	}
+	dir, ddir, req := startUnlaunched(t, "preparing", 2)
 	if err := os.WriteFile(filepath.Join(ddir, preparingFile), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-
-	second := newRuntime(t, dir)
-	if pods, err := second.Status(ctx, req.Ref()); err != nil || len(pods) != 0 {
-		t.Fatalf("Status = %+v, %v; want no pod: the dispatch was still being prepared", pods, err)
-	}
-	if err := second.Start(ctx, req); err != nil {
-		t.Fatalf("Start again: %v", err)
-	}
-	stopAll(t, second, req)
-	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
-		return len(pods) == 2 && allPhase(workload.PodRunning)(pods)
-	})
+	startsAgain(t, dir, req, "the dispatch was still being prepared")
 }
 
 // TestStartAgainBeforeSpec: a one-pod dispatch is prepared without a "preparing"
@@ -397,34 +374,52 @@ func TestStartAgainAfterPreparing(t *testing.T) {
 // controller's next Start runs it.
 func TestStartAgainBeforeSpec(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	ctx := context.Background()
-	first := newRuntime(t, dir)
-	needCgroups(t, first)
-	first.cfg.ShimCommand = []string{"/bin/true"}
-	req := request("before-spec", apiv1.KindPyTorchJob, "sleep 1000", 1)
-	if err := first.Start(ctx, req); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	ddir := first.dispatchDir(req.WorkloadID, 1)
-	podDir := filepath.Join(ddir, req.Pods[0].PodID)
-	forgetShim(t, first, podDir)
+	dir, ddir, req := startUnlaunched(t, "before-spec", 1)
 	if _, err := os.Stat(filepath.Join(ddir, preparingFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a one-pod dispatch left a preparing mark: %v", err)
 	}
-	if err := os.Remove(filepath.Join(podDir, specFile)); err != nil {
+	if err := os.Remove(filepath.Join(ddir, req.Pods[0].PodID, specFile)); err != nil {
 		t.Fatal(err)
 	}
+	startsAgain(t, dir, req, "its spec was never written")
+}
 
+// startUnlaunched prepares a dispatch of n pods in a new data dir, whose server then
+// seems to have died before starting any pod's shim (forgetShim); it returns the data
+// dir and the dispatch's directory.
+func startUnlaunched(t *testing.T, id string, n int) (dir, ddir string, req runtime.StartRequest) {
+	t.Helper()
+	dir = t.TempDir()
+	first := newRuntime(t, dir)
+	needCgroups(t, first)
+	first.cfg.ShimCommand = []string{"/bin/true"}
+	req = request(id, apiv1.KindPyTorchJob, "sleep 1000", n)
+	if err := first.Start(context.Background(), req); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	ddir = first.dispatchDir(req.WorkloadID, 1)
+	for _, p := range req.Pods {
+		forgetShim(t, first, filepath.Join(ddir, p.PodID))
+	}
+	return dir, ddir, req
+}
+
+// startsAgain checks that a runtime on dir sees no pod of req (why), and that a Start
+// again runs every one.
+func startsAgain(t *testing.T, dir string, req runtime.StartRequest, why string) {
+	t.Helper()
+	ctx := context.Background()
 	second := newRuntime(t, dir)
 	if pods, err := second.Status(ctx, req.Ref()); err != nil || len(pods) != 0 {
-		t.Fatalf("Status = %+v, %v; want no pod: its spec was never written", pods, err)
+		t.Fatalf("Status = %+v, %v; want no pod: %s", pods, err, why)
 	}
 	if err := second.Start(ctx, req); err != nil {
 		t.Fatalf("Start again: %v", err)
 	}
 	stopAll(t, second, req)
-	waitPods(t, second, req, allPhase(workload.PodRunning))
+	waitPods(t, second, req, func(pods []runtime.PodStatus) bool {
+		return len(pods) == len(req.Pods) && allPhase(workload.PodRunning)(pods)
+	})
 }
 
 // forgetShim makes the pod in dir look as if its server died before starting its
